@@ -1,0 +1,103 @@
+"""The CRM port: what the core needs from Dataverse, and the errors it can raise.
+
+One real adapter (`connector.crm.dataverse.DataverseClient`, Web API) implements it; the local
+emulator speaks the same Web API, so the same adapter drives it.
+Records are plain dicts exactly as the Web API returns them (`_x_value` lookups, `@odata.etag`).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Protocol
+
+Record = dict[str, Any]
+
+
+class CrmError(Exception):
+    """A Dataverse error answer: HTTP status plus the `{"error": {"code", "message"}}` body."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(f"Dataverse {status} {code}: {message}" if code else f"Dataverse {status}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+class RecordNotFound(CrmError):
+    """404 / 0x80040217: the row does not exist."""
+
+
+class ConcurrencyConflict(CrmError):
+    """412: the `If-Match` ETag no longer matches (someone else changed or took the row)."""
+
+
+class DuplicateRecord(CrmError):
+    """412 on create-only, or 0x80060892 / 0x80040237: the (alternate) key is already used."""
+
+
+class Throttled(CrmError):
+    """429 after retries were exhausted (service protection limits)."""
+
+
+class Crm(Protocol):
+    """Dataverse Web API operations the core uses. `entity_set` is the plural set name (`contacts`)."""
+
+    def retrieve(self, entity_set: str, record_id: str, select: Sequence[str] | None = None,
+                 expand: str | None = None) -> Record:
+        """GET one row (with `@odata.etag`); raises RecordNotFound."""
+
+    def retrieve_multiple(self, entity_set: str, *, select: Sequence[str] | None = None,
+                          filter: str | None = None, orderby: str | None = None,
+                          expand: str | None = None, top: int | None = None,
+                          page_size: int = 5000) -> Iterator[Record]:
+        """GET rows, following `@odata.nextLink` page by page (`Prefer: odata.maxpagesize`)."""
+
+    def create(self, entity_set: str, body: Mapping[str, Any]) -> str:
+        """POST a row; returns its id (from `OData-EntityId`)."""
+
+    def update(self, entity_set: str, record_id: str, body: Mapping[str, Any], *,
+               etag: str = "*") -> None:
+        """PATCH with `If-Match: <etag>` (`*` = must exist). Raises ConcurrencyConflict / RecordNotFound."""
+
+    def create_note(self, regarding_table: str, regarding_id: str, *, subject: str, text: str = "",
+                    filename: str | None = None, mimetype: str | None = None,
+                    content: bytes | None = None) -> str:
+        """POST an annotation on a row, the file as base64 `documentbody`."""
+
+    def impersonate(self, caller_object_id: str | None) -> "Crm":
+        """The same client acting as another user (`CallerObjectId`); None = the app itself."""
+
+
+# Logical name -> entity set name, for the tables of the schema contract (DESIGN §4).
+ENTITY_SETS: dict[str, str] = {
+    "contact": "contacts",
+    "lead": "leads",
+    "account": "accounts",
+    "systemuser": "systemusers",
+    "usersettings": "usersettingscollection",
+    "annotation": "annotations",
+    "campaign": "campaigns",
+    "list": "lists",
+    "salesorder": "salesorders",
+    "incident": "incidents",
+    "quote": "quotes",
+    "invoice": "invoices",
+    "smsc_textmessage": "smsc_textmessages",
+    "smsc_smstemplate": "smsc_smstemplates",
+    "smsc_configuration": "smsc_configurations",
+    "smsc_quota": "smsc_quotas",
+    "smsc_optout": "smsc_optouts",
+    "smsc_workflow": "smsc_workflows",
+}
+
+
+class UnknownTable(ValueError):
+    def __init__(self, logical_name: str):
+        super().__init__(f"unknown table '{logical_name}'")
+        self.logical_name = logical_name
+
+
+def entity_set(logical_name: str) -> str:
+    try:
+        return ENTITY_SETS[logical_name]
+    except KeyError:
+        raise UnknownTable(logical_name) from None

@@ -1,0 +1,135 @@
+"""What both emulators share: a threaded loopback HTTP server, a request log and fault injection.
+
+An emulator subclasses `Emulator` and implements `dispatch(request) -> Response`. Faults (status
+codes with `Retry-After`, slow answers) are applied before dispatch, so the protocol code under test
+sees exactly what a throttled or failing service would send.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]     # lower-case names
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+
+@dataclass
+class Fault:
+    status: int | None = None          # None: only the delay applies
+    times: int = 1                     # how many matching requests it hits
+    retry_after: int | None = None
+    delay: float = 0.0                 # seconds before answering
+    path_contains: str | None = None
+    method: str | None = None
+    body: dict | None = None
+
+    def matches(self, request: Request) -> bool:
+        return ((self.path_contains is None or self.path_contains in request.full_path)
+                and (self.method is None or self.method == request.method))
+
+
+@dataclass
+class Faults:
+    rules: list[Fault] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, status: int | None = None, **kwargs) -> Fault:
+        fault = Fault(status=status, **kwargs)
+        with self.lock:
+            self.rules.append(fault)
+        return fault
+
+    def clear(self) -> None:
+        with self.lock:
+            self.rules.clear()
+
+    def take(self, request: Request) -> Fault | None:
+        with self.lock:
+            for fault in self.rules:
+                if fault.times > 0 and fault.matches(request):
+                    fault.times -= 1
+                    return fault
+        return None
+
+
+class Emulator:
+    """Base WSGI app: logs every request, applies faults, then calls `dispatch`."""
+
+    def __init__(self) -> None:
+        self.faults = Faults()
+        self.requests: list[RecordedRequest] = []
+        self._log_lock = threading.Lock()
+
+    def dispatch(self, request: Request) -> Response:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def fault_response(self, fault: Fault) -> Response:
+        body = fault.body or {"error": {"code": "", "message": f"Injected fault {fault.status}"}}
+        response = Response(json.dumps(body), status=fault.status, content_type="application/json")
+        if fault.retry_after is not None:
+            response.headers["Retry-After"] = str(fault.retry_after)
+        return response
+
+    def record(self, request: Request) -> None:
+        entry = RecordedRequest(request.method, request.path, dict(request.args),
+                                {k.lower(): v for k, v in request.headers.items()},
+                                request.get_data(cache=True))
+        with self._log_lock:
+            self.requests.append(entry)
+
+    def __call__(self, environ, start_response):
+        request = Request(environ)
+        self.record(request)
+        fault = self.faults.take(request)
+        if fault and fault.delay:
+            time.sleep(fault.delay)
+        if fault and fault.status:
+            response = self.fault_response(fault)
+        else:
+            response = self.dispatch(request)
+        return response(environ, start_response)
+
+
+class EmulatorServer:
+    """Serves a WSGI app on 127.0.0.1 (a free port by default) from a background thread."""
+
+    def __init__(self, app, host: str = "127.0.0.1", port: int = 0):
+        self.app = app
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)   # no access log on the console
+        self._server = make_server(host, port, app, threaded=True)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self._server.host}:{self._server.port}"
+
+    def start(self) -> "EmulatorServer":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> "EmulatorServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

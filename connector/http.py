@@ -1,0 +1,33 @@
+"""One place that builds the HTTP sessions of the adapters: pooled, bounded retries, Retry-After."""
+from __future__ import annotations
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+# 429 (throttled) and 503/504 (busy, gateway time-out) are worth retrying; the rest are answers.
+RETRY_STATUSES = (429, 503, 504)
+
+
+def build_session(*, retries: int = 4, backoff: float = 0.5, max_retry_after: int = 60,
+                  methods: frozenset[str] = frozenset({"GET", "HEAD", "PATCH", "PUT", "DELETE"}),
+                  pool_size: int = 20, user_agent: str = "smsc-dataverse/0.1") -> requests.Session:
+    """A Session retrying `RETRY_STATUSES` at most `retries` times.
+
+    Waits `Retry-After` seconds when the server says so (capped at `max_retry_after`), else
+    exponential back-off. POST is only retried when the caller adds it to `methods`, i.e. when the
+    request carries an idempotency key the server honours.
+    """
+    retry = Retry(
+        total=retries, connect=retries, read=1, other=0, status=retries,
+        status_forcelist=RETRY_STATUSES, allowed_methods=methods,
+        backoff_factor=backoff, backoff_max=max_retry_after,
+        respect_retry_after_header=True, retry_after_max=max_retry_after,
+        raise_on_status=False,   # the last answer reaches the adapter, which turns it into an error
+    )
+    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=retry, pool_connections=pool_size, pool_maxsize=pool_size)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    session.headers["User-Agent"] = user_agent
+    return session
