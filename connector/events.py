@@ -1,0 +1,94 @@
+"""What to do with a Dataverse webhook call (POST /api/dataverse/events).
+
+Validates the body (a `RemoteExecutionContext`), then routes the event: unit-SMS send requests now;
+campaign actions and hook workflows plug in here. Framework-free: the Functions trigger only
+parses the HTTP request and shapes the answer.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+from connector.activity import SmsStatus
+from connector.crm.port import UnknownTable, entity_set
+from connector.crm.webhook import RemoteExecutionContext
+from connector.unit_sms import UnitSmsService
+
+SIZE_EXCEEDED = "x-ms-dynamics-msg-size-exceeded"   # Target and images were dropped (> 256 KB)
+
+
+class BadEvent(ValueError):
+    """The webhook body is not something Dataverse would send; answered with 400."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+def parse_event(body: bytes, headers: dict[str, str]) -> RemoteExecutionContext:
+    try:
+        data = json.loads(body or b"")
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise BadEvent("malformed_json", f"the body is not valid JSON: {error}") from None
+    if not isinstance(data, dict):
+        raise BadEvent("malformed_event", "the body must be a JSON object (a RemoteExecutionContext)")
+    try:
+        context = RemoteExecutionContext.model_validate(data)
+    except ValidationError as error:
+        raise BadEvent("malformed_event", "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors())) from None
+    try:
+        entity_set(context.primary_entity_name)
+    except UnknownTable as error:
+        raise BadEvent("unknown_table", str(error)) from None
+    _check_target(context, headers)
+    return context
+
+
+def _check_target(context: RemoteExecutionContext, headers: dict[str, str]) -> None:
+    if context.message_name not in ("Create", "Update") or SIZE_EXCEEDED in headers:
+        return
+    target = context.target
+    if target is None:
+        raise BadEvent("missing_target", f"a {context.message_name} event must carry InputParameters.Target")
+    if target.logical_name and target.logical_name != context.primary_entity_name:
+        raise BadEvent("target_mismatch", f"Target is a {target.logical_name}, the event is about "
+                                          f"a {context.primary_entity_name}")
+    if not context.primary_entity_id:
+        raise BadEvent("missing_id", "PrimaryEntityId is required")
+
+
+@dataclass(frozen=True)
+class EventResult:
+    handled: str
+    detail: dict
+
+
+def is_send_request(context: RemoteExecutionContext, headers: dict[str, str]) -> bool:
+    if context.primary_entity_name != "smsc_textmessage" or context.message_name not in ("Create", "Update"):
+        return False
+    if SIZE_EXCEEDED in headers:
+        return True        # no Target to look at: the service re-reads the row and checks the status
+    return context.target.attributes.get("smsc_status") == SmsStatus.SEND_REQUESTED
+
+
+def handle_event(context: RemoteExecutionContext, headers: dict[str, str], crm, sms) -> EventResult:
+    if is_send_request(context, headers):
+        user = context.acting_user_id
+        acting = crm.impersonate(_caller(crm, user)) if user else crm
+        result = UnitSmsService(acting, sms).send(context.primary_entity_id, user)
+        detail = {"activityid": result.activity_id, "outcome": result.outcome}
+        if result.detail:
+            detail["error"] = result.detail
+        return EventResult(f"unit-sms:{result.outcome}", detail)
+    return EventResult("ignored", {})
+
+
+def _caller(crm, systemuser_id: str) -> str | None:
+    """The Entra object id for `CallerObjectId` (none for users without one, e.g. SYSTEM)."""
+    try:
+        return crm.caller_object_id(systemuser_id) or None
+    except LookupError:
+        return None

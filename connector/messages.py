@@ -1,0 +1,63 @@
+"""The text of an SMS: typed by the user or taken from a published template, merged with the
+recipient's record in the user's language and date format."""
+from __future__ import annotations
+
+from connector.compose import SmsRejected
+from connector.crm.port import Crm, CrmError
+from connector.recipients import RecipientRecord, load_recipient
+from connector.text.templates import compile_template, record_context
+
+TEMPLATE_SET = "smsc_smstemplates"
+PUBLISHED = 2
+# Dataverse `uilanguageid` (LCID) -> locale used to format money and dates.
+LOCALES = {1036: "fr_FR", 1033: "en_US", 2057: "en_GB", 2060: "fr_BE", 3084: "fr_CA", 4108: "fr_CH",
+           1031: "de_DE", 1034: "es_ES", 3082: "es_ES", 1040: "it_IT", 1043: "nl_NL", 2070: "pt_PT"}
+
+
+def has_merge_fields(text: str) -> bool:
+    return "{{" in text or "{%" in text
+
+
+def template_text(crm: Crm, template_id: str, table: str) -> str:
+    row = crm.retrieve(TEMPLATE_SET, template_id,
+                       select=["smsc_name", "smsc_text", "smsc_templatestatus", "smsc_entity"])
+    name = row.get("smsc_name")
+    if row.get("smsc_templatestatus") != PUBLISHED:
+        raise SmsRejected(f"the SMS template '{name}' is not published")
+    if row.get("smsc_entity") and row["smsc_entity"] != table:
+        raise SmsRejected(f"the SMS template '{name}' is for {row['smsc_entity']} records, not {table}")
+    return row.get("smsc_text") or ""
+
+
+def user_format(crm: Crm, user_id: str | None) -> dict:
+    """Locale and date format of the user who sends (their CRM personal options)."""
+    if not user_id:
+        return {"locale": "fr_FR"}
+    try:
+        row = crm.retrieve("usersettingscollection", user_id,
+                           select=["uilanguageid", "dateformatstring", "timeformatstring"])
+    except CrmError:
+        return {"locale": "fr_FR"}
+    return {"locale": LOCALES.get(row.get("uilanguageid"), "en_US"),
+            "date_format": row.get("dateformatstring") or None}
+
+
+def render_for(crm: Crm, text: str | None, template_id: str | None, table: str, record_id: str,
+               user_id: str | None) -> tuple[str, RecipientRecord]:
+    """The merged text and the recipient it was merged with."""
+    source = text or ""
+    if not source.strip() and template_id:
+        source = template_text(crm, template_id, table)
+    if not has_merge_fields(source):
+        return source, load_recipient(crm, table, record_id)
+    template = compile_template(source)
+    recipient = load_recipient(crm, table, record_id, template.fields)
+    context = record_context(recipient.row, recipient.lookups)
+    return template.render(context, **user_format(crm, user_id)), recipient
+
+
+def render_text(crm: Crm, activity: dict, reference: tuple[str, str],
+                user_id: str | None) -> tuple[str, RecipientRecord]:
+    table, record_id = reference
+    return render_for(crm, activity.get("description"), activity.get("_smsc_templateid_value"),
+                      table, record_id, user_id)

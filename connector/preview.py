@@ -1,0 +1,69 @@
+"""POST /api/textmessages/preview: what would really be sent, before sending (DESIGN §6)."""
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from connector.compose import SmsRejected, apply_stop_rule, choose_sender, choose_type, phone_number, text_warnings
+from connector.configuration import load_configuration
+from connector.crm.port import Crm
+from connector.messages import render_for
+from connector.recipients import RECIPIENT_TABLES
+from connector.text.encoding import analyze
+
+
+class RecordRef(BaseModel):
+    entity: str
+    id: str = Field(pattern=r"^[0-9a-fA-F-]{36}$")
+
+    @model_validator(mode="after")
+    def _known_table(self) -> "RecordRef":
+        if self.entity not in RECIPIENT_TABLES:
+            raise ValueError(f"unknown recipient table '{self.entity}' (contact, lead or account)")
+        return self
+
+
+class PreviewRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str | None = None
+    templateid: str | None = Field(default=None, pattern=r"^[0-9a-fA-F-]{36}$")
+    regarding: RecordRef | None = None
+    smstype: int | None = Field(default=None, ge=1, le=2)
+    sender: str | None = None
+    userid: str | None = None
+
+    @model_validator(mode="after")
+    def _something_to_preview(self) -> "PreviewRequest":
+        if self.text is None and self.templateid is None:
+            raise ValueError("give 'text' or 'templateid'")
+        if self.templateid and not self.regarding:
+            raise ValueError("'templateid' needs 'regarding' (the record whose fields are merged)")
+        return self
+
+
+def preview(crm: Crm, request: PreviewRequest) -> dict:
+    config = load_configuration(crm)
+    prefs = config.unit
+    warnings: list[str] = []
+    text, number = request.text or "", None
+    if request.regarding:
+        text, recipient = render_for(crm, request.text, request.templateid, request.regarding.entity,
+                                     request.regarding.id, request.userid)
+        number = _number_or_warning(recipient.mobile, config, warnings)
+    sms_type = choose_type(request.smstype, prefs)
+    try:
+        choose_sender(request.sender, prefs)
+        text = apply_stop_rule(text.strip(), sms_type, number, config)
+    except SmsRejected as problem:
+        warnings.append(str(problem))
+    stats = analyze(text)
+    return {"text": text, "encoding": stats.encoding, "segments": stats.segments,
+            "characters": stats.characters, "remaining": stats.remaining,
+            "warnings": warnings + text_warnings(stats), "cost": None, "phonenumber": number}
+
+
+def _number_or_warning(raw: str | None, config, warnings: list[str]) -> str | None:
+    try:
+        return phone_number(raw, config)
+    except SmsRejected as problem:
+        warnings.append(str(problem))
+        return None

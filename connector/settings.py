@@ -1,0 +1,72 @@
+"""App settings (DESIGN §5), read once from the environment / Azure app settings.
+
+A missing or malformed setting fails fast with a message naming it; secret values never appear
+in that message (pydantic would echo the input, so errors are re-worded here).
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SettingsError(RuntimeError):
+    """The configuration is incomplete or wrong; the message names every faulty setting."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
+
+    dataverse_url: AnyHttpUrl
+    azure_tenant_id: str | None = None
+    azure_client_id: str | None = None
+    azure_client_secret: SecretStr | None = None
+    azure_client_certificate_path: Path | None = None
+    azure_authority_host: AnyHttpUrl = AnyHttpUrl("https://login.microsoftonline.com")
+    dataverse_access_token: SecretStr | None = None     # local use only (emulator, dev org)
+
+    sms_provider: Literal["octopush"] = "octopush"
+    octopush_api_login: str = Field(min_length=1)
+    octopush_api_key: SecretStr
+    octopush_base_url: AnyHttpUrl = AnyHttpUrl("https://api.octopush.com/v1/public")
+
+    smsc_webhook_key: SecretStr
+    smsc_http_timeout: float = Field(default=20, gt=0, le=230)   # 230 s: the Functions HTTP limit
+
+    @model_validator(mode="after")
+    def _app_registration_is_complete(self) -> "Settings":
+        if self.dataverse_access_token is None and (self.azure_client_secret or self.azure_client_certificate_path):
+            missing = [n for n in ("azure_tenant_id", "azure_client_id") if not getattr(self, n)]
+            if missing:
+                raise ValueError(f"{', '.join(m.upper() for m in missing)} required with a client secret or certificate")
+        if len(self.smsc_webhook_key.get_secret_value()) < 16:
+            raise ValueError("SMSC_WEBHOOK_KEY must be at least 16 characters")
+        return self
+
+    @property
+    def dataverse_base(self) -> str:
+        return str(self.dataverse_url).rstrip("/")
+
+
+def _describe(error: ValidationError) -> str:
+    parts = []
+    for item in error.errors():
+        name = "_".join(str(p) for p in item["loc"]).upper() or "settings"
+        message = item["msg"].removeprefix("Value error, ")
+        parts.append(message if name == "SETTINGS" or not item["loc"] else f"{name}: {message}")
+    return "; ".join(parts)
+
+
+def load_settings(**overrides) -> Settings:
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        raise SettingsError(f"Invalid settings: {_describe(error)}") from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,124 @@
+"""Unit SMS: an `smsc_textmessage` whose status is *Send requested* goes out exactly once.
+
+The activity is taken with a conditional update (`If-Match` on the ETag read), so a webhook
+delivered twice, a double click or a retried function finds it taken and sends nothing. Every
+outcome is written on the activity, where the user sees it.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from connector.activity import (ACTIVITY_SET, COLUMNS, ENCODING_CHOICE, EXPAND_PARTIES, SmsStatus,
+                                etag_version, recipient_reference)
+from connector.compose import ComposedSms, SmsRejected, compose
+from connector.configuration import Configuration, load_configuration
+from connector.crm.port import ConcurrencyConflict, Crm
+from connector.messages import render_text
+from connector.optout import is_opted_out
+from connector.recipients import RecipientError
+from connector.sms.port import DuplicateRequest, ProviderError, Recipient, SmsProvider, SmsRequest
+from connector.text.templates import TemplateError
+
+log = logging.getLogger(__name__)
+SCHEDULE_MARGIN = timedelta(minutes=1)    # a due date closer than this is sent now
+
+
+@dataclass(frozen=True)
+class UnitSmsResult:
+    outcome: str            # sent | scheduled | failed | already-taken | not-requested
+    activity_id: str
+    detail: str | None = None
+    ticket: str | None = None
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UnitSmsService:
+    def __init__(self, crm: Crm, provider: SmsProvider, clock=utcnow):
+        self.crm, self.provider, self.clock = crm, provider, clock
+
+    def send(self, activity_id: str, user_id: str | None = None) -> UnitSmsResult:
+        activity = self.crm.retrieve(ACTIVITY_SET, activity_id, select=COLUMNS, expand=EXPAND_PARTIES)
+        if activity.get("smsc_status") != SmsStatus.SEND_REQUESTED:
+            return UnitSmsResult("not-requested", activity_id)
+        etag = activity["@odata.etag"]
+        config = load_configuration(self.crm)
+        try:
+            sms = self._compose(activity, config, user_id)
+        except (SmsRejected, RecipientError, TemplateError) as error:
+            return self._fail(activity_id, etag, str(error), keep_key=False)
+        key = activity.get("smsc_idempotencykey") or f"unit-{activity_id}-{etag_version(etag)}"
+        try:
+            self.crm.update(ACTIVITY_SET, activity_id, _taken(sms, key), etag=etag)
+        except ConcurrencyConflict:
+            return UnitSmsResult("already-taken", activity_id)
+        return self._deliver(activity_id, activity, sms, key)
+
+    def _compose(self, activity: dict, config: Configuration, user_id: str | None) -> ComposedSms:
+        reference = recipient_reference(activity)
+        if reference is None:
+            raise SmsRejected("the SMS has no recipient: set the 'To' party or the 'Regarding' record")
+        text, recipient = render_text(self.crm, activity, reference, user_id)
+        raw_number = activity.get("smsc_phonenumber") or recipient.mobile
+        sms = compose(text, config=config, prefs=config.unit, raw_number=raw_number,
+                      requested_type=activity.get("smsc_smstype"),
+                      requested_sender=activity.get("smsc_sender"))
+        if config.exclude_optouts and is_opted_out(self.crm, sms.phone_number):
+            raise SmsRejected(f"{sms.phone_number} has opted out of SMS (STOP list)")
+        return sms
+
+    def _deliver(self, activity_id: str, activity: dict, sms: ComposedSms, key: str) -> UnitSmsResult:
+        send_at = self._send_at(activity.get("scheduledend"))
+        request = SmsRequest((Recipient(sms.phone_number),), sms.text, sms.sms_type, key,
+                             sender=sms.sender, send_at=send_at)
+        try:
+            result = self.provider.send(request)
+            ticket, cost = result.ticket, result.cost
+        except DuplicateRequest:
+            ticket, cost = None, None     # an earlier attempt with this key already went out
+        except ProviderError as error:
+            # Retryable = we cannot know whether it went out: keep the key so a new request
+            # reuses it and the provider refuses a second send.
+            return self._fail(activity_id, "*", f"{self.provider.name}: {error}", keep_key=error.retryable)
+        status = SmsStatus.SCHEDULED if send_at else SmsStatus.SENT
+        self.crm.update(ACTIVITY_SET, activity_id, {
+            "smsc_status": int(status), "smsc_providermessageid": ticket, "smsc_cost": cost,
+            "actualend": None if send_at else _iso(self.clock())})
+        log.info("unit SMS %s %s (ticket %s)", activity_id, status.name.lower(), ticket)
+        return UnitSmsResult(status.name.lower(), activity_id, ticket=ticket)
+
+    def _fail(self, activity_id: str, etag: str, error: str, *, keep_key: bool) -> UnitSmsResult:
+        body = {"smsc_status": int(SmsStatus.FAILED), "smsc_error": error[:2000]}
+        if not keep_key:
+            body["smsc_idempotencykey"] = None
+        try:
+            self.crm.update(ACTIVITY_SET, activity_id, body, etag=etag)
+        except ConcurrencyConflict:
+            return UnitSmsResult("already-taken", activity_id)
+        log.info("unit SMS %s failed: %s", activity_id, error)
+        return UnitSmsResult("failed", activity_id, detail=error)
+
+    def _send_at(self, due: str | None) -> datetime | None:
+        if not due:
+            return None
+        when = datetime.fromisoformat(due.replace("Z", "+00:00"))
+        return when if when > self.clock() + SCHEDULE_MARGIN else None
+
+
+def _taken(sms: ComposedSms, key: str) -> dict:
+    """The take: status Sending plus what will be sent, in one conditional write."""
+    return {
+        "smsc_status": int(SmsStatus.SENDING), "smsc_idempotencykey": key,
+        "smsc_phonenumber": sms.phone_number, "description": sms.text,
+        "smsc_smstype": int(sms.sms_type), "smsc_sender": sms.sender,
+        "smsc_encoding": ENCODING_CHOICE[sms.stats.encoding], "smsc_segments": sms.stats.segments,
+        "smsc_error": None,
+    }
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,34 @@
+"""Routes for the configuration page and operations: GET /api/credit, GET /api/health."""
+import azure.functions as func
+
+from functions.http import error_response, guarded, json_response
+
+bp = func.Blueprint()
+
+
+@bp.route(route="credit", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
+def credit(req: func.HttpRequest) -> func.HttpResponse:
+    return guarded(req, _credit)
+
+
+@bp.route(route="health", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
+def health(req: func.HttpRequest) -> func.HttpResponse:
+    # Liveness probes carry the function key only; the answer holds no data worth a second key.
+    return guarded(req, _health, need_key=False)
+
+
+def _credit(req: func.HttpRequest, services) -> func.HttpResponse:
+    from connector.sms.port import ProviderError
+
+    try:
+        balance = services.sms.balance()
+    except ProviderError as error:
+        return error_response(502, "provider_error", f"{services.sms.name}: {error}")
+    return json_response({"provider": services.sms.name, "amount": balance.amount, "unit": balance.unit})
+
+
+def _health(req: func.HttpRequest, services) -> func.HttpResponse:
+    from connector.health import check_health
+
+    report = check_health(services.crm, services.sms)
+    return json_response(report, 200 if report["status"] == "ok" else 503)
