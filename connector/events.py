@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from connector.activity import SmsStatus
-from connector.crm.port import UnknownTable, entity_set
+from connector.crm.port import CrmError, RecordNotFound, UnknownTable, entity_set
 from connector.crm.webhook import RemoteExecutionContext
 from connector.unit_sms import UnitSmsService
 
@@ -90,5 +90,9 @@ def _caller(crm, systemuser_id: str) -> str | None:
     """The Entra object id for `CallerObjectId` (none for users without one, e.g. SYSTEM)."""
     try:
         return crm.caller_object_id(systemuser_id) or None
-    except LookupError:
+    except RecordNotFound:
         return None
+    except CrmError as error:
+        if error.code == "NoEntraObjectId":
+            return None
+        raise

@@ -9,16 +9,25 @@ from urllib3.util.retry import Retry
 RETRY_STATUSES = (429, 503, 504)
 
 
+class _Retry(Retry):
+    """A 429 means the request was not run, so it is safe to retry whatever the method."""
+
+    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+        if status_code == 429 and self.total and self.status_forcelist and 429 in self.status_forcelist:
+            return True
+        return super().is_retry(method, status_code, has_retry_after)
+
+
 def build_session(*, retries: int = 4, backoff: float = 0.5, max_retry_after: int = 60,
                   methods: frozenset[str] = frozenset({"GET", "HEAD", "PATCH", "PUT", "DELETE"}),
                   pool_size: int = 20, user_agent: str = "smsc-dataverse/0.1") -> requests.Session:
     """A Session retrying `RETRY_STATUSES` at most `retries` times.
 
     Waits `Retry-After` seconds when the server says so (capped at `max_retry_after`), else
-    exponential back-off. POST is only retried when the caller adds it to `methods`, i.e. when the
-    request carries an idempotency key the server honours.
+    exponential back-off. POST is retried on 429 (not run by the server), and on 503/504 only when
+    the caller adds it to `methods`, i.e. when it carries an idempotency key the server honours.
     """
-    retry = Retry(
+    retry = _Retry(
         total=retries, connect=retries, read=1, other=0, status=retries,
         status_forcelist=RETRY_STATUSES, allowed_methods=methods,
         backoff_factor=backoff, backoff_max=max_retry_after,

@@ -63,6 +63,12 @@ class Crm(Protocol):
                     content: bytes | None = None) -> str:
         """POST an annotation on a row, the file as base64 `documentbody`."""
 
+    def delete(self, entity_set: str, record_id: str) -> None:
+        """DELETE a row; raises RecordNotFound."""
+
+    def caller_object_id(self, systemuser_id: str) -> str:
+        """The Entra object id of a CRM user, for `CallerObjectId` impersonation."""
+
     def impersonate(self, caller_object_id: str | None) -> "Crm":
         """The same client acting as another user (`CallerObjectId`); None = the app itself."""
 

@@ -1,0 +1,238 @@
+"""Entra ID access tokens for the Dataverse Web API.
+
+msal acquires, caches and refreshes the tokens (client secret, certificate, managed identity); a
+static token serves local use. Every credential exposes `token() -> str` and raises
+`AuthenticationError` with msal's `error` / `error_description`, never the secret.
+"""
+from __future__ import annotations
+
+import base64
+import functools
+import json
+import re
+import threading
+import time
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+import msal
+import requests
+
+from connector.http import build_session
+
+DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com"
+
+
+class AuthenticationError(Exception):
+    """No token could be acquired."""
+
+    def __init__(self, error: str, description: str = ""):
+        super().__init__(f"{error}: {description}" if description else error)
+        self.error = error
+        self.description = description
+
+
+class TokenCredential(Protocol):
+    def token(self) -> str: ...
+
+
+def scope_for(dataverse_url: str) -> str:
+    """`https://org.crm.dynamics.com/.default` for any URL of the organisation."""
+    parts = urlsplit(str(dataverse_url))
+    if not parts.scheme or not parts.netloc:
+        raise ValueError(f"not an absolute URL: {dataverse_url!r}")
+    return f"{parts.scheme}://{parts.netloc}/.default"
+
+
+def _default_http_client(timeout: float) -> requests.Session:
+    session = build_session()
+    # msal passes no timeout of its own; a hung token call must not outlive the webhook's 60 s.
+    session.request = functools.partial(session.request, timeout=timeout)  # type: ignore[method-assign]
+    return session
+
+
+class _MsalCredential:
+    """Builds the msal client on first use (its constructor already calls the authority).
+
+    `http_client` defaults to the shared retrying session with `timeout` applied to every call.
+    """
+
+    def __init__(self, http_client: requests.Session | None, timeout: float):
+        self._http_client = http_client or _default_http_client(timeout)
+        self._client: Any = None
+        self._lock = threading.Lock()
+
+    def token(self) -> str:
+        try:
+            result = self._acquire(self._msal_client())
+        except (requests.RequestException, ValueError) as exc:   # network, discovery, bad key
+            # Not chained: a requests exception holds the request, whose body holds the secret.
+            raise AuthenticationError(type(exc).__name__, str(exc)) from None
+        result = result or {}
+        if "access_token" not in result:
+            raise AuthenticationError(result.get("error") or "no_token", result.get("error_description") or "")
+        return result["access_token"]
+
+    def _msal_client(self) -> Any:
+        with self._lock:
+            if self._client is None:
+                self._client = self._build()
+            return self._client
+
+    def _build(self) -> Any:
+        raise NotImplementedError
+
+    def _acquire(self, client: Any) -> dict | None:
+        raise NotImplementedError
+
+
+class _ConfidentialCredential(_MsalCredential):
+    def __init__(self, tenant_id: str, client_id: str, scope: str, authority_host: str, *,
+                 http_client: requests.Session | None, timeout: float):
+        super().__init__(http_client, timeout)
+        self._authority = f"{_with_scheme(authority_host).rstrip('/')}/{tenant_id}"
+        self._client_id = client_id
+        self._scope = scope
+
+    def _client_credential(self) -> str | dict:
+        raise NotImplementedError
+
+    def _build(self) -> msal.ConfidentialClientApplication:
+        # Instance discovery would ask login.microsoftonline.com about the authority host: the host
+        # comes from our own settings (sovereign clouds, tests), so msal takes it as given.
+        return msal.ConfidentialClientApplication(
+            self._client_id, client_credential=self._client_credential(), authority=self._authority,
+            instance_discovery=False, http_client=self._http_client)
+
+    def _acquire(self, client: msal.ConfidentialClientApplication) -> dict | None:
+        return client.acquire_token_for_client(scopes=[self._scope])   # msal's cache first
+
+
+class ClientSecretCredential(_ConfidentialCredential):
+    def __init__(self, tenant_id: str, client_id: str, client_secret: str, scope: str,
+                 authority_host: str = DEFAULT_AUTHORITY_HOST, *,
+                 http_client: requests.Session | None = None, timeout: float = 20):
+        super().__init__(tenant_id, client_id, scope, authority_host,
+                         http_client=http_client, timeout=timeout)
+        self._client_secret = client_secret
+
+    def _client_credential(self) -> str:
+        return self._client_secret
+
+
+_PEM_BLOCK = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----.+?-----END \1-----", re.DOTALL)
+
+
+class CertificateCredential(_ConfidentialCredential):
+    """A PEM file holding the unencrypted private key and the certificate (leaf first).
+
+    msal (≥ 1.35) computes the SHA-256 thumbprint from `public_certificate` and signs a PS256
+    assertion (it also sends the certificate as `x5c`).
+    """
+
+    def __init__(self, tenant_id: str, client_id: str, certificate_path: str, scope: str,
+                 authority_host: str = DEFAULT_AUTHORITY_HOST, *,
+                 http_client: requests.Session | None = None, timeout: float = 20):
+        super().__init__(tenant_id, client_id, scope, authority_host,
+                         http_client=http_client, timeout=timeout)
+        self._private_key, self._certificate = _read_pem(str(certificate_path))
+
+    def _client_credential(self) -> dict:
+        return {"private_key": self._private_key, "public_certificate": self._certificate}
+
+
+def _read_pem(path: str) -> tuple[str, str]:
+    with open(path, encoding="ascii") as pem:
+        blocks = {}
+        for match in _PEM_BLOCK.finditer(pem.read()):
+            blocks.setdefault(match.group(1), match.group(0))   # first one wins: the leaf
+    key = next((v for k, v in blocks.items() if k.endswith("PRIVATE KEY") and "ENCRYPTED" not in k), None)
+    if key is None or "CERTIFICATE" not in blocks:
+        raise ValueError(f"{path}: needs an unencrypted PRIVATE KEY and a CERTIFICATE in PEM")
+    return key, blocks["CERTIFICATE"]
+
+
+class ManagedIdentityCredential(_MsalCredential):
+    """System-assigned, or user-assigned when `client_id` is given (App Service / Functions, VM…)."""
+
+    def __init__(self, scope: str, client_id: str | None = None, *,
+                 http_client: requests.Session | None = None, timeout: float = 20):
+        super().__init__(http_client, timeout)
+        self._resource = scope.removesuffix("/.default")
+        self._client_id = client_id
+
+    def _build(self) -> msal.ManagedIdentityClient:
+        identity = (msal.UserAssignedManagedIdentity(client_id=self._client_id) if self._client_id
+                    else msal.SystemAssignedManagedIdentity())
+        return msal.ManagedIdentityClient(identity, http_client=self._http_client)
+
+    def _acquire(self, client: msal.ManagedIdentityClient) -> dict | None:
+        return client.acquire_token_for_client(resource=self._resource)
+
+
+class StaticTokenCredential:
+    """A token pasted by hand (local use): refused once its JWT `exp` has passed."""
+
+    def __init__(self, token: str):
+        self._token = token
+
+    def token(self) -> str:
+        expires = _jwt_expiry(self._token)
+        if expires is not None and expires <= time.time():
+            raise AuthenticationError("token_expired", "the static access token has expired")
+        return self._token
+
+    def __repr__(self) -> str:
+        return "StaticTokenCredential(***)"
+
+
+def _jwt_expiry(token: str) -> float | None:
+    """The `exp` claim, or None when the token is no JWT (the emulator's tokens)."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+        return float(claims["exp"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _with_scheme(host: str) -> str:
+    host = str(host)
+    return host if "://" in host else f"https://{host}"   # AZURE_AUTHORITY_HOST may omit it
+
+
+def _secret(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value.get_secret_value() if hasattr(value, "get_secret_value") else str(value)
+
+
+def _required(settings: Any, name: str, needed_by: str) -> str:
+    value = getattr(settings, name, None)
+    if not value:
+        raise ValueError(f"{name.upper()} is required with {needed_by}")
+    return value
+
+
+def credential_from_settings(settings: Any) -> TokenCredential:
+    """Static token if set, else client secret, else certificate, else managed identity."""
+    static = _secret(settings.dataverse_access_token)
+    if static:
+        return StaticTokenCredential(static)
+    scope = scope_for(str(settings.dataverse_url))
+    host = str(settings.azure_authority_host or DEFAULT_AUTHORITY_HOST)
+    timeout = getattr(settings, "smsc_http_timeout", 20)
+    secret = _secret(settings.azure_client_secret)
+    if secret:
+        return ClientSecretCredential(
+            _required(settings, "azure_tenant_id", "AZURE_CLIENT_SECRET"),
+            _required(settings, "azure_client_id", "AZURE_CLIENT_SECRET"),
+            secret, scope, host, timeout=timeout)
+    if settings.azure_client_certificate_path:
+        needed_by = "AZURE_CLIENT_CERTIFICATE_PATH"
+        return CertificateCredential(
+            _required(settings, "azure_tenant_id", needed_by), _required(settings, "azure_client_id", needed_by),
+            str(settings.azure_client_certificate_path), scope, host, timeout=timeout)
+    return ManagedIdentityCredential(scope, client_id=settings.azure_client_id or None, timeout=timeout)

@@ -1,0 +1,58 @@
+import pytest
+
+from connector.settings import SettingsError, load_settings
+
+GOOD = {"DATAVERSE_URL": "https://org.crm4.dynamics.com", "OCTOPUSH_API_LOGIN": "me@example.org",
+        "OCTOPUSH_API_KEY": "octo-secret-key", "SMSC_WEBHOOK_KEY": "k" * 24}
+
+
+@pytest.fixture
+def env(monkeypatch):
+    for name in list(GOOD) + ["SMSC_HTTP_TIMEOUT", "AZURE_CLIENT_SECRET", "AZURE_TENANT_ID", "AZURE_CLIENT_ID",
+                              "DATAVERSE_ACCESS_TOKEN", "AZURE_CLIENT_CERTIFICATE_PATH"]:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in GOOD.items():
+        monkeypatch.setenv(name, value)
+    return monkeypatch
+
+
+def test_loads_with_defaults(env):
+    settings = load_settings()
+    assert settings.smsc_http_timeout == 20
+    assert settings.dataverse_base == "https://org.crm4.dynamics.com"
+    assert str(settings.octopush_base_url).startswith("https://api.octopush.com/v1/public")
+
+
+def test_missing_setting_is_named(env):
+    env.delenv("DATAVERSE_URL")
+    with pytest.raises(SettingsError, match="DATAVERSE_URL: Field required"):
+        load_settings()
+
+
+@pytest.mark.parametrize("name, value, expected", [
+    ("SMSC_HTTP_TIMEOUT", "soon", "SMSC_HTTP_TIMEOUT"),
+    ("SMSC_HTTP_TIMEOUT", "0", "SMSC_HTTP_TIMEOUT"),
+    ("DATAVERSE_URL", "not a url", "DATAVERSE_URL"),
+    ("SMS_PROVIDER", "twilio", "SMS_PROVIDER"),
+    ("SMSC_WEBHOOK_KEY", "short", "SMSC_WEBHOOK_KEY must be at least 16"),
+])
+def test_malformed_setting_is_named(env, name, value, expected):
+    env.setenv(name, value)
+    with pytest.raises(SettingsError, match=expected):
+        load_settings()
+
+
+def test_client_secret_needs_tenant_and_client_and_never_echoes_the_secret(env):
+    env.setenv("AZURE_CLIENT_SECRET", "TOP-SECRET-VALUE")
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert "AZURE_TENANT_ID, AZURE_CLIENT_ID required" in str(caught.value)
+    assert "TOP-SECRET-VALUE" not in str(caught.value)
+
+
+def test_secret_values_do_not_leak_in_validation_errors(env):
+    env.setenv("OCTOPUSH_API_KEY", "octo-secret-key")
+    env.setenv("SMSC_HTTP_TIMEOUT", "octo-secret-key")       # wrong type, secret-looking input
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert "octo-secret-key" not in str(caught.value)
