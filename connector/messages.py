@@ -39,7 +39,8 @@ def user_format(crm: Crm, user_id: str | None) -> dict:
     except CrmError:
         return {"locale": "fr_FR"}
     return {"locale": LOCALES.get(row.get("uilanguageid"), "en_US"),
-            "date_format": row.get("dateformatstring") or None}
+            "date_format": row.get("dateformatstring") or None,
+            "time_format": row.get("timeformatstring") or None}
 
 
 def render_for(crm: Crm, text: str | None, template_id: str | None, table: str, record_id: str,

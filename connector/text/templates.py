@@ -1,0 +1,175 @@
+"""SMS templates with merge fields: `Bonjour {{ firstname | default("client") }}`.
+
+Templates are written by CRM users, so they run in Jinja's immutable sandbox with no
+globals, and are checked against an allowlist before compiling (template_rules). A
+template reads record columns and `lookup.field`, formats them with a few filters
+(template_filters) and may choose text with if/else; nothing else.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import jinja2
+from babel import Locale, UnknownLocaleError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from connector.text.template_context import record_context
+from connector.text.template_filters import (
+    ALLOWED_TESTS, FILTERS, OPTIONS_KEY, FilterError, RenderOptions, label_filter_sites,
+)
+from connector.text.template_rules import FieldRefs, UnsafeTemplate, check_template
+
+__all__ = [
+    "FieldRefs", "MessageTemplate", "TemplateError", "compile_template", "from_legacy", "record_context",
+]
+
+# Octopush guide style: "Bonjour Mr [lastname]"; Dataverse logical names are lowercase,
+# which keeps "[OK]" or "[1]" literal.
+_LEGACY_FIELD = re.compile(r"\[([a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)?)\]")
+# A "{" that Jinja would read as the start of a tag once the field is converted.
+_JINJA_OPENING = re.compile(r"\{(?=[{%#]|$)")
+
+
+class TemplateError(ValueError):
+    """A template that cannot be compiled or rendered; the message says where and why."""
+
+
+class _RecordDataEnvironment(ImmutableSandboxedEnvironment):
+    """`a.b` and `a['b']` read keys of mappings only, never Python attributes."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        return self._field(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        return self._field(obj, argument)
+
+    def _field(self, obj: Any, key: Any) -> Any:
+        if isinstance(obj, Mapping) and isinstance(key, str) and key in obj:
+            return obj[key]
+        return self.undefined(obj=obj, name=key)
+
+
+def _printable(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, Mapping):  # a lookup printed as is shows its name
+        return _printable(value.get("name"))
+    return value
+
+
+def _environment() -> _RecordDataEnvironment:
+    env = _RecordDataEnvironment(autoescape=False, keep_trailing_newline=True, finalize=_printable)
+    env.globals.clear()  # no range, lipsum, cycler, joiner, namespace, dict
+    env.filters = dict(FILTERS)
+    env.tests = {name: env.tests[name] for name in ALLOWED_TESTS}
+    return env
+
+
+_ENV = _environment()
+
+
+@dataclass(frozen=True)
+class MessageTemplate:
+    """A checked, compiled template; `fields` says which columns to fetch for it."""
+
+    source: str
+    fields: FieldRefs
+    _compiled: jinja2.Template = field(repr=False, compare=False)
+
+    def render(
+        self,
+        context: Mapping[str, Any],
+        *,
+        locale: str = "fr_FR",
+        date_format: str | None = None,
+        time_zone: str | None = None,
+        time_format: str | None = None,
+    ) -> str:
+        """The text for one record. `date_format` / `time_format` are the user's Dataverse
+        patterns ("dd/MM/yyyy", "HH:mm"); `time_zone` an IANA name ("Europe/Paris")."""
+        data = _nulls_as_missing(context)
+        data[OPTIONS_KEY] = _render_options(locale, date_format, time_format, time_zone)
+        try:
+            return self._compiled.render(data)
+        except FilterError as exc:
+            raise TemplateError(str(exc)) from exc
+        except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError) as exc:
+            raise TemplateError(f"line {_template_line(exc)}: cannot render: {exc}") from exc
+
+
+@functools.lru_cache(maxsize=256)
+def compile_template(text: str) -> MessageTemplate:
+    """Check and compile `text`; raises TemplateError naming the line and the problem."""
+    try:
+        tree = _ENV.parse(text)
+        fields = check_template(tree, _ENV.filters, _ENV.tests)
+        label_filter_sites(tree)
+        return MessageTemplate(text, fields, _ENV.from_string(tree))
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(f"line {exc.lineno}: {exc.message}") from exc
+    except UnsafeTemplate as exc:
+        raise TemplateError(str(exc)) from exc
+
+
+def from_legacy(text: str) -> str:
+    """Convert an old `[field]` / `[lookup.field]` template to `{{ field }}` syntax."""
+    parts: list[str] = []
+    position = 0
+    for match in _LEGACY_FIELD.finditer(text):
+        parts.append(_literal(text[position:match.start()]))
+        parts.append("{{ " + match.group(1) + " }}")
+        position = match.end()
+    parts.append(_literal(text[position:]))
+    return "".join(parts)
+
+
+def _literal(text: str) -> str:
+    return _JINJA_OPENING.sub("{{ '{' }}", text)
+
+
+def _nulls_as_missing(context: Mapping[str, Any]) -> dict[str, Any]:
+    """Null columns (and null columns of lookups) as undefined, so that they print as ""
+    everywhere, `~` included, and `default` replaces them."""
+
+    def missing_if_null(name: str, value: Any) -> Any:
+        return _ENV.undefined(name=name) if value is None else value
+
+    data = {}
+    for name, value in context.items():
+        if isinstance(value, Mapping):
+            value = {key: missing_if_null(f"{name}.{key}", item) for key, item in value.items()}
+        data[name] = missing_if_null(name, value)
+    return data
+
+
+def _render_options(
+    locale: str, date_format: str | None, time_format: str | None, time_zone: str | None
+) -> RenderOptions:
+    try:
+        babel_locale = Locale.parse(locale.replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError) as exc:
+        raise TemplateError(f"unknown locale {locale!r}") from exc
+    try:
+        zone = ZoneInfo(time_zone) if time_zone else None
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise TemplateError(
+            f"unknown time zone {time_zone!r} (expected an IANA name such as 'Europe/Paris')"
+        ) from exc
+    return RenderOptions(babel_locale, date_format, time_format, zone)
+
+
+def _template_line(exc: BaseException) -> int | str:
+    # Jinja rewrites tracebacks so that template frames carry template line numbers.
+    line: int | str = "?"
+    trace = exc.__traceback__
+    while trace is not None:
+        if trace.tb_frame.f_code.co_filename == "<template>":
+            line = trace.tb_lineno
+        trace = trace.tb_next
+    return line
