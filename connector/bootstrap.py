@@ -9,6 +9,8 @@ from functools import lru_cache
 
 from connector.settings import Settings, get_settings
 
+WEBHOOK_MAX_WAIT = 10      # seconds of Retry-After honoured per retry in the request path
+
 
 @dataclass(frozen=True)
 class Services:
@@ -20,13 +22,18 @@ class Services:
 def build_services(settings: Settings) -> Services:
     from connector.crm.auth import credential_from_settings
     from connector.crm.dataverse import DataverseClient
-    from connector.sms.octopush import OctopushClient
+    from connector.http import build_session
+    from connector.sms.octopush import RETRY_METHODS, OctopushClient
 
+    # A webhook call has 60 s: retries and Retry-After waits are kept well inside that budget.
     crm = DataverseClient(settings.dataverse_base, credential_from_settings(settings),
-                          timeout=settings.smsc_http_timeout)
+                          timeout=settings.smsc_http_timeout,
+                          session=build_session(retries=3, max_retry_after=WEBHOOK_MAX_WAIT))
     sms = OctopushClient(settings.octopush_api_login, settings.octopush_api_key.get_secret_value(),
                          base_url=str(settings.octopush_base_url).rstrip("/"),
-                         timeout=settings.smsc_http_timeout)
+                         timeout=settings.smsc_http_timeout,
+                         session=build_session(retries=2, max_retry_after=WEBHOOK_MAX_WAIT,
+                                               methods=RETRY_METHODS))
     return Services(settings, crm, sms)
 
 

@@ -1,0 +1,177 @@
+"""Octopush API v1 emulator: the endpoints the connector uses, with the checks the real API makes.
+
+Serves, under `/v1/public`: `POST /sms-campaign/send`, `DELETE /sms-campaign/cancel` and
+`GET /wallet/check-balance` (see `reference/octopush.md`). Error bodies are Octopush-shaped
+(`{"code": 121, "message": "..."}`). Where the real behaviour is unconfirmed the emulator picks the
+plausible, lenient reading and says so: success is HTTP 200; numbers it cannot read are dropped (117
+only when none is left); an unreadable `send_at` is ignored (sent now), a naive one is Paris time;
+`request_id` is remembered for accepted sends only; a cancel gives the credit back.
+"""
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import threading
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from werkzeug.wrappers import Request, Response
+
+from connector.emulators.server import Emulator
+
+PREFIX = "/v1/public"
+PHONE = re.compile(r"^\+[1-9]\d{6,14}$")
+SENDER = re.compile(r"^[A-Za-z0-9]{3,11}$")
+STOP_MENTION = re.compile(r"STOP au \d{5}")
+STOP_MISSING = "STOP mention ([STOP au 30101]) is missing from your text."   # as seen from v1
+CANCEL_NOTICE = timedelta(minutes=10)      # "scheduled more than 10 min ahead"
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def _json(body: Any, status: int = 200) -> Response:
+    return Response(json.dumps(body), status=status, content_type="application/json")
+
+
+def _error(status: int, code: int | None, message: str) -> Response:
+    body = {"code": code, "message": message} if code is not None else {"message": message}
+    return _json(body, status)
+
+
+def _parse_send_at(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None                 # the real API silently ignores what it cannot fix
+    return moment if moment.tzinfo else moment.replace(tzinfo=PARIS)
+
+
+def _segments(text: str) -> int:
+    from connector.text.encoding import analyze   # lazy: the text rules are a separate module
+    return analyze(text).segments
+
+
+class OctopushEmulator(Emulator):
+    """Keeps a euro credit, charges `price_per_sms` per segment and recipient, records sends."""
+
+    def __init__(self, api_login: str = "demo@example.com", api_key: str = "demo-api-key", *,
+                 credit: float = 100.0, price_per_sms: float = 0.045):
+        super().__init__()
+        self.api_login = api_login
+        self.api_key = api_key
+        self.credit = credit
+        self.price_per_sms = price_per_sms
+        # Accepted sends: ticket, body, received_at, send_at, status, numbers, sms_needed, cost.
+        self.sends: list[dict] = []
+        self.lock = threading.RLock()
+        self._request_ids: set[str] = set()
+        self._routes = {("POST", "/sms-campaign/send"): self._send,
+                        ("DELETE", "/sms-campaign/cancel"): self._cancel,
+                        ("GET", "/wallet/check-balance"): self._balance}
+
+    # -- helpers for tests and the demo ------------------------------------------------------------
+    def find(self, ticket: str) -> dict | None:
+        with self.lock:
+            self._settle()
+            return next((s for s in self.sends if s["ticket"] == ticket), None)
+
+    def _settle(self) -> None:
+        """Scheduled sends whose time has come are sent."""
+        now = datetime.now(timezone.utc)
+        for send in self.sends:
+            if send["status"] == "scheduled" and send["send_at"] <= now:
+                send["status"] = "sent"
+
+    # -- protocol ----------------------------------------------------------------------------------
+    def dispatch(self, request: Request) -> Response:
+        path = request.path[len(PREFIX):] if request.path.startswith(PREFIX + "/") else None
+        handler = self._routes.get((request.method, path))
+        if handler is None:
+            return _error(404, None, f"No route {request.method} {request.path}")
+        if (request.headers.get("api-login") != self.api_login
+                or request.headers.get("api-key") != self.api_key):
+            return _error(401, 101, "Invalid api-login or api-key.")
+        return handler(request)
+
+    def _send(self, request: Request) -> Response:
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            return _error(400, 100, "Request body is missing or is not JSON.")
+        recipients = body.get("recipients")
+        if not isinstance(recipients, list) or not recipients:
+            return _error(400, 103, "No recipients.")
+        numbers = [r.get("phone_number") for r in recipients if isinstance(r, dict)]
+        numbers = [n for n in numbers if isinstance(n, str) and PHONE.match(n)]
+        if not numbers:
+            return _error(400, 117, "No valid phone number: use the international format (+33...).")
+        text = body.get("text")
+        if not isinstance(text, str) or not text.strip():
+            return _error(400, 107, "Text is missing.")
+        sender = body.get("sender")
+        if sender not in (None, "") and not (isinstance(sender, str) and SENDER.match(sender)):
+            return _error(400, 106, "Invalid sender: 3 to 11 characters among 0-9a-zA-Z.")
+        # Any purpose other than "alert" falls back to the default, wholesale (marketing).
+        if (body.get("purpose") != "alert" and any(n.startswith("+33") for n in numbers)
+                and not STOP_MENTION.search(text)):
+            return _error(400, 121, STOP_MISSING)
+        send_at = _parse_send_at(body.get("send_at"))
+        now = datetime.now(timezone.utc)
+        sms_needed = _segments(text) * len(numbers)
+        cost = round(sms_needed * self.price_per_sms, 4)
+        request_id = str(body["request_id"]) if body.get("request_id") else None
+        with self.lock:
+            if request_id and request_id in self._request_ids:
+                return _error(400, 120, "Same request_id already sent.")
+            if cost > self.credit + 1e-9:
+                return _error(400, 104, "Not enough credit.")
+            ticket = f"sms_{secrets.token_hex(7)[:13]}"
+            if not body.get("simulation_mode"):
+                if request_id:
+                    self._request_ids.add(request_id)
+                self.credit = round(self.credit - cost, 4)
+                self.sends.append({
+                    "ticket": ticket, "body": body, "received_at": now, "send_at": send_at,
+                    "status": "scheduled" if send_at and send_at > now else "sent",
+                    "numbers": numbers, "sms_needed": sms_needed, "cost": cost})
+            residual = self.credit
+        return _json({"sms_ticket": ticket, "number_of_contacts": len(numbers), "total_cost": cost,
+                      "number_of_sms_needed": sms_needed, "residual_credit": residual})
+
+    def _cancel(self, request: Request) -> Response:
+        body = request.get_json(silent=True)
+        ticket = body.get("ticket_number") if isinstance(body, dict) else None
+        if not ticket:
+            return _error(400, None, "ticket_number is missing.")
+        with self.lock:
+            self._settle()
+            send = next((s for s in self.sends if s["ticket"] == ticket), None)
+            if send is None:
+                return _error(400, None, f"Unknown campaign {ticket}.")
+            if send["status"] != "scheduled":
+                return _error(400, None,
+                              f"Campaign {ticket} is {send['status']} and cannot be cancelled.")
+            if send["send_at"] - datetime.now(timezone.utc) < CANCEL_NOTICE:
+                return _error(400, None, f"Campaign {ticket} starts in less than 10 minutes.")
+            send["status"] = "cancelled"
+            self.credit = round(self.credit + send["cost"], 4)
+        return Response(status=204)
+
+    def _balance(self, request: Request) -> Response:
+        country, product = request.args.get("country_code"), request.args.get("product_name")
+        if (country is None) != (product is None):
+            return _error(400, None, "country_code and product_name go together.")
+        with self.lock:
+            credit = self.credit
+        if product:
+            count = int(credit / self.price_per_sms + 1e-9)
+            answer: dict[str, Any] = {"amount": count, "unit": product}
+        else:
+            answer = {"amount": round(credit, 4), "unit": "euros"}
+        if request.args.get("with_details", "").lower() in ("true", "1"):
+            answer["wallet_packs"] = [{"wallet_pack_id": "emulator-pack",
+                                       "credit": round(credit, 4),
+                                       "expiration_date": "2030-10-23T13:41:46+02:00"}]
+        return _json(answer)

@@ -1,0 +1,228 @@
+"""Octopush adapter (SMS API v1, https://api.octopush.com/v1/public): send, balance, cancel.
+
+API facts and their sources are in the shared reference note `reference/octopush.md`. Points it
+marks unconfirmed are handled defensively: any 2xx is a success unless its body carries a `code`
+other than 0, unknown error codes keep Octopush's own message, and 429/5xx (undocumented) are
+treated as transient.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
+
+from connector.http import build_session
+from connector.sms.port import (Balance, DuplicateRequest, ProviderError, Recipient, SendResult,
+                                SmsRequest, SmsType)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://api.octopush.com/v1/public"
+MAX_RECIPIENTS = 500                                  # "campaign (up to 500 contacts)"
+SMS_QUALITIES = ("sms_premium", "sms_low_cost")
+# `purpose` is always sent: Octopush silently falls back to `wholesale` (marketing) otherwise.
+PURPOSES = {SmsType.MARKETING: "wholesale", SmsType.TRANSACTIONAL: "alert"}
+# The send carries `request_id`, which Octopush deduplicates, so POST may be retried too.
+RETRY_METHODS = frozenset({"GET", "HEAD", "PATCH", "PUT", "DELETE", "POST"})
+DUPLICATE_CODE = 120
+
+# Octopush return codes (v1 reuses the numbering of the return-codes page) -> message for CRM users.
+ERROR_MESSAGES: dict[int, str] = {
+    100: "The request sent to Octopush had no body",
+    101: "Octopush rejected the API login or API key",
+    102: "The text is longer than 160 characters",
+    103: "The send has no recipients",
+    104: "The Octopush account is out of credit",
+    105: "The Octopush account does not have enough credit (the last order is awaiting validation)",
+    106: "The sender is invalid: 3 to 11 letters or digits, without accents, spaces or punctuation",
+    107: "The text of the SMS is missing",
+    108: "The Octopush API login is missing",
+    109: "The Octopush API key is missing",
+    110: "The recipient list is missing",
+    111: "No recipient input method was given",
+    112: "The SMS quality (type) is not set",
+    113: "The Octopush account is not validated yet",
+    114: "The Octopush account is under fraud investigation",
+    115: "The number of recipients does not match the number of personalisation parameters",
+    116: "This mailing needs a contact list",
+    117: "No valid phone number: numbers must be in international format (+33...)",
+    118: "The test-SMS option must be accepted in the Octopush back office first",
+    119: "The text is too long for this SMS type",
+    120: "A send with the same request_id was already accepted",
+    121: "STOP mention (STOP au 30101) is missing from a marketing SMS to French numbers",
+    122: 'The "no PUB=STOP" mention is missing (required for standard SMS)',
+}
+
+
+class OctopushClient:
+    """The Octopush implementation of the `SmsProvider` port."""
+
+    name = "octopush"
+
+    def __init__(self, api_login: str, api_key: str, *, base_url: str = DEFAULT_BASE_URL,
+                 timeout: float = 20, session: requests.Session | None = None,
+                 sms_quality: str = "sms_premium"):
+        if sms_quality not in SMS_QUALITIES:
+            raise ValueError(f"sms_quality must be one of {', '.join(SMS_QUALITIES)}, "
+                             f"not {sms_quality!r}")
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.sms_quality = sms_quality
+        self.session = session if session is not None else build_session(methods=RETRY_METHODS)
+        self._api_key = api_key
+        self._headers = {"api-login": api_login, "api-key": api_key,
+                         "Content-Type": "application/json", "cache-control": "no-cache"}
+
+    def __repr__(self) -> str:   # never show the key
+        login = self._headers["api-login"]
+        return f"OctopushClient(base_url={self.base_url!r}, api_login={login!r})"
+
+    # -- operations -------------------------------------------------------------------------------
+    def send(self, request: SmsRequest) -> SendResult:
+        count = len(request.recipients)
+        if not 1 <= count <= MAX_RECIPIENTS:
+            raise ValueError(f"an Octopush send takes 1 to {MAX_RECIPIENTS} recipients, "
+                             f"not {count}")
+        if not request.request_id:
+            raise ValueError("an Octopush send needs a request_id (it makes retries safe)")
+        body: dict[str, Any] = {
+            "recipients": [_recipient(r) for r in request.recipients],
+            "text": request.text,
+            "type": self.sms_quality,
+            "purpose": PURPOSES[SmsType(request.sms_type)],
+            "request_id": request.request_id,
+            "with_replies": False,
+            "auto_optimize_text": False,     # what we counted (encoding, segments) is what is sent
+        }
+        if request.sender:
+            body["sender"] = request.sender
+        if request.send_at is not None:
+            body["send_at"] = _iso(request.send_at)
+        data, status = self._call("POST", "/sms-campaign/send", json=body, what="send")
+        ticket = data.get("sms_ticket")
+        if not ticket:
+            raise ProviderError("Octopush accepted the send but returned no sms_ticket",
+                                http_status=status)
+        log.info("Octopush send %s accepted: ticket %s, %s recipient(s)",
+                 request.request_id, ticket, count)
+        return SendResult(ticket=str(ticket),
+                          recipients=_number(data.get("number_of_contacts"), int) or count,
+                          cost=_number(data.get("total_cost"), float),
+                          sms_needed=_number(data.get("number_of_sms_needed"), int),
+                          residual_credit=_number(data.get("residual_credit"), float))
+
+    def balance(self, *, country_code: str | None = None, product_name: str | None = None,
+                with_details: bool = False) -> Balance:
+        """Credit left, in euros or in SMS of `product_name` for `country_code` (both or none)."""
+        if (country_code is None) != (product_name is None):
+            raise ValueError("give both country_code and product_name, or neither")
+        params: dict[str, str] = {}
+        if country_code is not None:
+            params |= {"country_code": country_code, "product_name": str(product_name)}
+        if with_details:
+            params["with_details"] = "true"
+        data, status = self._call("GET", "/wallet/check-balance", params=params,
+                                  what="balance check")
+        amount = _number(data.get("amount"), float)
+        if amount is None:
+            raise ProviderError("Octopush answered the balance check without an amount",
+                                http_status=status)
+        packs = [{**pack, "id": pack.get("wallet_pack_id", pack.get("id"))}
+                 for pack in data.get("wallet_packs") or [] if isinstance(pack, dict)]
+        unit = str(data.get("unit") or product_name or "euros")
+        return Balance(amount=amount, unit=unit, details=packs)
+
+    def cancel(self, ticket: str) -> None:
+        """Cancels a scheduled send (Octopush: only more than 10 minutes before it starts)."""
+        self._call("DELETE", "/sms-campaign/cancel", json={"ticket_number": ticket},
+                   what=f"cancel of {ticket}")
+        log.info("Octopush send %s cancelled", ticket)
+
+    # -- HTTP -------------------------------------------------------------------------------------
+    def _call(self, method: str, path: str, *, what: str, json: Any = None,
+              params: dict | None = None) -> tuple[dict, int]:
+        try:
+            response = self.session.request(method, self.base_url + path, json=json,
+                                            params=params or None, headers=self._headers,
+                                            timeout=self.timeout)
+        except requests.RequestException as exc:
+            # No exception chain: the original holds the request, headers (api-key) included.
+            raise self._transport_error(exc, what) from None
+        status = response.status_code
+        try:
+            data = response.json() if response.content else {}
+        except ValueError:
+            data = {}
+        data = data if isinstance(data, dict) else {}
+        code = _number(data.get("code"), int)
+        if 200 <= status < 300 and not code:
+            return data, status
+        raise self._answer_error(status, code, data, response, what)
+
+    def _answer_error(self, status: int, code: int | None, data: dict, response: requests.Response,
+                      what: str) -> ProviderError:
+        theirs = str(data.get("message") or "").strip() or (response.text or "").strip()[:200]
+        if code in ERROR_MESSAGES:
+            message = f"{ERROR_MESSAGES[code]} (Octopush code {code})"
+        elif code:
+            message = f"Octopush error {code}: {theirs or 'no message'}"
+        elif status == 401:
+            message = f"{ERROR_MESSAGES[101]} (HTTP 401)"
+        elif status == 429:
+            message = "Octopush is throttling requests (HTTP 429); try again later"
+        elif status >= 500:
+            message = f"Octopush failed with HTTP {status}; try again later"
+        else:
+            message = f"Octopush refused the {what} with HTTP {status}"
+            message += f": {theirs}" if theirs else ""
+        message = self._scrub(message)
+        log.warning("Octopush %s failed: HTTP %s, code %s, %s",
+                    what, status, code, self._scrub(theirs))
+        kind = DuplicateRequest if code == DUPLICATE_CODE else ProviderError
+        return kind(message, code=code, http_status=status,
+                    retryable=status == 429 or status >= 500)
+
+    def _transport_error(self, exc: requests.RequestException, what: str) -> ProviderError:
+        reason = getattr(exc.args[0], "reason", None) if exc.args else None
+        # A read time-out whose retry also timed out arrives as a ConnectionError wrapping it;
+        # urllib3's NewConnectionError (refused, DNS) subclasses ConnectTimeoutError: no time-out.
+        timed_out = (isinstance(reason, (ReadTimeoutError, ConnectTimeoutError))
+                     and not isinstance(reason, NewConnectionError))
+        if isinstance(exc, requests.Timeout) or timed_out:
+            message = f"Octopush did not answer within {self.timeout:g} s ({what})"
+        else:
+            message = (f"Could not reach Octopush at {urlsplit(self.base_url).netloc} ({what}): "
+                       f"{type(reason or exc).__name__}")
+        message = self._scrub(message)
+        log.warning("%s", message)
+        return ProviderError(message, retryable=True)
+
+    def _scrub(self, text: str) -> str:
+        return text.replace(self._api_key, "***") if self._api_key else text
+
+
+def _recipient(recipient: Recipient) -> dict[str, str]:
+    out = {"phone_number": recipient.phone_number}
+    if recipient.first_name:
+        out["first_name"] = recipient.first_name
+    if recipient.last_name:
+        out["last_name"] = recipient.last_name
+    return out
+
+
+def _iso(moment: datetime) -> str:
+    """ISO 8601 with offset, e.g. 2018-10-03T07:42:39-07:00 (Octopush reads naive as Paris)."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("send_at must be timezone-aware")
+    return moment.isoformat(timespec="seconds")
+
+
+def _number(value: Any, kind: type) -> Any:
+    try:
+        return None if value is None or value == "" else kind(value)
+    except (TypeError, ValueError):
+        return None

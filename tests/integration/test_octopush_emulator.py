@@ -1,0 +1,157 @@
+"""The real OctopushClient against the Octopush emulator on a loopback port."""
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from connector.emulators.octopush import OctopushEmulator
+from connector.emulators.server import EmulatorServer
+from connector.sms.octopush import OctopushClient
+from connector.sms.port import DuplicateRequest, ProviderError, Recipient, SmsRequest, SmsType
+
+LOGIN = "demo@example.com"
+KEY = "emulator-SECRET-key-77"
+
+
+@pytest.fixture(scope="module")
+def _served():
+    """One loopback server for the module; each test plugs in a fresh emulator."""
+    current: list[OctopushEmulator] = []
+    def app(environ, start_response):
+        return current[0](environ, start_response)
+
+    with EmulatorServer(app) as server:
+        yield current, server.url + "/v1/public"
+
+
+@pytest.fixture
+def emulator(_served):
+    current, _ = _served
+    current[:] = [OctopushEmulator(LOGIN, KEY, credit=10.0, price_per_sms=0.05)]
+    return current[0]
+
+
+@pytest.fixture
+def base_url(_served, emulator):
+    return _served[1]
+
+
+@pytest.fixture
+def client(base_url):
+    return OctopushClient(LOGIN, KEY, base_url=base_url, timeout=5)
+
+
+def sms(request_id="rid-1", *numbers, **changes) -> SmsRequest:
+    numbers = numbers or ("+33600000001", "+33600000002")
+    values = dict(recipients=tuple(Recipient(n) for n in numbers),
+                  text="Votre commande est expédiée.", sms_type=SmsType.TRANSACTIONAL,
+                  request_id=request_id)
+    values.update(changes)
+    return SmsRequest(**values)
+
+
+def test_send_is_recorded_with_its_cost(emulator, client):
+    result = client.send(sms("rid-1", sender="MyShop"))
+    assert (result.recipients, result.sms_needed, result.cost,
+            result.residual_credit) == (2, 2, 0.1, 9.9)
+    assert result.ticket.startswith("sms_") and len(result.ticket) == 17
+    [sent] = emulator.sends
+    assert sent["ticket"] == result.ticket and sent["status"] == "sent"
+    assert sent["body"]["purpose"] == "alert" and sent["body"]["sender"] == "MyShop"
+    assert sent["numbers"] == ["+33600000001", "+33600000002"]
+    assert client.balance().amount == pytest.approx(9.9)
+
+
+def test_segments_drive_the_cost(emulator, client):
+    long_unicode = "Привет! " * 10                      # 80 UCS-2 characters: 2 segments
+    result = client.send(sms("rid-u", "+447700900001", text=long_unicode))
+    assert (result.sms_needed, result.cost) == (2, 0.1)
+    assert emulator.credit == pytest.approx(9.9)
+
+
+def test_stop_mention_rule(emulator, client):
+    with pytest.raises(ProviderError) as info:
+        client.send(sms("rid-m1", sms_type=SmsType.MARKETING, text="Soldes -30 % ce week-end"))
+    assert (info.value.code, info.value.http_status, info.value.retryable) == (121, 400, False)
+    assert "STOP au 30101" in str(info.value)
+    assert emulator.sends == [] and emulator.credit == 10.0
+    # Not French, or with the mention, or transactional: accepted.
+    client.send(sms("rid-m2", "+447700900001", sms_type=SmsType.MARKETING, text="Sale -30%"))
+    client.send(sms("rid-m3", sms_type=SmsType.MARKETING, text="Soldes -30 % STOP au 30101"))
+    client.send(sms("rid-m4", text="Soldes -30 %"))
+    assert [s["body"]["request_id"] for s in emulator.sends] == ["rid-m2", "rid-m3", "rid-m4"]
+
+
+def test_emulator_checks_sender_and_numbers(emulator, client):
+    with pytest.raises(ProviderError) as bad_sender:
+        client.send(sms("rid-s", sender="My Shop!"))
+    with pytest.raises(ProviderError) as bad_numbers:
+        client.send(sms("rid-n", "0600000001"))
+    assert (bad_sender.value.code, bad_numbers.value.code) == (106, 117)
+    assert emulator.sends == []
+
+
+def test_duplicate_request_id(emulator, client):
+    client.send(sms("rid-dup"))
+    with pytest.raises(DuplicateRequest) as info:
+        client.send(sms("rid-dup"))
+    assert info.value.code == 120
+    assert len(emulator.sends) == 1 and emulator.credit == pytest.approx(9.9)
+
+
+def test_not_enough_credit(emulator, client):
+    emulator.credit = 0.01
+    with pytest.raises(ProviderError) as info:
+        client.send(sms("rid-poor"))
+    assert info.value.code == 104 and "out of credit" in str(info.value)
+
+
+def test_wrong_key(emulator, base_url):
+    client = OctopushClient(LOGIN, "wrong-" + KEY, base_url=base_url)
+    with pytest.raises(ProviderError) as info:
+        client.balance()
+    assert info.value.http_status == 401 and info.value.code == 101 and not info.value.retryable
+    assert KEY not in str(info.value)
+    assert emulator.sends == []
+
+
+def test_throttled_send_is_retried_after_retry_after(emulator, client):
+    emulator.faults.add(429, retry_after=1, path_contains="/sms-campaign/send")
+    started = time.monotonic()
+    result = client.send(sms("rid-429"))
+    assert time.monotonic() - started >= 0.9
+    posts = [r for r in emulator.requests if r.method == "POST"]
+    assert len(posts) == 2 and posts[0].json()["request_id"] == posts[1].json()["request_id"]
+    assert [s["ticket"] for s in emulator.sends] == [result.ticket]
+
+
+def test_schedule_then_cancel(emulator, client):
+    at = datetime.now(timezone.utc).astimezone(timezone(timedelta(hours=2))) + timedelta(hours=1)
+    result = client.send(sms("rid-later", send_at=at))
+    send = emulator.find(result.ticket)
+    assert send["status"] == "scheduled" and send["send_at"] == at.replace(microsecond=0)
+    assert emulator.credit == pytest.approx(9.9)
+    client.cancel(result.ticket)
+    assert emulator.find(result.ticket)["status"] == "cancelled"
+    assert emulator.credit == pytest.approx(10.0)
+    with pytest.raises(ProviderError) as again:
+        client.cancel(result.ticket)
+    with pytest.raises(ProviderError) as unknown:
+        client.cancel("sms_0000000000000")
+    assert again.value.http_status == unknown.value.http_status == 400
+
+
+def test_cannot_cancel_a_sent_campaign(emulator, client):
+    result = client.send(sms("rid-now"))
+    with pytest.raises(ProviderError) as info:
+        client.cancel(result.ticket)
+    assert info.value.http_status == 400 and "sent" in str(info.value)
+    assert emulator.find(result.ticket)["status"] == "sent"
+
+
+def test_balance_per_product(emulator, client):
+    balance = client.balance(country_code="FR", product_name="sms_premium", with_details=True)
+    assert (balance.amount, balance.unit) == (200, "sms_premium")
+    assert balance.details[0]["id"] == "emulator-pack"
