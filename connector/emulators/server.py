@@ -114,7 +114,8 @@ class EmulatorServer:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)   # no access log on the console
         self._server = make_server(host, port, app, threaded=True)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
 
     @property
     def url(self) -> str:

@@ -1,0 +1,235 @@
+"""The tables the Dataverse emulator knows (DESIGN §4): columns, lookups and their navigation names.
+
+Each `Table` says how the Web API spells it: entity set, primary id, primary name (the lookup
+FormattedValue), columns with their types, lookups (`_<attr>_value` on read, `<nav>@odata.bind` on
+write; navigation names are case-sensitive, custom lookups use the SchemaName as Dataverse does),
+choice labels, alternate keys and one-to-many collections (the activity parties).
+Later: N:N relationships (`listcontact_association`, `campaignlist_association`) go in
+`Table.associations` next to `collections`, with `EntityDefinitions` exposing them like the others.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+EDM = {"string": "Edm.String", "memo": "Edm.String", "int": "Edm.Int32", "bool": "Edm.Boolean",
+       "datetime": "Edm.DateTimeOffset", "money": "Edm.Decimal", "decimal": "Edm.Decimal",
+       "choice": "Edm.Int32", "guid": "Edm.Guid"}
+TEXT_TYPES = {"string", "memo"}
+AUDIT = ("createdon", "modifiedon", "versionnumber")
+
+
+@dataclass(frozen=True)
+class Lookup:
+    attr: str                       # logical name; read as `_<attr>_value`
+    targets: dict[str, str]         # target logical name -> navigation property name
+    readonly: bool = False          # set by the platform (createdby, the party's activity)
+
+    @property
+    def key(self) -> str:
+        return f"_{self.attr}_value"
+
+
+@dataclass(frozen=True)
+class Collection:
+    """One-to-many navigation: child rows whose `child_lookup` points at the parent."""
+    nav: str
+    child: str
+    child_lookup: str
+
+
+@dataclass
+class Table:
+    logical: str
+    entity_set: str
+    primary_id: str
+    primary_name: str | None
+    columns: dict[str, str]                     # column -> type (lookups excluded)
+    lookups: dict[str, Lookup] = field(default_factory=dict)
+    choices: dict[str, dict[int, str]] = field(default_factory=dict)
+    alternate_keys: tuple[str, ...] = ()
+    collections: dict[str, Collection] = field(default_factory=dict)
+    default_status: dict[int, int] = field(default_factory=dict)   # statecode -> statuscode
+    computed: frozenset[str] = frozenset(AUDIT)
+    readonly: bool = False                      # no writes through the Web API (activityparty)
+    navs: dict[str, tuple[Lookup, str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for lookup in self.lookups.values():
+            for target, nav in lookup.targets.items():
+                self.navs[nav] = (lookup, target)
+
+    @property
+    def type_name(self) -> str:
+        return f"Microsoft.Dynamics.CRM.{self.logical}"
+
+    def property_type(self, name: str) -> str | None:
+        """Type of a readable property (`_x_value` lookups are guids), None when unknown."""
+        if name == self.primary_id:
+            return "guid"
+        if name.startswith("_") and name.endswith("_value") and name[1:-6] in self.lookups:
+            return "guid"
+        return self.columns.get(name)
+
+
+CHOICES = {
+    "smsc_status": {1: "Draft", 2: "Send requested", 3: "Sending", 4: "Scheduled", 5: "Sent",
+                    6: "Delivered", 7: "Undeliverable", 8: "Failed", 9: "Cancelled", 10: "Received"},
+    "smsc_smstype": {1: "Marketing", 2: "Transactional"},
+    "smsc_unitdefaultsmstype": {1: "Marketing", 2: "Transactional"},
+    "smsc_campaigndefaultsmstype": {1: "Marketing", 2: "Transactional"},
+    "smsc_encoding": {1: "GSM-7", 2: "UCS-2"},
+    "smsc_direction": {1: "Outgoing", 2: "Incoming"},
+    "smsc_templatestatus": {1: "Draft", 2: "Published"},
+    "smsc_reason": {1: "STOP", 2: "Undeliverable", 3: "Manual"},
+    "smsc_mode": {1: "Default", 2: "Specific", 3: "Forbidden", 4: "Unlimited"},
+    "smsc_enforcement": {1: "Warn", 2: "Block"},
+    "smsc_recipienttype": {1: "Account", 2: "Contact", 4: "Lead"},
+    "createdfromcode": {1: "Account", 2: "Contact", 4: "Lead"},
+    "smsc_smsstatus": {1: "Not transmitted", 2: "In construction", 3: "Ready to send",
+                       4: "Sending", 5: "Sent"},
+    "smsc_action": {1: "Simulate", 2: "Prepare", 3: "Validate", 4: "Cancel", 5: "Refresh"},
+    "participationtypemask": {1: "Sender", 2: "To Recipient", 3: "CC Recipient", 4: "BCC Recipient",
+                              5: "Required attendee", 6: "Optional attendee", 7: "Organizer",
+                              8: "Regarding", 9: "Owner", 10: "Resource", 11: "Customer",
+                              12: "Chat participant"},
+}
+ACTIVE = {0: "Active", 1: "Inactive"}
+USER = {"systemuser": "systemuser"}
+
+
+def _table(logical, entity_set, primary_id, name, cols, *, lookups=None, states=None,
+           status=None, owned=True, keys=(), computed=(), collections=None, readonly=False):
+    columns = {}
+    for spec in (cols + " createdon:datetime modifiedon:datetime versionnumber:int").split():
+        column, _, kind = spec.partition(":")
+        columns[column] = kind or "string"
+    all_lookups = {"createdby": ({"systemuser": "createdby"}, True),
+                   "modifiedby": ({"systemuser": "modifiedby"}, True)}
+    if owned:
+        all_lookups["ownerid"] = ({"systemuser": "ownerid"}, False)
+    all_lookups.update({a: (t, False) for a, t in (lookups or {}).items()})
+    choices = {c: CHOICES[c] for c in columns if c in CHOICES}
+    if states:
+        choices["statecode"] = states
+    return Table(logical, entity_set, primary_id, name, columns,
+                 {a: Lookup(a, t, ro) for a, (t, ro) in all_lookups.items()}, choices, tuple(keys),
+                 {c.nav: c for c in (collections or [])}, status or {},
+                 frozenset(AUDIT) | frozenset(computed), readonly)
+
+
+def _regarding(targets, activity):
+    return {t: f"regardingobjectid_{t}_{activity}" for t in targets}
+
+
+CUSTOMER = {"account": "customerid_account", "contact": "customerid_contact"}
+_TABLES = [
+    _table("contact", "contacts", "contactid", "fullname",
+           "firstname lastname fullname mobilephone telephone1 emailaddress1 donotbulkemail:bool "
+           "donotphone:bool statecode:choice statuscode:int", states=ACTIVE, status={0: 1, 1: 2},
+           lookups={"parentcustomerid": {"account": "parentcustomerid_account",
+                                         "contact": "parentcustomerid_contact"}},
+           computed=("fullname",)),
+    _table("lead", "leads", "leadid", "fullname",
+           "firstname lastname fullname companyname mobilephone telephone1 emailaddress1 "
+           "statecode:choice statuscode:int", states={0: "Open", 1: "Qualified", 2: "Disqualified"},
+           status={0: 1, 1: 3, 2: 4}, computed=("fullname",)),
+    _table("account", "accounts", "accountid", "name",
+           "name telephone1 emailaddress1 statecode:choice statuscode:int", states=ACTIVE,
+           status={0: 1, 1: 2}, lookups={"primarycontactid": {"contact": "primarycontactid"}}),
+    _table("systemuser", "systemusers", "systemuserid", "fullname",
+           "firstname lastname fullname azureactivedirectoryobjectid:guid domainname "
+           "internalemailaddress mobilephone applicationid:guid isdisabled:bool", owned=False),
+    _table("usersettings", "usersettingscollection", "systemuserid", None,
+           "uilanguageid:int localeid:int dateformatstring timeformatstring timezonecode:int",
+           owned=False),
+    _table("organization", "organizations", "organizationid", "name",
+           "name maxuploadfilesize:int", owned=False),
+    _table("smsc_textmessage", "smsc_textmessages", "activityid", "subject",
+           "subject description:memo scheduledend:datetime actualend:datetime statecode:choice "
+           "statuscode:int activitytypecode smsc_phonenumber smsc_direction:choice "
+           "smsc_smstype:choice smsc_sender smsc_status:choice smsc_encoding:choice "
+           "smsc_segments:int smsc_cost:money smsc_providermessageid smsc_error:memo "
+           "smsc_idempotencykey",
+           states={0: "Open", 1: "Completed", 2: "Canceled"}, status={0: 1, 1: 2, 2: 3},
+           lookups={"regardingobjectid": _regarding(
+                        ["contact", "lead", "account", "salesorder", "incident", "quote", "invoice",
+                         "campaign"], "smsc_textmessage"),
+                    "smsc_campaignid": {"campaign": "smsc_CampaignId"},
+                    "smsc_templateid": {"smsc_smstemplate": "smsc_TemplateId"},
+                    "smsc_workflowid": {"smsc_workflow": "smsc_WorkflowId"}},
+           keys=("smsc_idempotencykey",), computed=("activitytypecode",),
+           collections=[Collection("smsc_textmessage_activity_parties", "activityparty", "activityid")]),
+    _table("activityparty", "activityparties", "activitypartyid", None,
+           "participationtypemask:choice addressused", owned=False, readonly=True,
+           lookups={"activityid": {"smsc_textmessage": "activityid_smsc_textmessage"},
+                    "partyid": {t: f"partyid_{t}" for t in ("contact", "lead", "account", "systemuser")}}),
+    _table("smsc_smstemplate", "smsc_smstemplates", "smsc_smstemplateid", "smsc_name",
+           "smsc_name smsc_entity smsc_text:memo smsc_templatestatus:choice statecode:choice "
+           "statuscode:int", states=ACTIVE, status={0: 1, 1: 2}),
+    _table("smsc_configuration", "smsc_configurations", "smsc_configurationid", "smsc_name",
+           "smsc_name smsc_unitallowtypechoice:bool smsc_unitdefaultsmstype:choice "
+           "smsc_unitallowsenderchoice:bool smsc_unitdefaultsender smsc_campaignallowtypechoice:bool "
+           "smsc_campaigndefaultsmstype:choice smsc_campaignallowsenderchoice:bool "
+           "smsc_campaigndefaultsender smsc_stoptext smsc_appendstop:bool smsc_excludeoptouts:bool "
+           "smsc_defaultcountry smsc_warnthreshold:int smsc_quotasenabled:bool "
+           "smsc_campaignduration:int smsc_quiethoursstart:int smsc_quiethoursend:int", owned=False),
+    _table("smsc_quota", "smsc_quotas", "smsc_quotaid", "smsc_name",
+           "smsc_name smsc_mode:choice smsc_persendsms:int smsc_persendrecipients:int "
+           "smsc_permonthsms:int smsc_permonthrecipients:int smsc_enforcement:choice",
+           lookups={"smsc_userid": {"systemuser": "smsc_UserId"}}),
+    _table("smsc_optout", "smsc_optouts", "smsc_optoutid", "smsc_phonenumber",
+           "smsc_phonenumber smsc_reason:choice smsc_active:bool", keys=("smsc_phonenumber",)),
+    _table("smsc_workflow", "smsc_workflows", "smsc_workflowid", "smsc_name",
+           "smsc_name smsc_definition:memo smsc_active:bool smsc_entity"),
+    _table("campaign", "campaigns", "campaignid", "name",
+           "name description:memo actualstart:datetime othercost:money statecode:choice "
+           "statuscode:int smsc_recipienttype:choice smsc_text:memo smsc_smstype:choice smsc_sender "
+           "smsc_smsstatus:choice smsc_action:choice smsc_lastresult:memo smsc_providerticket",
+           states=ACTIVE, lookups={"smsc_templateid": {"smsc_smstemplate": "smsc_TemplateId"}}),
+    _table("list", "lists", "listid", "listname",
+           "listname type:bool createdfromcode:choice query:memo membercount:int statecode:choice "
+           "statuscode:int", states=ACTIVE, status={0: 0, 1: 1}),
+    _table("annotation", "annotations", "annotationid", "subject",
+           "subject notetext:memo filename mimetype documentbody:memo filesize:int isdocument:bool "
+           "objecttypecode", computed=("filesize", "isdocument", "objecttypecode"),
+           lookups={"objectid": {t: f"objectid_{t}" for t in (
+               "contact", "lead", "account", "campaign", "list", "smsc_textmessage", "smsc_workflow",
+               "salesorder", "incident", "quote", "invoice")}}),
+    _table("salesorder", "salesorders", "salesorderid", "name",
+           "name ordernumber totalamount:money statecode:choice statuscode:int", lookups={"customerid": CUSTOMER},
+           states={0: "Active", 1: "Submitted", 2: "Canceled", 3: "Fulfilled", 4: "Invoiced"}),
+    _table("incident", "incidents", "incidentid", "title",
+           "title ticketnumber statecode:choice statuscode:int", lookups={"customerid": CUSTOMER},
+           states={0: "Active", 1: "Resolved", 2: "Canceled"}),
+    _table("quote", "quotes", "quoteid", "name",
+           "name quotenumber totalamount:money statecode:choice statuscode:int",
+           lookups={"customerid": CUSTOMER}, states={0: "Draft", 1: "Active", 2: "Won", 3: "Closed"}),
+    _table("invoice", "invoices", "invoiceid", "name",
+           "name invoicenumber totalamount:money statecode:choice statuscode:int",
+           lookups={"customerid": CUSTOMER}, states={0: "Active", 1: "Closed", 2: "Paid", 3: "Canceled"}),
+]
+TABLES: dict[str, Table] = {t.logical: t for t in _TABLES}
+BY_SET: dict[str, Table] = {t.entity_set: t for t in _TABLES}
+
+
+def indexed_columns() -> set[tuple[str, bool]]:
+    """(data key, case-insensitive) pairs worth an SQLite expression index: lookups, keys, AAD ids."""
+    keys = {(lk.key, False) for t in _TABLES for lk in t.lookups.values()}
+    keys |= {(k, True) for t in _TABLES for k in t.alternate_keys}
+    return keys | {("azureactivedirectoryobjectid", False)}
+
+
+def relationships(table: Table) -> dict[str, list[dict]]:
+    """`EntityDefinitions(...)/ManyToOneRelationships` and `/OneToManyRelationships` rows."""
+    many_to_one = [{"SchemaName": f"{table.logical}_{lk.attr}_{target}", "ReferencedEntity": target,
+                    "ReferencingEntity": table.logical, "ReferencingAttribute": lk.attr,
+                    "ReferencingEntityNavigationPropertyName": nav,
+                    "ReferencedEntityNavigationPropertyName": f"{table.logical}_{lk.attr}_{target}"}
+                   for lk in table.lookups.values() for target, nav in lk.targets.items()]
+    one_to_many = [{"SchemaName": c.nav, "ReferencedEntity": table.logical,
+                    "ReferencingEntity": c.child, "ReferencingAttribute": c.child_lookup,
+                    "ReferencedEntityNavigationPropertyName": c.nav,
+                    "ReferencingEntityNavigationPropertyName":
+                        TABLES[c.child].lookups[c.child_lookup].targets.get(table.logical)}
+                   for c in table.collections.values()]
+    return {"ManyToOneRelationships": many_to_one, "OneToManyRelationships": one_to_many}

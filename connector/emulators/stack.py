@@ -1,0 +1,64 @@
+"""Both emulators on loopback, and the connector's settings pointed at them (DESIGN §8).
+
+Used by `smsc demo`, the integration tests and the benchmarks.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from connector.emulators.dataverse import DataverseEmulator
+from connector.emulators.octopush import OctopushEmulator
+from connector.emulators.server import EmulatorServer
+
+DATAVERSE_TOKEN = "emulator-token"
+OCTOPUSH_LOGIN = "demo@example.org"
+OCTOPUSH_KEY = "emulator-octopush-key"
+
+
+@dataclass
+class LocalStack:
+    dataverse: DataverseEmulator
+    octopush: OctopushEmulator
+    dataverse_url: str
+    octopush_url: str
+    webhook_key: str
+
+    @property
+    def environment(self) -> dict[str, str]:
+        return {
+            "DATAVERSE_URL": self.dataverse_url, "DATAVERSE_ACCESS_TOKEN": DATAVERSE_TOKEN,
+            "SMS_PROVIDER": "octopush", "OCTOPUSH_API_LOGIN": OCTOPUSH_LOGIN,
+            "OCTOPUSH_API_KEY": OCTOPUSH_KEY, "OCTOPUSH_BASE_URL": f"{self.octopush_url}/v1/public",
+            "SMSC_WEBHOOK_KEY": self.webhook_key, "SMSC_HTTP_TIMEOUT": "10",
+        }
+
+
+@contextmanager
+def local_stack(db_path: str | Path | None = None, *, apply_environment: bool = True):
+    """Starts both emulators; while inside, the connector's settings point at them."""
+    from connector import bootstrap
+
+    with tempfile.TemporaryDirectory(prefix="smsc-") as scratch:
+        dataverse = DataverseEmulator(str(db_path or Path(scratch) / "dataverse.sqlite3"), token=DATAVERSE_TOKEN)
+        octopush = OctopushEmulator(api_login=OCTOPUSH_LOGIN, api_key=OCTOPUSH_KEY)
+        with EmulatorServer(dataverse) as crm_server, EmulatorServer(octopush) as sms_server:
+            stack = LocalStack(dataverse, octopush, crm_server.url, sms_server.url, secrets.token_urlsafe(24))
+            saved = {name: os.environ.get(name) for name in stack.environment}
+            if apply_environment:
+                os.environ.update(stack.environment)
+                bootstrap.reset()
+            try:
+                yield stack
+            finally:
+                if apply_environment:
+                    for name, value in saved.items():
+                        if value is None:
+                            os.environ.pop(name, None)
+                        else:
+                            os.environ[name] = value
+                    bootstrap.reset()
