@@ -27,7 +27,7 @@ SCHEDULE_MARGIN = timedelta(minutes=1)    # a due date closer than this is sent 
 
 @dataclass(frozen=True)
 class UnitSmsResult:
-    outcome: str            # sent | scheduled | failed | already-taken | not-requested
+    outcome: str            # sent | scheduled | failed | already-taken | nothing-to-do
     activity_id: str
     detail: str | None = None
     ticket: str | None = None
@@ -43,8 +43,11 @@ class UnitSmsService:
 
     def send(self, activity_id: str, user_id: str | None = None) -> UnitSmsResult:
         activity = self.crm.retrieve(ACTIVITY_SET, activity_id, select=COLUMNS, expand=EXPAND_PARTIES)
-        if activity.get("smsc_status") != SmsStatus.SEND_REQUESTED:
-            return UnitSmsResult("not-requested", activity_id)
+        status = activity.get("smsc_status")
+        if status != SmsStatus.SEND_REQUESTED:
+            # Already taken by an earlier delivery of the event, or never asked for: nothing to send.
+            label = SmsStatus(status).name.lower() if status in SmsStatus._value2member_map_ else status
+            return UnitSmsResult("nothing-to-do", activity_id, detail=f"the SMS status is {label}")
         etag = activity["@odata.etag"]
         config = load_configuration(self.crm)
         try:

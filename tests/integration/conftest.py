@@ -1,0 +1,53 @@
+import pytest
+
+from connector.emulators import dataverse_seed as seed
+from connector.emulators.stack import local_stack
+from connector.emulators.webhook_bodies import option, remote_execution_context, webhook_headers
+from functions.local_host import invoke
+
+
+@pytest.fixture
+def stack():
+    with local_stack() as running:
+        yield running
+
+
+class Crm:
+    """What a CRM user does on a form, through the Web API of the emulator."""
+
+    def __init__(self, stack):
+        self.stack = stack
+
+    def new_sms(self, to: tuple[str, str] | None, *, text: str = "", template: str | None = None,
+                status: int = 2, **columns) -> str:
+        body = {"subject": "SMS", "description": text, "smsc_status": status, **columns}
+        if template:
+            body["smsc_TemplateId@odata.bind"] = f"/smsc_smstemplates({template})"
+        if to:
+            table, record_id = to
+            body[f"regardingobjectid_{table}_smsc_textmessage@odata.bind"] = f"/{table}s({record_id})"
+            body["smsc_textmessage_activity_parties"] = [
+                {"participationtypemask": 2, f"partyid_{table}@odata.bind": f"/{table}s({record_id})"}]
+        return self.stack.dataverse.insert("smsc_textmessages", body)
+
+    def activity(self, activity_id: str) -> dict:
+        return self.stack.dataverse.get("smsc_textmessages", activity_id)
+
+    def webhook(self, activity_id: str, *, message: str = "Create", status: int = 2,
+                user: str = seed.CLAIRE_MARTIN_ID, key: str | None = "default"):
+        body = remote_execution_context(message, "smsc_textmessage", activity_id, user_id=user,
+                                        attributes={"smsc_status": option(status)})
+        return self.post_event(body, key=key)
+
+    def post_event(self, body, *, key: str | None = "default", headers: dict | None = None):
+        key = self.stack.webhook_key if key == "default" else key
+        all_headers = {**webhook_headers("Create", "smsc_textmessage", key), **(headers or {})}
+        return invoke("POST", "dataverse/events", body=body, headers=all_headers)
+
+    def writes(self) -> list:
+        return [r for r in self.stack.dataverse.requests if r.method in ("POST", "PATCH", "DELETE")]
+
+
+@pytest.fixture
+def crm(stack):
+    return Crm(stack)
