@@ -1,0 +1,75 @@
+"""POST /api/textmessages/preview, GET /api/credit, GET /api/health on the emulators."""
+import pytest
+
+from connector.emulators import dataverse_seed as seed
+from functions.local_host import invoke
+
+
+def call(stack, method, route, body=None, key="default"):
+    headers = {"x-smsc-webhook-key": stack.webhook_key if key == "default" else key} if key else {}
+    return invoke(method, route, body=body, headers=headers)
+
+
+def test_preview_of_plain_text(stack):
+    response = call(stack, "POST", "textmessages/preview", {"text": "Votre code : 1234 €"})
+    assert response.status == 200
+    assert response.json() == {"text": "Votre code : 1234 €", "encoding": "GSM-7", "segments": 1,
+                               "characters": 19, "remaining": 140, "warnings": [], "cost": None,
+                               "phonenumber": None}
+
+
+def test_preview_of_a_template_on_a_record(stack):
+    body = {"templateid": seed.TEMPLATE_REMINDER_ID, "regarding": {"entity": "contact", "id": seed.DAVID_SMITH_ID},
+            "userid": seed.CLAIRE_MARTIN_ID}
+    preview = call(stack, "POST", "textmessages/preview", body).json()
+    assert "Bonjour David" in preview["text"] and "Contoso SA" in preview["text"]
+    assert preview["phonenumber"] == "+33649819006" and preview["segments"] >= 1
+
+
+def test_preview_warns_about_stop_unicode_and_numbers(stack):
+    body = {"text": "Soldes ! Économisez 20 % ôtez vos doutes", "smstype": 1,
+            "regarding": {"entity": "contact", "id": seed.MARC_PETIT_ID}}
+    preview = call(stack, "POST", "textmessages/preview", body).json()
+    warnings = " | ".join(preview["warnings"])
+    assert preview["encoding"] == "UCS-2" and "ô" in warnings and "12345" in warnings
+
+
+def test_preview_appends_stop_when_configured(stack):
+    stack.dataverse.update("smsc_configurations", seed.CONFIGURATION_ID, {"smsc_appendstop": True})
+    body = {"text": "Soldes -20%", "smstype": 1, "regarding": {"entity": "contact", "id": seed.DAVID_SMITH_ID}}
+    preview = call(stack, "POST", "textmessages/preview", body).json()
+    assert preview["text"] == "Soldes -20%\nSTOP au 30101" and preview["warnings"] == []
+
+
+@pytest.mark.parametrize("body, status, words", [
+    ({}, 400, "give 'text' or 'templateid'"),
+    ({"templateid": seed.TEMPLATE_ORDER_ID}, 400, "needs 'regarding'"),
+    ({"text": "x", "regarding": {"entity": "salesorder", "id": seed.DAVID_SMITH_ID}}, 400, "salesorder"),
+    ({"text": "x", "colour": "red"}, 400, "colour"),
+    (b"not json", 400, "not valid JSON"),
+    ({"text": "{{ ''.__class__ }}", "regarding": {"entity": "contact", "id": seed.DAVID_SMITH_ID}}, 422, "line 1"),
+    ({"templateid": seed.TEMPLATE_DRAFT_ID, "regarding": {"entity": "contact", "id": seed.DAVID_SMITH_ID}},
+     422, "not published"),
+])
+def test_bad_preview_requests_name_the_problem(stack, body, status, words):
+    response = call(stack, "POST", "textmessages/preview", body)
+    assert response.status == status and words in response.json()["error"]["message"]
+
+
+def test_preview_needs_the_key(stack):
+    assert call(stack, "POST", "textmessages/preview", {"text": "x"}, key=None).status == 401
+
+
+def test_credit_reads_the_octopush_balance(stack):
+    stack.octopush.credit = 12.5
+    assert call(stack, "GET", "credit").json() == {"provider": "octopush", "amount": 12.5, "unit": "euros"}
+    assert call(stack, "GET", "credit", key="nope-nope-nope-nope").status == 401
+
+
+def test_health_reports_each_dependency(stack):
+    healthy = call(stack, "GET", "health", key=None)
+    assert healthy.status == 200 and healthy.json()["status"] == "ok"
+    stack.octopush.faults.add(500, times=5)
+    degraded = call(stack, "GET", "health", key=None).json()
+    assert degraded["status"] == "degraded" and degraded["checks"]["octopush"]["status"] == "error"
+    assert degraded["checks"]["dataverse"]["status"] == "ok"
