@@ -81,7 +81,7 @@ def handle_event(context: RemoteExecutionContext, headers: dict[str, str], crm, 
         result = UnitSmsService(acting, sms).send(context.primary_entity_id, user)
         detail = {"activityid": result.activity_id, "outcome": result.outcome}
         if result.detail:
-            detail["error"] = result.detail
+            detail["error" if result.outcome == "failed" else "detail"] = result.detail
         return EventResult(f"unit-sms:{result.outcome}", detail)
     return EventResult("ignored", {})
 

@@ -1,0 +1,60 @@
+"""The `smsc` command."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+
+def _demo(args) -> int:
+    from connector.demo import Demo
+    from connector.emulators.stack import local_stack
+    from functions.local_host import invoke
+
+    with local_stack(args.db) as stack:
+        Demo(stack, invoke).run()
+        if args.keep_running:
+            _serve_until_interrupted(stack)
+    return 0
+
+
+def _emulators(args) -> int:
+    from connector.emulators.stack import local_stack
+
+    with local_stack(args.db, apply_environment=False) as stack:
+        _serve_until_interrupted(stack)
+    return 0
+
+
+def _serve_until_interrupted(stack) -> None:
+    print("\nEmulators running. Settings for the connector:")
+    for name, value in stack.environment.items():
+        print(f"  {name}={value}")
+    print("Ctrl-C to stop.")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="smsc", description="SMS connector for Dynamics 365 / Dataverse")
+    commands = parser.add_subparsers(dest="command", required=True)
+    demo = commands.add_parser("demo", help="run the unit-SMS story on the local emulators")
+    demo.add_argument("--db", help="SQLite file for the Dataverse emulator (default: a temporary file)")
+    demo.add_argument("--keep-running", action="store_true", help="keep the emulators up after the story")
+    demo.set_defaults(run=_demo)
+    emulators = commands.add_parser("emulators", help="serve the Dataverse and Octopush emulators on 127.0.0.1")
+    emulators.add_argument("--db", help="SQLite file for the Dataverse emulator")
+    emulators.set_defaults(run=_emulators)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

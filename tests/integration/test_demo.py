@@ -1,0 +1,11 @@
+"""`smsc demo` tells the whole story and its facts are true (it runs on the real handler)."""
+from connector.cli import main
+
+
+def test_demo_runs_and_shows_one_send_and_the_failures(capsys):
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert "Bonjour Mr Smith, votre commande a bien été enregistrée." in out
+    assert "unit-sms:sent" in out and "unit-sms:nothing-to-do" in out
+    assert "What Octopush received (1 send)" in out
+    assert "opted out" in out and "STOP au 30101" in out and "Scheduled" in out
