@@ -2,7 +2,8 @@
 from connector.cli import main
 
 
-def test_demo_runs_and_shows_one_send_and_the_failures(capsys):
+def test_demo_runs_and_shows_one_send_and_the_failures(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "220")      # no wrapping inside the table cells
     assert main(["demo"]) == 0
     out = capsys.readouterr().out
     assert "Bonjour Mr Smith, votre commande a bien été enregistrée." in out
