@@ -4,6 +4,9 @@ Non-secret, edited by admins in the CRM. A missing row or column falls back to t
 """
 from __future__ import annotations
 
+import threading
+import time
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from connector.crm.port import Crm
@@ -73,8 +76,22 @@ COLUMNS = (
 )
 
 
+CACHE_SECONDS = 60          # an admin's change applies within a minute; saves a read per SMS
+_cache: dict[str, tuple[float, Configuration]] = {}
+_cache_lock = threading.Lock()
+
+
 def load_configuration(crm: Crm) -> Configuration:
     """The first configuration row (the installer creates exactly one), or the defaults."""
+    org = getattr(crm, "api_url", None)
+    with _cache_lock:
+        cached = _cache.get(org) if org else None
+    if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
+        return cached[1]
     rows = crm.retrieve_multiple("smsc_configurations", select=COLUMNS, orderby="createdon asc", top=1)
     row = next(iter(rows), None)
-    return Configuration.from_row(row) if row else Configuration()
+    config = Configuration.from_row(row) if row else Configuration()
+    if org:
+        with _cache_lock:
+            _cache[org] = (time.monotonic(), config)
+    return config

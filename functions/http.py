@@ -8,8 +8,6 @@ from collections.abc import Callable
 
 import azure.functions as func
 
-from connector.settings import SettingsError
-
 log = logging.getLogger(__name__)
 KEY_HEADER = "x-smsc-webhook-key"
 
@@ -32,8 +30,9 @@ def key_matches(req: func.HttpRequest, expected: str) -> bool:
 def guarded(req: func.HttpRequest, handler: Callable[[func.HttpRequest, object], func.HttpResponse],
             *, need_key: bool = True) -> func.HttpResponse:
     """Loads the services, checks the shared key, and turns failures into clear JSON errors."""
-    from connector.bootstrap import get_services
+    from connector.bootstrap import get_services      # deferred: keeps cold-start imports light
     from connector.crm.port import CrmError
+    from connector.settings import SettingsError
 
     try:
         services = get_services()

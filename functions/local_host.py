@@ -22,11 +22,17 @@ class LocalResponse:
 
 
 @lru_cache(maxsize=1)
-def _routes() -> dict[tuple[str, str], object]:
+def registered_functions() -> list:
+    """`app.get_functions()` once: the SDK refuses to index the same app twice."""
     from function_app import app
 
+    return app.get_functions()
+
+
+@lru_cache(maxsize=1)
+def _routes() -> dict[tuple[str, str], object]:
     routes = {}
-    for function in app.get_functions():
+    for function in registered_functions():
         trigger = function.get_trigger()
         for method in getattr(trigger, "methods", None) or ():
             routes[(str(method.value if hasattr(method, "value") else method).upper(), trigger.route)] = \
