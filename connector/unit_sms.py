@@ -18,7 +18,8 @@ from connector.crm.port import ConcurrencyConflict, Crm
 from connector.messages import render_text
 from connector.optout import is_opted_out
 from connector.recipients import RecipientError
-from connector.sms.port import DuplicateRequest, ProviderError, Recipient, SmsProvider, SmsRequest
+from connector.sms.port import DuplicateRequest, ProviderError, Recipient, SmsProvider, SmsRequest, SmsType
+from connector.text.encoding import analyze
 from connector.text.templates import TemplateError
 
 log = logging.getLogger(__name__)
@@ -53,12 +54,28 @@ class UnitSmsService:
         try:
             sms = self._compose(activity, config, user_id)
         except (SmsRejected, RecipientError, TemplateError) as error:
-            return self._fail(activity_id, etag, str(error), keep_key=False)
+            return self.record_failure(activity_id, etag, str(error), keep_key=False)
         key = activity.get("smsc_idempotencykey") or f"unit-{activity_id}-{etag_version(etag)}"
         try:
             self.crm.update(ACTIVITY_SET, activity_id, _taken(sms, key), etag=etag)
         except ConcurrencyConflict:
             return UnitSmsResult("already-taken", activity_id)
+        return self._deliver(activity_id, activity, sms, key)
+
+    def resume(self, activity: dict) -> UnitSmsResult:
+        """Finish a send interrupted after the take (crash, time-out): same text, same key, so the
+        provider refuses it if the first attempt did go out."""
+        activity_id, key = activity["activityid"], activity.get("smsc_idempotencykey")
+        if not key or not activity.get("smsc_phonenumber"):
+            return self.record_failure(activity_id, activity["@odata.etag"], "the send was interrupted before "
+                              "it was prepared; request it again", keep_key=False)
+        try:   # claim it, so that two recovery runs do not both resume it
+            self.crm.update(ACTIVITY_SET, activity_id, {"smsc_error": None}, etag=activity["@odata.etag"])
+        except ConcurrencyConflict:
+            return UnitSmsResult("already-taken", activity_id)
+        text = activity.get("description") or ""
+        sms = ComposedSms(text, analyze(text), SmsType(activity.get("smsc_smstype") or SmsType.TRANSACTIONAL),
+                          activity.get("smsc_sender"), activity["smsc_phonenumber"])
         return self._deliver(activity_id, activity, sms, key)
 
     def _compose(self, activity: dict, config: Configuration, user_id: str | None) -> ComposedSms:
@@ -86,7 +103,7 @@ class UnitSmsService:
         except ProviderError as error:
             # Retryable = we cannot know whether it went out: keep the key so a new request
             # reuses it and the provider refuses a second send.
-            return self._fail(activity_id, "*", f"{self.provider.name}: {error}", keep_key=error.retryable)
+            return self.record_failure(activity_id, "*", f"{self.provider.name}: {error}", keep_key=error.retryable)
         status = SmsStatus.SCHEDULED if send_at else SmsStatus.SENT
         self.crm.update(ACTIVITY_SET, activity_id, {
             "smsc_status": int(status), "smsc_providermessageid": ticket, "smsc_cost": cost,
@@ -94,7 +111,7 @@ class UnitSmsService:
         log.info("unit SMS %s %s (ticket %s)", activity_id, status.name.lower(), ticket)
         return UnitSmsResult(status.name.lower(), activity_id, ticket=ticket)
 
-    def _fail(self, activity_id: str, etag: str, error: str, *, keep_key: bool) -> UnitSmsResult:
+    def record_failure(self, activity_id: str, etag: str, error: str, *, keep_key: bool) -> UnitSmsResult:
         body = {"smsc_status": int(SmsStatus.FAILED), "smsc_error": error[:2000]}
         if not keep_key:
             body["smsc_idempotencykey"] = None
