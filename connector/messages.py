@@ -5,7 +5,7 @@ from __future__ import annotations
 from connector.compose import SmsRejected
 from connector.crm.port import Crm, CrmError
 from connector.recipients import RecipientRecord, load_recipient
-from connector.text.templates import compile_template, record_context
+from connector.text.templates import compile_template, from_legacy, record_context
 
 TEMPLATE_SET = "smsc_smstemplates"
 PUBLISHED = 2
@@ -26,7 +26,8 @@ def template_text(crm: Crm, template_id: str, table: str) -> str:
         raise SmsRejected(f"the SMS template '{name}' is not published")
     if row.get("smsc_entity") and row["smsc_entity"] != table:
         raise SmsRejected(f"the SMS template '{name}' is for {row['smsc_entity']} records, not {table}")
-    return row.get("smsc_text") or ""
+    # Templates imported from the former Octopush solution use `[lastname]` merge fields.
+    return from_legacy(row.get("smsc_text") or "")
 
 
 def user_format(crm: Crm, user_id: str | None) -> dict:

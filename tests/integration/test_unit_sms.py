@@ -191,3 +191,12 @@ def test_bad_calls_are_refused_and_nothing_is_written(crm, stack, body, key, sta
 def test_the_key_never_leaks_into_answers(crm, stack):
     response = crm.post_event({"MessageName": "Create"}, key=stack.webhook_key[:-1] + "x")
     assert stack.webhook_key not in response.body.decode()
+
+
+def test_a_template_in_the_octopush_guide_style_is_merged(crm, stack):
+    template_id = stack.dataverse.insert("smsc_smstemplates", {
+        "smsc_name": "Ancien modèle", "smsc_entity": "contact", "smsc_templatestatus": 2,
+        "smsc_text": "Bonjour Mr [lastname], votre commande a bien été enregistrée."})
+    activity_id = crm.new_sms(("contact", seed.JOHN_DOE_ID), template=template_id)
+    assert crm.webhook(activity_id).json()["outcome"] == "sent"
+    assert stack.octopush.sends[0]["body"]["text"] == "Bonjour Mr Doe, votre commande a bien été enregistrée."
