@@ -26,8 +26,9 @@ def template_text(crm: Crm, template_id: str, table: str) -> str:
         raise SmsRejected(f"the SMS template '{name}' is not published")
     if row.get("smsc_entity") and row["smsc_entity"] != table:
         raise SmsRejected(f"the SMS template '{name}' is for {row['smsc_entity']} records, not {table}")
+    text = row.get("smsc_text") or ""
     # Templates imported from the former Octopush solution use `[lastname]` merge fields.
-    return from_legacy(row.get("smsc_text") or "")
+    return text if has_merge_fields(text) else from_legacy(text)
 
 
 def user_format(crm: Crm, user_id: str | None) -> dict:
