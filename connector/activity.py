@@ -40,7 +40,3 @@ def recipient_reference(activity: dict) -> tuple[str, str] | None:
         return activity["_regardingobjectid_value" + LOOKUP_TABLE], activity["_regardingobjectid_value"]
     return None
 
-
-def etag_version(etag: str | None) -> str:
-    """`W/"12345"` -> `12345` (part of the provider idempotency key of one send request)."""
-    return (etag or "").removeprefix("W/").strip('"') or "0"

@@ -7,11 +7,12 @@ outcome is written on the activity, where the user sees it.
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from connector.activity import (ACTIVITY_SET, COLUMNS, ENCODING_CHOICE, EXPAND_PARTIES, SmsStatus,
-                                etag_version, recipient_reference)
+                                recipient_reference)
 from connector.compose import ComposedSms, SmsRejected, compose
 from connector.configuration import Configuration, load_configuration
 from connector.crm.port import ConcurrencyConflict, Crm
@@ -32,6 +33,10 @@ class UnitSmsResult:
     activity_id: str
     detail: str | None = None
     ticket: str | None = None
+
+
+def new_key(activity_id: str) -> str:
+    return f"unit-{activity_id}-{uuid.uuid4().hex[:12]}"
 
 
 def utcnow() -> datetime:
@@ -55,12 +60,21 @@ class UnitSmsService:
             sms = self._compose(activity, config, user_id)
         except (SmsRejected, RecipientError, TemplateError) as error:
             return self.record_failure(activity_id, etag, str(error), keep_key=False)
-        key = activity.get("smsc_idempotencykey") or f"unit-{activity_id}-{etag_version(etag)}"
+        # A fresh key per send request (one kept from an uncertain attempt is reused instead).
+        key = activity.get("smsc_idempotencykey") or new_key(activity_id)
         try:
             self.crm.update(ACTIVITY_SET, activity_id, _taken(sms, key), etag=etag)
         except ConcurrencyConflict:
-            return UnitSmsResult("already-taken", activity_id)
+            if not self._taken_by_us(activity_id, key):
+                return UnitSmsResult("already-taken", activity_id)
         return self._deliver(activity_id, activity, sms, key)
+
+    def _taken_by_us(self, activity_id: str, key: str) -> bool:
+        """A 412 can answer our own take: it committed, its answer was lost (504, time-out) and the
+        retry carried the old ETag. Then the row holds our key. A rival delivery has its own key;
+        a reused key can only go out once anyway, the provider refusing its `request_id` twice."""
+        row = self.crm.retrieve(ACTIVITY_SET, activity_id, select=["smsc_status", "smsc_idempotencykey"])
+        return row.get("smsc_status") == SmsStatus.SENDING and row.get("smsc_idempotencykey") == key
 
     def resume(self, activity: dict) -> UnitSmsResult:
         """Finish a send interrupted after the take (crash, time-out): same text, same key, so the
