@@ -46,8 +46,9 @@ def guarded(req: func.HttpRequest, handler: Callable[[func.HttpRequest, object],
     try:
         return handler(req, services)
     except CrmError as error:
-        # 503 makes Dataverse retry a webhook once; the CRM was not available to us.
-        status = 503 if error.status in (429, 500, 502, 503, 504) else 502
+        # 503 makes Dataverse retry a webhook once; the CRM was not available to us
+        # (status 0: no answer at all, a connection failure or a time-out).
+        status = 503 if error.status in (0, 429, 500, 502, 503, 504) else 502
         log.warning("Dataverse error: %s", error)
         return error_response(status, "crm_unavailable" if status == 503 else "crm_error", str(error))
 

@@ -1,8 +1,8 @@
 """The `Crm` port over the Dataverse Web API (OData v4).
 
 Retries on 429/503/504 (honouring `Retry-After`) come from the shared session (`connector.http`);
-an answer still failing after them becomes one of the port's errors. POST is not retried there,
-so a throttled create surfaces at once as `Throttled` for the caller's queue to retry.
+an answer still failing after them becomes one of the port's errors. POST is retried on 429 only
+(the request was not run); after a 503/504 it may have been, so it surfaces for the caller to decide.
 The bearer token only ever travels in the `Authorization` header: never logged, never in an error.
 """
 from __future__ import annotations
