@@ -7,6 +7,7 @@ Records are plain dicts exactly as the Web API returns them (`_x_value` lookups,
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 Record = dict[str, Any]
@@ -36,6 +37,14 @@ class DuplicateRecord(CrmError):
 
 class Throttled(CrmError):
     """429 after retries were exhausted (service protection limits)."""
+
+
+@dataclass(frozen=True)
+class BatchItemResult:
+    """One operation of a `$batch`: the created id, or the error Dataverse gave for it."""
+    status: int
+    id: str | None = None
+    error: CrmError | None = None
 
 
 class Crm(Protocol):
@@ -68,6 +77,21 @@ class Crm(Protocol):
 
     def caller_object_id(self, systemuser_id: str) -> str:
         """The Entra object id of a CRM user, for `CallerObjectId` impersonation."""
+
+    def fetch_xml(self, entity_set: str, fetch_xml: str, *, page_size: int = 5000) -> Iterator[Record]:
+        """Rows of a FetchXML query, page by page with the paging cookie (`count` = page_size)."""
+
+    def related(self, entity_set: str, record_id: str, navigation: str, *,
+                select: Sequence[str] | None = None, filter: str | None = None,
+                page_size: int = 5000) -> Iterator[Record]:
+        """Rows of a collection-valued navigation property (`lists(id)/listcontact_association`), paged."""
+
+    def batch_create(self, entity_set: str, rows: Sequence[Mapping[str, Any]]) -> list[BatchItemResult]:
+        """Up to 1,000 creates in one `$batch` request with `Prefer: odata.continue-on-error`:
+        one result per row, in order; a row refused (e.g. duplicate alternate key) does not stop the rest."""
+
+    def max_upload_size(self) -> int:
+        """`organization.maxuploadfilesize`: the largest base64 `documentbody` a note may carry."""
 
     def impersonate(self, caller_object_id: str | None) -> "Crm":
         """The same client acting as another user (`CallerObjectId`); None = the app itself."""
