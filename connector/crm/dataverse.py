@@ -15,9 +15,11 @@ from typing import Any
 
 import requests
 
+from connector.crm import batch
 from connector.crm.auth import TokenCredential
+from connector.crm.fetchxml import FetchQuery
 from connector.crm.odata import entity_id, odata_literal, query_string, raise_for_error, to_json
-from connector.crm.port import CrmError, Record, entity_set
+from connector.crm.port import BatchItemResult, CrmError, Record, entity_set
 from connector.http import build_session
 
 __all__ = ["DataverseClient", "odata_literal"]
@@ -42,6 +44,7 @@ class DataverseClient:
         self._page_size = page_size
         self._caller = caller_object_id
         self._object_ids: dict[str, str] = {}    # systemuserid -> Entra object id, shared by clones
+        self._organization: dict[str, Any] = {}  # organization columns read once, shared by clones
 
     def impersonate(self, caller_object_id: str | None) -> DataverseClient:
         """The same session and credential, acting as that Entra user (`None`: the app itself)."""
@@ -69,17 +72,55 @@ class DataverseClient:
                           filter: str | None = None, orderby: str | None = None,
                           expand: str | None = None, top: int | None = None,
                           page_size: int | None = None) -> Iterator[Record]:
-        url: str | None = self._url(entity_set, {"$select": _names(select), "$filter": filter,
-                                                 "$orderby": orderby, "$expand": expand, "$top": top})
+        url = self._url(entity_set, {"$select": _names(select), "$filter": filter,
+                                     "$orderby": orderby, "$expand": expand, "$top": top})
         # With $top the caller wants one bounded answer: no paging preference to mix with it.
-        prefer = ANNOTATIONS if top else f"{ANNOTATIONS},odata.maxpagesize={page_size or self._page_size}"
-        while url:
-            page = self._send("GET", url, prefer=prefer).json()
-            yield from page.get("value", [])
-            url = page.get("@odata.nextLink")     # followed as is: it carries the paging cookie
+        return self._pages(url, ANNOTATIONS if top else self._paging(page_size))
+
+    def related(self, entity_set: str, record_id: str, navigation: str, *,
+                select: Sequence[str] | None = None, filter: str | None = None,
+                expand: str | None = None, page_size: int | None = None) -> Iterator[Record]:
+        """A collection-valued navigation property: `lists(id)/listcontact_association`."""
+        url = self._url(f"{entity_set}({record_id})/{navigation}",
+                        {"$select": _names(select), "$filter": filter, "$expand": expand})
+        return self._pages(url, self._paging(page_size))
+
+    def fetch_xml(self, entity_set: str, fetch_xml: str, *, page_size: int = 5000) -> Iterator[Record]:
+        """Rows of a FetchXML query (null columns omitted), page by page with the paging cookie."""
+        query = FetchQuery(entity_set, fetch_xml, page_size)    # refuses bad XML or count > 5,000 at once
+        return self._fetch_pages(entity_set, query)
+
+    def _fetch_pages(self, entity_set: str, query: FetchQuery) -> Iterator[Record]:
+        while True:
+            answer = self._get_json(f"{self.api_url}{entity_set}?fetchXml={query.encoded()}")
+            yield from answer.get("value", [])
+            if not query.next_page(answer):
+                return
 
     def create(self, entity_set: str, body: Mapping[str, Any]) -> str:
         return entity_id(self._send("POST", self._url(entity_set), body=body))
+
+    def batch_create(self, entity_set: str, rows: Sequence[Mapping[str, Any]]) -> list[BatchItemResult]:
+        """One `$batch` of creates with `Prefer: odata.continue-on-error`: a result per row, in order."""
+        creates = batch.create_requests(self._url(entity_set), rows)      # ValueError over 1,000
+        return batch.create_results(len(rows), self._batch(creates, batch.CONTINUE_ON_ERROR)) if rows else []
+
+    def create_multiple(self, entity_set: str, logical_name: str, rows: Sequence[Mapping[str, Any]]) -> list[str]:
+        """`CreateMultiple` (all or nothing on standard tables): the new ids, in order."""
+        if not rows:
+            return []
+        targets = [{"@odata.type": f"Microsoft.Dynamics.CRM.{logical_name}", **row} for row in rows]
+        answer = self._send("POST", self._url(f"{entity_set}/Microsoft.Dynamics.CRM.CreateMultiple"),
+                            body={"Targets": targets}).json()
+        return list(answer["Ids"])
+
+    def max_upload_size(self) -> int:
+        """`organization.maxuploadfilesize`, read once: the largest base64 `documentbody` of a note."""
+        if "maxuploadfilesize" not in self._organization:
+            url = self._url("organizations", {"$select": "maxuploadfilesize"})
+            [organization] = self._send("GET", url).json()["value"]
+            self._organization["maxuploadfilesize"] = int(organization["maxuploadfilesize"])
+        return self._organization["maxuploadfilesize"]
 
     def update(self, entity_set: str, record_id: str, body: Mapping[str, Any], *,
                etag: str = "*") -> None:
@@ -108,17 +149,42 @@ class DataverseClient:
         query = query_string(options or {})
         return f"{self.api_url}{path}?{query}" if query else f"{self.api_url}{path}"
 
-    def _send(self, method: str, url: str, *, body: Mapping[str, Any] | None = None,
-              prefer: str | None = None, headers: Mapping[str, str] | None = None) -> requests.Response:
+    def _paging(self, page_size: int | None) -> str:
+        return f"{ANNOTATIONS},odata.maxpagesize={page_size or self._page_size}"
+
+    def _pages(self, url: str | None, prefer: str) -> Iterator[Record]:
+        """`value` rows of each page, following `@odata.nextLink`."""
+        while url:
+            page = self._send("GET", url, prefer=prefer).json()
+            yield from page.get("value", [])
+            url = page.get("@odata.nextLink")     # followed as is: it carries the paging cookie
+
+    def _get_json(self, url: str) -> Any:
+        """GET with annotations; a URL too long for a plain GET goes inside a `$batch` (≤ 64 KB)."""
+        if len(url) <= batch.GET_URL_LIMIT:
+            return self._send("GET", url, prefer=ANNOTATIONS).json()
+        return batch.single_json(self._batch([batch.get_request(url, {**BASE_HEADERS, "Prefer": ANNOTATIONS})]))
+
+    def _batch(self, operations: Sequence[batch.Request], prefer: str | None = None) -> list[batch.Answer]:
+        boundary = batch.new_boundary()
+        response = self._send("POST", f"{self.api_url}$batch", data=batch.encode(operations, boundary), prefer=prefer,
+                              headers={"Content-Type": f"multipart/mixed; boundary={boundary}"}, check=False)
+        batch.raise_for_error(response)         # a failed batch names its first failing request
+        return batch.decode(response.headers.get("Content-Type", ""), response.content)
+
+    def _send(self, method: str, url: str, *, body: Mapping[str, Any] | None = None, data: bytes | None = None,
+              prefer: str | None = None, headers: Mapping[str, str] | None = None,
+              check: bool = True) -> requests.Response:
         try:
             response = self._session.request(
                 method, url, headers=self._headers(prefer, headers, has_body=body is not None),
-                data=None if body is None else to_json(body), timeout=self._timeout)
+                data=to_json(body) if body is not None else data, timeout=self._timeout)
         except requests.RequestException as exc:
             # Its text holds the URL only, but the object holds the request and so the token: not chained.
             raise CrmError(0, type(exc).__name__, f"{method} {url}: {exc}") from None
         log.debug("%s %s -> %s", method, url, response.status_code)
-        raise_for_error(response)
+        if check:
+            raise_for_error(response)
         return response
 
     def _headers(self, prefer: str | None, extra: Mapping[str, str] | None, *, has_body: bool) -> dict[str, str]:

@@ -61,10 +61,13 @@ def _json_default(value: Any) -> Any:
 
 def entity_id(response: requests.Response) -> str:
     """The GUID at the end of `OData-EntityId: …/contacts(GUID)`."""
-    header = response.headers.get("OData-EntityId", "")
+    return id_from_header(response.headers.get("OData-EntityId", ""), response.status_code)
+
+
+def id_from_header(header: str, status: int) -> str:
     ids = _GUID.findall(header)
     if not ids:
-        raise CrmError(response.status_code, "", f"no record id in OData-EntityId {header!r}")
+        raise CrmError(status, "", f"no record id in OData-EntityId {header!r}")
     return ids[-1]
 
 
@@ -74,8 +77,12 @@ def raise_for_error(response: requests.Response) -> None:
 
 
 def error_from(response: requests.Response) -> CrmError:
-    status = response.status_code
-    code, message = _error_body(response)
+    return error_for(response.status_code, response.content, response.reason)
+
+
+def error_for(status: int, content: bytes, reason: str | None = None) -> CrmError:
+    """The port's error for a status and a body (a whole answer or one part of a `$batch` answer)."""
+    code, message = _error_body(status, content, reason)
     return _error_class(status, code.lower(), message.lower())(status, code, message)
 
 
@@ -92,13 +99,13 @@ def _error_class(status: int, code: str, message: str) -> type[CrmError]:
     return CrmError
 
 
-def _error_body(response: requests.Response) -> tuple[str, str]:
+def _error_body(status: int, content: bytes, reason: str | None) -> tuple[str, str]:
     """(code, message) from `{"error": {"code", "message"}}`, or a bounded excerpt of any other body."""
     try:
-        error = response.json().get("error")
+        error = json.loads(content).get("error")
         if isinstance(error, dict):
             return str(error.get("code") or ""), str(error.get("message") or "")
     except (ValueError, AttributeError):
         pass
-    text = " ".join(response.text.split())[:300]
-    return "", text or response.reason or f"HTTP {response.status_code}"
+    text = " ".join(content.decode("utf-8", "replace").split())[:300]
+    return "", text or reason or f"HTTP {status}"

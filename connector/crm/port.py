@@ -83,7 +83,7 @@ class Crm(Protocol):
 
     def related(self, entity_set: str, record_id: str, navigation: str, *,
                 select: Sequence[str] | None = None, filter: str | None = None,
-                page_size: int = 5000) -> Iterator[Record]:
+                expand: str | None = None, page_size: int = 5000) -> Iterator[Record]:
         """Rows of a collection-valued navigation property (`lists(id)/listcontact_association`), paged."""
 
     def batch_create(self, entity_set: str, rows: Sequence[Mapping[str, Any]]) -> list[BatchItemResult]:
