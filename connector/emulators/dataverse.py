@@ -1,16 +1,15 @@
 """Dataverse Web API emulator: the subset the connector uses, spoken as documented.
 
-Routes under `/api/data/v9.2/`: `<set>` (GET query / POST create), `<set>(<guid>)` or
+Routes under `/api/data/v9.2/`: `<set>` (GET query, `?fetchXml=`, POST create), `<set>(<guid>)` or
 `<set>(<key>='<value>')` (GET, PATCH upsert with If-Match / If-None-Match, DELETE),
-`<set>(<guid>)/<collection>`, `<set>/$count`, `WhoAmI`, `EntityDefinitions(LogicalName='x')` with
-`/ManyToOneRelationships` and `/OneToManyRelationships`. Rows live in SQLite (dataverse_store),
-tables in dataverse_schema; requests and answers in dataverse_http, reads in dataverse_read
-($filter in dataverse_filter, other query options in dataverse_query), writes in dataverse_write
-(column values in dataverse_columns), errors in dataverse_errors, demo data in dataverse_seed.
-Later, without touching the rest: `$batch` (a multipart parser calling `self.route` per part, one
-store.transaction() per change set) goes in `route` next to WhoAmI; `CreateMultiple` /
-`UpdateMultiple` are `<set>/Microsoft.Dynamics.CRM.<Action>` (the `rest` of a collection path)
-looping over `self.writer.write`; FetchXML is `?fetchXml=` (see dataverse_query).
+`<set>(<guid>)/<collection>`, N:N `<set>(<guid>)/<nav>` and its `/$ref`, `<set>/$count`,
+`<set>/Microsoft.Dynamics.CRM.CreateMultiple|UpdateMultiple`, `$batch`, `WhoAmI`,
+`EntityDefinitions(LogicalName='x')` with its relationship collections. Rows live in SQLite
+(dataverse_store), tables in dataverse_schema; requests and answers in dataverse_http, reads in
+dataverse_read ($filter in dataverse_filter, other query options in dataverse_query), writes in
+dataverse_write (column values in dataverse_columns), N:N links in dataverse_assoc, FetchXML in
+dataverse_fetch*, bulk actions in dataverse_bulk, `$batch` in dataverse_batch (+ dataverse_multipart),
+errors in dataverse_errors, demo data in dataverse_seed.
 """
 from __future__ import annotations
 
@@ -19,8 +18,12 @@ import re
 
 from werkzeug.wrappers import Request, Response
 
+from . import dataverse_assoc as assoc
+from .dataverse_batch import batch_response
+from .dataverse_bulk import bulk_response
 from .dataverse_errors import (GUID, ODATA_ERROR, DataverseError, QueryError, not_found,
                                unknown_property, unknown_segment)
+from .dataverse_fetch_page import fetch_response
 from .dataverse_filter import compile_filter
 from .dataverse_http import (API, Call, entity_definitions, error_reply, query_response, reply,
                              request_body, row_response, written_response)
@@ -33,7 +36,8 @@ from .dataverse_store import Store, column_sql
 from .dataverse_write import Writer, key_values
 from .server import Emulator
 
-PATH = re.compile(r"^([A-Za-z_][\w]*)(?:\((.*)\))?(?:/([\w.$]+))?$")
+PATH = re.compile(r"^([A-Za-z_]\w*)(?:\((.*?)\)(?=/|$))?(?:/(.+))?$")
+ACTION = "Microsoft.Dynamics.CRM."
 SIGN_IN = "Bearer authorization_uri=https://login.microsoftonline.com/common/oauth2/authorize"
 
 
@@ -55,12 +59,12 @@ class DataverseEmulator(Emulator):
 
     @property
     def max_upload(self) -> int:
-        """organization.maxuploadfilesize (base64 length)."""
+        """organization.maxuploadfilesize (base64 length), read from the organization row."""
         return self.writer.max_upload
 
     @max_upload.setter
     def max_upload(self, size: int) -> None:
-        self.writer.max_upload = size
+        self.writer.write(table_of("organizations"), ORGANIZATION_ID, {"maxuploadfilesize": size}, APP_USER_ID)
 
     # --- in-process helpers for tests and the demo ------------------------------------------------
     def rows(self, entity_set: str, filter: str | None = None) -> list[dict]:
@@ -86,19 +90,33 @@ class DataverseEmulator(Emulator):
     def update(self, entity_set: str, row_id: str, data: dict) -> None:
         self.writer.write(table_of(entity_set), row_id.lower(), dict(data), APP_USER_ID, must_exist=True)
 
+    def associate(self, entity_set: str, row_id: str, navigation: str, target_set: str,
+                  target_id: str) -> None:
+        """Link two rows through an N:N navigation (`campaigns`, id, `campaignlist_association`, `lists`, id)."""
+        assoc.associate(self.store, table_of(entity_set), row_id, navigation, target_set, target_id)
+
+    def add_list_members(self, list_id: str, member_set: str, ids: list[str]) -> None:
+        """Fast bulk membership of a static list (benchmarks): one transaction, no checks."""
+        assoc.add_members(self.store, assoc.MANY_TO_MANY[f"list{member_set[:-1]}_association"],
+                          list_id.lower(), ids)
+
     def close(self) -> None:
         self.store.close()
 
     # --- HTTP ------------------------------------------------------------------------------------
     def dispatch(self, request: Request) -> Response:
+        if not request.path.startswith(API):
+            return error_reply(unknown_segment(request.path.strip("/"), ""))
+        auth = request.headers.get("Authorization", "")
+        if not auth.startswith("Bearer ") or self.token is not None and auth != f"Bearer {self.token}":
+            response = error_reply(DataverseError("A valid bearer token is required.", 401, ""))
+            response.headers["WWW-Authenticate"] = SIGN_IN
+            return response
+        return self.answer(request)
+
+    def answer(self, request: Request) -> Response:
+        """One authenticated request (or one operation of a $batch), errors answered as Dataverse does."""
         try:
-            if not request.path.startswith(API):
-                raise unknown_segment(request.path.strip("/"), "")
-            auth = request.headers.get("Authorization", "")
-            if not auth.startswith("Bearer ") or self.token is not None and auth != f"Bearer {self.token}":
-                response = error_reply(DataverseError("A valid bearer token is required.", 401, ""))
-                response.headers["WWW-Authenticate"] = SIGN_IN
-                return response
             return self.route(Call(request, self.caller(request), self.store))
         except QueryError as exc:
             return error_reply(exc)
@@ -126,8 +144,10 @@ class DataverseEmulator(Emulator):
                           "BusinessUnitId": BUSINESS_UNIT_ID, "UserId": call.caller,
                           "OrganizationId": ORGANIZATION_ID})
         if path.startswith("EntityDefinitions("):
-            return entity_definitions(call.request, path)
-        if path.split("/")[0] in ("$batch", "$metadata"):
+            return entity_definitions(call.request, path, assoc.many_to_many_definitions)
+        if path == "$batch":
+            return batch_response(self, call)
+        if path.split("/")[0] == "$metadata":
             raise DataverseError(f"{path} is not emulated (yet).", 501, ODATA_ERROR)
         match = PATH.match(path)
         if not match:
@@ -143,8 +163,12 @@ class DataverseEmulator(Emulator):
         if rest == "$count" and method == "GET":
             return Response(str(call.reader.count(table)), 200, content_type="text/plain",
                             headers={"OData-Version": "4.0"})
+        if rest is None and method == "GET" and "fetchXml" in call.args:
+            return fetch_response(call, table)
         if rest is None and method == "GET":
             return query_response(call, table)
+        if rest and rest.startswith(ACTION):
+            return bulk_response(call, self.writer, table, rest[len(ACTION):])
         if rest is None and method == "POST":
             row_id = self.writer.write(table, None, request_body(call.request), call.caller)
             return written_response(call, table, row_id, True)
@@ -155,6 +179,8 @@ class DataverseEmulator(Emulator):
         """`<set>(<key>)` and `<set>(<key>)/<collection>`."""
         method, headers = call.request.method, call.request.headers
         row_id = self.writer.resolve_key(table, key)
+        if rest is not None and assoc.parse_rest(table, rest):
+            return assoc.association_response(call, table, row_id, key, rest)
         if rest is not None and rest in table.collections and method == "GET":
             existing_row(self.store, table, row_id, key)
             rel = table.collections[rest]

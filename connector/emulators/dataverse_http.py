@@ -119,7 +119,7 @@ def written_response(call: Call, table: Table, row_id: str, created: bool) -> Re
                  call.headers(ETag=f'W/"{found[0]}"', **headers))
 
 
-def entity_definitions(request: Request, path: str) -> Response:
+def entity_definitions(request: Request, path: str, many_to_many=lambda table: []) -> Response:
     """`EntityDefinitions(LogicalName='x')` and its relationship collections ($select, simple `eq` $filter)."""
     match = re.match(r"^EntityDefinitions\(LogicalName='(\w+)'\)(?:/(\w+))?$", path)
     if not match or match[1] not in TABLES:
@@ -131,7 +131,7 @@ def entity_definitions(request: Request, path: str) -> Response:
                            "PrimaryIdAttribute": table.primary_id,
                            "PrimaryNameAttribute": table.primary_name,
                            "IsActivity": table.primary_id == "activityid"}))
-    rows = relationships(table).get(match[2])
+    rows = {**relationships(table), "ManyToManyRelationships": many_to_many(table)}.get(match[2])
     if rows is None:
         raise unknown_segment(match[2])
     conditions = re.findall(r"(\w+) eq '([^']*)'", request.args.get("$filter", ""))

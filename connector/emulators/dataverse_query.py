@@ -2,7 +2,7 @@
 
 `$filter` compiles in dataverse_filter; paging is keyset-based (`$skiptoken` = the last row's sort
 values and rowid), so rows updated between pages are neither skipped nor repeated.
-Later: FetchXML (`?fetchXml=`, paging cookies) compiles to the same (where, order) pair here.
+FetchXML (dataverse_fetch*) shares the keyset condition, `keyset_after`.
 """
 from __future__ import annotations
 
@@ -126,6 +126,11 @@ def decode_token(token: str, key_count: int) -> tuple[list, int]:
 def keyset(keys, token: str) -> tuple[str, list]:
     """SQL condition selecting the rows after the ones the token's page ended with."""
     values, rowid = decode_token(token, len(keys))
+    return keyset_after(keys, values, "rowid", rowid)
+
+
+def keyset_after(keys, values: list, tiebreak: str, last) -> tuple[str, list]:
+    """Rows sorting after `values` (one per `(sql, kind, desc)` key), then after `last` on `tiebreak`."""
     terms, prefix, params, prefix_params = [], [], [], []
     for (sql, kind, desc), value in zip(keys, values):
         collate = " COLLATE NOCASE" if kind in TEXT_TYPES else ""
@@ -138,5 +143,5 @@ def keyset(keys, token: str) -> tuple[str, list]:
         terms.append(" AND ".join(prefix + [after]))
         params += prefix_params + after_params
         prefix, prefix_params = prefix + [equal], prefix_params + equal_params
-    terms.append(" AND ".join(prefix + ["rowid > ?"]))
-    return "(" + " OR ".join(f"({t})" for t in terms) + ")", params + prefix_params + [rowid]
+    terms.append(" AND ".join(prefix + [f"{tiebreak} > ?"]))
+    return "(" + " OR ".join(f"({t})" for t in terms) + ")", params + prefix_params + [last]

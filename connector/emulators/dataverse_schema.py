@@ -3,9 +3,8 @@
 Each `Table` says how the Web API spells it: entity set, primary id, primary name (the lookup
 FormattedValue), columns with their types, lookups (`_<attr>_value` on read, `<nav>@odata.bind` on
 write; navigation names are case-sensitive, custom lookups use the SchemaName as Dataverse does),
-choice labels, alternate keys and one-to-many collections (the activity parties).
-Later: N:N relationships (`listcontact_association`, `campaignlist_association`) go in
-`Table.associations` next to `collections`, with `EntityDefinitions` exposing them like the others.
+choice labels, alternate keys and one-to-many collections (the activity parties). N:N relationships
+(`listcontact_association`, `campaignlist_association`, …) are defined in dataverse_assoc.
 """
 from __future__ import annotations
 

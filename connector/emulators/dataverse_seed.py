@@ -1,7 +1,9 @@
-"""Demo data of the Dataverse emulator: users, the product guide's contacts, templates, configuration.
+"""Demo data of the Dataverse emulator: users, the product guide's contacts, templates, configuration,
+and its campaigns with their marketing lists.
 
 Every id is a module constant so tests and the demo can refer to rows directly. Seeding is
 idempotent: a row already present (a second emulator on the same SQLite file) is left alone.
+`seed_bulk_campaign` (dataverse_seed_bulk) builds benchmark-sized campaigns.
 """
 from __future__ import annotations
 
@@ -34,7 +36,24 @@ TEMPLATE_DRAFT_ID = "7e000000-0000-4000-8000-000000000003"     # a Draft, never 
 CONFIGURATION_ID = "cf000000-0000-4000-8000-000000000001"
 SOPHIE_OPTOUT_ID = "0f000000-0000-4000-8000-000000000001"
 
+# Campaigns (product guide, "Campagnes SMS") and their marketing lists.
+CAMPAIGN_ORDERS_ID = "ca000000-0000-4000-8000-000000000001"     # "Confirmation commandes": the guide's
+CAMPAIGN_MIXED_ID = "ca000000-0000-4000-8000-000000000002"      # contacts: static + dynamic list
+CAMPAIGN_ACCOUNTS_ID = "ca000000-0000-4000-8000-000000000003"   # accounts (primary contact's mobile)
+CAMPAIGN_LEADS_ID = "ca000000-0000-4000-8000-000000000004"      # leads
+LIST_MARKETING_CONTACTS_ID = "11500000-0000-4000-8000-000000000001"  # Smith, Doe, Parker (static)
+LIST_MIXED_STATIC_ID = "11500000-0000-4000-8000-000000000002"    # Smith, Dubois, Petit, Laurent, Moreau
+LIST_MIXED_DYNAMIC_ID = "11500000-0000-4000-8000-000000000003"   # FetchXML: lastname in (Smith, Doe)
+LIST_ACCOUNTS_ID = "11500000-0000-4000-8000-000000000004"        # Contoso, Fabrikam (static)
+LIST_LEADS_ID = "11500000-0000-4000-8000-000000000005"           # Anne Girard (static)
+
 ORDER_TEXT = "Bonjour Mr {{ lastname }}, votre commande a bien été enregistrée."
+ORDER_CAMPAIGN_TEXT = "Bonjour Mr [lastname], votre commande a bien été enregistrée."
+DYNAMIC_LIST_QUERY = ('<fetch version="1.0" output-format="xml-platform" mapping="logical" distinct="false">'
+                      '<entity name="contact"><attribute name="fullname" /><attribute name="contactid" />'
+                      '<order attribute="fullname" descending="false" /><filter type="and">'
+                      '<condition attribute="lastname" operator="in"><value>Smith</value><value>Doe</value>'
+                      '</condition></filter></entity></fetch>')
 REMINDER_TEXT = ('Bonjour {{ firstname | default("client") }}, nous vous rappelons votre rendez-vous '
                  'avec {{ parentcustomerid.name }} demain.')
 
@@ -51,6 +70,16 @@ def _user(user_id, aad, first, last, domain, language, dates, times, zone, **ext
 def _contact(contact_id, first, last, mobile, **extra):
     return ("contacts", {"contactid": contact_id, "firstname": first, "lastname": last,
                          "mobilephone": mobile, **extra})
+
+
+def _campaign(campaign_id, name, recipients, text):
+    return ("campaigns", {"campaignid": campaign_id, "name": name, "smsc_recipienttype": recipients,
+                          "smsc_text": text, "smsc_smstype": 1, "smsc_smsstatus": 1})
+
+
+def _list(list_id, name, code, query=None, members=0):
+    return ("lists", {"listid": list_id, "listname": name, "createdfromcode": code, "type": query is not None,
+                      "query": query, "membercount": members})
 
 
 def _template(template_id, name, text, status):
@@ -97,8 +126,37 @@ ROWS = [
         "smsc_defaultcountry": "FR", "smsc_warnthreshold": 100, "smsc_quotasenabled": False,
         "smsc_campaignduration": 72, "smsc_quiethoursstart": 20, "smsc_quiethoursend": 8}),
 ]
+CAMPAIGN_ROWS = [
+    _campaign(CAMPAIGN_ORDERS_ID, "Confirmation commandes", 2, ORDER_CAMPAIGN_TEXT),
+    _campaign(CAMPAIGN_MIXED_ID, "Campagne mixte", 2,
+              "Bonjour [firstname], -10% ce week-end avec le code PRINTEMPS. STOP au 30101"),
+    _campaign(CAMPAIGN_ACCOUNTS_ID, "Campagne comptes", 1,
+              "Bonjour, votre espace client [name] est ouvert. STOP au 30101"),
+    _campaign(CAMPAIGN_LEADS_ID, "Campagne prospects", 4,
+              "Bonjour [firstname], merci de votre intérêt pour nos offres. STOP au 30101"),
+    _list(LIST_MARKETING_CONTACTS_ID, "Liste marketing contacts", 2),
+    _list(LIST_MIXED_STATIC_ID, "Contacts salon 2024", 2),
+    _list(LIST_MIXED_DYNAMIC_ID, "Contacts Smith et Doe", 2, DYNAMIC_LIST_QUERY, members=2),
+    _list(LIST_ACCOUNTS_ID, "Comptes clés", 1),
+    _list(LIST_LEADS_ID, "Prospects printemps", 4),
+]
+ROWS += CAMPAIGN_ROWS
 # Set once both sides exist (account -> contact -> account).
 LINKS = [("accounts", CONTOSO_ID, {"primarycontactid@odata.bind": f"/contacts({DAVID_SMITH_ID})"})]
+# N:N links, made when their first row is created: (set, id, navigation, target set, target ids).
+ASSOCIATIONS = [
+    ("campaigns", CAMPAIGN_ORDERS_ID, "campaignlist_association", "lists", [LIST_MARKETING_CONTACTS_ID]),
+    ("campaigns", CAMPAIGN_MIXED_ID, "campaignlist_association", "lists",
+     [LIST_MIXED_STATIC_ID, LIST_MIXED_DYNAMIC_ID]),
+    ("campaigns", CAMPAIGN_ACCOUNTS_ID, "campaignlist_association", "lists", [LIST_ACCOUNTS_ID]),
+    ("campaigns", CAMPAIGN_LEADS_ID, "campaignlist_association", "lists", [LIST_LEADS_ID]),
+    ("lists", LIST_MARKETING_CONTACTS_ID, "listcontact_association", "contacts",
+     [DAVID_SMITH_ID, JOHN_DOE_ID, PETER_PARKER_ID]),
+    ("lists", LIST_MIXED_STATIC_ID, "listcontact_association", "contacts",
+     [DAVID_SMITH_ID, LEA_DUBOIS_ID, MARC_PETIT_ID, SOPHIE_LAURENT_ID, JULIE_MOREAU_ID]),
+    ("lists", LIST_ACCOUNTS_ID, "listaccount_association", "accounts", [CONTOSO_ID, FABRIKAM_ID]),
+    ("lists", LIST_LEADS_ID, "listlead_association", "leads", [ANNE_GIRARD_ID]),
+]
 
 
 def seed(emulator) -> None:
@@ -112,3 +170,10 @@ def seed(emulator) -> None:
     for entity_set, row_id, body in LINKS:
         if row_id in created:
             emulator.update(entity_set, row_id, body)
+    for entity_set, row_id, nav, target_set, targets in ASSOCIATIONS:
+        if row_id in created:
+            for target in targets:
+                emulator.associate(entity_set, row_id, nav, target_set, target)
+
+
+from .dataverse_seed_bulk import seed_bulk_campaign  # noqa: E402,F401  (needs the ids above)

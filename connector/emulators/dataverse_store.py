@@ -6,7 +6,8 @@ wide and monotonic like Dataverse's rowversion (`@odata.etag` is `W/"<version>"`
 alternate keys get partial expression indexes, so `_objectid_value eq <id>` or a key check is an
 index search, never a scan. Every write runs inside `transaction()`: one process-wide lock plus an
 SQLite `BEGIN IMMEDIATE`, so a read-check-write (ETag, alternate key) is atomic even when another
-emulator instance shares the file.
+emulator instance shares the file. N:N links live in `associations` (relationship, id1, id2), indexed
+from both sides.
 """
 from __future__ import annotations
 
@@ -22,6 +23,9 @@ CREATE TABLE IF NOT EXISTS rows (entity_set TEXT NOT NULL, id TEXT NOT NULL,
     version INTEGER NOT NULL, data JSON NOT NULL, PRIMARY KEY (entity_set, id));
 CREATE INDEX IF NOT EXISTS rows_by_set ON rows (entity_set);
 CREATE INDEX IF NOT EXISTS rows_by_version ON rows (version);
+CREATE TABLE IF NOT EXISTS associations (relationship TEXT NOT NULL, id1 TEXT NOT NULL,
+    id2 TEXT NOT NULL, PRIMARY KEY (relationship, id1, id2)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS associations_by_id2 ON associations (relationship, id2, id1);
 """
 
 
@@ -73,6 +77,17 @@ class Store:
     def _query(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
         with self._lock:
             return self._db.execute(sql, tuple(params)).fetchall()
+
+    def query(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
+        """Raw SQL over `rows` / `associations` (FetchXML joins, association scopes)."""
+        return self._query(sql, params)
+
+    def execute(self, sql: str, params: Iterable[Any] = (), many: bool = False) -> int:
+        """A write statement (or `many` of them) in a transaction; returns the rows changed."""
+        with self.transaction():
+            cursor = (self._db.executemany(sql, params) if many
+                      else self._db.execute(sql, tuple(params)))
+            return cursor.rowcount
 
     # --- reads -------------------------------------------------------------------------------
     def get(self, entity_set: str, row_id: str) -> tuple[int, dict] | None:
@@ -129,6 +144,14 @@ class Store:
             self._db.execute("INSERT INTO rows (entity_set, id, version, data) VALUES (?,?,?,?)",
                              (entity_set, row_id, version, json.dumps(data)))
             return version
+
+    def insert_many(self, entity_set: str, rows: Iterable[tuple[str, dict]]) -> None:
+        """Bulk insert of `(id, data)` rows (benchmark seeding), one version each."""
+        with self.transaction():
+            first = self._next_version()
+            self._db.executemany("INSERT INTO rows (entity_set, id, version, data) VALUES (?,?,?,?)",
+                                 ((entity_set, row_id, first + n, json.dumps(data))
+                                  for n, (row_id, data) in enumerate(rows)))
 
     def update(self, entity_set: str, row_id: str, data: dict) -> int:
         with self.transaction():

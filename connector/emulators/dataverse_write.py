@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 
+from .dataverse_assoc import forget
 from .dataverse_columns import convert, set_computed, set_lookup
 from .dataverse_errors import (BAD_PAYLOAD, GUID, ODATA_ERROR, DataverseError, already_exists,
                                cannot_convert, not_found, unknown_property)
@@ -18,6 +19,7 @@ from .dataverse_read import existing_row
 from .dataverse_schema import TABLES, Collection, Table
 from .dataverse_store import Store
 
+DEFAULT_MAX_UPLOAD = 5_242_880
 REF = re.compile(r"^(?:.*/)?([A-Za-z_]\w*)\(([0-9a-fA-F-]{36})\)$")
 
 
@@ -52,9 +54,14 @@ def new_row_id(given) -> str:
 
 
 class Writer:
-    def __init__(self, store: Store, max_upload: int = 5_242_880):
+    def __init__(self, store: Store):
         self.store = store
-        self.max_upload = max_upload            # organization.maxuploadfilesize (base64 length)
+
+    @property
+    def max_upload(self) -> int:
+        """organization.maxuploadfilesize (base64 length of a note's documentbody)."""
+        found = self.store.select("organizations", limit=1)
+        return (found[0][3].get("maxuploadfilesize") if found else None) or DEFAULT_MAX_UPLOAD
 
     def resolve_key(self, table: Table, key: str) -> str | None:
         """The id a `<set>(...)` key addresses; None when no row has that alternate key."""
@@ -85,6 +92,7 @@ class Writer:
             if table.readonly:
                 raise DataverseError(f"{table.logical} rows cannot be deleted.", 405, ODATA_ERROR)
             self.store.delete(table.entity_set, [row_id])
+            forget(self.store, table, row_id)       # its N:N links go with it
             cascades = [(TABLES[r.child].entity_set, child_key(r)) for r in table.collections.values()]
             for entity_set, column in cascades + [("annotations", "_objectid_value")]:
                 self.delete_referencing(entity_set, column, row_id)
@@ -109,7 +117,8 @@ class Writer:
             children = self.apply(table, body, data)
             if parent:      # (lookup key, parent table, parent id) of a deep-inserted child
                 set_lookup(data, parent[0], parent[2], parent[1])
-            set_computed(table, body, data, caller, current is None, self.max_upload)
+            set_computed(table, body, data, caller, current is None,
+                         self.max_upload if table.logical == "annotation" else 0)
             self.check_alternate_keys(table, row_id, data)
             (self.store.insert if current is None else self.store.update)(table.entity_set, row_id, data)
             for nav, items in children.items():

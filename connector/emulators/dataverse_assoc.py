@@ -1,0 +1,166 @@
+"""N:N relationships of the Dataverse emulator: marketing list members and campaign lists.
+
+System N:N relationships use their SchemaName as the navigation property on both sides
+(`lists(id)/listcontact_association`, `contacts(id)/listcontact_association`). Links are rows of the
+store's `associations` table (relationship, entity1 id, entity2 id), indexed from both sides, so a
+100,000-member list is an index range. Static lists keep `membercount` up to date, as Dataverse does.
+Routes: `GET <set>(id)/<nav>` (an OData collection: $select, $filter, $orderby, $expand, paging),
+`POST <set>(id)/<nav>/$ref` with `{"@odata.id": ".../<other set>(id)"}` (associate, 204),
+`DELETE <set>(id)/<nav>(other id)/$ref` or `DELETE <set>(id)/<nav>/$ref?$id=<url>` (disassociate, 204).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from werkzeug.wrappers import Response
+
+from .dataverse_errors import BAD_PAYLOAD, DUPLICATE, ODATA_ERROR, DataverseError, not_found
+from .dataverse_http import Call, query_response, request_body
+from .dataverse_schema import BY_SET, TABLES, Table
+from .dataverse_store import Store
+
+INVALID_ARGUMENT = "0x80040203"
+MEMBER_TYPES = {1: "account", 2: "contact", 4: "lead"}       # list.createdfromcode
+REST = re.compile(r"^(\w+)(?:\(([0-9a-fA-F-]{36})\))?(/\$ref)?$")
+REF = re.compile(r"^(?:.*/)?([A-Za-z_]\w*)\(([0-9a-fA-F-]{36})\)$")
+
+
+@dataclass(frozen=True)
+class ManyToMany:
+    name: str               # SchemaName = navigation property name on both sides
+    entity1: str
+    entity2: str
+    intersect: str
+
+    def other(self, logical: str) -> str:
+        return self.entity2 if logical == self.entity1 else self.entity1
+
+    def scope(self, logical: str, row_id: str) -> tuple[str, list]:
+        """SQL condition (over `rows`) selecting the rows linked to `row_id` of table `logical`."""
+        mine, theirs = ("id1", "id2") if logical == self.entity1 else ("id2", "id1")
+        return (f"id IN (SELECT {theirs} FROM associations WHERE relationship = ? AND {mine} = ?)",
+                [self.name, row_id])
+
+    def pair(self, logical: str, row_id: str, other_id: str) -> tuple[str, str, str]:
+        return (self.name, row_id, other_id) if logical == self.entity1 else (self.name, other_id, row_id)
+
+
+MANY_TO_MANY = {r.name: r for r in (
+    ManyToMany("listcontact_association", "list", "contact", "listmember"),
+    ManyToMany("listaccount_association", "list", "account", "listmember"),
+    ManyToMany("listlead_association", "list", "lead", "listmember"),
+    ManyToMany("campaignlist_association", "campaign", "list", "campaignitem"))}
+
+
+def navigation(table: Table, nav: str) -> ManyToMany | None:
+    rel = MANY_TO_MANY.get(nav)
+    return rel if rel and table.logical in (rel.entity1, rel.entity2) else None
+
+
+def many_to_many_definitions(table: Table) -> list[dict]:
+    """`EntityDefinitions(...)/ManyToManyRelationships` rows."""
+    return [{"SchemaName": r.name, "Entity1LogicalName": r.entity1, "Entity2LogicalName": r.entity2,
+             "IntersectEntityName": r.intersect, "Entity1NavigationPropertyName": r.name,
+             "Entity2NavigationPropertyName": r.name}
+            for r in MANY_TO_MANY.values() if table.logical in (r.entity1, r.entity2)]
+
+
+# --- store operations --------------------------------------------------------------------------
+def refresh_member_count(store: Store, rel: ManyToMany, list_id: str) -> None:
+    """A static list's `membercount` follows its members (dynamic lists keep theirs)."""
+    found = store.get("lists", list_id)
+    if rel.entity1 != "list" or found is None or found[1].get("type"):
+        return
+    count = store.query("SELECT count(*) FROM associations WHERE relationship = ? AND id1 = ?",
+                        [rel.name, list_id])[0][0]
+    if found[1].get("membercount") != count:
+        store.update("lists", list_id, {**found[1], "membercount": count})
+
+
+def associate(store: Store, table: Table, row_id: str, nav: str, target_set: str, target_id: str) -> None:
+    """Link two existing rows; a pair already linked is refused as Dataverse refuses it."""
+    rel = navigation(table, nav)
+    if rel is None:
+        raise DataverseError(f"Could not find a property named '{nav}' on type '{table.type_name}'.")
+    other = TABLES[rel.other(table.logical)]
+    if target_set != other.entity_set:
+        raise DataverseError(f"'{nav}' links {table.entity_set} to {other.entity_set}, not to "
+                             f"{target_set}.", 400, BAD_PAYLOAD)
+    row_id, target_id = row_id.lower(), target_id.lower()
+    with store.transaction():
+        rows = {t.logical: (store.get(t.entity_set, i), i) for t, i in ((table, row_id), (other, target_id))}
+        for logical, (found, i) in rows.items():
+            if found is None:
+                raise not_found(logical, i)
+        if rel.entity1 == "list":
+            check_member(rows["list"][0][1], rel.entity2)
+        if not store.execute("INSERT OR IGNORE INTO associations VALUES (?,?,?)",
+                             rel.pair(table.logical, row_id, target_id)):
+            raise DataverseError("Cannot insert duplicate key.", 412, DUPLICATE)
+        refresh_member_count(store, rel, rel.pair(table.logical, row_id, target_id)[1])
+
+
+def check_member(marketing_list: dict, member: str) -> None:
+    """Only static lists take members, and only of the list's member type."""
+    if marketing_list.get("type"):
+        raise DataverseError("Members cannot be added to a dynamic marketing list.", 400, INVALID_ARGUMENT)
+    if MEMBER_TYPES.get(marketing_list.get("createdfromcode")) != member:
+        raise DataverseError(f"A {member} cannot be a member of a list of type "
+                             f"{marketing_list.get('createdfromcode')}.", 400, INVALID_ARGUMENT)
+
+
+def disassociate(store: Store, table: Table, row_id: str, nav: str, target_id: str) -> None:
+    rel = navigation(table, nav)
+    with store.transaction():
+        pair = rel.pair(table.logical, row_id.lower(), target_id.lower())
+        store.execute("DELETE FROM associations WHERE relationship = ? AND id1 = ? AND id2 = ?", pair)
+        refresh_member_count(store, rel, pair[1])
+
+
+def add_members(store: Store, rel: ManyToMany, id1: str, ids2: list[str]) -> None:
+    """Fast bulk link (benchmarks): no existence checks, duplicates ignored."""
+    with store.transaction():
+        store.execute("INSERT OR IGNORE INTO associations VALUES (?,?,?)",
+                      ((rel.name, id1, i.lower()) for i in ids2), many=True)
+        refresh_member_count(store, rel, id1)
+
+
+def forget(store: Store, table: Table, row_id: str) -> None:
+    """A deleted row leaves every N:N relationship it was part of."""
+    for rel in MANY_TO_MANY.values():
+        for side, logical in (("id1", rel.entity1), ("id2", rel.entity2)):
+            if logical == table.logical:
+                store.execute(f"DELETE FROM associations WHERE relationship = ? AND {side} = ?",
+                              [rel.name, row_id])
+
+
+# --- HTTP --------------------------------------------------------------------------------------
+def parse_rest(table: Table, rest: str) -> tuple[ManyToMany, str | None, bool] | None:
+    """`<nav>`, `<nav>/$ref`, `<nav>(<id>)/$ref` of an N:N navigation; None for anything else."""
+    match = REST.match(rest)
+    rel = navigation(table, match[1]) if match else None
+    return (rel, match[2], bool(match[3])) if rel else None
+
+
+def association_response(call: Call, table: Table, row_id: str | None, key: str, rest: str) -> Response:
+    rel, other_id, ref = parse_rest(table, rest)
+    method, store = call.request.method, call.reader.store
+    if row_id is None or store.get(table.entity_set, row_id) is None:
+        raise not_found(table.logical, key)
+    if method == "GET" and not ref and other_id is None:
+        return query_response(call, TABLES[rel.other(table.logical)], rel.scope(table.logical, row_id))
+    if method == "POST" and ref and other_id is None:
+        target = REF.match(str(request_body(call.request).get("@odata.id")))
+        if not target or target[1] not in BY_SET:
+            raise DataverseError("The @odata.id must be the URL of a row: '<set>(<guid>)'.", 400, BAD_PAYLOAD)
+        associate(store, table, row_id, rel.name, target[1], target[2])
+        return Response(status=204, headers={"OData-Version": "4.0"})
+    if method == "DELETE" and ref:
+        target = REF.match(call.request.args.get("$id", "")) if other_id is None else None
+        if other_id is None and not target:
+            raise DataverseError("Disassociate needs <nav>(<id>)/$ref or $ref?$id=<url>.", 400, ODATA_ERROR)
+        disassociate(store, table, row_id, rel.name, other_id or target[2])
+        return Response(status=204, headers={"OData-Version": "4.0"})
+    raise DataverseError(f"The {method} method is not allowed on '{rest}'.", 405, ODATA_ERROR)
+
