@@ -26,6 +26,26 @@ def _emulators(args) -> int:
     return 0
 
 
+def _campaign(args) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from connector.bootstrap import get_services
+    from connector.campaigns.model import CampaignAction
+    from connector.campaigns.service import CampaignService
+
+    services = get_services()
+    console = Console(stderr=True)
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed} recipients"),
+                  TimeElapsedColumn(), console=console, transient=False) as bar:
+        task = bar.add_task(args.action, total=None)
+        service = CampaignService(services.crm, services.sms,
+                                  progress=lambda stage, done: bar.update(task, description=stage, completed=done))
+        result = service.run(args.campaign_id, CampaignAction[args.action.upper()], args.user)
+    print(f"{result.action.name.lower()}: {result.summary} (status: {result.status.name.lower().replace('_', ' ')})")
+    return 0 if result.ok else 1
+
+
 def _serve_until_interrupted(stack) -> None:
     print("\nEmulators running. Settings for the connector:")
     for name, value in stack.environment.items():
@@ -45,6 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--db", help="SQLite file for the Dataverse emulator (default: a temporary file)")
     demo.add_argument("--keep-running", action="store_true", help="keep the emulators up after the story")
     demo.set_defaults(run=_demo)
+    campaign = commands.add_parser("campaign", help="run a campaign action (uses the app settings)")
+    campaign.add_argument("action", choices=["simulate", "prepare", "validate", "cancel", "refresh"])
+    campaign.add_argument("campaign_id")
+    campaign.add_argument("--user", help="systemuserid to act as (language, notes); default: the app")
+    campaign.set_defaults(run=_campaign)
     emulators = commands.add_parser("emulators", help="serve the Dataverse and Octopush emulators on 127.0.0.1")
     emulators.add_argument("--db", help="SQLite file for the Dataverse emulator")
     emulators.set_defaults(run=_emulators)

@@ -136,6 +136,13 @@ class OctopushClient:
         unit = str(data.get("unit") or product_name or "euros")
         return Balance(amount=amount, unit=unit, details=packs)
 
+    def unit_price(self, country_code: str = "FR") -> float | None:
+        """Euros per SMS of our quality to that country, from the two documented balance answers
+        (euros, and the same credit counted in SMS); None when the account cannot tell."""
+        euros = self.balance().amount
+        count = self.balance(country_code=country_code, product_name=self.sms_quality).amount
+        return round(euros / count, 6) if euros > 0 and count > 0 else None
+
     def cancel(self, ticket: str) -> None:
         """Cancels a scheduled send (Octopush: only more than 10 minutes before it starts)."""
         self._call("DELETE", "/sms-campaign/cancel", json={"ticket_number": ticket},

@@ -1,0 +1,127 @@
+"""The per-recipient checks of a campaign (product guide, "Simulation de la campagne"), after merge:
+text not empty and within 489 characters, a valid mobile number, the STOP mention for marketing SMS
+to French numbers, the sender, opt-out, and each number once."""
+from __future__ import annotations
+
+import sqlite3
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from connector.campaigns.recipients import Candidate
+from connector.campaigns.texts import DETAIL
+from connector.configuration import Configuration
+from connector.crm.port import Crm, entity_set
+from connector.sms.port import SmsType
+from connector.text.phone import InvalidPhoneNumber, normalize
+from connector.text.sender import InvalidSender, validate_sender
+from connector.text.stop import append_stop, has_stop_mention, stop_required
+from connector.text.templates import MessageTemplate, TemplateError, record_context
+
+MAX_LENGTH = 489          # the Octopush guide's limit for a campaign SMS
+LOOKUP_TABLE = "@Microsoft.Dynamics.CRM.lookuplogicalname"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    candidate: Candidate
+    ok: bool
+    detail: str
+    number: str
+    text: str
+
+
+class NumberLedger:
+    """Opted-out numbers and numbers already taken, in a private SQLite file: constant memory
+    whatever the size of the campaign."""
+
+    def __init__(self, crm: Crm | None = None, load_optouts: bool = True):
+        self.db = sqlite3.connect("")          # "" = a temporary on-disk database
+        self.db.executescript("CREATE TABLE optout(number TEXT PRIMARY KEY);"
+                              "CREATE TABLE seen(number TEXT PRIMARY KEY);")
+        if crm is not None and load_optouts:
+            rows = crm.retrieve_multiple("smsc_optouts", select=["smsc_phonenumber"], filter="smsc_active eq true")
+            self.db.executemany("INSERT OR IGNORE INTO optout VALUES (?)",
+                                ((r["smsc_phonenumber"],) for r in rows if r.get("smsc_phonenumber")))
+
+    def opted_out(self, number: str) -> bool:
+        return self.db.execute("SELECT 1 FROM optout WHERE number = ?", (number,)).fetchone() is not None
+
+    def first_time(self, number: str) -> bool:
+        return self.db.execute("INSERT OR IGNORE INTO seen VALUES (?)", (number,)).rowcount == 1
+
+    def close(self) -> None:
+        self.db.close()
+
+
+class CampaignChecker:
+    def __init__(self, crm: Crm, template: MessageTemplate | None, text: str, config: Configuration,
+                 sms_type: SmsType, sender: str | None, ledger: NumberLedger, locale: dict):
+        self.crm, self.template, self.text, self.config = crm, template, text, config
+        self.sms_type, self.ledger, self.locale = sms_type, ledger, locale
+        self.sender_error = _sender_error(sender)
+        self._related: OrderedDict[tuple[str, str], dict] = OrderedDict()   # bounded lookup cache
+
+    def check(self, candidate: Candidate) -> Verdict:
+        try:
+            text = self.render(candidate)
+        except TemplateError as error:
+            return Verdict(candidate, False, DETAIL["template"].format(error=error), candidate.raw_mobile or "", "")
+        number, problem = self._number(candidate)
+        if problem is None and self.sms_type == SmsType.MARKETING and self.config.append_stop \
+                and stop_required(self.sms_type, number):
+            text = append_stop(text, self.config.stop_text)
+        problem = problem or self._text_problem(text, number) or self.sender_error
+        if problem is None and self.config.exclude_optouts and self.ledger.opted_out(number):
+            problem = DETAIL["opted_out"]
+        if problem is None and not self.ledger.first_time(number):
+            problem = DETAIL["duplicate"]
+        return Verdict(candidate, problem is None, problem or "", number, text)
+
+    def render(self, candidate: Candidate) -> str:
+        if self.template is None:
+            return self.text.strip()
+        lookups = {name: self._lookup(candidate.row, name, columns)
+                   for name, columns in self.template.fields.lookups.items()}
+        context = record_context(candidate.row, {k: v for k, v in lookups.items() if v})
+        return self.template.render(context, **self.locale).strip()
+
+    def _number(self, candidate: Candidate) -> tuple[str, str | None]:
+        if candidate.no_primary_contact:
+            return "", DETAIL["no_primary_contact"]
+        raw = (candidate.raw_mobile or "").strip()
+        if not raw:
+            return "", DETAIL["no_number"]
+        try:
+            return normalize(raw, self.config.default_country, require_mobile=True), None
+        except InvalidPhoneNumber:
+            return raw, DETAIL["invalid_number"].format(raw=raw)
+
+    def _text_problem(self, text: str, number: str) -> str | None:
+        if not text:
+            return DETAIL["empty"]
+        if len(text) > MAX_LENGTH:
+            return DETAIL["too_long"].format(limit=MAX_LENGTH, length=len(text))
+        if stop_required(self.sms_type, number) and not has_stop_mention(text):
+            return DETAIL["stop_missing"]
+        return None
+
+    def _lookup(self, row: dict, name: str, columns) -> dict | None:
+        target_id, table = row.get(f"_{name}_value"), row.get(f"_{name}_value{LOOKUP_TABLE}")
+        if not target_id or not table:
+            return None
+        key = (table, target_id)
+        if key not in self._related:
+            self._related[key] = self.crm.retrieve(entity_set(table), target_id, select=sorted(columns))
+            if len(self._related) > 2000:
+                self._related.popitem(last=False)
+        return self._related[key]
+
+
+def _sender_error(sender: str | None) -> str | None:
+    if not sender:
+        return None
+    try:
+        validate_sender(sender)
+    except InvalidSender as error:
+        return DETAIL["sender"].format(error=error)
+    return None

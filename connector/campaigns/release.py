@@ -1,0 +1,99 @@
+"""Validate ("Envoyer les SMS"): sends exactly what preparation staged in the `resume.xml` notes,
+then writes one SMS activity per recipient, in `$batch` requests of up to 1,000.
+
+Exactly once, whatever is retried: each provider request carries a `request_id` derived from the
+ticket and the chunk (the provider refuses it twice), and each activity an idempotency key
+campaign + recipient (an alternate key: a second create is refused and ignored).
+"""
+from __future__ import annotations
+
+import base64
+import io
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from connector.activity import ACTIVITY_SET, ENCODING_CHOICE, SmsStatus
+from connector.campaigns.model import Campaign
+from connector.campaigns.progress import Progress, chunked
+from connector.crm.port import Crm, DuplicateRecord
+from connector.sms.port import DuplicateRequest, Recipient, SmsRequest, SmsType
+from connector.text.encoding import analyze
+
+CHUNK = 1000              # activities per $batch, and entries per provider window
+PROVIDER_MAX = 500        # recipients per Octopush request
+
+
+@dataclass(frozen=True)
+class Staged:
+    number: str
+    table: str
+    id: str
+    text: str
+
+
+def staged_messages(crm: Crm, campaign: Campaign) -> Iterator[Staged]:
+    """The SUCCES entries of the preparation notes, part after part (one part in memory)."""
+    notes = crm.retrieve_multiple("annotations", select=["filename"], orderby="createdon asc", filter=(
+        f"_objectid_value eq {campaign.id} and contains(notetext,'ticket: {campaign.ticket}')"))
+    for note in notes:
+        body = crm.retrieve("annotations", note["annotationid"], select=["documentbody"])["documentbody"]
+        for _, element in ET.iterparse(io.BytesIO(base64.b64decode(body)), events=("end",)):
+            if element.tag == "sms" and element.get("statut") == "SUCCES":
+                yield Staged(element.get("numero"), element.get("entite"), element.get("id"), element.text or "")
+            element.clear()
+
+
+def activity_row(campaign: Campaign, staged: Staged, *, ticket: str | None, sms_type: SmsType,
+                 sender: str | None, scheduled: bool, now: str) -> dict:
+    plural = f"{staged.table}s"
+    stats = analyze(staged.text)
+    return {
+        "subject": campaign.name[:200] or "SMS", "description": staged.text,
+        f"regardingobjectid_{staged.table}_smsc_textmessage@odata.bind": f"/{plural}({staged.id})",
+        "smsc_textmessage_activity_parties": [
+            {"participationtypemask": 2, f"partyid_{staged.table}@odata.bind": f"/{plural}({staged.id})"}],
+        "smsc_CampaignId@odata.bind": f"/campaigns({campaign.id})",
+        "smsc_idempotencykey": f"camp:{campaign.id}:{staged.table}:{staged.id}",
+        "smsc_status": int(SmsStatus.SCHEDULED if scheduled else SmsStatus.SENT), "smsc_direction": 1,
+        "smsc_phonenumber": staged.number, "smsc_smstype": int(sms_type), "smsc_sender": sender,
+        "smsc_encoding": ENCODING_CHOICE[stats.encoding], "smsc_segments": stats.segments,
+        "smsc_providermessageid": ticket, "actualend": None if scheduled else now,
+    }
+
+
+def send_window(provider, window: list[Staged], key: str, sms_type: SmsType, sender: str | None,
+                send_at: datetime | None) -> dict[str, str | None]:
+    """Same text, one request (≤ 500 numbers); returns the provider ticket per number."""
+    by_text: dict[str, list[Staged]] = {}
+    for staged in window:
+        by_text.setdefault(staged.text, []).append(staged)
+    tickets = {}
+    for group_no, (text, group) in enumerate(by_text.items()):
+        for part_no, part in enumerate(chunked(group, PROVIDER_MAX)):
+            request = SmsRequest(tuple(Recipient(s.number) for s in part), text, sms_type,
+                                 f"{key}-{group_no}-{part_no}", sender=sender, send_at=send_at)
+            try:
+                ticket = provider.send(request).ticket
+            except DuplicateRequest:
+                ticket = None          # sent by an earlier, interrupted run: not again
+            tickets.update({s.number: ticket for s in part})
+    return tickets
+
+
+def release(crm: Crm, provider, campaign: Campaign, *, sms_type: SmsType, sender: str | None,
+            now: datetime, progress: Progress) -> tuple[int, int]:
+    """Returns (messages released, activities refused for a reason other than already existing)."""
+    send_at = campaign.start if campaign.start and campaign.start > now else None
+    stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    released = failed = 0
+    for window_no, window in enumerate(chunked(staged_messages(crm, campaign), CHUNK)):
+        tickets = send_window(provider, window, f"{campaign.ticket}-{window_no}", sms_type, sender, send_at)
+        rows = [activity_row(campaign, s, ticket=tickets[s.number], sms_type=sms_type, sender=sender,
+                             scheduled=send_at is not None, now=stamp) for s in window]
+        results = crm.batch_create(ACTIVITY_SET, rows)
+        failed += sum(1 for r in results if r.error is not None and not isinstance(r.error, DuplicateRecord))
+        released += len(window)
+        progress("validate", released)
+    return released, failed

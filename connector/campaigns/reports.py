@@ -1,0 +1,76 @@
+"""Campaign reports written as notes on the campaign, streamed and split into numbered parts so a
+part never exceeds the organisation's attachment limit (`maxuploadfilesize`, measured on base64)."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable
+from xml.sax.saxutils import escape, quoteattr
+
+from connector.crm.port import Crm
+
+MAX_PART = 4 * 1024 * 1024          # also bounds memory when an organisation allows 128 MB files
+BOM = "\ufeff".encode()
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+class NoteParts:
+    """Buffers one part in memory, writes it as a note when the next row would not fit."""
+
+    def __init__(self, crm: Crm, campaign_id: str, *, subject: str, filename: str, mimetype: str,
+                 upload_limit: int, header: Callable[[int], bytes], footer: Callable[[int, bool], bytes],
+                 note_text: str = "", part_label: Callable[[int], str] = lambda n: f" ({n})"):
+        self.crm, self.campaign_id = crm, campaign_id
+        self.subject, self.filename, self.mimetype, self.note_text = subject, filename, mimetype, note_text
+        self.header, self.footer, self.part_label = header, footer, part_label
+        self.capacity = min(MAX_PART, upload_limit * 3 // 4 - 1024)   # base64 grows by 4/3
+        self.part, self.note_ids = 1, []
+        self.buffer = bytearray(header(1))
+        self.rows_in_part = 0
+
+    def add(self, row: bytes) -> None:
+        if self.rows_in_part and len(self.buffer) + len(row) + 1024 > self.capacity:
+            self._flush(final=False)
+        self.buffer += row
+        self.rows_in_part += 1
+
+    def close(self) -> list[str]:
+        self._flush(final=True)
+        return self.note_ids
+
+    def _flush(self, final: bool) -> None:
+        content = bytes(self.buffer + self.footer(self.part, final))
+        several = self.part > 1 or not final
+        stem, dot, ext = self.filename.rpartition(".")
+        name = f"{stem}-{self.part}.{ext}" if several and dot else self.filename
+        subject = self.subject + (self.part_label(self.part) if several else "")
+        self.note_ids.append(self.crm.create_note(
+            "campaign", self.campaign_id, subject=subject, text=self.note_text, filename=name,
+            mimetype=self.mimetype, content=content))
+        self.part += 1
+        self.buffer = bytearray(self.header(self.part))
+        self.rows_in_part = 0
+
+
+def csv_row(*fields: str) -> bytes:
+    """One `;`-separated line, quoted where needed, CRLF as Excel expects."""
+    out = io.StringIO()
+    csv.writer(out, delimiter=";", lineterminator="\r\n").writerow(fields)
+    return out.getvalue().encode("utf-8")
+
+
+def csv_report(crm: Crm, campaign_id: str, *, subject: str, upload_limit: int, part_label) -> NoteParts:
+    """`resume.csv`: UTF-8 with a BOM (Excel shows the accents), header `STATUT;DETAIL;NUMERO;SMS`."""
+    header = BOM + csv_row("STATUT", "DETAIL", "NUMERO", "SMS")
+    return NoteParts(crm, campaign_id, subject=subject, filename="resume.csv", mimetype="text/csv",
+                     upload_limit=upload_limit, header=lambda part: header,
+                     footer=lambda part, final: b"", part_label=part_label)
+
+
+def xml_text(value: str) -> str:
+    return escape(_XML_INVALID.sub("", value))
+
+
+def xml_attr(value) -> str:
+    return quoteattr(_XML_INVALID.sub("", str(value)))

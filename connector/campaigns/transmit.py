@@ -1,0 +1,90 @@
+"""Prepare ("Préparer la campagne"): the checks of the simulation, then the valid messages are
+staged as the `resume.xml` notes; validate releases exactly what they hold.
+
+Octopush has no preparation step for recipients sent with the request, so the staging lives in the
+CRM, where the marketer can read it; the notes carry the preparation ticket.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from connector.campaigns.context import ActionContext
+from connector.campaigns.model import CAMPAIGN_SET, CampaignStatus
+from connector.campaigns.progress import Progress, Tally
+from connector.campaigns.reports import NoteParts, xml_attr, xml_text
+from connector.campaigns.simulate import verdicts
+from connector.campaigns.texts import say
+from connector.crm.port import Crm
+from connector.text.encoding import analyze
+
+TICKET_PREFIX = "smsc-"
+
+
+def new_ticket(campaign_id: str, now: datetime) -> str:
+    return f"{TICKET_PREFIX}{campaign_id[:8]}-{now:%Y%m%d%H%M%S}"
+
+
+class XmlReport:
+    """`resume.xml` parts: each a well-formed document with its own totals; the last one also
+    carries the campaign's totals and cost."""
+
+    def __init__(self, crm: Crm, ctx: ActionContext, ticket: str, subject: str, unit_price: float | None):
+        self.ctx, self.ticket, self.unit_price = ctx, ticket, unit_price
+        self.part_tally, self.tally = Tally(), Tally()
+        self.parts = NoteParts(crm, ctx.campaign.id, subject=subject, filename="resume.xml",
+                               mimetype="application/xml", upload_limit=crm.max_upload_size(),
+                               header=self._header, footer=self._footer, note_text=f"ticket: {ticket}",
+                               part_label=lambda n: say(ctx.lang, "part", part=n))
+
+    def _header(self, part: int) -> bytes:
+        self.part_tally = Tally()
+        return (f'<?xml version="1.0" encoding="UTF-8"?>\n<transmission campagne={xml_attr(self.ctx.campaign.id)} '
+                f'nom={xml_attr(self.ctx.campaign.name)} ticket={xml_attr(self.ticket)} partie="{part}">\n').encode()
+
+    def _footer(self, part: int, final: bool) -> bytes:
+        lines = [self._totals("totaux", self.part_tally)]
+        if final:
+            lines.append(self._totals("totaux_campagne", self.tally, cost=self.cost))
+        return ("".join(lines) + "</transmission>\n").encode()
+
+    @staticmethod
+    def _totals(tag: str, tally: Tally, cost: float | None = None) -> str:
+        extra = f' cout="{cost:.4f}"' if cost is not None else ""
+        return (f'  <{tag} destinataires="{tally.total}" valides="{tally.valid}" erreurs="{tally.errors}" '
+                f'sms="{tally.segments}"{extra}/>\n')
+
+    @property
+    def cost(self) -> float | None:
+        return round(self.tally.segments * self.unit_price, 4) if self.unit_price is not None else None
+
+    def add(self, verdict) -> None:
+        candidate = verdict.candidate
+        segments = analyze(verdict.text).segments if verdict.ok else 0
+        status = "SUCCES" if verdict.ok else "ECHEC"
+        detail = "" if verdict.ok else f" detail={xml_attr(verdict.detail)}"
+        self.parts.add((f'  <sms statut="{status}" numero={xml_attr(verdict.number)} entite="{candidate.table}" '
+                        f'id="{candidate.id}" segments="{segments}"{detail}>{xml_text(verdict.text)}</sms>\n').encode())
+        for tally in (self.part_tally, self.tally):
+            tally.total += 1
+            tally.errors += not verdict.ok
+            tally.segments += segments
+
+
+def prepare(crm: Crm, ctx: ActionContext, provider, now: datetime, progress: Progress,
+            page_size: int = 5000) -> Tally:
+    ticket = new_ticket(ctx.campaign.id, now)
+    crm.update(CAMPAIGN_SET, ctx.campaign.id, {"smsc_smsstatus": int(CampaignStatus.IN_CONSTRUCTION),
+                                                "smsc_providerticket": ticket}, etag=ctx.campaign.etag)
+    unit_price = provider.unit_price("FR") if hasattr(provider, "unit_price") else None
+    report = XmlReport(crm, ctx, ticket, say(ctx.lang, "transmission_note", when=now.strftime("%d/%m/%Y %H:%M:%S")),
+                       unit_price)
+    for chunk in verdicts(crm, ctx, page_size):
+        for verdict in chunk:
+            report.add(verdict)
+        progress("prepare", report.tally.total)
+    report.parts.close()
+    tally = report.tally
+    crm.update(CAMPAIGN_SET, ctx.campaign.id, {
+        "smsc_smsstatus": int(CampaignStatus.READY), "othercost": report.cost, "smsc_action": None,
+        "smsc_lastresult": say(ctx.lang, "summary", total=tally.total, errors=tally.errors)})
+    return tally

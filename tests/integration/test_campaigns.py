@@ -1,0 +1,132 @@
+"""Campaigns on the emulators: the product guide's own example, then the whole lifecycle."""
+import base64
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from connector.bootstrap import get_services
+from connector.campaigns.model import CampaignAction
+from connector.campaigns.service import CampaignService
+from connector.emulators import dataverse_seed as seed
+
+GUIDE_ROWS = [
+    "STATUT;DETAIL;NUMERO;SMS",
+    "ECHEC;La mention 'STOP au XXXXX' doit être présente.;+33649819006;Bonjour Mr Smith, votre commande a bien été enregistrée.",
+    "ECHEC;La mention 'STOP au XXXXX' doit être présente.;+33600000002;Bonjour Mr Doe, votre commande a bien été enregistrée.",
+    "ECHEC;La mention 'STOP au XXXXX' doit être présente.;+33600000001;Bonjour Mr Parker, votre commande a bien été enregistrée.",
+]
+
+
+def run(action: str, campaign_id: str, user: str | None = seed.JOHN_BAKER_ID):
+    services = get_services()
+    return CampaignService(services.crm, services.sms).run(campaign_id, CampaignAction[action.upper()], user)
+
+
+def notes(stack, campaign_id: str, extension: str) -> list[dict]:
+    return [n for n in stack.dataverse.rows("annotations", filter=f"_objectid_value eq {campaign_id}")
+            if (n.get("filename") or "").endswith(extension)]
+
+
+def document(note: dict) -> bytes:
+    return base64.b64decode(note["documentbody"])
+
+
+def campaign(stack, campaign_id: str) -> dict:
+    return stack.dataverse.get("campaigns", campaign_id)
+
+
+def test_the_guides_example_gives_its_three_errors(stack):
+    result = run("simulate", seed.CAMPAIGN_ORDERS_ID)
+
+    assert result.summary == "3 recipients. 3 errors." and result.ok
+    assert campaign(stack, seed.CAMPAIGN_ORDERS_ID)["smsc_lastresult"] == "3 recipients. 3 errors."
+    [note] = notes(stack, seed.CAMPAIGN_ORDERS_ID, ".csv")
+    assert note["filename"] == "resume.csv" and note["subject"].startswith("Résumé de la simulation (")
+    content = document(note)
+    assert content.startswith(b"\xef\xbb\xbf")                                  # BOM: Excel shows accents
+    assert content[3:].decode("utf-8").split("\r\n")[:-1] == GUIDE_ROWS
+    assert stack.octopush.sends == []
+
+
+def test_a_french_user_reads_the_result_in_french(stack):
+    assert run("simulate", seed.CAMPAIGN_ORDERS_ID, seed.CLAIRE_MARTIN_ID).summary == "3 destinataires. 3 erreurs."
+
+
+def test_with_the_stop_mention_the_campaign_prepares_validates_and_leaves_three_activities(stack):
+    stack.dataverse.update("campaigns", seed.CAMPAIGN_ORDERS_ID, {
+        "smsc_text": "Bonjour Mr [lastname], votre commande a bien été enregistrée. STOP au 30101"})
+    assert run("simulate", seed.CAMPAIGN_ORDERS_ID).summary == "3 recipients. 0 errors."
+    rows = document(notes(stack, seed.CAMPAIGN_ORDERS_ID, ".csv")[0])[3:].decode().split("\r\n")[1:-1]
+    assert [r.split(";")[0] for r in rows] == ["SUCCES"] * 3
+
+    prepared = run("prepare", seed.CAMPAIGN_ORDERS_ID)
+    assert prepared.ok and prepared.status.name == "READY"
+    row = campaign(stack, seed.CAMPAIGN_ORDERS_ID)
+    assert row["smsc_smsstatus"] == 3 and row["smsc_providerticket"].startswith("smsc-")
+    assert row["othercost"] == pytest.approx(3 * 0.045)
+    [xml_note] = notes(stack, seed.CAMPAIGN_ORDERS_ID, ".xml")
+    tree = ET.fromstring(document(xml_note))
+    assert [s.get("statut") for s in tree.iter("sms")] == ["SUCCES"] * 3
+    assert tree.find("totaux_campagne").get("cout") == "0.1350"
+    assert stack.octopush.sends == []                                # prepared, not sent
+
+    sent = run("validate", seed.CAMPAIGN_ORDERS_ID)
+    assert sent.ok and sent.status.name == "SENT"
+    assert sorted(n for s in stack.octopush.sends for n in s["numbers"]) == \
+        ["+33600000001", "+33600000002", "+33649819006"]
+    texts = {s["body"]["text"] for s in stack.octopush.sends}
+    assert "Bonjour Mr Doe, votre commande a bien été enregistrée. STOP au 30101" in texts
+    assert all(s["body"]["purpose"] == "wholesale" for s in stack.octopush.sends)
+    activities = stack.dataverse.rows("smsc_textmessages", filter=f"_smsc_campaignid_value eq {seed.CAMPAIGN_ORDERS_ID}")
+    assert len(activities) == 3 and {a["smsc_status"] for a in activities} == {5}
+    assert {a["_regardingobjectid_value"] for a in activities} == {seed.DAVID_SMITH_ID, seed.JOHN_DOE_ID,
+                                                                  seed.PETER_PARKER_ID}
+    assert campaign(stack, seed.CAMPAIGN_ORDERS_ID)["smsc_smsstatus"] == 5
+
+
+def test_validate_twice_or_resumed_sends_each_recipient_once(stack):
+    stack.dataverse.update("campaigns", seed.CAMPAIGN_ORDERS_ID, {"smsc_text": "Promo STOP au 30101"})
+    run("prepare", seed.CAMPAIGN_ORDERS_ID)
+    assert run("validate", seed.CAMPAIGN_ORDERS_ID).ok
+    again = run("validate", seed.CAMPAIGN_ORDERS_ID)
+    assert not again.ok and "prepare" in again.summary
+    stack.dataverse.update("campaigns", seed.CAMPAIGN_ORDERS_ID, {"smsc_smsstatus": 4})   # as after a crash
+    assert run("validate", seed.CAMPAIGN_ORDERS_ID).ok                                    # resumed
+    assert sum(len(s["numbers"]) for s in stack.octopush.sends) == 3
+    assert len(stack.dataverse.rows("smsc_textmessages",
+                                    filter=f"_smsc_campaignid_value eq {seed.CAMPAIGN_ORDERS_ID}")) == 3
+
+
+def test_static_and_dynamic_lists_with_duplicates_optouts_and_bad_numbers(stack):
+    result = run("simulate", seed.CAMPAIGN_MIXED_ID)
+    rows = document(notes(stack, seed.CAMPAIGN_MIXED_ID, ".csv")[0])[3:].decode().split("\r\n")[1:-1]
+    by_detail = {}
+    for row in rows:
+        status, detail, number, _ = row.split(";", 3)
+        by_detail.setdefault((status, detail), []).append(number)
+    assert by_detail[("ECHEC", "Doublon : ce numéro reçoit déjà le SMS.")] == ["+33649819006"]
+    assert by_detail[("ECHEC", "Le destinataire s'est désinscrit (STOP).")] == ["+33611111111"]
+    assert by_detail[("ECHEC", "Aucun numéro de mobile.")] == [""]
+    assert ("ECHEC", "Le numéro doit être au format international (+XXXXXX ou 00XXXXX) : 12345.") in by_detail
+    assert sorted(by_detail[("SUCCES", "")]) == ["+33600000002", "+33612345678", "+33649819006"]
+    assert result.summary == f"{len(rows)} recipients. {len(rows) - 3} errors."
+
+
+def test_accounts_use_their_primary_contact_and_report_the_missing_one(stack):
+    run("simulate", seed.CAMPAIGN_ACCOUNTS_ID)
+    rows = document(notes(stack, seed.CAMPAIGN_ACCOUNTS_ID, ".csv")[0])[3:].decode().split("\r\n")[1:-1]
+    assert sorted(r.split(";")[:3] for r in rows) == sorted([
+        ["SUCCES", "", "+33649819006"], ["ECHEC", "Le compte n'a pas de contact principal.", ""]])
+
+
+def test_cancel_returns_a_prepared_campaign_to_not_transmitted_with_a_note(stack):
+    stack.dataverse.update("campaigns", seed.CAMPAIGN_LEADS_ID, {})
+    assert run("prepare", seed.CAMPAIGN_LEADS_ID).ok
+    cancelled = run("cancel", seed.CAMPAIGN_LEADS_ID)
+    assert cancelled.ok and cancelled.status.name == "NOT_TRANSMITTED"
+    row = campaign(stack, seed.CAMPAIGN_LEADS_ID)
+    assert row["smsc_smsstatus"] == 1 and row["smsc_providerticket"] is None
+    assert any("cancelled by John Baker" in n["subject"]
+               for n in stack.dataverse.rows("annotations", filter=f"_objectid_value eq {seed.CAMPAIGN_LEADS_ID}"))
+    refused = run("validate", seed.CAMPAIGN_LEADS_ID)
+    assert not refused.ok and stack.octopush.sends == []
