@@ -130,3 +130,27 @@ def test_cancel_returns_a_prepared_campaign_to_not_transmitted_with_a_note(stack
                for n in stack.dataverse.rows("annotations", filter=f"_objectid_value eq {seed.CAMPAIGN_LEADS_ID}"))
     refused = run("validate", seed.CAMPAIGN_LEADS_ID)
     assert not refused.ok and stack.octopush.sends == []
+
+
+def test_reports_larger_than_the_attachment_limit_are_split_and_validate_reads_every_part(stack):
+    campaign_id = seed.seed_bulk_campaign(stack.dataverse, 300)
+    stack.dataverse.max_upload = 8192                        # base64 bytes per note: ~6 KB of report
+    run("simulate", campaign_id)
+    parts = sorted(notes(stack, campaign_id, ".csv"), key=lambda n: int(n["filename"][7:-4]))
+    assert len(parts) > 3 and all(len(n["documentbody"]) <= 8192 for n in parts)
+    assert parts[0]["filename"] == "resume-1.csv" and "(part 2)" in parts[1]["subject"]
+    lines = []
+    for part in parts:
+        text = document(part).decode("utf-8")
+        assert text.startswith("\ufeffSTATUT;DETAIL;NUMERO;SMS\r\n")       # each part opens in Excel alone
+        lines += text.split("\r\n")[1:-1]
+    assert len(lines) == 300 and all(line.startswith("SUCCES;") for line in lines)
+
+    assert run("prepare", campaign_id).ok
+    xml_parts = notes(stack, campaign_id, ".xml")
+    assert len(xml_parts) > 3
+    for part in xml_parts:
+        ET.fromstring(document(part))                                     # each part well-formed
+    assert run("validate", campaign_id).ok
+    assert sum(len(s["numbers"]) for s in stack.octopush.sends) == 300
+    assert len(stack.dataverse.rows("smsc_textmessages", filter=f"_smsc_campaignid_value eq {campaign_id}")) == 300
