@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from connector.activity import SmsStatus
-from connector.crm.port import CrmError, RecordNotFound, UnknownTable, entity_set
+from connector.campaigns.model import CampaignAction
+from connector.crm.identity import acting_as
+from connector.crm.port import UnknownTable, entity_set
 from connector.crm.webhook import RemoteExecutionContext
 from connector.unit_sms import UnitSmsService
 
@@ -64,6 +66,18 @@ def _check_target(context: RemoteExecutionContext, headers: dict[str, str]) -> N
 class EventResult:
     handled: str
     detail: dict
+    queued: dict | None = None     # work handed to the campaign queue (answered 202)
+
+
+def campaign_action(context: RemoteExecutionContext, headers: dict[str, str]) -> dict | None:
+    """A campaign button set `smsc_action`: the message for the campaign queue (no phone numbers)."""
+    if context.primary_entity_name != "campaign" or context.message_name not in ("Create", "Update"):
+        return None
+    action = context.target.attributes.get("smsc_action") if context.target else None
+    if action not in {a.value for a in CampaignAction}:
+        return None
+    return {"campaignid": context.primary_entity_id, "action": int(action),
+            "userid": context.acting_user_id, "operationid": context.operation_id}
 
 
 def is_send_request(context: RemoteExecutionContext, headers: dict[str, str]) -> bool:
@@ -75,24 +89,16 @@ def is_send_request(context: RemoteExecutionContext, headers: dict[str, str]) ->
 
 
 def handle_event(context: RemoteExecutionContext, headers: dict[str, str], crm, sms) -> EventResult:
+    queued = campaign_action(context, headers)
+    if queued:
+        name = CampaignAction(queued["action"]).name.lower()
+        return EventResult(f"campaign:{name}", {"campaignid": queued["campaignid"]}, queued)
     if is_send_request(context, headers):
         user = context.acting_user_id
-        acting = crm.impersonate(_caller(crm, user)) if user else crm
-        result = UnitSmsService(acting, sms).send(context.primary_entity_id, user)
+        result = UnitSmsService(acting_as(crm, user), sms).send(context.primary_entity_id, user)
         detail = {"activityid": result.activity_id, "outcome": result.outcome}
         if result.detail:
             detail["error" if result.outcome == "failed" else "detail"] = result.detail
         return EventResult(f"unit-sms:{result.outcome}", detail)
     return EventResult("ignored", {})
 
-
-def _caller(crm, systemuser_id: str) -> str | None:
-    """The Entra object id for `CallerObjectId` (none for users without one, e.g. SYSTEM)."""
-    try:
-        return crm.caller_object_id(systemuser_id) or None
-    except RecordNotFound:
-        return None
-    except CrmError as error:
-        if error.code == "NoEntraObjectId":
-            return None
-        raise

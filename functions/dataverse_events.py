@@ -1,4 +1,6 @@
 """POST /api/dataverse/events — the Dataverse webhook (service endpoint) calls this."""
+import json
+
 import azure.functions as func
 
 from functions.http import error_response, guarded, json_response
@@ -6,12 +8,16 @@ from functions.http import error_response, guarded, json_response
 bp = func.Blueprint()
 
 
+CAMPAIGN_QUEUE = "smsc-campaign-actions"
+
+
 @bp.route(route="dataverse/events", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
-def dataverse_events(req: func.HttpRequest) -> func.HttpResponse:
-    return guarded(req, _handle)
+@bp.queue_output(arg_name="campaign_queue", queue_name=CAMPAIGN_QUEUE, connection="AzureWebJobsStorage")
+def dataverse_events(req: func.HttpRequest, campaign_queue: func.Out[str]) -> func.HttpResponse:
+    return guarded(req, lambda request, services: _handle(request, services, campaign_queue))
 
 
-def _handle(req: func.HttpRequest, services) -> func.HttpResponse:
+def _handle(req: func.HttpRequest, services, campaign_queue: func.Out[str]) -> func.HttpResponse:
     from connector.events import BadEvent, handle_event, parse_event
 
     headers = {k.lower(): v for k, v in req.headers.items()}
@@ -20,4 +26,7 @@ def _handle(req: func.HttpRequest, services) -> func.HttpResponse:
     except BadEvent as error:
         return error_response(400, error.code, str(error))
     result = handle_event(context, headers, services.crm, services.sms)
+    if result.queued:      # long work: answered at once, continued by the campaign queue
+        campaign_queue.set(json.dumps(result.queued))
+        return json_response({"handled": result.handled, **result.detail}, 202)
     return json_response({"handled": result.handled, **result.detail})

@@ -6,7 +6,7 @@ benchmarks call the registered handlers through this instead, with the same requ
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import azure.functions as func
@@ -16,6 +16,7 @@ import azure.functions as func
 class LocalResponse:
     status: int
     body: bytes
+    outputs: dict = field(default_factory=dict)     # what the function set on its output bindings
 
     def json(self):
         return json.loads(self.body) if self.body else None
@@ -29,25 +30,51 @@ def registered_functions() -> list:
     return app.get_functions()
 
 
+class LocalOut:
+    """Stands for an output binding (`func.Out`): keeps what the function sets."""
+
+    def __init__(self):
+        self.value = None
+
+    def set(self, value) -> None:
+        self.value = value
+
+    def get(self):
+        return self.value
+
+
 @lru_cache(maxsize=1)
 def _routes() -> dict[tuple[str, str], object]:
     routes = {}
     for function in registered_functions():
         trigger = function.get_trigger()
+        outputs = tuple(b.name for b in function.get_bindings()
+                        if b.name not in ("$return", trigger.name) and int(b.direction) == 1)
         for method in getattr(trigger, "methods", None) or ():
             routes[(str(method.value if hasattr(method, "value") else method).upper(), trigger.route)] = \
-                function.get_user_function()
+                (function.get_user_function(), outputs)
     return routes
+
+
+def queue_function(queue_name: str):
+    """The user function of the queue trigger reading `queue_name`."""
+    for function in registered_functions():
+        if getattr(function.get_trigger(), "queue_name", None) == queue_name:
+            return function.get_user_function()
+    raise LookupError(queue_name)
 
 
 def invoke(method: str, route: str, *, body: bytes | dict | None = None, headers: dict | None = None,
            params: dict | None = None) -> LocalResponse:
-    handler = _routes().get((method.upper(), route))
-    if handler is None:
+    found = _routes().get((method.upper(), route))
+    if found is None:
         return LocalResponse(404, b'{"error": {"code": "not_found", "message": "no such route"}}')
+    handler, output_names = found
+    outputs = {name: LocalOut() for name in output_names}
     if isinstance(body, dict):
         body = json.dumps(body).encode()
     request = func.HttpRequest(method.upper(), f"http://localhost/api/{route}", body=body or b"",
                                headers=headers or {}, params=params or {})
-    response = handler(request)
-    return LocalResponse(response.status_code, response.get_body())
+    response = handler(request, **outputs)
+    sent = {name: out.value for name, out in outputs.items() if out.value is not None}
+    return LocalResponse(response.status_code, response.get_body(), sent)

@@ -28,6 +28,10 @@ class CampaignResult:
     ok: bool = True            # False: the action was refused (the reason is the summary)
 
 
+class CampaignBusy(CampaignError):
+    """Another run changed the campaign first (two clicks, a redelivered event)."""
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -47,6 +51,8 @@ class CampaignService:
             return self._refuse(campaign_id, action, campaign.status, str(error))
         try:
             return getattr(self, f"_{action.name.lower()}")(ctx)
+        except CampaignBusy as busy:      # another run holds it: leave its results alone
+            return CampaignResult(action, campaign.status, str(busy), ok=False)
         except CampaignError as error:
             return self._refuse(campaign_id, action, campaign.status, str(error))
         finally:
@@ -63,7 +69,7 @@ class CampaignService:
         try:
             tally = prepare(self.crm, ctx, self.provider, self.clock(), self.progress, self.page_size)
         except ConcurrencyConflict:
-            raise CampaignError("the campaign is being prepared by another request") from None
+            raise CampaignBusy("the campaign is being prepared by another request") from None
         return self._done(ctx, CampaignAction.PREPARE, CampaignStatus.READY, tally)
 
     def _validate(self, ctx: ActionContext) -> CampaignResult:
@@ -104,7 +110,7 @@ class CampaignService:
             self.crm.update(CAMPAIGN_SET, campaign.id, {"smsc_smsstatus": int(status), **columns},
                             etag=campaign.etag)
         except ConcurrencyConflict:
-            raise CampaignError("the campaign changed meanwhile (another click?): try again") from None
+            raise CampaignBusy("the campaign changed meanwhile (another click?): try again") from None
 
     def _done(self, ctx: ActionContext, action: CampaignAction, status: CampaignStatus, tally: Tally) -> CampaignResult:
         return CampaignResult(action, status, say(ctx.lang, "summary", total=tally.total, errors=tally.errors), tally)

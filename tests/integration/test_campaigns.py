@@ -154,3 +154,28 @@ def test_reports_larger_than_the_attachment_limit_are_split_and_validate_reads_e
     assert run("validate", campaign_id).ok
     assert sum(len(s["numbers"]) for s in stack.octopush.sends) == 300
     assert len(stack.dataverse.rows("smsc_textmessages", filter=f"_smsc_campaignid_value eq {campaign_id}")) == 300
+
+
+def test_a_campaign_button_goes_through_the_webhook_and_the_queue(stack):
+    from connector.emulators.webhook_bodies import option, remote_execution_context, webhook_headers
+    from functions.local_host import invoke, queue_function
+    import azure.functions as func
+
+    stack.dataverse.update("campaigns", seed.CAMPAIGN_ORDERS_ID, {"smsc_action": 1})    # the Simulate button
+    body = remote_execution_context("Update", "campaign", seed.CAMPAIGN_ORDERS_ID, user_id=seed.JOHN_BAKER_ID,
+                                    attributes={"smsc_action": option(1)})
+    answer = invoke("POST", "dataverse/events", body=body,
+                    headers=webhook_headers("Update", "campaign", stack.webhook_key))
+    assert answer.status == 202 and answer.json()["handled"] == "campaign:simulate"
+    message = answer.outputs["campaign_queue"]
+    assert "+33" not in message                                    # queue messages never carry numbers
+
+    worker = queue_function("smsc-campaign-actions")
+    worker(func.QueueMessage(body=message.encode()))
+    row = campaign(stack, seed.CAMPAIGN_ORDERS_ID)
+    assert row["smsc_lastresult"] == "3 recipients. 3 errors." and row["smsc_action"] is None
+    callers = {r.headers.get("callerobjectid") for r in stack.dataverse.requests if r.method == "POST"}
+    assert callers == {seed.JOHN_BAKER_AAD}                        # the note is written as the user
+
+    worker(func.QueueMessage(body=message.encode()))               # the same event delivered again
+    assert len(notes(stack, seed.CAMPAIGN_ORDERS_ID, ".csv")) == 1

@@ -1,0 +1,17 @@
+"""Runs a queued campaign action as the user who clicked (CRM security applies)."""
+from __future__ import annotations
+
+from connector.campaigns.model import CAMPAIGN_SET, CampaignAction
+from connector.campaigns.service import CampaignResult, CampaignService
+from connector.crm.identity import acting_as
+
+
+def run_queued_action(services, message: dict) -> CampaignResult | str:
+    crm, action = services.crm, CampaignAction(message["action"])
+    campaign_id, user_id = message["campaignid"], message.get("userid")
+    # A second delivery of the same event finds the action done (it clears smsc_action): nothing to do.
+    current = crm.retrieve(CAMPAIGN_SET, campaign_id, select=["smsc_action"]).get("smsc_action")
+    if current != action:
+        return f"{action.name.lower()} already handled"
+    return CampaignService(acting_as(crm, user_id), services.sms).run(campaign_id, action, user_id)
+

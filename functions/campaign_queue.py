@@ -1,0 +1,19 @@
+"""Queue trigger: runs the campaign action a CRM button asked for (enqueued by the webhook)."""
+import json
+import logging
+
+import azure.functions as func
+
+from functions.dataverse_events import CAMPAIGN_QUEUE
+
+bp = func.Blueprint()
+log = logging.getLogger(__name__)
+
+
+@bp.queue_trigger(arg_name="msg", queue_name=CAMPAIGN_QUEUE, connection="AzureWebJobsStorage")
+def run_campaign_action(msg: func.QueueMessage) -> None:
+    from connector.bootstrap import get_services
+    from connector.campaigns.worker import run_queued_action
+
+    result = run_queued_action(get_services(), json.loads(msg.get_body()))
+    log.info("campaign action: %s", result)
