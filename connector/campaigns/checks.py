@@ -7,6 +7,7 @@ import sqlite3
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from connector.campaigns.personalize import provider_merge
 from connector.campaigns.recipients import Candidate
 from connector.campaigns.texts import DETAIL
 from connector.configuration import Configuration
@@ -28,6 +29,8 @@ class Verdict:
     detail: str
     number: str
     text: str
+    provider_text: str | None = None          # the text with provider placeholders, when it applies
+    slots: dict | None = None                 # this recipient's placeholder values
 
 
 class NumberLedger:
@@ -57,33 +60,45 @@ class CampaignChecker:
     def __init__(self, crm: Crm, template: MessageTemplate | None, text: str, config: Configuration,
                  sms_type: SmsType, sender: str | None, ledger: NumberLedger, locale: dict):
         self.crm, self.template, self.text, self.config = crm, template, text, config
+        self.merge = provider_merge(text) if template else None
         self.sms_type, self.ledger, self.locale = sms_type, ledger, locale
         self.sender_error = _sender_error(sender)
         self._related: OrderedDict[tuple[str, str], dict] = OrderedDict()   # bounded lookup cache
 
     def check(self, candidate: Candidate) -> Verdict:
         try:
-            text = self.render(candidate)
+            context = self.context(candidate)
+            text = self.template.render(context, **self.locale).strip() if self.template else self.text.strip()
         except TemplateError as error:
             return Verdict(candidate, False, DETAIL["template"].format(error=error), candidate.raw_mobile or "", "")
         number, problem = self._number(candidate)
+        provider_text, slots = self._provider_form(context, text)
         if problem is None and self.sms_type == SmsType.MARKETING and self.config.append_stop \
                 and stop_required(self.sms_type, number):
             text = append_stop(text, self.config.stop_text)
+            provider_text = provider_text and append_stop(provider_text, self.config.stop_text)
         problem = problem or self._text_problem(text, number) or self.sender_error
         if problem is None and self.config.exclude_optouts and self.ledger.opted_out(number):
             problem = DETAIL["opted_out"]
         if problem is None and not self.ledger.first_time(number):
             problem = DETAIL["duplicate"]
-        return Verdict(candidate, problem is None, problem or "", number, text)
+        return Verdict(candidate, problem is None, problem or "", number, text, provider_text, slots)
 
-    def render(self, candidate: Candidate) -> str:
+    def context(self, candidate: Candidate) -> dict | None:
         if self.template is None:
-            return self.text.strip()
+            return None
         lookups = {name: self._lookup(candidate.row, name, columns)
                    for name, columns in self.template.fields.lookups.items()}
-        context = record_context(candidate.row, {k: v for k, v in lookups.items() if v})
-        return self.template.render(context, **self.locale).strip()
+        return record_context(candidate.row, {k: v for k, v in lookups.items() if v})
+
+    def _provider_form(self, context: dict | None, text: str) -> tuple[str | None, dict | None]:
+        """The provider placeholders and this recipient's values, if they rebuild `text` exactly."""
+        if self.merge is None:
+            return None, None
+        values = self.merge.values(context, self.locale)
+        if values is None or self.merge.rebuild(values).strip() != text:
+            return None, None
+        return self.merge.text.strip(), values
 
     def _number(self, candidate: Candidate) -> tuple[str, str | None]:
         if candidate.no_primary_contact:

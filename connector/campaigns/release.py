@@ -18,7 +18,7 @@ from connector.activity import ACTIVITY_SET, ENCODING_CHOICE, SmsStatus
 from connector.campaigns.model import Campaign
 from connector.campaigns.progress import Progress, chunked
 from connector.crm.port import Crm, DuplicateRecord
-from connector.sms.port import DuplicateRequest, Recipient, SmsRequest, SmsType
+from connector.sms.port import MERGE_SLOTS, DuplicateRequest, Recipient, SmsRequest, SmsType
 from connector.text.encoding import analyze
 
 CHUNK = 1000              # activities per $batch, and entries per provider window
@@ -31,6 +31,8 @@ class Staged:
     table: str
     id: str
     text: str
+    model: str | None = None               # the text with provider placeholders
+    slots: tuple = ()                      # (slot, value) pairs for the placeholders
 
 
 def staged_messages(crm: Crm, campaign: Campaign) -> Iterator[Staged]:
@@ -39,9 +41,14 @@ def staged_messages(crm: Crm, campaign: Campaign) -> Iterator[Staged]:
         f"_objectid_value eq {campaign.id} and contains(notetext,'ticket: {campaign.ticket}')"))
     for note in notes:
         body = crm.retrieve("annotations", note["annotationid"], select=["documentbody"])["documentbody"]
+        models: dict[str, str] = {}
         for _, element in ET.iterparse(io.BytesIO(base64.b64decode(body)), events=("end",)):
-            if element.tag == "sms" and element.get("statut") == "SUCCES":
-                yield Staged(element.get("numero"), element.get("entite"), element.get("id"), element.text or "")
+            if element.tag == "modele":
+                models[element.get("id")] = element.text or ""
+            elif element.tag == "sms" and element.get("statut") == "SUCCES":
+                slots = tuple((s, element.get(s)) for s in MERGE_SLOTS if element.get(s) is not None)
+                yield Staged(element.get("numero"), element.get("entite"), element.get("id"), element.text or "",
+                             models.get(element.get("modele")), slots)
             element.clear()
 
 
@@ -65,15 +72,17 @@ def activity_row(campaign: Campaign, staged: Staged, *, ticket: str | None, sms_
 
 def send_window(provider, window: list[Staged], key: str, sms_type: SmsType, sender: str | None,
                 send_at: datetime | None) -> dict[str, str | None]:
-    """Same text, one request (≤ 500 numbers); returns the provider ticket per number."""
+    """One request per text, or per placeholder model (≤ 500 numbers each); the ticket per number."""
     by_text: dict[str, list[Staged]] = {}
     for staged in window:
-        by_text.setdefault(staged.text, []).append(staged)
+        by_text.setdefault(staged.model or staged.text, []).append(staged)
     tickets = {}
     for group_no, (text, group) in enumerate(by_text.items()):
         for part_no, part in enumerate(chunked(group, PROVIDER_MAX)):
-            request = SmsRequest(tuple(Recipient(s.number) for s in part), text, sms_type,
-                                 f"{key}-{group_no}-{part_no}", sender=sender, send_at=send_at)
+            recipients = tuple(Recipient.merged(s.number, dict(s.slots)) if s.model else Recipient(s.number)
+                               for s in part)
+            request = SmsRequest(recipients, text, sms_type, f"{key}-{group_no}-{part_no}",
+                                 sender=sender, send_at=send_at)
             try:
                 ticket = provider.send(request).ticket
             except DuplicateRequest:

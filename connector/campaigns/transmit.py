@@ -38,6 +38,7 @@ class XmlReport:
 
     def _header(self, part: int) -> bytes:
         self.part_tally = Tally()
+        self.models_in_part: dict[str, int] = {}      # each part stands alone: models restated
         return (f'<?xml version="1.0" encoding="UTF-8"?>\n<transmission campagne={xml_attr(self.ctx.campaign.id)} '
                 f'nom={xml_attr(self.ctx.campaign.name)} ticket={xml_attr(self.ticket)} partie="{part}">\n').encode()
 
@@ -53,6 +54,13 @@ class XmlReport:
         return (f'  <{tag} destinataires="{tally.total}" valides="{tally.valid}" erreurs="{tally.errors}" '
                 f'sms="{tally.segments}"{extra}/>\n')
 
+    def _model(self, provider_text: str) -> tuple[int, str]:
+        """Its number, and the `<modele>` element when it is new in this part (parts stand alone)."""
+        known = provider_text in self.models_in_part
+        number = self.models_in_part.setdefault(provider_text, len(self.models_in_part) + 1)
+        element = "" if known else f'  <modele id="{number}">{xml_text(provider_text)}</modele>\n'
+        return number, element
+
     @property
     def cost(self) -> float | None:
         return round(self.tally.segments * self.unit_price, 4) if self.unit_price is not None else None
@@ -61,9 +69,14 @@ class XmlReport:
         candidate = verdict.candidate
         segments = analyze(verdict.text).segments if verdict.ok else 0
         status = "SUCCES" if verdict.ok else "ECHEC"
-        detail = "" if verdict.ok else f" detail={xml_attr(verdict.detail)}"
-        self.parts.add((f'  <sms statut="{status}" numero={xml_attr(verdict.number)} entite="{candidate.table}" '
-                        f'id="{candidate.id}" segments="{segments}"{detail}>{xml_text(verdict.text)}</sms>\n').encode())
+        extra = "" if verdict.ok else f" detail={xml_attr(verdict.detail)}"
+        model = ""
+        if verdict.ok and verdict.provider_text:
+            number, model = self._model(verdict.provider_text)
+            extra += f' modele="{number}"' + "".join(
+                f" {slot}={xml_attr(value)}" for slot, value in verdict.slots.items())
+        self.parts.add((f'{model}  <sms statut="{status}" numero={xml_attr(verdict.number)} entite="{candidate.table}" '
+                        f'id="{candidate.id}" segments="{segments}"{extra}>{xml_text(verdict.text)}</sms>\n').encode())
         for tally in (self.part_tally, self.tally):
             tally.total += 1
             tally.errors += not verdict.ok

@@ -49,6 +49,14 @@ def _parse_send_at(value: Any) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=PARIS)
 
 
+def personalised(text: str, recipient: dict) -> str:
+    """The text one recipient receives: `{first_name}`, `{last_name}`, `{param1}`..`{param5}` merged
+    (values cut at 50 characters, Octopush's limit)."""
+    for slot in ("first_name", "last_name", "param1", "param2", "param3", "param4", "param5"):
+        text = text.replace("{" + slot + "}", str(recipient.get(slot) or "")[:50])
+    return text
+
+
 def _segments(text: str) -> int:
     from connector.text.encoding import analyze   # lazy: the text rules are a separate module
     return analyze(text).segments
@@ -103,8 +111,9 @@ class OctopushEmulator(Emulator):
         recipients = body.get("recipients")
         if not isinstance(recipients, list) or not recipients:
             return _error(400, 103, "No recipients.")
-        numbers = [r.get("phone_number") for r in recipients if isinstance(r, dict)]
-        numbers = [n for n in numbers if isinstance(n, str) and PHONE.match(n)]
+        readable = [r for r in recipients if isinstance(r, dict) and isinstance(r.get("phone_number"), str)
+                    and PHONE.match(r["phone_number"])]
+        numbers = [r["phone_number"] for r in readable]
         if not numbers:
             return _error(400, 117, "No valid phone number: use the international format (+33...).")
         text = body.get("text")
@@ -114,12 +123,13 @@ class OctopushEmulator(Emulator):
         if sender not in (None, "") and not (isinstance(sender, str) and SENDER.match(sender)):
             return _error(400, 106, "Invalid sender: 3 to 11 characters among 0-9a-zA-Z.")
         # Any purpose other than "alert" falls back to the default, wholesale (marketing).
+        texts = [personalised(text, r) for r in readable]
         if (body.get("purpose") != "alert" and any(n.startswith("+33") for n in numbers)
-                and not STOP_MENTION.search(text)):
+                and not all(STOP_MENTION.search(t) for t in texts)):
             return _error(400, 121, STOP_MISSING)
         send_at = _parse_send_at(body.get("send_at"))
         now = datetime.now(timezone.utc)
-        sms_needed = _segments(text) * len(numbers)
+        sms_needed = sum(_segments(t) for t in texts)
         cost = round(sms_needed * self.price_per_sms, 4)
         request_id = str(body["request_id"]) if body.get("request_id") else None
         with self.lock:
@@ -135,7 +145,7 @@ class OctopushEmulator(Emulator):
                 self.sends.append({
                     "ticket": ticket, "body": body, "received_at": now, "send_at": send_at,
                     "status": "scheduled" if send_at and send_at > now else "sent",
-                    "numbers": numbers, "sms_needed": sms_needed, "cost": cost})
+                    "numbers": numbers, "texts": texts, "sms_needed": sms_needed, "cost": cost})
             residual = self.credit
         return _json({"sms_ticket": ticket, "number_of_contacts": len(numbers), "total_cost": cost,
                       "number_of_sms_needed": sms_needed, "residual_credit": residual})

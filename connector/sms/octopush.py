@@ -213,12 +213,8 @@ class OctopushClient:
 
 
 def _recipient(recipient: Recipient) -> dict[str, str]:
-    out = {"phone_number": recipient.phone_number}
-    if recipient.first_name:
-        out["first_name"] = recipient.first_name
-    if recipient.last_name:
-        out["last_name"] = recipient.last_name
-    return out
+    """`phone_number` plus the values of the text's placeholders (`{first_name}`, `{param1}`...)."""
+    return {"phone_number": recipient.phone_number, **recipient.slots()}
 
 
 def _iso(moment: datetime) -> str:

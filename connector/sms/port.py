@@ -13,11 +13,28 @@ class SmsType(enum.IntEnum):
     TRANSACTIONAL = 2
 
 
+# Per-recipient values a provider merges into `{first_name}`, `{last_name}`, `{param1}`..`{param5}`.
+MERGE_SLOTS = ("first_name", "last_name", "param1", "param2", "param3", "param4", "param5")
+
+
 @dataclass(frozen=True)
 class Recipient:
     phone_number: str                 # E.164, e.g. +33600000001
     first_name: str | None = None
     last_name: str | None = None
+    params: tuple[str, ...] = ()      # values of {param1}.. in order
+
+    @classmethod
+    def merged(cls, phone_number: str, values: dict[str, str]) -> "Recipient":
+        params = tuple(values.get(f"param{i}", "") for i in range(1, 6))
+        while params and not params[-1]:
+            params = params[:-1]
+        return cls(phone_number, values.get("first_name"), values.get("last_name"), params)
+
+    def slots(self) -> dict[str, str]:
+        values = {"first_name": self.first_name, "last_name": self.last_name}
+        values |= {f"param{i}": v for i, v in enumerate(self.params, start=1)}
+        return {k: v for k, v in values.items() if v is not None}
 
 
 @dataclass(frozen=True)

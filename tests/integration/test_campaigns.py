@@ -74,8 +74,10 @@ def test_with_the_stop_mention_the_campaign_prepares_validates_and_leaves_three_
     assert sent.ok and sent.status.name == "SENT"
     assert sorted(n for s in stack.octopush.sends for n in s["numbers"]) == \
         ["+33600000001", "+33600000002", "+33649819006"]
-    texts = {s["body"]["text"] for s in stack.octopush.sends}
-    assert "Bonjour Mr Doe, votre commande a bien été enregistrée. STOP au 30101" in texts
+    [send] = stack.octopush.sends                  # one request: the merge field became a placeholder
+    assert send["body"]["text"] == "Bonjour Mr {first_name}, votre commande a bien été enregistrée. STOP au 30101"
+    assert {"phone_number": "+33600000002", "first_name": "Doe"} in send["body"]["recipients"]
+    assert "Bonjour Mr Doe, votre commande a bien été enregistrée. STOP au 30101" in send["texts"]
     assert all(s["body"]["purpose"] == "wholesale" for s in stack.octopush.sends)
     activities = stack.dataverse.rows("smsc_textmessages", filter=f"_smsc_campaignid_value eq {seed.CAMPAIGN_ORDERS_ID}")
     assert len(activities) == 3 and {a["smsc_status"] for a in activities} == {5}
