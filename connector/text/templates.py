@@ -148,6 +148,7 @@ def _nulls_as_missing(context: Mapping[str, Any]) -> dict[str, Any]:
     return data
 
 
+@functools.lru_cache(maxsize=64)     # parsing a babel Locale costs more than rendering a short SMS
 def _render_options(
     locale: str, date_format: str | None, time_format: str | None, time_zone: str | None
 ) -> RenderOptions:
