@@ -15,5 +15,5 @@ def run_campaign_action(msg: func.QueueMessage) -> None:
     from connector.bootstrap import get_services
     from connector.campaigns.worker import run_queued_action
 
-    result = run_queued_action(get_services(), json.loads(msg.get_body()))
+    result = run_queued_action(get_services(), json.loads(msg.get_body()), msg.dequeue_count or 1)
     log.info("campaign action: %s", result)
