@@ -73,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     emulators = commands.add_parser("emulators", help="serve the Dataverse and Octopush emulators on 127.0.0.1")
     emulators.add_argument("--db", help="SQLite file for the Dataverse emulator")
     emulators.set_defaults(run=_emulators)
+    from workflows.cli import register as register_workflows
+    register_workflows(commands)
     return parser
 
 

@@ -17,6 +17,7 @@ from connector.crm.identity import acting_as
 from connector.crm.port import UnknownTable, entity_set
 from connector.crm.webhook import RemoteExecutionContext
 from connector.unit_sms import UnitSmsService
+from workflows.engine import HookEngine, summarize
 
 SIZE_EXCEEDED = "x-ms-dynamics-msg-size-exceeded"   # Target and images were dropped (> 256 KB)
 
@@ -100,5 +101,7 @@ def handle_event(context: RemoteExecutionContext, headers: dict[str, str], crm, 
         if result.detail:
             detail["error" if result.outcome == "failed" else "detail"] = result.detail
         return EventResult(f"unit-sms:{result.outcome}", detail)
-    return EventResult("ignored", {})
+    # Everything else goes to the hook workflows of that table and message.
+    handled, detail = summarize(HookEngine(crm, sms).dispatch(context, headers))
+    return EventResult(handled, detail)
 

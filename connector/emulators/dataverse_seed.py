@@ -1,5 +1,5 @@
 """Demo data of the Dataverse emulator: users, the product guide's contacts, templates, configuration,
-and its campaigns with their marketing lists.
+its campaigns with their marketing lists, and the records hook workflows fire on (dataverse_seed_hooks).
 
 Every id is a module constant so tests and the demo can refer to rows directly. Seeding is
 idempotent: a row already present (a second emulator on the same SQLite file) is left alone.
@@ -7,7 +7,13 @@ idempotent: a row already present (a second emulator on the same SQLite file) is
 """
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 from .dataverse_schema import BY_SET
+from .dataverse_seed_hooks import (  # noqa: F401  (ids re-exported for tests and the demo)
+    CASE_CONTOSO_ID, CASE_SMITH_ID, INACTIVE_DAYS, INVOICE_CONTOSO_ID,
+    ORDER_CONTOSO_ID, ORDER_FABRIKAM_ID, ORDER_SMITH_ID, QUOTE_SMITH_ID, backdate, hook_rows,
+)
 
 ORGANIZATION_ID = "0e6a0000-0000-4000-8000-000000000001"
 BUSINESS_UNIT_ID = "b0000000-0000-4000-8000-000000000001"
@@ -21,7 +27,7 @@ JOHN_BAKER_AAD = "aad00000-0000-4000-8000-000000000003"
 
 DAVID_SMITH_ID = "c0000000-0000-4000-8000-000000000001"
 JOHN_DOE_ID = "c0000000-0000-4000-8000-000000000002"
-PETER_PARKER_ID = "c0000000-0000-4000-8000-000000000003"
+PETER_PARKER_ID = "c0000000-0000-4000-8000-000000000003"   # created 100 days ago, never modified
 LEA_DUBOIS_ID = "c0000000-0000-4000-8000-000000000004"      # national format "06 12 34 56 78"
 MARC_PETIT_ID = "c0000000-0000-4000-8000-000000000005"      # invalid mobile "12345"
 JULIE_MOREAU_ID = "c0000000-0000-4000-8000-000000000006"    # no mobile
@@ -141,6 +147,9 @@ CAMPAIGN_ROWS = [
     _list(LIST_LEADS_ID, "Prospects printemps", 4),
 ]
 ROWS += CAMPAIGN_ROWS
+ROWS += hook_rows(CONTOSO_ID, DAVID_SMITH_ID, FABRIKAM_ID)
+# (entity set, id, days ago): rows created that long ago and never modified since.
+BACKDATED = [("contacts", PETER_PARKER_ID, INACTIVE_DAYS)]
 # Set once both sides exist (account -> contact -> account).
 LINKS = [("accounts", CONTOSO_ID, {"primarycontactid@odata.bind": f"/contacts({DAVID_SMITH_ID})"})]
 # N:N links, made when their first row is created: (set, id, navigation, target set, target ids).
@@ -174,6 +183,9 @@ def seed(emulator) -> None:
         if row_id in created:
             for target in targets:
                 emulator.associate(entity_set, row_id, nav, target_set, target)
+    for entity_set, row_id, days in BACKDATED:
+        if row_id in created:
+            backdate(emulator, entity_set, row_id, datetime.now(timezone.utc) - timedelta(days=days))
 
 
 from .dataverse_seed_bulk import seed_bulk_campaign  # noqa: E402,F401  (needs the ids above)

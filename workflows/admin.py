@@ -1,0 +1,88 @@
+"""The workflow editor's requests (POST /api/workflows/validate and /dry-run), without the HTTP.
+
+`validate` takes the YAML text itself, or JSON `{"definition": "<yaml>" | {...}}` when the request
+says `Content-Type: application/json`; it answers `{"valid", "issues": [{path, message}]}` (an
+invalid definition is a normal answer, not an error). `dry-run` takes JSON `{"definition", "entity",
+"id"}` plus optional `message` and `userid`. A body that cannot be read raises BadRequest (a 400
+naming the problem); a record that does not exist, connector.crm.port.RecordNotFound (404).
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from connector.crm.port import Crm, UnknownTable, entity_set
+from workflows.dryrun import dry_run
+from workflows.schema import StaticTableSchema, TableSchema
+from workflows.validation import validate
+
+MESSAGES = ("Create", "Update", "Delete", "Assign", "SetState", "SetStateDynamicEntity", "Schedule")
+
+
+class BadRequest(ValueError):
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+class DryRunRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    definition: str | dict = Field(description="The workflow definition: YAML text, or the same as a JSON object.")
+    entity: str = Field(min_length=1, description="Logical name of the record's table.")
+    id: str = Field(pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+    message: str | None = Field(None, json_schema_extra={"enum": list(MESSAGES)})
+    userid: str | None = None
+
+
+def _json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise BadRequest("malformed_json", f"the body is not valid JSON: {error}") from None
+
+
+def _text(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest("not_utf8", "the body is not UTF-8 text") from None
+
+
+def definition_from(body: bytes, content_type: str | None) -> str | dict:
+    """The definition a validate request carries."""
+    if not body or not body.strip():
+        raise BadRequest("empty_body", "the body is empty: send the YAML definition, or JSON "
+                                       '{"definition": "..."} with Content-Type application/json')
+    if "json" not in (content_type or "").lower():
+        return _text(body)
+    data = _json(body)
+    if not isinstance(data, dict) or "definition" not in data:
+        raise BadRequest("invalid_request", 'a JSON body must be an object with "definition"')
+    if not isinstance(data["definition"], (str, dict)):
+        raise BadRequest("invalid_request", '"definition" must be the YAML text or a JSON object')
+    return data["definition"]
+
+
+def validate_request(body: bytes, content_type: str | None, schema: TableSchema | None = None) -> dict:
+    issues = validate(definition_from(body, content_type), schema or StaticTableSchema())
+    return {"valid": not issues, "issues": [{"path": i.path, "message": i.message} for i in issues]}
+
+
+def dry_run_request(crm: Crm, body: bytes, schema: TableSchema | None = None) -> dict:
+    data = _json(body)
+    try:
+        request = DryRunRequest.model_validate(data)
+    except ValidationError as error:
+        raise BadRequest("invalid_request", "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in error.errors())) from None
+    if request.message is not None and request.message not in MESSAGES:
+        raise BadRequest("invalid_request", f"message: '{request.message}' is not one of {', '.join(MESSAGES)}")
+    try:
+        entity_set(request.entity)
+    except UnknownTable as error:
+        raise BadRequest("unknown_table", f"entity: {error}") from None
+    definition = request.definition if isinstance(request.definition, str) else json.dumps(request.definition)
+    return dry_run(crm, definition, request.entity, request.id.lower(), message=request.message,
+                   user_id=request.userid, schema=schema)

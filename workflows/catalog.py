@@ -1,0 +1,95 @@
+"""The active workflows of the organisation: `smsc_workflow` rows with `smsc_active` true, parsed once
+per version (id + modifiedon) for the life of the process.
+
+A row whose definition no longer loads (edited by hand, written by an older version) is reported
+as invalid with its problems and logged once per version; it never stops the other workflows.
+The row's `smsc_active` decides whether a workflow runs: the definition's own `active` is the
+shipped default (drafts), which an admin turns on by activating the row.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from connector.crm.port import Crm
+from connector.text.templates import TemplateError, compile_template
+from workflows.definition import DefinitionError, IfStep, WorkflowDefinition, load_definition
+
+log = logging.getLogger(__name__)
+WORKFLOW_SET = "smsc_workflows"
+COLUMNS = ("smsc_name", "smsc_definition", "smsc_entity", "modifiedon")
+CACHE_LIMIT = 2000
+
+_parsed: dict[tuple[str, str | None], WorkflowDefinition | str] = {}
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class ActiveWorkflow:
+    id: str
+    name: str
+    definition: WorkflowDefinition | None      # None: invalid, see `problem`
+    problem: str | None = None
+
+
+def active_workflows(crm: Crm, table: str | None = None) -> list[ActiveWorkflow]:
+    """The active workflows of `table` (all tables when None), valid or not, by name."""
+    query = "smsc_active eq true"
+    if table is not None:
+        query += f" and smsc_entity eq '{table.replace(chr(39), chr(39) * 2)}'"
+    rows = crm.retrieve_multiple(WORKFLOW_SET, select=COLUMNS, filter=query, orderby="smsc_name asc")
+    return [_workflow(row) for row in rows]
+
+
+def _workflow(row: dict) -> ActiveWorkflow:
+    workflow_id, name = row["smsc_workflowid"], row.get("smsc_name") or row["smsc_workflowid"]
+    version = (workflow_id, row.get("modifiedon"))
+    with _lock:
+        parsed = _parsed.get(version)
+    if parsed is None:
+        parsed = _parse(row.get("smsc_definition") or "", row.get("smsc_entity"))
+        if isinstance(parsed, str):
+            log.error("SMS workflow '%s' (%s) is skipped, its definition is invalid: %s", name, workflow_id, parsed)
+        with _lock:
+            if len(_parsed) >= CACHE_LIMIT:
+                _parsed.clear()
+            _parsed[version] = parsed
+    if isinstance(parsed, str):
+        return ActiveWorkflow(workflow_id, name, None, parsed)
+    return ActiveWorkflow(workflow_id, name, parsed)
+
+
+def _parse(text: str, entity: str | None) -> WorkflowDefinition | str:
+    """The definition, or what is wrong with it (one line)."""
+    try:
+        definition = load_definition(text)
+    except DefinitionError as error:
+        return str(error)
+    if entity and definition.entity != entity:
+        return f"entity: the definition is for {definition.entity}, the workflow row for {entity}"
+    for path, text in _texts(definition.steps, "steps"):
+        try:
+            compile_template(text)
+        except TemplateError as error:
+            return f"{path}: template error: {error}"
+    return definition
+
+
+def _texts(steps: list, path: str) -> Iterator[tuple[str, str]]:
+    for i, step in enumerate(steps):
+        here = f"{path}[{i}]"
+        if isinstance(step, IfStep):
+            yield from _texts(step.then, f"{here}.then")
+            for j, branch in enumerate(step.elif_):
+                yield from _texts(branch.then, f"{here}.elif[{j}].then")
+            yield from _texts(step.else_, f"{here}.else")
+        elif step.send_sms.text is not None:
+            yield f"{here}.send_sms.text", step.send_sms.text
+
+
+def forget_parsed() -> None:
+    """Drop the parsed definitions (tests)."""
+    with _lock:
+        _parsed.clear()

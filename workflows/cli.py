@@ -1,0 +1,93 @@
+"""`smsc workflows ...`: validate definitions, dry-run one on a record, run the schedules, list the
+webhook steps the active workflows need. `register(subparsers)` adds the commands to `smsc`."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def _validate(args) -> int:
+    from workflows.definition import BUILTIN_DIR
+    from workflows.schema import StaticTableSchema
+    from workflows.validation import validate
+
+    paths = sorted(BUILTIN_DIR.glob("*.yaml")) if args.builtins else [Path(p) for p in args.files]
+    if not paths:
+        print("give definition files, or --builtins", file=sys.stderr)
+        return 2
+    schema, invalid = StaticTableSchema(), 0
+    for path in paths:
+        try:
+            issues = validate(path.read_bytes(), schema)
+        except OSError as error:
+            print(f"{path}: cannot read: {error.strerror}")
+            invalid += 1
+            continue
+        invalid += bool(issues)
+        print(f"{path}: {'valid' if not issues else f'{len(issues)} problem(s)'}")
+        for issue in issues:
+            print(f"  {issue.path or '(document)'}: {issue.message}")
+    return 1 if invalid else 0
+
+
+def _dry_run(args) -> int:
+    from connector.bootstrap import get_services
+    from workflows.dryrun import dry_run
+
+    report = dry_run(get_services().crm, Path(args.file).read_text(encoding="utf-8"), args.entity,
+                     args.id.lower(), message=args.message, user_id=args.user)
+    print(json.dumps(report, ensure_ascii=False, indent=2, default=str))
+    return 0 if report["valid"] else 1
+
+
+def _run_scheduled(args) -> int:
+    from connector.bootstrap import get_services
+    from connector.unit_sms import utcnow
+    from workflows.scheduler import run_scheduled
+
+    services = get_services()
+    reports = run_scheduled(services.crm, services.sms, utcnow(), page_size=args.page_size)
+    for report in reports:
+        counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(report.counts().items())) or "nothing sent"
+        print(f"{report.workflow}: {report.examined} examined, {report.matched} matched, "
+              f"{report.sent_before} sent within the period; {counts}")
+    if not reports:
+        print("no active schedule workflow")
+    return 1 if any(o.outcome == "failed" for r in reports for o in r.outcomes) else 0
+
+
+def _steps(args) -> int:
+    from connector.bootstrap import get_services
+    from workflows.engine import required_steps
+
+    steps = required_steps(get_services().crm)
+    for step in steps:
+        filtering = ",".join(step.filtering_columns) or "(all columns)"
+        image = ",".join(step.pre_image_columns) or "(none)"
+        print(f"{step.table:<20} {step.message:<8} filtering: {filtering:<40} pre image: {image}")
+    if not steps:
+        print("no active workflow needs a webhook step")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    workflows = subparsers.add_parser("workflows", help="hook workflows: validate, dry-run, run schedules, steps")
+    commands = workflows.add_subparsers(dest="workflows_command", required=True)
+    check = commands.add_parser("validate", help="check definition files against the CRM tables")
+    check.add_argument("files", nargs="*", help="YAML definition files")
+    check.add_argument("--builtins", action="store_true", help="check the shipped definitions")
+    check.set_defaults(run=_validate)
+    trial = commands.add_parser("dry-run", help="what a definition would do on a record (sends nothing)")
+    trial.add_argument("file", help="YAML definition file")
+    trial.add_argument("--entity", required=True, help="the record's table, e.g. salesorder")
+    trial.add_argument("--id", required=True, help="the record's id")
+    trial.add_argument("--message", help="the event: Create, Update, Delete... (default: the trigger's)")
+    trial.add_argument("--user", help="systemuserid whose language and date format are used")
+    trial.set_defaults(run=_dry_run)
+    scheduled = commands.add_parser("run-scheduled", help="run the schedule workflows now (uses the app settings)")
+    scheduled.add_argument("--page-size", type=int, default=5000, help="records per page (at most 5000)")
+    scheduled.set_defaults(run=_run_scheduled)
+    steps = commands.add_parser("steps", help="the Dataverse webhook steps the active workflows need")
+    steps.set_defaults(run=_steps)

@@ -1,0 +1,104 @@
+"""Who a workflow SMS goes to and what it says: the recipient path followed from the triggering
+record, and its text merged with that record (not with the recipient).
+
+A recipient path is `self` or lookups from the triggering record (`customerid`,
+`customerid.primarycontactid`); the first hop is in the record's values, each further hop is one read
+of the record the previous one points to. The end must be a contact, an account (the unit-SMS
+service then uses its primary contact's mobile) or a lead.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+from connector.crm.port import ENTITY_SETS, Crm, CrmError, UnknownTable, entity_set
+from connector.crm.webhook import EntityRef
+from connector.recipients import NAME_COLUMN, RECIPIENT_TABLES, RecipientError
+from connector.text.templates import compile_template, record_context
+from workflows.records import complete, plain_row
+
+LOOKUP_FIELDS = frozenset({"id", "name", "entity"})      # what a lookup offers without a read
+
+
+def _described(ref: EntityRef) -> str:
+    return f"the {ref.logical_name} '{ref.name}'" if ref.name else f"the {ref.logical_name} {ref.id}"
+
+
+def resolve_recipient(crm: Crm, table: str, record_id: str | None, values: Mapping[str, Any],
+                      path: str) -> EntityRef:
+    """The record the SMS goes to; RecipientError saying which hop is empty or wrong."""
+    if path == "self":
+        if table not in RECIPIENT_TABLES or not record_id:
+            raise RecipientError(f"'self' is a {table}: an SMS goes to a contact, an account or a lead")
+        return EntityRef(table, record_id)
+    first, *rest = path.split(".")
+    ref = values.get(first)
+    if not isinstance(ref, EntityRef) or not ref.id:
+        raise RecipientError(f"the {table} has no {first}: nobody to send the SMS to")
+    for hop in rest:
+        ref = _follow(crm, ref, hop)
+    if ref.logical_name not in RECIPIENT_TABLES:
+        raise RecipientError(f"{path} is a {ref.logical_name}: an SMS goes to a contact, an account or a lead")
+    return ref
+
+
+def _follow(crm: Crm, ref: EntityRef, hop: str) -> EntityRef:
+    try:
+        row = crm.retrieve(entity_set(ref.logical_name), ref.id, select=[f"_{hop}_value"])
+    except UnknownTable:
+        raise RecipientError(f"{_described(ref)}: an SMS goes to a contact, an account or a lead") from None
+    except CrmError as error:
+        if error.status != 400:
+            raise
+        raise RecipientError(f"a {ref.logical_name} has no lookup '{hop}'") from None
+    found = plain_row(row).get(hop)
+    if not isinstance(found, EntityRef):
+        raise RecipientError(f"{_described(ref)} has no {hop} to send the SMS to")
+    return found
+
+
+def merge_text(crm: Crm, source: str, table: str, record_id: str | None, values: Mapping[str, Any],
+               text_format: Mapping[str, Any]) -> str:
+    """`source` merged with the triggering record (its values, completed by a read when needed) and
+    the records its lookups point to. Raises TemplateError."""
+    template = compile_template(source)
+    fields = template.fields
+    values = complete(crm, table, record_id, values, set(fields.columns) | set(fields.lookups))
+    related = {name: _related(crm, values.get(name), names) for name, names in fields.lookups.items()}
+    return template.render(template_context(values, related), **text_format)
+
+
+def _related(crm: Crm, ref: Any, names: frozenset[str]) -> dict:
+    """The columns a template reads of a lookup's record (none needed: no read)."""
+    if not isinstance(ref, EntityRef) or not ref.id:
+        return {}
+    wanted = set(names - LOOKUP_FIELDS)
+    if "name" in names and not ref.name and ref.logical_name in NAME_COLUMN:
+        wanted.add(NAME_COLUMN[ref.logical_name])
+    if not wanted or ref.logical_name not in ENTITY_SETS:
+        return {}
+    try:
+        return crm.retrieve(entity_set(ref.logical_name), ref.id, select=sorted(wanted))
+    except CrmError as error:
+        if error.status not in (400, 404):
+            raise
+        return {}               # a column the related table lacks prints as empty
+
+
+def template_context(values: Mapping[str, Any], related: Mapping[str, Mapping] | None = None) -> dict:
+    """Plain values as a template context: lookups as {id, name, entity, + their record's columns},
+    dates as Dataverse writes them."""
+    related = related or {}
+    context: dict[str, Any] = {}
+    for name, value in values.items():
+        if isinstance(value, EntityRef):
+            row = record_context(related.get(name) or {})
+            fallback = row.get(NAME_COLUMN.get(value.logical_name, "name"))
+            context[name] = {**row, "id": value.id, "entity": value.logical_name,
+                             "name": value.name or row.get("name") or fallback}
+        elif isinstance(value, datetime):
+            context[name] = value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        else:
+            context[name] = value
+    return context
