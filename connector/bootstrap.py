@@ -43,6 +43,9 @@ def get_services() -> Services:
 
 
 def reset() -> None:
-    """Forget the settings and clients (after the environment changed: tests, the demo)."""
+    """Forget the settings, clients and cached configuration (the environment changed: tests, demo)."""
+    from connector.configuration import forget_configuration
+
     get_services.cache_clear()
     get_settings.cache_clear()
+    forget_configuration()

@@ -81,6 +81,11 @@ _cache: dict[str, tuple[float, Configuration]] = {}
 _cache_lock = threading.Lock()
 
 
+def forget_configuration() -> None:
+    with _cache_lock:
+        _cache.clear()
+
+
 def load_configuration(crm: Crm) -> Configuration:
     """The first configuration row (the installer creates exactly one), or the defaults."""
     org = getattr(crm, "api_url", None)

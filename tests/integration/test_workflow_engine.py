@@ -334,3 +334,18 @@ def test_a_schedule_on_a_table_the_connector_does_not_know_fails_alone(hooks, st
         "custom": ["failed"], "contact_inactive_90_days": ["sent"]}
     custom = next(r for r in reports if r.workflow == "custom")
     assert "unknown table 'new_membership'" in custom.outcomes[0].detail
+
+
+def test_a_builtin_fires_through_the_real_webhook_route_once(hooks, stack):
+    from functions.local_host import invoke
+
+    hooks.activate("order_fulfilled")
+    apply_target(stack, "salesorder", seed.ORDER_CONTOSO_ID, status(3, 100001))
+    body = remote_execution_context("Update", "salesorder", seed.ORDER_CONTOSO_ID, user_id=seed.CLAIRE_MARTIN_ID,
+                                    attributes=status(3, 100001), pre_image=order_image(1, 2, CONTOSO))
+    headers = webhook_headers("Update", "salesorder", stack.webhook_key)
+    first = invoke("POST", "dataverse/events", body=body, headers=headers)
+    again = invoke("POST", "dataverse/events", body=body, headers=headers)
+    assert first.status == 200 and first.json()["handled"] == "workflows"
+    assert again.status == 200
+    assert hooks.sends() == [(SMITH_MOBILE, "Votre commande n°ORD-1001 d'un montant de 1 250,50 € a été validée")]
