@@ -11,6 +11,7 @@ LOOKUP_TABLE = "@Microsoft.Dynamics.CRM.lookuplogicalname"
 COLUMNS = (
     "subject", "description", "scheduledend", "smsc_status", "smsc_smstype", "smsc_sender",
     "smsc_phonenumber", "smsc_idempotencykey", "_regardingobjectid_value", "_smsc_templateid_value",
+    "_smsc_workflowid_value",
 )
 EXPAND_PARTIES = f"{PARTIES}($select=participationtypemask,_partyid_value,addressused)"
 

@@ -62,5 +62,9 @@ def render_for(crm: Crm, text: str | None, template_id: str | None, table: str, 
 def render_text(crm: Crm, activity: dict, reference: tuple[str, str],
                 user_id: str | None) -> tuple[str, RecipientRecord]:
     table, record_id = reference
+    if activity.get("_smsc_workflowid_value"):
+        # A hook workflow merged its text with the triggering record already: a `{{` in a
+        # customer's data must not be read as a merge field.
+        return activity.get("description") or "", load_recipient(crm, table, record_id)
     return render_for(crm, activity.get("description"), activity.get("_smsc_templateid_value"),
                       table, record_id, user_id)

@@ -98,7 +98,12 @@ class UnitSmsService:
             raise SmsRejected("the SMS has no recipient: set the 'To' party or the 'Regarding' record")
         text, recipient = render_text(self.crm, activity, reference, user_id)
         raw_number = activity.get("smsc_phonenumber") or recipient.mobile
-        sms = compose(text, config=config, prefs=config.unit, raw_number=raw_number,
+        # Users choose type and sender only where the configuration allows; a hook workflow's
+        # definition is the admin's own choice and is kept.
+        prefs = config.unit
+        if activity.get("_smsc_workflowid_value"):
+            prefs = prefs.model_copy(update={"allow_type_choice": True, "allow_sender_choice": True})
+        sms = compose(text, config=config, prefs=prefs, raw_number=raw_number,
                       requested_type=activity.get("smsc_smstype"),
                       requested_sender=activity.get("smsc_sender"))
         if config.exclude_optouts and is_opted_out(self.crm, sms.phone_number):

@@ -10,7 +10,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from connector.crm.port import Crm
 
-MAX_PART = 4 * 1024 * 1024          # also bounds memory when an organisation allows 128 MB files
+MAX_PART = 2 * 1024 * 1024   # bounds memory (an org may allow 128 MB files); few enough parts to read back
 BOM = "\ufeff".encode()
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -40,7 +40,8 @@ class NoteParts:
         return self.note_ids
 
     def _flush(self, final: bool) -> None:
-        content = bytes(self.buffer + self.footer(self.part, final))
+        self.buffer += self.footer(self.part, final)
+        content, self.buffer = self.buffer, bytearray()      # no second copy of the part
         several = self.part > 1 or not final
         stem, dot, ext = self.filename.rpartition(".")
         name = f"{stem}-{self.part}.{ext}" if several and dot else self.filename
