@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from connector.campaigns.cancel import cancel_scheduled
 from connector.campaigns.context import ActionContext, build_context
 from connector.campaigns.model import CAMPAIGN_SET, CampaignAction, CampaignError, CampaignStatus, load_campaign
 from connector.campaigns.progress import Progress, Tally, no_progress
@@ -88,12 +89,20 @@ class CampaignService:
         return CampaignResult(CampaignAction.VALIDATE, CampaignStatus.SENT, summary, Tally(total=released))
 
     def _cancel(self, ctx: ActionContext) -> CampaignResult:
-        campaign = ctx.campaign
-        if campaign.status not in (CampaignStatus.READY, CampaignStatus.IN_CONSTRUCTION):
-            raise CampaignError(f"only a prepared campaign not yet sent can be cancelled (it is {_label(ctx)})")
+        campaign, now = ctx.campaign, self.clock()
+        deferred = campaign.start is not None and campaign.start > now
+        if campaign.status in (CampaignStatus.SENT, CampaignStatus.SENDING) and deferred:
+            outcome = cancel_scheduled(self.crm, self.provider, campaign)
+            if outcome.kept:      # the provider refused some: they will go out, the campaign stays Sent
+                summary = say(ctx.lang, "cancel_partial", cancelled=outcome.cancelled, kept=outcome.kept,
+                              reasons="; ".join(outcome.reasons))
+                self.crm.update(CAMPAIGN_SET, campaign.id, {"smsc_lastresult": summary[:2000], "smsc_action": None})
+                return CampaignResult(CampaignAction.CANCEL, campaign.status, summary, ok=False)
+        elif campaign.status not in (CampaignStatus.READY, CampaignStatus.IN_CONSTRUCTION):
+            raise CampaignError(f"only a prepared campaign, or a validated one whose start has not come, can be "
+                                f"cancelled (it is {_label(ctx)})")
         self._move(campaign, CampaignStatus.NOT_TRANSMITTED, smsc_providerticket=None, othercost=None)
-        when = self.clock().strftime("%d/%m/%Y %H:%M:%S")
-        note = say(ctx.lang, "cancel_note", user=ctx.user_name, when=when)
+        note = say(ctx.lang, "cancel_note", user=ctx.user_name, when=now.strftime("%d/%m/%Y %H:%M:%S"))
         self.crm.create_note("campaign", campaign.id, subject=note, text=f"ticket: {campaign.ticket}")
         self.crm.update(CAMPAIGN_SET, campaign.id, {"smsc_lastresult": note, "smsc_action": None})
         return CampaignResult(CampaignAction.CANCEL, CampaignStatus.NOT_TRANSMITTED, note)

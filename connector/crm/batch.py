@@ -68,6 +68,14 @@ def create_requests(url: str, rows: Sequence[Mapping[str, Any]]) -> list[Request
     return [Request("POST", url, {"Content-Type": ENTRY}, to_json(row)) for row in rows]
 
 
+def update_requests(set_url: str, updates: Sequence[tuple[str, Mapping[str, Any]]]) -> list[Request]:
+    """One `PATCH <set>(<id>)` per row, `If-Match: *` so a deleted row is not re-created (upsert)."""
+    if len(updates) > MAX_REQUESTS:
+        raise ValueError(f"a $batch holds at most {MAX_REQUESTS} requests, not {len(updates)}")
+    return [Request("PATCH", f"{set_url}({record_id})", {"Content-Type": ENTRY, "If-Match": "*"}, to_json(body))
+            for record_id, body in updates]
+
+
 def get_request(url: str, headers: Mapping[str, str]) -> Request:
     """A GET whose URL is too long to send plainly (long FetchXML): ≤ 64 KB inside a batch."""
     if len(url) > BATCH_GET_URL_LIMIT:
@@ -128,6 +136,14 @@ def create_results(count: int, answers: Sequence[Answer]) -> list[BatchItemResul
     results = [_create_result(answer) for answer in answers]
     return results + [BatchItemResult(0, error=CrmError(0, "NotRun", "no answer in the $batch response"))
                       for _ in range(count - len(results))]
+
+
+def update_results(ids: Sequence[str], answers: Sequence[Answer]) -> list[BatchItemResult]:
+    """One result per update, in order, carrying the row's id."""
+    results = [BatchItemResult(a.status, id=i, error=error_for(a.status, a.body, a.reason) if a.status >= 400 else None)
+               for i, a in zip(ids, answers)]
+    return results + [BatchItemResult(0, id=i, error=CrmError(0, "NotRun", "no answer in the $batch response"))
+                      for i in ids[len(results):]]
 
 
 def single_json(answers: Sequence[Answer]) -> Any:

@@ -105,6 +105,12 @@ class DataverseClient:
         creates = batch.create_requests(self._url(entity_set), rows)      # ValueError over 1,000
         return batch.create_results(len(rows), self._batch(creates, batch.CONTINUE_ON_ERROR)) if rows else []
 
+    def batch_update(self, entity_set: str, updates: Sequence[tuple[str, Mapping[str, Any]]]) -> list[BatchItemResult]:
+        """One `$batch` of updates (id, columns) with continue-on-error: a result per row, in order."""
+        patches = batch.update_requests(self._url(entity_set), updates)
+        ids = [record_id for record_id, _ in updates]
+        return batch.update_results(ids, self._batch(patches, batch.CONTINUE_ON_ERROR)) if updates else []
+
     def create_multiple(self, entity_set: str, logical_name: str, rows: Sequence[Mapping[str, Any]]) -> list[str]:
         """`CreateMultiple` (all or nothing on standard tables): the new ids, in order."""
         if not rows:

@@ -90,6 +90,9 @@ class Crm(Protocol):
         """Up to 1,000 creates in one `$batch` request with `Prefer: odata.continue-on-error`:
         one result per row, in order; a row refused (e.g. duplicate alternate key) does not stop the rest."""
 
+    def batch_update(self, entity_set: str, updates: Sequence[tuple[str, Mapping[str, Any]]]) -> list[BatchItemResult]:
+        """Up to 1,000 updates `(id, columns)` in one `$batch` (continue-on-error), a result per row."""
+
     def max_upload_size(self) -> int:
         """`organization.maxuploadfilesize`: the largest base64 `documentbody` a note may carry."""
 

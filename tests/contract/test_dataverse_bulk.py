@@ -377,3 +377,25 @@ def test_max_upload_size_is_read_once_per_client(server, client):
     assert client.max_upload_size() == 5_242_880
     assert client.impersonate(OBJECT_ID).max_upload_size() == 5_242_880
     assert len(server.log) == 1
+
+
+def test_batch_update_patches_each_row_with_if_match_star_and_reads_each_answer(server, client):
+    ids = ["aed2ae8b-3c94-ed11-aad1-000d3a9933c9", "b181a991-3c94-ed11-aad1-000d3a9933c9"]
+    missing = "smsc_textmessage With Id = b181a991-3c94-ed11-aad1-000d3a9933c9 Does Not Exist"
+    answer = (CREATED.format(b=RESPONSE_BOUNDARY, id=ids[0]).replace("tasks", "smsc_textmessages")
+              + FAILED.format(b=RESPONSE_BOUNDARY, status="404 Not Found", code="0x80040217", message=missing)
+              + f"--{RESPONSE_BOUNDARY}--\n")
+    server.expect_request(f"{API}/$batch", method="POST", headers={**BASE, "Prefer": "odata.continue-on-error"}) \
+        .respond_with_response(_multipart(server, answer))
+
+    results = client.batch_update("smsc_textmessages", [(i, {"smsc_status": 9}) for i in ids])
+
+    [(request, _)] = server.log
+    boundary = request.headers["Content-Type"].removeprefix("multipart/mixed; boundary=")
+    parts = "".join(f"--{boundary}\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n"
+                    f"PATCH {server.url_for(f'{API}/smsc_textmessages({i})')} HTTP/1.1\r\n"
+                    f"Content-Type: application/json; type=entry\r\nIf-Match: *\r\n\r\n"
+                    '{"smsc_status": 9}\r\n' for i in ids)
+    assert request.get_data() == f"{parts}--{boundary}--\r\n".encode()
+    assert [(r.status, r.id, r.error is None) for r in results] == [(204, ids[0], True), (404, ids[1], False)]
+    assert results[1].error.code == "0x80040217"

@@ -196,3 +196,31 @@ def test_an_action_failing_on_its_last_attempt_is_written_on_the_campaign(stack)
         run_queued_action(get_services(), message, attempt=3)
     row = campaign(stack, seed.CAMPAIGN_ORDERS_ID)
     assert row["smsc_action"] is None and row["smsc_lastresult"].startswith("Failed after 3 attempts")
+
+
+def test_a_validated_campaign_with_a_deferred_start_is_cancelled_at_the_provider(stack):
+    from datetime import datetime, timedelta, timezone
+
+    start = (datetime.now(timezone.utc) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    stack.dataverse.update("campaigns", seed.CAMPAIGN_ORDERS_ID, {"smsc_text": "Promo STOP au 30101",
+                                                                   "actualstart": start})
+    run("prepare", seed.CAMPAIGN_ORDERS_ID)
+    assert run("validate", seed.CAMPAIGN_ORDERS_ID).ok
+    filter_ = f"_smsc_campaignid_value eq {seed.CAMPAIGN_ORDERS_ID}"
+    assert {a["smsc_status"] for a in stack.dataverse.rows("smsc_textmessages", filter=filter_)} == {4}
+    assert {s["status"] for s in stack.octopush.sends} == {"scheduled"}
+
+    cancelled = run("cancel", seed.CAMPAIGN_ORDERS_ID)
+    assert cancelled.ok and cancelled.status.name == "NOT_TRANSMITTED"
+    assert {s["status"] for s in stack.octopush.sends} == {"cancelled"}
+    assert {a["smsc_status"] for a in stack.dataverse.rows("smsc_textmessages", filter=filter_)} == {9}
+    assert campaign(stack, seed.CAMPAIGN_ORDERS_ID)["smsc_smsstatus"] == 1
+
+
+def test_a_sent_campaign_cannot_be_cancelled(stack):
+    stack.dataverse.update("campaigns", seed.CAMPAIGN_ORDERS_ID, {"smsc_text": "Promo STOP au 30101"})
+    run("prepare", seed.CAMPAIGN_ORDERS_ID)
+    run("validate", seed.CAMPAIGN_ORDERS_ID)
+    refused = run("cancel", seed.CAMPAIGN_ORDERS_ID)
+    assert not refused.ok and "start has not come" in refused.summary
+    assert {s["status"] for s in stack.octopush.sends} == {"sent"}
