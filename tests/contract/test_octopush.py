@@ -281,3 +281,15 @@ def test_cancel_refused(server, client):
         .respond_with_json({"message": "Campaign already sent"}, status=400)
     error = fails(lambda: client.cancel("sms_5fec89fe97109"))
     assert "Campaign already sent" in str(error) and error.http_status == 400
+
+
+def test_personalised_send_carries_each_recipients_placeholder_values(server, client):
+    """The documented publipostage: `{first_name}`, `{param1}`.. in the text, values per recipient."""
+    server.expect_request(SEND, method="POST").respond_with_json(SUCCESS)
+    client.send(sms(text="Bonjour {first_name}, RDV à {param1}.", recipients=(
+        Recipient.merged("+33600000001", {"first_name": "Léa", "param1": "10h30"}),
+        Recipient.merged("+33600000002", {"first_name": "Marc", "param2": "B"}))))
+    assert bodies(server)[0]["recipients"] == [
+        {"phone_number": "+33600000001", "first_name": "Léa", "param1": "10h30"},
+        {"phone_number": "+33600000002", "first_name": "Marc", "param1": "", "param2": "B"}]
+    assert bodies(server)[0]["text"] == "Bonjour {first_name}, RDV à {param1}."
