@@ -1,4 +1,5 @@
 import pytest
+import requests
 
 from connector.emulators import dataverse_seed as seed
 from connector.emulators.stack import local_stack
@@ -51,3 +52,26 @@ class Crm:
 @pytest.fixture
 def crm(stack):
     return Crm(stack)
+
+
+@pytest.fixture
+def make_api():
+    return web_api
+
+
+def web_api(base_url: str, token: str = "emulator-token"):
+    """Plain HTTP to an emulator's Web API: `api.get("contacts(...)")`, `api.post(...)`, `api.follow(url)`."""
+    session = requests.Session()
+    session.headers.update({"Authorization": f"Bearer {token}", "Accept": "application/json",
+                            "OData-MaxVersion": "4.0", "OData-Version": "4.0"})
+
+    class Api:
+        url = base_url
+
+        def __getattr__(self, method):
+            return lambda path, **kw: session.request(method.upper(), base_url + path, **kw)
+
+        def follow(self, url, **kw):
+            return session.get(url, **kw)
+
+    return Api()

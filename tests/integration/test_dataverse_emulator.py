@@ -32,23 +32,9 @@ def server(emulator):
 
 
 @pytest.fixture
-def api(server):
+def api(server, make_api):
     """A session talking to the emulator: `api.get("contacts(...)")` etc."""
-    session = requests.Session()
-    session.headers.update({"Authorization": f"Bearer {TOKEN}", "Accept": "application/json",
-                            "OData-MaxVersion": "4.0", "OData-Version": "4.0"})
-    base = server.url + API
-
-    class Api:
-        url = base
-
-        def __getattr__(self, method):
-            return lambda path, **kw: session.request(method.upper(), base + path, **kw)
-
-        def follow(self, url, **kw):
-            return session.get(url, **kw)
-
-    return Api()
+    return make_api(server.url + API, TOKEN)
 
 
 def created_id(response) -> str:

@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 from urllib.parse import quote, unquote
 
 import pytest
-import requests
+
 
 from connector.emulators import dataverse_seed as s
 from connector.emulators.dataverse import DataverseEmulator
@@ -30,23 +30,9 @@ def emulator():
 
 
 @pytest.fixture
-def api(emulator):
+def api(emulator, make_api):
     with EmulatorServer(emulator) as server:
-        session = requests.Session()
-        session.headers.update({"Authorization": "Bearer emulator-token", "Accept": "application/json",
-                                "OData-MaxVersion": "4.0", "OData-Version": "4.0"})
-        base = server.url + API
-
-        class Api:
-            url = base
-
-            def __getattr__(self, method):
-                return lambda path, **kw: session.request(method.upper(), base + path, **kw)
-
-            def follow(self, url, **kw):
-                return session.get(url, **kw)
-
-        yield Api()
+        yield make_api(server.url + API)
 
 
 def error(response) -> dict:
