@@ -47,7 +47,9 @@ def dry_run(crm: Crm, definition_yaml: str, table: str, record_id: str, *, messa
     values = read_record(crm, table, record_id, needed_columns(definition))
     event = synthetic_event(definition, table, record_id, values, message)
     snapshot = RecordSnapshot(event.pre, values, now)
-    planned = plan(definition, event, snapshot)
+    # The SMS are shown even when the record is not at the trigger's moment (an order not yet
+    # fulfilled): the admin sees what would go when it is.
+    planned = plan(definition, None, snapshot)
     return {"valid": True, "issues": [], "workflow": definition.name, "entity": table, "id": record_id,
             "message": event.message, "trigger": {"event": definition.trigger.event,
                                                   "matched": matches(definition.trigger, event)},
