@@ -35,21 +35,25 @@ class Staged:
     slots: tuple = ()                      # (slot, value) pairs for the placeholders
 
 
-def staged_messages(crm: Crm, campaign: Campaign) -> Iterator[Staged]:
-    """The SUCCES entries of the preparation notes, part after part (one part in memory)."""
+def staged_parts(crm: Crm, campaign: Campaign) -> list[str]:
+    """The ids of the preparation notes, in order: each part is a unit of work of its own."""
     notes = crm.retrieve_multiple("annotations", select=["filename"], orderby="createdon asc", filter=(
         f"_objectid_value eq {campaign.id} and contains(notetext,'ticket: {campaign.ticket}')"))
-    for note in notes:
-        body = crm.retrieve("annotations", note["annotationid"], select=["documentbody"])["documentbody"]
-        models: dict[str, str] = {}
-        for _, element in ET.iterparse(io.BytesIO(base64.b64decode(body)), events=("end",)):
-            if element.tag == "modele":
-                models[element.get("id")] = element.text or ""
-            elif element.tag == "sms" and element.get("statut") == "SUCCES":
-                slots = tuple((s, element.get(s)) for s in MERGE_SLOTS if element.get(s) is not None)
-                yield Staged(element.get("numero"), element.get("entite"), element.get("id"), element.text or "",
-                             models.get(element.get("modele")), slots)
-            element.clear()
+    return [note["annotationid"] for note in notes]
+
+
+def staged_messages(crm: Crm, note_id: str) -> Iterator[Staged]:
+    """The SUCCES entries of one preparation note (parsed as it streams)."""
+    body = crm.retrieve("annotations", note_id, select=["documentbody"])["documentbody"]
+    models: dict[str, str] = {}
+    for _, element in ET.iterparse(io.BytesIO(base64.b64decode(body)), events=("end",)):
+        if element.tag == "modele":
+            models[element.get("id")] = element.text or ""
+        elif element.tag == "sms" and element.get("statut") == "SUCCES":
+            slots = tuple((s, element.get(s)) for s in MERGE_SLOTS if element.get(s) is not None)
+            yield Staged(element.get("numero"), element.get("entite"), element.get("id"), element.text or "",
+                         models.get(element.get("modele")), slots)
+        element.clear()
 
 
 def activity_row(campaign: Campaign, staged: Staged, *, ticket: str | None, sms_type: SmsType,
@@ -91,18 +95,38 @@ def send_window(provider, window: list[Staged], key: str, sms_type: SmsType, sen
     return tickets
 
 
-def release(crm: Crm, provider, campaign: Campaign, *, sms_type: SmsType, sender: str | None,
-            now: datetime, progress: Progress) -> tuple[int, int]:
-    """Returns (messages released, activities refused for a reason other than already existing)."""
+@dataclass
+class Released:
+    messages: int = 0
+    refused_activities: int = 0     # refused for a reason other than already existing
+
+
+def release_part(crm: Crm, provider, campaign: Campaign, part_no: int, note_id: str, *, sms_type: SmsType,
+                 sender: str | None, now: datetime) -> Released:
+    """One preparation part, end to end. Parts are independent (keys carry the part number), so
+    they can run in any order, again, or on several workers."""
     send_at = campaign.start if campaign.start and campaign.start > now else None
     stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
-    released = failed = 0
-    for window_no, window in enumerate(chunked(staged_messages(crm, campaign), CHUNK)):
-        tickets = send_window(provider, window, f"{campaign.ticket}-{window_no}", sms_type, sender, send_at)
+    done = Released()
+    for window_no, window in enumerate(chunked(staged_messages(crm, note_id), CHUNK)):
+        key = f"{campaign.ticket}-{part_no}-{window_no}"
+        tickets = send_window(provider, window, key, sms_type, sender, send_at)
         rows = [activity_row(campaign, s, ticket=tickets[s.number], sms_type=sms_type, sender=sender,
                              scheduled=send_at is not None, now=stamp) for s in window]
         results = crm.batch_create(ACTIVITY_SET, rows)
-        failed += sum(1 for r in results if r.error is not None and not isinstance(r.error, DuplicateRecord))
-        released += len(window)
-        progress("validate", released)
-    return released, failed
+        done.refused_activities += sum(1 for r in results
+                                       if r.error is not None and not isinstance(r.error, DuplicateRecord))
+        done.messages += len(window)
+    return done
+
+
+def release(crm: Crm, provider, campaign: Campaign, *, sms_type: SmsType, sender: str | None,
+            now: datetime, progress: Progress) -> tuple[int, int]:
+    """Every part in turn; returns (messages released, activities refused)."""
+    total = Released()
+    for part_no, note_id in enumerate(staged_parts(crm, campaign), start=1):
+        done = release_part(crm, provider, campaign, part_no, note_id, sms_type=sms_type, sender=sender, now=now)
+        total.messages += done.messages
+        total.refused_activities += done.refused_activities
+        progress("validate", total.messages)
+    return total.messages, total.refused_activities
