@@ -8,7 +8,7 @@ from connector.campaigns.model import Campaign, CampaignError
 from connector.compose import SmsRejected, choose_type
 from connector.configuration import Configuration, load_configuration
 from connector.crm.port import Crm, CrmError
-from connector.messages import has_merge_fields, template_text, user_format
+from connector.messages import has_merge_fields, template_text
 from connector.sms.port import SmsType
 from connector.text.templates import MessageTemplate, TemplateError, compile_template, from_legacy
 
@@ -38,18 +38,23 @@ def source_text(crm: Crm, campaign: Campaign) -> str:
         if campaign.template_id:
             return template_text(crm, campaign.template_id, campaign.recipient_table)
     except SmsRejected as error:
-        raise CampaignError(str(error)) from None
-    raise CampaignError("write the campaign's SMS text or choose a published SMS template")
+        raise CampaignError("template", detail=str(error)) from None
+    raise CampaignError("no_text")
 
 
-def build_context(crm: Crm, campaign: Campaign, user_id: str | None, *, checks: bool = True) -> ActionContext:
-    """`checks=False` for actions that read no recipients (validate, cancel, refresh)."""
+def user_language(user_format_: dict) -> str:
+    return "fr" if user_format_["locale"].startswith("fr") else "en"
+
+
+def build_context(crm: Crm, campaign: Campaign, user_id: str | None, locale: dict, *,
+                  checks: bool = True) -> ActionContext:
+    """`locale`: the user's format (messages.user_format). `checks=False` for actions that read
+    no recipients (validate, cancel, refresh)."""
     config = load_configuration(crm)
     prefs = config.campaign
     sms_type = choose_type(campaign.sms_type, prefs)
     sender = (campaign.sender if campaign.sender and prefs.allow_sender_choice else prefs.default_sender) or None
-    locale = user_format(crm, user_id)
-    lang = "fr" if locale["locale"].startswith("fr") else "en"
+    lang = user_language(locale)
     name = _user_name(crm, user_id)
     if not checks:
         return ActionContext(campaign, config, sms_type, sender, None, "", lang, name, None)
@@ -57,7 +62,7 @@ def build_context(crm: Crm, campaign: Campaign, user_id: str | None, *, checks: 
     try:
         template = compile_template(text) if has_merge_fields(text) else None
     except TemplateError as error:
-        raise CampaignError(f"the campaign text is not a valid template: {error}") from None
+        raise CampaignError("template", detail=str(error)) from None
     checker = CampaignChecker(crm, template, text, config, sms_type, sender, NumberLedger(crm), locale)
     return ActionContext(campaign, config, sms_type, sender, template, text, lang, name, checker)
 

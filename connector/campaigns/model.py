@@ -34,7 +34,18 @@ RECIPIENT_TABLES = {1: "account", 2: "contact", 4: "lead"}
 
 
 class CampaignError(ValueError):
-    """The action cannot run on this campaign (wrong status, no text, no list...)."""
+    """The action cannot run on this campaign (wrong status, no text...): a key of
+    `texts.REFUSALS`, shown to the user in their language."""
+
+    def __init__(self, key: str, **values):
+        super().__init__(key)
+        self.key, self.values = key, values
+
+    def say(self, lang: str) -> str:
+        from connector.campaigns.texts import REFUSALS, STATUS_LABELS
+        values = {k: STATUS_LABELS[lang][int(v)] if isinstance(v, CampaignStatus) else v
+                  for k, v in self.values.items()}
+        return REFUSALS[lang][self.key].format(**values)
 
 
 @dataclass(frozen=True)
@@ -56,7 +67,7 @@ class Campaign:
         try:
             return RECIPIENT_TABLES[self.recipient_type]
         except KeyError:
-            raise CampaignError("choose the campaign's recipient type (accounts, contacts or leads)") from None
+            raise CampaignError("no_recipient_type") from None
 
     @classmethod
     def from_row(cls, row: dict) -> "Campaign":

@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from connector.campaigns.cancel import cancel_scheduled
-from connector.campaigns.context import ActionContext, build_context
+from connector.campaigns.context import ActionContext, build_context, user_language
 from connector.campaigns.model import CAMPAIGN_SET, CampaignAction, CampaignError, CampaignStatus, load_campaign
 from connector.campaigns.progress import Progress, Tally, no_progress
 from connector.campaigns.release import release
 from connector.campaigns.simulate import simulate
-from connector.campaigns.texts import say
+from connector.campaigns.texts import STATUS_LABELS, say
+from connector.messages import user_format
 from connector.campaigns.transmit import prepare
 from connector.crm.port import ConcurrencyConflict, Crm
 
@@ -46,16 +47,18 @@ class CampaignService:
     def run(self, campaign_id: str, action: CampaignAction, user_id: str | None = None) -> CampaignResult:
         campaign = load_campaign(self.crm, campaign_id)
         needs_checks = action in (CampaignAction.SIMULATE, CampaignAction.PREPARE)
+        locale = user_format(self.crm, user_id)
+        lang = user_language(locale)
         try:
-            ctx = build_context(self.crm, campaign, user_id, checks=needs_checks)
+            ctx = build_context(self.crm, campaign, user_id, locale, checks=needs_checks)
         except CampaignError as error:
-            return self._refuse(campaign_id, action, campaign.status, str(error))
+            return self._refuse(campaign_id, action, campaign.status, error.say(lang))
         try:
             return getattr(self, f"_{action.name.lower()}")(ctx)
         except CampaignBusy as busy:      # another run holds it: leave its results alone
-            return CampaignResult(action, campaign.status, str(busy), ok=False)
+            return CampaignResult(action, campaign.status, busy.say(lang), ok=False)
         except CampaignError as error:
-            return self._refuse(campaign_id, action, campaign.status, str(error))
+            return self._refuse(campaign_id, action, campaign.status, error.say(lang))
         finally:
             ctx.close()
 
@@ -65,12 +68,11 @@ class CampaignService:
 
     def _prepare(self, ctx: ActionContext) -> CampaignResult:
         if ctx.campaign.status != CampaignStatus.NOT_TRANSMITTED:
-            raise CampaignError(f"only a campaign not transmitted can be prepared (it is {_label(ctx)}); "
-                                "cancel it first")
+            raise CampaignError("not_preparable", status=ctx.campaign.status)
         try:
             tally = prepare(self.crm, ctx, self.provider, self.clock(), self.progress, self.page_size)
         except ConcurrencyConflict:
-            raise CampaignBusy("the campaign is being prepared by another request") from None
+            raise CampaignBusy("busy") from None
         return self._done(ctx, CampaignAction.PREPARE, CampaignStatus.READY, tally)
 
     def _validate(self, ctx: ActionContext) -> CampaignResult:
@@ -78,7 +80,7 @@ class CampaignService:
         if campaign.status == CampaignStatus.READY:
             self._move(campaign, CampaignStatus.SENDING)
         elif campaign.status != CampaignStatus.SENDING:      # SENDING: resume an interrupted run
-            raise CampaignError(f"prepare the campaign before sending it (it is {_label(ctx)})")
+            raise CampaignError("not_ready", status=campaign.status)
         released, failed = release(self.crm, self.provider, campaign, sms_type=ctx.sms_type, sender=ctx.sender,
                                    now=self.clock(), progress=self.progress)
         summary = say(ctx.lang, "sent", total=released)
@@ -99,8 +101,7 @@ class CampaignService:
                 self.crm.update(CAMPAIGN_SET, campaign.id, {"smsc_lastresult": summary[:2000], "smsc_action": None})
                 return CampaignResult(CampaignAction.CANCEL, campaign.status, summary, ok=False)
         elif campaign.status not in (CampaignStatus.READY, CampaignStatus.IN_CONSTRUCTION):
-            raise CampaignError(f"only a prepared campaign, or a validated one whose start has not come, can be "
-                                f"cancelled (it is {_label(ctx)})")
+            raise CampaignError("not_cancellable", status=campaign.status)
         self._move(campaign, CampaignStatus.NOT_TRANSMITTED, smsc_providerticket=None, othercost=None)
         note = say(ctx.lang, "cancel_note", user=ctx.user_name, when=now.strftime("%d/%m/%Y %H:%M:%S"))
         self.crm.create_note("campaign", campaign.id, subject=note, text=f"ticket: {campaign.ticket}")
@@ -109,7 +110,7 @@ class CampaignService:
 
     def _refresh(self, ctx: ActionContext) -> CampaignResult:
         # Octopush has no status endpoint for ad-hoc sends: the statuses we keep are the truth.
-        summary = f"{_label(ctx)}."
+        summary = STATUS_LABELS[ctx.lang][int(ctx.campaign.status)].capitalize() + "."
         self.crm.update(CAMPAIGN_SET, ctx.campaign.id, {"smsc_action": None})
         return CampaignResult(CampaignAction.REFRESH, ctx.campaign.status, summary)
 
@@ -119,7 +120,7 @@ class CampaignService:
             self.crm.update(CAMPAIGN_SET, campaign.id, {"smsc_smsstatus": int(status), **columns},
                             etag=campaign.etag)
         except ConcurrencyConflict:
-            raise CampaignBusy("the campaign changed meanwhile (another click?): try again") from None
+            raise CampaignBusy("busy") from None
 
     def _done(self, ctx: ActionContext, action: CampaignAction, status: CampaignStatus, tally: Tally) -> CampaignResult:
         return CampaignResult(action, status, say(ctx.lang, "summary", total=tally.total, errors=tally.errors), tally)
@@ -128,6 +129,3 @@ class CampaignService:
         self.crm.update(CAMPAIGN_SET, campaign_id, {"smsc_lastresult": reason[:2000], "smsc_action": None})
         return CampaignResult(action, status, reason, ok=False)
 
-
-def _label(ctx: ActionContext) -> str:
-    return ctx.campaign.status.name.lower().replace("_", " ")

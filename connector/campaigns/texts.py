@@ -26,6 +26,35 @@ TEXTS = {
     },
 }
 
+# Why an action was refused, shown in `smsc_lastresult`.
+REFUSALS = {
+    "fr": {
+        "no_recipient_type": "Choisissez le type de destinataires de la campagne (comptes, contacts ou prospects).",
+        "no_text": "Saisissez le texte du SMS de la campagne ou choisissez un modèle de SMS publié.",
+        "template": "Modèle de SMS inutilisable : {detail}",
+        "not_preparable": "Seule une campagne non transmise peut être préparée (statut : {status}) ; annulez-la d'abord.",
+        "not_ready": "Préparez la campagne avant de l'envoyer (statut : {status}).",
+        "not_cancellable": "Seule une campagne préparée, ou validée dont l'envoi différé n'a pas commencé, "
+                           "peut être annulée (statut : {status}).",
+        "busy": "La campagne a été modifiée entre-temps (un autre clic ?) : réessayez.",
+    },
+    "en": {
+        "no_recipient_type": "Choose the campaign's recipient type (accounts, contacts or leads).",
+        "no_text": "Write the campaign's SMS text or choose a published SMS template.",
+        "template": "The SMS template cannot be used: {detail}",
+        "not_preparable": "Only a campaign not transmitted can be prepared (status: {status}); cancel it first.",
+        "not_ready": "Prepare the campaign before sending it (status: {status}).",
+        "not_cancellable": "Only a prepared campaign, or a validated one whose start has not come, "
+                           "can be cancelled (status: {status}).",
+        "busy": "The campaign changed meanwhile (another click?): try again.",
+    },
+}
+STATUS_LABELS = {
+    "fr": {1: "non transmise", 2: "en cours de construction", 3: "prête à l'envoi", 4: "en cours d'envoi",
+           5: "envoyée"},
+    "en": {1: "not transmitted", 2: "in construction", 3: "ready to send", 4: "sending", 5: "sent"},
+}
+
 # Per-recipient details of the reports (French, as in the product guide).
 DETAIL = {
     "empty": "Le message est vide.",

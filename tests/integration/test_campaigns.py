@@ -91,7 +91,10 @@ def test_validate_twice_or_resumed_sends_each_recipient_once(stack):
     run("prepare", seed.CAMPAIGN_ORDERS_ID)
     assert run("validate", seed.CAMPAIGN_ORDERS_ID).ok
     again = run("validate", seed.CAMPAIGN_ORDERS_ID)
-    assert not again.ok and "prepare" in again.summary
+    assert not again.ok and again.summary == "Prepare the campaign before sending it (status: sent)."
+    french = run("validate", seed.CAMPAIGN_ORDERS_ID, seed.CLAIRE_MARTIN_ID)
+    assert french.summary == "Préparez la campagne avant de l'envoyer (statut : envoyée)."
+    assert campaign(stack, seed.CAMPAIGN_ORDERS_ID)["smsc_lastresult"] == french.summary
     stack.dataverse.update("campaigns", seed.CAMPAIGN_ORDERS_ID, {"smsc_smsstatus": 4})   # as after a crash
     assert run("validate", seed.CAMPAIGN_ORDERS_ID).ok                                    # resumed
     assert sum(len(s["numbers"]) for s in stack.octopush.sends) == 3
