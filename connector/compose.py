@@ -12,12 +12,20 @@ from connector.text.encoding import TextStats, analyze
 from connector.text.phone import InvalidPhoneNumber, normalize
 from connector.text.sender import InvalidSender, validate_sender
 from connector.text.stop import append_stop, has_stop_mention, stop_required
+from connector.user_texts import say
 
 MAX_TEXT = 1224          # Octopush's limit for one SMS text (reference/octopush.md)
 
 
 class SmsRejected(ValueError):
-    """The SMS cannot go as asked; the message is shown to the user."""
+    """The SMS cannot go as asked: a key of `user_texts.TEXTS`, written in the user's language."""
+
+    def __init__(self, key: str, **values):
+        self.key, self.values = key, values
+        super().__init__(say("en", key, **values))
+
+    def say(self, lang: str) -> str:
+        return say(lang, self.key, **self.values)
 
 
 @dataclass(frozen=True)
@@ -40,17 +48,17 @@ def choose_sender(requested: str | None, prefs: ChannelPreferences) -> str | Non
         return None
     try:
         return validate_sender(sender.strip())
-    except InvalidSender as error:
-        raise SmsRejected(str(error)) from None
+    except InvalidSender:
+        raise SmsRejected("bad_sender", sender=sender) from None
 
 
 def phone_number(raw: str | None, config: Configuration) -> str:
     if not raw or not raw.strip():
-        raise SmsRejected("the recipient has no mobile number")
+        raise SmsRejected("no_number")
     try:
         return normalize(raw, config.default_country, require_mobile=True)
     except InvalidPhoneNumber as error:
-        raise SmsRejected(str(error)) from None
+        raise SmsRejected("invalid_number", raw=raw.strip(), reason=error.reason) from None
 
 
 def apply_stop_rule(text: str, sms_type: SmsType, number: str | None, config: Configuration) -> str:
@@ -59,7 +67,7 @@ def apply_stop_rule(text: str, sms_type: SmsType, number: str | None, config: Co
         return text
     if config.append_stop:
         return append_stop(text, config.stop_text)
-    raise SmsRejected(f"a marketing SMS to a French number must contain the mention '{config.stop_text}'")
+    raise SmsRejected("stop_missing", stop=config.stop_text)
 
 
 def compose(text: str, *, config: Configuration, prefs: ChannelPreferences, raw_number: str | None,
@@ -71,18 +79,17 @@ def compose(text: str, *, config: Configuration, prefs: ChannelPreferences, raw_
     number = phone_number(raw_number, config) if (raw_number or number_required) else None
     text = apply_stop_rule(text.strip(), sms_type, number, config)
     if not text:
-        raise SmsRejected("the SMS text is empty")
+        raise SmsRejected("empty")
     if len(text) > MAX_TEXT:
-        raise SmsRejected(f"the SMS text has {len(text)} characters; the limit is {MAX_TEXT}")
+        raise SmsRejected("too_long", length=len(text), limit=MAX_TEXT)
     stats = analyze(text)
     return ComposedSms(text, stats, sms_type, sender, number, text_warnings(stats))
 
 
-def text_warnings(stats: TextStats) -> list[str]:
+def text_warnings(stats: TextStats, lang: str = "en") -> list[str]:
     warnings = []
     if stats.encoding == "UCS-2":
-        chars = " ".join(stats.non_gsm[:10])
-        warnings.append(f"these characters force Unicode (70 characters per SMS instead of 160): {chars}")
+        warnings.append(say(lang, "unicode", chars=" ".join(stats.non_gsm[:10])))
     if stats.segments > 1:
-        warnings.append(f"the text will be sent as {stats.segments} SMS")
+        warnings.append(say(lang, "several_sms", segments=stats.segments))
     return warnings

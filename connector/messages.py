@@ -23,9 +23,9 @@ def template_text(crm: Crm, template_id: str, table: str) -> str:
                        select=["smsc_name", "smsc_text", "smsc_templatestatus", "smsc_entity"])
     name = row.get("smsc_name")
     if row.get("smsc_templatestatus") != PUBLISHED:
-        raise SmsRejected(f"the SMS template '{name}' is not published")
+        raise SmsRejected("template_unpublished", name=name)
     if row.get("smsc_entity") and row["smsc_entity"] != table:
-        raise SmsRejected(f"the SMS template '{name}' is for {row['smsc_entity']} records, not {table}")
+        raise SmsRejected("template_other_table", name=name, entity=row["smsc_entity"], table=table)
     text = row.get("smsc_text") or ""
     # Templates imported from the former Octopush solution use `[lastname]` merge fields.
     return text if has_merge_fields(text) else from_legacy(text)

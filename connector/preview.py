@@ -6,9 +6,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from connector.compose import SmsRejected, apply_stop_rule, choose_sender, choose_type, phone_number, text_warnings
 from connector.configuration import load_configuration
 from connector.crm.port import Crm
-from connector.messages import render_for
+from connector.messages import render_for, user_format
 from connector.recipients import RECIPIENT_TABLES
 from connector.text.encoding import analyze
+from connector.user_texts import language_of
 
 
 class RecordRef(BaseModel):
@@ -43,27 +44,28 @@ class PreviewRequest(BaseModel):
 def preview(crm: Crm, request: PreviewRequest) -> dict:
     config = load_configuration(crm)
     prefs = config.unit
+    lang = language_of(user_format(crm, request.userid)["locale"]) if request.userid else "en"
     warnings: list[str] = []
     text, number = request.text or "", None
     if request.regarding:
         text, recipient = render_for(crm, request.text, request.templateid, request.regarding.entity,
                                      request.regarding.id, request.userid)
-        number = _number_or_warning(recipient.mobile, config, warnings)
+        number = _number_or_warning(recipient.mobile, config, warnings, lang)
     sms_type = choose_type(request.smstype, prefs)
     try:
         choose_sender(request.sender, prefs)
         text = apply_stop_rule(text.strip(), sms_type, number, config)
     except SmsRejected as problem:
-        warnings.append(str(problem))
+        warnings.append(problem.say(lang))
     stats = analyze(text)
     return {"text": text, "encoding": stats.encoding, "segments": stats.segments,
             "characters": stats.characters, "remaining": stats.remaining,
-            "warnings": warnings + text_warnings(stats), "cost": None, "phonenumber": number}
+            "warnings": warnings + text_warnings(stats, lang), "cost": None, "phonenumber": number}
 
 
-def _number_or_warning(raw: str | None, config, warnings: list[str]) -> str | None:
+def _number_or_warning(raw: str | None, config, warnings: list[str], lang: str) -> str | None:
     try:
         return phone_number(raw, config)
     except SmsRejected as problem:
-        warnings.append(str(problem))
+        warnings.append(problem.say(lang))
         return None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from connector.compose import SmsRejected
 from connector.crm.port import Crm, CrmError, entity_set
 from connector.text.templates import FieldRefs
 
@@ -15,8 +16,8 @@ NAME_COLUMN = {"contact": "fullname", "lead": "fullname", "account": "name"}
 LOOKUP_TABLE = "@Microsoft.Dynamics.CRM.lookuplogicalname"
 
 
-class RecipientError(ValueError):
-    """The recipient cannot receive this SMS (wrong table, no mobile, unknown template field)."""
+class RecipientError(SmsRejected):
+    """The recipient cannot receive this SMS (wrong table, no primary contact, unknown template field)."""
 
 
 @dataclass
@@ -38,19 +39,19 @@ def _columns(table: str, fields: FieldRefs | None) -> list[str]:
 
 def load_recipient(crm: Crm, table: str, record_id: str, fields: FieldRefs | None = None) -> RecipientRecord:
     if table not in RECIPIENT_TABLES:
-        raise RecipientError(f"an SMS can be sent to a contact, a lead or an account, not to a {table}")
+        raise RecipientError("not_a_recipient", table=table)
     expand = "primarycontactid($select=mobilephone,fullname)" if table == "account" else None
     try:
         row = crm.retrieve(entity_set(table), record_id, select=_columns(table, fields), expand=expand)
     except CrmError as error:
         if error.status == 400 and fields:
-            raise RecipientError(f"the template uses a field the {table} table does not have: {error.message}") from error
+            raise RecipientError("unknown_field", table=table, detail=error.message) from error
         raise
     if table == "account":
         primary = row.get("primarycontactid") or {}
         mobile = primary.get("mobilephone")
         if not primary:
-            raise RecipientError(f"the account '{row.get('name')}' has no primary contact to send the SMS to")
+            raise RecipientError("no_primary_contact", name=row.get("name"))
     else:
         mobile = row.get("mobilephone")
     lookups = _load_lookups(crm, row, fields) if fields else {}

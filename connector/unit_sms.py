@@ -16,12 +16,12 @@ from connector.activity import (ACTIVITY_SET, COLUMNS, ENCODING_CHOICE, EXPAND_P
 from connector.compose import ComposedSms, SmsRejected, compose
 from connector.configuration import Configuration, load_configuration
 from connector.crm.port import ConcurrencyConflict, Crm
-from connector.messages import render_text
+from connector.messages import render_text, user_format
 from connector.optout import is_opted_out
-from connector.recipients import RecipientError
 from connector.sms.port import DuplicateRequest, ProviderError, Recipient, SmsProvider, SmsRequest, SmsType
 from connector.text.encoding import analyze
 from connector.text.templates import TemplateError
+from connector.user_texts import language_of, say
 
 log = logging.getLogger(__name__)
 SCHEDULE_MARGIN = timedelta(minutes=1)    # a due date closer than this is sent now
@@ -46,6 +46,11 @@ def utcnow() -> datetime:
 class UnitSmsService:
     def __init__(self, crm: Crm, provider: SmsProvider, clock=utcnow):
         self.crm, self.provider, self.clock = crm, provider, clock
+        self.user_id: str | None = None
+
+    def _lang(self) -> str:
+        """The language of the user who asked: errors are written for them to read."""
+        return language_of(user_format(self.crm, self.user_id)["locale"]) if self.user_id else "en"
 
     def send(self, activity_id: str, user_id: str | None = None) -> UnitSmsResult:
         activity = self.crm.retrieve(ACTIVITY_SET, activity_id, select=COLUMNS, expand=EXPAND_PARTIES)
@@ -56,10 +61,14 @@ class UnitSmsService:
             return UnitSmsResult("nothing-to-do", activity_id, detail=f"the SMS status is {label}")
         etag = activity["@odata.etag"]
         config = load_configuration(self.crm)
+        self.user_id = user_id
         try:
             sms = self._compose(activity, config, user_id)
-        except (SmsRejected, RecipientError, TemplateError) as error:
-            return self.record_failure(activity_id, etag, str(error), keep_key=False)
+        except SmsRejected as error:
+            return self.record_failure(activity_id, etag, error.say(self._lang()), keep_key=False)
+        except TemplateError as error:
+            return self.record_failure(activity_id, etag, say(self._lang(), "template", detail=error),
+                                       keep_key=False)
         # A fresh key per send request (one kept from an uncertain attempt is reused instead).
         key = activity.get("smsc_idempotencykey") or new_key(activity_id)
         try:
@@ -95,7 +104,7 @@ class UnitSmsService:
     def _compose(self, activity: dict, config: Configuration, user_id: str | None) -> ComposedSms:
         reference = recipient_reference(activity)
         if reference is None:
-            raise SmsRejected("the SMS has no recipient: set the 'To' party or the 'Regarding' record")
+            raise SmsRejected("no_recipient")
         text, recipient = render_text(self.crm, activity, reference, user_id)
         raw_number = activity.get("smsc_phonenumber") or recipient.mobile
         # Users choose type and sender only where the configuration allows; a hook workflow's
@@ -107,7 +116,7 @@ class UnitSmsService:
                       requested_type=activity.get("smsc_smstype"),
                       requested_sender=activity.get("smsc_sender"))
         if config.exclude_optouts and is_opted_out(self.crm, sms.phone_number):
-            raise SmsRejected(f"{sms.phone_number} has opted out of SMS (STOP list)")
+            raise SmsRejected("opted_out", number=sms.phone_number)
         return sms
 
     def _deliver(self, activity_id: str, activity: dict, sms: ComposedSms, key: str) -> UnitSmsResult:
@@ -122,7 +131,8 @@ class UnitSmsService:
         except ProviderError as error:
             # Retryable = we cannot know whether it went out: keep the key so a new request
             # reuses it and the provider refuses a second send.
-            return self.record_failure(activity_id, "*", f"{self.provider.name}: {error}", keep_key=error.retryable)
+            message = say(self._lang(), "provider", provider=self.provider.name.capitalize(), detail=error)
+            return self.record_failure(activity_id, "*", message, keep_key=error.retryable)
         status = SmsStatus.SCHEDULED if send_at else SmsStatus.SENT
         self.crm.update(ACTIVITY_SET, activity_id, {
             "smsc_status": int(status), "smsc_providermessageid": ticket, "smsc_cost": cost,

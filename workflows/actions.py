@@ -18,7 +18,7 @@ from connector.compose import SmsRejected
 from connector.crm.port import Crm, DuplicateRecord, entity_set
 from connector.crm.webhook import EntityRef
 from connector.messages import PUBLISHED, TEMPLATE_SET, from_legacy, has_merge_fields
-from connector.recipients import RecipientError
+from connector.user_texts import language_of, say
 from connector.sms.port import SmsProvider, SmsType
 from connector.text.templates import TemplateError
 from connector.unit_sms import UnitSmsService, utcnow
@@ -71,9 +71,9 @@ def named_template(crm: Crm, name: str, table: str) -> str:
         TEMPLATE_SET, select=["smsc_text", "smsc_entity"], top=1,
         filter=f"smsc_name eq '{quoted}' and smsc_templatestatus eq {PUBLISHED}"))
     if not rows:
-        raise SmsRejected(f"no published SMS template is named '{name}'")
+        raise SmsRejected("no_template_named", name=name)
     if rows[0].get("smsc_entity") and rows[0]["smsc_entity"] != table:
-        raise SmsRejected(f"the SMS template '{name}' is for {rows[0]['smsc_entity']} records, not {table}")
+        raise SmsRejected("template_other_table", name=name, entity=rows[0]["smsc_entity"], table=table)
     text = rows[0].get("smsc_text") or ""
     return text if has_merge_fields(text) else from_legacy(text)
 
@@ -110,8 +110,10 @@ class SmsActions:
             source = planned.template_text or named_template(self.crm, planned.template or "", run.table)
             record_id = run.record_id if run.record_exists else None
             text = merge_text(self.crm, source, run.table, record_id, run.values, run.text_format)
-        except (RecipientError, TemplateError, SmsRejected) as error:
-            return self._record_failure(run, planned, key, recipient, str(error))
+        except SmsRejected as error:        # RecipientError included
+            return self._record_failure(run, planned, key, recipient, error.say(_lang(run)))
+        except TemplateError as error:
+            return self._record_failure(run, planned, key, recipient, say(_lang(run), "template", detail=error))
         try:
             activity_id = self.crm.create(ACTIVITY_SET, activity_body(run, planned, key, text, recipient))
         except DuplicateRecord:
@@ -156,3 +158,7 @@ def _outcome(run: WorkflowRun, planned: PlannedSms, outcome: str, detail: str | 
              activity_id: str | None) -> HookOutcome:
     return HookOutcome(run.workflow_id, run.workflow_name, outcome, detail, activity_id, planned.step_path,
                        run.record_id)
+
+
+def _lang(run: WorkflowRun) -> str:
+    return language_of((run.text_format or {}).get("locale"))

@@ -22,7 +22,7 @@ LOOKUP_FIELDS = frozenset({"id", "name", "entity"})      # what a lookup offers 
 
 
 def _described(ref: EntityRef) -> str:
-    return f"the {ref.logical_name} '{ref.name}'" if ref.name else f"the {ref.logical_name} {ref.id}"
+    return f"{ref.name} ({ref.logical_name})" if ref.name else f"{ref.logical_name} {ref.id}"
 
 
 def resolve_recipient(crm: Crm, table: str, record_id: str | None, values: Mapping[str, Any],
@@ -30,16 +30,16 @@ def resolve_recipient(crm: Crm, table: str, record_id: str | None, values: Mappi
     """The record the SMS goes to; RecipientError saying which hop is empty or wrong."""
     if path == "self":
         if table not in RECIPIENT_TABLES or not record_id:
-            raise RecipientError(f"'self' is a {table}: an SMS goes to a contact, an account or a lead")
+            raise RecipientError("self_not_recipient", table=table)
         return EntityRef(table, record_id)
     first, *rest = path.split(".")
     ref = values.get(first)
     if not isinstance(ref, EntityRef) or not ref.id:
-        raise RecipientError(f"the {table} has no {first}: nobody to send the SMS to")
+        raise RecipientError("empty_lookup", record=table, column=first)
     for hop in rest:
         ref = _follow(crm, ref, hop)
     if ref.logical_name not in RECIPIENT_TABLES:
-        raise RecipientError(f"{path} is a {ref.logical_name}: an SMS goes to a contact, an account or a lead")
+        raise RecipientError("path_not_recipient", path=path, table=ref.logical_name)
     return ref
 
 
@@ -47,14 +47,14 @@ def _follow(crm: Crm, ref: EntityRef, hop: str) -> EntityRef:
     try:
         row = crm.retrieve(entity_set(ref.logical_name), ref.id, select=[f"_{hop}_value"])
     except UnknownTable:
-        raise RecipientError(f"{_described(ref)}: an SMS goes to a contact, an account or a lead") from None
+        raise RecipientError("path_not_recipient", path=ref.logical_name, table=ref.logical_name) from None
     except CrmError as error:
         if error.status != 400:
             raise
-        raise RecipientError(f"a {ref.logical_name} has no lookup '{hop}'") from None
+        raise RecipientError("no_lookup", table=ref.logical_name, column=hop) from None
     found = plain_row(row).get(hop)
     if not isinstance(found, EntityRef):
-        raise RecipientError(f"{_described(ref)} has no {hop} to send the SMS to")
+        raise RecipientError("empty_lookup", record=_described(ref), column=hop)
     return found
 
 

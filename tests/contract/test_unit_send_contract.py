@@ -403,11 +403,22 @@ def test_a_412_on_the_take_is_already_taken_and_octopush_is_never_called(server)
     assert requests_to(server, OCTOPUSH) == []
 
 
+def expect_user_settings(server, language: int = 1036):
+    """The sender's personal options, read to write a refusal in their language."""
+    expect_get(server, f"usersettingscollection({USER_ID})",
+               {"$select": "uilanguageid,dateformatstring,timeformatstring"}).respond_with_response(odata({
+                   "@odata.context": context(server, "usersettingscollection(uilanguageid,dateformatstring,"
+                                                     "timeformatstring)/$entity"),
+                   "@odata.etag": 'W/"99120"', "uilanguageid": language, "dateformatstring": "dd/MM/yyyy",
+                   "timeformatstring": "HH:mm", "systemuserid": USER_ID}))
+
+
 def test_an_opted_out_number_fails_with_a_conditional_write_and_nothing_is_sent(server):
     text = "Votre commande 4711 est expédiée aujourd'hui."
     expect_reads_up_to_the_optout(server, activity_row=activity(server, description=text), optouts=(
         {"@odata.etag": 'W/"7012"', "smsc_optoutid": "0f000000-0000-4000-8000-000000000001"},))
-    error = "+33649819006 has opted out of SMS (STOP list)"
+    expect_user_settings(server)                      # a French user: the reason is written in French
+    error = "Le +33649819006 est inscrit en liste d'opposition (STOP)."
     expect_patch(server, ETAG, {"smsc_status": 8, "smsc_error": error, "smsc_idempotencykey": None}) \
         .respond_with_response(updated())
 
@@ -415,7 +426,7 @@ def test_an_opted_out_number_fails_with_a_conditional_write_and_nothing_is_sent(
 
     assert response.json() == {"handled": "unit-sms:failed", "activityid": ACTIVITY_ID, "outcome": "failed",
                                "error": error}
-    assert len(server.log) == 6 and requests_to(server, OCTOPUSH) == []
+    assert len(server.log) == 7 and requests_to(server, OCTOPUSH) == []
 
 
 def test_octopush_code_121_is_written_as_failed_naming_the_stop_mention(server):
@@ -431,8 +442,9 @@ def test_octopush_code_121_is_written_as_failed_naming_the_stop_mention(server):
         "auto_optimize_text": False,
     }).respond_with_json({"code": 121, "message": "STOP mention ([STOP au 30101]) is missing from your text."},
                          status=400)
-    error = ("octopush: STOP mention (STOP au 30101) is missing from a marketing SMS to French numbers "
-             "(Octopush code 121)")
+    expect_user_settings(server, 1033)                # an English user
+    error = ("Octopush refused the send: STOP mention (STOP au 30101) is missing from a marketing SMS to "
+             "French numbers (Octopush code 121)")
     expect_patch(server, "*", {"smsc_status": 8, "smsc_error": error, "smsc_idempotencykey": None}) \
         .respond_with_response(updated())
 
@@ -441,7 +453,7 @@ def test_octopush_code_121_is_written_as_failed_naming_the_stop_mention(server):
     assert response.status == 200
     assert response.json() == {"handled": "unit-sms:failed", "activityid": ACTIVITY_ID, "outcome": "failed",
                                "error": error}
-    assert len(server.log) == 8 and len(requests_to(server, OCTOPUSH)) == 1
+    assert len(server.log) == 9 and len(requests_to(server, OCTOPUSH)) == 1
 
 
 def test_a_429_with_retry_after_on_the_activity_read_is_waited_out(server):

@@ -9,4 +9,4 @@ def test_demo_runs_and_shows_one_send_and_the_failures(capsys, monkeypatch):
     assert "Bonjour Mr Smith, votre commande a bien été enregistrée." in out
     assert "unit-sms:sent" in out and "unit-sms:nothing-to-do" in out
     assert "What Octopush received (1 send)" in out
-    assert "opted out" in out and "STOP au 30101" in out and "Scheduled" in out
+    assert "liste d'opposition" in out and "STOP au 30101" in out and "Scheduled" in out

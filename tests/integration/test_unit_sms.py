@@ -101,12 +101,12 @@ def test_merge_fields_from_a_lookup_and_a_default(crm, stack):
 
 @pytest.mark.parametrize("to, columns, error", [
     (("contact", seed.MARC_PETIT_ID), {}, "12345"),
-    (("contact", seed.JULIE_MOREAU_ID), {}, "no mobile number"),
-    (("contact", seed.SOPHIE_LAURENT_ID), {}, "+33611111111 has opted out"),
-    (("account", seed.FABRIKAM_ID), {}, "no primary contact"),
+    (("contact", seed.JULIE_MOREAU_ID), {}, "pas de numéro de mobile"),
+    (("contact", seed.SOPHIE_LAURENT_ID), {}, "+33611111111 est inscrit en liste d'opposition"),
+    (("account", seed.FABRIKAM_ID), {}, "n'a pas de contact principal"),
     (SMITH, {"smsc_smstype": 1}, "STOP au 30101"),
     (SMITH, {"smsc_sender": "Bad Sender!"}, "Bad Sender!"),
-    (None, {}, "no recipient"),
+    (None, {}, "n'a pas de destinataire"),
 ])
 def test_a_refused_sms_is_marked_failed_with_the_reason_and_nothing_is_sent(crm, stack, to, columns, error):
     activity_id = crm.new_sms(to, text="Bonjour", **columns)
@@ -117,10 +117,19 @@ def test_a_refused_sms_is_marked_failed_with_the_reason_and_nothing_is_sent(crm,
     assert stack.octopush.sends == []
 
 
+def test_refusals_are_written_in_the_users_language(crm, stack):
+    activity_id = crm.new_sms(("contact", seed.JULIE_MOREAU_ID), text="Hello")
+    crm.webhook(activity_id, user=seed.JOHN_BAKER_ID)                       # an English-speaking user
+    assert crm.activity(activity_id)["smsc_error"] == "The recipient has no mobile number."
+    other = crm.new_sms(("contact", seed.MARC_PETIT_ID), text="Bonjour")
+    crm.webhook(other)                                                       # Claire Martin, French
+    assert crm.activity(other)["smsc_error"] == "Numéro invalide « 12345 » : trop court."
+
+
 def test_a_draft_template_is_refused(crm, stack):
     activity_id = crm.new_sms(SMITH, template=seed.TEMPLATE_DRAFT_ID)
     crm.webhook(activity_id)
-    assert "not published" in crm.activity(activity_id)["smsc_error"] and stack.octopush.sends == []
+    assert "n'est pas publié" in crm.activity(activity_id)["smsc_error"] and stack.octopush.sends == []
 
 
 def test_a_provider_refusal_is_recorded_and_a_new_request_can_send(crm, stack):
@@ -142,7 +151,7 @@ def test_an_uncertain_provider_failure_keeps_the_key_so_a_retry_cannot_send_twic
     activity_id = crm.new_sms(SMITH, text="Bonjour")
     assert crm.webhook(activity_id).json()["outcome"] == "failed"
     key = crm.activity(activity_id)["smsc_idempotencykey"]
-    assert key and "octopush" in crm.activity(activity_id)["smsc_error"]
+    assert key and crm.activity(activity_id)["smsc_error"].startswith("Octopush a refusé l'envoi")
 
     stack.octopush.faults.clear()
     stack.dataverse.update("smsc_textmessages", activity_id, {"smsc_status": 2})

@@ -225,7 +225,7 @@ def test_an_account_without_primary_contact_leaves_a_failed_sms_on_the_order_onc
                                  pre=order_image(1, 2, fabrikam, "ORD-1003", 15))
     assert [o.outcome for o in outcomes] == ["already-handled"] and hooks.sends() == []
     [activity] = hooks.activities()
-    assert activity["smsc_status"] == 8 and "Fabrikam SARL' has no primarycontactid" in activity["smsc_error"]
+    assert activity["smsc_status"] == 8 and "Fabrikam SARL (account) n'a pas de primarycontactid" in activity["smsc_error"]
     assert activity["_regardingobjectid_value"] == seed.ORDER_FABRIKAM_ID
 
 
