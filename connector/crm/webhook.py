@@ -109,8 +109,3 @@ class RemoteExecutionContext(BaseModel):
         """Who did it: the initiating user when a plug-in ran as someone else."""
         return self.initiating_user_id or self.user_id
 
-
-def created_on(context: RemoteExecutionContext) -> datetime | None:
-    value = plain_value(context.operation_created_on) if context.operation_created_on else None
-    return value if isinstance(value, datetime) else None
-
