@@ -2,6 +2,8 @@
 recipient's record in the user's language and date format."""
 from __future__ import annotations
 
+from tzlocal.windows_tz import win_tz
+
 from connector.compose import SmsRejected
 from connector.crm.port import Crm, CrmError
 from connector.recipients import RecipientRecord, load_recipient
@@ -31,18 +33,35 @@ def template_text(crm: Crm, template_id: str, table: str) -> str:
     return text if has_merge_fields(text) else from_legacy(text)
 
 
+_zones: dict[int, str | None] = {}      # Dataverse timezonecode -> IANA name (the catalogue is fixed)
+
+
+def time_zone(crm: Crm, code: int | None) -> str | None:
+    """The IANA zone of a Dataverse `timezonecode`: its Windows name, mapped by CLDR's table."""
+    if code is None:
+        return None
+    if code not in _zones:
+        rows = crm.retrieve_multiple("timezonedefinitions", select=["standardname"], top=1,
+                                     filter=f"timezonecode eq {int(code)}")
+        row = next(iter(rows), None)
+        _zones[code] = win_tz.get(row.get("standardname")) if row else None
+    return _zones[code]
+
+
 def user_format(crm: Crm, user_id: str | None) -> dict:
-    """Locale and date format of the user who sends (their CRM personal options)."""
+    """Locale, date and time formats and time zone of the user who sends (their personal options),
+    so that merged dates read as they do in the CRM."""
     if not user_id:
         return {"locale": "fr_FR"}
     try:
         row = crm.retrieve("usersettingscollection", user_id,
-                           select=["uilanguageid", "dateformatstring", "timeformatstring"])
+                           select=["uilanguageid", "dateformatstring", "timeformatstring", "timezonecode"])
+        zone = time_zone(crm, row.get("timezonecode"))
     except CrmError:
         return {"locale": "fr_FR"}
     return {"locale": LOCALES.get(row.get("uilanguageid"), "en_US"),
             "date_format": row.get("dateformatstring") or None,
-            "time_format": row.get("timeformatstring") or None}
+            "time_format": row.get("timeformatstring") or None, "time_zone": zone}
 
 
 def render_for(crm: Crm, text: str | None, template_id: str | None, table: str, record_id: str,

@@ -107,6 +107,7 @@ ENTITY_SETS: dict[str, str] = {
     "account": "accounts",
     "systemuser": "systemusers",
     "usersettings": "usersettingscollection",
+    "timezonedefinition": "timezonedefinitions",
     "annotation": "annotations",
     "campaign": "campaigns",
     "list": "lists",

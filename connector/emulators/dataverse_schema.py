@@ -143,6 +143,8 @@ _TABLES = [
            owned=False),
     _table("organization", "organizations", "organizationid", "name",
            "name maxuploadfilesize:int", owned=False),
+    _table("timezonedefinition", "timezonedefinitions", "timezonedefinitionid", "standardname",
+           "timezonecode:int standardname userinterfacename", owned=False),
     _table("smsc_textmessage", "smsc_textmessages", "activityid", "subject",
            "subject description:memo scheduledend:datetime actualend:datetime statecode:choice "
            "statuscode:int activitytypecode smsc_phonenumber smsc_direction:choice "

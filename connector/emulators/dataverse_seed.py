@@ -103,6 +103,13 @@ ROWS = [
            1033, "MM/dd/yyyy", "h:mm tt", 85),
     ("organizations", {"organizationid": ORGANIZATION_ID, "name": "Contoso (emulator)",
                        "maxuploadfilesize": 5_242_880}),
+    # A few rows of Dataverse's time zone catalogue (timezonecode -> Windows time zone name).
+    *(("timezonedefinitions", {"timezonedefinitionid": f"7d000000-0000-4000-8000-{code:012d}",
+                               "timezonecode": code, "standardname": name, "userinterfacename": label})
+      for code, name, label in ((85, "GMT Standard Time", "(GMT+00:00) Dublin, Edinburgh, Lisbon, London"),
+                                (105, "Romance Standard Time", "(GMT+01:00) Brussels, Copenhagen, Madrid, Paris"),
+                                (4, "Pacific Standard Time", "(GMT-08:00) Pacific Time (US & Canada)"),
+                                (35, "Eastern Standard Time", "(GMT-05:00) Eastern Time (US & Canada)"))),
     ("accounts", {"accountid": CONTOSO_ID, "name": "Contoso SA", "telephone1": "+33140000000"}),
     ("accounts", {"accountid": FABRIKAM_ID, "name": "Fabrikam SARL"}),
     _contact(DAVID_SMITH_ID, "David", "Smith", "+33649819006",

@@ -21,7 +21,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug.wrappers import Request, Response
 
-from connector import bootstrap, configuration, unit_sms
+from connector import bootstrap, configuration, messages, unit_sms
 from connector.emulators.webhook_bodies import option, remote_execution_context, webhook_headers
 from functions.local_host import invoke
 
@@ -107,6 +107,7 @@ def environment(server, monkeypatch):
     monkeypatch.setenv("SMSC_WEBHOOK_KEY", WEBHOOK_KEY)
     monkeypatch.setenv("SMSC_HTTP_TIMEOUT", "5")
     monkeypatch.setattr(unit_sms, "new_key", lambda activity_id: f"unit-{activity_id}-0123456789ab")
+    messages._zones.clear()                 # the time zone catalogue is cached per process
     configuration._cache.clear()            # cached 60 s per api_url: same URL in every test
     bootstrap.reset()
     yield
@@ -359,11 +360,16 @@ def test_template_text_is_merged_with_the_recipient_in_the_users_format(server):
         expect_get(server, f"contacts({CONTACT_ID})", {"$select": "firstname,fullname,mobilephone"}) \
             .respond_with_response(odata({**contact(server), "firstname": "David"}))
         expect_get(server, f"usersettingscollection({USER_ID})",
-                   {"$select": "uilanguageid,dateformatstring,timeformatstring"}).respond_with_response(odata({
+                   {"$select": "uilanguageid,dateformatstring,timeformatstring,timezonecode"}).respond_with_response(odata({
                        "@odata.context": context(server, "usersettingscollection(uilanguageid,dateformatstring,"
-                                                         "timeformatstring)/$entity"),
+                                                         "timeformatstring,timezonecode)/$entity"),
                        "@odata.etag": 'W/"99120"', "uilanguageid": 1036, "dateformatstring": "dd/MM/yyyy",
-                       "timeformatstring": "HH:mm", "systemuserid": USER_ID}))
+                       "timeformatstring": "HH:mm", "timezonecode": 105, "systemuserid": USER_ID}))
+        expect_get(server, "timezonedefinitions", {"$select": "standardname", "$filter": "timezonecode eq 105",
+                                                   "$top": "1"}).respond_with_response(odata({
+            "@odata.context": context(server, "timezonedefinitions(standardname)"),
+            "value": [{"@odata.etag": 'W/"1"', "standardname": "Romance Standard Time",
+                       "timezonedefinitionid": "7d000000-0000-4000-8000-000000000105"}]}))
 
     row = activity(server, description=None, _smsc_templateid_value=TEMPLATE_ID,
                    **{"_smsc_templateid_value@Microsoft.Dynamics.CRM.lookuplogicalname": "smsc_smstemplate",
@@ -380,7 +386,8 @@ def test_template_text_is_merged_with_the_recipient_in_the_users_format(server):
     response = post_webhook()
 
     assert response.json() == {"handled": "unit-sms:sent", "activityid": ACTIVITY_ID, "outcome": "sent"}
-    assert len(server.log) == 10
+    assert len(server.log) == 11                     # + the user's time zone, read once per process
+    assert messages._zones == {105: "Europe/Paris"}
 
 
 def test_a_412_on_the_take_is_already_taken_and_octopush_is_never_called(server):
@@ -406,9 +413,9 @@ def test_a_412_on_the_take_is_already_taken_and_octopush_is_never_called(server)
 def expect_user_settings(server, language: int = 1036):
     """The sender's personal options, read to write a refusal in their language."""
     expect_get(server, f"usersettingscollection({USER_ID})",
-               {"$select": "uilanguageid,dateformatstring,timeformatstring"}).respond_with_response(odata({
+               {"$select": "uilanguageid,dateformatstring,timeformatstring,timezonecode"}).respond_with_response(odata({
                    "@odata.context": context(server, "usersettingscollection(uilanguageid,dateformatstring,"
-                                                     "timeformatstring)/$entity"),
+                                                     "timeformatstring,timezonecode)/$entity"),
                    "@odata.etag": 'W/"99120"', "uilanguageid": language, "dateformatstring": "dd/MM/yyyy",
                    "timeformatstring": "HH:mm", "systemuserid": USER_ID}))
 
