@@ -293,3 +293,19 @@ def test_personalised_send_carries_each_recipients_placeholder_values(server, cl
         {"phone_number": "+33600000001", "first_name": "Léa", "param1": "10h30"},
         {"phone_number": "+33600000002", "first_name": "Marc", "param1": "", "param2": "B"}]
     assert bodies(server)[0]["text"] == "Bonjour {first_name}, RDV à {param1}."
+
+
+def test_unit_price_divides_the_euro_balance_by_the_same_credit_counted_in_sms(server, client):
+    server.expect_ordered_request("/v1/public/wallet/check-balance", method="GET", query_string="") \
+        .respond_with_json({"amount": 12.54, "unit": "euros"})
+    server.expect_ordered_request("/v1/public/wallet/check-balance", method="GET",
+                                  query_string={"country_code": "FR", "product_name": "sms_premium"}) \
+        .respond_with_json({"amount": 209, "unit": "sms_premium"})
+    assert client.unit_price("FR") == pytest.approx(0.06)
+    assert len(server.log) == 2
+
+
+def test_unit_price_is_unknown_on_an_empty_account(server, client):
+    server.expect_request("/v1/public/wallet/check-balance", method="GET").respond_with_json(
+        {"amount": 0, "unit": "euros"})
+    assert client.unit_price("FR") is None
