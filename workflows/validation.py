@@ -17,7 +17,8 @@ from workflows.definition import (
     DefinitionError, IfStep, ScheduleTrigger, SendSms, StatusChangeTrigger, UpdateTrigger, WorkflowDefinition,
     from_data, load_definition,
 )
-from workflows.issues import ValidationIssue
+from workflows.issues import ValidationIssue, parse_yaml
+from workflows.raw_checks import raw_issues
 from workflows.schema import RECIPIENT_TABLES, VALUE_TYPES, ColumnInfo, TableSchema
 
 __all__ = ["ValidationIssue", "validate"]
@@ -31,7 +32,7 @@ def validate(definition_or_yaml: WorkflowDefinition | str | bytes | dict,
     try:
         definition = _load(definition_or_yaml)
     except DefinitionError as error:
-        return list(error.issues)
+        return list(error.issues) + raw_issues(_raw(definition_or_yaml), schema, error.issues)
     columns = schema.columns(definition.entity)
     if columns is None:
         known = getattr(schema, "tables", lambda: [])()
@@ -43,6 +44,18 @@ def validate(definition_or_yaml: WorkflowDefinition | str | bytes | dict,
         checker.condition(definition.condition, "condition")
     checker.steps(definition.steps, "steps")
     return checker.issues
+
+
+def _raw(source: Any) -> Any:
+    """The definition as plain data, when it is at least readable YAML."""
+    if isinstance(source, bytes):
+        source = source.decode("utf-8", errors="replace")
+    if not isinstance(source, str):
+        return source
+    try:
+        return parse_yaml(source)
+    except DefinitionError:
+        return None
 
 
 def _load(source: Any) -> WorkflowDefinition:

@@ -156,3 +156,23 @@ def test_merge_fields_of_lookups():
     not_lookup = variant("Bonjour {{ customerid.firstname }}", "Bonjour {{ name.first }}")
     assert issues(not_lookup) == [("steps[0].else[0].send_sms.text",
                                    "not a lookup: 'name' in salesorder (merge field {{ name.first }})")]
+
+
+def test_a_definition_that_does_not_load_still_reports_its_unknown_names():
+    from workflows.schema import StaticTableSchema
+    from workflows.validation import validate
+
+    text = """
+name: Bad hook
+entity: salesorder
+trigger: {event: update, columns: [statuscode, nosuchcolumn]}
+steps:
+  - if: {column: totalamout, operator: bigger_than, value: 10}
+    then:
+      - send_sms: {text: "Commande {{ ordernumber }}"}
+"""
+    issues = {(i.path, i.message.split(";")[0]) for i in validate(text, StaticTableSchema())}
+    assert ("steps[0].then[0].send_sms.recipient", "required") in issues
+    assert ("steps[0].if.operator", "unknown operator 'bigger_than'") in issues
+    assert ("trigger.columns[1]", "unknown column 'nosuchcolumn' in salesorder") in issues
+    assert ("steps[0].if.column", "unknown column 'totalamout' in salesorder (did you mean 'totalamount'?)") in issues
