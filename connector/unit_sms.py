@@ -9,10 +9,11 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from connector.activity import (ACTIVITY_SET, COLUMNS, ENCODING_CHOICE, EXPAND_PARTIES, SmsStatus,
                                 recipient_reference)
+from connector.clock import odata_utc, parse_utc, utcnow
 from connector.compose import ComposedSms, SmsRejected, compose
 from connector.configuration import Configuration, load_configuration
 from connector.crm.port import ConcurrencyConflict, Crm
@@ -37,10 +38,6 @@ class UnitSmsResult:
 
 def new_key(activity_id: str) -> str:
     return f"unit-{activity_id}-{uuid.uuid4().hex[:12]}"
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class UnitSmsService:
@@ -136,7 +133,7 @@ class UnitSmsService:
         status = SmsStatus.SCHEDULED if send_at else SmsStatus.SENT
         self.crm.update(ACTIVITY_SET, activity_id, {
             "smsc_status": int(status), "smsc_providermessageid": ticket, "smsc_cost": cost,
-            "actualend": None if send_at else _iso(self.clock())})
+            "actualend": None if send_at else odata_utc(self.clock())})
         log.info("unit SMS %s %s (ticket %s)", activity_id, status.name.lower(), ticket)
         return UnitSmsResult(status.name.lower(), activity_id, ticket=ticket)
 
@@ -154,7 +151,7 @@ class UnitSmsService:
     def _send_at(self, due: str | None) -> datetime | None:
         if not due:
             return None
-        when = datetime.fromisoformat(due.replace("Z", "+00:00"))
+        when = parse_utc(due)
         return when if when > self.clock() + SCHEDULE_MARGIN else None
 
 
@@ -168,6 +165,3 @@ def _taken(sms: ComposedSms, key: str) -> dict:
         "smsc_error": None,
     }
 
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

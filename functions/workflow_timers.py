@@ -10,7 +10,7 @@ log = logging.getLogger(__name__)
 @bp.timer_trigger(schedule="0 7 * * * *", arg_name="timer", run_on_startup=False, use_monitor=True)
 def run_schedule_workflows(timer: func.TimerRequest) -> None:
     from connector.bootstrap import get_services
-    from connector.unit_sms import utcnow
+    from connector.clock import utcnow
     from workflows.scheduler import run_scheduled
 
     services = get_services()

@@ -21,7 +21,8 @@ from connector.messages import PUBLISHED, TEMPLATE_SET, from_legacy, has_merge_f
 from connector.user_texts import language_of, say
 from connector.sms.port import SmsProvider, SmsType
 from connector.text.templates import TemplateError
-from connector.unit_sms import UnitSmsService, utcnow
+from connector.clock import utcnow
+from connector.unit_sms import UnitSmsService
 from workflows.plan import PlannedSms
 from workflows.recipients import merge_text, resolve_recipient
 

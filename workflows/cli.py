@@ -44,7 +44,7 @@ def _dry_run(args) -> int:
 
 def _run_scheduled(args) -> int:
     from connector.bootstrap import get_services
-    from connector.unit_sms import utcnow
+    from connector.clock import utcnow
     from workflows.scheduler import run_scheduled
 
     services = get_services()

@@ -18,7 +18,7 @@ from connector.messages import user_format
 from connector.optout import is_opted_out
 from connector.recipients import RecipientError, load_recipient
 from connector.text.templates import TemplateError
-from connector.unit_sms import utcnow
+from connector.clock import utcnow
 from workflows.actions import named_template
 from workflows.conditions import RecordSnapshot, evaluate
 from workflows.definition import IfStep, WorkflowDefinition, load_definition

@@ -18,7 +18,7 @@ from connector.crm.port import Crm, CrmError, UnknownTable
 from connector.crm.webhook import EntityRef, RemoteExecutionContext
 from connector.messages import user_format
 from connector.sms.port import SmsProvider
-from connector.unit_sms import utcnow
+from connector.clock import utcnow
 from workflows.actions import HookOutcome, SmsActions, WorkflowRun
 from workflows.catalog import ActiveWorkflow, active_workflows
 from workflows.conditions import RecordSnapshot

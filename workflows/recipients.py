@@ -9,9 +9,10 @@ service then uses its primary contact's mobile) or a lead.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
+from connector.clock import odata_utc
 from connector.crm.port import ENTITY_SETS, Crm, CrmError, UnknownTable, entity_set
 from connector.crm.webhook import EntityRef
 from connector.recipients import NAME_COLUMN, RECIPIENT_TABLES, RecipientError
@@ -98,7 +99,7 @@ def template_context(values: Mapping[str, Any], related: Mapping[str, Mapping] |
             context[name] = {**row, "id": value.id, "entity": value.logical_name,
                              "name": value.name or row.get("name") or fallback}
         elif isinstance(value, datetime):
-            context[name] = value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            context[name] = odata_utc(value)
         else:
             context[name] = value
     return context

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from connector.activity import ACTIVITY_SET
+from connector.clock import odata_utc
 from connector.crm.port import Crm, CrmError, UnknownTable, entity_set
 from connector.messages import user_format
 from connector.sms.port import SmsProvider
@@ -46,10 +47,6 @@ class ScheduleReport:
         return tally
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def period_start(now: datetime, days: int) -> datetime:
     period = timedelta(days=days)
     return now - (now - EPOCH) % period
@@ -71,7 +68,7 @@ def coarse_filter(condition: Any, table: str, now: datetime) -> str | None:
 def _comparison(comparison: Any, table: str, now: datetime) -> str | None:
     operator, column, value = comparison.operator, comparison.column, comparison.value
     if operator == "older_than":
-        return f"{column} le {_iso(now - timedelta(days=value))}"
+        return f"{column} le {odata_utc(now - timedelta(days=value))}"
     info = STATIC_TABLES.get(table, {}).get(column)
     if info is None:
         return None                   # unknown column type: a lookup would need _x_value
@@ -86,7 +83,7 @@ def _comparison(comparison: Any, table: str, now: datetime) -> str | None:
 def recently_sent(crm: Crm, workflow_id: str, since: datetime) -> set[str]:
     """Ids of the records the workflow made an SMS activity for since `since`."""
     rows = crm.retrieve_multiple(ACTIVITY_SET, select=["_regardingobjectid_value"],
-                                 filter=f"_smsc_workflowid_value eq {workflow_id} and createdon ge {_iso(since)}")
+                                 filter=f"_smsc_workflowid_value eq {workflow_id} and createdon ge {odata_utc(since)}")
     return {row["_regardingobjectid_value"] for row in rows if row.get("_regardingobjectid_value")}
 
 

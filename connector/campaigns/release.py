@@ -17,6 +17,7 @@ from datetime import datetime
 from connector.activity import ACTIVITY_SET, ENCODING_CHOICE, SmsStatus
 from connector.campaigns.model import Campaign
 from connector.campaigns.progress import Progress, chunked
+from connector.clock import odata_utc
 from connector.crm.port import Crm, DuplicateRecord
 from connector.sms.port import MERGE_SLOTS, DuplicateRequest, Recipient, SmsRequest, SmsType
 from connector.text.encoding import analyze
@@ -106,7 +107,7 @@ def release_part(crm: Crm, provider, campaign: Campaign, part_no: int, note_id: 
     """One preparation part, end to end. Parts are independent (keys carry the part number), so
     they can run in any order, again, or on several workers."""
     send_at = campaign.start if campaign.start and campaign.start > now else None
-    stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    stamp = odata_utc(now)
     done = Released()
     for window_no, window in enumerate(chunked(staged_messages(crm, note_id), CHUNK)):
         key = f"{campaign.ticket}-{part_no}-{window_no}"

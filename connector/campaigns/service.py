@@ -7,9 +7,9 @@ Every outcome, failures included, ends in `smsc_lastresult`, and `smsc_action` i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 from connector.campaigns.cancel import cancel_scheduled
+from connector.clock import utcnow
 from connector.campaigns.context import ActionContext, build_context, user_language
 from connector.campaigns.model import CAMPAIGN_SET, CampaignAction, CampaignError, CampaignStatus, load_campaign
 from connector.campaigns.progress import Progress, Tally, no_progress
@@ -32,10 +32,6 @@ class CampaignResult:
 
 class CampaignBusy(CampaignError):
     """Another run changed the campaign first (two clicks, a redelivered event)."""
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class CampaignService:

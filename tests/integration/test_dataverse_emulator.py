@@ -173,7 +173,7 @@ def test_filter_select_and_orderby(api):
 
 
 def test_expand_lookup_with_annotations(api):
-    response = api.get(f"accounts?$select=name,_primarycontactid_value&$orderby=name"
+    response = api.get("accounts?$select=name,_primarycontactid_value&$orderby=name"
                        "&$expand=primarycontactid($select=mobilephone,fullname)", headers=ANNOTATIONS)
     contoso, fabrikam = response.json()["value"]
     assert contoso["primarycontactid"]["mobilephone"] == "+33649819006"

@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from connector.crm.webhook import EntityRef, RemoteExecutionContext, plain_value
+from connector.crm.webhook import EntityRef, plain_value
 from connector.emulators.webhook_bodies import option, reference, remote_execution_context, money
 from connector.events import BadEvent, is_send_request, parse_event
 
