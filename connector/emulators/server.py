@@ -93,8 +93,33 @@ class Emulator:
         with self._log_lock:
             self.requests.append(entry)
 
+    def control(self, request: Request) -> Response:
+        """`/_emulator/...`: the switches, for an emulator running in another process (`smsc emulators`).
+        POST /_emulator/faults {"status": 429, "retry_after": 2, "times": 3, "path_contains": "...",
+        "delay": 1.5}; DELETE /_emulator/faults; GET /_emulator/requests (method, path, query)."""
+        if request.path == "/_emulator/faults" and request.method == "POST":
+            options = request.get_json(silent=True) or {}
+            allowed = {"status", "times", "retry_after", "delay", "path_contains", "method", "body"}
+            unknown = sorted(set(options) - allowed)
+            if unknown or not isinstance(options.get("times", 1), int):
+                return Response(json.dumps({"error": f"unknown or bad fields: {unknown or ['times']}"}),
+                                status=400, content_type="application/json")
+            fault = self.faults.add(**options)
+            return Response(json.dumps(fault.__dict__), status=201, content_type="application/json")
+        if request.path == "/_emulator/faults" and request.method == "DELETE":
+            self.faults.clear()
+            return Response(status=204)
+        if request.path == "/_emulator/requests" and request.method == "GET":
+            with self._log_lock:
+                log = [{"method": r.method, "path": r.path, "query": r.query} for r in self.requests]
+            return Response(json.dumps(log), content_type="application/json")
+        return Response(json.dumps({"error": "unknown emulator control"}), status=404,
+                        content_type="application/json")
+
     def __call__(self, environ, start_response):
         request = Request(environ)
+        if request.path.startswith("/_emulator/"):     # not recorded, never faulted
+            return self.control(request)(environ, start_response)
         self.record(request)
         fault = self.faults.take(request)
         if fault and fault.delay:

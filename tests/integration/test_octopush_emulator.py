@@ -155,3 +155,21 @@ def test_balance_per_product(emulator, client):
     balance = client.balance(country_code="FR", product_name="sms_premium", with_details=True)
     assert (balance.amount, balance.unit) == (200, "sms_premium")
     assert balance.details[0]["id"] == "emulator-pack"
+
+
+def test_faults_can_be_switched_over_http_for_an_emulator_in_another_process():
+    import requests as http
+
+    from connector.emulators.octopush import OctopushEmulator
+    from connector.emulators.server import EmulatorServer
+
+    with EmulatorServer(OctopushEmulator()) as server:
+        made = http.post(f"{server.url}/_emulator/faults", json={"status": 429, "retry_after": 1, "times": 1,
+                                                                "path_contains": "check-balance"})
+        assert made.status_code == 201 and made.json()["status"] == 429
+        first = http.get(f"{server.url}/v1/public/wallet/check-balance")
+        assert first.status_code == 429 and first.headers["Retry-After"] == "1"
+        assert http.post(f"{server.url}/_emulator/faults", json={"colour": "red"}).status_code == 400
+        assert http.delete(f"{server.url}/_emulator/faults").status_code == 204
+        log = http.get(f"{server.url}/_emulator/requests").json()
+        assert log == [{"method": "GET", "path": "/v1/public/wallet/check-balance", "query": {}}]
