@@ -18,6 +18,7 @@ from connector.compose import ComposedSms, SmsRejected, compose
 from connector.configuration import Configuration, load_configuration
 from connector.crm.port import ConcurrencyConflict, Crm
 from connector.messages import render_text, user_format
+from connector.quiet_hours import next_allowed
 from connector.optout import is_opted_out
 from connector.sms.port import DuplicateRequest, ProviderError, Recipient, SmsProvider, SmsRequest, SmsType
 from connector.text.encoding import analyze
@@ -44,6 +45,7 @@ class UnitSmsService:
     def __init__(self, crm: Crm, provider: SmsProvider, clock=utcnow):
         self.crm, self.provider, self.clock = crm, provider, clock
         self.user_id: str | None = None
+        self.config = Configuration()
 
     def _lang(self) -> str:
         """The language of the user who asked: errors are written for them to read."""
@@ -57,7 +59,7 @@ class UnitSmsService:
             label = SmsStatus(status).name.lower() if status in SmsStatus._value2member_map_ else status
             return UnitSmsResult("nothing-to-do", activity_id, detail=f"the SMS status is {label}")
         etag = activity["@odata.etag"]
-        config = load_configuration(self.crm)
+        config = self.config = load_configuration(self.crm)
         self.user_id = user_id
         try:
             sms = self._compose(activity, config, user_id)
@@ -86,6 +88,7 @@ class UnitSmsService:
         """Finish a send interrupted after the take (crash, time-out): same text, same key, so the
         provider refuses it if the first attempt did go out."""
         activity_id, key = activity["activityid"], activity.get("smsc_idempotencykey")
+        self.config = load_configuration(self.crm)
         if not key or not activity.get("smsc_phonenumber"):
             return self.record_failure(activity_id, activity["@odata.etag"], "the send was interrupted before "
                               "it was prepared; request it again", keep_key=False)
@@ -118,6 +121,8 @@ class UnitSmsService:
 
     def _deliver(self, activity_id: str, activity: dict, sms: ComposedSms, key: str) -> UnitSmsResult:
         send_at = self._send_at(activity.get("scheduledend"))
+        if sms.sms_type == SmsType.MARKETING:      # not at night: held until the quiet hours end
+            send_at = next_allowed(send_at or self.clock(), sms.phone_number, self.config.quiet_hours) or send_at
         request = SmsRequest((Recipient(sms.phone_number),), sms.text, sms.sms_type, key,
                              sender=sms.sender, send_at=send_at)
         try:

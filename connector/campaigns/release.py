@@ -18,6 +18,7 @@ from connector.activity import ACTIVITY_SET, ENCODING_CHOICE, SmsStatus
 from connector.campaigns.model import Campaign
 from connector.campaigns.progress import Progress, chunked
 from connector.clock import odata_utc
+from connector.quiet_hours import next_allowed
 from connector.crm.port import Crm, DuplicateRecord
 from connector.sms.port import MERGE_SLOTS, DuplicateRequest, Recipient, SmsRequest, SmsType
 from connector.text.encoding import analyze
@@ -103,7 +104,7 @@ class Released:
 
 
 def release_part(crm: Crm, provider, campaign: Campaign, part_no: int, note_id: str, *, sms_type: SmsType,
-                 sender: str | None, now: datetime) -> Released:
+                 sender: str | None, now: datetime, quiet: tuple[int, int] | None = None) -> Released:
     """One preparation part, end to end. Parts are independent (keys carry the part number), so
     they can run in any order, again, or on several workers."""
     send_at = campaign.start if campaign.start and campaign.start > now else None
@@ -111,9 +112,12 @@ def release_part(crm: Crm, provider, campaign: Campaign, part_no: int, note_id: 
     done = Released()
     for window_no, window in enumerate(chunked(staged_messages(crm, note_id), CHUNK)):
         key = f"{campaign.ticket}-{part_no}-{window_no}"
-        tickets = send_window(provider, window, key, sms_type, sender, send_at)
+        at = send_at
+        if sms_type == SmsType.MARKETING:     # held until the quiet hours end (first number's time zone)
+            at = next_allowed(send_at or now, window[0].number, quiet) or send_at
+        tickets = send_window(provider, window, key, sms_type, sender, at)
         rows = [activity_row(campaign, s, ticket=tickets[s.number], sms_type=sms_type, sender=sender,
-                             scheduled=send_at is not None, now=stamp) for s in window]
+                             scheduled=at is not None, now=stamp) for s in window]
         results = crm.batch_create(ACTIVITY_SET, rows)
         done.refused_activities += sum(1 for r in results
                                        if r.error is not None and not isinstance(r.error, DuplicateRecord))
@@ -122,11 +126,12 @@ def release_part(crm: Crm, provider, campaign: Campaign, part_no: int, note_id: 
 
 
 def release(crm: Crm, provider, campaign: Campaign, *, sms_type: SmsType, sender: str | None,
-            now: datetime, progress: Progress) -> tuple[int, int]:
+            now: datetime, progress: Progress, quiet: tuple[int, int] | None = None) -> tuple[int, int]:
     """Every part in turn; returns (messages released, activities refused)."""
     total = Released()
     for part_no, note_id in enumerate(staged_parts(crm, campaign), start=1):
-        done = release_part(crm, provider, campaign, part_no, note_id, sms_type=sms_type, sender=sender, now=now)
+        done = release_part(crm, provider, campaign, part_no, note_id, sms_type=sms_type, sender=sender,
+                            now=now, quiet=quiet)
         total.messages += done.messages
         total.refused_activities += done.refused_activities
         progress("validate", total.messages)

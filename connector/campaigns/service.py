@@ -78,7 +78,7 @@ class CampaignService:
         elif campaign.status != CampaignStatus.SENDING:      # SENDING: resume an interrupted run
             raise CampaignError("not_ready", status=campaign.status)
         released, failed = release(self.crm, self.provider, campaign, sms_type=ctx.sms_type, sender=ctx.sender,
-                                   now=self.clock(), progress=self.progress)
+                                   now=self.clock(), progress=self.progress, quiet=ctx.config.quiet_hours)
         summary = say(ctx.lang, "sent", total=released)
         if failed:
             summary += f" {failed} activities could not be created."

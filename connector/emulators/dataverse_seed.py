@@ -137,7 +137,7 @@ ROWS = [
         "smsc_campaignallowsenderchoice": True, "smsc_campaigndefaultsender": "SMSC",
         "smsc_stoptext": "STOP au 30101", "smsc_appendstop": False, "smsc_excludeoptouts": True,
         "smsc_defaultcountry": "FR", "smsc_warnthreshold": 100, "smsc_quotasenabled": False,
-        "smsc_campaignduration": 72, "smsc_quiethoursstart": 20, "smsc_quiethoursend": 8}),
+        "smsc_campaignduration": 72, "smsc_quiethoursstart": None, "smsc_quiethoursend": None}),
 ]
 CAMPAIGN_ROWS = [
     _campaign(CAMPAIGN_ORDERS_ID, "Confirmation commandes", 2, ORDER_CAMPAIGN_TEXT),

@@ -227,3 +227,19 @@ def test_a_sent_campaign_cannot_be_cancelled(stack):
     refused = run("cancel", seed.CAMPAIGN_ORDERS_ID)
     assert not refused.ok and "start has not come" in refused.summary
     assert {s["status"] for s in stack.octopush.sends} == {"sent"}
+
+
+def test_a_marketing_campaign_validated_at_night_goes_out_when_the_quiet_hours_end(stack):
+    from datetime import datetime, timezone
+
+    stack.dataverse.update("smsc_configurations", seed.CONFIGURATION_ID,
+                           {"smsc_quiethoursstart": 20, "smsc_quiethoursend": 8})
+    stack.dataverse.update("campaigns", seed.CAMPAIGN_ORDERS_ID, {"smsc_text": "Promo STOP au 30101"})
+    night = datetime(2026, 11, 23, 22, 0, tzinfo=timezone.utc)           # 23:00 in Paris
+    services = get_services()
+    service = CampaignService(services.crm, services.sms, clock=lambda: night)
+    service.run(seed.CAMPAIGN_ORDERS_ID, CampaignAction.PREPARE)
+    assert service.run(seed.CAMPAIGN_ORDERS_ID, CampaignAction.VALIDATE).ok
+    assert {s["body"]["send_at"] for s in stack.octopush.sends} == {"2026-11-24T08:00:00+01:00"}
+    filter_ = f"_smsc_campaignid_value eq {seed.CAMPAIGN_ORDERS_ID}"
+    assert {a["smsc_status"] for a in stack.dataverse.rows("smsc_textmessages", filter=filter_)} == {4}

@@ -209,3 +209,19 @@ def test_a_template_in_the_octopush_guide_style_is_merged(crm, stack):
     activity_id = crm.new_sms(("contact", seed.JOHN_DOE_ID), template=template_id)
     assert crm.webhook(activity_id).json()["outcome"] == "sent"
     assert stack.octopush.sends[0]["body"]["text"] == "Bonjour Mr Doe, votre commande a bien été enregistrée."
+
+
+def test_a_marketing_sms_asked_at_night_waits_for_the_end_of_the_quiet_hours(crm, stack):
+    from connector.bootstrap import get_services
+    from connector.unit_sms import UnitSmsService
+
+    stack.dataverse.update("smsc_configurations", seed.CONFIGURATION_ID,
+                           {"smsc_quiethoursstart": 20, "smsc_quiethoursend": 8})
+    night = datetime(2026, 11, 23, 21, 30, tzinfo=timezone.utc)          # 22:30 in Paris
+    services = get_services()
+    promo = crm.new_sms(SMITH, text="Soldes ! STOP au 30101", smsc_smstype=1)
+    notice = crm.new_sms(SMITH, text="Votre colis est arrivé.", smsc_smstype=2)
+    assert UnitSmsService(services.crm, services.sms, clock=lambda: night).send(promo).outcome == "scheduled"
+    assert UnitSmsService(services.crm, services.sms, clock=lambda: night).send(notice).outcome == "sent"
+    marketing, transactional = stack.octopush.sends
+    assert marketing["body"]["send_at"] == "2026-11-24T08:00:00+01:00" and "send_at" not in transactional["body"]
