@@ -42,6 +42,7 @@ class Demo:
         self.show_provider()
         self.show_crm_requests()
         self.more_cases()
+        self.campaign()
         c.print(f"\nOctopush credit left: {self.call('GET', 'credit', headers=self.headers()).json()}")
         c.rule("[bold green]done")
 
@@ -95,6 +96,35 @@ class Demo:
             table.add_row(r.method, r.path.removeprefix("/api/data/v9.2/"), r.headers.get("if-match", ""),
                           r.headers.get("callerobjectid", ""))
         self.console.print(table)
+
+    def campaign(self) -> None:
+        """The product guide's campaign example, run as `smsc campaign ...` runs it."""
+        from connector.bootstrap import get_services
+        from connector.campaigns.model import CampaignAction
+        from connector.campaigns.service import CampaignService
+
+        services = get_services()
+        service = CampaignService(services.crm, services.sms)
+        campaign_id, dv = seed.CAMPAIGN_ORDERS_ID, self.stack.dataverse
+        self.console.rule("[bold]A campaign: the product guide's example (3 contacts, no STOP mention)")
+        result = service.run(campaign_id, CampaignAction.SIMULATE, seed.JOHN_BAKER_ID)
+        self.console.print(f"simulate -> {result.summary}")
+        self.console.print(Panel(self._report(campaign_id, ".csv"), title="resume.csv (note on the campaign)"))
+        dv.update("campaigns", campaign_id, {"smsc_text": dv.get("campaigns", campaign_id)["smsc_text"]
+                                             + " STOP au 30101"})
+        for action in (CampaignAction.SIMULATE, CampaignAction.PREPARE, CampaignAction.VALIDATE):
+            result = service.run(campaign_id, action, seed.JOHN_BAKER_ID)
+            self.console.print(f"{action.name.lower()} (with the mention) -> {result.summary}")
+        activities = dv.rows("smsc_textmessages", filter=f"_smsc_campaignid_value eq {campaign_id}")
+        last = self.stack.octopush.sends[-1]
+        self.console.print(f"{len(activities)} SMS activities on the recipients; Octopush got one request "
+                           f"for {len(last['numbers'])} numbers: {last['body']['text']!r}")
+
+    def _report(self, campaign_id: str, extension: str) -> str:
+        import base64
+        notes = [n for n in self.stack.dataverse.rows("annotations", filter=f"_objectid_value eq {campaign_id}")
+                 if (n.get("filename") or "").endswith(extension)]
+        return base64.b64decode(notes[-1]["documentbody"]).decode("utf-8-sig").strip()
 
     def more_cases(self) -> None:
         tomorrow = (datetime.now(timezone.utc) + timedelta(days=1)).strftime("%Y-%m-%dT09:00:00Z")
