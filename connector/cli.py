@@ -79,8 +79,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from connector.campaigns.model import CampaignError
+    from connector.crm.port import CrmError
+    from connector.settings import SettingsError
+
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except (SettingsError, CrmError) as error:     # a clear line, not a traceback
+        print(f"smsc: {error}", file=sys.stderr)
+        return 2
+    except CampaignError as error:
+        print(f"smsc: {error.say('en')}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
