@@ -19,6 +19,7 @@ from connector.campaigns.texts import STATUS_LABELS, say
 from connector.messages import user_format
 from connector.campaigns.transmit import prepare
 from connector.crm.port import ConcurrencyConflict, Crm
+from connector.sms.port import ProviderError
 
 
 @dataclass(frozen=True)
@@ -77,11 +78,16 @@ class CampaignService:
             self._move(campaign, CampaignStatus.SENDING)
         elif campaign.status != CampaignStatus.SENDING:      # SENDING: resume an interrupted run
             raise CampaignError("not_ready", status=campaign.status)
-        released, failed = release(self.crm, self.provider, campaign, sms_type=ctx.sms_type, sender=ctx.sender,
-                                   now=self.clock(), progress=self.progress, quiet=ctx.config.quiet_hours)
+        try:
+            released, failed = release(self.crm, self.provider, campaign, sms_type=ctx.sms_type,
+                                       sender=ctx.sender, now=self.clock(), progress=self.progress,
+                                       quiet=ctx.config.quiet_hours)
+        except ProviderError as error:
+            # Stays Sending: validating again resumes, and what went out is not sent again.
+            raise CampaignError("provider_refused", detail=str(error)) from None
         summary = say(ctx.lang, "sent", total=released)
         if failed:
-            summary += f" {failed} activities could not be created."
+            summary += " " + say(ctx.lang, "activities_refused", count=failed)
         self.crm.update(CAMPAIGN_SET, campaign.id, {"smsc_smsstatus": int(CampaignStatus.SENT),
                                                     "smsc_lastresult": summary, "smsc_action": None})
         return CampaignResult(CampaignAction.VALIDATE, CampaignStatus.SENT, summary, Tally(total=released))

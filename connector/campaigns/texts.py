@@ -14,6 +14,7 @@ TEXTS = {
         "cancel_partial": "{cancelled} SMS annulés ; {kept} n'ont pas pu l'être et partiront : {reasons}",
         "sent": "{total} SMS envoyés.",
         "part": " (partie {part})",
+        "activities_refused": "{count} activités SMS n'ont pas pu être créées.",
     },
     "en": {
         "summary": "{total} recipients. {errors} errors.",
@@ -23,6 +24,7 @@ TEXTS = {
         "cancel_partial": "{cancelled} SMS cancelled; {kept} could not be and will go out: {reasons}",
         "sent": "{total} SMS sent.",
         "part": " (part {part})",
+        "activities_refused": "{count} SMS activities could not be created.",
     },
 }
 
@@ -37,6 +39,8 @@ REFUSALS = {
         "not_cancellable": "Seule une campagne préparée, ou validée dont l'envoi différé n'a pas commencé, "
                            "peut être annulée (statut : {status}).",
         "busy": "La campagne a été modifiée entre-temps (un autre clic ?) : réessayez.",
+        "provider_refused": "Octopush a refusé l'envoi : {detail}. Ce qui est parti ne repartira pas : "
+                            "corrigez puis cliquez à nouveau sur Envoyer pour reprendre.",
     },
     "en": {
         "no_recipient_type": "Choose the campaign's recipient type (accounts, contacts or leads).",
@@ -47,6 +51,8 @@ REFUSALS = {
         "not_cancellable": "Only a prepared campaign, or a validated one whose start has not come, "
                            "can be cancelled (status: {status}).",
         "busy": "The campaign changed meanwhile (another click?): try again.",
+        "provider_refused": "Octopush refused the send: {detail}. What went out will not go again: fix it "
+                            "and validate again to resume.",
     },
 }
 STATUS_LABELS = {

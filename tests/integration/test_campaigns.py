@@ -243,3 +243,16 @@ def test_a_marketing_campaign_validated_at_night_goes_out_when_the_quiet_hours_e
     assert {s["body"]["send_at"] for s in stack.octopush.sends} == {"2026-11-24T08:00:00+01:00"}
     filter_ = f"_smsc_campaignid_value eq {seed.CAMPAIGN_ORDERS_ID}"
     assert {a["smsc_status"] for a in stack.dataverse.rows("smsc_textmessages", filter=filter_)} == {4}
+
+
+def test_a_provider_refusal_during_validate_is_shown_and_validating_again_resumes(stack):
+    stack.dataverse.update("campaigns", seed.CAMPAIGN_ORDERS_ID, {"smsc_text": "Promo STOP au 30101"})
+    run("prepare", seed.CAMPAIGN_ORDERS_ID)
+    stack.octopush.credit = 0.0
+    refused = run("validate", seed.CAMPAIGN_ORDERS_ID)
+    assert not refused.ok and refused.summary.startswith("Octopush refused the send: ")
+    row = campaign(stack, seed.CAMPAIGN_ORDERS_ID)
+    assert row["smsc_smsstatus"] == 4 and row["smsc_lastresult"] == refused.summary
+    stack.octopush.credit = 10.0
+    assert run("validate", seed.CAMPAIGN_ORDERS_ID).ok
+    assert sum(len(s["numbers"]) for s in stack.octopush.sends) == 3
