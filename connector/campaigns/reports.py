@@ -10,7 +10,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from connector.crm.port import Crm
 
-MAX_PART = 2 * 1024 * 1024   # bounds memory (an org may allow 128 MB files); few enough parts to read back
+MAX_PART = 2 * 1024 * 1024   # bounds memory (an org may allow 128 MB files)
 BOM = "\ufeff".encode()
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -20,11 +20,12 @@ class NoteParts:
 
     def __init__(self, crm: Crm, campaign_id: str, *, subject: str, filename: str, mimetype: str,
                  upload_limit: int, header: Callable[[int], bytes], footer: Callable[[int, bool], bytes],
-                 note_text: str = "", part_label: Callable[[int], str] = lambda n: f" ({n})"):
+                 note_text: str = "", part_label: Callable[[int], str] = lambda n: f" ({n})",
+                 max_part: int = MAX_PART):
         self.crm, self.campaign_id = crm, campaign_id
         self.subject, self.filename, self.mimetype, self.note_text = subject, filename, mimetype, note_text
         self.header, self.footer, self.part_label = header, footer, part_label
-        self.capacity = min(MAX_PART, upload_limit * 3 // 4 - 1024)   # base64 grows by 4/3
+        self.capacity = min(max_part, upload_limit * 3 // 4 - 1024)   # base64 grows by 4/3
         self.part, self.note_ids = 1, []
         self.buffer = bytearray(header(1))
         self.rows_in_part = 0
