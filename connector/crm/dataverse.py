@@ -146,10 +146,14 @@ class DataverseClient:
             "subject": subject, "notetext": text,
             f"objectid_{regarding_table}@odata.bind": f"/{entity_set(regarding_table)}({regarding_id})",
         }
-        if content is not None:
-            body |= {"filename": filename or "attachment", "mimetype": mimetype or "application/octet-stream",
-                     "documentbody": base64.b64encode(content).decode("ascii")}
-        return self.create("annotations", body)
+        if content is None:
+            return self.create("annotations", body)
+        body |= {"filename": filename or "attachment", "mimetype": mimetype or "application/octet-stream"}
+        # The base64 is spliced in as bytes: a report part is megabytes, and going through a str and
+        # json.dumps would hold four copies of it at once.
+        payload = to_json(body)[:-1] + b', "documentbody": "' + base64.b64encode(content) + b'"}'
+        return entity_id(self._send("POST", self._url("annotations"), data=payload,
+                                    headers={"Content-Type": JSON_UTF8}))
 
     def _url(self, path: str, options: Mapping[str, Any] | None = None) -> str:
         query = query_string(options or {})
