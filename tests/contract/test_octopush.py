@@ -8,7 +8,6 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from pytest_httpserver import HTTPServer
 from werkzeug.wrappers import Response
 
 from connector.http import build_session
@@ -23,22 +22,6 @@ SUCCESS = {"sms_ticket": "sms_5fec89fe97109", "number_of_contacts": 2, "total_co
            "number_of_sms_needed": 2, "residual_credit": 99.5}
 
 
-@pytest.fixture(scope="module")
-def _server():
-    srv = HTTPServer(host="127.0.0.1", port=0)
-    srv.start()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def server(_server):
-    yield _server
-    try:
-        _server.check_assertions()            # e.g. a request no expectation matched
-        _server.check_handler_errors()
-    finally:
-        _server.clear()
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ import time
 from datetime import datetime, timezone
 
 import pytest
-from pytest_httpserver import HTTPServer
 from werkzeug.wrappers import Request, Response
 
 from connector import bootstrap, configuration, messages, unit_sms
@@ -72,25 +71,6 @@ OCTOPUSH_SUCCESS = {"sms_ticket": "sms_5fec89fe97109", "number_of_contacts": 1, 
 ODATA_JSON = "application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8"
 
 
-# -- the stand-in server ----------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def _server():
-    srv = HTTPServer(host="127.0.0.1", port=0)
-    srv.start()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def server(_server):
-    _server.clear()
-    yield _server
-    try:
-        _server.check_assertions()          # a request nothing expected, or out of order
-        _server.check_handler_errors()
-        assert not _server.ordered_handlers, f"expected requests never sent: {_server.ordered_handlers}"
-    finally:
-        _server.clear()
 
 
 @pytest.fixture(autouse=True)
