@@ -20,7 +20,7 @@ class Services:
 
 
 def build_services(settings: Settings) -> Services:
-    from connector.crm.auth import credential_from_settings
+    from connector.crm.credentials import credential_from_settings
     from connector.crm.dataverse import DataverseClient
     from connector.http import build_session
     from connector.sms.octopush import RETRY_METHODS, OctopushClient

@@ -23,8 +23,9 @@ from pytest_httpserver import HTTPServer
 
 from connector.crm.auth import (
     AuthenticationError, CertificateCredential, ClientSecretCredential, ManagedIdentityCredential,
-    StaticTokenCredential, credential_from_settings, scope_for,
+    StaticTokenCredential, scope_for,
 )
+from connector.crm.credentials import credential_from_settings
 from connector.http import build_session
 
 TENANT = "11111111-2222-3333-4444-555555555555"
