@@ -45,7 +45,9 @@ def get_services() -> Services:
 def reset() -> None:
     """Forget the settings, clients and cached configuration (the environment changed: tests, demo)."""
     from connector.configuration import forget_configuration
+    from connector.messages import forget_user_formats
 
     get_services.cache_clear()
     get_settings.cache_clear()
     forget_configuration()
+    forget_user_formats()

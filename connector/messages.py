@@ -2,6 +2,8 @@
 recipient's record in the user's language and date format."""
 from __future__ import annotations
 
+import time
+
 from tzlocal.windows_tz import win_tz
 
 from connector.compose import SmsRejected
@@ -48,20 +50,34 @@ def time_zone(crm: Crm, code: int | None) -> str | None:
     return _zones[code]
 
 
+FORMAT_SECONDS = 60        # one read serves the preview, the send and its error message
+_formats: dict[tuple[str | None, str], tuple[float, dict]] = {}
+
+
 def user_format(crm: Crm, user_id: str | None) -> dict:
     """Locale, date and time formats and time zone of the user who sends (their personal options),
-    so that merged dates read as they do in the CRM."""
+    so that merged dates read as they do in the CRM. Kept a minute per user."""
     if not user_id:
         return {"locale": "fr_FR"}
+    key = (getattr(crm, "api_url", None), user_id)
+    cached = _formats.get(key)
+    if cached and time.monotonic() - cached[0] < FORMAT_SECONDS:
+        return dict(cached[1])
     try:
         row = crm.retrieve("usersettingscollection", user_id,
                            select=["uilanguageid", "dateformatstring", "timeformatstring", "timezonecode"])
         zone = time_zone(crm, row.get("timezonecode"))
     except CrmError:
         return {"locale": "fr_FR"}
-    return {"locale": LOCALES.get(row.get("uilanguageid"), "en_US"),
-            "date_format": row.get("dateformatstring") or None,
-            "time_format": row.get("timeformatstring") or None, "time_zone": zone}
+    found = {"locale": LOCALES.get(row.get("uilanguageid"), "en_US"),
+             "date_format": row.get("dateformatstring") or None,
+             "time_format": row.get("timeformatstring") or None, "time_zone": zone}
+    _formats[key] = (time.monotonic(), found)
+    return dict(found)
+
+
+def forget_user_formats() -> None:
+    _formats.clear()
 
 
 def render_for(crm: Crm, text: str | None, template_id: str | None, table: str, record_id: str,

@@ -24,6 +24,8 @@ def test_preview_of_a_template_on_a_record(stack):
     preview = call(stack, "POST", "textmessages/preview", body).json()
     assert "Bonjour David" in preview["text"] and "Contoso SA" in preview["text"]
     assert preview["phonenumber"] == "+33649819006" and preview["segments"] >= 1
+    reads = [r for r in stack.dataverse.requests if r.path.endswith(f"usersettingscollection({seed.CLAIRE_MARTIN_ID})")]
+    assert len(reads) == 1                          # the user's options read once for the language and the merge
 
 
 def test_preview_warns_about_stop_unicode_and_numbers(stack):
