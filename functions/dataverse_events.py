@@ -18,7 +18,7 @@ def dataverse_events(req: func.HttpRequest, campaign_queue: func.Out[str]) -> fu
 
 
 def _handle(req: func.HttpRequest, services, campaign_queue: func.Out[str]) -> func.HttpResponse:
-    from connector.events import BadEvent, handle_event, parse_event
+    from dispatch.events import BadEvent, handle_event, parse_event
 
     headers = {k.lower(): v for k, v in req.headers.items()}
     try:

@@ -2,7 +2,7 @@
 
 `TableSchema` is the port: the engine answers it from Dataverse metadata (EntityDefinitions);
 `StaticTableSchema` describes the tables the built-in hooks and the tests use, with real Dataverse
-logical names. Column types use the emulator's vocabulary (connector.emulators.dataverse_schema):
+logical names. Column types use the emulator's vocabulary (emulators.dataverse_schema):
 string, memo, int, decimal, money, bool, datetime, choice, guid, plus lookup.
 """
 from __future__ import annotations

@@ -24,7 +24,7 @@ from urllib.parse import urlparse
 
 def serve(db: str, env_file: str) -> None:
     """Child process: both emulators on loopback until killed."""
-    from connector.emulators.stack import local_stack
+    from emulators.stack import local_stack
 
     with local_stack(db, apply_environment=False) as stack:
         stack.octopush.credit = 1e9
@@ -62,8 +62,8 @@ def work(campaign_id: str, action: str) -> None:
 
 
 def measure(size: int, dynamic: bool) -> list[dict]:
-    from connector.emulators.dataverse import DataverseEmulator
-    from connector.emulators.dataverse_seed import seed_bulk_campaign
+    from emulators.dataverse import DataverseEmulator
+    from emulators.dataverse_seed import seed_bulk_campaign
 
     with tempfile.TemporaryDirectory() as scratch:
         db, env_file = f"{scratch}/dv.sqlite3", f"{scratch}/env.json"

@@ -36,7 +36,7 @@ def new_sms(stack, seed, text: str) -> str:
 
 
 def handler_sends(stack, seed, count: int) -> tuple[list[float], int, int]:
-    from connector.emulators.webhook_bodies import option, remote_execution_context, webhook_headers
+    from emulators.webhook_bodies import option, remote_execution_context, webhook_headers
     from functions.local_host import invoke
 
     ids = [new_sms(stack, seed, f"Bonjour, message {i}") for i in range(count)]
@@ -55,7 +55,7 @@ def handler_sends(stack, seed, count: int) -> tuple[list[float], int, int]:
 
 def baseline_sends(stack, seed, count: int) -> list[float]:
     """The four calls a unit send cannot do without, with no logic around them."""
-    from connector.emulators.stack import DATAVERSE_TOKEN, OCTOPUSH_KEY, OCTOPUSH_LOGIN
+    from emulators.stack import DATAVERSE_TOKEN, OCTOPUSH_KEY, OCTOPUSH_LOGIN
 
     crm = requests.Session()
     crm.headers.update({"Authorization": f"Bearer {DATAVERSE_TOKEN}", "Accept": "application/json",
@@ -88,10 +88,11 @@ def main() -> None:
     print(f"import function_app      {app_import * 1000:8.1f} ms  (baseline import azure.functions "
           f"{sdk_import * 1000:.1f} ms, ratio {app_import / sdk_import:.2f})")
 
-    from connector.emulators import dataverse_seed as seed
-    from connector.emulators.stack import local_stack
+    from emulators import dataverse_seed as seed
+    from connector import bootstrap
+    from emulators.stack import local_stack
 
-    with local_stack() as stack:
+    with local_stack(on_environment_change=bootstrap.reset) as stack:
         stack.octopush.credit = 1e9
         handler_sends(stack, seed, 20)                      # warm-up: connections, caches
         handler, crm_calls, sms_calls = handler_sends(stack, seed, args.sends)

@@ -44,8 +44,8 @@ def orders(stack, seed, count: int) -> list[str]:
 def dispatch_times(stack, seed, order_ids: list[str], firing: bool) -> tuple[list[float], int]:
     """Seconds per event, and Dataverse requests made."""
     from connector.bootstrap import get_services
-    from connector.emulators.webhook_bodies import money, option, reference, remote_execution_context, webhook_headers
-    from connector.events import parse_event
+    from emulators.webhook_bodies import money, option, reference, remote_execution_context, webhook_headers
+    from dispatch.events import parse_event
     from workflows.engine import HookEngine
 
     services, headers = get_services(), webhook_headers("Update", "salesorder", stack.webhook_key)
@@ -65,10 +65,11 @@ def dispatch_times(stack, seed, order_ids: list[str], firing: bool) -> tuple[lis
 
 
 def measure(seed, workflows: int, events: int) -> dict:
-    from connector.emulators.stack import local_stack
+    from connector import bootstrap
+    from emulators.stack import local_stack
     from workflows.definition import BUILTIN_DIR
 
-    with local_stack() as stack:
+    with local_stack(on_environment_change=bootstrap.reset) as stack:
         stack.octopush.credit = 1e9
         activate(stack, "order_fulfilled", (BUILTIN_DIR / "order_fulfilled.yaml").read_text(encoding="utf-8"))
         for i in range(workflows - 1):
@@ -95,7 +96,7 @@ def main() -> None:
     parser.add_argument("--workflows", type=int, default=200)
     args = parser.parse_args()
 
-    from connector.emulators import dataverse_seed as seed
+    from emulators import dataverse_seed as seed
 
     many, one = measure(seed, args.workflows, args.events), measure(seed, 1, args.events)
     print(f"active workflows on salesorder: {args.workflows} (baseline 1); {args.events} events each")

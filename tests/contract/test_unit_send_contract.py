@@ -21,7 +21,7 @@ import pytest
 from werkzeug.wrappers import Request, Response
 
 from connector import bootstrap, configuration, messages, unit_sms
-from connector.emulators.webhook_bodies import option, remote_execution_context, webhook_headers
+from emulators.webhook_bodies import option, remote_execution_context, webhook_headers
 from functions.local_host import invoke
 
 API = "/api/data/v9.2"

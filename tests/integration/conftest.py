@@ -1,15 +1,16 @@
 import pytest
 import requests
 
-from connector.emulators import dataverse_seed as seed
-from connector.emulators.stack import local_stack
-from connector.emulators.webhook_bodies import option, remote_execution_context, webhook_headers
+from emulators import dataverse_seed as seed
+from connector import bootstrap
+from emulators.stack import local_stack
+from emulators.webhook_bodies import option, remote_execution_context, webhook_headers
 from functions.local_host import invoke
 
 
 @pytest.fixture
 def stack():
-    with local_stack() as running:
+    with local_stack(on_environment_change=bootstrap.reset) as running:
         yield running
 
 

@@ -7,7 +7,7 @@ import pytest
 from connector.bootstrap import get_services
 from connector.campaigns.model import CampaignAction
 from connector.campaigns.service import CampaignService
-from connector.emulators import dataverse_seed as seed
+from emulators import dataverse_seed as seed
 
 GUIDE_ROWS = [
     "STATUT;DETAIL;NUMERO;SMS",
@@ -162,7 +162,7 @@ def test_reports_larger_than_the_attachment_limit_are_split_and_validate_reads_e
 
 
 def test_a_campaign_button_goes_through_the_webhook_and_the_queue(stack):
-    from connector.emulators.webhook_bodies import option, remote_execution_context, webhook_headers
+    from emulators.webhook_bodies import option, remote_execution_context, webhook_headers
     from functions.local_host import invoke, queue_function
     import azure.functions as func
 

@@ -8,9 +8,9 @@ from urllib.parse import urlparse
 import pytest
 import requests
 
-from connector.emulators import dataverse_seed as s
-from connector.emulators.dataverse import DataverseEmulator
-from connector.emulators.server import EmulatorServer
+from emulators import dataverse_seed as s
+from emulators.dataverse import DataverseEmulator
+from emulators.server import EmulatorServer
 from connector.http import build_session
 
 API = "/api/data/v9.2/"

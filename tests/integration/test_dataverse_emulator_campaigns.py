@@ -14,9 +14,9 @@ from urllib.parse import quote, unquote
 import pytest
 
 
-from connector.emulators import dataverse_seed as s
-from connector.emulators.dataverse import DataverseEmulator
-from connector.emulators.server import EmulatorServer
+from emulators import dataverse_seed as s
+from emulators.dataverse import DataverseEmulator
+from emulators.server import EmulatorServer
 
 API = "/api/data/v9.2/"
 PAGING = {"Prefer": 'odata.include-annotations="Microsoft.Dynamics.CRM.fetchxmlpagingcookie,'

@@ -1,5 +1,5 @@
 """`smsc demo` tells the whole story and its facts are true (it runs on the real handler)."""
-from connector.cli import main
+from smsc.cli import main
 
 
 def test_demo_runs_and_shows_one_send_and_the_failures(capsys, monkeypatch):

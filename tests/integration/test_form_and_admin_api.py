@@ -1,7 +1,7 @@
 """POST /api/textmessages/preview, GET /api/credit, GET /api/health on the emulators."""
 import pytest
 
-from connector.emulators import dataverse_seed as seed
+from emulators import dataverse_seed as seed
 from functions.local_host import invoke
 
 

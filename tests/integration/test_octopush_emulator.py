@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from connector.emulators.octopush import OctopushEmulator
-from connector.emulators.server import EmulatorServer
+from emulators.octopush import OctopushEmulator
+from emulators.server import EmulatorServer
 from connector.sms.octopush import OctopushClient
 from connector.sms.port import DuplicateRequest, ProviderError, Recipient, SmsRequest, SmsType
 
@@ -160,8 +160,8 @@ def test_balance_per_product(emulator, client):
 def test_faults_can_be_switched_over_http_for_an_emulator_in_another_process():
     import requests as http
 
-    from connector.emulators.octopush import OctopushEmulator
-    from connector.emulators.server import EmulatorServer
+    from emulators.octopush import OctopushEmulator
+    from emulators.server import EmulatorServer
 
     with EmulatorServer(OctopushEmulator()) as server:
         made = http.post(f"{server.url}/_emulator/faults", json={"status": 429, "retry_after": 1, "times": 1,

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from connector.bootstrap import get_services
-from connector.emulators import dataverse_seed as seed
+from emulators import dataverse_seed as seed
 from connector.unit_recovery import resume_stuck_sends
 from connector.unit_sms import UnitSmsService
 from functions.local_host import invoke, registered_functions

@@ -4,8 +4,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from connector.emulators import dataverse_seed as seed
-from connector.emulators.webhook_bodies import option, remote_execution_context
+from emulators import dataverse_seed as seed
+from emulators.webhook_bodies import option, remote_execution_context
 
 SMITH = ("contact", seed.DAVID_SMITH_ID)
 

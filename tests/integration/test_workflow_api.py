@@ -5,7 +5,7 @@ import json
 import azure.functions as func
 import pytest
 
-from connector.emulators import dataverse_seed as seed
+from emulators import dataverse_seed as seed
 from functions import workflow_api
 from functions.local_host import LocalResponse, invoke, registered_functions
 from workflows.definition import BUILTIN_DIR

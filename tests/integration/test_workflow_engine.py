@@ -9,9 +9,9 @@ import pytest
 
 from connector import configuration
 from connector.bootstrap import get_services
-from connector.emulators import dataverse_seed as seed
-from connector.emulators.webhook_bodies import money, option, reference, remote_execution_context, webhook_headers
-from connector.events import parse_event
+from emulators import dataverse_seed as seed
+from emulators.webhook_bodies import money, option, reference, remote_execution_context, webhook_headers
+from dispatch.events import parse_event
 from workflows.definition import BUILTIN_DIR
 from workflows.dryrun import dry_run
 from workflows.engine import HookEngine, StepRegistration, required_steps, summarize

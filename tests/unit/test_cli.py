@@ -1,5 +1,5 @@
 from connector import bootstrap
-from connector.cli import main
+from smsc.cli import main
 
 
 def test_missing_settings_give_one_clear_line_and_exit_2(monkeypatch, capsys):

@@ -5,8 +5,8 @@ from datetime import datetime, timezone
 import pytest
 
 from connector.crm.webhook import EntityRef, plain_value
-from connector.emulators.webhook_bodies import option, reference, remote_execution_context, money
-from connector.events import BadEvent, is_send_request, parse_event
+from emulators.webhook_bodies import option, reference, remote_execution_context, money
+from dispatch.events import BadEvent, is_send_request, parse_event
 
 ACTIVITY = "0b8e8a6e-3f0e-4d8e-9a39-2f4c1a0b5d11"
 USER = "5a7f0c5e-1111-4d8e-9a39-2f4c1a0b5d22"

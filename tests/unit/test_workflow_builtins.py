@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from connector.crm.webhook import RemoteExecutionContext
-from connector.emulators.webhook_bodies import money, option, reference, remote_execution_context, wcf_date
+from emulators.webhook_bodies import money, option, reference, remote_execution_context, wcf_date
 from connector.text.templates import compile_template
 from workflows.conditions import RecordSnapshot
 from workflows.definition import builtin_definitions

@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 import pytest
 
 from connector.crm.webhook import EntityRef, RemoteExecutionContext
-from connector.emulators.webhook_bodies import option, reference, remote_execution_context
+from emulators.webhook_bodies import option, reference, remote_execution_context
 from workflows.definition import load_definition
 from workflows.events import hook_event, snapshot
 from workflows.triggers import HookEvent, fires, matches

@@ -12,9 +12,9 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-from connector.emulators import dataverse_seed as seed
-from connector.emulators.stack import LocalStack
-from connector.emulators.webhook_bodies import option, remote_execution_context, webhook_headers
+from emulators import dataverse_seed as seed
+from emulators.stack import LocalStack
+from emulators.webhook_bodies import option, remote_execution_context, webhook_headers
 
 SHOWN = ("subject", "description", "smsc_status", "smsc_phonenumber", "smsc_smstype", "smsc_sender",
          "smsc_encoding", "smsc_segments", "smsc_cost", "smsc_providermessageid", "smsc_error",

@@ -11,9 +11,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from connector.emulators.dataverse import DataverseEmulator
-from connector.emulators.octopush import OctopushEmulator
-from connector.emulators.server import EmulatorServer
+from emulators.dataverse import DataverseEmulator
+from emulators.octopush import OctopushEmulator
+from emulators.server import EmulatorServer
 
 DATAVERSE_TOKEN = "emulator-token"
 OCTOPUSH_LOGIN = "demo@example.org"
@@ -39,10 +39,12 @@ class LocalStack:
 
 
 @contextmanager
-def local_stack(db_path: str | Path | None = None, *, apply_environment: bool = True):
-    """Starts both emulators; while inside, the connector's settings point at them."""
-    from connector import bootstrap
+def local_stack(db_path: str | Path | None = None, *, apply_environment: bool = True,
+                on_environment_change=lambda: None):
+    """Starts both emulators; while inside, the connector's settings point at them.
 
+    `on_environment_change` lets the caller forget what it built from the old settings (the
+    emulators know nothing of the connector)."""
     with tempfile.TemporaryDirectory(prefix="smsc-") as scratch:
         dataverse = DataverseEmulator(str(db_path or Path(scratch) / "dataverse.sqlite3"), token=DATAVERSE_TOKEN)
         octopush = OctopushEmulator(api_login=OCTOPUSH_LOGIN, api_key=OCTOPUSH_KEY)
@@ -51,7 +53,7 @@ def local_stack(db_path: str | Path | None = None, *, apply_environment: bool = 
             saved = {name: os.environ.get(name) for name in stack.environment}
             if apply_environment:
                 os.environ.update(stack.environment)
-                bootstrap.reset()
+                on_environment_change()
             try:
                 yield stack
             finally:
@@ -61,4 +63,4 @@ def local_stack(db_path: str | Path | None = None, *, apply_environment: bool = 
                             os.environ.pop(name, None)
                         else:
                             os.environ[name] = value
-                    bootstrap.reset()
+                    on_environment_change()

@@ -7,11 +7,12 @@ import time
 
 
 def _demo(args) -> int:
-    from connector.demo import Demo
-    from connector.emulators.stack import local_stack
+    from connector.bootstrap import reset
+    from smsc.demo import Demo
+    from emulators.stack import local_stack
     from functions.local_host import invoke
 
-    with local_stack(args.db) as stack:
+    with local_stack(args.db, on_environment_change=reset) as stack:
         Demo(stack, invoke).run()
         if args.keep_running:
             _serve_until_interrupted(stack)
@@ -19,7 +20,7 @@ def _demo(args) -> int:
 
 
 def _emulators(args) -> int:
-    from connector.emulators.stack import local_stack
+    from emulators.stack import local_stack
 
     with local_stack(args.db, apply_environment=False) as stack:
         _serve_until_interrupted(stack)
@@ -73,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     emulators = commands.add_parser("emulators", help="serve the Dataverse and Octopush emulators on 127.0.0.1")
     emulators.add_argument("--db", help="SQLite file for the Dataverse emulator")
     emulators.set_defaults(run=_emulators)
-    from workflows.cli import register as register_workflows
+    from smsc.workflows_cli import register as register_workflows
     register_workflows(commands)
     return parser
 

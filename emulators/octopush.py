@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from werkzeug.wrappers import Request, Response
 
-from connector.emulators.server import Emulator
+from emulators.server import Emulator
 
 PREFIX = "/v1/public"
 PHONE = re.compile(r"^\+[1-9]\d{6,14}$")
