@@ -7,7 +7,6 @@ outcome is written on the activity, where the user sees it.
 from __future__ import annotations
 
 import logging
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,6 +14,7 @@ from connector.activity import (ACTIVITY_SET, COLUMNS, ENCODING_CHOICE, EXPAND_P
                                 recipient_reference)
 from connector.clock import odata_utc, parse_utc, utcnow
 from connector.compose import ComposedSms, SmsRejected, compose
+from connector.idempotency import unit_key
 from connector.configuration import Configuration, load_configuration
 from connector.crm.port import ConcurrencyConflict, Crm
 from connector.messages import render_text, user_format
@@ -36,9 +36,6 @@ class UnitSmsResult:
     detail: str | None = None
     ticket: str | None = None
 
-
-def new_key(activity_id: str) -> str:
-    return f"unit-{activity_id}-{uuid.uuid4().hex[:12]}"
 
 
 class UnitSmsService:
@@ -69,7 +66,7 @@ class UnitSmsService:
             return self.record_failure(activity_id, etag, say(self._lang(), "template", detail=error),
                                        keep_key=False)
         # A fresh key per send request (one kept from an uncertain attempt is reused instead).
-        key = activity.get("smsc_idempotencykey") or new_key(activity_id)
+        key = activity.get("smsc_idempotencykey") or unit_key(activity_id)
         try:
             self.crm.update(ACTIVITY_SET, activity_id, _taken(sms, key), etag=etag)
         except ConcurrencyConflict:

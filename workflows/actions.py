@@ -8,7 +8,6 @@ becomes a Failed activity on the triggering record, where users see it, under th
 """
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -22,11 +21,11 @@ from connector.user_texts import language_of, say
 from connector.sms.port import SmsProvider, SmsType
 from connector.text.templates import TemplateError
 from connector.clock import utcnow
+from connector.idempotency import workflow_key
 from connector.unit_sms import UnitSmsService
 from workflows.plan import PlannedSms
 from workflows.recipients import merge_text, resolve_recipient
 
-MAX_KEY = 160          # longer keys keep their workflow and record, the rest hashed
 
 
 @dataclass(frozen=True)
@@ -56,13 +55,6 @@ class WorkflowRun:
     user_id: str | None = None
     record_exists: bool = True         # False after a Delete: no regarding, nothing more to read
     text_format: Mapping[str, Any] = field(default_factory=dict)   # the user's locale and date format
-
-
-def idempotency_key(workflow_id: str, record_id: str | None, event_key: str, step: str) -> str:
-    key = f"wf:{workflow_id}:{record_id}:{event_key}:{step}"
-    if len(key) <= MAX_KEY:
-        return key
-    return f"wf:{workflow_id}:{record_id}:" + hashlib.sha1(f"{event_key}:{step}".encode()).hexdigest()
 
 
 def named_template(crm: Crm, name: str, table: str) -> str:
@@ -104,7 +96,7 @@ class SmsActions:
         self.crm, self.provider, self.clock = crm, provider, clock
 
     def send(self, run: WorkflowRun, planned: PlannedSms) -> HookOutcome:
-        key = idempotency_key(run.workflow_id, run.record_id, run.event_key, planned.step_path)
+        key = workflow_key(run.workflow_id, run.record_id, run.event_key, planned.step_path)
         recipient = None
         try:
             recipient = resolve_recipient(self.crm, run.table, run.record_id, run.values, planned.recipient_path)

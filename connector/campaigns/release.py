@@ -18,6 +18,7 @@ from connector.activity import ACTIVITY_SET, ENCODING_CHOICE, SmsStatus
 from connector.campaigns.model import Campaign
 from connector.campaigns.progress import Progress, chunked
 from connector.clock import odata_utc
+from connector.idempotency import campaign_recipient_key, campaign_request_id, campaign_window_key
 from connector.quiet_hours import next_allowed
 from connector.crm.port import Crm, DuplicateRecord
 from connector.sms.port import MERGE_SLOTS, DuplicateRequest, Recipient, SmsRequest, SmsType
@@ -68,7 +69,7 @@ def activity_row(campaign: Campaign, staged: Staged, *, ticket: str | None, sms_
         "smsc_textmessage_activity_parties": [
             {"participationtypemask": 2, f"partyid_{staged.table}@odata.bind": f"/{plural}({staged.id})"}],
         "smsc_CampaignId@odata.bind": f"/campaigns({campaign.id})",
-        "smsc_idempotencykey": f"camp:{campaign.id}:{staged.table}:{staged.id}",
+        "smsc_idempotencykey": campaign_recipient_key(campaign.id, staged.table, staged.id),
         "smsc_status": int(SmsStatus.SCHEDULED if scheduled else SmsStatus.SENT), "smsc_direction": 1,
         "smsc_phonenumber": staged.number, "smsc_smstype": int(sms_type), "smsc_sender": sender,
         "smsc_encoding": ENCODING_CHOICE[stats.encoding], "smsc_segments": stats.segments,
@@ -87,7 +88,7 @@ def send_window(provider, window: list[Staged], key: str, sms_type: SmsType, sen
         for part_no, part in enumerate(chunked(group, PROVIDER_MAX)):
             recipients = tuple(Recipient.merged(s.number, dict(s.slots)) if s.model else Recipient(s.number)
                                for s in part)
-            request = SmsRequest(recipients, text, sms_type, f"{key}-{group_no}-{part_no}",
+            request = SmsRequest(recipients, text, sms_type, campaign_request_id(key, group_no, part_no),
                                  sender=sender, send_at=send_at)
             try:
                 ticket = provider.send(request).ticket
@@ -111,7 +112,7 @@ def release_part(crm: Crm, provider, campaign: Campaign, part_no: int, note_id: 
     stamp = odata_utc(now)
     done = Released()
     for window_no, window in enumerate(chunked(staged_messages(crm, note_id), CHUNK)):
-        key = f"{campaign.ticket}-{part_no}-{window_no}"
+        key = campaign_window_key(campaign.ticket, part_no, window_no)
         at = send_at
         if sms_type == SmsType.MARKETING:     # held until the quiet hours end (first number's time zone)
             at = next_allowed(send_at or now, window[0].number, quiet) or send_at

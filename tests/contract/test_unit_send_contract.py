@@ -40,7 +40,7 @@ LEAD_ID = "2c7f1e0a-5b3d-4e8f-9a1b-6c2d3e4f5a6b"
 TEMPLATE_ID = "7e0a1b2c-3d4e-4f5a-8b6c-7d8e9f0a1b2c"
 CONFIG_ID = "cf0a1b2c-3d4e-4f5a-8b6c-7d8e9f0a1b2c"
 ETAG = 'W/"5948260"'
-KEY_FROM_ETAG = f"unit-{ACTIVITY_ID}-0123456789ab"      # smsc_idempotencykey the take writes (new_key pinned)
+KEY_FROM_ETAG = f"unit-{ACTIVITY_ID}-0123456789ab"      # smsc_idempotencykey the take writes (unit_key pinned)
 
 READ = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/json", "OData-MaxVersion": "4.0",
         "OData-Version": "4.0", "Prefer": 'odata.include-annotations="*"'}
@@ -86,7 +86,7 @@ def environment(server, monkeypatch):
     monkeypatch.setenv("OCTOPUSH_BASE_URL", server.url_for(OCTOPUSH))
     monkeypatch.setenv("SMSC_WEBHOOK_KEY", WEBHOOK_KEY)
     monkeypatch.setenv("SMSC_HTTP_TIMEOUT", "5")
-    monkeypatch.setattr(unit_sms, "new_key", lambda activity_id: f"unit-{activity_id}-0123456789ab")
+    monkeypatch.setattr(unit_sms, "unit_key", lambda activity_id: f"unit-{activity_id}-0123456789ab")
     messages._zones.clear()                 # the time zone catalogue is cached per process
     configuration._cache.clear()            # cached 60 s per api_url: same URL in every test
     bootstrap.reset()

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from connector.crm.webhook import EntityRef
-from workflows.actions import MAX_KEY, idempotency_key
+from connector.idempotency import MAX_KEY, workflow_key as idempotency_key
 from workflows.catalog import ActiveWorkflow
 from workflows.definition import builtin_definitions, from_data, load_definition
 from workflows.engine import event_key
