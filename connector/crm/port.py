@@ -10,11 +10,16 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from connector.errors import Conflict, NotFound, SmscError
+
 Record = dict[str, Any]
 
 
-class CrmError(Exception):
-    """A Dataverse error answer: HTTP status plus the `{"error": {"code", "message"}}` body."""
+class CrmError(SmscError):
+    """A Dataverse error answer: HTTP status plus the `{"error": {"code", "message"}}` body.
+
+    `status` and `code` are Dataverse's; `error_code` / `answer_status` are ours (SmscError)."""
+    error_code, answer_status = "crm_error", 502
 
     def __init__(self, status: int, code: str, message: str):
         super().__init__(f"Dataverse {status} {code}: {message}" if code else f"Dataverse {status}: {message}")
@@ -23,16 +28,19 @@ class CrmError(Exception):
         self.message = message
 
 
-class RecordNotFound(CrmError):
+class RecordNotFound(CrmError, NotFound):
     """404 / 0x80040217: the row does not exist."""
+    error_code, answer_status = "not_found", 404
 
 
-class ConcurrencyConflict(CrmError):
+class ConcurrencyConflict(CrmError, Conflict):
     """412: the `If-Match` ETag no longer matches (someone else changed or took the row)."""
+    error_code, answer_status = "conflict", 409
 
 
-class DuplicateRecord(CrmError):
+class DuplicateRecord(CrmError, Conflict):
     """412 on create-only, or 0x80060892 / 0x80040237: the (alternate) key is already used."""
+    error_code, answer_status = "conflict", 409
 
 
 class Throttled(CrmError):
