@@ -44,8 +44,8 @@ def get_services() -> Services:
 
 def reset() -> None:
     """Forget the settings, clients and cached configuration (the environment changed: tests, demo)."""
-    from connector.configuration import forget_configuration
-    from connector.messages import forget_user_formats
+    from connector.crm.configuration import forget_configuration
+    from connector.crm.users import forget_user_formats
 
     get_services.cache_clear()
     get_settings.cache_clear()

@@ -2,20 +2,13 @@
 recipient's record in the user's language and date format."""
 from __future__ import annotations
 
-import time
-
-from tzlocal.windows_tz import win_tz
-
 from connector.compose import SmsRejected
-from connector.crm.port import Crm, CrmError
+from connector.crm.port import Crm
 from connector.recipients import RecipientRecord, load_recipient
 from connector.text.templates import compile_template, from_legacy, record_context
 
 TEMPLATE_SET = "smsc_smstemplates"
 PUBLISHED = 2
-# Dataverse `uilanguageid` (LCID) -> locale used to format money and dates.
-LOCALES = {1036: "fr_FR", 1033: "en_US", 2057: "en_GB", 2060: "fr_BE", 3084: "fr_CA", 4108: "fr_CH",
-           1031: "de_DE", 1034: "es_ES", 3082: "es_ES", 1040: "it_IT", 1043: "nl_NL", 2070: "pt_PT"}
 
 
 def has_merge_fields(text: str) -> bool:
@@ -35,49 +28,11 @@ def template_text(crm: Crm, template_id: str, table: str) -> str:
     return text if has_merge_fields(text) else from_legacy(text)
 
 
-_zones: dict[int, str | None] = {}      # Dataverse timezonecode -> IANA name (the catalogue is fixed)
-
-
-def time_zone(crm: Crm, code: int | None) -> str | None:
-    """The IANA zone of a Dataverse `timezonecode`: its Windows name, mapped by CLDR's table."""
-    if code is None:
-        return None
-    if code not in _zones:
-        rows = crm.retrieve_multiple("timezonedefinitions", select=["standardname"], top=1,
-                                     filter=f"timezonecode eq {int(code)}")
-        row = next(iter(rows), None)
-        _zones[code] = win_tz.get(row.get("standardname")) if row else None
-    return _zones[code]
-
-
-FORMAT_SECONDS = 60        # one read serves the preview, the send and its error message
-_formats: dict[tuple[str | None, str], tuple[float, dict]] = {}
-
-
 def user_format(crm: Crm, user_id: str | None) -> dict:
-    """Locale, date and time formats and time zone of the user who sends (their personal options),
-    so that merged dates read as they do in the CRM. Kept a minute per user."""
-    if not user_id:
-        return {"locale": "fr_FR"}
-    key = (getattr(crm, "api_url", None), user_id)
-    cached = _formats.get(key)
-    if cached and time.monotonic() - cached[0] < FORMAT_SECONDS:
-        return dict(cached[1])
-    try:
-        row = crm.retrieve("usersettingscollection", user_id,
-                           select=["uilanguageid", "dateformatstring", "timeformatstring", "timezonecode"])
-        zone = time_zone(crm, row.get("timezonecode"))
-    except CrmError:
-        return {"locale": "fr_FR"}
-    found = {"locale": LOCALES.get(row.get("uilanguageid"), "en_US"),
-             "date_format": row.get("dateformatstring") or None,
-             "time_format": row.get("timeformatstring") or None, "time_zone": zone}
-    _formats[key] = (time.monotonic(), found)
-    return dict(found)
+    """Transitional: callers move to `Users.user_format` (connector.repositories.users)."""
+    from connector.crm.users import user_format_dict
 
-
-def forget_user_formats() -> None:
-    _formats.clear()
+    return user_format_dict(crm, user_id)
 
 
 def render_for(crm: Crm, text: str | None, template_id: str | None, table: str, record_id: str,

@@ -1,17 +1,17 @@
-"""The opt-out list `smsc_optout` (STOP replies, undeliverable numbers, manual entries)."""
+"""The opt-out rule: an SMS is refused for a number on the opt-out list when the configuration says so."""
 from __future__ import annotations
 
-from connector.crm.port import Crm
-
-OPTOUT_SET = "smsc_optouts"
-
-
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+from connector.configuration import Configuration
+from connector.repositories.optouts import OptOuts
 
 
-def is_opted_out(crm: Crm, e164: str) -> bool:
-    rows = crm.retrieve_multiple(
-        OPTOUT_SET, select=["smsc_optoutid"], top=1,
-        filter=f"smsc_phonenumber eq {_literal(e164)} and smsc_active eq true")
-    return next(iter(rows), None) is not None
+def refuses(number: str | None, config: Configuration, optouts: OptOuts) -> bool:
+    """True when this number must not receive the SMS (opted out and opt-outs are excluded)."""
+    return bool(number) and config.exclude_optouts and optouts.is_opted_out(number)
+
+
+def is_opted_out(crm, e164: str) -> bool:
+    """Transitional: callers move to `OptOuts.is_opted_out` (connector.repositories.optouts)."""
+    from connector.crm.optouts import DataverseOptOuts
+
+    return DataverseOptOuts(crm).is_opted_out(e164)

@@ -20,7 +20,8 @@ from datetime import datetime, timezone
 import pytest
 from werkzeug.wrappers import Request, Response
 
-from connector import bootstrap, configuration, messages, unit_sms
+from connector import bootstrap, unit_sms
+from connector.crm import configuration as crm_configuration, users as crm_users
 from emulators.webhook_bodies import option, remote_execution_context, webhook_headers
 from functions.local_host import invoke
 
@@ -87,11 +88,11 @@ def environment(server, monkeypatch):
     monkeypatch.setenv("SMSC_WEBHOOK_KEY", WEBHOOK_KEY)
     monkeypatch.setenv("SMSC_HTTP_TIMEOUT", "5")
     monkeypatch.setattr(unit_sms, "unit_key", lambda activity_id: f"unit-{activity_id}-0123456789ab")
-    messages._zones.clear()                 # the time zone catalogue is cached per process
-    configuration._cache.clear()            # cached 60 s per api_url: same URL in every test
+    crm_users._zones.clear()                 # the time zone catalogue is cached per process
+    crm_configuration._cache.clear()            # cached 60 s per api_url: same URL in every test
     bootstrap.reset()
     yield
-    configuration._cache.clear()
+    crm_configuration._cache.clear()
     bootstrap.reset()
 
 
@@ -367,7 +368,7 @@ def test_template_text_is_merged_with_the_recipient_in_the_users_format(server):
 
     assert response.json() == {"handled": "unit-sms:sent", "activityid": ACTIVITY_ID, "outcome": "sent"}
     assert len(server.log) == 11                     # + the user's time zone, read once per process
-    assert messages._zones == {105: "Europe/Paris"}
+    assert crm_users._zones == {105: "Europe/Paris"}
 
 
 def test_a_412_on_the_take_is_already_taken_and_octopush_is_never_called(server):

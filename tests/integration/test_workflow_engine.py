@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from connector import configuration
+from connector.crm import configuration as crm_configuration
 from connector.bootstrap import get_services
 from emulators import dataverse_seed as seed
 from emulators.webhook_bodies import money, option, reference, remote_execution_context, webhook_headers
@@ -59,10 +59,10 @@ def hooks(stack):
 def stop_appended(stack):
     """The built-in reminder is a marketing SMS without the STOP mention: the admin lets it be appended.
     The configuration is cached 60 s per URL and emulator ports get reused: forgotten before and after."""
-    configuration._cache.clear()
+    crm_configuration._cache.clear()
     stack.dataverse.update("smsc_configurations", seed.CONFIGURATION_ID, {"smsc_appendstop": True})
     yield
-    configuration._cache.clear()
+    crm_configuration._cache.clear()
 
 
 def status(state: int, reason: int) -> dict:
