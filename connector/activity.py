@@ -1,19 +1,12 @@
-"""The SMS activity table `smsc_textmessage` (DESIGN §4): its choices and how we read it."""
+"""The SMS activity's status (DESIGN §4 `smsc_status`): what every send path reasons about.
+
+How the activity is stored (its table, columns, parties, choice values) is the Dataverse adapter's
+business: `connector.crm.sms_activities`, behind the `SmsActivities` port.
+"""
 from __future__ import annotations
 
 import enum
-
-ACTIVITY_SET = "smsc_textmessages"
-PARTIES = "smsc_textmessage_activity_parties"
-PARTY_TO = 2            # activityparty.participationtypemask "To recipient"
-LOOKUP_TABLE = "@Microsoft.Dynamics.CRM.lookuplogicalname"
-
-COLUMNS = (
-    "subject", "description", "scheduledend", "smsc_status", "smsc_smstype", "smsc_sender",
-    "smsc_phonenumber", "smsc_idempotencykey", "_regardingobjectid_value", "_smsc_templateid_value",
-    "_smsc_workflowid_value",
-)
-EXPAND_PARTIES = f"{PARTIES}($select=participationtypemask,_partyid_value,addressused)"
+from typing import Any
 
 
 class SmsStatus(enum.IntEnum):
@@ -29,15 +22,15 @@ class SmsStatus(enum.IntEnum):
     RECEIVED = 10
 
 
-ENCODING_CHOICE = {"GSM-7": 1, "UCS-2": 2}
+_MOVED = frozenset({"ACTIVITY_SET", "PARTIES", "PARTY_TO", "LOOKUP_TABLE", "COLUMNS", "EXPAND_PARTIES",
+                    "ENCODING_CHOICE"})
 
 
-def recipient_reference(activity: dict) -> tuple[str, str] | None:
-    """(table, id) of the `to` party, else of the regarding record."""
-    for party in activity.get(PARTIES) or []:
-        if party.get("participationtypemask") == PARTY_TO and party.get("_partyid_value"):
-            return party[f"_partyid_value{LOOKUP_TABLE}"], party["_partyid_value"]
-    if activity.get("_regardingobjectid_value"):
-        return activity["_regardingobjectid_value" + LOOKUP_TABLE], activity["_regardingobjectid_value"]
-    return None
+def __getattr__(name: str) -> Any:
+    """Transitional: the table's names for the callers not on `SmsActivities` yet (campaigns, the
+    workflow scheduler); they live in `connector.crm.sms_activities`."""
+    if name in _MOVED:
+        from connector.crm import sms_activities
 
+        return getattr(sms_activities, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

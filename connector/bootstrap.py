@@ -51,3 +51,52 @@ def reset() -> None:
     get_settings.cache_clear()
     forget_configuration()
     forget_user_formats()
+
+
+# -- services on the Dataverse repositories of one (possibly impersonated) CRM client ---------------
+from typing import TYPE_CHECKING  # noqa: E402  (this section is appended to)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
+
+    from connector.crm.port import Crm
+    from connector.crm.sms_activities import DataverseSmsActivities
+    from connector.preview import PreviewService
+    from connector.repositories.sending import SendingRepositories
+    from connector.sms.port import SmsProvider
+    from connector.unit_sms import UnitSmsService
+
+
+def sending_repositories(crm: Crm) -> SendingRepositories:
+    """Configuration, opt-outs, users, templates and recipients, read from Dataverse through `crm`."""
+    from connector.crm.configuration import DataverseConfiguration
+    from connector.crm.optouts import DataverseOptOuts
+    from connector.crm.recipients import DataverseRecipients
+    from connector.crm.templates import DataverseTemplates
+    from connector.crm.users import DataverseUsers
+    from connector.repositories.sending import SendingRepositories
+
+    return SendingRepositories(DataverseConfiguration(crm), DataverseOptOuts(crm), DataverseUsers(crm),
+                               DataverseTemplates(crm), DataverseRecipients(crm))
+
+
+def sms_activities(crm: Crm) -> DataverseSmsActivities:
+    from connector.crm.sms_activities import DataverseSmsActivities
+
+    return DataverseSmsActivities(crm)
+
+
+def unit_sms_service(crm: Crm, provider: SmsProvider, clock: Callable[[], datetime] | None = None
+                     ) -> UnitSmsService:
+    """The unit send (and its recovery) as `crm`'s user; `clock` for tests and the recovery timer."""
+    from connector.clock import utcnow
+    from connector.unit_sms import UnitSmsService
+
+    return UnitSmsService(provider, sms_activities(crm), sending_repositories(crm), clock or utcnow)
+
+
+def preview_service(crm: Crm) -> PreviewService:
+    from connector.preview import PreviewService
+
+    return PreviewService(sending_repositories(crm))

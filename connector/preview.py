@@ -3,13 +3,12 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from connector.compose import SmsRejected, apply_stop_rule, choose_sender, choose_type, phone_number, text_warnings
-from connector.configuration import load_configuration
-from connector.crm.port import Crm
-from connector.messages import render_for, user_format
+from connector.configuration import Configuration
+from connector.messages import render_for
 from connector.recipients import RECIPIENT_TABLES
+from connector.repositories.sending import SendingRepositories
+from connector.send_policy import SmsRejected, apply_stop_rule, choose_sender, choose_type, phone_number, text_warnings
 from connector.text.encoding import analyze
-from connector.user_texts import language_of
 
 
 class RecordRef(BaseModel):
@@ -41,29 +40,33 @@ class PreviewRequest(BaseModel):
         return self
 
 
-def preview(crm: Crm, request: PreviewRequest) -> dict:
-    config = load_configuration(crm)
-    prefs = config.unit
-    lang = language_of(user_format(crm, request.userid)["locale"]) if request.userid else "en"
-    warnings: list[str] = []
-    text, number = request.text or "", None
-    if request.regarding:
-        text, recipient = render_for(crm, request.text, request.templateid, request.regarding.entity,
-                                     request.regarding.id, request.userid)
-        number = _number_or_warning(recipient.mobile, config, warnings, lang)
-    sms_type = choose_type(request.smstype, prefs)
-    try:
-        choose_sender(request.sender, prefs)
-        text = apply_stop_rule(text.strip(), sms_type, number, config)
-    except SmsRejected as problem:
-        warnings.append(problem.say(lang))
-    stats = analyze(text)
-    return {"text": text, "encoding": stats.encoding, "segments": stats.segments,
-            "characters": stats.characters, "remaining": stats.remaining,
-            "warnings": warnings + text_warnings(stats, lang), "cost": None, "phonenumber": number}
+class PreviewService:
+    def __init__(self, sending: SendingRepositories):
+        self.sending = sending
+
+    def preview(self, request: PreviewRequest) -> dict:
+        config = self.sending.configuration.get()
+        prefs = config.unit
+        lang = self.sending.users.user_format(request.userid).language if request.userid else "en"
+        warnings: list[str] = []
+        text, number = request.text or "", None
+        if request.regarding:
+            text, recipient = render_for(self.sending, request.text, request.templateid, request.regarding.entity,
+                                         request.regarding.id, request.userid)
+            number = _number_or_warning(recipient.mobile, config, warnings, lang)
+        sms_type = choose_type(request.smstype, prefs)
+        try:
+            choose_sender(request.sender, prefs)
+            text = apply_stop_rule(text.strip(), sms_type, number, config)
+        except SmsRejected as problem:
+            warnings.append(problem.say(lang))
+        stats = analyze(text)
+        return {"text": text, "encoding": stats.encoding, "segments": stats.segments,
+                "characters": stats.characters, "remaining": stats.remaining,
+                "warnings": warnings + text_warnings(stats, lang), "cost": None, "phonenumber": number}
 
 
-def _number_or_warning(raw: str | None, config, warnings: list[str], lang: str) -> str | None:
+def _number_or_warning(raw: str | None, config: Configuration, warnings: list[str], lang: str) -> str | None:
     try:
         return phone_number(raw, config)
     except SmsRejected as problem:

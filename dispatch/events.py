@@ -16,7 +16,7 @@ from connector.campaigns.model import CampaignAction
 from connector.crm.identity import acting_as
 from connector.crm.port import UnknownTable, entity_set
 from connector.crm.webhook import RemoteExecutionContext
-from connector.unit_sms import UnitSmsService
+from connector.bootstrap import unit_sms_service
 from workflows.engine import HookEngine, summarize
 
 SIZE_EXCEEDED = "x-ms-dynamics-msg-size-exceeded"   # Target and images were dropped (> 256 KB)
@@ -96,7 +96,7 @@ def handle_event(context: RemoteExecutionContext, headers: dict[str, str], crm, 
         return EventResult(f"campaign:{name}", {"campaignid": queued["campaignid"]}, queued)
     if is_send_request(context, headers):
         user = context.acting_user_id
-        result = UnitSmsService(acting_as(crm, user), sms).send(context.primary_entity_id, user)
+        result = unit_sms_service(acting_as(crm, user), sms).send(context.primary_entity_id, user)
         detail = {"activityid": result.activity_id, "outcome": result.outcome}
         if result.detail:
             detail["error" if result.outcome == "failed" else "detail"] = result.detail

@@ -14,9 +14,10 @@ def textmessage_preview(req: func.HttpRequest) -> func.HttpResponse:
 def _preview(req: func.HttpRequest, services) -> func.HttpResponse:
     from pydantic import ValidationError
 
-    from connector.compose import SmsRejected
-    from connector.preview import PreviewRequest, preview
+    from connector.bootstrap import preview_service
+    from connector.preview import PreviewRequest
     from connector.recipients import RecipientError
+    from connector.send_policy import SmsRejected
     from connector.text.templates import TemplateError
 
     try:
@@ -27,6 +28,6 @@ def _preview(req: func.HttpRequest, services) -> func.HttpResponse:
     except ValueError as error:
         return error_response(400, "malformed_json", str(error))
     try:
-        return json_response(preview(services.crm, request))
+        return json_response(preview_service(services.crm).preview(request))
     except (SmsRejected, RecipientError, TemplateError) as error:
         return error_response(422, "cannot_preview", str(error))

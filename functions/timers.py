@@ -9,11 +9,11 @@ log = logging.getLogger(__name__)
 
 @bp.timer_trigger(schedule="0 */5 * * * *", arg_name="timer", run_on_startup=False, use_monitor=True)
 def resume_interrupted_sends(timer: func.TimerRequest) -> None:
-    from connector.bootstrap import get_services
+    from connector.bootstrap import get_services, unit_sms_service
     from connector.unit_recovery import resume_stuck_sends
 
     services = get_services()
-    results = resume_stuck_sends(services.crm, services.sms)
+    results = resume_stuck_sends(unit_sms_service(services.crm, services.sms))
     if results:
         log.info("resumed %d interrupted unit SMS: %s", len(results),
                  ", ".join(f"{r.activity_id}={r.outcome}" for r in results))

@@ -12,11 +12,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from connector.activity import ACTIVITY_SET, PARTIES, PARTY_TO, SmsStatus
-from connector.compose import SmsRejected
-from connector.crm.port import Crm, DuplicateRecord, entity_set
+from connector.activity import SmsStatus
+from connector.errors import Conflict
+from connector.messages import named_template_source
+from connector.repositories.sending import SendingRepositories
+from connector.repositories.sms_activities import NewWorkflowSms, RowRef, SmsActivities
+from connector.send_policy import SmsRejected
+from connector.crm.port import Crm
 from connector.crm.webhook import EntityRef
-from connector.messages import PUBLISHED, TEMPLATE_SET, from_legacy, has_merge_fields
 from connector.user_texts import language_of, say
 from connector.sms.port import SmsProvider, SmsType
 from connector.text.templates import TemplateError
@@ -25,7 +28,6 @@ from connector.idempotency import workflow_key
 from connector.unit_sms import UnitSmsService
 from workflows.plan import PlannedSms
 from workflows.recipients import merge_text, resolve_recipient
-
 
 
 @dataclass(frozen=True)
@@ -57,50 +59,38 @@ class WorkflowRun:
     text_format: Mapping[str, Any] = field(default_factory=dict)   # the user's locale and date format
 
 
-def named_template(crm: Crm, name: str, table: str) -> str:
-    """The text of the published SMS template `name`; SmsRejected when there is none for `table`."""
-    quoted = name.replace("'", "''")
-    rows = list(crm.retrieve_multiple(
-        TEMPLATE_SET, select=["smsc_text", "smsc_entity"], top=1,
-        filter=f"smsc_name eq '{quoted}' and smsc_templatestatus eq {PUBLISHED}"))
-    if not rows:
-        raise SmsRejected("no_template_named", name=name)
-    if rows[0].get("smsc_entity") and rows[0]["smsc_entity"] != table:
-        raise SmsRejected("template_other_table", name=name, entity=rows[0]["smsc_entity"], table=table)
-    text = rows[0].get("smsc_text") or ""
-    return text if has_merge_fields(text) else from_legacy(text)
-
-
-def activity_body(run: WorkflowRun, planned: PlannedSms, key: str, text: str, recipient: EntityRef | None,
-                  error: str | None = None) -> dict:
+def workflow_sms(run: WorkflowRun, planned: PlannedSms, key: str, text: str, recipient: EntityRef | None,
+                 error: str | None = None) -> NewWorkflowSms:
+    """The activity of one send_sms step: on the triggering record (unless deleted), to the recipient."""
     sms_type = SmsType.MARKETING if planned.sms_type == "marketing" else SmsType.TRANSACTIONAL
-    status = SmsStatus.FAILED if error else SmsStatus.SEND_REQUESTED
-    body = {"subject": run.workflow_name[:200], "description": text, "smsc_status": int(status),
-            "smsc_direction": 1, "smsc_smstype": int(sms_type), "smsc_idempotencykey": key,
-            "smsc_WorkflowId@odata.bind": f"/smsc_workflows({run.workflow_id})"}
-    if planned.sender:
-        body["smsc_sender"] = planned.sender
-    if error:
-        body["smsc_error"] = error[:2000]
-    if run.record_exists and run.record_id:
-        body[f"regardingobjectid_{run.table}_smsc_textmessage@odata.bind"] = \
-            f"/{entity_set(run.table)}({run.record_id})"
-    if recipient is not None:
-        body[PARTIES] = [{"participationtypemask": PARTY_TO, f"partyid_{recipient.logical_name}@odata.bind":
-                          f"/{entity_set(recipient.logical_name)}({recipient.id})"}]
-    return body
+    regarding = RowRef(run.table, run.record_id) if run.record_exists and run.record_id else None
+    to = RowRef(recipient.logical_name, recipient.id) if recipient is not None else None
+    return NewWorkflowSms(subject=run.workflow_name, text=text, sms_type=sms_type, idempotency_key=key,
+                          workflow_id=run.workflow_id, sender=planned.sender or None, error=error,
+                          regarding=regarding, to=to)
 
 
 class SmsActions:
-    def __init__(self, crm: Crm, provider: SmsProvider, clock: Callable = utcnow):
+    """`activities`, `sending` and `unit` default to the Dataverse ones of `crm` (which still reads
+    the triggering record and follows recipient paths: workflows.records, workflows.recipients)."""
+
+    def __init__(self, crm: Crm, provider: SmsProvider, clock: Callable = utcnow, *,
+                 activities: SmsActivities | None = None, sending: SendingRepositories | None = None,
+                 unit: UnitSmsService | None = None):
+        from connector import bootstrap      # the composition root, only for the defaults
+
         self.crm, self.provider, self.clock = crm, provider, clock
+        self.activities = activities or bootstrap.sms_activities(crm)
+        self.sending = sending or bootstrap.sending_repositories(crm)
+        self.unit = unit or UnitSmsService(provider, self.activities, self.sending, clock)
 
     def send(self, run: WorkflowRun, planned: PlannedSms) -> HookOutcome:
         key = workflow_key(run.workflow_id, run.record_id, run.event_key, planned.step_path)
         recipient = None
         try:
             recipient = resolve_recipient(self.crm, run.table, run.record_id, run.values, planned.recipient_path)
-            source = planned.template_text or named_template(self.crm, planned.template or "", run.table)
+            source = planned.template_text or named_template_source(self.sending.templates, planned.template or "",
+                                                                    run.table)
             record_id = run.record_id if run.record_exists else None
             text = merge_text(self.crm, source, run.table, record_id, run.values, run.text_format)
         except SmsRejected as error:        # RecipientError included
@@ -108,13 +98,13 @@ class SmsActions:
         except TemplateError as error:
             return self._record_failure(run, planned, key, recipient, say(_lang(run), "template", detail=error))
         try:
-            activity_id = self.crm.create(ACTIVITY_SET, activity_body(run, planned, key, text, recipient))
-        except DuplicateRecord:
+            activity_id = self.activities.create_workflow_sms(workflow_sms(run, planned, key, text, recipient))
+        except Conflict:
             return self._again(run, planned, key)
         return self._deliver(run, planned, key, activity_id)
 
     def _deliver(self, run: WorkflowRun, planned: PlannedSms, key: str, activity_id: str) -> HookOutcome:
-        result = UnitSmsService(self.crm, self.provider, self.clock).send(activity_id, run.user_id)
+        result = self.unit.send(activity_id, run.user_id)
         if result.outcome == "failed":
             self._keep_key(activity_id, key)
         return _outcome(run, planned, result.outcome, result.detail, activity_id)
@@ -123,26 +113,24 @@ class SmsActions:
         """The unit service clears the key of a failed SMS (a user's new request gets a fresh one);
         a workflow's SMS keeps it, so the same event does not make a second failed activity."""
         try:
-            self.crm.update(ACTIVITY_SET, activity_id, {"smsc_idempotencykey": key})
-        except DuplicateRecord:
+            self.activities.keep_key(activity_id, key)
+        except Conflict:
             pass            # a redelivery already made another activity with it
 
     def _again(self, run: WorkflowRun, planned: PlannedSms, key: str) -> HookOutcome:
         """The key is taken: an earlier delivery made the activity. Send it only if that delivery
         stopped before sending (still *Send requested*); the unit service's take makes that once."""
-        quoted = key.replace("'", "''")
-        rows = list(self.crm.retrieve_multiple(ACTIVITY_SET, select=["activityid", "smsc_status"],
-                                               filter=f"smsc_idempotencykey eq '{quoted}'", top=1))
-        if rows and rows[0].get("smsc_status") == SmsStatus.SEND_REQUESTED:
-            return self._deliver(run, planned, key, rows[0]["activityid"])
-        activity_id = rows[0]["activityid"] if rows else None
+        found = self.activities.find_by_key(key)
+        if found is not None and found.status == SmsStatus.SEND_REQUESTED:
+            return self._deliver(run, planned, key, found.id)
+        activity_id = found.id if found is not None else None
         return _outcome(run, planned, "already-handled", f"this event was handled before (key {key})", activity_id)
 
     def _record_failure(self, run: WorkflowRun, planned: PlannedSms, key: str, recipient: EntityRef | None,
                         error: str) -> HookOutcome:
         try:
-            activity_id = self.crm.create(ACTIVITY_SET, activity_body(run, planned, key, "", recipient, error))
-        except DuplicateRecord:
+            activity_id = self.activities.create_workflow_sms(workflow_sms(run, planned, key, "", recipient, error))
+        except Conflict:
             return self._again(run, planned, key)
         return _outcome(run, planned, "failed", error, activity_id)
 

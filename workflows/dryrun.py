@@ -10,16 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from connector.compose import SmsRejected, compose
-from connector.configuration import load_configuration
 from connector.crm.port import Crm
 from connector.crm.webhook import EntityRef
-from connector.messages import user_format
-from connector.optout import is_opted_out
+from connector.messages import named_template_source
+from connector.optout import refuses
 from connector.recipients import RecipientError, load_recipient
+from connector.repositories.sending import SendingRepositories
+from connector.send_policy import PROVIDER_MAX_LENGTH, SmsRejected, compose
 from connector.text.templates import TemplateError
 from connector.clock import utcnow
-from workflows.actions import named_template
 from workflows.conditions import RecordSnapshot, evaluate
 from workflows.definition import IfStep, WorkflowDefinition, load_definition
 from workflows.plan import PlannedSms, plan
@@ -34,9 +33,11 @@ TRIGGER_MESSAGES = {"create": "Create", "update": "Update", "status_change": "Up
 
 
 def dry_run(crm: Crm, definition_yaml: str, table: str, record_id: str, *, message: str | None = None,
-            user_id: str | None = None, schema: TableSchema | None = None, now=None) -> dict:
+            user_id: str | None = None, schema: TableSchema | None = None, now=None,
+            sending: SendingRepositories | None = None) -> dict:
     """What `definition_yaml` would do on the record; `{"valid": False, "issues": [...]}` when it is
-    not a valid definition for `table`. Raises RecordNotFound when the record does not exist."""
+    not a valid definition for `table`. Raises RecordNotFound when the record does not exist.
+    `sending` defaults to the Dataverse repositories of `crm` (which reads the record)."""
     issues = validate(definition_yaml, schema or StaticTableSchema())
     definition = None if issues else load_definition(definition_yaml)
     if definition is not None and definition.entity != table:
@@ -44,6 +45,10 @@ def dry_run(crm: Crm, definition_yaml: str, table: str, record_id: str, *, messa
     if issues:
         return {"valid": False, "issues": [_issue(issue) for issue in issues]}
     now = now or utcnow()
+    if sending is None:
+        from connector.bootstrap import sending_repositories      # the composition root
+
+        sending = sending_repositories(crm)
     values = read_record(crm, table, record_id, needed_columns(definition))
     event = synthetic_event(definition, table, record_id, values, message)
     snapshot = RecordSnapshot(event.pre, values, now)
@@ -54,7 +59,7 @@ def dry_run(crm: Crm, definition_yaml: str, table: str, record_id: str, *, messa
             "message": event.message, "trigger": {"event": definition.trigger.event,
                                                   "matched": matches(definition.trigger, event)},
             "conditions": conditions_report(definition, snapshot),
-            "sms": [_sms(crm, table, record_id, values, sms, user_id) for sms in planned], "sent": False}
+            "sms": [_sms(crm, sending, table, record_id, values, sms, user_id) for sms in planned], "sent": False}
 
 
 def _issue(issue: Any) -> dict:
@@ -104,27 +109,29 @@ def _branches(steps: list, path: str, snapshot: RecordSnapshot) -> list[dict]:
     return report
 
 
-def _sms(crm: Crm, table: str, record_id: str, values: dict, sms: PlannedSms, user_id: str | None) -> dict:
+def _sms(crm: Crm, sending: SendingRepositories, table: str, record_id: str, values: dict, sms: PlannedSms,
+         user_id: str | None) -> dict:
     answer: dict[str, Any] = {"step": sms.step_path, "recipient_path": sms.recipient_path,
                               "sms_type": sms.sms_type, "sender": sms.sender}
     try:
         recipient = resolve_recipient(crm, table, record_id, values, sms.recipient_path)
-        answer["recipient"] = _recipient(crm, recipient)
-        source = sms.template_text or named_template(crm, sms.template or "", table)
-        text = merge_text(crm, source, table, record_id, values, user_format(crm, user_id))
+        answer["recipient"] = _recipient(sending, recipient)
+        source = sms.template_text or named_template_source(sending.templates, sms.template or "", table)
+        text = merge_text(crm, source, table, record_id, values, sending.users.user_format(user_id).render_options())
         answer["text"] = text
-        config = load_configuration(crm)
+        config = sending.configuration.get()
         composed = compose(text, config=config, prefs=config.unit, raw_number=answer["recipient"]["mobile"],
-                           requested_type=1 if sms.sms_type == "marketing" else 2, requested_sender=sms.sender)
+                           requested_type=1 if sms.sms_type == "marketing" else 2, requested_sender=sms.sender,
+                           max_length=PROVIDER_MAX_LENGTH)
     except (RecipientError, TemplateError, SmsRejected) as error:
         answer["error"] = str(error)
         return answer
     answer.update(text=composed.text, phone_number=composed.phone_number, encoding=composed.stats.encoding,
                   segments=composed.stats.segments, warnings=composed.warnings,
-                  opted_out=config.exclude_optouts and is_opted_out(crm, composed.phone_number))
+                  opted_out=refuses(composed.phone_number, config, sending.optouts))
     return answer
 
 
-def _recipient(crm: Crm, ref: EntityRef) -> dict:
-    found = load_recipient(crm, ref.logical_name, ref.id)
+def _recipient(sending: SendingRepositories, ref: EntityRef) -> dict:
+    found = load_recipient(sending.recipients, ref.logical_name, ref.id)
     return {"entity": ref.logical_name, "id": ref.id, "name": found.name, "mobile": found.mobile}

@@ -15,7 +15,8 @@ from typing import Any
 from connector.clock import odata_utc
 from connector.crm.port import ENTITY_SETS, Crm, CrmError, UnknownTable, entity_set
 from connector.crm.webhook import EntityRef
-from connector.recipients import NAME_COLUMN, RECIPIENT_TABLES, RecipientError
+from connector.crm.recipients import NAME_COLUMN
+from connector.recipients import RECIPIENT_TABLES, RecipientError
 from connector.text.templates import compile_template, record_context
 from workflows.records import complete, plain_row
 

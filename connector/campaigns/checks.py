@@ -12,13 +12,12 @@ from connector.campaigns.recipients import Candidate
 from connector.campaigns.texts import DETAIL
 from connector.configuration import Configuration
 from connector.crm.port import Crm, entity_set
+from connector.send_policy import (CAMPAIGN_MAX_LENGTH, SmsRejected, check_sender, check_text, phone_number,
+                                   stop_missing, with_stop_mention)
 from connector.sms.port import SmsType
-from connector.text.phone import InvalidPhoneNumber, normalize
-from connector.text.sender import InvalidSender, validate_sender
-from connector.text.stop import append_stop, has_stop_mention, stop_required
 from connector.text.templates import MessageTemplate, TemplateError, record_context
 
-MAX_LENGTH = 489          # the Octopush guide's limit for a campaign SMS
+MAX_LENGTH = CAMPAIGN_MAX_LENGTH
 LOOKUP_TABLE = "@Microsoft.Dynamics.CRM.lookuplogicalname"
 
 
@@ -73,10 +72,9 @@ class CampaignChecker:
             return Verdict(candidate, False, DETAIL["template"].format(error=error), candidate.raw_mobile or "", "")
         number, problem = self._number(candidate)
         provider_text, slots = self._provider_form(context, text)
-        if problem is None and self.sms_type == SmsType.MARKETING and self.config.append_stop \
-                and stop_required(self.sms_type, number):
-            text = append_stop(text, self.config.stop_text)
-            provider_text = provider_text and append_stop(provider_text, self.config.stop_text)
+        if problem is None:
+            text = with_stop_mention(text, self.sms_type, number, self.config)
+            provider_text = provider_text and with_stop_mention(provider_text, self.sms_type, number, self.config)
         problem = problem or self._text_problem(text, number) or self.sender_error
         if problem is None and self.config.exclude_optouts and self.ledger.opted_out(number):
             problem = DETAIL["opted_out"]
@@ -103,20 +101,17 @@ class CampaignChecker:
     def _number(self, candidate: Candidate) -> tuple[str, str | None]:
         if candidate.no_primary_contact:
             return "", DETAIL["no_primary_contact"]
-        raw = (candidate.raw_mobile or "").strip()
-        if not raw:
-            return "", DETAIL["no_number"]
         try:
-            return normalize(raw, self.config.default_country, require_mobile=True), None
-        except InvalidPhoneNumber:
-            return raw, DETAIL["invalid_number"].format(raw=raw)
+            return phone_number(candidate.raw_mobile, self.config), None
+        except SmsRejected as refusal:
+            return (candidate.raw_mobile or "").strip(), _detail(refusal)
 
     def _text_problem(self, text: str, number: str) -> str | None:
-        if not text:
-            return DETAIL["empty"]
-        if len(text) > MAX_LENGTH:
-            return DETAIL["too_long"].format(limit=MAX_LENGTH, length=len(text))
-        if stop_required(self.sms_type, number) and not has_stop_mention(text):
+        try:
+            check_text(text, MAX_LENGTH)
+        except SmsRejected as refusal:
+            return _detail(refusal)
+        if stop_missing(text, self.sms_type, number):
             return DETAIL["stop_missing"]
         return None
 
@@ -136,7 +131,12 @@ def _sender_error(sender: str | None) -> str | None:
     if not sender:
         return None
     try:
-        validate_sender(sender)
-    except InvalidSender as error:
-        return DETAIL["sender"].format(error=error)
+        check_sender(sender)
+    except SmsRejected as refusal:
+        return _detail(refusal)
     return None
+
+
+def _detail(refusal: SmsRejected) -> str:
+    """A refusal of the send policy in the words of the guide's simulation report."""
+    return DETAIL["sender" if refusal.key == "bad_sender" else refusal.key].format(**refusal.values)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from connector.campaigns.checks import CampaignChecker, NumberLedger
 from connector.campaigns.model import Campaign, CampaignError
-from connector.compose import SmsRejected, choose_type
+from connector.send_policy import SmsRejected, choose_type
 from connector.configuration import Configuration, load_configuration
 from connector.crm.port import Crm, CrmError
 from connector.messages import has_merge_fields, template_text

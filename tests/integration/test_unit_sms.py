@@ -212,8 +212,7 @@ def test_a_template_in_the_octopush_guide_style_is_merged(crm, stack):
 
 
 def test_a_marketing_sms_asked_at_night_waits_for_the_end_of_the_quiet_hours(crm, stack):
-    from connector.bootstrap import get_services
-    from connector.unit_sms import UnitSmsService
+    from connector.bootstrap import get_services, unit_sms_service
 
     stack.dataverse.update("smsc_configurations", seed.CONFIGURATION_ID,
                            {"smsc_quiethoursstart": 20, "smsc_quiethoursend": 8})
@@ -221,7 +220,7 @@ def test_a_marketing_sms_asked_at_night_waits_for_the_end_of_the_quiet_hours(crm
     services = get_services()
     promo = crm.new_sms(SMITH, text="Soldes ! STOP au 30101", smsc_smstype=1)
     notice = crm.new_sms(SMITH, text="Votre colis est arrivé.", smsc_smstype=2)
-    assert UnitSmsService(services.crm, services.sms, clock=lambda: night).send(promo).outcome == "scheduled"
-    assert UnitSmsService(services.crm, services.sms, clock=lambda: night).send(notice).outcome == "sent"
+    assert unit_sms_service(services.crm, services.sms, clock=lambda: night).send(promo).outcome == "scheduled"
+    assert unit_sms_service(services.crm, services.sms, clock=lambda: night).send(notice).outcome == "sent"
     marketing, transactional = stack.octopush.sends
     assert marketing["body"]["send_at"] == "2026-11-24T08:00:00+01:00" and "send_at" not in transactional["body"]

@@ -1,7 +1,7 @@
 """The rules shared by the unit send and the preview: type, sender, number, STOP mention."""
 import pytest
 
-from connector.compose import SmsRejected, compose
+from connector.send_policy import SmsRejected, compose
 from connector.configuration import ChannelPreferences, Configuration
 from connector.sms.port import SmsType
 

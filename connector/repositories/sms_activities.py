@@ -1,0 +1,109 @@
+"""The SMS activities (`smsc_textmessage`, DESIGN §4) as the send paths see them: the unit send,
+its recovery timer, the workflow actions, and the delivery reports to come."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple, Protocol
+
+from connector.send_policy import ComposedSms
+from connector.sms.port import SmsType
+
+
+class RowRef(NamedTuple):
+    """A CRM row: its table's logical name and its id."""
+    table: str
+    id: str
+
+
+@dataclass(frozen=True)
+class SmsActivity:
+    """One SMS activity; a column the read did not ask for stays None."""
+    id: str
+    etag: str | None = None             # the row version a conditional write must match
+    status: int | None = None           # connector.activity.SmsStatus, or a value we do not know
+    subject: str | None = None
+    text: str | None = None
+    phone_number: str | None = None
+    sms_type: int | None = None
+    sender: str | None = None
+    due: datetime | None = None         # send at (scheduledend)
+    idempotency_key: str | None = None
+    recipient: RowRef | None = None     # the To party, else the regarding record
+    template_id: str | None = None
+    workflow_id: str | None = None
+    modified_on: datetime | None = None
+    # Written by the send; not read back by `get` (the fakes keep them for tests to look at).
+    encoding: str | None = None
+    segments: int | None = None
+    error: str | None = None
+    ticket: str | None = None
+    cost: float | None = None
+    sent_on: datetime | None = None
+
+
+@dataclass(frozen=True)
+class NewWorkflowSms:
+    """The activity a workflow's send_sms creates, under its idempotency key: Send requested, or
+    Failed with `error` when a problem was found before the send."""
+    subject: str
+    text: str
+    sms_type: SmsType
+    idempotency_key: str
+    workflow_id: str
+    sender: str | None = None
+    error: str | None = None
+    regarding: RowRef | None = None     # the triggering record
+    to: RowRef | None = None            # the recipient
+
+
+class SmsActivities(Protocol):
+    def get(self, activity_id: str) -> SmsActivity:
+        """The activity with what a send reads; NotFound naming it when it does not exist."""
+        ...
+
+    def take(self, activity: SmsActivity, sms: ComposedSms, key: str) -> None:
+        """Status Sending plus what will be sent and the key, in one write conditional on
+        `activity.etag`; connector.errors.Conflict when the row changed since it was read."""
+        ...
+
+    def take_state(self, activity_id: str) -> SmsActivity:
+        """The status and key of the row now (to tell our own take from a rival's)."""
+        ...
+
+    def mark_sent(self, activity_id: str, ticket: str | None, cost: float | None, sent_on: datetime) -> None:
+        ...
+
+    def mark_scheduled(self, activity_id: str, ticket: str | None, cost: float | None) -> None:
+        ...
+
+    def fail(self, activity_id: str, etag: str | None, reason: str, *, keep_key: bool) -> None:
+        """Status Failed with the reason; conditional on `etag` unless None (Conflict when lost).
+        The key is cleared unless kept (an uncertain attempt: a new request must reuse it)."""
+        ...
+
+    def stuck_sending(self, modified_before: datetime, limit: int = 500) -> Sequence[SmsActivity]:
+        """Unit SMS (not campaign SMS) still Sending and unchanged since `modified_before`, oldest first."""
+        ...
+
+    def claim(self, activity: SmsActivity) -> None:
+        """A write conditional on `activity.etag` that clears the error: two recoveries cannot both
+        resume it (Conflict for the second)."""
+        ...
+
+    def create_workflow_sms(self, sms: NewWorkflowSms) -> str:
+        """The new activity's id; Conflict when an activity already holds the key."""
+        ...
+
+    def find_by_key(self, key: str) -> SmsActivity | None:
+        """The activity holding this idempotency key (its id and status), if any."""
+        ...
+
+    def keep_key(self, activity_id: str, key: str) -> None:
+        """Write the key back (Conflict when another activity holds it)."""
+        ...
+
+    def find_by_ticket(self, ticket: str, phone_number: str) -> SmsActivity | None:
+        """The activity sent under a provider ticket to a number (a campaign ticket covers many)."""
+        ...

@@ -1,0 +1,146 @@
+"""The send policy: what an SMS must satisfy before it goes, whichever path sends it (DESIGN §7).
+
+One home for the rules the unit send, the preview, the workflow sends and dry-run, and the campaign
+checks share: SMS type and sender choice, number normalisation, the STOP mention (appended or
+refused), empty text, the length limit (a parameter: each path has its own), opt-out and quiet hours.
+A broken rule raises `SmsRejected` with a key of `connector.user_texts`; each path words it for its
+reader (the user's language for unit and workflow SMS, the guide's French details in campaign reports).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from connector.configuration import ChannelPreferences, Configuration
+from connector.optout import refuses
+from connector.quiet_hours import next_allowed
+from connector.repositories.optouts import OptOuts
+from connector.sms.port import SmsType
+from connector.text.encoding import TextStats, analyze
+from connector.text.phone import InvalidPhoneNumber, normalize
+from connector.text.sender import InvalidSender, validate_sender
+from connector.text.stop import append_stop, has_stop_mention, stop_required
+from connector.user_texts import say
+
+PROVIDER_MAX_LENGTH = 1224     # Octopush's limit for one SMS text (reference/octopush.md): unit, workflow
+CAMPAIGN_MAX_LENGTH = 489      # the Octopush guide's limit for a campaign SMS ("Simulation de la campagne")
+
+
+class SmsRejected(ValueError):
+    """The SMS cannot go as asked: a key of `user_texts.TEXTS`, written in the user's language."""
+
+    def __init__(self, key: str, **values: Any):
+        self.key, self.values = key, values
+        super().__init__(say("en", key, **values))
+
+    def say(self, lang: str) -> str:
+        return say(lang, self.key, **self.values)
+
+
+@dataclass(frozen=True)
+class ComposedSms:
+    """The SMS as it will really go: final text, its encoding and segments, type, sender, number."""
+    text: str
+    stats: TextStats
+    sms_type: SmsType
+    sender: str | None
+    phone_number: str | None
+    warnings: list[str] = field(default_factory=list)
+
+
+def choose_type(requested: int | None, prefs: ChannelPreferences) -> SmsType:
+    """The user's choice where the configuration allows one, else the channel's default."""
+    return SmsType(requested) if requested and prefs.allow_type_choice else prefs.default_type
+
+
+def check_sender(sender: str) -> str:
+    """`sender` without surrounding blanks; SmsRejected("bad_sender") naming the problem (`error`)."""
+    try:
+        return validate_sender(sender.strip())
+    except InvalidSender as error:
+        raise SmsRejected("bad_sender", sender=sender, error=error) from None
+
+
+def choose_sender(requested: str | None, prefs: ChannelPreferences) -> str | None:
+    """The user's sender where the configuration allows one, else the channel's default (checked)."""
+    sender = requested if requested and prefs.allow_sender_choice else prefs.default_sender
+    return check_sender(sender) if sender else None
+
+
+def phone_number(raw: str | None, config: Configuration) -> str:
+    """`raw` as an E.164 mobile number in the configured default country."""
+    if not raw or not raw.strip():
+        raise SmsRejected("no_number")
+    try:
+        return normalize(raw, config.default_country, require_mobile=True)
+    except InvalidPhoneNumber as error:
+        raise SmsRejected("invalid_number", raw=raw.strip(), reason=error.reason) from None
+
+
+def stop_missing(text: str, sms_type: SmsType, number: str | None) -> bool:
+    """True when the SMS must carry the STOP mention (marketing to a French number) and does not."""
+    return bool(number) and stop_required(sms_type, number or "") and not has_stop_mention(text)
+
+
+def with_stop_mention(text: str, sms_type: SmsType, number: str | None, config: Configuration) -> str:
+    """`text` with the configured STOP mention appended where it is required and the configuration
+    says to append it (a mention already there is kept as is)."""
+    if number and config.append_stop and stop_required(sms_type, number):
+        return append_stop(text, config.stop_text)
+    return text
+
+
+def apply_stop_rule(text: str, sms_type: SmsType, number: str | None, config: Configuration) -> str:
+    """Marketing SMS to French numbers must carry the STOP mention: append it or refuse."""
+    if not stop_missing(text, sms_type, number):
+        return text
+    if config.append_stop:
+        return append_stop(text, config.stop_text)
+    raise SmsRejected("stop_missing", stop=config.stop_text)
+
+
+def check_text(text: str, max_length: int) -> None:
+    """Not empty, and within the limit of the path that sends it."""
+    if not text:
+        raise SmsRejected("empty")
+    if len(text) > max_length:
+        raise SmsRejected("too_long", length=len(text), limit=max_length)
+
+
+def refuse_opted_out(number: str | None, config: Configuration, optouts: OptOuts) -> None:
+    """SmsRejected("opted_out") when the number is on the opt-out list and opt-outs are excluded."""
+    if refuses(number, config, optouts):
+        raise SmsRejected("opted_out", number=number)
+
+
+def quiet_hours_end(moment: datetime, sms_type: SmsType, number: str, config: Configuration) -> datetime | None:
+    """When a marketing SMS due at `moment` falls in the quiet hours at the recipient's, the instant
+    they end; None when it may go at `moment` (transactional SMS go at any time)."""
+    if sms_type != SmsType.MARKETING:
+        return None
+    return next_allowed(moment, number, config.quiet_hours)
+
+
+def compose(text: str, *, config: Configuration, prefs: ChannelPreferences, raw_number: str | None,
+            requested_type: int | None = None, requested_sender: str | None = None,
+            number_required: bool = True, max_length: int = PROVIDER_MAX_LENGTH) -> ComposedSms:
+    """The SMS one recipient gets (unit, workflow). Raises SmsRejected naming the first rule it breaks,
+    in this order: sender, number, STOP mention, empty, length."""
+    sms_type = choose_type(requested_type, prefs)
+    sender = choose_sender(requested_sender, prefs)
+    number = phone_number(raw_number, config) if (raw_number or number_required) else None
+    text = apply_stop_rule(text.strip(), sms_type, number, config)
+    check_text(text, max_length)
+    stats = analyze(text)
+    return ComposedSms(text, stats, sms_type, sender, number, text_warnings(stats))
+
+
+def text_warnings(stats: TextStats, lang: str = "en") -> list[str]:
+    """What the user should know before sending: Unicode, several SMS."""
+    warnings = []
+    if stats.encoding == "UCS-2":
+        warnings.append(say(lang, "unicode", chars=" ".join(stats.non_gsm[:10])))
+    if stats.segments > 1:
+        warnings.append(say(lang, "several_sms", segments=stats.segments))
+    return warnings
