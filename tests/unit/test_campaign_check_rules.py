@@ -1,0 +1,61 @@
+"""The campaign checks apply the shared send policy, in the words of the guide's simulation report."""
+import pytest
+
+from connector.campaigns.checks import CampaignChecker, NumberLedger
+from connector.campaigns.recipients import Candidate
+from connector.configuration import Configuration
+from connector.sms.port import SmsType
+
+STOP = "STOP au 30101"
+
+
+def verdict(text: str, mobile: str | None = "06 49 81 90 06", *, sms_type=SmsType.TRANSACTIONAL, sender=None,
+            config: Configuration | None = None, no_primary_contact=False, ledger: NumberLedger | None = None):
+    checker = CampaignChecker(None, None, text, config or Configuration(), sms_type, sender,  # type: ignore[arg-type]
+                              ledger or NumberLedger(), {})
+    return checker.check(Candidate("contact", "c-1", "David Smith", mobile, {}, "Liste",
+                                   no_primary_contact=no_primary_contact))
+
+
+@pytest.mark.parametrize("text, mobile, sms_type, sender, detail", [
+    ("Bonjour", None, SmsType.TRANSACTIONAL, None, "Aucun numéro de mobile."),
+    ("Bonjour", "  ", SmsType.TRANSACTIONAL, None, "Aucun numéro de mobile."),
+    ("Bonjour", " 06 49 ", SmsType.TRANSACTIONAL, None,
+     "Le numéro doit être au format international (+XXXXXX ou 00XXXXX) : 06 49."),
+    ("   ", "0649819006", SmsType.TRANSACTIONAL, None, "Le message est vide."),
+    ("x" * 490, "0649819006", SmsType.TRANSACTIONAL, None, "Le message dépasse 489 caractères (490)."),
+    ("Promo", "0649819006", SmsType.MARKETING, None, "La mention 'STOP au XXXXX' doit être présente."),
+    ("Bonjour", "0649819006", SmsType.TRANSACTIONAL, "AB",
+     "Émetteur invalide : Sender 'AB' has 2 characters: 3 to 11 allowed"),
+])
+def test_each_problem_keeps_the_reports_detail(text, mobile, sms_type, sender, detail):
+    found = verdict(text, mobile, sms_type=sms_type, sender=sender)
+    assert (found.ok, found.detail) == (False, detail)
+
+
+def test_a_valid_recipient_gets_its_e164_number_and_the_exact_text():
+    found = verdict("  Bonjour  ")
+    assert (found.ok, found.detail, found.number, found.text) == (True, "", "+33649819006", "Bonjour")
+
+
+def test_the_limit_is_the_campaigns_489_characters():
+    assert verdict("x" * 489).ok
+
+
+def test_the_stop_mention_is_appended_when_configured():
+    found = verdict("Promo", sms_type=SmsType.MARKETING, config=Configuration(append_stop=True))
+    assert found.ok and found.text == f"Promo\n{STOP}"
+
+
+def test_the_number_problem_comes_before_the_text_problem():
+    assert verdict("", None).detail == "Aucun numéro de mobile."
+    assert verdict("", no_primary_contact=True).detail == "Le compte n'a pas de contact principal."
+
+
+def test_an_opted_out_or_repeated_number_is_reported():
+    ledger = NumberLedger()
+    ledger.db.execute("INSERT INTO optout VALUES ('+33611111111')")
+    assert verdict("Bonjour", "0611111111", ledger=ledger).detail == "Le destinataire s'est désinscrit (STOP)."
+    assert verdict("Bonjour", ledger=ledger).ok
+    repeated = verdict("Bonjour", "+33 6 49 81 90 06", ledger=ledger)
+    assert repeated.detail == "Doublon : ce numéro reçoit déjà le SMS."
