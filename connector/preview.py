@@ -7,7 +7,16 @@ from connector.configuration import Configuration
 from connector.messages import render_for
 from connector.recipients import RECIPIENT_TABLES
 from connector.repositories.sending import SendingRepositories
-from connector.send_policy import SmsRejected, apply_stop_rule, choose_sender, choose_type, phone_number, text_warnings
+from connector.send_policy import (
+    PROVIDER_MAX_LENGTH,
+    SmsRejected,
+    apply_stop_rule,
+    check_text,
+    choose_sender,
+    choose_type,
+    phone_number,
+    text_warnings,
+)
 from connector.text.encoding import analyze
 
 
@@ -16,7 +25,7 @@ class RecordRef(BaseModel):
     id: str = Field(pattern=r"^[0-9a-fA-F-]{36}$")
 
     @model_validator(mode="after")
-    def _known_table(self) -> "RecordRef":
+    def _known_table(self) -> RecordRef:
         if self.entity not in RECIPIENT_TABLES:
             raise ValueError(f"unknown recipient table '{self.entity}' (contact, lead or account)")
         return self
@@ -32,7 +41,7 @@ class PreviewRequest(BaseModel):
     userid: str | None = None
 
     @model_validator(mode="after")
-    def _something_to_preview(self) -> "PreviewRequest":
+    def _something_to_preview(self) -> PreviewRequest:
         if self.text is None and self.templateid is None:
             raise ValueError("give 'text' or 'templateid'")
         if self.templateid and not self.regarding:
@@ -58,6 +67,10 @@ class PreviewService:
         try:
             choose_sender(request.sender, prefs)
             text = apply_stop_rule(text.strip(), sms_type, number, config)
+        except SmsRejected as problem:
+            warnings.append(problem.say(lang))
+        try:        # what the send would refuse: an empty text, or one longer than the provider takes
+            check_text(text, PROVIDER_MAX_LENGTH)
         except SmsRejected as problem:
             warnings.append(problem.say(lang))
         stats = analyze(text)

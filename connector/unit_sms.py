@@ -19,8 +19,14 @@ from connector.idempotency import unit_key
 from connector.messages import render_text
 from connector.repositories.sending import SendingRepositories
 from connector.repositories.sms_activities import SmsActivities, SmsActivity
-from connector.send_policy import (PROVIDER_MAX_LENGTH, ComposedSms, SmsRejected, compose, quiet_hours_end,
-                                   refuse_opted_out)
+from connector.send_policy import (
+    PROVIDER_MAX_LENGTH,
+    ComposedSms,
+    SmsRejected,
+    compose,
+    quiet_hours_end,
+    refuse_opted_out,
+)
 from connector.sms.port import DuplicateRequest, ProviderError, Recipient, SmsProvider, SmsRequest, SmsType
 from connector.text.encoding import analyze
 from connector.text.templates import TemplateError
@@ -57,7 +63,8 @@ class UnitSmsService:
         status = activity.status
         if status != SmsStatus.SEND_REQUESTED:
             # Already taken by an earlier delivery of the event, or never asked for: nothing to send.
-            label = SmsStatus(status).name.lower() if status in SmsStatus._value2member_map_ else status
+            known = status is not None and status in SmsStatus._value2member_map_
+            label = SmsStatus(status).name.lower() if known and status is not None else status
             return UnitSmsResult("nothing-to-do", activity_id, detail=f"the SMS status is {label}")
         config = self.sending.configuration.get()
         try:

@@ -13,19 +13,19 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from connector.activity import SmsStatus
+from connector.clock import utcnow
+from connector.crm.port import Crm
+from connector.crm.webhook import EntityRef
 from connector.errors import Conflict
+from connector.idempotency import workflow_key
 from connector.messages import named_template_source
 from connector.repositories.sending import SendingRepositories
 from connector.repositories.sms_activities import NewWorkflowSms, RowRef, SmsActivities
 from connector.send_policy import SmsRejected
-from connector.crm.port import Crm
-from connector.crm.webhook import EntityRef
-from connector.user_texts import language_of, say
 from connector.sms.port import SmsProvider, SmsType
 from connector.text.templates import TemplateError
-from connector.clock import utcnow
-from connector.idempotency import workflow_key
 from connector.unit_sms import UnitSmsService
+from connector.user_texts import language_of, say
 from workflows.plan import PlannedSms
 from workflows.recipients import merge_text, resolve_recipient
 
@@ -77,7 +77,7 @@ class SmsActions:
     def __init__(self, crm: Crm, provider: SmsProvider, clock: Callable = utcnow, *,
                  activities: SmsActivities | None = None, sending: SendingRepositories | None = None,
                  unit: UnitSmsService | None = None):
-        from connector import bootstrap      # the composition root, only for the defaults
+        from connector import bootstrap  # the composition root, only for the defaults
 
         self.crm, self.provider, self.clock = crm, provider, clock
         self.activities = activities or bootstrap.sms_activities(crm)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from connector.clock import utcnow
 from connector.crm.port import Crm
 from connector.crm.webhook import EntityRef
 from connector.messages import named_template_source
@@ -18,7 +19,6 @@ from connector.recipients import RecipientError, load_recipient
 from connector.repositories.sending import SendingRepositories
 from connector.send_policy import PROVIDER_MAX_LENGTH, SmsRejected, compose
 from connector.text.templates import TemplateError
-from connector.clock import utcnow
 from workflows.conditions import RecordSnapshot, evaluate
 from workflows.definition import IfStep, WorkflowDefinition, load_definition
 from workflows.plan import PlannedSms, plan
@@ -38,15 +38,15 @@ def dry_run(crm: Crm, definition_yaml: str, table: str, record_id: str, *, messa
     """What `definition_yaml` would do on the record; `{"valid": False, "issues": [...]}` when it is
     not a valid definition for `table`. Raises RecordNotFound when the record does not exist.
     `sending` defaults to the Dataverse repositories of `crm` (which reads the record)."""
-    issues = validate(definition_yaml, schema or StaticTableSchema())
+    issues: list[Any] = list(validate(definition_yaml, schema or StaticTableSchema()))
     definition = None if issues else load_definition(definition_yaml)
     if definition is not None and definition.entity != table:
         issues = [{"path": "entity", "message": f"the definition is for {definition.entity}, not {table}"}]
-    if issues:
+    if issues or definition is None:
         return {"valid": False, "issues": [_issue(issue) for issue in issues]}
     now = now or utcnow()
     if sending is None:
-        from connector.bootstrap import sending_repositories      # the composition root
+        from connector.bootstrap import sending_repositories  # the composition root
 
         sending = sending_repositories(crm)
     values = read_record(crm, table, record_id, needed_columns(definition))

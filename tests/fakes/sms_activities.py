@@ -17,7 +17,7 @@ class FakeSmsActivities:
     def __init__(self, *activities: SmsActivity):
         self.rows = {a.id: replace(a, etag=a.etag or 'W/"1"') for a in activities}
         self.created: list[NewWorkflowSms] = []
-        self.meanwhile: Callable[["FakeSmsActivities", SmsActivity], None] | None = None
+        self.meanwhile: Callable[[FakeSmsActivities, SmsActivity], None] | None = None
         self.answer_lost = False
         self.versions = itertools.count(2)
 

@@ -1,12 +1,25 @@
 """The send policy shared by the unit send, the preview, workflow sends and the campaign checks."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
-from connector.send_policy import (CAMPAIGN_MAX_LENGTH, PROVIDER_MAX_LENGTH, SmsRejected, apply_stop_rule,
-                                   check_sender, check_text, choose_sender, choose_type, compose, phone_number,
-                                   quiet_hours_end, refuse_opted_out, stop_missing, with_stop_mention)
 from connector.configuration import ChannelPreferences, Configuration
+from connector.send_policy import (
+    CAMPAIGN_MAX_LENGTH,
+    PROVIDER_MAX_LENGTH,
+    SmsRejected,
+    apply_stop_rule,
+    check_sender,
+    check_text,
+    choose_sender,
+    choose_type,
+    compose,
+    phone_number,
+    quiet_hours_end,
+    refuse_opted_out,
+    stop_missing,
+    with_stop_mention,
+)
 from connector.sms.port import SmsType
 from tests.fakes.optouts import FakeOptOuts
 
@@ -148,7 +161,7 @@ def test_opted_out_numbers_are_refused_when_the_configuration_excludes_them():
 
 
 def test_marketing_sms_wait_for_the_end_of_the_quiet_hours_transactional_do_not():
-    night = datetime(2026, 11, 23, 21, 30, tzinfo=timezone.utc)
+    night = datetime(2026, 11, 23, 21, 30, tzinfo=UTC)
     config = Configuration(quiet_hours=(20, 8))
     assert quiet_hours_end(night, MARKETING, "+33649819006", config).isoformat() == "2026-11-24T08:00:00+01:00"
     assert quiet_hours_end(night, TRANSACTIONAL, "+33649819006", config) is None

@@ -1,6 +1,6 @@
 """The template and recipient rules over their ports, the preview on fakes, and what the Dataverse
 implementations of the SMS activity, template and recipient repositories ask Dataverse."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -13,7 +13,7 @@ from connector.messages import named_template_source, template_source
 from connector.preview import PreviewRequest, PreviewService
 from connector.recipients import RecipientError, load_recipient
 from connector.repositories.recipients import RecipientRecord
-from connector.repositories.sms_activities import NewWorkflowSms, RowRef, SmsActivity
+from connector.repositories.sms_activities import NewWorkflowSms, RowRef
 from connector.repositories.templates import SmsTemplate
 from connector.repositories.users import UserFormat
 from connector.send_policy import SmsRejected
@@ -84,6 +84,13 @@ def test_the_preview_shows_the_merged_text_its_number_and_warnings_in_the_users_
                                      "« STOP au 30101 ».")
 
 
+def test_the_preview_warns_of_what_the_send_would_refuse_empty_or_too_long():
+    preview = PreviewService(fake_sending()).preview
+    assert preview(PreviewRequest(text="  "))["warnings"] == ["The SMS text is empty."]
+    answer = preview(PreviewRequest(text="x" * 300_000, userid="u-1"))       # an unknown user: French
+    assert answer["warnings"][0] == "Le texte du SMS compte 300000 caractères ; la limite est 1224."
+
+
 def test_the_preview_of_a_bare_text_needs_no_recipient():
     answer = PreviewService(fake_sending()).preview(PreviewRequest(text="Bonjour " * 30))
     assert (answer["segments"], answer["phonenumber"]) == (2, None)
@@ -133,7 +140,7 @@ def test_an_activity_is_read_with_its_parties_and_its_to_party_is_the_recipient(
     activity = DataverseSmsActivities(crm).get("sms-1")
     assert (activity.etag, activity.status, activity.text, activity.recipient) == (
         'W/"5"', 2, "Bonjour", RowRef("contact", "c-1"))
-    assert activity.due == datetime(2031, 3, 14, 9, 30, tzinfo=timezone.utc)
+    assert activity.due == datetime(2031, 3, 14, 9, 30, tzinfo=UTC)
     assert crm.calls[0][4] == "smsc_textmessage_activity_parties($select=participationtypemask,_partyid_value," \
                               "addressused)"
     no_to = {**ROW, "smsc_textmessage_activity_parties": ROW["smsc_textmessage_activity_parties"][:1]}
@@ -154,7 +161,7 @@ def test_a_failure_is_conditional_and_clears_the_key_unless_kept():
 def test_sent_and_scheduled_write_the_ticket_cost_and_sent_on():
     crm = RecordingCrm()
     activities = DataverseSmsActivities(crm)
-    activities.mark_sent("sms-1", "sms_1", 0.05, datetime(2026, 11, 23, 10, 0, 1, 500, tzinfo=timezone.utc))
+    activities.mark_sent("sms-1", "sms_1", 0.05, datetime(2026, 11, 23, 10, 0, 1, 500, tzinfo=UTC))
     activities.mark_scheduled("sms-1", "sms_2", None)
     assert [call[3] for call in crm.calls] == [
         {"smsc_status": 5, "smsc_providermessageid": "sms_1", "smsc_cost": 0.05, "actualend": "2026-11-23T10:00:01Z"},
@@ -163,8 +170,8 @@ def test_sent_and_scheduled_write_the_ticket_cost_and_sent_on():
 
 def test_stuck_sends_are_unit_sms_in_sending_oldest_first():
     crm = RecordingCrm([{**ROW, "smsc_status": 3, "modifiedon": "2026-11-23T09:00:00Z"}])
-    [stuck] = DataverseSmsActivities(crm).stuck_sending(datetime(2026, 11, 23, 9, 50, tzinfo=timezone.utc), 10)
-    assert stuck.modified_on == datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc) and stuck.id == "sms-1"
+    [stuck] = DataverseSmsActivities(crm).stuck_sending(datetime(2026, 11, 23, 9, 50, tzinfo=UTC), 10)
+    assert stuck.modified_on == datetime(2026, 11, 23, 9, 0, tzinfo=UTC) and stuck.id == "sms-1"
     _, _, select, query, orderby, top = crm.calls[0]
     assert query == "smsc_status eq 3 and modifiedon lt 2026-11-23T09:50:00Z and _smsc_campaignid_value eq null"
     assert (orderby, top, select[-1]) == ("modifiedon asc", 10, "modifiedon")

@@ -1,6 +1,6 @@
 """Every branch of the unit send, its resumption and its recovery timer, against in-memory repositories."""
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -18,8 +18,8 @@ from tests.fakes.sending import fake_sending
 from tests.fakes.sms_activities import FakeSmsActivities
 from tests.fakes.sms_provider import FakeSmsProvider
 
-NOW = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)            # a Monday, 11:00 in Paris
-NIGHT = datetime(2026, 11, 23, 21, 30, tzinfo=timezone.utc)         # 22:30 in Paris
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)            # a Monday, 11:00 in Paris
+NIGHT = datetime(2026, 11, 23, 21, 30, tzinfo=UTC)         # 22:30 in Paris
 SMITH = RowRef("contact", "c-smith")
 ACME = RowRef("account", "a-acme")
 FRENCH, ENGLISH = "u-claire", "u-john"
