@@ -17,7 +17,6 @@ from connector.send_policy import (CAMPAIGN_MAX_LENGTH, SmsRejected, check_sende
 from connector.sms.port import SmsType
 from connector.text.templates import MessageTemplate, TemplateError, record_context
 
-MAX_LENGTH = CAMPAIGN_MAX_LENGTH
 LOOKUP_TABLE = "@Microsoft.Dynamics.CRM.lookuplogicalname"
 
 
@@ -108,7 +107,7 @@ class CampaignChecker:
 
     def _text_problem(self, text: str, number: str) -> str | None:
         try:
-            check_text(text, MAX_LENGTH)
+            check_text(text, CAMPAIGN_MAX_LENGTH)
         except SmsRejected as refusal:
             return _detail(refusal)
         if stop_missing(text, self.sms_type, number):
