@@ -47,12 +47,18 @@ class DataverseRecipients:
         return RecipientRecord(table, record_id, name, mobile, values)
 
     def _lookups(self, row: dict[str, Any], fields: FieldRefs) -> dict[str, dict]:
-        """One GET per lookup the template reads (e.g. `parentcustomerid.name`)."""
+        """One GET per lookup the template reads (e.g. `parentcustomerid.name`); a column the related
+        table lacks is the template's problem, refused naming it (not a CRM failure)."""
         related = {}
         for name, columns in fields.lookups.items():
             target_id = row.get(f"_{name}_value")
             target_table = row.get(f"_{name}_value{LOOKUP_TABLE}")
             if not target_id or not target_table:
                 continue
-            related[name] = self.crm.retrieve(entity_set(target_table), target_id, select=sorted(columns))
+            try:
+                related[name] = self.crm.retrieve(entity_set(target_table), target_id, select=sorted(columns))
+            except CrmError as error:
+                if error.status != 400:
+                    raise
+                raise RecipientError("unknown_field", table=target_table, detail=error.message) from error
         return related

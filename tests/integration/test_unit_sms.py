@@ -224,3 +224,13 @@ def test_a_marketing_sms_asked_at_night_waits_for_the_end_of_the_quiet_hours(crm
     assert unit_sms_service(services.crm, services.sms, clock=lambda: night).send(notice).outcome == "sent"
     marketing, transactional = stack.octopush.sends
     assert marketing["body"]["send_at"] == "2026-11-24T08:00:00+01:00" and "send_at" not in transactional["body"]
+
+
+def test_a_template_reading_a_column_its_lookup_lacks_fails_the_sms_naming_the_field(crm, stack):
+    activity_id = crm.new_sms(SMITH, text="Bonjour {{ parentcustomerid.nosuchfield }}")
+    response = crm.webhook(activity_id)
+
+    assert response.status == 200 and response.json()["outcome"] == "failed"
+    activity = crm.activity(activity_id)
+    assert activity["smsc_status"] == 8 and "nosuchfield" in activity["smsc_error"]
+    assert stack.octopush.sends == []

@@ -238,3 +238,17 @@ def test_a_template_field_the_table_lacks_is_a_recipient_error_and_lookups_are_r
     found = DataverseRecipients(crm).load("contact", "c-1", fields)
     assert found.merge_values["firstname"] == "David" and found.merge_values["parentcustomerid"]["name"] == "Contoso"
     assert crm.calls[1][:4] == ("retrieve", "accounts", "a-1", ("name",))
+
+
+def test_a_column_the_lookups_table_lacks_is_a_recipient_error_naming_it():
+    fields = compile_template("{{ parentcustomerid.nosuch }}").fields
+    crm = RecordingCrm({"fullname": "David Smith", "mobilephone": "06", "_parentcustomerid_value": "a-1",
+                        "_parentcustomerid_value@Microsoft.Dynamics.CRM.lookuplogicalname": "account"},
+                       CrmError(400, "0x0", "Could not find a property named 'nosuch' on type 'account'"))
+    with pytest.raises(RecipientError, match="the account table does not have: .*'nosuch'"):
+        DataverseRecipients(crm).load("contact", "c-1", fields)
+    crm = RecordingCrm({"fullname": "David Smith", "mobilephone": "06", "_parentcustomerid_value": "a-1",
+                        "_parentcustomerid_value@Microsoft.Dynamics.CRM.lookuplogicalname": "account"},
+                       CrmError(503, "", "unavailable"))
+    with pytest.raises(CrmError):             # the CRM failing is not the template's problem
+        DataverseRecipients(crm).load("contact", "c-1", fields)
