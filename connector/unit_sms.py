@@ -63,8 +63,8 @@ class UnitSmsService:
         status = activity.status
         if status != SmsStatus.SEND_REQUESTED:
             # Already taken by an earlier delivery of the event, or never asked for: nothing to send.
-            known = status is not None and status in SmsStatus._value2member_map_
-            label = SmsStatus(status).name.lower() if known and status is not None else status
+            known = SmsStatus._value2member_map_.get(status)
+            label = known.name.lower() if known is not None else status
             return UnitSmsResult("nothing-to-do", activity_id, detail=f"the SMS status is {label}")
         config = self.sending.configuration.get()
         try:
