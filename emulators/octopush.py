@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from werkzeug.wrappers import Request, Response
 
+from emulators.octopush_text import total_cost, total_sms_needed
 from emulators.server import Emulator
 
 PREFIX = "/v1/public"
@@ -55,11 +56,6 @@ def personalised(text: str, recipient: dict) -> str:
     for slot in ("first_name", "last_name", "param1", "param2", "param3", "param4", "param5"):
         text = text.replace("{" + slot + "}", str(recipient.get(slot) or "")[:50])
     return text
-
-
-def _segments(text: str) -> int:
-    from connector.text.encoding import analyze   # lazy: the text rules are a separate module
-    return analyze(text).segments
 
 
 class OctopushEmulator(Emulator):
@@ -129,8 +125,8 @@ class OctopushEmulator(Emulator):
             return _error(400, 121, STOP_MISSING)
         send_at = _parse_send_at(body.get("send_at"))
         now = datetime.now(timezone.utc)
-        sms_needed = sum(_segments(t) for t in texts)
-        cost = round(sms_needed * self.price_per_sms, 4)
+        sms_needed = total_sms_needed(texts)
+        cost = total_cost(sms_needed, self.price_per_sms)
         request_id = str(body["request_id"]) if body.get("request_id") else None
         with self.lock:
             if request_id and request_id in self._request_ids:
