@@ -26,6 +26,7 @@ from connector.clock import utcnow
 from workflows.actions import HookOutcome, SmsActions, WorkflowRun
 from workflows.catalog import ActiveWorkflow, active_workflows, workflow_repository
 from workflows.conditions import RecordSnapshot
+from workflows.definition import WorkflowDefinition
 from workflows.events import hook_event, snapshot
 from workflows.plan import PlannedSms, plan
 from workflows.records import complete_values, needed_columns, record_repository
@@ -78,15 +79,16 @@ def user_repository(crm: Crm) -> Users:
     return DataverseUsers(crm)
 
 
-def required_steps(crm: Crm | None, workflows: WorkflowRepository | None = None) -> list[StepRegistration]:
+def required_steps(crm: Crm, workflows: WorkflowRepository | None = None) -> list[StepRegistration]:
     """The webhook steps (table, message, filtering columns, pre image) the active workflows need."""
     return steps_for(active_workflows(workflows or workflow_repository(crm)))
 
 
 class HookEngine:
-    """`crm` and `provider` build the Dataverse repositories and the sender; tests give their own."""
+    """`crm` and `provider` build the Dataverse repositories and the sender that are not given (tests
+    give in-memory ones)."""
 
-    def __init__(self, crm: Crm | None, provider: SmsProvider | None, *, clock: Callable = utcnow,
+    def __init__(self, crm: Crm, provider: SmsProvider, *, clock: Callable = utcnow,
                  workflows: WorkflowRepository | None = None, records: Records | None = None,
                  users: Users | None = None, actions: Sender | None = None):
         self.crm, self.provider, self.clock = crm, provider, clock
@@ -111,29 +113,30 @@ class HookEngine:
         outcomes: list[HookOutcome] = []
         user_id, text_format = context.acting_user_id, None
         for workflow in active_workflows(self.workflows, event.table):
-            if workflow.definition is None:
+            definition = workflow.definition
+            if definition is None:
                 outcomes.append(HookOutcome(workflow.id, workflow.name, "invalid", workflow.problem))
                 continue
-            if not fires(workflow.definition, event):
+            if not fires(definition, event):
                 continue
             if text_format is None:
                 text_format = text_format_for(self.users, user_id)
-            outcomes += self._isolated(workflow, event, user_id, text_format)
+            outcomes += self._isolated(workflow, definition, event, user_id, text_format)
         return outcomes
 
-    def _isolated(self, workflow: ActiveWorkflow, event: HookEvent, user_id: str | None,
-                  text_format: dict) -> list[HookOutcome]:
+    def _isolated(self, workflow: ActiveWorkflow, definition: WorkflowDefinition, event: HookEvent,
+                  user_id: str | None, text_format: dict) -> list[HookOutcome]:
         try:
-            return self._run(workflow, event, user_id, text_format)
+            return self._run(workflow, definition, event, user_id, text_format)
         except (CrmError, UnknownTable) as error:
             if isinstance(error, CrmError) and error.status not in ISOLATED:
                 raise            # the CRM is unavailable: fail the call, Dataverse retries it (idempotent)
             log.warning("SMS workflow '%s' failed on %s %s: %s", workflow.name, event.table, event.record_id, error)
             return [HookOutcome(workflow.id, workflow.name, "failed", str(error), record_id=event.record_id)]
 
-    def _run(self, workflow: ActiveWorkflow, event: HookEvent, user_id: str | None,
-             text_format: dict) -> list[HookOutcome]:
-        definition, exists = workflow.definition, event.message != "Delete"
+    def _run(self, workflow: ActiveWorkflow, definition: WorkflowDefinition, event: HookEvent,
+             user_id: str | None, text_format: dict) -> list[HookOutcome]:
+        exists = event.message != "Delete"
         values = complete_values(self.records, event.table, event.record_id if exists else None,
                                  snapshot(event, self.clock()).after, needed_columns(definition))
         planned = plan(definition, event, RecordSnapshot(event.pre, values, self.clock()))

@@ -22,6 +22,7 @@ from connector.sms.port import SmsProvider
 from workflows.actions import HookOutcome, SmsActions, WorkflowRun
 from workflows.catalog import ActiveWorkflow, active_workflows, workflow_repository
 from workflows.conditions import RecordSnapshot
+from workflows.definition import ScheduleTrigger
 from workflows.engine import ISOLATED, Sender
 from workflows.plan import plan
 from workflows.records import lookup_columns, needed_columns, record_repository
@@ -84,16 +85,16 @@ def recently_sent(workflows: WorkflowRepository, workflow_id: str, since: dateti
     return workflows.records_sent_since(workflow_id, since)
 
 
-def run_scheduled(crm: Crm | None, provider: SmsProvider | None, now: datetime, page_size: int = 5000, *,
+def run_scheduled(crm: Crm, provider: SmsProvider, now: datetime, page_size: int = 5000, *,
                   workflows: WorkflowRepository | None = None, records: Records | None = None,
                   actions: Sender | None = None) -> list[ScheduleReport]:
     """Runs every active schedule workflow once; what each did. `crm` and `provider` build the
-    Dataverse repositories and the sender; tests give their own."""
+    Dataverse repositories and the sender that are not given (tests give in-memory ones)."""
     workflows = workflows or workflow_repository(crm)
     records = records or record_repository(crm)
     actions = actions or SmsActions(crm, provider, clock=lambda: now)
     return [_isolated(workflows, records, actions, workflow, now, page_size) for workflow in active_workflows(workflows)
-            if workflow.definition is not None and workflow.definition.trigger.event == "schedule"]
+            if workflow.definition is not None and isinstance(workflow.definition.trigger, ScheduleTrigger)]
 
 
 def _isolated(workflows: WorkflowRepository, records: Records, actions: Sender, workflow: ActiveWorkflow,
@@ -111,12 +112,15 @@ def _isolated(workflows: WorkflowRepository, records: Records, actions: Sender, 
 def run_workflow(workflows: WorkflowRepository, records: Records, actions: Sender, workflow: ActiveWorkflow,
                  now: datetime, page_size: int = 5000) -> ScheduleReport:
     definition, report = workflow.definition, ScheduleReport(workflow.id, workflow.name)
-    table, days = definition.entity, definition.trigger.period_days
+    if definition is None or not isinstance(definition.trigger, ScheduleTrigger):
+        return report                  # not a valid schedule workflow: nothing to run
+    trigger: ScheduleTrigger = definition.trigger
+    table, days = definition.entity, trigger.period_days
     skip = recently_sent(workflows, workflow.id, now - timedelta(days=days))
     key = period_start(now, days).date().isoformat()
     columns = needed_columns(definition)
     found = records.query(table, columns, lookup_columns(table, columns),
-                          narrowing(definition.trigger.query, table, now), page_size)
+                          narrowing(trigger.query, table, now), page_size)
     for record in found:
         report.examined += 1
         record_id, values = record.id, record.values

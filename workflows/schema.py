@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
 from connector.repositories.metadata import ColumnInfo
 
@@ -105,7 +105,7 @@ def connected_schema(crm: Crm | None = None) -> TableSchema:
         from connector.settings import SettingsError
 
         try:
-            crm = get_services().crm
+            crm = cast("Crm", get_services().crm)
         except SettingsError:
             return StaticTableSchema()
     return metadata_schema(crm)

@@ -40,7 +40,9 @@ def odata_filter(where: RecordFilter, lookups: Collection[str] = ()) -> str:
         return f"{_name(where.column, lookups)} le {odata_utc(where.moment)}"
     if isinstance(where, HasData):
         return f"{_name(where.column, lookups)} {'ne' if where.present else 'eq'} null"
-    return f"{_name(where.column, lookups)} eq {odata_literal(where.value)}"
+    if isinstance(where, Equals):
+        return f"{_name(where.column, lookups)} eq {odata_literal(where.value)}"
+    raise TypeError(f"no OData filter for {where!r}")
 
 
 def plain_row(row: Mapping[str, Any]) -> dict[str, Any]:

@@ -133,7 +133,8 @@ def test_a_record_is_read_with_lookups_by_their_web_api_names_then_whole_when_re
     server.expect_ordered_request(f"{API}/salesorders({ORDER_ID})", method="GET", query_string={
         "$select": "_customerid_value,new_tracking,ordernumber"}).respond_with_json(
         {"error": {"code": "0x80060888", "message": "Could not find a property named 'new_tracking'"}}, status=400)
-    server.expect_ordered_request(f"{API}/salesorders({ORDER_ID})", method="GET", query_string="").respond_with_json(row)
+    server.expect_ordered_request(f"{API}/salesorders({ORDER_ID})", method="GET",
+                                  query_string="").respond_with_json(row)
     values = DataverseRecords(crm).read("salesorder", ORDER_ID, {"ordernumber", "customerid", "new_tracking"},
                                         {"customerid"})
     assert values == {"salesorderid": ORDER_ID, "ordernumber": "ORD-1",
