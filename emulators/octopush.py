@@ -5,7 +5,8 @@ Serves, under `/v1/public`: `POST /sms-campaign/send`, `DELETE /sms-campaign/can
 (`{"code": 121, "message": "..."}`). Where the real behaviour is unconfirmed the emulator picks the
 plausible, lenient reading and says so: success is HTTP 200; numbers it cannot read are dropped (117
 only when none is left); an unreadable `send_at` is ignored (sent now), a naive one is Paris time;
-`request_id` is remembered for accepted sends only; a cancel gives the credit back.
+`request_id` is remembered for accepted sends only; a cancel gives the credit back. SMS parts and
+cost are counted by emulators.octopush_text, the emulator's own reading of the GSM alphabet.
 """
 from __future__ import annotations
 
