@@ -191,3 +191,27 @@ def test_a_schedule_on_an_unknown_table_fails_alone():
     assert [(r.workflow_id, [o.outcome for o in r.outcomes]) for r in reports] == [
         ("w1", ["failed"]), ("w2", ["sent"])]
     assert "new_member" in reports[0].outcomes[0].detail
+
+
+def test_a_definition_is_parsed_once_per_version_of_its_row(monkeypatch):
+    import workflows.catalog as catalog
+
+    parsed = []
+    real = catalog.load_definition
+    monkeypatch.setattr(catalog, "load_definition", lambda text: parsed.append(text) or real(text))
+    repository = FakeWorkflowRepository([stored("w1", CONTACT_CREATED, "contact")])
+    for _ in range(3):
+        [workflow] = catalog.active_workflows(repository, "contact")
+    assert len(parsed) == 1 and workflow.definition is not None and workflow.definition.name == "Bienvenue"
+    edited = CONTACT_CREATED.replace("Bienvenue", "Welcome")
+    repository.workflows = [StoredWorkflow("w1", "w1", edited, "contact", "2026-02-01T00:00:00Z")]
+    [workflow] = catalog.active_workflows(repository, "contact")
+    assert len(parsed) == 2 and workflow.definition.name == "Welcome"
+
+
+def test_a_row_whose_table_differs_from_its_definition_is_invalid():
+    from workflows.catalog import active_workflows
+
+    [workflow] = active_workflows(FakeWorkflowRepository([stored("w1", CONTACT_CREATED, "lead")]), "lead")
+    assert workflow.definition is None
+    assert workflow.problem == "entity: the definition is for contact, the workflow row for lead"
