@@ -74,6 +74,7 @@ def text_format_for(users: Users, user_id: str | None) -> dict[str, Any]:
 
 
 def user_repository(crm: Crm) -> Users:
+    """The users of the Dataverse of `crm`: their formats, for merged texts."""
     from connector.crm.users import DataverseUsers
 
     return DataverseUsers(crm)
