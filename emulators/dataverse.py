@@ -4,7 +4,7 @@ Routes under `/api/data/v9.2/`: `<set>` (GET query, `?fetchXml=`, POST create), 
 `<set>(<key>='<value>')` (GET, PATCH upsert with If-Match / If-None-Match, DELETE),
 `<set>(<guid>)/<collection>`, N:N `<set>(<guid>)/<nav>` and its `/$ref`, `<set>/$count`,
 `<set>/Microsoft.Dynamics.CRM.CreateMultiple|UpdateMultiple`, `$batch`, `WhoAmI`,
-`EntityDefinitions(LogicalName='x')` with its relationship collections. Rows live in SQLite
+`EntityDefinitions(LogicalName='x')` with its attributes and relationships. Rows live in SQLite
 (dataverse_store), tables in dataverse_schema; requests and answers in dataverse_http, reads in
 dataverse_read ($filter in dataverse_filter, other query options in dataverse_query), writes in
 dataverse_write (column values in dataverse_columns), N:N links in dataverse_assoc, FetchXML in

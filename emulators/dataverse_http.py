@@ -2,7 +2,7 @@
 
 Answers: a collection page (`Prefer: odata.maxpagesize`, `@odata.count`, `@odata.nextLink`), one
 row (ETag, 304 on `If-None-Match`), a written row (`return=representation` or 204 with
-`OData-EntityId`), errors, and `EntityDefinitions(LogicalName='x')` metadata.
+`OData-EntityId`), errors, and `EntityDefinitions(LogicalName='x')` metadata (dataverse_metadata).
 """
 from __future__ import annotations
 
@@ -13,10 +13,11 @@ from urllib.parse import quote, urlencode
 
 from werkzeug.wrappers import Request, Response
 
-from .dataverse_errors import BAD_PAYLOAD, DataverseError, QueryError, unknown_segment
+from . import dataverse_metadata as metadata
+from .dataverse_errors import BAD_PAYLOAD, DataverseError, QueryError
 from .dataverse_query import MAX_PAGE, Query, parse_query
 from .dataverse_read import Reader
-from .dataverse_schema import TABLES, Table, relationships
+from .dataverse_schema import Table
 from .dataverse_store import Store
 
 API = "/api/data/v9.2/"
@@ -120,19 +121,5 @@ def written_response(call: Call, table: Table, row_id: str, created: bool) -> Re
 
 
 def entity_definitions(request: Request, path: str, many_to_many=lambda table: []) -> Response:
-    """`EntityDefinitions(LogicalName='x')` and its relationship collections ($select, simple `eq` $filter)."""
-    match = re.match(r"^EntityDefinitions\(LogicalName='(\w+)'\)(?:/(\w+))?$", path)
-    if not match or match[1] not in TABLES:
-        raise unknown_segment(path)
-    table, select = TABLES[match[1]], [s for s in request.args.get("$select", "").split(",") if s]
-    pick = lambda row: {k: v for k, v in row.items() if not select or k in select}  # noqa: E731
-    if match[2] is None:
-        return reply(pick({"LogicalName": table.logical, "EntitySetName": table.entity_set,
-                           "PrimaryIdAttribute": table.primary_id,
-                           "PrimaryNameAttribute": table.primary_name,
-                           "IsActivity": table.primary_id == "activityid"}))
-    rows = {**relationships(table), "ManyToManyRelationships": many_to_many(table)}.get(match[2])
-    if rows is None:
-        raise unknown_segment(match[2])
-    conditions = re.findall(r"(\w+) eq '([^']*)'", request.args.get("$filter", ""))
-    return reply({"value": [pick(r) for r in rows if all(r.get(k) == v for k, v in conditions)]})
+    """`EntityDefinitions(LogicalName='x')`, its attributes and relationship collections (dataverse_metadata)."""
+    return metadata.entity_definitions(request, path, many_to_many, reply)

@@ -116,6 +116,14 @@ def _table(logical, entity_set, primary_id, name, cols, *, lookups=None, states=
                  frozenset(AUDIT) | frozenset(computed), readonly)
 
 
+def custom_table(logical: str, entity_set: str, primary_id: str, primary_name: str, columns: str, *,
+                 lookups: dict[str, dict[str, str]] | None = None) -> Table:
+    """A table as an admin creates one (owned, Active / Inactive): for tests and demos to add to TABLES
+    and BY_SET. `columns` as in `_TABLES` (`name:type` separated by spaces); lookups target -> navigation."""
+    return _table(logical, entity_set, primary_id, primary_name, columns + " statecode:choice statuscode:int",
+                  lookups=lookups, states=ACTIVE, status={0: 1, 1: 2})
+
+
 def _regarding(targets, activity):
     return {t: f"regardingobjectid_{t}_{activity}" for t in targets}
 

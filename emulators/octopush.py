@@ -5,7 +5,8 @@ Serves, under `/v1/public`: `POST /sms-campaign/send`, `DELETE /sms-campaign/can
 (`{"code": 121, "message": "..."}`). Where the real behaviour is unconfirmed the emulator picks the
 plausible, lenient reading and says so: success is HTTP 200; numbers it cannot read are dropped (117
 only when none is left); an unreadable `send_at` is ignored (sent now), a naive one is Paris time;
-`request_id` is remembered for accepted sends only; a cancel gives the credit back.
+`request_id` is remembered for accepted sends only; a cancel gives the credit back. SMS parts and
+cost are counted by emulators.octopush_text, the emulator's own reading of the GSM alphabet.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from werkzeug.wrappers import Request, Response
 
+from emulators.octopush_text import total_cost, total_sms_needed
 from emulators.server import Emulator
 
 PREFIX = "/v1/public"
@@ -55,11 +57,6 @@ def personalised(text: str, recipient: dict) -> str:
     for slot in ("first_name", "last_name", "param1", "param2", "param3", "param4", "param5"):
         text = text.replace("{" + slot + "}", str(recipient.get(slot) or "")[:50])
     return text
-
-
-def _segments(text: str) -> int:
-    from connector.text.encoding import analyze   # lazy: the text rules are a separate module
-    return analyze(text).segments
 
 
 class OctopushEmulator(Emulator):
@@ -129,8 +126,8 @@ class OctopushEmulator(Emulator):
             return _error(400, 121, STOP_MISSING)
         send_at = _parse_send_at(body.get("send_at"))
         now = datetime.now(timezone.utc)
-        sms_needed = sum(_segments(t) for t in texts)
-        cost = round(sms_needed * self.price_per_sms, 4)
+        sms_needed = total_sms_needed(texts)
+        cost = total_cost(sms_needed, self.price_per_sms)
         request_id = str(body["request_id"]) if body.get("request_id") else None
         with self.lock:
             if request_id and request_id in self._request_ids:

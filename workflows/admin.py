@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from connector.crm.port import Crm, UnknownTable, entity_set
 from workflows.dryrun import dry_run
-from workflows.schema import StaticTableSchema, TableSchema
+from workflows.schema import TableSchema, connected_schema, metadata_schema
 from workflows.validation import validate
 
 MESSAGES = ("Create", "Update", "Delete", "Assign", "SetState", "SetStateDynamicEntity", "Schedule")
@@ -66,7 +66,7 @@ def definition_from(body: bytes, content_type: str | None) -> str | dict:
 
 
 def validate_request(body: bytes, content_type: str | None, schema: TableSchema | None = None) -> dict:
-    issues = validate(definition_from(body, content_type), schema or StaticTableSchema())
+    issues = validate(definition_from(body, content_type), schema or connected_schema())
     return {"valid": not issues, "issues": [{"path": i.path, "message": i.message} for i in issues]}
 
 
@@ -85,4 +85,4 @@ def dry_run_request(crm: Crm, body: bytes, schema: TableSchema | None = None) ->
         raise BadRequest("unknown_table", f"entity: {error}") from None
     definition = request.definition if isinstance(request.definition, str) else json.dumps(request.definition)
     return dry_run(crm, definition, request.entity, request.id.lower(), message=request.message,
-                   user_id=request.userid, schema=schema)
+                   user_id=request.userid, schema=schema or metadata_schema(crm))

@@ -1,9 +1,9 @@
-"""The active workflows of the organisation: `smsc_workflow` rows with `smsc_active` true, parsed once
-per version (id + modifiedon) for the life of the process.
+"""The active workflows of the organisation (connector.repositories.workflows), parsed once per
+version (id + modification time) for the life of the process.
 
 A row whose definition no longer loads (edited by hand, written by an older version) is reported
 as invalid with its problems and logged once per version; it never stops the other workflows.
-The row's `smsc_active` decides whether a workflow runs: the definition's own `active` is the
+The row's active flag decides whether a workflow runs: the definition's own `active` is the
 shipped default (drafts), which an admin turns on by activating the row.
 """
 from __future__ import annotations
@@ -14,12 +14,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from connector.crm.port import Crm
+from connector.repositories.workflows import StoredWorkflow, WorkflowRepository
 from connector.text.templates import TemplateError, compile_template
 from workflows.definition import DefinitionError, IfStep, WorkflowDefinition, load_definition
 
 log = logging.getLogger(__name__)
-WORKFLOW_SET = "smsc_workflows"
-COLUMNS = ("smsc_name", "smsc_definition", "smsc_entity", "modifiedon")
 CACHE_LIMIT = 2000
 
 _parsed: dict[tuple[str, str | None], WorkflowDefinition | str] = {}
@@ -34,22 +33,25 @@ class ActiveWorkflow:
     problem: str | None = None
 
 
-def active_workflows(crm: Crm, table: str | None = None) -> list[ActiveWorkflow]:
+def workflow_repository(crm: Crm) -> WorkflowRepository:
+    """The workflows stored in the Dataverse of `crm` (the adapter is chosen where a Crm is given)."""
+    from connector.crm.workflows import DataverseWorkflows
+
+    return DataverseWorkflows(crm)
+
+
+def active_workflows(workflows: WorkflowRepository, table: str | None = None) -> list[ActiveWorkflow]:
     """The active workflows of `table` (all tables when None), valid or not, by name."""
-    query = "smsc_active eq true"
-    if table is not None:
-        query += f" and smsc_entity eq '{table.replace(chr(39), chr(39) * 2)}'"
-    rows = crm.retrieve_multiple(WORKFLOW_SET, select=COLUMNS, filter=query, orderby="smsc_name asc")
-    return [_workflow(row) for row in rows]
+    return [_workflow(stored) for stored in workflows.active(table)]
 
 
-def _workflow(row: dict) -> ActiveWorkflow:
-    workflow_id, name = row["smsc_workflowid"], row.get("smsc_name") or row["smsc_workflowid"]
-    version = (workflow_id, row.get("modifiedon"))
+def _workflow(stored: StoredWorkflow) -> ActiveWorkflow:
+    workflow_id, name = stored.id, stored.name
+    version = (workflow_id, stored.version)
     with _lock:
         parsed = _parsed.get(version)
     if parsed is None:
-        parsed = _parse(row.get("smsc_definition") or "", row.get("smsc_entity"))
+        parsed = _parse(stored.definition, stored.entity)
         if isinstance(parsed, str):
             log.error("SMS workflow '%s' (%s) is skipped, its definition is invalid: %s", name, workflow_id, parsed)
         with _lock:

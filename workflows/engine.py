@@ -13,18 +13,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import asdict
+from typing import Any, Protocol
 
 from connector.crm.port import Crm, CrmError, UnknownTable
 from connector.crm.webhook import EntityRef, RemoteExecutionContext
-from connector.messages import user_format
+from connector.repositories.records import Records
+from connector.repositories.users import Users
+from connector.repositories.workflows import WorkflowRepository
 from connector.sms.port import SmsProvider
 from connector.clock import utcnow
 from workflows.actions import HookOutcome, SmsActions, WorkflowRun
-from workflows.catalog import ActiveWorkflow, active_workflows
+from workflows.catalog import ActiveWorkflow, active_workflows, workflow_repository
 from workflows.conditions import RecordSnapshot
+from workflows.definition import WorkflowDefinition
 from workflows.events import hook_event, snapshot
-from workflows.plan import plan
-from workflows.records import complete, needed_columns
+from workflows.plan import PlannedSms, plan
+from workflows.records import complete_values, needed_columns, record_repository
 from workflows.steps import StepRegistration, required_steps as steps_for
 from workflows.triggers import HookEvent, fires
 
@@ -58,18 +63,43 @@ def summarize(outcomes: list[HookOutcome]) -> tuple[str, dict]:
         {"workflows": [outcome.as_dict() for outcome in outcomes]} if outcomes else {})
 
 
-def required_steps(crm: Crm) -> list[StepRegistration]:
+class Sender(Protocol):
+    """What sends a planned SMS for a run (workflows.actions.SmsActions)."""
+    def send(self, run: WorkflowRun, planned: PlannedSms) -> HookOutcome: ...
+
+
+def text_format_for(users: Users, user_id: str | None) -> dict[str, Any]:
+    """The acting user's locale and formats as `MessageTemplate.render` options (no user: French)."""
+    return asdict(users.user_format(user_id)) if user_id else {"locale": "fr_FR"}
+
+
+def user_repository(crm: Crm) -> Users:
+    """The users of the Dataverse of `crm`: their formats, for merged texts."""
+    from connector.crm.users import DataverseUsers
+
+    return DataverseUsers(crm)
+
+
+def required_steps(crm: Crm, workflows: WorkflowRepository | None = None) -> list[StepRegistration]:
     """The webhook steps (table, message, filtering columns, pre image) the active workflows need."""
-    return steps_for(active_workflows(crm))
+    return steps_for(active_workflows(workflows or workflow_repository(crm)))
 
 
 class HookEngine:
-    def __init__(self, crm: Crm, provider: SmsProvider, *, clock: Callable = utcnow):
+    """`crm` and `provider` build the Dataverse repositories and the sender that are not given (tests
+    give in-memory ones)."""
+
+    def __init__(self, crm: Crm, provider: SmsProvider, *, clock: Callable = utcnow,
+                 workflows: WorkflowRepository | None = None, records: Records | None = None,
+                 users: Users | None = None, actions: Sender | None = None):
         self.crm, self.provider, self.clock = crm, provider, clock
-        self.actions = SmsActions(crm, provider, clock)
+        self.workflows = workflows or workflow_repository(crm)
+        self.records = records or record_repository(crm)
+        self.users = users or user_repository(crm)
+        self.actions = actions or SmsActions(crm, provider, clock)
 
     def required_steps(self) -> list[StepRegistration]:
-        return required_steps(self.crm)
+        return required_steps(self.crm, self.workflows)
 
     def dispatch(self, context: RemoteExecutionContext, headers: Mapping[str, str] | None = None
                  ) -> list[HookOutcome]:
@@ -83,31 +113,33 @@ class HookEngine:
                                 "Target and images, so what changed is unknown")]
         outcomes: list[HookOutcome] = []
         user_id, text_format = context.acting_user_id, None
-        for workflow in active_workflows(self.crm, event.table):
-            if workflow.definition is None:
+        for workflow in active_workflows(self.workflows, event.table):
+            definition = workflow.definition
+            if definition is None:
                 outcomes.append(HookOutcome(workflow.id, workflow.name, "invalid", workflow.problem))
                 continue
-            if not fires(workflow.definition, event):
+            if not fires(definition, event):
                 continue
-            text_format = text_format if text_format is not None else user_format(self.crm, user_id)
-            outcomes += self._isolated(workflow, event, user_id, text_format)
+            if text_format is None:
+                text_format = text_format_for(self.users, user_id)
+            outcomes += self._isolated(workflow, definition, event, user_id, text_format)
         return outcomes
 
-    def _isolated(self, workflow: ActiveWorkflow, event: HookEvent, user_id: str | None,
-                  text_format: dict) -> list[HookOutcome]:
+    def _isolated(self, workflow: ActiveWorkflow, definition: WorkflowDefinition, event: HookEvent,
+                  user_id: str | None, text_format: dict) -> list[HookOutcome]:
         try:
-            return self._run(workflow, event, user_id, text_format)
+            return self._run(workflow, definition, event, user_id, text_format)
         except (CrmError, UnknownTable) as error:
             if isinstance(error, CrmError) and error.status not in ISOLATED:
                 raise            # the CRM is unavailable: fail the call, Dataverse retries it (idempotent)
             log.warning("SMS workflow '%s' failed on %s %s: %s", workflow.name, event.table, event.record_id, error)
             return [HookOutcome(workflow.id, workflow.name, "failed", str(error), record_id=event.record_id)]
 
-    def _run(self, workflow: ActiveWorkflow, event: HookEvent, user_id: str | None,
-             text_format: dict) -> list[HookOutcome]:
-        definition, exists = workflow.definition, event.message != "Delete"
-        values = complete(self.crm, event.table, event.record_id if exists else None,
-                          snapshot(event, self.clock()).after, needed_columns(definition))
+    def _run(self, workflow: ActiveWorkflow, definition: WorkflowDefinition, event: HookEvent,
+             user_id: str | None, text_format: dict) -> list[HookOutcome]:
+        exists = event.message != "Delete"
+        values = complete_values(self.records, event.table, event.record_id if exists else None,
+                                 snapshot(event, self.clock()).after, needed_columns(definition))
         planned = plan(definition, event, RecordSnapshot(event.pre, values, self.clock()))
         if not planned:
             return [HookOutcome(workflow.id, workflow.name, "skipped", "its conditions do not hold",

@@ -1,25 +1,27 @@
-"""The triggering record as workflows read it: which columns a definition needs, and Web API rows
-as plain values (lookups as `EntityRef`, as webhook images give them).
+"""The triggering record as workflows read it: which columns a definition needs, which of them are
+lookups, and the record's values through the `Records` port (connector.repositories.records).
 
-Conditions, recipients and merge fields name columns by logical name; the Web API reads a lookup
-as `_<name>_value`. Which columns are lookups comes from workflows.schema for the tables it knows;
-other columns are asked for by name and, when Dataverse refuses the `$select`, the whole row is read.
+Conditions, recipients and merge fields name columns by logical name. Which columns are lookups comes
+from workflows.schema for the tables it knows; other columns are asked for by name and, when Dataverse
+refuses them, the whole row is read (the adapter's business).
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from connector.crm.port import Crm, CrmError, entity_set
-from connector.crm.webhook import EntityRef
+from connector.crm.port import Crm
+from connector.repositories.records import Records
 from connector.text.templates import TemplateError, compile_template
 from workflows.definition import IfStep, ScheduleTrigger, StatusChangeTrigger, UpdateTrigger, WorkflowDefinition
 from workflows.schema import STATIC_TABLES
 
-LOOKUP_TABLE = "@Microsoft.Dynamics.CRM.lookuplogicalname"
-FORMATTED = "@OData.Community.Display.V1.FormattedValue"
-_LOOKUP_KEY = re.compile(r"_(\w+)_value")
+
+def record_repository(crm: Crm) -> Records:
+    """The Dataverse records of `crm` (the adapter is chosen where a Crm is given)."""
+    from connector.crm.records import DataverseRecords
+
+    return DataverseRecords(crm)
 
 
 def condition_columns(condition: Any) -> set[str]:
@@ -75,44 +77,38 @@ def _step_columns(steps: list) -> set[str]:
     return columns
 
 
-def web_select(table: str, columns: Iterable[str]) -> list[str]:
-    """`$select` names: lookups the schema knows become `_<name>_value`."""
+def lookup_columns(table: str, columns: Iterable[str]) -> set[str]:
+    """Which of `columns` the schema knows as lookups of `table`."""
     known = STATIC_TABLES.get(table, {})
-    return sorted(f"_{name}_value" if getattr(known.get(name), "type", None) == "lookup" else name
-                  for name in set(columns))
+    return {name for name in columns if getattr(known.get(name), "type", None) == "lookup"}
 
 
-def plain_row(row: Mapping[str, Any]) -> dict[str, Any]:
-    """A Web API row as plain values: `_x_value` -> `x` = EntityRef (table, id, name); no annotations."""
-    values: dict[str, Any] = {}
-    for key, value in row.items():
-        if "@" in key:
-            continue
-        lookup = _LOOKUP_KEY.fullmatch(key)
-        if lookup:
-            values[lookup[1]] = EntityRef(row.get(key + LOOKUP_TABLE) or "", value, row.get(key + FORMATTED)) \
-                if value else None
-        else:
-            values[key] = value
-    return values
+def read_values(records: Records, table: str, record_id: str, columns: Iterable[str]) -> dict[str, Any]:
+    """The record's `columns` as plain values (the whole row when the table lacks one of them)."""
+    columns = set(columns)
+    return records.read(table, record_id, columns, lookup_columns(table, columns))
 
 
-def read_record(crm: Crm, table: str, record_id: str, columns: Iterable[str]) -> dict[str, Any]:
-    """The record's `columns` as plain values; the whole row when the table refuses the `$select`."""
-    select = web_select(table, columns)
-    try:
-        row = crm.retrieve(entity_set(table), record_id, select=select or None)
-    except CrmError as error:
-        if error.status != 400 or not select:
-            raise
-        row = crm.retrieve(entity_set(table), record_id)      # a column named in the definition is unknown
-    return plain_row(row)
-
-
-def complete(crm: Crm, table: str, record_id: str | None, values: Mapping[str, Any],
-             columns: Iterable[str]) -> dict[str, Any]:
+def complete_values(records: Records, table: str, record_id: str | None, values: Mapping[str, Any],
+                    columns: Iterable[str]) -> dict[str, Any]:
     """`values` plus the `columns` they lack, read from the record (when it still exists)."""
     missing = set(columns) - set(values)
     if not missing or not record_id:
         return dict(values)
-    return {**read_record(crm, table, record_id, missing), **values}
+    return {**read_values(records, table, record_id, missing), **values}
+
+
+# Transitional: workflows.recipients and workflows.dryrun (another helper's files) still pass the Crm.
+def plain_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    from connector.crm.records import plain_row as plain
+
+    return plain(row)
+
+
+def read_record(crm: Crm, table: str, record_id: str, columns: Iterable[str]) -> dict[str, Any]:
+    return read_values(record_repository(crm), table, record_id, columns)
+
+
+def complete(crm: Crm, table: str, record_id: str | None, values: Mapping[str, Any],
+             columns: Iterable[str]) -> dict[str, Any]:
+    return complete_values(record_repository(crm), table, record_id, values, columns)

@@ -1,9 +1,10 @@
 """Schedule workflows: a timer finds the records a workflow's `query` selects and sends each at most
 once per `period_days`, however often it runs.
 
-The query becomes a coarse OData `$filter` where it translates (`older_than` -> `createdon le <date>`,
-`contains_data` -> `ne null`, ...; `equals_column` has no OData form, and FetchXML's `valueof` is not
-used: the emulator lacks it), the rows are paged through and the whole query is evaluated in Python.
+The query becomes a coarse selection the CRM applies where it translates (`older_than` -> the date at
+or before a moment, `contains_data` -> the column has data, equality with a whole number or a boolean;
+`equals_column`, text comparisons and `not` have none: connector.repositories.records.RecordFilter),
+the records are paged through and the whole query is evaluated in Python.
 Two guards make "once per period": records already sent an SMS by the workflow within the last
 `period_days` are passed over, and the idempotency key carries the period's start
 (`now - (now - epoch) % period`), so two runs at the same moment cannot both send.
@@ -14,17 +15,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from connector.activity import ACTIVITY_SET
-from connector.clock import odata_utc
-from connector.crm.port import Crm, CrmError, UnknownTable, entity_set
-from connector.messages import user_format
+from connector.crm.port import Crm, CrmError, UnknownTable
+from connector.repositories.records import AllOf, AnyOf, AtOrBefore, Equals, HasData, RecordFilter, Records
+from connector.repositories.workflows import WorkflowRepository
 from connector.sms.port import SmsProvider
 from workflows.actions import HookOutcome, SmsActions, WorkflowRun
-from workflows.catalog import ActiveWorkflow, active_workflows
+from workflows.catalog import ActiveWorkflow, active_workflows, workflow_repository
 from workflows.conditions import RecordSnapshot
-from workflows.engine import ISOLATED
+from workflows.definition import ScheduleTrigger
+from workflows.engine import ISOLATED, Sender
 from workflows.plan import plan
-from workflows.records import needed_columns, plain_row, web_select
+from workflows.records import lookup_columns, needed_columns, record_repository
 from workflows.schema import STATIC_TABLES
 from workflows.triggers import SCHEDULE, HookEvent
 
@@ -52,53 +53,55 @@ def period_start(now: datetime, days: int) -> datetime:
     return now - (now - EPOCH) % period
 
 
-def coarse_filter(condition: Any, table: str, now: datetime) -> str | None:
-    """An OData `$filter` selecting at least the rows `condition` selects, or None (no filter)."""
+def narrowing(condition: Any, table: str, now: datetime) -> RecordFilter | None:
+    """A coarse selection of at least the records `condition` selects, or None (every record)."""
     if condition.kind == "all":
-        parts = [p for p in (coarse_filter(c, table, now) for c in condition.all) if p]
-        return " and ".join(parts) or None
+        parts = [p for p in (narrowing(c, table, now) for c in condition.all) if p]
+        return AllOf(tuple(parts)) if parts else None
     if condition.kind == "any":
-        parts = [coarse_filter(c, table, now) for c in condition.any]
-        return f"({' or '.join(parts)})" if all(parts) else None
+        alternatives = [narrowing(c, table, now) for c in condition.any]
+        return AnyOf(tuple(a for a in alternatives if a)) if all(alternatives) else None
     if condition.kind == "not":
         return None
     return _comparison(condition, table, now)
 
 
-def _comparison(comparison: Any, table: str, now: datetime) -> str | None:
+def _comparison(comparison: Any, table: str, now: datetime) -> RecordFilter | None:
     operator, column, value = comparison.operator, comparison.column, comparison.value
     if operator == "older_than":
-        return f"{column} le {odata_utc(now - timedelta(days=value))}"
+        return AtOrBefore(column, now - timedelta(days=value))
     info = STATIC_TABLES.get(table, {}).get(column)
     if info is None:
-        return None                   # unknown column type: a lookup would need _x_value
-    name = f"_{column}_value" if info.type == "lookup" else column
+        return None                   # unknown column type: a lookup would need another name
     if operator in ("contains_data", "does_not_contain_data"):
-        return f"{name} {'ne' if operator == 'contains_data' else 'eq'} null"
+        return HasData(column, operator == "contains_data")
     if operator == "equals" and isinstance(value, (bool, int)) and info.type in ("int", "choice", "bool"):
-        return f"{name} eq {str(value).lower()}"
+        return Equals(column, value)
     return None
 
 
-def recently_sent(crm: Crm, workflow_id: str, since: datetime) -> set[str]:
+def recently_sent(workflows: WorkflowRepository, workflow_id: str, since: datetime) -> set[str]:
     """Ids of the records the workflow made an SMS activity for since `since`."""
-    rows = crm.retrieve_multiple(ACTIVITY_SET, select=["_regardingobjectid_value"],
-                                 filter=f"_smsc_workflowid_value eq {workflow_id} and createdon ge {odata_utc(since)}")
-    return {row["_regardingobjectid_value"] for row in rows if row.get("_regardingobjectid_value")}
+    return workflows.records_sent_since(workflow_id, since)
 
 
-def run_scheduled(crm: Crm, provider: SmsProvider, now: datetime, page_size: int = 5000) -> list[ScheduleReport]:
-    """Runs every active schedule workflow once; what each did."""
-    actions = SmsActions(crm, provider, clock=lambda: now)
-    return [_isolated(crm, actions, workflow, now, page_size) for workflow in active_workflows(crm)
-            if workflow.definition is not None and workflow.definition.trigger.event == "schedule"]
+def run_scheduled(crm: Crm, provider: SmsProvider, now: datetime, page_size: int = 5000, *,
+                  workflows: WorkflowRepository | None = None, records: Records | None = None,
+                  actions: Sender | None = None) -> list[ScheduleReport]:
+    """Runs every active schedule workflow once; what each did. `crm` and `provider` build the
+    Dataverse repositories and the sender that are not given (tests give in-memory ones)."""
+    workflows = workflows or workflow_repository(crm)
+    records = records or record_repository(crm)
+    actions = actions or SmsActions(crm, provider, clock=lambda: now)
+    return [_isolated(workflows, records, actions, workflow, now, page_size) for workflow in active_workflows(workflows)
+            if workflow.definition is not None and isinstance(workflow.definition.trigger, ScheduleTrigger)]
 
 
-def _isolated(crm: Crm, actions: SmsActions, workflow: ActiveWorkflow, now: datetime, page_size: int
-              ) -> ScheduleReport:
+def _isolated(workflows: WorkflowRepository, records: Records, actions: Sender, workflow: ActiveWorkflow,
+              now: datetime, page_size: int) -> ScheduleReport:
     """One workflow's run; a CRM refusal of its query or its table fails that workflow only."""
     try:
-        return run_workflow(crm, actions, workflow, now, page_size)
+        return run_workflow(workflows, records, actions, workflow, now, page_size)
     except (CrmError, UnknownTable) as error:
         if isinstance(error, CrmError) and error.status not in ISOLATED:
             raise
@@ -106,18 +109,21 @@ def _isolated(crm: Crm, actions: SmsActions, workflow: ActiveWorkflow, now: date
         return ScheduleReport(workflow.id, workflow.name, outcomes=[failed])
 
 
-def run_workflow(crm: Crm, actions: SmsActions, workflow: ActiveWorkflow, now: datetime,
-                 page_size: int = 5000) -> ScheduleReport:
+def run_workflow(workflows: WorkflowRepository, records: Records, actions: Sender, workflow: ActiveWorkflow,
+                 now: datetime, page_size: int = 5000) -> ScheduleReport:
     definition, report = workflow.definition, ScheduleReport(workflow.id, workflow.name)
-    table, days = definition.entity, definition.trigger.period_days
-    skip = recently_sent(crm, workflow.id, now - timedelta(days=days))
-    key, text_format = period_start(now, days).date().isoformat(), user_format(crm, None)
-    rows = crm.retrieve_multiple(entity_set(table), select=web_select(table, needed_columns(definition)),
-                                 filter=coarse_filter(definition.trigger.query, table, now), page_size=page_size)
-    for row in rows:
+    if definition is None or not isinstance(definition.trigger, ScheduleTrigger):
+        return report                  # not a valid schedule workflow: nothing to run
+    trigger: ScheduleTrigger = definition.trigger
+    table, days = definition.entity, trigger.period_days
+    skip = recently_sent(workflows, workflow.id, now - timedelta(days=days))
+    key = period_start(now, days).date().isoformat()
+    columns = needed_columns(definition)
+    found = records.query(table, columns, lookup_columns(table, columns),
+                          narrowing(trigger.query, table, now), page_size)
+    for record in found:
         report.examined += 1
-        record_id = row.get(f"{table}id") or row.get("activityid")
-        values = plain_row(row)
+        record_id, values = record.id, record.values
         planned = plan(definition, HookEvent(SCHEDULE, table, record_id), RecordSnapshot(None, values, now))
         if not planned:
             continue
@@ -125,13 +131,13 @@ def run_workflow(crm: Crm, actions: SmsActions, workflow: ActiveWorkflow, now: d
         if record_id in skip:
             report.sent_before += 1
             continue
-        run = WorkflowRun(workflow.id, workflow.name, table, record_id, values, key, None, True, text_format)
+        run = WorkflowRun(workflow.id, workflow.name, table, record_id, values, key, None, True, {"locale": "fr_FR"})
         for sms in planned:
             report.outcomes.append(_send(actions, run, sms))
     return report
 
 
-def _send(actions: SmsActions, run: WorkflowRun, sms) -> HookOutcome:
+def _send(actions: Sender, run: WorkflowRun, sms) -> HookOutcome:
     try:
         return actions.send(run, sms)
     except (CrmError, UnknownTable) as error:

@@ -1,16 +1,24 @@
 """What validation needs to know about CRM tables: their columns, types and lookup targets.
 
-`TableSchema` is the port: the engine answers it from Dataverse metadata (EntityDefinitions);
-`StaticTableSchema` describes the tables the built-in hooks and the tests use, with real Dataverse
-logical names. Column types use the emulator's vocabulary (emulators.dataverse_schema):
-string, memo, int, decimal, money, bool, datetime, choice, guid, plus lookup.
+`TableSchema` is the port (connector.repositories.metadata.TableDefinitions has the same shape):
+connected, it is answered from the organisation's Dataverse metadata (`EntityDefinitions`,
+connector.crm.metadata), so custom tables and columns validate; `StaticTableSchema` describes the
+tables the built-in hooks and the tests use, with real Dataverse logical names, for offline
+validation. Column types: string, memo, int, decimal, money, bool, datetime, choice, guid, lookup.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, cast
+
+from connector.repositories.metadata import ColumnInfo
+
+if TYPE_CHECKING:
+    from connector.crm.port import Crm
+
+__all__ = ["ColumnInfo", "RECIPIENT_TABLES", "STATIC_TABLES", "StaticTableSchema", "TableSchema", "VALUE_TYPES",
+           "connected_schema", "metadata_schema"]
 
 RECIPIENT_TABLES = ("contact", "account", "lead")
 # What a value compared with a column of each type is: accepted Python types, how to write it.
@@ -21,13 +29,6 @@ VALUE_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "money": ((int, float), "a number"), "bool": ((bool,), "true or false"),
     "datetime": ((date, str), "a date such as 2024-01-31"),
 }
-
-
-@dataclass(frozen=True)
-class ColumnInfo:
-    type: str
-    targets: tuple[str, ...] = ()               # lookups: the tables it may point to
-    options: frozenset[int] | None = None       # choices whose values are fixed (statecode)
 
 
 class TableSchema(Protocol):
@@ -87,3 +88,24 @@ class StaticTableSchema:
 
     def tables(self) -> list[str]:
         return sorted(self._tables)
+
+
+def metadata_schema(crm: Crm) -> TableSchema:
+    """The tables of the organisation `crm` is connected to, from its metadata (cached a few minutes)."""
+    from connector.crm.metadata import DataverseTableDefinitions
+
+    return DataverseTableDefinitions(crm)
+
+
+def connected_schema(crm: Crm | None = None) -> TableSchema:
+    """The organisation's metadata when there is a connection (`crm`, or the app's settings), else
+    the static schema (offline validation)."""
+    if crm is None:
+        from connector.bootstrap import get_services
+        from connector.settings import SettingsError
+
+        try:
+            crm = cast("Crm", get_services().crm)
+        except SettingsError:
+            return StaticTableSchema()
+    return metadata_schema(crm)

@@ -173,3 +173,69 @@ def test_faults_can_be_switched_over_http_for_an_emulator_in_another_process():
         assert http.delete(f"{server.url}/_emulator/faults").status_code == 204
         log = http.get(f"{server.url}/_emulator/requests").json()
         assert log == [{"method": "GET", "path": "/v1/public/wallet/check-balance", "query": {}}]
+
+
+# --- The emulator's own counting (emulators.octopush_text), checked against the GSM alphabet -----------
+
+from emulators import octopush_text  # noqa: E402
+from emulators.octopush_text import sms_needed  # noqa: E402
+
+NON_GSM = "ж"                    # Cyrillic: forces UCS-2
+EMOJI = "\U0001F600"             # beyond U+FFFF: two UTF-16 units
+
+
+def test_the_default_alphabet_has_127_characters_and_ten_extensions():
+    assert len(octopush_text.DEFAULT_ALPHABET) == 128
+    assert len([c for c, n in octopush_text.SEPTETS.items() if n == 1]) == 127
+    assert sorted(c for c, n in octopush_text.SEPTETS.items() if n == 2) == sorted("\f^{}\\[~]|€")
+    assert octopush_text.DEFAULT_ALPHABET[0x1B] == "\x00" and "\x00" not in octopush_text.SEPTETS
+    # French: these accents are GSM; ç (lower case), ê, â, ô, î are not.
+    assert octopush_text.is_gsm("éèàùÇÉ") and not any(octopush_text.is_gsm(c) for c in "çêâôî")
+
+
+@pytest.mark.parametrize("text, parts", [
+    ("", 0), ("a", 1), ("a" * 160, 1), ("a" * 161, 2), ("a" * 306, 2), ("a" * 307, 3),
+    ("€" * 80, 1), ("€" * 81, 2),                           # 160 septets; then 76 per 153-septet part
+    ("a" * 159 + "€", 2),                                   # 161 septets
+    ("a" * 152 + "€" + "a" * 152, 3),                       # 306 septets, but the € may not be cut
+    ("a" * 153 + "€" + "a" * 151, 2),                       # the same, the € starting part two
+    (NON_GSM * 70, 1), (NON_GSM * 71, 2), (NON_GSM * 134, 2), (NON_GSM * 135, 3),
+    ("a" * 69 + NON_GSM, 1), ("a" * 70 + NON_GSM, 2),      # one character sends the whole text as UCS-2
+    (EMOJI * 35, 1), (EMOJI * 36, 2),                       # 70 units; then 33 pairs per 67-unit part
+    ("a" * 66 + EMOJI + "a" * 66, 3),                       # 134 units, the pair not cut
+])
+def test_parts_of_a_text(text, parts):
+    assert sms_needed(text) == parts
+
+
+def test_cost_is_the_parts_of_every_personalised_text_times_the_price(emulator, client):
+    long_name = "B" * 50
+    text = "Bonjour {first_name}, " + "x" * 110
+    send = SmsRequest(recipients=(Recipient("+33600000001", first_name="Al"),
+                                  Recipient("+33600000002", first_name=long_name)),
+                      text=text, sms_type=SmsType.TRANSACTIONAL, request_id="rid-cost")
+    result = client.send(send)
+    # "Bonjour Al, " + 110 = 122 characters: 1 part; with the 50-character name, 170: 2 parts.
+    assert (result.sms_needed, result.cost) == (3, 0.15)
+    assert emulator.credit == pytest.approx(10.0 - 0.15)
+    assert octopush_text.total_cost(3, 0.045) == 0.135 and octopush_text.total_cost(7, 0.0333) == 0.2331
+
+
+CROSS_CHECKS = [
+    "Votre commande n°ORD-1002 d'un montant de 89,90 € a été validée",
+    "Rendez-vous confirmé à 10h30. STOP au 30101",
+    "Ça commence bientôt : -30 % sur tout ! STOP au 30101",          # Ç is GSM
+    "Leçon de français : êtes-vous prêt ?",                          # ç, ê: UCS-2
+    "{[~|^\\]}" * 20,
+    "a" * 152 + "€" + "a" * 152,
+    "Привет! " * 10,
+    "Merci " + EMOJI * 40,
+    "x" * 1224,
+]
+
+
+@pytest.mark.parametrize("text", CROSS_CHECKS)
+def test_the_emulator_and_the_connector_agree_on_the_parts(text):
+    from connector.text.encoding import analyze
+
+    assert sms_needed(text) == analyze(text).segments

@@ -3,17 +3,28 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from connector.crm.records import odata_filter, plain_row, select_names
 from connector.crm.webhook import EntityRef
 from connector.idempotency import MAX_KEY, workflow_key as idempotency_key
 from workflows.catalog import ActiveWorkflow
 from workflows.definition import builtin_definitions, from_data, load_definition
 from workflows.engine import event_key
-from workflows.records import needed_columns, plain_row, web_select
-from workflows.scheduler import coarse_filter, period_start
+from workflows.records import condition_columns, lookup_columns, needed_columns
+from workflows.scheduler import narrowing, period_start
 from workflows.steps import StepRegistration, required_steps
 from workflows.triggers import HookEvent
 
 NOW = datetime(2026, 3, 1, 9, 30, tzinfo=timezone.utc)
+
+
+def coarse_filter(condition, table: str, now: datetime) -> str | None:
+    """The `$filter` the scheduler's query sends: its narrowing, as the Dataverse adapter writes it."""
+    where = narrowing(condition, table, now)
+    return odata_filter(where, lookup_columns(table, condition_columns(condition))) if where else None
+
+
+def web_select(table: str, columns: list[str]) -> list[str]:
+    return select_names(columns, lookup_columns(table, columns))
 OWNER = "8e1a1d3e-2e51-ef11-a317-000d3a5a1f2c"
 
 
