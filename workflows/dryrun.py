@@ -22,6 +22,7 @@ from connector.clock import utcnow
 from workflows.actions import named_template
 from workflows.conditions import RecordSnapshot, evaluate
 from workflows.definition import IfStep, WorkflowDefinition, load_definition
+from workflows.issues import ValidationIssue
 from workflows.plan import PlannedSms, plan
 from workflows.recipients import merge_text, resolve_recipient
 from workflows.records import needed_columns, read_record
@@ -40,9 +41,10 @@ def dry_run(crm: Crm, definition_yaml: str, table: str, record_id: str, *, messa
     issues = validate(definition_yaml, schema or StaticTableSchema())
     definition = None if issues else load_definition(definition_yaml)
     if definition is not None and definition.entity != table:
-        issues = [{"path": "entity", "message": f"the definition is for {definition.entity}, not {table}"}]
+        issues = [ValidationIssue("entity", f"the definition is for {definition.entity}, not {table}")]
     if issues:
         return {"valid": False, "issues": [_issue(issue) for issue in issues]}
+    assert definition is not None                       # no issues: it loaded
     now = now or utcnow()
     values = read_record(crm, table, record_id, needed_columns(definition))
     event = synthetic_event(definition, table, record_id, values, message)
@@ -121,7 +123,8 @@ def _sms(crm: Crm, table: str, record_id: str, values: dict, sms: PlannedSms, us
         return answer
     answer.update(text=composed.text, phone_number=composed.phone_number, encoding=composed.stats.encoding,
                   segments=composed.stats.segments, warnings=composed.warnings,
-                  opted_out=config.exclude_optouts and is_opted_out(crm, composed.phone_number))
+                  opted_out=config.exclude_optouts and composed.phone_number is not None
+                  and is_opted_out(crm, composed.phone_number))
     return answer
 
 

@@ -106,6 +106,7 @@ class HookEngine:
     def _run(self, workflow: ActiveWorkflow, event: HookEvent, user_id: str | None,
              text_format: dict) -> list[HookOutcome]:
         definition, exists = workflow.definition, event.message != "Delete"
+        assert definition is not None                   # `handle` skips invalid workflows
         values = complete(self.crm, event.table, event.record_id if exists else None,
                           snapshot(event, self.clock()).after, needed_columns(definition))
         planned = plan(definition, event, RecordSnapshot(event.pre, values, self.clock()))

@@ -58,8 +58,8 @@ def coarse_filter(condition: Any, table: str, now: datetime) -> str | None:
         parts = [p for p in (coarse_filter(c, table, now) for c in condition.all) if p]
         return " and ".join(parts) or None
     if condition.kind == "any":
-        parts = [coarse_filter(c, table, now) for c in condition.any]
-        return f"({' or '.join(parts)})" if all(parts) else None
+        alternatives = [coarse_filter(c, table, now) for c in condition.any]
+        return f"({' or '.join(a for a in alternatives if a)})" if all(alternatives) else None
     if condition.kind == "not":
         return None
     return _comparison(condition, table, now)
@@ -109,6 +109,7 @@ def _isolated(crm: Crm, actions: SmsActions, workflow: ActiveWorkflow, now: date
 def run_workflow(crm: Crm, actions: SmsActions, workflow: ActiveWorkflow, now: datetime,
                  page_size: int = 5000) -> ScheduleReport:
     definition, report = workflow.definition, ScheduleReport(workflow.id, workflow.name)
+    assert definition is not None and definition.trigger.event == "schedule"     # `run_scheduled` picks them
     table, days = definition.entity, definition.trigger.period_days
     skip = recently_sent(crm, workflow.id, now - timedelta(days=days))
     key, text_format = period_start(now, days).date().isoformat(), user_format(crm, None)

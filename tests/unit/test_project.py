@@ -9,8 +9,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_requirements_txt_matches_pyproject_dependencies():
     declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
-    lines = [l.strip() for l in (ROOT / "requirements.txt").read_text().splitlines()]
-    required = [l for l in lines if l and not l.startswith("#")]
+    lines = [line.strip() for line in (ROOT / "requirements.txt").read_text().splitlines()]
+    required = [line for line in lines if line and not line.startswith("#")]
     assert sorted(required) == sorted(declared)
 
 
