@@ -78,3 +78,10 @@ def test_ci_runs_the_readme_test_command():
     command = "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/pytest"
     assert f"\n{command}\n" in readme
     assert command in (ROOT / ".ci" / "run").read_text()
+
+
+def test_ci_runs_the_linter_the_type_checker_and_the_import_contracts_after_the_tests():
+    ci = (ROOT / ".ci" / "run").read_text()
+    steps = [".venv/bin/pytest", ".venv/bin/ruff check .", ".venv/bin/mypy", ".venv/bin/lint-imports"]
+    assert all(step in ci for step in steps)
+    assert [ci.rindex(step) for step in steps] == sorted(ci.rindex(step) for step in steps)
