@@ -7,7 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from connector.crm.port import Crm
 from connector.settings import Settings, get_settings
+from connector.sms.port import SmsProvider
 
 WEBHOOK_MAX_WAIT = 10      # seconds of Retry-After honoured per retry in the request path
 
@@ -15,8 +17,8 @@ WEBHOOK_MAX_WAIT = 10      # seconds of Retry-After honoured per retry in the re
 @dataclass(frozen=True)
 class Services:
     settings: Settings
-    crm: "object"          # connector.crm.dataverse.DataverseClient
-    sms: "object"          # connector.sms.octopush.OctopushClient
+    crm: Crm               # connector.crm.dataverse.DataverseClient
+    sms: SmsProvider       # connector.sms.octopush.OctopushClient
 
 
 def build_services(settings: Settings) -> Services:

@@ -6,6 +6,7 @@ import time
 
 def _timed(check) -> dict:
     started = time.perf_counter()
+    outcome: dict[str, str | float]
     try:
         check()
         outcome = {"status": "ok"}

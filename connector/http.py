@@ -1,31 +1,68 @@
 """One place that builds the HTTP sessions of the adapters: pooled, bounded retries, Retry-After."""
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from typing import Any, Self
+
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
 # 429 (throttled) and 503/504 (busy, gateway time-out) are worth retrying; the rest are answers.
 RETRY_STATUSES = (429, 503, 504)
 
+Sleep = Callable[[float], None]
+
+
+def wall_clock_sleep(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+# How the retries of a session wait, unless `build_session` was given its own `sleep`. Looked up at each
+# wait, so the tests (tests/conftest.py) record the waits instead of spending them.
+retry_sleep: Sleep = wall_clock_sleep
+
 
 class _Retry(Retry):
-    """A 429 means the request was not run, so it is safe to retry whatever the method."""
+    """A 429 means the request was not run, so it is safe to retry whatever the method.
+
+    Waits through `sleep` (default: `retry_sleep`) rather than urllib3's own `time.sleep`."""
+
+    def __init__(self, *args: Any, sleep: Sleep | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._sleep = sleep
+
+    def new(self, **kw: Any) -> Self:
+        retry = super().new(**kw)      # urllib3 makes a new Retry after each attempt: keep the sleep
+        retry._sleep = self._sleep
+        return retry
 
     def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
         if status_code == 429 and self.total and self.status_forcelist and 429 in self.status_forcelist:
             return True
         return super().is_retry(method, status_code, has_retry_after)
 
+    def sleep(self, response: BaseHTTPResponse | None = None) -> None:
+        """Retry-After when the server sent one (capped by `retry_after_max`), else the back-off."""
+        seconds = self.get_retry_after(response) if response and self.respect_retry_after_header else None
+        if not seconds:
+            seconds = self.get_backoff_time()
+        if seconds > 0:
+            (self._sleep or retry_sleep)(seconds)
+
 
 def build_session(*, retries: int = 4, backoff: float = 0.5, max_retry_after: int = 60,
                   methods: frozenset[str] = frozenset({"GET", "HEAD", "PATCH", "PUT", "DELETE"}),
-                  pool_size: int = 20, user_agent: str = "smsc-dataverse/0.1") -> requests.Session:
+                  pool_size: int = 20, user_agent: str = "smsc-dataverse/0.1",
+                  sleep: Sleep | None = None) -> requests.Session:
     """A Session retrying `RETRY_STATUSES` at most `retries` times.
 
     Waits `Retry-After` seconds when the server says so (capped at `max_retry_after`), else
     exponential back-off. POST is retried on 429 (not run by the server), and on 503/504 only when
     the caller adds it to `methods`, i.e. when it carries an idempotency key the server honours.
+    `sleep` is how it waits (default: `retry_sleep`, the wall clock).
     """
     retry = _Retry(
         total=retries, connect=retries, read=1, other=0, status=retries,
@@ -33,6 +70,7 @@ def build_session(*, retries: int = 4, backoff: float = 0.5, max_retry_after: in
         backoff_factor=backoff, backoff_max=max_retry_after,
         respect_retry_after_header=True, retry_after_max=max_retry_after,
         raise_on_status=False,   # the last answer reaches the adapter, which turns it into an error
+        sleep=sleep,
     )
     session = requests.Session()
     adapter = HTTPAdapter(max_retries=retry, pool_connections=pool_size, pool_maxsize=pool_size)

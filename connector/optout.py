@@ -7,7 +7,7 @@ from connector.repositories.optouts import OptOuts
 
 def refuses(number: str | None, config: Configuration, optouts: OptOuts) -> bool:
     """True when this number must not receive the SMS (opted out and opt-outs are excluded)."""
-    return bool(number) and config.exclude_optouts and optouts.is_opted_out(number)
+    return bool(number and config.exclude_optouts and optouts.is_opted_out(number))
 
 
 def is_opted_out(crm, e164: str) -> bool:

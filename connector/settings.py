@@ -41,7 +41,8 @@ class Settings(BaseSettings):
         if self.dataverse_access_token is None and (self.azure_client_secret or self.azure_client_certificate_path):
             missing = [n for n in ("azure_tenant_id", "azure_client_id") if not getattr(self, n)]
             if missing:
-                raise ValueError(f"{', '.join(m.upper() for m in missing)} required with a client secret or certificate")
+                raise ValueError(f"{', '.join(m.upper() for m in missing)} required "
+                                 "with a client secret or certificate")
         if len(self.smsc_webhook_key.get_secret_value()) < 16:
             raise ValueError("SMSC_WEBHOOK_KEY must be at least 16 characters")
         return self

@@ -51,7 +51,11 @@ def parse_event(body: bytes, headers: dict[str, str]) -> RemoteExecutionContext:
 
 
 def _check_target(context: RemoteExecutionContext, headers: dict[str, str]) -> None:
-    if context.message_name not in ("Create", "Update") or SIZE_EXCEEDED in headers:
+    if context.message_name not in ("Create", "Update"):
+        return
+    if SIZE_EXCEEDED in headers:       # no Target to check: the id is all the event carries
+        if not context.primary_entity_id:
+            raise BadEvent("missing_id", "PrimaryEntityId is required")
         return
     target = context.target
     if target is None:
@@ -86,7 +90,7 @@ def is_send_request(context: RemoteExecutionContext, headers: dict[str, str]) ->
         return False
     if SIZE_EXCEEDED in headers:
         return True        # no Target to look at: the service re-reads the row and checks the status
-    return context.target.attributes.get("smsc_status") == SmsStatus.SEND_REQUESTED
+    return context.target is not None and context.target.attributes.get("smsc_status") == SmsStatus.SEND_REQUESTED
 
 
 def handle_event(context: RemoteExecutionContext, headers: dict[str, str], crm, sms) -> EventResult:
@@ -95,8 +99,9 @@ def handle_event(context: RemoteExecutionContext, headers: dict[str, str], crm, 
         name = CampaignAction(queued["action"]).name.lower()
         return EventResult(f"campaign:{name}", {"campaignid": queued["campaignid"]}, queued)
     if is_send_request(context, headers):
-        user = context.acting_user_id
-        result = unit_sms_service(acting_as(crm, user), sms).send(context.primary_entity_id, user)
+        user, activity_id = context.acting_user_id, context.primary_entity_id
+        assert activity_id, "parse_event refuses a Create/Update event without PrimaryEntityId"
+        result = unit_sms_service(acting_as(crm, user), sms).send(activity_id, user)
         detail = {"activityid": result.activity_id, "outcome": result.outcome}
         if result.detail:
             detail["error" if result.outcome == "failed" else "detail"] = result.detail

@@ -6,8 +6,10 @@ benchmarks call the registered handlers through this instead, with the same requ
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import azure.functions as func
 
@@ -44,8 +46,8 @@ class LocalOut:
 
 
 @lru_cache(maxsize=1)
-def _routes() -> dict[tuple[str, str], object]:
-    routes = {}
+def _routes() -> dict[tuple[str, str], tuple[Callable[..., Any], tuple[str, ...]]]:
+    routes: dict[tuple[str, str], tuple[Callable[..., Any], tuple[str, ...]]] = {}
     for function in registered_functions():
         trigger = function.get_trigger()
         outputs = tuple(b.name for b in function.get_bindings()

@@ -132,7 +132,8 @@ class Demo:
             ("Account Contoso SA (its primary contact)", ("account", seed.CONTOSO_ID), {"text": "Bonjour Contoso"}),
             ("Due tomorrow 09:00 UTC", ("contact", seed.JOHN_DOE_ID), {"text": "Rappel", "scheduledend": tomorrow}),
             ("Contact with mobile '12345'", ("contact", seed.MARC_PETIT_ID), {"text": "Bonjour"}),
-            ("Marketing SMS without STOP", ("contact", seed.PETER_PARKER_ID), {"text": "Promo -20%", "smsc_smstype": 1}),
+            ("Marketing SMS without STOP", ("contact", seed.PETER_PARKER_ID),
+             {"text": "Promo -20%", "smsc_smstype": 1}),
             ("Opted-out contact", ("contact", seed.SOPHIE_LAURENT_ID), {"text": "Bonjour"}),
         ]
         table = Table(title="More unit SMS", title_justify="left")

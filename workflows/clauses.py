@@ -24,7 +24,8 @@ def tagger(tags: dict[str, str], key: str | None = None):
         if not isinstance(value, dict):
             return None
         if key is not None:
-            return tags.get(value.get(key)) if isinstance(value.get(key), str) else None
+            tag_value = value.get(key)
+            return tags.get(tag_value) if isinstance(tag_value, str) else None
         return next((tags[name] for name in tags if name in value), None)
     return tag
 
@@ -132,8 +133,9 @@ class ScheduleTrigger(Model):
 TRIGGER_EVENTS = {"create": "CreateTrigger", "update": "UpdateTrigger", "status_change": "StatusChangeTrigger",
                   "assign": "AssignTrigger", "delete": "DeleteTrigger", "schedule": "ScheduleTrigger"}
 Trigger = Annotated[
-    Union[tuple(Annotated[cls, Tag(cls.__name__)] for cls in (
-        CreateTrigger, UpdateTrigger, StatusChangeTrigger, AssignTrigger, DeleteTrigger, ScheduleTrigger))],
+    Union[Annotated[CreateTrigger, Tag("CreateTrigger")], Annotated[UpdateTrigger, Tag("UpdateTrigger")],
+          Annotated[StatusChangeTrigger, Tag("StatusChangeTrigger")], Annotated[AssignTrigger, Tag("AssignTrigger")],
+          Annotated[DeleteTrigger, Tag("DeleteTrigger")], Annotated[ScheduleTrigger, Tag("ScheduleTrigger")]],
     Discriminator(tagger(TRIGGER_EVENTS, key="event"), custom_error_type="trigger",
                   custom_error_message=f"a trigger needs 'event': one of {', '.join(TRIGGER_EVENTS)}")]
 

@@ -21,6 +21,7 @@ from connector.send_policy import PROVIDER_MAX_LENGTH, SmsRejected, compose
 from connector.text.templates import TemplateError
 from workflows.conditions import RecordSnapshot, evaluate
 from workflows.definition import IfStep, WorkflowDefinition, load_definition
+from workflows.issues import ValidationIssue
 from workflows.plan import PlannedSms, plan
 from workflows.recipients import merge_text, resolve_recipient
 from workflows.records import needed_columns, read_record
@@ -41,7 +42,7 @@ def dry_run(crm: Crm, definition_yaml: str, table: str, record_id: str, *, messa
     issues: list[Any] = list(validate(definition_yaml, schema or StaticTableSchema()))
     definition = None if issues else load_definition(definition_yaml)
     if definition is not None and definition.entity != table:
-        issues = [{"path": "entity", "message": f"the definition is for {definition.entity}, not {table}"}]
+        issues = [ValidationIssue("entity", f"the definition is for {definition.entity}, not {table}")]
     if issues or definition is None:
         return {"valid": False, "issues": [_issue(issue) for issue in issues]}
     now = now or utcnow()

@@ -8,6 +8,7 @@ duplicate keys are errors and only `true` / `false` are booleans (YAML 1.2), so 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,7 +93,7 @@ def path_of(location: tuple[Any, ...]) -> str:
     return path
 
 
-def _message(error: dict) -> str:
+def _message(error: Mapping[str, Any]) -> str:
     kind = error["type"]
     if kind == "missing":
         return "required"

@@ -26,6 +26,7 @@ class StepRegistration:
 def _step(workflow: ActiveWorkflow) -> tuple[str, tuple[str, ...] | None, set[str]] | None:
     """(message, filtering columns or None for all, pre image columns) of one workflow."""
     definition = workflow.definition
+    assert definition is not None                       # only valid workflows are given
     trigger, needed = definition.trigger, needed_columns(definition)
     if trigger.event == "create":
         return "Create", None, set()
@@ -44,7 +45,9 @@ def required_steps(workflows: Iterable[ActiveWorkflow]) -> list[StepRegistration
     """One step per table and message, covering every valid workflow given."""
     merged: dict[tuple[str, str], tuple[set[str] | None, set[str]]] = {}
     for workflow in workflows:
-        step = workflow.definition and _step(workflow)
+        if workflow.definition is None:
+            continue
+        step = _step(workflow)
         if not step:
             continue
         message, filtering, pre = step

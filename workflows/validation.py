@@ -35,7 +35,7 @@ def validate(definition_or_yaml: WorkflowDefinition | str | bytes | dict,
         return list(error.issues) + raw_issues(_raw(definition_or_yaml), schema, error.issues)
     columns = schema.columns(definition.entity)
     if columns is None:
-        known = getattr(schema, "tables", lambda: [])()
+        known: list[str] = getattr(schema, "tables", lambda: [])()
         hint = _hint(definition.entity, known)
         return [ValidationIssue("entity", f"unknown table '{definition.entity}'{hint}")]
     checker = _Checker(definition.entity, columns, schema)

@@ -34,7 +34,8 @@ REFUSALS = {
         "no_recipient_type": "Choisissez le type de destinataires de la campagne (comptes, contacts ou prospects).",
         "no_text": "Saisissez le texte du SMS de la campagne ou choisissez un modèle de SMS publié.",
         "template": "Modèle de SMS inutilisable : {detail}",
-        "not_preparable": "Seule une campagne non transmise peut être préparée (statut : {status}) ; annulez-la d'abord.",
+        "not_preparable": "Seule une campagne non transmise peut être préparée (statut : {status}) ; "
+                          "annulez-la d'abord.",
         "not_ready": "Préparez la campagne avant de l'envoyer (statut : {status}).",
         "not_cancellable": "Seule une campagne préparée, ou validée dont l'envoi différé n'a pas commencé, "
                            "peut être annulée (statut : {status}).",

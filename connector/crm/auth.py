@@ -143,7 +143,7 @@ class CertificateCredential(_ConfidentialCredential):
 
 def _read_pem(path: str) -> tuple[str, str]:
     with open(path, encoding="ascii") as pem:
-        blocks = {}
+        blocks: dict[str, str] = {}
         for match in _PEM_BLOCK.finditer(pem.read()):
             blocks.setdefault(match.group(1), match.group(0))   # first one wins: the leaf
     key = next((v for k, v in blocks.items() if k.endswith("PRIVATE KEY") and "ENCRYPTED" not in k), None)

@@ -169,7 +169,8 @@ def _create_result(answer: Answer) -> BatchItemResult:
 def _split(body: bytes, boundary: str, status: int) -> list[bytes]:
     """The parts between `--boundary` lines; the line break before a delimiter belongs to it (RFC 2046)."""
     delimiter = re.compile(rb"(?:\A|\r?\n)--" + re.escape(boundary.encode("ascii")) + rb"(--)?[ \t]*(?:\r?\n|\Z)")
-    parts, start = [], None
+    parts: list[bytes] = []
+    start: int | None = None
     for match in delimiter.finditer(body):
         if start is not None:
             parts.append(body[start:match.start()])

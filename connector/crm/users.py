@@ -29,7 +29,7 @@ def time_zone(crm: Crm, code: int | None) -> str | None:
         rows = crm.retrieve_multiple("timezonedefinitions", select=["standardname"], top=1,
                                      filter=f"timezonecode eq {int(code)}")
         row = next(iter(rows), None)
-        _zones[code] = win_tz.get(row.get("standardname")) if row else None
+        _zones[code] = win_tz.get(row.get("standardname", "")) if row else None
     return _zones[code]
 
 
@@ -52,7 +52,7 @@ class DataverseUsers:
             zone = time_zone(self.crm, row.get("timezonecode"))
         except CrmError:
             return UserFormat()
-        found = UserFormat(locale=LOCALES.get(row.get("uilanguageid"), "en_US"),
+        found = UserFormat(locale=LOCALES.get(row.get("uilanguageid", 0), "en_US"),
                            date_format=row.get("dateformatstring") or None,
                            time_format=row.get("timeformatstring") or None, time_zone=zone)
         _formats[key] = (time.monotonic(), found)

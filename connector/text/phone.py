@@ -89,5 +89,6 @@ def _invalid_reason(number: phonenumbers.PhoneNumber) -> str:
     reason = _LENGTH_REASONS.get(phonenumbers.is_possible_number_with_reason(number))
     if reason:
         return reason
+    assert number.country_code is not None              # parse() always sets it
     region = phonenumbers.region_code_for_country_code(number.country_code)
     return f"not a valid number for {region} (+{number.country_code})"

@@ -64,7 +64,8 @@ def label_filter_sites(tree: nodes.Template) -> None:
     """Tell every filter call where it is, so a render error can name line and field."""
     for call in tree.find_all(nodes.Filter):
         site = f"line {call.lineno}, field '{describe_field(call.node)}'"
-        call.kwargs.append(nodes.Keyword(SITE_KEYWORD, nodes.Const(site), lineno=call.lineno))
+        # Jinja annotates Filter.kwargs as list[Pair]; its parser and compiler put Keyword nodes there.
+        call.kwargs.append(nodes.Keyword(SITE_KEYWORD, nodes.Const(site), lineno=call.lineno))  # type: ignore[arg-type]
 
 
 def _guarded(name: str, impl: Callable[..., Any]) -> Callable[..., Any]:
@@ -156,6 +157,8 @@ def _datetime(options: RenderOptions, value: Any, pattern: str | None = None) ->
     if is_missing(value):
         return ""
     moment = _in_time_zone(_parse_moment(value), options.time_zone)
+    if not isinstance(moment, dt.datetime):     # a date alone: midnight, as "2026-11-23" parses
+        moment = dt.datetime.combine(moment, dt.time())
     locale = options.locale
     if pattern:
         return _plain_spaces(format_datetime(moment, _ldml(pattern), locale=locale))
@@ -164,7 +167,7 @@ def _datetime(options: RenderOptions, value: Any, pattern: str | None = None) ->
     if options.date_format or options.time_format:
         return _plain_spaces(f"{day} {hour}")  # as Dynamics shows it: "23/11/2026 10:30"
     combined = get_datetime_format("medium", locale=locale)  # e.g. "{1}, {0}": date, time
-    return _plain_spaces(combined.replace("{1}", day).replace("{0}", hour))
+    return _plain_spaces(str(combined).replace("{1}", day).replace("{0}", hour))
 
 
 def _parse_moment(value: Any) -> dt.datetime | dt.date:

@@ -63,7 +63,7 @@ def check_template(tree: nodes.Template, filters: Collection[str], tests: Collec
     return FieldRefs(frozenset(checker.columns), lookups)
 
 
-def describe_field(expr: nodes.Node) -> str:
+def describe_field(expr: nodes.Node | None) -> str:
     """How a field expression reads in a message: `firstname`, `parentcustomerid.name`."""
     if isinstance(expr, nodes.Name):
         return expr.name

@@ -14,7 +14,6 @@ the test in the `server` fixture's teardown.
 from __future__ import annotations
 
 import json
-import time
 from datetime import datetime, timezone
 
 import pytest
@@ -444,18 +443,18 @@ def test_octopush_code_121_is_written_as_failed_naming_the_stop_mention(server):
     assert len(server.log) == 9 and len(requests_to(server, OCTOPUSH)) == 1
 
 
-def test_a_429_with_retry_after_on_the_activity_read_is_waited_out(server):
+def test_a_429_with_retry_after_on_the_activity_read_is_waited_out(server, retry_waits):
     text = "Votre commande 4711 est expédiée aujourd'hui."
-    reads: list[float] = []
+    reads: list[int] = []                            # how many retry waits came before each read
 
     def throttled(_request):
-        reads.append(time.monotonic())
+        reads.append(len(retry_waits))
         return odata(dataverse_error(
             "0x80072322", "Number of requests exceeded the limit of 6000 over time window of 300 seconds."),
             429, {"Retry-After": "1"})
 
     def answered(_request):
-        reads.append(time.monotonic())
+        reads.append(len(retry_waits))
         return odata(activity(server, description=text))
 
     expect_caller_lookup(server)
@@ -470,10 +469,10 @@ def test_a_429_with_retry_after_on_the_activity_read_is_waited_out(server):
 
     assert response.json() == {"handled": "unit-sms:sent", "activityid": ACTIVITY_ID, "outcome": "sent"}
     assert len(server.log) == 9                      # the 8 of a send plus the one throttled GET
-    assert 0.9 <= reads[1] - reads[0] < 2.5          # Retry-After: 1 honoured, not hammered nor stalled
+    assert reads == [0, 1] and retry_waits == [1.0]  # Retry-After: 1 honoured between the reads, nothing else
 
 
-def test_a_persistent_503_answers_503_so_dataverse_retries_and_nothing_is_written(server):
+def test_a_persistent_503_answers_503_so_dataverse_retries_and_nothing_is_written(server, retry_waits):
     expect_caller_lookup(server)
     for _ in range(4):                               # the first try and the session's 3 retries
         expect_activity_read(server).respond_with_response(
@@ -486,6 +485,7 @@ def test_a_persistent_503_answers_503_so_dataverse_retries_and_nothing_is_writte
     assert error["code"] == "crm_unavailable" and "503" in error["message"]
     assert TOKEN not in response.body.decode()
     assert len(server.log) == 5
+    assert retry_waits == [1.0, 2.0]                 # the first retry at once, then an exponential back-off
     assert all(request.method == "GET" for request, _ in server.log)
     assert requests_to(server, OCTOPUSH) == []
 

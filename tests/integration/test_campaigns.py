@@ -188,14 +188,15 @@ def test_a_campaign_button_goes_through_the_webhook_and_the_queue(stack):
 
 def test_an_action_failing_on_its_last_attempt_is_written_on_the_campaign(stack):
     from connector.campaigns.worker import run_queued_action
+    from connector.errors import SmscError
 
     stack.dataverse.update("campaigns", seed.CAMPAIGN_ORDERS_ID, {"smsc_action": 1})
     stack.dataverse.faults.add(400, times=100, path_contains="campaignlist_association")
     message = {"campaignid": seed.CAMPAIGN_ORDERS_ID, "action": 1, "userid": None}
-    with pytest.raises(Exception):
+    with pytest.raises(SmscError):
         run_queued_action(get_services(), message, attempt=1)
     assert campaign(stack, seed.CAMPAIGN_ORDERS_ID)["smsc_action"] == 1          # the queue will retry
-    with pytest.raises(Exception):
+    with pytest.raises(SmscError):
         run_queued_action(get_services(), message, attempt=3)
     row = campaign(stack, seed.CAMPAIGN_ORDERS_ID)
     assert row["smsc_action"] is None and row["smsc_lastresult"].startswith("Failed after 3 attempts")

@@ -306,7 +306,7 @@ def test_rows_persist_across_instances_sharing_a_file(tmp_path):
     assert len(second.rows("contacts")) == count
 
 
-def test_injected_429_is_answered_with_retry_after(server, emulator):
+def test_injected_429_is_answered_with_retry_after(server, emulator, retry_waits):
     emulator.faults.add(429, retry_after=1, times=1, path_contains="contacts")
     headers = {"Authorization": f"Bearer {TOKEN}"}
     throttled = requests.get(f"{server.url}{API}contacts?$select=fullname", headers=headers)
@@ -315,4 +315,4 @@ def test_injected_429_is_answered_with_retry_after(server, emulator):
     before = len(emulator.requests)
     retried = build_session(backoff=0).get(f"{server.url}{API}contacts?$select=fullname", headers=headers)
     assert retried.status_code == 200 and len(retried.json()["value"]) == 7
-    assert len(emulator.requests) - before == 2
+    assert len(emulator.requests) - before == 2 and retry_waits == [1.0]

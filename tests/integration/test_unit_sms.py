@@ -159,17 +159,19 @@ def test_an_uncertain_provider_failure_keeps_the_key_so_a_retry_cannot_send_twic
     assert [s["body"]["request_id"] for s in stack.octopush.sends] == [key]
 
 
-def test_dataverse_throttling_is_waited_out(crm, stack):
+def test_dataverse_throttling_is_waited_out(crm, stack, retry_waits):
     activity_id = crm.new_sms(SMITH, text="Bonjour")
     stack.dataverse.faults.add(429, retry_after=1, times=1, path_contains="smsc_textmessages(")
     assert crm.webhook(activity_id).json()["outcome"] == "sent"
+    assert retry_waits == [1.0]                                 # the Retry-After Dataverse asked for
 
 
-def test_dataverse_unavailable_answers_503_so_dataverse_retries(crm, stack):
+def test_dataverse_unavailable_answers_503_so_dataverse_retries(crm, stack, retry_waits):
     activity_id = crm.new_sms(SMITH, text="Bonjour")
     stack.dataverse.faults.add(503, times=10, path_contains="smsc_textmessages(")
     response = crm.webhook(activity_id)
     assert response.status == 503 and response.json()["error"]["code"] == "crm_unavailable"
+    assert retry_waits == [1.0, 2.0]             # 3 retries: at once, then an exponential back-off
     assert stack.octopush.sends == []
     stack.dataverse.faults.clear()
     assert crm.webhook(activity_id).json()["outcome"] == "sent"

@@ -355,3 +355,10 @@ def test_environment_is_an_immutable_sandbox_without_globals():
     assert isinstance(templates._ENV, ImmutableSandboxedEnvironment)
     assert templates._ENV.globals == {}
     assert templates._ENV.autoescape is False
+
+
+def test_a_python_date_shows_midnight_like_a_date_only_string():
+    import datetime as dt
+
+    assert render("{{ d | datetime }}", {"d": dt.date(2026, 11, 23)}) == render("{{ d | datetime }}", {"d": "2026-11-23"})
+    assert render("{{ d | datetime }}", {"d": dt.date(2026, 11, 23)}) == "23 nov. 2026, 00:00"

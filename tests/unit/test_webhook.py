@@ -72,3 +72,10 @@ def test_oversized_message_without_target_is_accepted():
     headers = {"x-ms-dynamics-msg-size-exceeded": "true"}
     context = parse_event(json.dumps(sample).encode(), headers)
     assert context.target is None and is_send_request(context, headers)
+
+
+def test_oversized_message_without_target_still_needs_the_record_id():
+    sample = {"MessageName": "Update", "PrimaryEntityName": "smsc_textmessage"}
+    with pytest.raises(BadEvent) as caught:
+        parse_event(json.dumps(sample).encode(), {"x-ms-dynamics-msg-size-exceeded": "true"})
+    assert caught.value.code == "missing_id" and "PrimaryEntityId" in str(caught.value)
