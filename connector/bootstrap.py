@@ -51,3 +51,33 @@ def reset() -> None:
     get_settings.cache_clear()
     forget_configuration()
     forget_user_formats()
+
+
+from typing import TYPE_CHECKING  # noqa: E402  (kept with the factory it types)
+
+if TYPE_CHECKING:
+    from connector.campaigns.service import CampaignService
+
+
+def campaign_service(crm, provider, *, user_id: str | None = None, **kw) -> "CampaignService":
+    """The campaign actions on Dataverse and the SMS provider (`kw`: clock, progress, page_size);
+    `user_id`: act as that CRM user (CallerObjectId), so CRM security applies."""
+    from functools import partial
+
+    from connector.campaigns.service import CampaignService
+    from connector.crm.campaign_activities import DataverseCampaignActivities
+    from connector.crm.campaign_recipients import DataverseCampaignRecipients
+    from connector.crm.campaigns import DataverseCampaigns
+    from connector.crm.configuration import DataverseConfiguration
+    from connector.crm.identity import acting_as
+    from connector.crm.optouts import DataverseOptOuts
+    from connector.crm.report_notes import DataverseReportNotes
+    from connector.crm.users import DataverseUsers
+    from connector.messages import template_text
+
+    crm = acting_as(crm, user_id)
+    return CampaignService(
+        campaigns=DataverseCampaigns(crm), recipients=DataverseCampaignRecipients(crm),
+        notes=DataverseReportNotes(crm), activities=DataverseCampaignActivities(crm),
+        configuration=DataverseConfiguration(crm), users=DataverseUsers(crm), optouts=DataverseOptOuts(crm),
+        templates=partial(template_text, crm), provider=provider, **kw)
