@@ -90,7 +90,7 @@ def release_part(notes: ReportNotes, activities: CampaignActivities, provider, c
     send_at = campaign.start if campaign.deferred(now) else None
     done = Released()
     for window_no, window in enumerate(chunked(staged_messages(notes.content(note_id)), CHUNK)):
-        key = campaign_window_key(campaign.ticket, part_no, window_no)
+        key = campaign_window_key(campaign.ticket or "", part_no, window_no)
         at = send_at
         if sms_type == SmsType.MARKETING:     # held until the quiet hours end (first number's time zone)
             at = next_allowed(send_at or now, window[0].number, quiet) or send_at

@@ -26,7 +26,7 @@ class NoteParts:
         self.subject, self.filename, self.mimetype, self.ticket = subject, filename, mimetype, ticket
         self.header, self.footer, self.part_label = header, footer, part_label
         self.capacity = min(max_part, upload_limit * 3 // 4 - 1024)   # base64 grows by 4/3
-        self.part, self.note_ids = 1, []
+        self.part, self.note_ids = 1, list[str]()
         self.buffer = bytearray(header(1))
         self.rows_in_part = 0
 

@@ -78,7 +78,7 @@ class XmlReport:
         if verdict.ok and verdict.provider_text:
             number, model = self._model(verdict.provider_text)
             extra += f' modele="{number}"' + "".join(
-                f" {slot}={xml_attr(value)}" for slot, value in verdict.slots.items())
+                f" {slot}={xml_attr(value)}" for slot, value in (verdict.slots or {}).items())
         self.parts.add((f'{model}  <sms statut="{status}" numero={xml_attr(verdict.number)} entite="{candidate.table}" '
                         f'id="{candidate.id}" segments="{segments}"{extra}>{xml_text(verdict.text)}</sms>\n').encode())
         for tally in (self.part_tally, self.tally):

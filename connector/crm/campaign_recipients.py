@@ -65,7 +65,7 @@ class DataverseCampaignRecipients:
         lists = self.crm.related(CAMPAIGN_SET, campaign.id, "campaignlist_association",
                                  select=["listname", "type", "createdfromcode", "query"])
         return [row for row in lists
-                if campaign.recipient_table and RECIPIENT_TABLES.get(row.get("createdfromcode")) == campaign.recipient_table]
+                if campaign.recipient_table and RECIPIENT_TABLES.get(row.get("createdfromcode") or 0) == campaign.recipient_table]
 
 
 @contextmanager

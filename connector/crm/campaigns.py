@@ -27,7 +27,7 @@ def campaign_from_row(row: dict[str, Any]) -> Campaign:
         status=CampaignStatus(row.get("smsc_smsstatus") or CampaignStatus.NOT_TRANSMITTED),
         ticket=row.get("smsc_providerticket"),
         start=datetime.fromisoformat(start.replace("Z", "+00:00")) if start else None,
-        action=CampaignAction(action) if action in CampaignAction._value2member_map_ else None,
+        action=CampaignAction(action) if isinstance(action, int) and action in set(CampaignAction) else None,
         last_result=row.get("smsc_lastresult"))
 
 

@@ -3,6 +3,7 @@ whose text names its ticket."""
 from __future__ import annotations
 
 import base64
+from typing import cast
 
 from connector.crm.odata import odata_literal
 from connector.crm.port import Crm
@@ -29,7 +30,7 @@ class DataverseReportNotes:
             return self.crm.create_note("campaign", campaign_id, subject=subject, text=text)
         return self.crm.create_note("campaign", campaign_id, subject=subject, text=text,
                                     filename=attachment.filename, mimetype=attachment.mimetype,
-                                    content=attachment.content)       # a bytearray part: not copied
+                                    content=cast(bytes, attachment.content))   # a bytearray part: not copied
 
     def staged_parts(self, campaign_id: str, ticket: str | None) -> list[str]:
         marker = odata_literal(ticket_text(str(ticket)))

@@ -55,9 +55,9 @@ class FakeProvider:
 
 
 def a_campaign(status: CampaignStatus = CampaignStatus.NOT_TRANSMITTED, **columns) -> Campaign:
-    values = dict(id="camp-1", name="Promo", etag='W/"0"', recipient_table="contact",
-                  text="Bonjour [lastname] STOP au 30101", template_id=None, sms_type=None, sender=None,
-                  status=status, ticket=None, start=None)
+    values = {"id": "camp-1", "name": "Promo", "etag": 'W/"0"', "recipient_table": "contact",
+              "text": "Bonjour [lastname] STOP au 30101", "template_id": None, "sms_type": None, "sender": None,
+              "status": status, "ticket": None, "start": None}
     return Campaign(**{**values, **columns})
 
 

@@ -2,7 +2,9 @@
 import pytest
 
 from connector.campaigns.lifecycle import TRANSITIONS, starts_from, transition
-from connector.campaigns.model import CampaignAction as A, CampaignError, CampaignStatus as S
+from connector.campaigns.model import CampaignAction as A
+from connector.campaigns.model import CampaignError
+from connector.campaigns.model import CampaignStatus as S
 
 
 def test_each_action_starts_from_the_statuses_of_the_design():

@@ -4,11 +4,12 @@ from datetime import timedelta
 
 import pytest
 
-from connector.campaigns.model import CampaignAction as A, CampaignStatus as S
+from connector.campaigns.model import CampaignAction as A
+from connector.campaigns.model import CampaignStatus as S
 from connector.configuration import Configuration
 from connector.errors import SmscError
 from connector.sms.port import ProviderError
-from tests.fakes.campaign_world import ENGLISH, FRENCH, NOW, a_campaign, contact, world
+from tests.fakes.campaign_world import FRENCH, NOW, a_campaign, contact, world
 from tests.fakes.campaigns import FakeCampaigns
 from tests.fakes.optouts import FakeOptOuts
 
@@ -98,7 +99,7 @@ def test_prepare_uses_a_published_template():
     w = world(a_campaign(text=None, template_id="tpl-1"), templates={"tpl-1": "Hello {{ lastname }} STOP au 30101"})
     assert w.run(A.PREPARE).ok
     tree = ET.fromstring(w.notes.of("camp-1", ".xml")[0]["attachment"].content)
-    assert [s.text for s in tree.iter("sms")][0] == "Hello Name1 STOP au 30101"
+    assert next(tree.iter("sms")).text == "Hello Name1 STOP au 30101"
 
 
 # -- validate ------------------------------------------------------------------------------------
