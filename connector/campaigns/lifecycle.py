@@ -43,6 +43,11 @@ REFUSALS: dict[CampaignAction, str] = {A.PREPARE: "not_preparable", A.VALIDATE: 
 SPECIAL_REFUSALS: dict[tuple[CampaignStatus, CampaignAction], str] = {(S.SENT, A.VALIDATE): "already_sent"}
 
 
+def keeps_preparation(status: CampaignStatus) -> bool:
+    """A campaign back to Not transmitted keeps no preparation (ticket, cost): it is prepared anew."""
+    return status != S.NOT_TRANSMITTED
+
+
 def starts_from(action: CampaignAction) -> frozenset[CampaignStatus]:
     """The statuses `action` may start from (some only while a deferred start has not come)."""
     return frozenset(status for status, each in TRANSITIONS if each == action)

@@ -7,6 +7,7 @@ prepare: Not transmitted, so it can be prepared again), and the result carries t
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,7 +15,7 @@ from typing import Any, Protocol
 
 from connector.campaigns.cancel import cancel_scheduled
 from connector.campaigns.context import ActionContext, CheckSources, TemplateTexts, build_context
-from connector.campaigns.lifecycle import Transition, transition
+from connector.campaigns.lifecycle import Transition, keeps_preparation, transition
 from connector.campaigns.model import CampaignAction, CampaignError, CampaignStatus, status_label
 from connector.campaigns.progress import Progress, Tally, no_progress
 from connector.campaigns.release import release
@@ -32,6 +33,7 @@ from connector.repositories.users import Users
 from connector.sms.port import ProviderError, SmsRequest
 from connector.user_texts import say
 
+log = logging.getLogger(__name__)
 NOTE_TIME = "%d/%m/%Y %H:%M:%S"
 AUTH_CODE = 101            # the provider's "wrong API login or key"
 
@@ -63,8 +65,8 @@ def provider_reason(lang: str, error: ProviderError) -> str:
 
 
 def _preparation(status: CampaignStatus) -> dict[str, None]:
-    """A campaign back to Not transmitted keeps no preparation ticket nor cost."""
-    return {"ticket": None, "cost": None} if status == CampaignStatus.NOT_TRANSMITTED else {}
+    """The ticket and cost to clear when the campaign goes to `status`."""
+    return {} if keeps_preparation(status) else {"ticket": None, "cost": None}
 
 
 class CampaignService:
@@ -97,7 +99,7 @@ class CampaignService:
                                 self._reason(error, action, lang), moved=run.started and step.failed != step.running)
         except Exception:
             if run.started and step.failed != step.running:     # e.g. the CRM failed mid-way: retry later
-                self.campaigns.restore(campaign.id, step.failed, **_preparation(step.failed))
+                self._put_back(campaign, step.failed)
             raise
         finally:
             ctx.close()
@@ -174,6 +176,13 @@ class CampaignService:
         except Conflict:
             raise CampaignBusy("busy") from None
         run.started = True
+
+    def _put_back(self, campaign: Campaign, status: CampaignStatus) -> None:
+        """Best effort: the original failure is the one to report."""
+        try:
+            self.campaigns.restore(campaign.id, status, **_preparation(status))
+        except Exception:
+            log.warning("campaign %s could not be put back to %s", campaign.id, status.name, exc_info=True)
 
     def _unit_price(self) -> float | None:
         unit_price = getattr(self.provider, "unit_price", None)

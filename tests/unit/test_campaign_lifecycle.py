@@ -1,7 +1,7 @@
 """The campaign state machine as a table: which action may start from which status, and why not."""
 import pytest
 
-from connector.campaigns.lifecycle import TRANSITIONS, starts_from, transition
+from connector.campaigns.lifecycle import TRANSITIONS, keeps_preparation, starts_from, transition
 from connector.campaigns.model import CampaignAction as A
 from connector.campaigns.model import CampaignError
 from connector.campaigns.model import CampaignStatus as S
@@ -58,6 +58,10 @@ def test_refusals_name_the_reason(status, action, key):
     with pytest.raises(CampaignError) as refused:
         transition(status, action)
     assert refused.value.key == key and refused.value.values == {"status": status}
+
+
+def test_only_a_campaign_back_to_not_transmitted_drops_its_preparation():
+    assert [s for s in S if not keeps_preparation(s)] == [S.NOT_TRANSMITTED]
 
 
 def test_refusals_read_in_the_users_language():
