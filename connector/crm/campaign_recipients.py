@@ -44,12 +44,12 @@ class DataverseCampaignRecipients:
             return
         for marketing_list in self._list_rows(campaign):
             name = marketing_list.get("listname") or ""
-            rows = (_dynamic_rows(self.crm, table, marketing_list["query"], fields, page_size)
-                    if marketing_list.get("type") else
-                    self.crm.related("lists", marketing_list["listid"], LIST_MEMBERS[table],
-                                     select=_columns(table, fields), page_size=page_size,
-                                     expand=PRIMARY_CONTACT if table == "account" else None))
             with _unknown_columns(table, fields is not None):
+                rows = (_dynamic_rows(self.crm, table, marketing_list["query"], fields, page_size)
+                        if marketing_list.get("type") else
+                        self.crm.related("lists", marketing_list["listid"], LIST_MEMBERS[table],
+                                         select=_columns(table, fields), page_size=page_size,
+                                         expand=PRIMARY_CONTACT if table == "account" else None))
                 for row in rows:
                     yield _candidate(table, row, name)
 
