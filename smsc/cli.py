@@ -40,7 +40,7 @@ def _campaign(args) -> int:
                   TimeElapsedColumn(), console=console, transient=False) as bar:
         task = bar.add_task(args.action, total=None)
         service = campaign_service(services.crm, services.sms,
-                                  progress=lambda stage, done: bar.update(task, description=stage, completed=done))
+                                   progress=lambda stage, done: bar.update(task, description=stage, completed=done))
         result = service.run(args.campaign_id, CampaignAction[args.action.upper()], args.user)
     print(f"{result.action.name.lower()}: {result.summary} (status: {result.status.name.lower().replace('_', ' ')})")
     return 0 if result.ok else 1
