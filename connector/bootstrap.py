@@ -68,6 +68,7 @@ if TYPE_CHECKING:
     from connector.repositories.sending import SendingRepositories
     from connector.sms.port import SmsProvider
     from connector.unit_sms import UnitSmsService
+    from connector.campaigns.service import CampaignService
 
 
 def sending_repositories(crm: Crm) -> SendingRepositories:
@@ -94,6 +95,7 @@ def unit_sms_service(crm: Crm, provider: SmsProvider, clock: Callable[[], dateti
     """The unit send (and its recovery) as `crm`'s user; `clock` for tests and the recovery timer."""
     from connector.clock import utcnow
     from connector.unit_sms import UnitSmsService
+    from connector.campaigns.service import CampaignService
 
     return UnitSmsService(provider, sms_activities(crm), sending_repositories(crm), clock or utcnow)
 
@@ -102,3 +104,27 @@ def preview_service(crm: Crm) -> PreviewService:
     from connector.preview import PreviewService
 
     return PreviewService(sending_repositories(crm))
+
+
+def campaign_service(crm, provider, *, user_id: str | None = None, **kw) -> "CampaignService":
+    """The campaign actions on Dataverse and the SMS provider (`kw`: clock, progress, page_size);
+    `user_id`: act as that CRM user (CallerObjectId), so CRM security applies."""
+    from functools import partial
+
+    from connector.campaigns.service import CampaignService
+    from connector.crm.campaign_activities import DataverseCampaignActivities
+    from connector.crm.campaign_recipients import DataverseCampaignRecipients
+    from connector.crm.campaigns import DataverseCampaigns
+    from connector.crm.configuration import DataverseConfiguration
+    from connector.crm.identity import acting_as
+    from connector.crm.optouts import DataverseOptOuts
+    from connector.crm.report_notes import DataverseReportNotes
+    from connector.crm.users import DataverseUsers
+    from connector.messages import template_text
+
+    crm = acting_as(crm, user_id)
+    return CampaignService(
+        campaigns=DataverseCampaigns(crm), recipients=DataverseCampaignRecipients(crm),
+        notes=DataverseReportNotes(crm), activities=DataverseCampaignActivities(crm),
+        configuration=DataverseConfiguration(crm), users=DataverseUsers(crm), optouts=DataverseOptOuts(crm),
+        templates=partial(template_text, crm), provider=provider, **kw)

@@ -1,5 +1,6 @@
-"""What a unit or hook SMS tells its user when it cannot go, in French or English (the user's
-`uilanguageid`). Refusals carry a key and values; the text is chosen when it is written."""
+"""What the connector tells its users, in French or English (the user's `uilanguageid`): why a unit
+or hook SMS cannot go, and the campaigns' results and refusals (keys prefixed `campaign_`).
+Refusals carry a key and values; the text is chosen when it is written."""
 from __future__ import annotations
 
 import re
@@ -88,3 +89,82 @@ def say(lang: str, key: str, **values) -> str:
     if "reason" in values:
         values["reason"] = phone_reason(values["reason"], lang)
     return TEXTS[lang][key].format(**values)
+
+
+# Campaigns (connector/campaigns): results, refusals (shown in `smsc_lastresult`) and status labels.
+TEXTS["fr"].update({
+    "campaign_summary": "{total} destinataires. {errors} erreurs.",
+    "campaign_simulation_note": "Résumé de la simulation ({when})",
+    "campaign_transmission_note": "Résumé de la transmission ({when})",
+    "campaign_cancel_note": "Campagne annulée par {user} le {when}",
+    "campaign_cancel_partial": "{cancelled} SMS annulés ; {kept} n'ont pas pu l'être et partiront : {reasons}",
+    "campaign_sent": "{total} SMS envoyés.",
+    "campaign_part": " (partie {part})",
+    "campaign_activities_refused": "{count} activités SMS n'ont pas pu être créées.",
+    "campaign_no_recipient_type": "Choisissez le type de destinataires de la campagne (comptes, contacts ou prospects).",
+    "campaign_no_text": "Saisissez le texte du SMS de la campagne ou choisissez un modèle de SMS publié.",
+    "campaign_template": "Modèle de SMS inutilisable : {detail}",
+    "campaign_not_preparable": "Seule une campagne non transmise peut être préparée (statut : {status}) ; "
+                               "annulez-la d'abord.",
+    "campaign_not_ready": "Préparez la campagne avant de l'envoyer (statut : {status}).",
+    "campaign_not_cancellable": "Seule une campagne préparée, ou validée dont l'envoi différé n'a pas commencé, "
+                                "peut être annulée (statut : {status}).",
+    "campaign_busy": "La campagne a été modifiée entre-temps (un autre clic ?) : réessayez.",
+    "campaign_provider_refused": "Octopush a refusé l'envoi : {detail}. Ce qui est parti ne repartira pas : "
+                                 "corrigez puis cliquez à nouveau sur Envoyer pour reprendre.",
+    "campaign_status_1": "non transmise",
+    "campaign_status_2": "en cours de construction",
+    "campaign_status_3": "prête à l'envoi",
+    "campaign_status_4": "en cours d'envoi",
+    "campaign_status_5": "envoyée",
+    "campaign_already_sent": "La campagne a déjà été envoyée : elle ne repartira pas.",
+    "campaign_unknown_field": "Le texte de la campagne utilise un champ que la table {table} n'a pas : {field}.",
+    "campaign_prepare_failed": "La préparation a échoué : {detail}. La campagne reste non transmise : corrigez "
+                               "puis préparez-la à nouveau.",
+    "campaign_provider_auth": "Octopush a refusé la clé d'API (paramètres OCTOPUSH_API_LOGIN et OCTOPUSH_API_KEY)",
+})
+TEXTS["en"].update({
+    "campaign_summary": "{total} recipients. {errors} errors.",
+    "campaign_simulation_note": "Résumé de la simulation ({when})",
+    "campaign_transmission_note": "Résumé de la transmission ({when})",
+    "campaign_cancel_note": "Campaign cancelled by {user} on {when}",
+    "campaign_cancel_partial": "{cancelled} SMS cancelled; {kept} could not be and will go out: {reasons}",
+    "campaign_sent": "{total} SMS sent.",
+    "campaign_part": " (part {part})",
+    "campaign_activities_refused": "{count} SMS activities could not be created.",
+    "campaign_no_recipient_type": "Choose the campaign's recipient type (accounts, contacts or leads).",
+    "campaign_no_text": "Write the campaign's SMS text or choose a published SMS template.",
+    "campaign_template": "The SMS template cannot be used: {detail}",
+    "campaign_not_preparable": "Only a campaign not transmitted can be prepared (status: {status}); cancel it first.",
+    "campaign_not_ready": "Prepare the campaign before sending it (status: {status}).",
+    "campaign_not_cancellable": "Only a prepared campaign, or a validated one whose start has not come, "
+                                "can be cancelled (status: {status}).",
+    "campaign_busy": "The campaign changed meanwhile (another click?): try again.",
+    "campaign_provider_refused": "Octopush refused the send: {detail}. What went out will not go again: fix it "
+                                 "and validate again to resume.",
+    "campaign_status_1": "not transmitted",
+    "campaign_status_2": "in construction",
+    "campaign_status_3": "ready to send",
+    "campaign_status_4": "sending",
+    "campaign_status_5": "sent",
+    "campaign_already_sent": "The campaign was already sent: it will not go again.",
+    "campaign_unknown_field": "The campaign's text uses a field the {table} table does not have: {field}.",
+    "campaign_prepare_failed": "The preparation failed: {detail}. The campaign stays not transmitted: fix it and "
+                               "prepare it again.",
+    "campaign_provider_auth": "Octopush rejected the API key (settings OCTOPUSH_API_LOGIN and OCTOPUSH_API_KEY)",
+})
+
+# Per-recipient details of the campaign reports: French in every language (the product guide's
+# wording, like `STATUT;DETAIL;NUMERO;SMS` and `SUCCES` / `ECHEC`: partners and scripts rely on it).
+CAMPAIGN_REPORT_DETAILS = {
+    "empty": "Le message est vide.",
+    "too_long": "Le message dépasse {limit} caractères ({length}).",
+    "no_number": "Aucun numéro de mobile.",
+    "invalid_number": "Le numéro doit être au format international (+XXXXXX ou 00XXXXX) : {raw}.",
+    "stop_missing": "La mention 'STOP au XXXXX' doit être présente.",
+    "opted_out": "Le destinataire s'est désinscrit (STOP).",
+    "duplicate": "Doublon : ce numéro reçoit déjà le SMS.",
+    "no_primary_contact": "Le compte n'a pas de contact principal.",
+    "template": "Erreur de modèle : {error}",
+    "sender": "Émetteur invalide : {error}",
+}

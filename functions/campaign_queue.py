@@ -12,8 +12,13 @@ log = logging.getLogger(__name__)
 
 @bp.queue_trigger(arg_name="msg", queue_name=CAMPAIGN_QUEUE, connection="AzureWebJobsStorage")
 def run_campaign_action(msg: func.QueueMessage) -> None:
-    from connector.bootstrap import get_services
+    from connector.bootstrap import campaign_service, get_services
     from connector.campaigns.worker import run_queued_action
 
-    result = run_queued_action(get_services(), json.loads(msg.get_body()), msg.dequeue_count or 1)
+    services = get_services()
+
+    def service_for(user_id: str | None):
+        return campaign_service(services.crm, services.sms, user_id=user_id)
+
+    result = run_queued_action(service_for, json.loads(msg.get_body()), msg.dequeue_count or 1)
     log.info("campaign action: %s", result)

@@ -31,17 +31,16 @@ def _campaign(args) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from connector.bootstrap import get_services
+    from connector.bootstrap import campaign_service, get_services
     from connector.campaigns.model import CampaignAction
-    from connector.campaigns.service import CampaignService
 
     services = get_services()
     console = Console(stderr=True)
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed} recipients"),
                   TimeElapsedColumn(), console=console, transient=False) as bar:
         task = bar.add_task(args.action, total=None)
-        service = CampaignService(services.crm, services.sms,
-                                  progress=lambda stage, done: bar.update(task, description=stage, completed=done))
+        service = campaign_service(services.crm, services.sms,
+                                   progress=lambda stage, done: bar.update(task, description=stage, completed=done))
         result = service.run(args.campaign_id, CampaignAction[args.action.upper()], args.user)
     print(f"{result.action.name.lower()}: {result.summary} (status: {result.status.name.lower().replace('_', ' ')})")
     return 0 if result.ok else 1

@@ -99,12 +99,11 @@ class Demo:
 
     def campaign(self) -> None:
         """The product guide's campaign example, run as `smsc campaign ...` runs it."""
-        from connector.bootstrap import get_services
+        from connector.bootstrap import campaign_service, get_services
         from connector.campaigns.model import CampaignAction
-        from connector.campaigns.service import CampaignService
 
         services = get_services()
-        service = CampaignService(services.crm, services.sms)
+        service = campaign_service(services.crm, services.sms)
         campaign_id, dv = seed.CAMPAIGN_ORDERS_ID, self.stack.dataverse
         self.console.rule("[bold]A campaign: the product guide's example (3 contacts, no STOP mention)")
         result = service.run(campaign_id, CampaignAction.SIMULATE, seed.JOHN_BAKER_ID)

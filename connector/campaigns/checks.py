@@ -5,19 +5,17 @@ from __future__ import annotations
 
 import sqlite3
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from connector.campaigns.personalize import provider_merge
-from connector.campaigns.recipients import Candidate
-from connector.campaigns.texts import DETAIL
 from connector.configuration import Configuration
-from connector.crm.port import Crm, entity_set
+from connector.repositories.campaign_recipients import CampaignRecipients, Candidate
 from connector.send_policy import (CAMPAIGN_MAX_LENGTH, SmsRejected, check_sender, check_text, phone_number,
                                    stop_missing, with_stop_mention)
 from connector.sms.port import SmsType
 from connector.text.templates import MessageTemplate, TemplateError, record_context
-
-LOOKUP_TABLE = "@Microsoft.Dynamics.CRM.lookuplogicalname"
+from connector.user_texts import CAMPAIGN_REPORT_DETAILS as DETAIL
 
 
 @dataclass(frozen=True)
@@ -35,14 +33,11 @@ class NumberLedger:
     """Opted-out numbers and numbers already taken, in a private SQLite file: constant memory
     whatever the size of the campaign."""
 
-    def __init__(self, crm: Crm | None = None, load_optouts: bool = True):
+    def __init__(self, optouts: Iterable[str] = ()):
         self.db = sqlite3.connect("")          # "" = a temporary on-disk database
         self.db.executescript("CREATE TABLE optout(number TEXT PRIMARY KEY);"
                               "CREATE TABLE seen(number TEXT PRIMARY KEY);")
-        if crm is not None and load_optouts:
-            rows = crm.retrieve_multiple("smsc_optouts", select=["smsc_phonenumber"], filter="smsc_active eq true")
-            self.db.executemany("INSERT OR IGNORE INTO optout VALUES (?)",
-                                ((r["smsc_phonenumber"],) for r in rows if r.get("smsc_phonenumber")))
+        self.db.executemany("INSERT OR IGNORE INTO optout VALUES (?)", ((number,) for number in optouts))
 
     def opted_out(self, number: str) -> bool:
         return self.db.execute("SELECT 1 FROM optout WHERE number = ?", (number,)).fetchone() is not None
@@ -55,9 +50,9 @@ class NumberLedger:
 
 
 class CampaignChecker:
-    def __init__(self, crm: Crm, template: MessageTemplate | None, text: str, config: Configuration,
-                 sms_type: SmsType, sender: str | None, ledger: NumberLedger, locale: dict):
-        self.crm, self.template, self.text, self.config = crm, template, text, config
+    def __init__(self, records: CampaignRecipients, template: MessageTemplate | None, text: str,
+                 config: Configuration, sms_type: SmsType, sender: str | None, ledger: NumberLedger, locale: dict):
+        self.records, self.template, self.text, self.config = records, template, text, config
         self.merge = provider_merge(text) if template else None
         self.sms_type, self.ledger, self.locale = sms_type, ledger, locale
         self.sender_error = _sender_error(sender)
@@ -115,12 +110,11 @@ class CampaignChecker:
         return None
 
     def _lookup(self, row: dict, name: str, columns) -> dict | None:
-        target_id, table = row.get(f"_{name}_value"), row.get(f"_{name}_value{LOOKUP_TABLE}")
-        if not target_id or not table:
+        key = self.records.lookup_target(row, name)
+        if key is None:
             return None
-        key = (table, target_id)
         if key not in self._related:
-            self._related[key] = self.crm.retrieve(entity_set(table), target_id, select=sorted(columns))
+            self._related[key] = self.records.related_record(*key, columns=sorted(columns))
             if len(self._related) > 2000:
                 self._related.popitem(last=False)
         return self._related[key]

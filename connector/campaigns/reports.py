@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from xml.sax.saxutils import escape, quoteattr
 
-from connector.crm.port import Crm
+from connector.repositories.report_notes import Attachment, ReportNotes
 
 MAX_PART = 2 * 1024 * 1024   # bounds memory (an org may allow 128 MB files)
 BOM = "\ufeff".encode()
@@ -18,15 +18,15 @@ _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 class NoteParts:
     """Buffers one part in memory, writes it as a note when the next row would not fit."""
 
-    def __init__(self, crm: Crm, campaign_id: str, *, subject: str, filename: str, mimetype: str,
+    def __init__(self, notes: ReportNotes, campaign_id: str, *, subject: str, filename: str, mimetype: str,
                  upload_limit: int, header: Callable[[int], bytes], footer: Callable[[int, bool], bytes],
-                 note_text: str = "", part_label: Callable[[int], str] = lambda n: f" ({n})",
+                 ticket: str | None = None, part_label: Callable[[int], str] = lambda n: f" ({n})",
                  max_part: int = MAX_PART):
-        self.crm, self.campaign_id = crm, campaign_id
-        self.subject, self.filename, self.mimetype, self.note_text = subject, filename, mimetype, note_text
+        self.notes, self.campaign_id = notes, campaign_id
+        self.subject, self.filename, self.mimetype, self.ticket = subject, filename, mimetype, ticket
         self.header, self.footer, self.part_label = header, footer, part_label
         self.capacity = min(max_part, upload_limit * 3 // 4 - 1024)   # base64 grows by 4/3
-        self.part, self.note_ids = 1, []
+        self.part, self.note_ids = 1, list[str]()
         self.buffer = bytearray(header(1))
         self.rows_in_part = 0
 
@@ -47,9 +47,8 @@ class NoteParts:
         stem, dot, ext = self.filename.rpartition(".")
         name = f"{stem}-{self.part}.{ext}" if several and dot else self.filename
         subject = self.subject + (self.part_label(self.part) if several else "")
-        self.note_ids.append(self.crm.create_note(
-            "campaign", self.campaign_id, subject=subject, text=self.note_text, filename=name,
-            mimetype=self.mimetype, content=content))
+        self.note_ids.append(self.notes.create(self.campaign_id, subject, Attachment(name, self.mimetype, content),
+                                               ticket=self.ticket))
         self.part += 1
         self.buffer = bytearray(self.header(self.part))
         self.rows_in_part = 0
@@ -62,10 +61,10 @@ def csv_row(*fields: str) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def csv_report(crm: Crm, campaign_id: str, *, subject: str, upload_limit: int, part_label) -> NoteParts:
+def csv_report(notes: ReportNotes, campaign_id: str, *, subject: str, upload_limit: int, part_label) -> NoteParts:
     """`resume.csv`: UTF-8 with a BOM (Excel shows the accents), header `STATUT;DETAIL;NUMERO;SMS`."""
     header = BOM + csv_row("STATUT", "DETAIL", "NUMERO", "SMS")
-    return NoteParts(crm, campaign_id, subject=subject, filename="resume.csv", mimetype="text/csv",
+    return NoteParts(notes, campaign_id, subject=subject, filename="resume.csv", mimetype="text/csv",
                      upload_limit=upload_limit, header=lambda part: header,
                      footer=lambda part, final: b"", part_label=part_label)
 

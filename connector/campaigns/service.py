@@ -1,31 +1,47 @@
-"""The campaign lifecycle (DESIGN §7): which action may run in which status, and what it leaves.
+"""The campaign actions (DESIGN §7): simulate, prepare, validate, cancel and refresh, each allowed
+and moved by the lifecycle table (`connector.campaigns.lifecycle`).
 
-Not transmitted -(prepare)-> In construction -> Ready to send -(validate)-> Sending -> Sent;
-cancel from Ready returns to Not transmitted. Simulate runs in any status and never sends.
-Every outcome, failures included, ends in `smsc_lastresult`, and `smsc_action` is cleared.
+Every outcome, failures included, ends in the campaign's last result, and its pending action is
+cleared. A failure once an action has started leaves the campaign where the table says (a failed
+prepare: Not transmitted, so it can be prepared again), and the result carries that status.
 """
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
 
 from connector.campaigns.cancel import cancel_scheduled
-from connector.clock import utcnow
-from connector.campaigns.context import ActionContext, build_context, user_language
-from connector.campaigns.model import CAMPAIGN_SET, CampaignAction, CampaignError, CampaignStatus, load_campaign
+from connector.campaigns.context import ActionContext, CheckSources, TemplateTexts, build_context
+from connector.campaigns.lifecycle import Transition, keeps_preparation, transition
+from connector.campaigns.model import CampaignAction, CampaignError, CampaignStatus, status_label
 from connector.campaigns.progress import Progress, Tally, no_progress
 from connector.campaigns.release import release
 from connector.campaigns.simulate import simulate
-from connector.campaigns.texts import STATUS_LABELS, say
-from connector.messages import user_format
-from connector.campaigns.transmit import prepare
-from connector.crm.port import ConcurrencyConflict, Crm
-from connector.sms.port import ProviderError
+from connector.campaigns.transmit import new_ticket, prepare
+from connector.clock import utcnow
+from connector.errors import Conflict, SmscError
+from connector.repositories.campaign_activities import CampaignActivities
+from connector.repositories.campaign_recipients import CampaignRecipients, UnknownColumn
+from connector.repositories.campaigns import Campaign, Campaigns
+from connector.repositories.configuration import ConfigurationSource
+from connector.repositories.optouts import OptOuts
+from connector.repositories.report_notes import ReportNotes
+from connector.repositories.users import Users
+from connector.sms.port import ProviderError, SmsRequest
+from connector.user_texts import say
+
+log = logging.getLogger(__name__)
+NOTE_TIME = "%d/%m/%Y %H:%M:%S"
+AUTH_CODE = 101            # the provider's "wrong API login or key"
 
 
 @dataclass(frozen=True)
 class CampaignResult:
     action: CampaignAction
-    status: CampaignStatus
+    status: CampaignStatus     # the status the campaign is in after the action
     summary: str
     tally: Tally | None = None
     ok: bool = True            # False: the action was refused (the reason is the summary)
@@ -35,99 +51,178 @@ class CampaignBusy(CampaignError):
     """Another run changed the campaign first (two clicks, a redelivered event)."""
 
 
+class CampaignProvider(Protocol):
+    def send(self, request: SmsRequest) -> Any: ...
+
+    def cancel(self, ticket: str) -> None: ...
+
+
+def provider_reason(lang: str, error: ProviderError) -> str:
+    """The provider's refusal as the user reads it (the rejected API key in their language)."""
+    if error.code == AUTH_CODE or error.http_status == 401:
+        return say(lang, "campaign_provider_auth")
+    return str(error)
+
+
+def _preparation(status: CampaignStatus) -> dict[str, None]:
+    """The ticket and cost to clear when the campaign goes to `status`."""
+    return {} if keeps_preparation(status) else {"ticket": None, "cost": None}
+
+
 class CampaignService:
-    def __init__(self, crm: Crm, provider, *, clock=utcnow, progress: Progress = no_progress,
-                 page_size: int = 5000):
-        self.crm, self.provider, self.clock = crm, provider, clock
-        self.progress, self.page_size = progress, page_size
+    def __init__(self, *, campaigns: Campaigns, recipients: CampaignRecipients, notes: ReportNotes,
+                 activities: CampaignActivities, configuration: ConfigurationSource, users: Users,
+                 optouts: OptOuts, templates: TemplateTexts, provider: CampaignProvider,
+                 clock: Callable[[], datetime] = utcnow, progress: Progress = no_progress, page_size: int = 5000):
+        self.campaigns, self.recipients, self.notes, self.activities = campaigns, recipients, notes, activities
+        self.configuration, self.users, self.optouts, self.templates = configuration, users, optouts, templates
+        self.provider, self.clock, self.progress, self.page_size = provider, clock, progress, page_size
 
     def run(self, campaign_id: str, action: CampaignAction, user_id: str | None = None) -> CampaignResult:
-        campaign = load_campaign(self.crm, campaign_id)
-        needs_checks = action in (CampaignAction.SIMULATE, CampaignAction.PREPARE)
-        locale = user_format(self.crm, user_id)
-        lang = user_language(locale)
+        campaign = self.campaigns.get(campaign_id)
+        user = self.users.user_format(user_id)
+        lang, now = user.language, self.clock()
+        checks = (CheckSources(self.templates, self.recipients, self.optouts)
+                  if action in (CampaignAction.SIMULATE, CampaignAction.PREPARE) else None)
         try:
-            ctx = build_context(self.crm, campaign, user_id, locale, checks=needs_checks)
+            step = transition(campaign.status, action, deferred=campaign.deferred(now))
+            ctx = build_context(campaign, self.configuration.get(), user, checks)
         except CampaignError as error:
-            return self._refuse(campaign_id, action, campaign.status, error.say(lang))
+            return self._refuse(campaign, action, campaign.status, error.say(lang))
+        run = _Run(ctx, step, now, user_id)
         try:
-            return getattr(self, f"_{action.name.lower()}")(ctx)
+            return getattr(self, f"_{action.name.lower()}")(run)
         except CampaignBusy as busy:      # another run holds it: leave its results alone
             return CampaignResult(action, campaign.status, busy.say(lang), ok=False)
-        except CampaignError as error:
-            return self._refuse(campaign_id, action, campaign.status, error.say(lang))
+        except (CampaignError, UnknownColumn, ProviderError) as error:
+            return self._refuse(campaign, action, step.failed if run.started else campaign.status,
+                                self._reason(error, action, lang), moved=run.started and step.failed != step.running)
+        except Exception:
+            if run.started and step.failed != step.running:     # e.g. the CRM failed mid-way: retry later
+                self._put_back(campaign, step.failed)
+            raise
         finally:
             ctx.close()
 
-    def _simulate(self, ctx: ActionContext) -> CampaignResult:
-        tally = simulate(self.crm, ctx, self.clock(), self.progress, self.page_size)
-        return self._done(ctx, CampaignAction.SIMULATE, ctx.campaign.status, tally)
+    # -- the actions ----------------------------------------------------------------------------
+    def _simulate(self, run: _Run) -> CampaignResult:
+        ctx = run.ctx
+        tally = simulate(self.recipients, self.notes, ctx, run.now, self.progress, self.page_size)
+        summary = say(ctx.lang, "campaign_summary", total=tally.total, errors=tally.errors)
+        self.campaigns.finish(ctx.campaign.id, summary)
+        return CampaignResult(CampaignAction.SIMULATE, run.step.succeeded, summary, tally)
 
-    def _prepare(self, ctx: ActionContext) -> CampaignResult:
-        if ctx.campaign.status != CampaignStatus.NOT_TRANSMITTED:
-            raise CampaignError("not_preparable", status=ctx.campaign.status)
-        try:
-            tally = prepare(self.crm, ctx, self.provider, self.clock(), self.progress, self.page_size)
-        except ConcurrencyConflict:
-            raise CampaignBusy("busy") from None
-        return self._done(ctx, CampaignAction.PREPARE, CampaignStatus.READY, tally)
+    def _prepare(self, run: _Run) -> CampaignResult:
+        ctx = run.ctx
+        unit_price = self._unit_price()            # a provider refusal here leaves the campaign as it was
+        ticket = new_ticket(ctx.campaign.id, run.now)
+        self._start(run, ticket=ticket)
+        report = prepare(self.recipients, self.notes, ctx, ticket=ticket, unit_price=unit_price, now=run.now,
+                         progress=self.progress, page_size=self.page_size)
+        tally = report.tally
+        summary = say(ctx.lang, "campaign_summary", total=tally.total, errors=tally.errors)
+        self.campaigns.finish(ctx.campaign.id, summary, status=run.step.succeeded, cost=report.cost)
+        return CampaignResult(CampaignAction.PREPARE, run.step.succeeded, summary, tally)
 
-    def _validate(self, ctx: ActionContext) -> CampaignResult:
-        campaign = ctx.campaign
-        if campaign.status == CampaignStatus.READY:
-            self._move(campaign, CampaignStatus.SENDING)
-        elif campaign.status != CampaignStatus.SENDING:      # SENDING: resume an interrupted run
-            raise CampaignError("not_ready", status=campaign.status)
+    def _validate(self, run: _Run) -> CampaignResult:
+        ctx = run.ctx
+        self._start(run)              # Ready -> Sending; already Sending: resumes an interrupted run
         try:
-            released, failed = release(self.crm, self.provider, campaign, sms_type=ctx.sms_type,
-                                       sender=ctx.sender, now=self.clock(), progress=self.progress,
-                                       quiet=ctx.config.quiet_hours)
+            released, failed = release(self.notes, self.activities, self.provider, ctx.campaign,
+                                       sms_type=ctx.sms_type, sender=ctx.sender, now=run.now,
+                                       progress=self.progress, quiet=ctx.config.quiet_hours)
         except ProviderError as error:
             # Stays Sending: validating again resumes, and what went out is not sent again.
-            raise CampaignError("provider_refused", detail=str(error)) from None
-        summary = say(ctx.lang, "sent", total=released)
+            raise CampaignError("provider_refused", detail=provider_reason(ctx.lang, error)) from None
+        summary = say(ctx.lang, "campaign_sent", total=released)
         if failed:
-            summary += " " + say(ctx.lang, "activities_refused", count=failed)
-        self.crm.update(CAMPAIGN_SET, campaign.id, {"smsc_smsstatus": int(CampaignStatus.SENT),
-                                                    "smsc_lastresult": summary, "smsc_action": None})
-        return CampaignResult(CampaignAction.VALIDATE, CampaignStatus.SENT, summary, Tally(total=released))
+            summary += " " + say(ctx.lang, "campaign_activities_refused", count=failed)
+        self.campaigns.finish(ctx.campaign.id, summary, status=run.step.succeeded)
+        return CampaignResult(CampaignAction.VALIDATE, run.step.succeeded, summary, Tally(total=released))
 
-    def _cancel(self, ctx: ActionContext) -> CampaignResult:
-        campaign, now = ctx.campaign, self.clock()
-        deferred = campaign.start is not None and campaign.start > now
-        if campaign.status in (CampaignStatus.SENT, CampaignStatus.SENDING) and deferred:
-            outcome = cancel_scheduled(self.crm, self.provider, campaign)
-            if outcome.kept:      # the provider refused some: they will go out, the campaign stays Sent
-                summary = say(ctx.lang, "cancel_partial", cancelled=outcome.cancelled, kept=outcome.kept,
+    def _cancel(self, run: _Run) -> CampaignResult:
+        ctx, step = run.ctx, run.step
+        campaign = ctx.campaign
+        if step.only_deferred:        # validated, its start still to come: the provider cancels first
+            outcome = cancel_scheduled(self.activities, self.provider, campaign)
+            if outcome.kept:          # the provider refused some: they will go out, the campaign stays
+                summary = say(ctx.lang, "campaign_cancel_partial", cancelled=outcome.cancelled, kept=outcome.kept,
                               reasons="; ".join(outcome.reasons))
-                self.crm.update(CAMPAIGN_SET, campaign.id, {"smsc_lastresult": summary[:2000], "smsc_action": None})
-                return CampaignResult(CampaignAction.CANCEL, campaign.status, summary, ok=False)
-        elif campaign.status not in (CampaignStatus.READY, CampaignStatus.IN_CONSTRUCTION):
-            raise CampaignError("not_cancellable", status=campaign.status)
-        self._move(campaign, CampaignStatus.NOT_TRANSMITTED, smsc_providerticket=None, othercost=None)
-        note = say(ctx.lang, "cancel_note", user=ctx.user_name, when=now.strftime("%d/%m/%Y %H:%M:%S"))
-        self.crm.create_note("campaign", campaign.id, subject=note, text=f"ticket: {campaign.ticket}")
-        self.crm.update(CAMPAIGN_SET, campaign.id, {"smsc_lastresult": note, "smsc_action": None})
-        return CampaignResult(CampaignAction.CANCEL, CampaignStatus.NOT_TRANSMITTED, note)
+                self.campaigns.finish(campaign.id, summary)
+                return CampaignResult(CampaignAction.CANCEL, step.failed, summary, ok=False)
+        self._move(run, step.succeeded, **_preparation(step.succeeded))
+        note = say(ctx.lang, "campaign_cancel_note", user=self._user_name(run.user_id),
+                   when=run.now.strftime(NOTE_TIME))
+        self.notes.create(campaign.id, note, ticket=campaign.ticket)
+        self.campaigns.finish(campaign.id, note)
+        return CampaignResult(CampaignAction.CANCEL, step.succeeded, note)
 
-    def _refresh(self, ctx: ActionContext) -> CampaignResult:
+    def _refresh(self, run: _Run) -> CampaignResult:
         # Octopush has no status endpoint for ad-hoc sends: the statuses we keep are the truth.
-        summary = STATUS_LABELS[ctx.lang][int(ctx.campaign.status)].capitalize() + "."
-        self.crm.update(CAMPAIGN_SET, ctx.campaign.id, {"smsc_action": None})
-        return CampaignResult(CampaignAction.REFRESH, ctx.campaign.status, summary)
+        summary = status_label(run.ctx.lang, run.ctx.campaign.status).capitalize() + "."
+        self.campaigns.finish(run.ctx.campaign.id, None)
+        return CampaignResult(CampaignAction.REFRESH, run.step.succeeded, summary)
 
-    def _move(self, campaign, status: CampaignStatus, **columns) -> None:
+    # -- helpers --------------------------------------------------------------------------------
+    def _start(self, run: _Run, **columns: Any) -> None:
+        """Moves the campaign to the status the action runs in, when it differs."""
+        if run.step.running != run.ctx.campaign.status:
+            self._move(run, run.step.running, **columns)
+
+    def _move(self, run: _Run, status: CampaignStatus, **columns: Any) -> None:
         """A conditional status change: of two clicks, one wins and the other is refused."""
         try:
-            self.crm.update(CAMPAIGN_SET, campaign.id, {"smsc_smsstatus": int(status), **columns},
-                            etag=campaign.etag)
-        except ConcurrencyConflict:
+            self.campaigns.move(run.ctx.campaign, status, **columns)
+        except Conflict:
             raise CampaignBusy("busy") from None
+        run.started = True
 
-    def _done(self, ctx: ActionContext, action: CampaignAction, status: CampaignStatus, tally: Tally) -> CampaignResult:
-        return CampaignResult(action, status, say(ctx.lang, "summary", total=tally.total, errors=tally.errors), tally)
+    def _put_back(self, campaign: Campaign, status: CampaignStatus) -> None:
+        """Best effort: the original failure is the one to report."""
+        try:
+            self.campaigns.restore(campaign.id, status, **_preparation(status))
+        except Exception:
+            log.warning("campaign %s could not be put back to %s", campaign.id, status.name, exc_info=True)
 
-    def _refuse(self, campaign_id: str, action: CampaignAction, status: CampaignStatus, reason: str) -> CampaignResult:
-        self.crm.update(CAMPAIGN_SET, campaign_id, {"smsc_lastresult": reason[:2000], "smsc_action": None})
+    def _unit_price(self) -> float | None:
+        unit_price = getattr(self.provider, "unit_price", None)
+        return unit_price("FR") if unit_price else None
+
+    def _user_name(self, user_id: str | None) -> str:
+        """Who runs the action, for the notes (the connector itself when run from the CLI)."""
+        if not user_id:
+            return "smsc"
+        try:
+            return self.users.full_name(user_id) or user_id
+        except SmscError:
+            return user_id
+
+    @staticmethod
+    def _reason(error: Exception, action: CampaignAction, lang: str) -> str:
+        if isinstance(error, UnknownColumn):
+            return CampaignError("unknown_field", table=error.table, field=error.column).say(lang)
+        if isinstance(error, ProviderError):
+            reason = provider_reason(lang, error)
+            return say(lang, "campaign_prepare_failed", detail=reason) if action == CampaignAction.PREPARE else reason
+        assert isinstance(error, CampaignError)
+        return error.say(lang)
+
+    def _refuse(self, campaign: Campaign, action: CampaignAction, status: CampaignStatus, reason: str, *,
+                moved: bool = False) -> CampaignResult:
+        """Writes why on the campaign (and the status a failed run leaves it in, when it moved it)."""
+        if moved:
+            self.campaigns.finish(campaign.id, reason, status=status, **_preparation(status))
+        else:
+            self.campaigns.finish(campaign.id, reason)
         return CampaignResult(action, status, reason, ok=False)
+
+
+@dataclass
+class _Run:
+    """One action under way: its context, its transition, and whether it moved the campaign yet."""
+    ctx: ActionContext
+    step: Transition
+    now: datetime
+    user_id: str | None
+    started: bool = False
 

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from connector.campaigns.checks import Verdict
 from connector.campaigns.context import ActionContext
-from connector.campaigns.model import CAMPAIGN_SET, CampaignStatus
 from connector.campaigns.progress import Progress, Tally
 from connector.campaigns.reports import NoteParts, xml_attr, xml_text
 from connector.campaigns.simulate import verdicts
-from connector.campaigns.texts import say
-from connector.crm.port import Crm
+from connector.repositories.campaign_recipients import CampaignRecipients
+from connector.repositories.report_notes import ReportNotes
 from connector.text.encoding import analyze
+from connector.user_texts import say
 
 TICKET_PREFIX = "smsc-"
 # Validate reads every part back (one request each, and a partial $batch at each part's end):
@@ -31,13 +32,13 @@ class XmlReport:
     """`resume.xml` parts: each a well-formed document with its own totals; the last one also
     carries the campaign's totals and cost."""
 
-    def __init__(self, crm: Crm, ctx: ActionContext, ticket: str, subject: str, unit_price: float | None):
+    def __init__(self, notes: ReportNotes, ctx: ActionContext, ticket: str, subject: str, unit_price: float | None):
         self.ctx, self.ticket, self.unit_price = ctx, ticket, unit_price
         self.part_tally, self.tally = Tally(), Tally()
-        self.parts = NoteParts(crm, ctx.campaign.id, subject=subject, filename="resume.xml",
-                               mimetype="application/xml", upload_limit=crm.max_upload_size(),
-                               header=self._header, footer=self._footer, note_text=f"ticket: {ticket}",
-                               part_label=lambda n: say(ctx.lang, "part", part=n), max_part=STAGING_PART)
+        self.parts = NoteParts(notes, ctx.campaign.id, subject=subject, filename="resume.xml",
+                               mimetype="application/xml", upload_limit=notes.upload_limit(),
+                               header=self._header, footer=self._footer, ticket=ticket,
+                               part_label=lambda n: say(ctx.lang, "campaign_part", part=n), max_part=STAGING_PART)
 
     def _header(self, part: int) -> bytes:
         self.part_tally = Tally()
@@ -68,7 +69,7 @@ class XmlReport:
     def cost(self) -> float | None:
         return round(self.tally.segments * self.unit_price, 4) if self.unit_price is not None else None
 
-    def add(self, verdict) -> None:
+    def add(self, verdict: Verdict) -> None:
         candidate = verdict.candidate
         segments = analyze(verdict.text).segments if verdict.ok else 0
         status = "SUCCES" if verdict.ok else "ECHEC"
@@ -77,7 +78,7 @@ class XmlReport:
         if verdict.ok and verdict.provider_text:
             number, model = self._model(verdict.provider_text)
             extra += f' modele="{number}"' + "".join(
-                f" {slot}={xml_attr(value)}" for slot, value in verdict.slots.items())
+                f" {slot}={xml_attr(value)}" for slot, value in (verdict.slots or {}).items())
         self.parts.add((f'{model}  <sms statut="{status}" numero={xml_attr(verdict.number)} entite="{candidate.table}" '
                         f'id="{candidate.id}" segments="{segments}"{extra}>{xml_text(verdict.text)}</sms>\n').encode())
         for tally in (self.part_tally, self.tally):
@@ -86,21 +87,15 @@ class XmlReport:
             tally.segments += segments
 
 
-def prepare(crm: Crm, ctx: ActionContext, provider, now: datetime, progress: Progress,
-            page_size: int = 5000) -> Tally:
-    ticket = new_ticket(ctx.campaign.id, now)
-    crm.update(CAMPAIGN_SET, ctx.campaign.id, {"smsc_smsstatus": int(CampaignStatus.IN_CONSTRUCTION),
-                                                "smsc_providerticket": ticket}, etag=ctx.campaign.etag)
-    unit_price = provider.unit_price("FR") if hasattr(provider, "unit_price") else None
-    report = XmlReport(crm, ctx, ticket, say(ctx.lang, "transmission_note", when=now.strftime("%d/%m/%Y %H:%M:%S")),
-                       unit_price)
-    for chunk in verdicts(crm, ctx, page_size):
+def prepare(recipients: CampaignRecipients, notes: ReportNotes, ctx: ActionContext, *, ticket: str,
+            unit_price: float | None, now: datetime, progress: Progress, page_size: int = 5000) -> XmlReport:
+    """Checks and stages every recipient under `ticket` (the campaign is In construction); the
+    caller writes the outcome on the campaign."""
+    report = XmlReport(notes, ctx, ticket,
+                       say(ctx.lang, "campaign_transmission_note", when=now.strftime("%d/%m/%Y %H:%M:%S")), unit_price)
+    for chunk in verdicts(recipients, ctx, page_size):
         for verdict in chunk:
             report.add(verdict)
         progress("prepare", report.tally.total)
     report.parts.close()
-    tally = report.tally
-    crm.update(CAMPAIGN_SET, ctx.campaign.id, {
-        "smsc_smsstatus": int(CampaignStatus.READY), "othercost": report.cost, "smsc_action": None,
-        "smsc_lastresult": say(ctx.lang, "summary", total=tally.total, errors=tally.errors)})
-    return tally
+    return report

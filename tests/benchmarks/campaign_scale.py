@@ -35,9 +35,8 @@ def serve(db: str, env_file: str) -> None:
 
 def work(campaign_id: str, action: str) -> None:
     """Child process: one action, measured; prints a JSON line."""
-    from connector.bootstrap import get_services
+    from connector.bootstrap import campaign_service, get_services
     from connector.campaigns.model import CampaignAction
-    from connector.campaigns.service import CampaignService
 
     services = get_services()
     calls: Counter = Counter()
@@ -46,12 +45,11 @@ def work(campaign_id: str, action: str) -> None:
     crm_port = urlparse(services.settings.dataverse_base).port
     tracemalloc.start()
     started = time.perf_counter()
+    service = campaign_service(services.crm, services.sms)
     if action == "read":        # baseline: the recipients only, no checks, nothing written
-        from connector.campaigns.model import load_campaign
-        from connector.campaigns.recipients import candidates
-        total = sum(1 for _ in candidates(services.crm, load_campaign(services.crm, campaign_id), None))
+        total = sum(1 for _ in service.recipients.candidates(service.campaigns.get(campaign_id), None))
     else:
-        result = CampaignService(services.crm, services.sms).run(campaign_id, CampaignAction[action.upper()])
+        result = service.run(campaign_id, CampaignAction[action.upper()])
         assert result.ok, result.summary
         total = result.tally.total
     seconds = time.perf_counter() - started

@@ -4,9 +4,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from connector.bootstrap import get_services
+from connector.bootstrap import campaign_service, get_services
 from connector.campaigns.model import CampaignAction
-from connector.campaigns.service import CampaignService
 from emulators import dataverse_seed as seed
 
 GUIDE_ROWS = [
@@ -19,7 +18,7 @@ GUIDE_ROWS = [
 
 def run(action: str, campaign_id: str, user: str | None = seed.JOHN_BAKER_ID):
     services = get_services()
-    return CampaignService(services.crm, services.sms).run(campaign_id, CampaignAction[action.upper()], user)
+    return campaign_service(services.crm, services.sms).run(campaign_id, CampaignAction[action.upper()], user)
 
 
 def notes(stack, campaign_id: str, extension: str) -> list[dict]:
@@ -91,9 +90,10 @@ def test_validate_twice_or_resumed_sends_each_recipient_once(stack):
     run("prepare", seed.CAMPAIGN_ORDERS_ID)
     assert run("validate", seed.CAMPAIGN_ORDERS_ID).ok
     again = run("validate", seed.CAMPAIGN_ORDERS_ID)
-    assert not again.ok and again.summary == "Prepare the campaign before sending it (status: sent)."
+    # Issue 8: a sent campaign is said to be sent (it used to say "prepare it before sending").
+    assert not again.ok and again.summary == "The campaign was already sent: it will not go again."
     french = run("validate", seed.CAMPAIGN_ORDERS_ID, seed.CLAIRE_MARTIN_ID)
-    assert french.summary == "Préparez la campagne avant de l'envoyer (statut : envoyée)."
+    assert french.summary == "La campagne a déjà été envoyée : elle ne repartira pas."
     assert campaign(stack, seed.CAMPAIGN_ORDERS_ID)["smsc_lastresult"] == french.summary
     stack.dataverse.update("campaigns", seed.CAMPAIGN_ORDERS_ID, {"smsc_smsstatus": 4})   # as after a crash
     assert run("validate", seed.CAMPAIGN_ORDERS_ID).ok                                    # resumed
@@ -193,11 +193,16 @@ def test_an_action_failing_on_its_last_attempt_is_written_on_the_campaign(stack)
     stack.dataverse.update("campaigns", seed.CAMPAIGN_ORDERS_ID, {"smsc_action": 1})
     stack.dataverse.faults.add(400, times=100, path_contains="campaignlist_association")
     message = {"campaignid": seed.CAMPAIGN_ORDERS_ID, "action": 1, "userid": None}
+    services = get_services()
+
+    def service_for(user_id):
+        return campaign_service(services.crm, services.sms, user_id=user_id)
+
     with pytest.raises(SmscError):
-        run_queued_action(get_services(), message, attempt=1)
+        run_queued_action(service_for, message, attempt=1)
     assert campaign(stack, seed.CAMPAIGN_ORDERS_ID)["smsc_action"] == 1          # the queue will retry
     with pytest.raises(SmscError):
-        run_queued_action(get_services(), message, attempt=3)
+        run_queued_action(service_for, message, attempt=3)
     row = campaign(stack, seed.CAMPAIGN_ORDERS_ID)
     assert row["smsc_action"] is None and row["smsc_lastresult"].startswith("Failed after 3 attempts")
 
@@ -238,7 +243,7 @@ def test_a_marketing_campaign_validated_at_night_goes_out_when_the_quiet_hours_e
     stack.dataverse.update("campaigns", seed.CAMPAIGN_ORDERS_ID, {"smsc_text": "Promo STOP au 30101"})
     night = datetime(2026, 11, 23, 22, 0, tzinfo=timezone.utc)           # 23:00 in Paris
     services = get_services()
-    service = CampaignService(services.crm, services.sms, clock=lambda: night)
+    service = campaign_service(services.crm, services.sms, clock=lambda: night)
     service.run(seed.CAMPAIGN_ORDERS_ID, CampaignAction.PREPARE)
     assert service.run(seed.CAMPAIGN_ORDERS_ID, CampaignAction.VALIDATE).ok
     assert {s["body"]["send_at"] for s in stack.octopush.sends} == {"2026-11-24T08:00:00+01:00"}

@@ -2,7 +2,7 @@
 import pytest
 
 from connector.campaigns.checks import CampaignChecker, NumberLedger
-from connector.campaigns.recipients import Candidate
+from connector.repositories.campaign_recipients import Candidate
 from connector.configuration import Configuration
 from connector.sms.port import SmsType
 

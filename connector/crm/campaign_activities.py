@@ -1,0 +1,61 @@
+"""A campaign's SMS activities (`smsc_textmessage`) behind the `CampaignActivities` port, created and
+cancelled in `$batch` requests of up to 1,000. The idempotency key is an alternate key: a second
+create of the same recipient's activity is refused (DuplicateRecord) and counts as already there."""
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from connector.activity import ACTIVITY_SET, ENCODING_CHOICE, SmsStatus
+from connector.clock import odata_utc
+from connector.crm.campaigns import CAMPAIGN_SET
+from connector.crm.port import Crm, DuplicateRecord
+from connector.repositories.campaign_activities import CampaignSms, ScheduledSms
+from connector.repositories.campaigns import Campaign
+from connector.sms.port import SmsType
+
+BATCH = 1000
+
+
+def activity_row(campaign: Campaign, sms: CampaignSms, *, sms_type: SmsType, sender: str | None,
+                 sent_at: str | None) -> dict[str, Any]:
+    plural = f"{sms.table}s"
+    return {
+        "subject": campaign.name[:200] or "SMS", "description": sms.text,
+        f"regardingobjectid_{sms.table}_smsc_textmessage@odata.bind": f"/{plural}({sms.record_id})",
+        "smsc_textmessage_activity_parties": [
+            {"participationtypemask": 2, f"partyid_{sms.table}@odata.bind": f"/{plural}({sms.record_id})"}],
+        "smsc_CampaignId@odata.bind": f"/{CAMPAIGN_SET}({campaign.id})",
+        "smsc_idempotencykey": sms.idempotency_key,
+        "smsc_status": int(SmsStatus.SENT if sent_at else SmsStatus.SCHEDULED), "smsc_direction": 1,
+        "smsc_phonenumber": sms.number, "smsc_smstype": int(sms_type), "smsc_sender": sender,
+        "smsc_encoding": ENCODING_CHOICE[sms.encoding], "smsc_segments": sms.segments,
+        "smsc_providermessageid": sms.provider_ticket, "actualend": sent_at,
+    }
+
+
+class DataverseCampaignActivities:
+    def __init__(self, crm: Crm):
+        self.crm = crm
+
+    def create(self, campaign: Campaign, messages: Sequence[CampaignSms], *, sms_type: SmsType,
+               sender: str | None, sent_at: datetime | None) -> int:
+        stamp = odata_utc(sent_at) if sent_at else None
+        refused = 0
+        for start in range(0, len(messages), BATCH):
+            rows = [activity_row(campaign, sms, sms_type=sms_type, sender=sender, sent_at=stamp)
+                    for sms in messages[start:start + BATCH]]
+            results = self.crm.batch_create(ACTIVITY_SET, rows)
+            refused += sum(1 for r in results if r.error is not None and not isinstance(r.error, DuplicateRecord))
+        return refused
+
+    def scheduled(self, campaign_id: str) -> Iterator[ScheduledSms]:
+        rows = self.crm.retrieve_multiple(ACTIVITY_SET, select=["smsc_providermessageid"], filter=(
+            f"_smsc_campaignid_value eq {campaign_id} and smsc_status eq {int(SmsStatus.SCHEDULED)}"))
+        return (ScheduledSms(row["activityid"], row.get("smsc_providermessageid")) for row in rows)
+
+    def cancel(self, activity_ids: Sequence[str]) -> None:
+        for start in range(0, len(activity_ids), BATCH):
+            chunk = activity_ids[start:start + BATCH]
+            self.crm.batch_update(ACTIVITY_SET, [(i, {"smsc_status": int(SmsStatus.CANCELLED)}) for i in chunk])

@@ -1,0 +1,79 @@
+"""Campaigns as the connector sees them (DESIGN §4), and how their status moves.
+
+A status change that starts an action is conditional on the ETag read with the campaign: of two
+runs (two clicks, a redelivered event), one wins and the other gets `connector.errors.Conflict`.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+
+class CampaignStatus(enum.IntEnum):
+    NOT_TRANSMITTED = 1
+    IN_CONSTRUCTION = 2
+    READY = 3
+    SENDING = 4
+    SENT = 5
+
+
+class CampaignAction(enum.IntEnum):
+    SIMULATE = 1
+    PREPARE = 2
+    VALIDATE = 3
+    CANCEL = 4
+    REFRESH = 5
+
+
+class Keep(enum.Enum):
+    """A column a write leaves as it is."""
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
+
+
+@dataclass(frozen=True)
+class Campaign:
+    id: str
+    name: str
+    etag: str                         # the version read: status moves are conditional on it
+    recipient_table: str | None       # contact, account or lead; None when the type is not chosen
+    text: str | None
+    template_id: str | None
+    sms_type: int | None
+    sender: str | None
+    status: CampaignStatus
+    ticket: str | None                # the preparation ticket (the staged notes carry it)
+    start: datetime | None            # a deferred start when in the future
+    action: CampaignAction | None = None      # the button waiting to be handled
+    last_result: str | None = None
+
+    def deferred(self, now: datetime) -> bool:
+        return self.start is not None and self.start > now
+
+
+class Campaigns(Protocol):
+    def get(self, campaign_id: str) -> Campaign:
+        """The campaign with its ETag; raises `connector.errors.NotFound`."""
+        ...
+
+    def move(self, campaign: Campaign, status: CampaignStatus, *, ticket: str | None | Keep = KEEP,
+             cost: float | None | Keep = KEEP) -> None:
+        """Moves it to `status` if nobody changed it since `campaign` was read (its ETag);
+        raises `connector.errors.Conflict` when another run won."""
+        ...
+
+    def finish(self, campaign_id: str, result: str | None, *, status: CampaignStatus | None = None,
+               ticket: str | None | Keep = KEEP, cost: float | None | Keep = KEEP) -> None:
+        """Writes the last result the user reads (None: leaves it) and clears the pending action,
+        with the final status, ticket and cost when given (unconditional: the run holds it)."""
+        ...
+
+    def restore(self, campaign_id: str, status: CampaignStatus, *, ticket: str | None | Keep = KEEP,
+                cost: float | None | Keep = KEEP) -> None:
+        """Puts back a campaign a failed run had moved (unconditional: the run holds it), leaving
+        its last result and pending action, so that the queue tries the action again."""
+        ...

@@ -1,0 +1,105 @@
+"""The campaign service wired to in-memory fakes: a provider, the repositories, a fixed clock."""
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from connector.campaigns.service import CampaignService
+from connector.send_policy import SmsRejected
+from connector.configuration import Configuration
+from connector.repositories.campaign_recipients import Candidate
+from connector.repositories.campaigns import Campaign, CampaignStatus
+from connector.repositories.users import UserFormat
+from connector.sms.port import DuplicateRequest, ProviderError, SendResult
+from tests.fakes.campaign_activities import FakeCampaignActivities
+from tests.fakes.campaign_recipients import FakeCampaignRecipients
+from tests.fakes.campaigns import FakeCampaigns
+from tests.fakes.configuration import FakeConfigurationSource
+from tests.fakes.optouts import FakeOptOuts
+from tests.fakes.report_notes import FakeReportNotes
+from tests.fakes.users import FakeUsers
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
+FRENCH, ENGLISH = "user-fr", "user-en"
+
+
+class FakeProvider:
+    """Sends once per request id (a second is a DuplicateRequest); fails as told."""
+
+    def __init__(self):
+        self.sends, self.cancelled, self.request_ids = [], [], set()
+        self.fail_send: ProviderError | None = None
+        self.fail_price: ProviderError | None = None
+        self.keep: set[str] = set()            # tickets it will not cancel (too close to the start)
+
+    def send(self, request):
+        if self.fail_send:
+            raise self.fail_send
+        if request.request_id in self.request_ids:
+            raise DuplicateRequest("already accepted")
+        self.request_ids.add(request.request_id)
+        self.sends.append(request)
+        return SendResult(ticket=f"ticket-{len(self.sends)}", recipients=len(request.recipients))
+
+    def cancel(self, ticket: str) -> None:
+        if ticket in self.keep:
+            raise ProviderError("too late to cancel")
+        self.cancelled.append(ticket)
+
+    def unit_price(self, country_code: str = "FR") -> float:
+        if self.fail_price:
+            raise self.fail_price
+        return 0.045
+
+    @property
+    def numbers(self) -> list[str]:
+        return sorted(r.phone_number for request in self.sends for r in request.recipients)
+
+
+def a_campaign(status: CampaignStatus = CampaignStatus.NOT_TRANSMITTED, **columns) -> Campaign:
+    values = {"id": "camp-1", "name": "Promo", "etag": 'W/"0"', "recipient_table": "contact",
+              "text": "Bonjour [lastname] STOP au 30101", "template_id": None, "sms_type": None, "sender": None,
+              "status": status, "ticket": None, "start": None}
+    return Campaign(**{**values, **columns})
+
+
+def contact(n: int, mobile: str | None = None, **row) -> Candidate:
+    record = {"contactid": f"c-{n}", "fullname": f"Contact {n}", "lastname": f"Name{n}", **row}
+    return Candidate("contact", f"c-{n}", f"Contact {n}", mobile or f"+336000000{n:02d}", record)
+
+
+@dataclass
+class World:
+    campaigns: FakeCampaigns
+    recipients: FakeCampaignRecipients
+    notes: FakeReportNotes = field(default_factory=FakeReportNotes)
+    activities: FakeCampaignActivities = field(default_factory=FakeCampaignActivities)
+    provider: FakeProvider = field(default_factory=FakeProvider)
+    config: Configuration = field(default_factory=Configuration)
+    optouts: FakeOptOuts = field(default_factory=FakeOptOuts)
+    templates: dict = field(default_factory=dict)       # template id -> text
+    now: datetime = NOW
+
+    def service(self, **kw) -> CampaignService:
+        users = FakeUsers({FRENCH: UserFormat("fr_FR"), ENGLISH: UserFormat("en_US")},
+                          {FRENCH: "Claire Martin", ENGLISH: "John Baker"})
+        return CampaignService(campaigns=self.campaigns, recipients=self.recipients, notes=self.notes,
+                               activities=self.activities, configuration=FakeConfigurationSource(self.config),
+                               users=users, optouts=self.optouts, templates=self.template_text,
+                               provider=self.provider, clock=lambda: self.now, **kw)
+
+    def run(self, action, user=ENGLISH, campaign_id="camp-1"):
+        return self.service().run(campaign_id, action, user)
+
+    def template_text(self, template_id: str, table: str) -> str:
+        if template_id not in self.templates:
+            raise SmsRejected("template_unpublished", name=template_id)
+        return self.templates[template_id]
+
+    @property
+    def campaign(self) -> Campaign:
+        return self.campaigns.get("camp-1")
+
+
+def world(campaign: Campaign | None = None, candidates: list[Candidate] | None = None, **kw) -> World:
+    campaign = campaign or a_campaign()
+    people = candidates if candidates is not None else [contact(1), contact(2), contact(3)]
+    return World(FakeCampaigns(campaign), FakeCampaignRecipients({campaign.id: people}), **kw)

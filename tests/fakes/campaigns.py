@@ -1,0 +1,40 @@
+from dataclasses import replace
+
+from connector.errors import Conflict, NotFound
+from connector.repositories.campaigns import KEEP, Campaign, CampaignStatus
+
+
+class FakeCampaigns:
+    """Campaigns by id; each write gives a new ETag, so a move from a stale read loses."""
+
+    def __init__(self, *campaigns: Campaign):
+        self.rows = {c.id: c for c in campaigns}
+        self.costs: dict[str, float | None] = {}
+        self.versions = 0
+
+    def get(self, campaign_id: str) -> Campaign:
+        if campaign_id not in self.rows:
+            raise NotFound(f"no campaign {campaign_id}")
+        return self.rows[campaign_id]
+
+    def move(self, campaign, status, *, ticket=KEEP, cost=KEEP) -> None:
+        if self.rows[campaign.id].etag != campaign.etag:
+            raise Conflict("the campaign changed meanwhile")
+        self._write(campaign.id, status=status, ticket=ticket, cost=cost)
+
+    def finish(self, campaign_id, result, *, status=None, ticket=KEEP, cost=KEEP) -> None:
+        self._write(campaign_id, status=status, ticket=ticket, cost=cost, action=None,
+                    **({"last_result": result[:2000]} if result is not None else {}))
+
+    def restore(self, campaign_id, status, *, ticket=KEEP, cost=KEEP) -> None:
+        self._write(campaign_id, status=status, ticket=ticket, cost=cost)
+
+    def _write(self, campaign_id: str, *, status: CampaignStatus | None, ticket, cost, **columns) -> None:
+        self.versions += 1
+        if status is not None:
+            columns["status"] = status
+        if ticket is not KEEP:
+            columns["ticket"] = ticket
+        if cost is not KEEP:
+            self.costs[campaign_id] = cost
+        self.rows[campaign_id] = replace(self.rows[campaign_id], etag=f'W/"{self.versions}"', **columns)

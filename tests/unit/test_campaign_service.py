@@ -1,0 +1,283 @@
+"""Every campaign transition and refusal, on in-memory fakes (no HTTP)."""
+import xml.etree.ElementTree as ET
+from datetime import timedelta
+
+import pytest
+
+from connector.campaigns.model import CampaignAction as A
+from connector.campaigns.model import CampaignStatus as S
+from connector.configuration import Configuration
+from connector.errors import SmscError
+from connector.sms.port import ProviderError
+from tests.fakes.campaign_world import FRENCH, NOW, a_campaign, contact, world
+from tests.fakes.campaigns import FakeCampaigns
+from tests.fakes.optouts import FakeOptOuts
+
+
+def csv_lines(w) -> list[str]:
+    [note] = w.notes.of("camp-1", ".csv")
+    return note["attachment"].content.decode("utf-8-sig").split("\r\n")[1:-1]
+
+
+def prepared(**kw):
+    w = world(**kw)
+    assert w.run(A.PREPARE).ok
+    return w
+
+
+# -- simulate ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("status", list(S))
+def test_simulate_runs_in_every_status_and_changes_none(status):
+    w = world(a_campaign(status, action=A.SIMULATE))
+    result = w.run(A.SIMULATE)
+
+    assert result.ok and result.status == status and w.campaign.status == status
+    assert result.summary == "3 recipients. 0 errors." == w.campaign.last_result
+    assert w.campaign.action is None and w.provider.sends == []
+    assert [line.split(";")[0] for line in csv_lines(w)] == ["SUCCES"] * 3
+
+
+def test_simulate_reports_each_refused_recipient_in_the_guides_french():
+    people = [contact(1), contact(2, mobile="12345"), contact(3, mobile="+33600000001"), contact(4, mobile="+33611111111")]
+    w = world(candidates=people, optouts=FakeOptOuts({"+33611111111"}))
+    assert w.run(A.SIMULATE, FRENCH).summary == "4 destinataires. 3 erreurs."
+    assert csv_lines(w)[1:] == [
+        "ECHEC;Le numéro doit être au format international (+XXXXXX ou 00XXXXX) : 12345.;12345;Bonjour Name2 STOP au 30101",
+        "ECHEC;Doublon : ce numéro reçoit déjà le SMS.;+33600000001;Bonjour Name3 STOP au 30101",
+        "ECHEC;Le destinataire s'est désinscrit (STOP).;+33611111111;Bonjour Name4 STOP au 30101"]
+
+
+# -- prepare -------------------------------------------------------------------------------------
+def test_prepare_from_not_transmitted_stages_the_messages_and_is_ready():
+    w = world(a_campaign(action=A.PREPARE))
+    result = w.run(A.PREPARE)
+
+    assert result.ok and result.status == S.READY and result.summary == "3 recipients. 0 errors."
+    campaign = w.campaign
+    assert campaign.status == S.READY and campaign.ticket.startswith("smsc-camp-1-")
+    assert campaign.action is None and w.campaigns.costs["camp-1"] == pytest.approx(3 * 0.045)
+    [note] = w.notes.of("camp-1", ".xml")
+    assert note["ticket"] == campaign.ticket
+    tree = ET.fromstring(note["attachment"].content)
+    assert [s.get("statut") for s in tree.iter("sms")] == ["SUCCES"] * 3
+    assert w.provider.sends == []                                       # prepared, not sent
+
+
+@pytest.mark.parametrize("status", [S.IN_CONSTRUCTION, S.READY, S.SENDING, S.SENT])
+def test_prepare_is_refused_in_any_other_status(status):
+    w = world(a_campaign(status, ticket="smsc-old"))
+    result = w.run(A.PREPARE)
+
+    assert not result.ok and result.status == status and w.campaign.status == status
+    assert result.summary.startswith("Only a campaign not transmitted can be prepared")
+    assert w.campaign.last_result == result.summary and w.campaign.ticket == "smsc-old"
+    assert w.notes.notes == {}
+
+
+def test_prepare_with_an_unknown_merge_field_goes_back_to_not_transmitted_naming_it():
+    w = world(a_campaign(text="Bonjour {{ nosuch }} STOP au 30101"))
+    w.recipients.columns = {"contact": {"contactid", "fullname", "lastname", "mobilephone"}}
+    result = w.run(A.PREPARE, FRENCH)
+
+    assert not result.ok and result.status == S.NOT_TRANSMITTED
+    assert result.summary == "Le texte de la campagne utilise un champ que la table contact n'a pas : nosuch."
+    assert w.campaign.status == S.NOT_TRANSMITTED and w.campaign.ticket is None
+    assert w.campaign.last_result == result.summary
+
+
+def test_prepare_refuses_a_campaign_without_recipient_type_or_text_before_moving_it():
+    w = world(a_campaign(recipient_table=None))
+    assert w.run(A.PREPARE).summary.startswith("Choose the campaign's recipient type")
+    w = world(a_campaign(text="  "))
+    assert w.run(A.PREPARE).summary == "Write the campaign's SMS text or choose a published SMS template."
+    w = world(a_campaign(text=None, template_id="tpl-draft"))
+    assert w.run(A.PREPARE).summary.startswith("The SMS template cannot be used: ")
+    assert w.campaigns.versions == 1 and w.campaign.status == S.NOT_TRANSMITTED     # the result only
+
+
+def test_prepare_uses_a_published_template():
+    w = world(a_campaign(text=None, template_id="tpl-1"), templates={"tpl-1": "Hello {{ lastname }} STOP au 30101"})
+    assert w.run(A.PREPARE).ok
+    tree = ET.fromstring(w.notes.of("camp-1", ".xml")[0]["attachment"].content)
+    assert next(tree.iter("sms")).text == "Hello Name1 STOP au 30101"
+
+
+# -- validate ------------------------------------------------------------------------------------
+def test_validate_from_ready_sends_what_was_prepared_and_is_sent():
+    w = prepared()
+    result = w.run(A.VALIDATE)
+
+    assert result.ok and result.status == S.SENT and w.campaign.status == S.SENT
+    assert result.summary == "3 SMS sent." == w.campaign.last_result
+    assert w.provider.numbers == ["+33600000001", "+33600000002", "+33600000003"]
+    activities = w.activities.of("camp-1")
+    assert len(activities) == 3 and {a["status"] for a in activities} == {"sent"}
+    assert {a["sms"].idempotency_key for a in activities} == {f"camp:camp-1:contact:c-{n}" for n in (1, 2, 3)}
+
+
+def test_validate_from_sending_resumes_without_sending_twice():
+    w = prepared()
+    assert w.run(A.VALIDATE).ok
+    w.campaigns.restore("camp-1", S.SENDING)                   # as after a crash before the last write
+    result = w.run(A.VALIDATE)
+
+    assert result.ok and result.status == S.SENT
+    assert len(w.provider.numbers) == 3 and len(w.activities.of("camp-1")) == 3
+
+
+@pytest.mark.parametrize("status", [S.NOT_TRANSMITTED, S.IN_CONSTRUCTION])
+def test_validate_before_preparing_is_refused(status):
+    w = world(a_campaign(status))
+    result = w.run(A.VALIDATE)
+    assert not result.ok and result.status == status
+    assert result.summary == f"Prepare the campaign before sending it (status: {status.name.lower().replace('_', ' ')})."
+    assert w.provider.sends == []
+
+
+def test_validating_a_sent_campaign_says_it_was_sent():
+    w = world(a_campaign(S.SENT))
+    assert w.run(A.VALIDATE).summary == "The campaign was already sent: it will not go again."
+    assert w.run(A.VALIDATE, FRENCH).summary == "La campagne a déjà été envoyée : elle ne repartira pas."
+
+
+def test_a_provider_failure_during_validate_stays_sending_and_says_so():
+    w = prepared()
+    w.provider.fail_send = ProviderError("The Octopush account is out of credit (Octopush code 104)", code=104)
+    result = w.run(A.VALIDATE)
+
+    assert not result.ok and result.status == S.SENDING and w.campaign.status == S.SENDING
+    assert result.summary.startswith("Octopush refused the send: The Octopush account is out of credit")
+    w.provider.fail_send = None
+    assert w.run(A.VALIDATE).ok and len(w.provider.numbers) == 3
+
+
+def test_validate_with_a_deferred_start_schedules_the_sms():
+    start = NOW + timedelta(days=1)
+    w = prepared(campaign=a_campaign(start=start))
+    assert w.run(A.VALIDATE).ok
+    assert {r.send_at for r in w.provider.sends} == {start}
+    assert {a["status"] for a in w.activities.of("camp-1")} == {"scheduled"}
+
+
+def test_a_marketing_campaign_at_night_waits_for_the_end_of_the_quiet_hours():
+    w = prepared(config=Configuration(quiet_hours=(20, 8)))
+    w.now = NOW.replace(hour=22)                                    # 23:00 in Paris
+    assert w.run(A.VALIDATE).ok
+    assert {r.send_at.isoformat() for r in w.provider.sends} == {"2026-11-24T08:00:00+01:00"}
+
+
+# -- cancel --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("status", [S.READY, S.IN_CONSTRUCTION])
+def test_cancel_returns_a_prepared_campaign_to_not_transmitted_with_a_note(status):
+    w = world(a_campaign(status, ticket="smsc-1"))
+    result = w.run(A.CANCEL)
+
+    assert result.ok and result.status == S.NOT_TRANSMITTED
+    assert w.campaign.status == S.NOT_TRANSMITTED and w.campaign.ticket is None and w.campaigns.costs["camp-1"] is None
+    assert result.summary == "Campaign cancelled by John Baker on 23/11/2026 10:00:00" == w.campaign.last_result
+    assert [n["subject"] for n in w.notes.notes.values()] == [result.summary]
+
+
+@pytest.mark.parametrize("status", [S.NOT_TRANSMITTED, S.SENDING, S.SENT])
+def test_cancel_is_refused_without_a_deferred_start_to_come(status):
+    w = world(a_campaign(status, start=NOW - timedelta(hours=1)))
+    result = w.run(A.CANCEL)
+    assert not result.ok and result.status == status and w.campaign.status == status
+    assert "start has not come" in result.summary
+
+
+def test_cancel_of_a_deferred_sent_campaign_cancels_at_the_provider():
+    w = prepared(campaign=a_campaign(start=NOW + timedelta(days=1)))
+    w.run(A.VALIDATE)
+    result = w.run(A.CANCEL)
+
+    assert result.ok and result.status == S.NOT_TRANSMITTED and w.campaign.status == S.NOT_TRANSMITTED
+    assert w.provider.cancelled == ["ticket-1"]
+    assert {a["status"] for a in w.activities.of("camp-1")} == {"cancelled"}
+
+
+def test_a_partial_cancel_keeps_what_the_provider_keeps_and_the_campaign_stays_sent():
+    w = prepared(campaign=a_campaign(start=NOW + timedelta(days=1)))
+    w.run(A.VALIDATE)
+    w.provider.keep = {"ticket-1"}
+    result = w.run(A.CANCEL)
+
+    assert not result.ok and result.status == S.SENT and w.campaign.status == S.SENT
+    assert result.summary == "0 SMS cancelled; 3 could not be and will go out: too late to cancel"
+    assert {a["status"] for a in w.activities.of("camp-1")} == {"scheduled"}
+
+
+# -- refresh -------------------------------------------------------------------------------------
+@pytest.mark.parametrize("status", list(S))
+def test_refresh_tells_the_status_and_changes_nothing_else(status):
+    w = world(a_campaign(status, action=A.REFRESH, last_result="before"))
+    result = w.run(A.REFRESH, FRENCH)
+    assert result.ok and result.status == status and w.campaign.status == status
+    assert result.summary[:-1].lower() == {1: "non transmise", 2: "en cours de construction", 3: "prête à l'envoi",
+                                           4: "en cours d'envoi", 5: "envoyée"}[int(status)]
+    assert w.campaign.last_result == "before" and w.campaign.action is None
+
+
+# -- two runs at once ----------------------------------------------------------------------------
+class RacingCampaigns(FakeCampaigns):
+    """Another run moves the campaign right after this one read it."""
+
+    def get(self, campaign_id):
+        read = super().get(campaign_id)
+        if not hasattr(self, "raced"):
+            self.raced = True
+            self.finish(campaign_id, "the other run's result")
+        return read
+
+
+@pytest.mark.parametrize("status, action", [(S.NOT_TRANSMITTED, A.PREPARE), (S.READY, A.VALIDATE),
+                                            (S.READY, A.CANCEL)])
+def test_of_two_runs_one_wins_and_the_other_is_busy(status, action):
+    w = world(a_campaign(status, ticket="smsc-1"))
+    w.campaigns = RacingCampaigns(a_campaign(status, ticket="smsc-1"))
+    result = w.run(action)
+
+    assert not result.ok and result.summary == "The campaign changed meanwhile (another click?): try again."
+    assert w.campaign.status == status and w.campaign.last_result == "the other run's result"
+    assert w.provider.sends == []
+
+
+# -- provider failures while preparing -----------------------------------------------------------
+def test_a_rejected_api_key_leaves_the_campaign_preparable_with_the_reason_in_the_users_language():
+    w = world()
+    w.provider.fail_price = ProviderError("Octopush rejected the API login or API key (HTTP 401)", http_status=401)
+    english, french = w.run(A.PREPARE), w.run(A.PREPARE, FRENCH)
+
+    assert not english.ok and english.status == S.NOT_TRANSMITTED
+    assert "Octopush rejected the API key" in english.summary and "prepare it again" in english.summary
+    assert "Octopush a refusé la clé d'API" in french.summary and w.campaign.last_result == french.summary
+    assert w.campaign.status == S.NOT_TRANSMITTED and w.campaign.ticket is None
+    w.provider.fail_price = None
+    assert w.run(A.PREPARE).ok
+
+
+def test_another_provider_failure_while_preparing_is_shown_as_is():
+    w = world()
+    w.provider.fail_price = ProviderError("Octopush failed with HTTP 503; try again later", http_status=503)
+    result = w.run(A.PREPARE)
+    assert result.summary.startswith("The preparation failed: Octopush failed with HTTP 503; try again later.")
+
+
+class BrokenNotes:
+    def __init__(self, notes):
+        self.notes = notes
+
+    def __getattr__(self, name):
+        return getattr(self.notes, name)
+
+    def create(self, *args, **kw):
+        raise SmscError("Dataverse 503: try again")
+
+
+def test_a_crm_failure_mid_prepare_puts_the_campaign_back_for_the_queue_to_retry():
+    w = world(a_campaign(action=A.PREPARE))
+    w.notes = BrokenNotes(w.notes)
+    with pytest.raises(SmscError):
+        w.run(A.PREPARE)
+    assert w.campaign.status == S.NOT_TRANSMITTED and w.campaign.ticket is None
+    assert w.campaign.action == A.PREPARE                            # the queue's next attempt runs it
