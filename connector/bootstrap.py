@@ -95,7 +95,6 @@ def unit_sms_service(crm: Crm, provider: SmsProvider, clock: Callable[[], dateti
     """The unit send (and its recovery) as `crm`'s user; `clock` for tests and the recovery timer."""
     from connector.clock import utcnow
     from connector.unit_sms import UnitSmsService
-    from connector.campaigns.service import CampaignService
 
     return UnitSmsService(provider, sms_activities(crm), sending_repositories(crm), clock or utcnow)
 

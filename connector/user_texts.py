@@ -101,7 +101,8 @@ TEXTS["fr"].update({
     "campaign_sent": "{total} SMS envoyés.",
     "campaign_part": " (partie {part})",
     "campaign_activities_refused": "{count} activités SMS n'ont pas pu être créées.",
-    "campaign_no_recipient_type": "Choisissez le type de destinataires de la campagne (comptes, contacts ou prospects).",
+    "campaign_no_recipient_type": "Choisissez le type de destinataires de la campagne "
+                                  "(comptes, contacts ou prospects).",
     "campaign_no_text": "Saisissez le texte du SMS de la campagne ou choisissez un modèle de SMS publié.",
     "campaign_template": "Modèle de SMS inutilisable : {detail}",
     "campaign_not_preparable": "Seule une campagne non transmise peut être préparée (statut : {status}) ; "

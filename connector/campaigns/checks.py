@@ -76,14 +76,14 @@ class CampaignChecker:
             problem = DETAIL["duplicate"]
         return Verdict(candidate, problem is None, problem or "", number, text, provider_text, slots)
 
-    def context(self, candidate: Candidate) -> dict | None:
+    def context(self, candidate: Candidate) -> dict:
         if self.template is None:
-            return None
+            return {}
         lookups = {name: self._lookup(candidate.row, name, columns)
                    for name, columns in self.template.fields.lookups.items()}
         return record_context(candidate.row, {k: v for k, v in lookups.items() if v})
 
-    def _provider_form(self, context: dict | None, text: str) -> tuple[str | None, dict | None]:
+    def _provider_form(self, context: dict, text: str) -> tuple[str | None, dict | None]:
         """The provider placeholders and this recipient's values, if they rebuild `text` exactly."""
         if self.merge is None:
             return None, None

@@ -64,8 +64,8 @@ class DataverseCampaignRecipients:
     def _list_rows(self, campaign: Campaign) -> list[dict[str, Any]]:
         lists = self.crm.related(CAMPAIGN_SET, campaign.id, "campaignlist_association",
                                  select=["listname", "type", "createdfromcode", "query"])
-        return [row for row in lists
-                if campaign.recipient_table and RECIPIENT_TABLES.get(row.get("createdfromcode") or 0) == campaign.recipient_table]
+        table = campaign.recipient_table
+        return [row for row in lists if table and RECIPIENT_TABLES.get(row.get("createdfromcode") or 0) == table]
 
 
 @contextmanager
