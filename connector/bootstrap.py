@@ -119,11 +119,12 @@ def campaign_service(crm, provider, *, user_id: str | None = None, **kw) -> "Cam
     from connector.crm.optouts import DataverseOptOuts
     from connector.crm.report_notes import DataverseReportNotes
     from connector.crm.users import DataverseUsers
-    from connector.messages import template_text
+    from connector.crm.templates import DataverseTemplates
+    from connector.messages import template_source
 
     crm = acting_as(crm, user_id)
     return CampaignService(
         campaigns=DataverseCampaigns(crm), recipients=DataverseCampaignRecipients(crm),
         notes=DataverseReportNotes(crm), activities=DataverseCampaignActivities(crm),
         configuration=DataverseConfiguration(crm), users=DataverseUsers(crm), optouts=DataverseOptOuts(crm),
-        templates=partial(template_text, crm), provider=provider, **kw)
+        templates=partial(template_source, DataverseTemplates(crm)), provider=provider, **kw)

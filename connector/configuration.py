@@ -36,9 +36,3 @@ class Configuration(BaseModel):
     campaign_duration_hours: int = 72
     quiet_hours: tuple[int, int] | None = None      # (start hour, end hour), local time
 
-
-def load_configuration(crm) -> Configuration:
-    """Transitional: callers move to a `ConfigurationSource` (connector.repositories.configuration)."""
-    from connector.crm.configuration import DataverseConfiguration
-
-    return DataverseConfiguration(crm).get()

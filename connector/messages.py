@@ -40,20 +40,6 @@ def named_template_source(templates: Templates, name: str, table: str) -> str:
     return _source(template)
 
 
-def template_text(crm, template_id: str, table: str) -> str:
-    """Transitional: callers move to `template_source` with a `Templates` repository."""
-    from connector.crm.templates import DataverseTemplates
-
-    return template_source(DataverseTemplates(crm), template_id, table)
-
-
-def user_format(crm, user_id: str | None) -> dict:
-    """Transitional: callers move to `Users.user_format` (connector.repositories.users)."""
-    from connector.crm.users import user_format_dict
-
-    return user_format_dict(crm, user_id)
-
-
 def render_for(sending: SendingRepositories, text: str | None, template_id: str | None, table: str,
                record_id: str, user_id: str | None) -> tuple[str, RecipientRecord]:
     """The merged text and the recipient it was merged with."""

@@ -9,9 +9,3 @@ def refuses(number: str | None, config: Configuration, optouts: OptOuts) -> bool
     """True when this number must not receive the SMS (opted out and opt-outs are excluded)."""
     return bool(number and config.exclude_optouts and optouts.is_opted_out(number))
 
-
-def is_opted_out(crm, e164: str) -> bool:
-    """Transitional: callers move to `OptOuts.is_opted_out` (connector.repositories.optouts)."""
-    from connector.crm.optouts import DataverseOptOuts
-
-    return DataverseOptOuts(crm).is_opted_out(e164)

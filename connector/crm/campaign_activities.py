@@ -7,7 +7,8 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from connector.activity import ACTIVITY_SET, ENCODING_CHOICE, SmsStatus
+from connector.activity import SmsStatus
+from connector.crm.sms_activities import ACTIVITY_SET, ENCODING_CHOICE
 from connector.clock import odata_utc
 from connector.crm.campaigns import CAMPAIGN_SET
 from connector.crm.port import Crm, DuplicateRecord

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import time
-from dataclasses import asdict
 
 from tzlocal.windows_tz import win_tz
 
@@ -63,9 +62,3 @@ class DataverseUsers:
             return None
         return self.crm.retrieve("systemusers", user_id, select=["fullname"]).get("fullname") or None
 
-
-def user_format_dict(crm: Crm, user_id: str | None) -> dict:
-    """Transitional dict form of `DataverseUsers.user_format` (no user: the locale only)."""
-    if not user_id:
-        return {"locale": "fr_FR"}
-    return asdict(DataverseUsers(crm).user_format(user_id))

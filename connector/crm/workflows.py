@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from connector.activity import ACTIVITY_SET
+from connector.crm.sms_activities import ACTIVITY_SET
 from connector.clock import odata_utc
 from connector.crm.odata import odata_literal
 from connector.crm.port import Crm

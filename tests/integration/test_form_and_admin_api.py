@@ -79,11 +79,12 @@ def test_health_reports_each_dependency(stack):
 
 def test_merged_dates_use_the_users_time_zone(stack):
     from connector.bootstrap import get_services
-    from connector.messages import user_format
+    from connector.crm.users import DataverseUsers
     from connector.text.templates import compile_template
 
-    crm = get_services().crm
-    claire, john = user_format(crm, seed.CLAIRE_MARTIN_ID), user_format(crm, seed.JOHN_BAKER_ID)
+    users = DataverseUsers(get_services().crm)
+    claire = users.user_format(seed.CLAIRE_MARTIN_ID).render_options()
+    john = users.user_format(seed.JOHN_BAKER_ID).render_options()
     assert (claire["time_zone"], john["time_zone"]) == ("Europe/Paris", "Europe/London")
     template = compile_template("RDV le {{ when | datetime }}")
     assert template.render({"when": "2026-11-24T09:30:00Z"}, **claire) == "RDV le 24/11/2026 10:30"
