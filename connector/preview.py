@@ -4,6 +4,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from connector.compose import SmsRejected, apply_stop_rule, choose_sender, choose_type, phone_number, text_warnings
+from connector.compose import MAX_TEXT
 from connector.configuration import load_configuration
 from connector.crm.port import Crm
 from connector.messages import render_for, user_format
@@ -57,6 +58,8 @@ def preview(crm: Crm, request: PreviewRequest) -> dict:
         text = apply_stop_rule(text.strip(), sms_type, number, config)
     except SmsRejected as problem:
         warnings.append(problem.say(lang))
+    if len(text) > MAX_TEXT:      # the send refuses it: so does the preview
+        raise SmsRejected("too_long", length=len(text), limit=MAX_TEXT)
     stats = analyze(text)
     return {"text": text, "encoding": stats.encoding, "segments": stats.segments,
             "characters": stats.characters, "remaining": stats.remaining,

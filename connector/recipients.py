@@ -66,5 +66,10 @@ def _load_lookups(crm: Crm, row: dict, fields: FieldRefs) -> dict[str, dict]:
         target_table = row.get(f"_{name}_value{LOOKUP_TABLE}")
         if not target_id or not target_table:
             continue
-        related[name] = crm.retrieve(entity_set(target_table), target_id, select=sorted(columns))
+        try:
+            related[name] = crm.retrieve(entity_set(target_table), target_id, select=sorted(columns))
+        except CrmError as error:     # a column the related table does not have: the template's fault
+            if error.status != 400:
+                raise
+            raise RecipientError("unknown_field", table=target_table, detail=error.message) from error
     return related
