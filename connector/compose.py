@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from connector.configuration import ChannelPreferences, Configuration
+from connector.errors import SmscError
 from connector.sms.port import SmsType
 from connector.text.encoding import TextStats, analyze
 from connector.text.phone import InvalidPhoneNumber, normalize
@@ -17,8 +18,9 @@ from connector.user_texts import say
 MAX_TEXT = 1224          # Octopush's limit for one SMS text (reference/octopush.md)
 
 
-class SmsRejected(ValueError):
+class SmsRejected(SmscError, ValueError):
     """The SMS cannot go as asked: a key of `user_texts.TEXTS`, written in the user's language."""
+    error_code, answer_status = "sms_refused", 422
 
     def __init__(self, key: str, **values):
         self.key, self.values = key, values

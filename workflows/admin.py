@@ -14,6 +14,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from connector.crm.port import Crm, UnknownTable, entity_set
+from connector.errors import BadInput
+from connector.safe_json import parse_json
 from workflows.dryrun import dry_run
 from workflows.schema import StaticTableSchema, TableSchema
 from workflows.validation import validate
@@ -21,9 +23,11 @@ from workflows.validation import validate
 MESSAGES = ("Create", "Update", "Delete", "Assign", "SetState", "SetStateDynamicEntity", "Schedule")
 
 
-class BadRequest(ValueError):
+class BadRequest(BadInput, ValueError):
+    """The request cannot be read (400); `code` names the problem, e.g. `malformed_json`."""
+
     def __init__(self, code: str, message: str):
-        super().__init__(message)
+        super().__init__(message, error_code=code)
         self.code = code
 
 
@@ -38,9 +42,9 @@ class DryRunRequest(BaseModel):
 
 def _json(body: bytes) -> Any:
     try:
-        return json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise BadRequest("malformed_json", f"the body is not valid JSON: {error}") from None
+        return parse_json(body)
+    except BadInput as error:
+        raise BadRequest(error.error_code, error.message) from None
 
 
 def _text(body: bytes) -> str:

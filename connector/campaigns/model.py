@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from connector.crm.port import Crm
+from connector.errors import SmscError
 
 CAMPAIGN_SET = "campaigns"
 COLUMNS = ("name", "smsc_recipienttype", "smsc_text", "_smsc_templateid_value", "smsc_smstype",
@@ -33,9 +34,10 @@ class CampaignAction(enum.IntEnum):
 RECIPIENT_TABLES = {1: "account", 2: "contact", 4: "lead"}
 
 
-class CampaignError(ValueError):
+class CampaignError(SmscError, ValueError):
     """The action cannot run on this campaign (wrong status, no text...): a key of
     `texts.REFUSALS`, shown to the user in their language."""
+    error_code, answer_status = "campaign_refused", 409
 
     def __init__(self, key: str, **values):
         super().__init__(key)
