@@ -4,7 +4,7 @@
 says `Content-Type: application/json`; it answers `{"valid", "issues": [{path, message}]}` (an
 invalid definition is a normal answer, not an error). `dry-run` takes JSON `{"definition", "entity",
 "id"}` plus optional `message` and `userid`. A body that cannot be read raises BadRequest (a 400
-naming the problem); a record that does not exist, connector.crm.port.RecordNotFound (404).
+naming the problem); a record that does not exist, NotFound `record_not_found` (404).
 """
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from connector.crm.port import Crm, UnknownTable, entity_set
-from connector.errors import BadInput
+from connector.crm.port import Crm, RecordNotFound, UnknownTable, entity_set
+from connector.errors import BadInput, NotFound
 from connector.safe_json import parse_json
 from workflows.dryrun import dry_run
 from workflows.schema import StaticTableSchema, TableSchema
@@ -88,5 +88,8 @@ def dry_run_request(crm: Crm, body: bytes, schema: TableSchema | None = None) ->
     except UnknownTable as error:
         raise BadRequest("unknown_table", f"entity: {error}") from None
     definition = request.definition if isinstance(request.definition, str) else json.dumps(request.definition)
-    return dry_run(crm, definition, request.entity, request.id.lower(), message=request.message,
-                   user_id=request.userid, schema=schema)
+    try:
+        return dry_run(crm, definition, request.entity, request.id.lower(), message=request.message,
+                       user_id=request.userid, schema=schema)
+    except RecordNotFound as error:
+        raise NotFound(error.message, error_code="record_not_found") from None
