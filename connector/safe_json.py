@@ -14,6 +14,8 @@ from connector.errors import BadInput
 
 MAX_DEPTH = 64           # a RemoteExecutionContext nests about 10 levels (more with ParentContext)
 MAX_NUMBER_LENGTH = 64   # characters of one number literal: more is not a value anyone sends
+# Dataverse posts at most 256 KB (beyond, it drops Target and images and says so in a header).
+MAX_BODY_BYTES = 1024 * 1024
 
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKET = re.compile(r"[\[\]{}]")
@@ -22,6 +24,8 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 def parse_json(body: bytes | str | None, *, what: str = "the body") -> Any:
     """The parsed value; raises BadInput (`malformed_json`) naming the problem."""
+    if len(body or b"") > MAX_BODY_BYTES:
+        raise BadInput(f"{what} is larger than {MAX_BODY_BYTES // 1024} KB", error_code="too_large")
     text = _text(body or b"", what)
     if nesting_depth(text) > MAX_DEPTH:
         raise _malformed(what, f"nested deeper than {MAX_DEPTH} levels")

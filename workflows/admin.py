@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from connector.crm.port import Crm, RecordNotFound, UnknownTable, entity_set
 from connector.errors import BadInput, NotFound
-from connector.safe_json import parse_json
+from connector.safe_json import MAX_BODY_BYTES, parse_json
 from workflows.dryrun import dry_run
 from workflows.schema import StaticTableSchema, TableSchema
 from workflows.validation import validate
@@ -59,6 +59,8 @@ def definition_from(body: bytes, content_type: str | None) -> str | dict:
     if not body or not body.strip():
         raise BadRequest("empty_body", "the body is empty: send the YAML definition, or JSON "
                                        '{"definition": "..."} with Content-Type application/json')
+    if len(body) > MAX_BODY_BYTES:
+        raise BadRequest("too_large", f"the body is larger than {MAX_BODY_BYTES // 1024} KB")
     if "json" not in (content_type or "").lower():
         return _text(body)
     data = _json(body)

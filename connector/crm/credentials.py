@@ -61,7 +61,8 @@ def credential_from_settings(settings: Any) -> TokenCredential:
 
 def _certificate_credential(settings: Any, scope: str, host: str, timeout: float) -> CertificateCredential:
     needed_by = "AZURE_CLIENT_CERTIFICATE_PATH"
-    tenant, client = _required(settings, "azure_tenant_id", needed_by), _required(settings, "azure_client_id", needed_by)
+    tenant = _required(settings, "azure_tenant_id", needed_by)
+    client = _required(settings, "azure_client_id", needed_by)
     path = str(settings.azure_client_certificate_path)
     try:
         return CertificateCredential(tenant, client, path, scope, host, timeout=timeout)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from jinja2 import nodes
 from jinja2.defaults import DEFAULT_NAMESPACE
+from jinja2.lexer import operators as OPERATORS
 
 ALLOWED_NODES = frozenset({
     nodes.Template, nodes.Output, nodes.TemplateData, nodes.Const,
@@ -98,6 +99,7 @@ def check_shape(tokens: Iterable[tuple[int, str, str]]) -> None:
             first_of_block = False
             continue
         first_of_block = False
+        kind = OPERATORS.get(value, kind) if kind == "operator" else kind    # "|" -> "pipe"
         if kind in _NESTING_TOKENS or (kind == "name" and value in _NESTING_NAMES):
             steps += 1
             if steps > MAX_EXPRESSION_STEPS:

@@ -289,7 +289,8 @@ def test_off_azure_without_a_credential_the_missing_settings_are_named_without_a
     assert caught.value.answer_status == 500 and caught.value.error_code == "configuration"
 
 
-@pytest.mark.parametrize("content", [None, b"\xff\xfe not a pem", b"-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n"])
+@pytest.mark.parametrize("content", [
+    None, b"\xff\xfe not a pem", b"-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n"])
 def test_an_unreadable_certificate_is_a_configuration_error_naming_the_setting(tmp_path, content):
     pem_file = tmp_path / "app.pem"
     if content is not None:
