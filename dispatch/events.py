@@ -128,9 +128,10 @@ def handle_event(context: RemoteExecutionContext, headers: dict[str, str], crm, 
     return EventResult(handled, detail)
 
 
-
-def _activity_exists(crm, activity_id: str) -> bool:
+def _activity_exists(crm, activity_id: str | None) -> bool:
     """Whether the SMS activity itself is still there (deleted between the event and its delivery)."""
+    if not activity_id:
+        return False
     try:
         crm.retrieve(ACTIVITY_SET, activity_id, select=["activityid"])
     except RecordNotFound:

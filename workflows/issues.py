@@ -14,6 +14,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from connector.errors import BadInput
+
 # Tags of the definition's unions: pydantic puts them in error locations; paths leave them out.
 UNION_TAGS = frozenset({
     "AllOf", "AnyOf", "Not", "Comparison", "IfStep", "SmsStep",
@@ -35,8 +37,9 @@ class ValidationIssue:
         return f"{self.path}: {self.message}" if self.path else self.message
 
 
-class DefinitionError(ValueError):
+class DefinitionError(BadInput, ValueError):
     """A definition that cannot be loaded; `issues` says where and why."""
+    error_code, answer_status = "invalid_definition", 422
 
     def __init__(self, issues: list[ValidationIssue]):
         super().__init__("; ".join(str(issue) for issue in issues))

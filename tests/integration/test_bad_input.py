@@ -12,7 +12,7 @@ import pytest
 from connector import bootstrap
 from connector.crm.auth import AuthenticationError, StaticTokenCredential
 from emulators import dataverse_seed as seed
-from emulators.webhook_bodies import option, remote_execution_context
+from emulators.webhook_bodies import remote_execution_context
 from functions.local_host import invoke
 
 ROUTES = ("dataverse/events", "textmessages/preview", "workflows/validate", "workflows/dry-run")
