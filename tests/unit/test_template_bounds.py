@@ -3,6 +3,8 @@ and every failure is a TemplateError naming the problem (never a RecursionError 
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from connector.errors import SmscError
 from connector.text import template_filters
@@ -77,3 +79,23 @@ def test_a_render_that_takes_too_long_is_stopped(monkeypatch):
 def test_template_errors_are_user_errors_of_the_one_hierarchy():
     assert issubclass(TemplateError, SmscError) and issubclass(TemplateError, ValueError)
     assert (TemplateError("x").error_code, TemplateError("x").answer_status) == ("template_error", 422)
+
+
+FRAGMENTS = ["{{ ", " }}", "{% if ", "{% elif ", "{% else %}", "{% endif %}", " %}", "firstname", "creditlimit",
+             "parentcustomerid", ".name", "['x']", " | ", "default('client')", "upper", "number(", "round(",
+             "money('EUR')", "date('dd/MM/yyyy')", "truncate(", "replace('', 'xx')", "1", "-3", "99999999999",
+             "'a'", ")", "(", " ~ ", " and ", " or ", " not ", " is ", "defined", " == ", " if ", " else ", "[", "]",
+             "_private", "loop", ".__class__", "{#", "#}", "\ud800", "é", "\n"]
+
+
+@settings(max_examples=300, deadline=None, database=None, derandomize=True)
+@given(st.lists(st.sampled_from(FRAGMENTS), max_size=30).map("".join))
+def test_any_template_either_renders_a_bounded_text_or_is_a_template_error(text):
+    context = {"firstname": "David", "creditlimit": Decimal("1500.5"),
+               "parentcustomerid": {"name": "Contoso", "x": "1E+999999"}}
+    try:
+        rendered = compile_template(text).render(context)
+    except TemplateError as error:
+        assert str(error) and len(str(error)) < 2000
+    else:
+        assert isinstance(rendered, str) and len(rendered) <= 1224
