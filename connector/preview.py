@@ -4,6 +4,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from connector.configuration import Configuration
+from connector.errors import SmscError
 from connector.messages import render_for
 from connector.recipients import RECIPIENT_TABLES
 from connector.repositories.sending import SendingRepositories
@@ -18,6 +19,11 @@ from connector.send_policy import (
     text_warnings,
 )
 from connector.text.encoding import analyze
+
+
+class SmsRefusal(SmscError):
+    """What the send would refuse, said in the user's language (answered 422)."""
+    error_code, answer_status = "sms_refused", 422
 
 
 class RecordRef(BaseModel):
@@ -69,9 +75,11 @@ class PreviewService:
             text = apply_stop_rule(text.strip(), sms_type, number, config)
         except SmsRejected as problem:
             warnings.append(problem.say(lang))
-        try:        # what the send would refuse: an empty text, or one longer than the provider takes
+        try:        # what the send would refuse: an empty text (a warning), one too long (refused)
             check_text(text, PROVIDER_MAX_LENGTH)
         except SmsRejected as problem:
+            if problem.key == "too_long":
+                raise SmsRefusal(problem.say(lang)) from None
             warnings.append(problem.say(lang))
         stats = analyze(text)
         return {"text": text, "encoding": stats.encoding, "segments": stats.segments,

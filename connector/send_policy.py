@@ -12,23 +12,25 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from connector.errors import SmscError
 from connector.configuration import ChannelPreferences, Configuration
 from connector.optout import refuses
 from connector.quiet_hours import next_allowed
 from connector.repositories.optouts import OptOuts
-from connector.sms.port import SmsType
+from connector.sms.port import LONGEST_TEXT, SmsType
 from connector.text.encoding import TextStats, analyze
 from connector.text.phone import InvalidPhoneNumber, normalize
 from connector.text.sender import InvalidSender, validate_sender
 from connector.text.stop import append_stop, has_stop_mention, stop_required
 from connector.user_texts import say
 
-PROVIDER_MAX_LENGTH = 1224     # Octopush's limit for one SMS text (reference/octopush.md): unit, workflow
+PROVIDER_MAX_LENGTH = LONGEST_TEXT     # the provider's limit for one SMS text: unit, workflow
 CAMPAIGN_MAX_LENGTH = 489      # the Octopush guide's limit for a campaign SMS ("Simulation de la campagne")
 
 
-class SmsRejected(ValueError):
+class SmsRejected(SmscError, ValueError):
     """The SMS cannot go as asked: a key of `user_texts.TEXTS`, written in the user's language."""
+    error_code, answer_status = "sms_refused", 422
 
     def __init__(self, key: str, **values: Any):
         self.key, self.values = key, values

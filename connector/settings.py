@@ -12,9 +12,12 @@ from typing import Literal
 from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from connector.errors import ConfigurationError
 
-class SettingsError(RuntimeError):
+
+class SettingsError(ConfigurationError):
     """The configuration is incomplete or wrong; the message names every faulty setting."""
+    error_code, answer_status = "configuration", 500
 
 
 class Settings(BaseSettings):
@@ -27,6 +30,10 @@ class Settings(BaseSettings):
     azure_client_certificate_path: Path | None = None
     azure_authority_host: AnyHttpUrl = AnyHttpUrl("https://login.microsoftonline.com")
     dataverse_access_token: SecretStr | None = None     # local use only (emulator, dev org)
+    # Set by the platform where a managed identity exists (App Service / Functions; MSI_ENDPOINT on
+    # older hosts): only then is one tried, so that a forgotten secret is named, not probed for.
+    identity_endpoint: str | None = None
+    msi_endpoint: str | None = None
 
     sms_provider: Literal["octopush"] = "octopush"
     octopush_api_login: str = Field(min_length=1)
@@ -46,6 +53,10 @@ class Settings(BaseSettings):
         if len(self.smsc_webhook_key.get_secret_value()) < 16:
             raise ValueError("SMSC_WEBHOOK_KEY must be at least 16 characters")
         return self
+
+    @property
+    def managed_identity_available(self) -> bool:
+        return bool(self.identity_endpoint or self.msi_endpoint)
 
     @property
     def dataverse_base(self) -> str:

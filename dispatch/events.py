@@ -6,48 +6,61 @@ parses the HTTP request and shapes the answer.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import ValidationError
 
 from connector.activity import SmsStatus
 from connector.campaigns.model import CampaignAction
 from connector.crm.identity import acting_as
-from connector.crm.port import UnknownTable, entity_set
+from connector.crm.port import RecordNotFound, UnknownTable, entity_set
 from connector.crm.webhook import RemoteExecutionContext
-from connector.bootstrap import unit_sms_service
+from connector.bootstrap import sms_activities, unit_sms_service
+from connector.errors import BadInput
+from connector.safe_json import parse_json
 from workflows.engine import HookEngine, summarize
 
 SIZE_EXCEEDED = "x-ms-dynamics-msg-size-exceeded"   # Target and images were dropped (> 256 KB)
 
 
-class BadEvent(ValueError):
+class BadEvent(BadInput, ValueError):
     """The webhook body is not something Dataverse would send; answered with 400."""
 
     def __init__(self, code: str, message: str):
-        super().__init__(message)
+        super().__init__(message, error_code=code)
         self.code = code
 
 
 def parse_event(body: bytes, headers: dict[str, str]) -> RemoteExecutionContext:
+    """The checked context. A table the connector does not know is no error: `handle_event`
+    ignores it (a 400 would fail the user's save when the step is synchronous)."""
     try:
-        data = json.loads(body or b"")
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise BadEvent("malformed_json", f"the body is not valid JSON: {error}") from None
+        data = parse_json(body)
+    except BadInput as error:
+        raise BadEvent(error.error_code, error.message) from None
     if not isinstance(data, dict):
         raise BadEvent("malformed_event", "the body must be a JSON object (a RemoteExecutionContext)")
     try:
         context = RemoteExecutionContext.model_validate(data)
     except ValidationError as error:
-        raise BadEvent("malformed_event", "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors())) from None
-    try:
-        entity_set(context.primary_entity_name)
-    except UnknownTable as error:
-        raise BadEvent("unknown_table", str(error)) from None
-    _check_target(context, headers)
+        raise BadEvent("malformed_event", "; ".join(_problem(e) for e in error.errors())) from None
+    if is_known_table(context.primary_entity_name):
+        _check_target(context, headers)
     return context
+
+
+def _problem(error: Any) -> str:
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{'.'.join(str(p) for p in error['loc'])}: {message}" if error["loc"] else message
+
+
+def is_known_table(logical_name: str) -> bool:
+    try:
+        entity_set(logical_name)
+    except UnknownTable:
+        return False
+    return True
 
 
 def _check_target(context: RemoteExecutionContext, headers: dict[str, str]) -> None:
@@ -79,7 +92,7 @@ def campaign_action(context: RemoteExecutionContext, headers: dict[str, str]) ->
     if context.primary_entity_name != "campaign" or context.message_name not in ("Create", "Update"):
         return None
     action = context.target.attributes.get("smsc_action") if context.target else None
-    if action not in {a.value for a in CampaignAction}:
+    if not isinstance(action, int) or isinstance(action, bool) or action not in {a.value for a in CampaignAction}:
         return None
     return {"campaignid": context.primary_entity_id, "action": int(action),
             "userid": context.acting_user_id, "operationid": context.operation_id}
@@ -94,6 +107,9 @@ def is_send_request(context: RemoteExecutionContext, headers: dict[str, str]) ->
 
 
 def handle_event(context: RemoteExecutionContext, headers: dict[str, str], crm, sms) -> EventResult:
+    if not is_known_table(context.primary_entity_name):
+        return EventResult("ignored", {"reason": f"the connector has no business with table "
+                                                 f"'{context.primary_entity_name}'"})
     queued = campaign_action(context, headers)
     if queued:
         name = CampaignAction(queued["action"]).name.lower()
@@ -101,7 +117,13 @@ def handle_event(context: RemoteExecutionContext, headers: dict[str, str], crm, 
     if is_send_request(context, headers):
         user, activity_id = context.acting_user_id, context.primary_entity_id
         assert activity_id, "parse_event refuses a Create/Update event without PrimaryEntityId"
-        result = unit_sms_service(acting_as(crm, user), sms).send(activity_id, user)
+        try:
+            result = unit_sms_service(acting_as(crm, user), sms).send(activity_id, user)
+        except RecordNotFound:
+            if _activity_exists(crm, activity_id):
+                raise       # another row is missing: answered 404 naming it
+            return EventResult("ignored", {"activityid": activity_id,
+                                           "reason": "the SMS activity no longer exists"})
         detail = {"activityid": result.activity_id, "outcome": result.outcome}
         if result.detail:
             detail["error" if result.outcome == "failed" else "detail"] = result.detail
@@ -110,3 +132,13 @@ def handle_event(context: RemoteExecutionContext, headers: dict[str, str], crm, 
     handled, detail = summarize(HookEngine(crm, sms).dispatch(context, headers))
     return EventResult(handled, detail)
 
+
+def _activity_exists(crm, activity_id: str | None) -> bool:
+    """Whether the SMS activity itself is still there (deleted between the event and its delivery)."""
+    if not activity_id:
+        return False
+    try:
+        sms_activities(crm).get(activity_id)
+    except RecordNotFound:
+        return False
+    return True

@@ -3,7 +3,7 @@ import json
 
 import azure.functions as func
 
-from functions.http import error_response, guarded, json_response
+from functions.http import guarded, json_response
 
 bp = func.Blueprint()
 
@@ -18,13 +18,10 @@ def dataverse_events(req: func.HttpRequest, campaign_queue: func.Out[str]) -> fu
 
 
 def _handle(req: func.HttpRequest, services, campaign_queue: func.Out[str]) -> func.HttpResponse:
-    from dispatch.events import BadEvent, handle_event, parse_event
+    from dispatch.events import handle_event, parse_event
 
     headers = {k.lower(): v for k, v in req.headers.items()}
-    try:
-        context = parse_event(req.get_body(), headers)
-    except BadEvent as error:
-        return error_response(400, error.code, str(error))
+    context = parse_event(req.get_body(), headers)     # BadEvent: answered 400 by `guarded`
     result = handle_event(context, headers, services.crm, services.sms)
     if result.queued:      # long work: answered at once, continued by the campaign queue
         campaign_queue.set(json.dumps(result.queued))

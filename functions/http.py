@@ -1,24 +1,52 @@
-"""What every HTTP trigger shares: the shared-key check, JSON answers, the error shape (DESIGN §6)."""
+"""What every HTTP trigger shares: the shared-key check, JSON answers, the error shape (DESIGN §6).
+
+`guarded` is the one place where errors become HTTP answers: any `SmscError` answers its own
+status and `{"error": {"code", "message"}}`; anything else is a bug, logged, and answered 500
+`internal` without details (no traceback, no secret reaches the caller).
+"""
 from __future__ import annotations
 
 import hmac
 import json
 import logging
 from collections.abc import Callable
+from typing import Any
 
 import azure.functions as func
 
+from connector.errors import NotFound, SmscError
+
 log = logging.getLogger(__name__)
 KEY_HEADER = "x-smsc-webhook-key"
+# Dataverse retries a webhook once on these statuses of its own: answering 503 asks for that retry.
+CRM_TRANSIENT = (0, 429, 500, 502, 503, 504)
 
 
 def json_response(body: dict, status: int = 200) -> func.HttpResponse:
-    return func.HttpResponse(json.dumps(body, ensure_ascii=False), status_code=status,
-                             mimetype="application/json", charset="utf-8")
+    text = json.dumps(body, ensure_ascii=False)
+    try:
+        payload = text.encode("utf-8")
+    except UnicodeEncodeError:      # a lone surrogate echoed from the input: escape it instead
+        payload = json.dumps(body, ensure_ascii=True).encode("ascii")
+    return func.HttpResponse(payload, status_code=status, mimetype="application/json", charset="utf-8")
 
 
 def error_response(status: int, code: str, message: str) -> func.HttpResponse:
     return json_response({"error": {"code": code, "message": message}}, status)
+
+
+def error_answer(error: SmscError) -> func.HttpResponse:
+    """The answer for one of our errors. Dataverse errors keep their own rule: 503 when Dataverse
+    was unavailable (status 0: no answer at all, a time-out), so that a webhook is retried."""
+    from connector.crm.port import CrmError
+
+    status, code = error.answer_status, error.error_code
+    if isinstance(error, CrmError) and not isinstance(error, NotFound):
+        status = 503 if error.status in CRM_TRANSIENT else 502
+        code = "crm_unavailable" if status == 503 else "crm_error"
+    if status >= 500:
+        log.warning("%s (%s): %s", code, status, error)
+    return error_response(status, code, str(error))
 
 
 def key_matches(req: func.HttpRequest, expected: str) -> bool:
@@ -27,35 +55,27 @@ def key_matches(req: func.HttpRequest, expected: str) -> bool:
     return hmac.compare_digest(given.encode(), expected.encode())
 
 
-def guarded(req: func.HttpRequest, handler: Callable[[func.HttpRequest, object], func.HttpResponse],
+def guarded(req: func.HttpRequest, handler: Callable[[func.HttpRequest, Any], func.HttpResponse],
             *, need_key: bool = True) -> func.HttpResponse:
     """Loads the services, checks the shared key, and turns failures into clear JSON errors."""
     from connector.bootstrap import get_services      # deferred: keeps cold-start imports light
-    from connector.crm.port import CrmError
-    from connector.settings import SettingsError
 
     try:
         services = get_services()
-    except SettingsError as error:
-        log.error("%s", error)
-        return error_response(500, "configuration", str(error))
-    if need_key and not key_matches(req, services.settings.smsc_webhook_key.get_secret_value()):
-        missing = not req.headers.get(KEY_HEADER)
-        return error_response(401, "unauthenticated",
-                              f"the {KEY_HEADER} header is {'missing' if missing else 'wrong'}")
-    try:
+        if need_key and not key_matches(req, services.settings.smsc_webhook_key.get_secret_value()):
+            missing = not req.headers.get(KEY_HEADER)
+            return error_response(401, "unauthenticated",
+                                  f"the {KEY_HEADER} header is {'missing' if missing else 'wrong'}")
         return handler(req, services)
-    except CrmError as error:
-        # 503 makes Dataverse retry a webhook once; the CRM was not available to us
-        # (status 0: no answer at all, a connection failure or a time-out).
-        status = 503 if error.status in (0, 429, 500, 502, 503, 504) else 502
-        log.warning("Dataverse error: %s", error)
-        return error_response(status, "crm_unavailable" if status == 503 else "crm_error", str(error))
+    except SmscError as error:
+        return error_answer(error)
+    except Exception:       # a bug: logged with its traceback, never shown
+        log.exception("unexpected error in %s", req.url)
+        return error_response(500, "internal", "internal error; the details are in the function's log")
 
 
 def json_body(req: func.HttpRequest) -> object:
-    """The parsed JSON body; raises ValueError with a message naming the problem."""
-    try:
-        return json.loads(req.get_body() or b"")
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ValueError(f"the body is not valid JSON: {error}") from None
+    """The parsed JSON body; raises BadInput (400 `malformed_json`) naming the problem."""
+    from connector.safe_json import parse_json
+
+    return parse_json(req.get_body())

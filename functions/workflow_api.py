@@ -1,7 +1,7 @@
 """Routes of the workflow editor: POST /api/workflows/validate, POST /api/workflows/dry-run."""
 import azure.functions as func
 
-from functions.http import error_response, guarded, json_response
+from functions.http import guarded, json_response
 
 bp = func.Blueprint()
 
@@ -16,22 +16,16 @@ def workflows_dry_run(req: func.HttpRequest) -> func.HttpResponse:
     return guarded(req, _dry_run)
 
 
-def _validate(req: func.HttpRequest, services) -> func.HttpResponse:
-    from workflows.admin import BadRequest, validate_request
+# A body that cannot be read (BadRequest, 400) and a record that does not exist (404) are answered
+# by `guarded`, like every error.
 
-    try:
-        return json_response(validate_request(req.get_body(), req.headers.get("content-type")))
-    except BadRequest as error:
-        return error_response(400, error.code, str(error))
+def _validate(req: func.HttpRequest, services) -> func.HttpResponse:
+    from workflows.admin import validate_request
+
+    return json_response(validate_request(req.get_body(), req.headers.get("content-type")))
 
 
 def _dry_run(req: func.HttpRequest, services) -> func.HttpResponse:
-    from connector.crm.port import RecordNotFound
-    from workflows.admin import BadRequest, dry_run_request
+    from workflows.admin import dry_run_request
 
-    try:
-        return json_response(dry_run_request(services.crm, req.get_body()))
-    except BadRequest as error:
-        return error_response(400, error.code, str(error))
-    except RecordNotFound as error:
-        return error_response(404, "record_not_found", error.message)
+    return json_response(dry_run_request(services.crm, req.get_body()))

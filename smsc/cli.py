@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 
@@ -79,19 +80,48 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from connector.campaigns.model import CampaignError
-    from connector.crm.port import CrmError
-    from connector.settings import SettingsError
+    """The one place where the CLI turns errors into what the user reads: a line, never a traceback."""
+    from connector.errors import SmscError
 
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (SettingsError, CrmError) as error:     # a clear line, not a traceback
-        print(f"smsc: {error}", file=sys.stderr)
-        return 2
-    except CampaignError as error:
-        print(f"smsc: {error.say('en')}", file=sys.stderr)
-        return 2
+    except BrokenPipeError:     # `smsc ... | head`: the reader left; nothing more to say
+        _silence_stdout()
+        return 1
+    except SmscError as error:
+        # Refusals written for users (campaign, SMS) say it in their language: English here.
+        say = getattr(error, "say", None)
+        return _fail(say("en") if callable(say) else str(error))
+    except UnicodeDecodeError as error:
+        return _fail(f"not UTF-8 text: {error.reason} at byte {error.start}")
+    except OSError as error:
+        where = f"{error.filename}: " if error.filename else ""
+        return _fail(f"{where}{error.strerror or error}")
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:      # a bug: one line, the traceback only when asked for
+        if os.environ.get("SMSC_DEBUG"):
+            raise
+        print(f"smsc: unexpected error ({type(error).__name__}: {error}); set SMSC_DEBUG=1 for the details",
+              file=sys.stderr)
+        return 1
+
+
+def _fail(message: str) -> int:
+    print(f"smsc: {message}", file=sys.stderr)
+    return 2
+
+
+def _silence_stdout() -> None:
+    """Python flushes stdout at exit and would report the broken pipe again."""
+    try:
+        stdout = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):      # stdout is no file (captured by a test)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, stdout)
+    os.close(devnull)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,21 @@ import sys
 from pathlib import Path
 
 
+def read_definition(path: Path) -> str:
+    """The definition file's text; BadInput naming the file and the problem (exit 2, no traceback)."""
+    from connector.errors import BadInput
+
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise BadInput(f"{path}: cannot read: {error.strerror or error}", error_code="unreadable_file") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise BadInput(f"{path}: not UTF-8 text (byte 0x{data[error.start]:02x} at position {error.start}); "
+                       "save the file as UTF-8", error_code="not_utf8") from None
+
+
 def _validate(args) -> int:
     from workflows.definition import BUILTIN_DIR
     from workflows.schema import StaticTableSchema
@@ -36,7 +51,8 @@ def _dry_run(args) -> int:
     from connector.bootstrap import get_services
     from workflows.dryrun import dry_run
 
-    report = dry_run(get_services().crm, Path(args.file).read_text(encoding="utf-8"), args.entity,
+    definition = read_definition(Path(args.file))
+    report = dry_run(get_services().crm, definition, args.entity,
                      args.id.lower(), message=args.message, user_id=args.user)
     print(json.dumps(report, ensure_ascii=False, indent=2, default=str))
     return 0 if report["valid"] else 1

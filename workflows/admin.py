@@ -4,7 +4,7 @@
 says `Content-Type: application/json`; it answers `{"valid", "issues": [{path, message}]}` (an
 invalid definition is a normal answer, not an error). `dry-run` takes JSON `{"definition", "entity",
 "id"}` plus optional `message` and `userid`. A body that cannot be read raises BadRequest (a 400
-naming the problem); a record that does not exist, connector.crm.port.RecordNotFound (404).
+naming the problem); a record that does not exist, NotFound `record_not_found` (404).
 """
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from connector.crm.port import Crm, UnknownTable, entity_set
+from connector.crm.port import Crm, RecordNotFound, UnknownTable, entity_set
+from connector.errors import BadInput, NotFound
+from connector.safe_json import MAX_BODY_BYTES, parse_json
 from workflows.dryrun import dry_run
 from workflows.schema import TableSchema, connected_schema, metadata_schema
 from workflows.validation import validate
@@ -21,9 +23,11 @@ from workflows.validation import validate
 MESSAGES = ("Create", "Update", "Delete", "Assign", "SetState", "SetStateDynamicEntity", "Schedule")
 
 
-class BadRequest(ValueError):
+class BadRequest(BadInput, ValueError):
+    """The request cannot be read (400); `code` names the problem, e.g. `malformed_json`."""
+
     def __init__(self, code: str, message: str):
-        super().__init__(message)
+        super().__init__(message, error_code=code)
         self.code = code
 
 
@@ -38,9 +42,9 @@ class DryRunRequest(BaseModel):
 
 def _json(body: bytes) -> Any:
     try:
-        return json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise BadRequest("malformed_json", f"the body is not valid JSON: {error}") from None
+        return parse_json(body)
+    except BadInput as error:
+        raise BadRequest(error.error_code, error.message) from None
 
 
 def _text(body: bytes) -> str:
@@ -55,6 +59,8 @@ def definition_from(body: bytes, content_type: str | None) -> str | dict:
     if not body or not body.strip():
         raise BadRequest("empty_body", "the body is empty: send the YAML definition, or JSON "
                                        '{"definition": "..."} with Content-Type application/json')
+    if len(body) > MAX_BODY_BYTES:
+        raise BadRequest("too_large", f"the body is larger than {MAX_BODY_BYTES // 1024} KB")
     if "json" not in (content_type or "").lower():
         return _text(body)
     data = _json(body)
@@ -84,5 +90,8 @@ def dry_run_request(crm: Crm, body: bytes, schema: TableSchema | None = None) ->
     except UnknownTable as error:
         raise BadRequest("unknown_table", f"entity: {error}") from None
     definition = request.definition if isinstance(request.definition, str) else json.dumps(request.definition)
-    return dry_run(crm, definition, request.entity, request.id.lower(), message=request.message,
-                   user_id=request.userid, schema=schema or metadata_schema(crm))
+    try:
+        return dry_run(crm, definition, request.entity, request.id.lower(), message=request.message,
+                       user_id=request.userid, schema=schema or metadata_schema(crm))
+    except RecordNotFound as error:
+        raise NotFound(error.message, error_code="record_not_found") from None

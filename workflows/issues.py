@@ -15,12 +15,18 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from connector.errors import BadInput
+
 # Tags of the definition's unions: pydantic puts them in error locations; paths leave them out.
 UNION_TAGS = frozenset({
     "AllOf", "AnyOf", "Not", "Comparison", "IfStep", "SmsStep",
     "CreateTrigger", "UpdateTrigger", "StatusChangeTrigger", "AssignTrigger", "DeleteTrigger",
     "ScheduleTrigger",
 })
+
+
+MAX_YAML_DEPTH = 40        # a definition nests about 10 levels (steps in if/else in steps...)
+MAX_NUMBER_LENGTH = 64
 
 
 @dataclass(frozen=True)
@@ -32,8 +38,9 @@ class ValidationIssue:
         return f"{self.path}: {self.message}" if self.path else self.message
 
 
-class DefinitionError(ValueError):
+class DefinitionError(BadInput, ValueError):
     """A definition that cannot be loaded; `issues` says where and why."""
+    error_code, answer_status = "invalid_definition", 422
 
     def __init__(self, issues: list[ValidationIssue]):
         super().__init__("; ".join(str(issue) for issue in issues))
@@ -42,17 +49,31 @@ class DefinitionError(ValueError):
 
 class _StrictLoader(yaml.SafeLoader):
     """SafeLoader with YAML 1.2 booleans; duplicate keys and aliases refused (an alias of an alias of
-    ... would make a small text expand into a huge document)."""
+    ... would make a small text expand into a huge document); nesting bounded (`[[[[...` would
+    exhaust Python's stack); mapping keys must be plain values (`{{ x }}` is a mapping as a key)."""
+
+    _depth = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
             raise yaml.composer.ComposerError(None, None, "aliases (*name) are not supported",
                                               self.peek_event().start_mark)
-        return super().compose_node(parent, index)
+        if self._depth >= MAX_YAML_DEPTH:
+            raise yaml.composer.ComposerError(None, None, f"nested deeper than {MAX_YAML_DEPTH} levels",
+                                              self.peek_event().start_mark)
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
         seen: set[Any] = set()
         for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a key must be a plain name, not a list or a mapping "
+                                "(write {{ ... }} inside quotes)", key_node.start_mark)
             key = self.construct_object(key_node, deep=deep)
             if key in seen:
                 raise yaml.constructor.ConstructorError(
@@ -61,6 +82,14 @@ class _StrictLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep)
 
 
+def _bounded_int(loader: _StrictLoader, node: yaml.ScalarNode) -> int:
+    if len(str(node.value)) > MAX_NUMBER_LENGTH:     # int() of 4,301 digits raises ValueError
+        raise yaml.constructor.ConstructorError(None, None, f"a number longer than {MAX_NUMBER_LENGTH} digits",
+                                                node.start_mark)
+    return loader.construct_yaml_int(node)
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:int", _bounded_int)
 _StrictLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
@@ -80,6 +109,8 @@ def parse_yaml(text: str) -> Any:
         raise DefinitionError([ValidationIssue("", f"YAML syntax error{where}: {problem}")]) from None
     except yaml.YAMLError as error:
         raise DefinitionError([ValidationIssue("", f"YAML syntax error: {error}")]) from None
+    except (ValueError, TypeError) as error:     # a value the YAML resolver accepted but cannot build
+        raise DefinitionError([ValidationIssue("", f"YAML value error: {error}")]) from None
 
 
 def path_of(location: tuple[Any, ...]) -> str:

@@ -6,13 +6,15 @@ from typing import Any
 
 from connector.repositories.campaigns import Campaign, CampaignAction, CampaignStatus
 from connector.user_texts import say
+from connector.errors import SmscError
 
 __all__ = ["Campaign", "CampaignAction", "CampaignError", "CampaignStatus"]
 
 
-class CampaignError(ValueError):
+class CampaignError(SmscError, ValueError):
     """The action cannot run on this campaign (wrong status, no text...): a refusal key of
     `connector.user_texts` (prefixed `campaign_`), shown to the user in their language."""
+    error_code, answer_status = "campaign_refused", 409
 
     def __init__(self, key: str, **values: Any):
         super().__init__(key)

@@ -18,16 +18,30 @@ from urllib.parse import urlsplit
 import msal
 import requests
 
+from connector.errors import UpstreamError
 from connector.http import build_session
 
 DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com"
+# msal `error` values that say "try again later" (OAuth 2.0 §5.2, Entra ID on 429 / 5xx).
+TRANSIENT_ERRORS = frozenset({"temporarily_unavailable", "server_error", "no_token"})
 
 
-class AuthenticationError(Exception):
-    """No token could be acquired."""
+class AuthenticationError(UpstreamError):
+    """No token could be acquired. `error` / `description` are msal's (never the secret).
 
-    def __init__(self, error: str, description: str = ""):
-        super().__init__(f"{error}: {description}" if description else error)
+    Transient (network, time-out, Entra ID busy): answered 503, so Dataverse retries its webhook;
+    otherwise the app registration or its secret is wrong: 502 naming Entra ID's reason."""
+    error_code, answer_status = "authentication_failed", 502
+
+    def __init__(self, error: str, description: str = "", *, transient: bool | None = None,
+                 answer_status: int | None = None):
+        detail = f"{error}: {description}" if description else error
+        self.transient = error in TRANSIENT_ERRORS if transient is None else transient
+        if self.transient:
+            super().__init__(f"cannot sign in to Dataverse for now: {detail}",
+                             error_code="authentication_unavailable", answer_status=503)
+        else:
+            super().__init__(f"cannot sign in to Dataverse: {detail}", answer_status=answer_status)
         self.error = error
         self.description = description
 
@@ -67,7 +81,8 @@ class _MsalCredential:
             result = self._acquire(self._msal_client())
         except (requests.RequestException, ValueError) as exc:   # network, discovery, bad key
             # Not chained: a requests exception holds the request, whose body holds the secret.
-            raise AuthenticationError(type(exc).__name__, str(exc)) from None
+            network = isinstance(exc, (requests.ConnectionError, requests.Timeout))
+            raise AuthenticationError(type(exc).__name__, str(exc), transient=network) from None
         result = result or {}
         if "access_token" not in result:
             raise AuthenticationError(result.get("error") or "no_token", result.get("error_description") or "")
@@ -179,7 +194,8 @@ class StaticTokenCredential:
     def token(self) -> str:
         expires = _jwt_expiry(self._token)
         if expires is not None and expires <= time.time():
-            raise AuthenticationError("token_expired", "the static access token has expired")
+            raise AuthenticationError("token_expired", "the static access token has expired (DATAVERSE_ACCESS_TOKEN)",
+                                      answer_status=500)
         return self._token
 
     def __repr__(self) -> str:

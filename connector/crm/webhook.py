@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 _DATE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
 
@@ -93,6 +93,22 @@ class RemoteExecutionContext(BaseModel):
     post_images: list[KeyValue] = Field(default_factory=list, alias="PostEntityImages")
 
     _ids = field_validator("primary_entity_id", "user_id", "initiating_user_id", "operation_id")(_guid)
+
+    @model_validator(mode="after")
+    def _entities_are_entities(self) -> "RemoteExecutionContext":
+        """Target and images are read later, when routing: a wrong one is refused here, named."""
+        places = [("InputParameters", [p for p in self.input_parameters if p.key == "Target"]),
+                  ("PreEntityImages", self.pre_images), ("PostEntityImages", self.post_images)]
+        for collection, pairs in places:
+            for pair in pairs:
+                if not isinstance(pair.value, dict):
+                    continue
+                try:
+                    Entity.model_validate(pair.value)
+                except ValidationError as error:
+                    problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors())
+                    raise ValueError(f"{collection}.{pair.key}: {problems}") from None
+        return self
 
     @property
     def target(self) -> Entity | None:

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from connector.errors import UpstreamError
+
 
 class SmsType(enum.IntEnum):
     """Values of the CRM choice `smsc_smstype`."""
@@ -14,6 +16,7 @@ class SmsType(enum.IntEnum):
 
 
 # Per-recipient values a provider merges into `{first_name}`, `{last_name}`, `{param1}`..`{param5}`.
+LONGEST_TEXT = 1224     # the longest SMS text the provider takes (Octopush, reference/octopush.md)
 MERGE_SLOTS = ("first_name", "last_name", "param1", "param2", "param3", "param4", "param5")
 
 
@@ -63,8 +66,9 @@ class Balance:
     details: list[dict] = field(default_factory=list)
 
 
-class ProviderError(Exception):
+class ProviderError(UpstreamError):
     """The provider refused or failed. `code` is the provider's own code when it gave one."""
+    error_code, answer_status = "provider_error", 502
 
     def __init__(self, message: str, *, code: int | None = None, http_status: int | None = None,
                  retryable: bool = False):

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
+from decimal import (
+    ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, DecimalException, InvalidOperation, localcontext,
+)
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,12 +25,20 @@ from jinja2 import nodes, pass_context
 from jinja2 import filters as jinja_filters
 from jinja2.runtime import Context, Undefined
 
+from connector.sms.port import LONGEST_TEXT
 from connector.text.template_rules import describe_field
 
 # Keyword added to every filter call at compile time: "line 3, field 'amount'".
 SITE_KEYWORD = "_smsc_site"
 # Context key holding RenderOptions; templates cannot name it (leading underscore).
 OPTIONS_KEY = "_smsc_render_options"
+# Context key holding the time (time.monotonic) a render must end by.
+DEADLINE_KEY = "_smsc_render_deadline"
+# No filter may make a text longer than the longest SMS the provider takes (LONGEST_TEXT), so
+# that `replace('', 'xxxxxxxxxx')` chains cannot fill the memory.
+MAX_DECIMALS = 10             # number(decimals) and round(precision)
+MAX_MAGNITUDE = 30            # digits before the point: a text "1E+999999" would print a million
+clock = time.monotonic        # what DEADLINE_KEY is measured with; replaced by tests
 
 ALLOWED_TESTS = frozenset({
     "defined", "undefined", "number", "string", "true", "false",
@@ -72,12 +83,37 @@ def _guarded(name: str, impl: Callable[..., Any]) -> Callable[..., Any]:
     @pass_context  # `_smsc_site` is SITE_KEYWORD, added by label_filter_sites
     def apply(context: Context, value: Any, *args: Any, _smsc_site: str = "", **kwargs: Any) -> Any:
         options = context.get(OPTIONS_KEY) or RenderOptions(Locale.parse("fr_FR"))
+        deadline = context.get(DEADLINE_KEY)
+        if deadline is not None and clock() > deadline:
+            raise FilterError(f"{_smsc_site}: rendering took too long; simplify the template")
         try:
-            return impl(options, value, *args, **kwargs)
+            result = impl(options, value, *args, **kwargs)
         except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
-            raise FilterError(f"{_smsc_site}: filter '{name}' cannot format {value!r}: {exc}") from exc
+            raise FilterError(f"{_smsc_site}: filter '{name}' cannot format {_shown(value)}: {_reason(exc)}") from exc
+        if isinstance(result, str) and len(result) > LONGEST_TEXT:
+            raise FilterError(f"{_smsc_site}: filter '{name}' makes a text of {len(result)} characters, "
+                              f"longer than the longest SMS ({LONGEST_TEXT})")
+        return result
 
     return apply
+
+
+def _shown(value: Any) -> str:
+    shown = repr(value)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, DecimalException):    # str() is "[<class 'decimal.InvalidOperation'>]"
+        return "the number is out of range"
+    return str(exc)
+
+
+def _bounded_int(value: Any, name: str, low: int, high: int) -> int:
+    number = int(value)
+    if not low <= number <= high:
+        raise ValueError(f"{name} must be between {low} and {high}")
+    return number
 
 
 def _text(transform: Callable[..., str]) -> Callable[..., str]:
@@ -103,7 +139,14 @@ def _truncate(
 
 
 def _replace(value: str, old: str, new: str, count: int | None = None) -> str:
-    return value.replace(str(old), str(new), -1 if count is None else count)
+    old, new = str(old), str(new)
+    count = -1 if count is None else int(count)
+    found = len(value) + 1 if not old else value.count(old)
+    replaced = found if count < 0 else min(found, count)
+    length = len(value) + replaced * (len(new) - len(old))
+    if length > LONGEST_TEXT:     # refused before the string is built
+        raise ValueError(f"the result would have {length} characters, more than the longest SMS ({LONGEST_TEXT})")
+    return value.replace(old, new, count)
 
 
 def _number_value(value: Any) -> int | float | Decimal:
@@ -111,9 +154,13 @@ def _number_value(value: Any) -> int | float | Decimal:
         return value
     if isinstance(value, str):
         try:
-            return Decimal(value.strip())
+            number = Decimal(value.strip())
         except InvalidOperation:
             pass
+        else:
+            if not number.is_finite() or abs(number.adjusted()) > MAX_MAGNITUDE:
+                raise ValueError("the number is out of range")
+            return number
     raise ValueError("not a number")
 
 
@@ -124,7 +171,8 @@ def _round(options: RenderOptions, value: Any, precision: int = 0, method: str =
     if method not in _ROUNDING:
         raise ValueError(f"method must be one of {', '.join(_ROUNDING)}")
     number = Decimal(str(_number_value(value)))
-    return number.quantize(Decimal(1).scaleb(-int(precision)), rounding=_ROUNDING[method])
+    places = _bounded_int(precision, "precision", -MAX_DECIMALS, MAX_DECIMALS)
+    return number.quantize(Decimal(1).scaleb(-places), rounding=_ROUNDING[method])
 
 
 def _number(options: RenderOptions, value: Any, decimals: int | None = None) -> str:
@@ -132,8 +180,9 @@ def _number(options: RenderOptions, value: Any, decimals: int | None = None) -> 
         return ""
     pattern = None
     if decimals is not None:  # the locale's grouping, with exactly `decimals` decimals
+        places = _bounded_int(decimals, "decimals", 0, MAX_DECIMALS)
         whole = options.locale.decimal_formats[None].pattern.split(";")[0].split(".")[0]
-        pattern = whole + ("." + "0" * int(decimals) if decimals else "")
+        pattern = whole + ("." + "0" * places if places else "")
     with localcontext(rounding=ROUND_HALF_UP):  # babel rounds half-even by default
         return _plain_spaces(format_decimal(_number_value(value), pattern, locale=options.locale))
 

@@ -8,11 +8,12 @@ can never reach beyond the data of the record it is rendered for.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from jinja2 import nodes
 from jinja2.defaults import DEFAULT_NAMESPACE
+from jinja2.lexer import operators as OPERATORS
 
 ALLOWED_NODES = frozenset({
     nodes.Template, nodes.Output, nodes.TemplateData, nodes.Const,
@@ -39,12 +40,27 @@ _REFUSED = {
 }
 
 
+# Nesting bounds: Jinja's parser and compiler recurse once or more per level, so a template of a
+# few kilobytes (`{{ x|trim|trim|...` ×3000, 300 nested `{% if %}`) would exhaust the stack.
+MAX_BLOCK_DEPTH = 10          # {% if %} inside {% if %}...
+MAX_EXPRESSION_STEPS = 30     # filters, tests, operators and brackets in one {{ }} or {% %}
+MAX_TREE_DEPTH = 60           # of the parsed template (a safety net behind the two above)
+
+# Tokens that add a level to an expression (Jinja nests the syntax tree one deeper for each).
+_NESTING_TOKENS = frozenset({"pipe", "lparen", "lbracket", "lbrace", "dot", "add", "sub", "mul", "div",
+                             "floordiv", "mod", "pow", "tilde", "eq", "ne", "lt", "lteq", "gt", "gteq"})
+_NESTING_NAMES = frozenset({"not", "and", "or", "if", "else", "is", "in"})
+_TAG_STARTS = frozenset({"variable_begin", "block_begin"})
+_TAG_ENDS = frozenset({"variable_end", "block_end"})
+
+
 class UnsafeTemplate(ValueError):
     """A construct the allowlist refuses; the message starts with its line number."""
 
-    def __init__(self, node: nodes.Node, message: str) -> None:
-        super().__init__(f"line {node.lineno}: {message}")
-        self.lineno = node.lineno
+    def __init__(self, node: nodes.Node | int, message: str) -> None:
+        lineno = node if isinstance(node, int) else node.lineno
+        super().__init__(f"line {lineno}: {message}")
+        self.lineno = lineno
 
 
 @dataclass(frozen=True)
@@ -63,6 +79,34 @@ def check_template(tree: nodes.Template, filters: Collection[str], tests: Collec
     return FieldRefs(frozenset(checker.columns), lookups)
 
 
+def check_shape(tokens: Iterable[tuple[int, str, str]]) -> None:
+    """Refuse, from the token stream, a template nested deeper than its parser could take."""
+    blocks = steps = 0
+    first_of_block = False
+    for lineno, kind, value in tokens:
+        if kind in _TAG_STARTS:
+            steps, first_of_block = 0, kind == "block_begin"
+            continue
+        if kind in _TAG_ENDS or kind == "whitespace":
+            continue
+        if first_of_block and kind == "name":
+            if value == "if":
+                blocks += 1
+                if blocks > MAX_BLOCK_DEPTH:
+                    raise UnsafeTemplate(lineno, f"{{% if %}} nested more than {MAX_BLOCK_DEPTH} levels deep")
+            elif value == "endif":
+                blocks -= 1
+            first_of_block = False
+            continue
+        first_of_block = False
+        kind = OPERATORS.get(value, kind) if kind == "operator" else kind    # "|" -> "pipe"
+        if kind in _NESTING_TOKENS or (kind == "name" and value in _NESTING_NAMES):
+            steps += 1
+            if steps > MAX_EXPRESSION_STEPS:
+                raise UnsafeTemplate(lineno, f"more than {MAX_EXPRESSION_STEPS} filters or operators in one "
+                                             "expression; split it")
+
+
 def describe_field(expr: nodes.Node | None) -> str:
     """How a field expression reads in a message: `firstname`, `parentcustomerid.name`."""
     if isinstance(expr, nodes.Name):
@@ -79,6 +123,7 @@ def describe_field(expr: nodes.Node | None) -> str:
 class _Checker:
     def __init__(self, filters: frozenset[str], tests: frozenset[str]) -> None:
         self.filters, self.tests = filters, tests
+        self.depth = 0
         self.columns: set[str] = set()
         self.lookups: dict[str, set[str]] = {}
 
@@ -87,11 +132,15 @@ class _Checker:
         if kind not in ALLOWED_NODES:
             what = _REFUSED.get(kind.__name__, f"'{kind.__name__}' constructs")
             raise UnsafeTemplate(node, f"not allowed in SMS templates: {what}")
+        self.depth += 1
+        if self.depth > MAX_TREE_DEPTH:
+            raise UnsafeTemplate(node, "the template is nested too deeply")
         special = getattr(self, f"_check_{kind.__name__.lower()}", None)
         if special is not None:
             special(node)
         else:
             self._check_children(node)
+        self.depth -= 1
 
     def _check_children(self, node: nodes.Node) -> None:
         for child in node.iter_child_nodes():

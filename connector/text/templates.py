@@ -19,11 +19,14 @@ import jinja2
 from babel import Locale, UnknownLocaleError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from connector.errors import BadInput
+from connector.text import template_filters
+from connector.sms.port import LONGEST_TEXT
 from connector.text.template_context import record_context
 from connector.text.template_filters import (
-    ALLOWED_TESTS, FILTERS, OPTIONS_KEY, FilterError, RenderOptions, label_filter_sites,
+    ALLOWED_TESTS, DEADLINE_KEY, FILTERS, OPTIONS_KEY, FilterError, RenderOptions, label_filter_sites,
 )
-from connector.text.template_rules import FieldRefs, UnsafeTemplate, check_template
+from connector.text.template_rules import FieldRefs, UnsafeTemplate, check_shape, check_template
 
 __all__ = [
     "FieldRefs", "MessageTemplate", "TemplateError", "compile_template", "from_legacy", "record_context",
@@ -35,9 +38,14 @@ _LEGACY_FIELD = re.compile(r"\[([a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)?)\]")
 # A "{" that Jinja would read as the start of a tag once the field is converted.
 _JINJA_OPENING = re.compile(r"\{(?=[{%#]|$)")
 
+# Bounds that keep one template from exhausting the host (memory, stack, time).
+MAX_TEMPLATE_LENGTH = 5000     # characters of the template itself
+RENDER_SECONDS = 1.0           # one render; a sound template takes well under a millisecond
 
-class TemplateError(ValueError):
+
+class TemplateError(BadInput, ValueError):
     """A template that cannot be compiled or rendered; the message says where and why."""
+    error_code, answer_status = "template_error", 422
 
 
 class _RecordDataEnvironment(ImmutableSandboxedEnvironment):
@@ -95,18 +103,41 @@ class MessageTemplate:
         patterns ("dd/MM/yyyy", "HH:mm"); `time_zone` an IANA name ("Europe/Paris")."""
         data = _nulls_as_missing(context)
         data[OPTIONS_KEY] = _render_options(locale, date_format, time_format, time_zone)
+        deadline = data[DEADLINE_KEY] = template_filters.clock() + RENDER_SECONDS
         try:
-            return self._compiled.render(data)
+            return _bounded_text(self._compiled.generate(data), deadline)
+        except TemplateError:
+            raise
         except FilterError as exc:
             raise TemplateError(str(exc)) from exc
-        except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError) as exc:
+        except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError, LookupError) as exc:
             raise TemplateError(f"line {_template_line(exc)}: cannot render: {exc}") from exc
+        except RecursionError as exc:
+            raise TemplateError("the template is nested too deeply to render") from exc
+
+
+def _bounded_text(pieces: Any, deadline: float) -> str:
+    """The rendered text, refused as soon as it is longer than any SMS or the time is up."""
+    text: list[str] = []
+    length = 0
+    for piece in pieces:
+        length += len(piece)
+        if length > LONGEST_TEXT:
+            raise TemplateError(f"the text would be longer than {LONGEST_TEXT} characters, "
+                                "the longest SMS that can be sent")
+        if template_filters.clock() > deadline:
+            raise TemplateError(f"rendering took longer than {RENDER_SECONDS:g} s; simplify the template")
+        text.append(piece)
+    return "".join(text)
 
 
 @functools.lru_cache(maxsize=256)
 def compile_template(text: str) -> MessageTemplate:
     """Check and compile `text`; raises TemplateError naming the line and the problem."""
+    if len(text) > MAX_TEMPLATE_LENGTH:
+        raise TemplateError(f"the template has {len(text)} characters; at most {MAX_TEMPLATE_LENGTH} are allowed")
     try:
+        check_shape(_ENV.lex(text))    # before parsing: Jinja's parser and compiler recurse per level
         tree = _ENV.parse(text)
         fields = check_template(tree, _ENV.filters, _ENV.tests)
         label_filter_sites(tree)
@@ -115,6 +146,8 @@ def compile_template(text: str) -> MessageTemplate:
         raise TemplateError(f"line {exc.lineno}: {exc.message}") from exc
     except UnsafeTemplate as exc:
         raise TemplateError(str(exc)) from exc
+    except RecursionError as exc:
+        raise TemplateError("the template is nested too deeply") from exc
 
 
 def from_legacy(text: str) -> str:

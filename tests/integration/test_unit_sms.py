@@ -181,8 +181,6 @@ def test_dataverse_unavailable_answers_503_so_dataverse_retries(crm, stack, retr
     (b"{oops", "default", 400, "malformed_json"),
     ({"MessageName": "Create", "PrimaryEntityName": "smsc_textmessage",
       "PrimaryEntityId": seed.DAVID_SMITH_ID}, "default", 400, "missing_target"),
-    ({"MessageName": "Create", "PrimaryEntityName": "new_unknown", "PrimaryEntityId": seed.DAVID_SMITH_ID},
-     "default", 400, "unknown_table"),
     ({"MessageName": "Create"}, "default", 400, "malformed_event"),
     ("VALID", None, 401, "unauthenticated"),
     ("VALID", "wrong-key-wrong-key", 401, "unauthenticated"),
@@ -197,6 +195,21 @@ def test_bad_calls_are_refused_and_nothing_is_written(crm, stack, body, key, sta
     assert response.json()["error"]["message"]
     assert crm.writes() == [] and stack.octopush.sends == []
     assert crm.activity(activity_id)["smsc_status"] == 2
+
+
+def test_an_event_on_a_table_the_connector_does_not_know_is_ignored(crm, stack):
+    body = {"MessageName": "Create", "PrimaryEntityName": "msdyn_agentstatus", "PrimaryEntityId": seed.DAVID_SMITH_ID}
+    response = crm.post_event(body)
+    assert response.status == 200 and response.json()["handled"] == "ignored"
+    assert crm.writes() == [] and stack.octopush.sends == []
+
+
+def test_an_event_for_a_deleted_activity_is_ignored(crm, stack):
+    deleted_id = "a0000000-0000-4000-8000-0000000000ff"      # deleted before the webhook came: gone
+    response = crm.webhook(deleted_id)
+    assert response.status == 200 and response.json()["handled"] == "ignored"
+    assert response.json()["reason"] == "the SMS activity no longer exists"
+    assert crm.writes() == [] and stack.octopush.sends == []
 
 
 def test_the_key_never_leaks_into_answers(crm, stack):

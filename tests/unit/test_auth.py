@@ -26,7 +26,9 @@ from connector.crm.auth import (
     StaticTokenCredential, scope_for,
 )
 from connector.crm.credentials import credential_from_settings
+from connector.errors import SmscError
 from connector.http import build_session
+from connector.settings import SettingsError
 
 TENANT = "11111111-2222-3333-4444-555555555555"
 CLIENT_ID = "66666666-7777-8888-9999-000000000000"
@@ -266,10 +268,42 @@ def test_credential_from_settings_picks_static_then_secret_then_certificate_then
                       ClientSecretCredential)
     assert isinstance(credential_from_settings(_settings(azure_client_certificate_path=pem_file)),
                       CertificateCredential)
-    identity = credential_from_settings(_settings(azure_tenant_id=None, azure_client_id=None))
+    identity = credential_from_settings(_settings(azure_tenant_id=None, azure_client_id=None,
+                                                  identity_endpoint="http://127.0.0.1:41234/msi/token"))
     assert isinstance(identity, ManagedIdentityCredential)
 
 
 def test_credential_from_settings_names_the_missing_setting():
     with pytest.raises(ValueError, match="AZURE_TENANT_ID"):
         credential_from_settings(_settings(azure_tenant_id=None, azure_client_secret=SecretStr(SECRET)))
+
+
+def test_off_azure_without_a_credential_the_missing_settings_are_named_without_a_network_call(monkeypatch):
+    def no_network(*args, **kwargs):
+        raise AssertionError("no network call may be made")
+    monkeypatch.setattr("requests.Session.request", no_network)
+    with pytest.raises(SettingsError) as caught:
+        credential_from_settings(_settings(azure_tenant_id=None, azure_client_id=None))
+    assert "AZURE_CLIENT_SECRET" in str(caught.value) and "DATAVERSE_ACCESS_TOKEN" in str(caught.value)
+    assert "IDENTITY_ENDPOINT" in str(caught.value)
+    assert caught.value.answer_status == 500 and caught.value.error_code == "configuration"
+
+
+@pytest.mark.parametrize("content", [
+    None, b"\xff\xfe not a pem", b"-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n"])
+def test_an_unreadable_certificate_is_a_configuration_error_naming_the_setting(tmp_path, content):
+    pem_file = tmp_path / "app.pem"
+    if content is not None:
+        pem_file.write_bytes(content)
+    with pytest.raises(SettingsError, match="AZURE_CLIENT_CERTIFICATE_PATH") as caught:
+        credential_from_settings(_settings(azure_client_certificate_path=pem_file))
+    assert str(pem_file) in str(caught.value)
+
+
+def test_authentication_errors_say_whether_trying_again_may_work():
+    refused = AuthenticationError("invalid_client", "AADSTS7000215: Invalid client secret provided.")
+    busy = AuthenticationError("temporarily_unavailable", "try later")
+    network = AuthenticationError("ConnectionError", "refused", transient=True)
+    assert isinstance(refused, SmscError) and refused.answer_status == 502 and not refused.transient
+    assert "AADSTS7000215" in refused.message
+    assert busy.answer_status == network.answer_status == 503 and busy.transient and network.transient

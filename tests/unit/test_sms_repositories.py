@@ -10,7 +10,7 @@ from connector.crm.sms_activities import DataverseSmsActivities
 from connector.crm.templates import DataverseTemplates
 from connector.errors import NotFound
 from connector.messages import named_template_source, template_source
-from connector.preview import PreviewRequest, PreviewService
+from connector.preview import PreviewRequest, PreviewService, SmsRefusal
 from connector.recipients import RecipientError, load_recipient
 from connector.repositories.recipients import RecipientRecord
 from connector.repositories.sms_activities import NewWorkflowSms, RowRef
@@ -84,11 +84,13 @@ def test_the_preview_shows_the_merged_text_its_number_and_warnings_in_the_users_
                                      "« STOP au 30101 ».")
 
 
-def test_the_preview_warns_of_what_the_send_would_refuse_empty_or_too_long():
+def test_the_preview_warns_of_an_empty_text_and_refuses_one_too_long_as_the_send_does():
     preview = PreviewService(fake_sending()).preview
     assert preview(PreviewRequest(text="  "))["warnings"] == ["The SMS text is empty."]
-    answer = preview(PreviewRequest(text="x" * 300_000, userid="u-1"))       # an unknown user: French
-    assert answer["warnings"][0] == "Le texte du SMS compte 300000 caractères ; la limite est 1224."
+    with pytest.raises(SmsRefusal) as refused:
+        preview(PreviewRequest(text="x" * 300_000, userid="u-1"))       # an unknown user: French
+    assert (refused.value.answer_status, refused.value.message) == (
+        422, "Le texte du SMS compte 300000 caractères ; la limite est 1224.")
 
 
 def test_the_preview_of_a_bare_text_needs_no_recipient():
