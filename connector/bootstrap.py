@@ -128,3 +128,10 @@ def campaign_service(crm, provider, *, user_id: str | None = None, **kw) -> "Cam
         notes=DataverseReportNotes(crm), activities=DataverseCampaignActivities(crm),
         configuration=DataverseConfiguration(crm), users=DataverseUsers(crm), optouts=DataverseOptOuts(crm),
         templates=partial(template_source, DataverseTemplates(crm)), provider=provider, **kw)
+
+
+def health_probes(services: Services) -> dict[str, Callable[[], object]]:
+    """What GET /api/health tries: one uncached Dataverse read, the provider's balance."""
+    from connector.crm.configuration import DataverseConfiguration
+
+    return {"dataverse": DataverseConfiguration(services.crm).probe, services.sms.name: services.sms.balance}

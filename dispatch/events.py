@@ -15,7 +15,8 @@ from connector.activity import SmsStatus
 from connector.campaigns.model import CampaignAction
 from connector.crm.identity import acting_as
 from connector.crm.port import RecordNotFound, UnknownTable, entity_set
-from connector.crm.webhook import RemoteExecutionContext
+from connector.crm.webhook import (RemoteExecutionContext, is_sms_activity_write, requested_campaign_action,
+                                   requested_sms_status)
 from connector.bootstrap import sms_activities, unit_sms_service
 from connector.errors import BadInput
 from connector.safe_json import parse_json
@@ -88,10 +89,8 @@ class EventResult:
 
 
 def campaign_action(context: RemoteExecutionContext, headers: dict[str, str]) -> dict | None:
-    """A campaign button set `smsc_action`: the message for the campaign queue (no phone numbers)."""
-    if context.primary_entity_name != "campaign" or context.message_name not in ("Create", "Update"):
-        return None
-    action = context.target.attributes.get("smsc_action") if context.target else None
+    """A campaign button asked for an action: the message for the campaign queue (no phone numbers)."""
+    action = requested_campaign_action(context)
     if not isinstance(action, int) or isinstance(action, bool) or action not in {a.value for a in CampaignAction}:
         return None
     return {"campaignid": context.primary_entity_id, "action": int(action),
@@ -99,11 +98,11 @@ def campaign_action(context: RemoteExecutionContext, headers: dict[str, str]) ->
 
 
 def is_send_request(context: RemoteExecutionContext, headers: dict[str, str]) -> bool:
-    if context.primary_entity_name != "smsc_textmessage" or context.message_name not in ("Create", "Update"):
+    if not is_sms_activity_write(context):
         return False
     if SIZE_EXCEEDED in headers:
         return True        # no Target to look at: the service re-reads the row and checks the status
-    return context.target is not None and context.target.attributes.get("smsc_status") == SmsStatus.SEND_REQUESTED
+    return requested_sms_status(context) == SmsStatus.SEND_REQUESTED
 
 
 def handle_event(context: RemoteExecutionContext, headers: dict[str, str], crm, sms) -> EventResult:

@@ -28,7 +28,8 @@ def _credit(req: func.HttpRequest, services) -> func.HttpResponse:
 
 
 def _health(req: func.HttpRequest, services) -> func.HttpResponse:
+    from connector.bootstrap import health_probes
     from connector.health import check_health
 
-    report = check_health(services.crm, services.sms)
+    report = check_health(health_probes(services))
     return json_response(report, 200 if report["status"] == "ok" else 503)

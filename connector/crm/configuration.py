@@ -71,3 +71,7 @@ class DataverseConfiguration:
             with _cache_lock:
                 _cache[org] = (time.monotonic(), config)
         return config
+
+    def probe(self) -> None:
+        """One uncached read of the configuration table: Dataverse answers and the schema is installed."""
+        next(iter(self.crm.retrieve_multiple(CONFIGURATION_SET, select=["smsc_configurationid"], top=1)), None)

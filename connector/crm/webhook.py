@@ -125,3 +125,23 @@ class RemoteExecutionContext(BaseModel):
         """Who did it: the initiating user when a plug-in ran as someone else."""
         return self.initiating_user_id or self.user_id
 
+
+# What the connector's own requests look like in an event (DESIGN §3: a button sets a column and saves).
+SMS_ACTIVITY_TABLE = "smsc_textmessage"
+
+
+def is_sms_activity_write(context: RemoteExecutionContext) -> bool:
+    """A Create or Update of an SMS activity."""
+    return context.primary_entity_name == SMS_ACTIVITY_TABLE and context.message_name in ("Create", "Update")
+
+
+def requested_sms_status(context: RemoteExecutionContext) -> Any:
+    """The `smsc_status` the event's Target sets on an SMS activity (None when it sets none)."""
+    return context.target.attributes.get("smsc_status") if context.target is not None else None
+
+
+def requested_campaign_action(context: RemoteExecutionContext) -> Any:
+    """The `smsc_action` a campaign button set (None when the event is not a campaign write setting it)."""
+    if context.primary_entity_name != "campaign" or context.message_name not in ("Create", "Update"):
+        return None
+    return context.target.attributes.get("smsc_action") if context.target is not None else None
