@@ -16,7 +16,7 @@ from connector.campaigns.model import CampaignAction
 from connector.crm.identity import acting_as
 from connector.crm.port import UnknownTable, entity_set
 from connector.crm.webhook import RemoteExecutionContext
-from connector.bootstrap import unit_sms_service
+from connector.bootstrap import unit_sms_service, workflow_repositories
 from workflows.engine import HookEngine, summarize
 
 SIZE_EXCEEDED = "x-ms-dynamics-msg-size-exceeded"   # Target and images were dropped (> 256 KB)
@@ -107,6 +107,6 @@ def handle_event(context: RemoteExecutionContext, headers: dict[str, str], crm, 
             detail["error" if result.outcome == "failed" else "detail"] = result.detail
         return EventResult(f"unit-sms:{result.outcome}", detail)
     # Everything else goes to the hook workflows of that table and message.
-    handled, detail = summarize(HookEngine(crm, sms).dispatch(context, headers))
+    handled, detail = summarize(HookEngine(workflow_repositories(crm), sms).dispatch(context, headers))
     return EventResult(handled, detail)
 

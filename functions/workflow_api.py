@@ -17,20 +17,23 @@ def workflows_dry_run(req: func.HttpRequest) -> func.HttpResponse:
 
 
 def _validate(req: func.HttpRequest, services) -> func.HttpResponse:
+    from connector.bootstrap import table_definitions
     from workflows.admin import BadRequest, validate_request
 
     try:
-        return json_response(validate_request(req.get_body(), req.headers.get("content-type")))
+        return json_response(validate_request(req.get_body(), req.headers.get("content-type"),
+                                              table_definitions(services.crm)))
     except BadRequest as error:
         return error_response(400, error.code, str(error))
 
 
 def _dry_run(req: func.HttpRequest, services) -> func.HttpResponse:
+    from connector.bootstrap import workflow_repositories
     from connector.crm.port import RecordNotFound
     from workflows.admin import BadRequest, dry_run_request
 
     try:
-        return json_response(dry_run_request(services.crm, req.get_body()))
+        return json_response(dry_run_request(workflow_repositories(services.crm), req.get_body()))
     except BadRequest as error:
         return error_response(400, error.code, str(error))
     except RecordNotFound as error:
