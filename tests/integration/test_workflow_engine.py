@@ -350,3 +350,34 @@ def test_a_builtin_fires_through_the_real_webhook_route_once(hooks, stack):
     assert first.status == 200 and first.json()["handled"] == "workflows"
     assert again.status == 200
     assert hooks.sends() == [(SMITH_MOBILE, "Votre commande n°ORD-1001 d'un montant de 1 250,50 € a été validée")]
+
+
+def account_reads(stack) -> list[str]:
+    """The `$select` of each read of an account, in order."""
+    return [r.query.get("$select", "") for r in stack.dataverse.requests if r.path.endswith(f"accounts({seed.CONTOSO_ID})")]
+
+
+def test_a_related_records_choice_merges_as_its_label_read_once_with_the_hop(hooks, stack):
+    apply_target(stack, "salesorder", seed.ORDER_CONTOSO_ID, status(3, 100001))
+    yaml = ("name: Suivi\nentity: salesorder\ntrigger: {event: status_change, to: {statecode: 3}}\nsteps:\n"
+            "  - send_sms: {recipient: customerid.primarycontactid, text: "
+            "'{{ customerid.name }} ({{ customerid.statecode }}, {{ customerid.telephone1 }})'}\n")
+    stack.dataverse.requests.clear()
+    [sms] = dry_run(hooks.repositories, yaml, "salesorder", seed.ORDER_CONTOSO_ID)["sms"]
+    assert sms["recipient"]["id"] == seed.DAVID_SMITH_ID and sms["text"].startswith("Contoso SA (Active, +33140000000)")
+    assert account_reads(stack) == ["_primarycontactid_value", "statecode,telephone1"]
+
+
+def test_a_hop_that_is_no_lookup_and_a_related_column_the_table_lacks_are_told_apart(hooks, stack):
+    hooks.activate("custom", entity="salesorder", yaml=(
+        "name: Suivi\nentity: salesorder\ntrigger: {event: status_change, to: {statecode: 3}}\nsteps:\n"
+        "  - send_sms: {recipient: customerid.telephone1, text: Bonjour}\n"
+        "  - send_sms: {recipient: customerid.primarycontactid, text: 'Niveau {{ customerid.new_tier }}.'}\n"))
+    apply_target(stack, "salesorder", seed.ORDER_CONTOSO_ID, status(3, 100001))
+    stack.dataverse.requests.clear()
+    no_lookup, sent = hooks.deliver("Update", "salesorder", seed.ORDER_CONTOSO_ID, status(3, 100001),
+                                    pre=order_image(1, 2, CONTOSO))
+    assert no_lookup.outcome == "failed" and no_lookup.detail == "La table account n'a pas de recherche « telephone1 »."
+    assert sent.outcome == "sent" and hooks.sends() == [(SMITH_MOBILE, "Niveau .")]
+    # One read per hop or related record: a refused column is not followed by a read of the whole row.
+    assert account_reads(stack) == ["_telephone1_value", "_primarycontactid_value", "new_tier"]
