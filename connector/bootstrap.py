@@ -69,6 +69,8 @@ if TYPE_CHECKING:
     from connector.sms.port import SmsProvider
     from connector.unit_sms import UnitSmsService
     from connector.campaigns.service import CampaignService
+    from connector.repositories.metadata import TableDefinitions
+    from connector.repositories.workflows import WorkflowRepositories
 
 
 def sending_repositories(crm: Crm) -> SendingRepositories:
@@ -128,6 +130,34 @@ def campaign_service(crm, provider, *, user_id: str | None = None, **kw) -> "Cam
         notes=DataverseReportNotes(crm), activities=DataverseCampaignActivities(crm),
         configuration=DataverseConfiguration(crm), users=DataverseUsers(crm), optouts=DataverseOptOuts(crm),
         templates=partial(template_source, DataverseTemplates(crm)), provider=provider, **kw)
+
+
+def table_definitions(crm: Crm) -> TableDefinitions:
+    """The organisation's tables from its Dataverse metadata (cached a few minutes)."""
+    from connector.crm.metadata import DataverseTableDefinitions
+
+    return DataverseTableDefinitions(crm)
+
+
+def connected_table_definitions() -> TableDefinitions | None:
+    """The table definitions of the app's organisation, or None without settings (offline validation)."""
+    from connector.settings import SettingsError
+
+    try:
+        crm = get_services().crm
+    except SettingsError:
+        return None
+    return table_definitions(crm)
+
+
+def workflow_repositories(crm: Crm) -> WorkflowRepositories:
+    """What the hook workflows read and write in the Dataverse of `crm`."""
+    from connector.crm.records import DataverseRecords
+    from connector.crm.workflows import DataverseWorkflows
+    from connector.repositories.workflows import WorkflowRepositories
+
+    return WorkflowRepositories(DataverseWorkflows(crm), DataverseRecords(crm), table_definitions(crm),
+                                sms_activities(crm), sending_repositories(crm))
 
 
 def health_probes(services: Services) -> dict[str, Callable[[], object]]:

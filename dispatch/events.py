@@ -17,7 +17,7 @@ from connector.crm.identity import acting_as
 from connector.crm.port import RecordNotFound, UnknownTable, entity_set
 from connector.crm.webhook import (RemoteExecutionContext, is_sms_activity_write, requested_campaign_action,
                                    requested_sms_status)
-from connector.bootstrap import sms_activities, unit_sms_service
+from connector.bootstrap import sms_activities, unit_sms_service, workflow_repositories
 from connector.errors import BadInput
 from connector.safe_json import parse_json
 from workflows.engine import HookEngine, summarize
@@ -128,7 +128,7 @@ def handle_event(context: RemoteExecutionContext, headers: dict[str, str], crm, 
             detail["error" if result.outcome == "failed" else "detail"] = result.detail
         return EventResult(f"unit-sms:{result.outcome}", detail)
     # Everything else goes to the hook workflows of that table and message.
-    handled, detail = summarize(HookEngine(crm, sms).dispatch(context, headers))
+    handled, detail = summarize(HookEngine(workflow_repositories(crm), sms).dispatch(context, headers))
     return EventResult(handled, detail)
 
 

@@ -20,12 +20,15 @@ def workflows_dry_run(req: func.HttpRequest) -> func.HttpResponse:
 # by `guarded`, like every error.
 
 def _validate(req: func.HttpRequest, services) -> func.HttpResponse:
+    from connector.bootstrap import table_definitions
     from workflows.admin import validate_request
 
-    return json_response(validate_request(req.get_body(), req.headers.get("content-type")))
+    return json_response(validate_request(req.get_body(), req.headers.get("content-type"),
+                                          table_definitions(services.crm)))
 
 
 def _dry_run(req: func.HttpRequest, services) -> func.HttpResponse:
+    from connector.bootstrap import workflow_repositories
     from workflows.admin import dry_run_request
 
-    return json_response(dry_run_request(services.crm, req.get_body()))
+    return json_response(dry_run_request(workflow_repositories(services.crm), req.get_body()))

@@ -48,23 +48,23 @@ def _validate(args) -> int:
 
 
 def _dry_run(args) -> int:
-    from connector.bootstrap import get_services
+    from connector.bootstrap import get_services, workflow_repositories
     from workflows.dryrun import dry_run
 
     definition = read_definition(Path(args.file))
-    report = dry_run(get_services().crm, definition, args.entity,
+    report = dry_run(workflow_repositories(get_services().crm), definition, args.entity,
                      args.id.lower(), message=args.message, user_id=args.user)
     print(json.dumps(report, ensure_ascii=False, indent=2, default=str))
     return 0 if report["valid"] else 1
 
 
 def _run_scheduled(args) -> int:
-    from connector.bootstrap import get_services
+    from connector.bootstrap import get_services, workflow_repositories
     from connector.clock import utcnow
     from workflows.scheduler import run_scheduled
 
     services = get_services()
-    reports = run_scheduled(services.crm, services.sms, utcnow(), page_size=args.page_size)
+    reports = run_scheduled(workflow_repositories(services.crm), services.sms, utcnow(), page_size=args.page_size)
     for report in reports:
         counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(report.counts().items())) or "nothing sent"
         print(f"{report.workflow}: {report.examined} examined, {report.matched} matched, "
@@ -75,10 +75,10 @@ def _run_scheduled(args) -> int:
 
 
 def _steps(args) -> int:
-    from connector.bootstrap import get_services
+    from connector.bootstrap import get_services, workflow_repositories
     from workflows.engine import required_steps
 
-    steps = required_steps(get_services().crm)
+    steps = required_steps(workflow_repositories(get_services().crm))
     for step in steps:
         filtering = ",".join(step.filtering_columns) or "(all columns)"
         image = ",".join(step.pre_image_columns) or "(none)"

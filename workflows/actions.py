@@ -1,6 +1,6 @@
 """A workflow's `send_sms`: one SMS activity per workflow + record + event + step, then the unit send.
 
-The activity is created with its idempotency key (the alternate key `smsc_idempotencykey`), so a
+The activity is created with its idempotency key (an alternate key of the activity table), so a
 redelivered event, a second timer run or a rival instance finds the key taken and sends nothing;
 the unit-SMS service (connector.unit_sms) then takes it with an ETag, sends it once and writes the
 outcome back. A problem found before the send (no recipient, a merge error, an unknown template)
@@ -14,13 +14,12 @@ from typing import Any
 
 from connector.activity import SmsStatus
 from connector.clock import utcnow
-from connector.crm.port import Crm
 from connector.crm.webhook import EntityRef
 from connector.errors import Conflict
 from connector.idempotency import workflow_key
 from connector.messages import named_template_source
-from connector.repositories.sending import SendingRepositories
-from connector.repositories.sms_activities import NewWorkflowSms, RowRef, SmsActivities
+from connector.repositories.sms_activities import NewWorkflowSms, RowRef
+from connector.repositories.workflows import WorkflowRepositories
 from connector.send_policy import SmsRejected
 from connector.sms.port import SmsProvider, SmsType
 from connector.text.templates import TemplateError
@@ -71,28 +70,25 @@ def workflow_sms(run: WorkflowRun, planned: PlannedSms, key: str, text: str, rec
 
 
 class SmsActions:
-    """`activities`, `sending` and `unit` default to the Dataverse ones of `crm` (which still reads
-    the triggering record and follows recipient paths: workflows.records, workflows.recipients)."""
+    """Sends through `repositories` (records for recipient paths and merge fields, activities, what
+    every send reads); `unit` defaults to the unit send over them and `provider`."""
 
-    def __init__(self, crm: Crm, provider: SmsProvider, clock: Callable = utcnow, *,
-                 activities: SmsActivities | None = None, sending: SendingRepositories | None = None,
+    def __init__(self, repositories: WorkflowRepositories, provider: SmsProvider, clock: Callable = utcnow, *,
                  unit: UnitSmsService | None = None):
-        from connector import bootstrap  # the composition root, only for the defaults
-
-        self.crm, self.provider, self.clock = crm, provider, clock
-        self.activities = activities or bootstrap.sms_activities(crm)
-        self.sending = sending or bootstrap.sending_repositories(crm)
+        self.repositories, self.provider, self.clock = repositories, provider, clock
+        self.records, self.activities = repositories.records, repositories.activities
+        self.sending = repositories.sending
         self.unit = unit or UnitSmsService(provider, self.activities, self.sending, clock)
 
     def send(self, run: WorkflowRun, planned: PlannedSms) -> HookOutcome:
         key = workflow_key(run.workflow_id, run.record_id, run.event_key, planned.step_path)
         recipient = None
         try:
-            recipient = resolve_recipient(self.crm, run.table, run.record_id, run.values, planned.recipient_path)
+            recipient = resolve_recipient(self.records, run.table, run.record_id, run.values, planned.recipient_path)
             source = planned.template_text or named_template_source(self.sending.templates, planned.template or "",
                                                                     run.table)
             record_id = run.record_id if run.record_exists else None
-            text = merge_text(self.crm, source, run.table, record_id, run.values, run.text_format)
+            text = merge_text(self.records, source, run.table, record_id, run.values, run.text_format)
         except SmsRejected as error:        # RecipientError included
             return self._record_failure(run, planned, key, recipient, error.say(_lang(run)))
         except TemplateError as error:

@@ -13,11 +13,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from connector.crm.port import Crm, RecordNotFound, UnknownTable, entity_set
+from connector.crm.port import RecordNotFound, UnknownTable, entity_set
 from connector.errors import BadInput, NotFound
+from connector.repositories.metadata import TableDefinitions
+from connector.repositories.workflows import WorkflowRepositories
 from connector.safe_json import MAX_BODY_BYTES, parse_json
 from workflows.dryrun import dry_run
-from workflows.schema import TableSchema, connected_schema, metadata_schema
+from workflows.schema import TableSchema, connected_schema
 from workflows.validation import validate
 
 MESSAGES = ("Create", "Update", "Delete", "Assign", "SetState", "SetStateDynamicEntity", "Schedule")
@@ -71,12 +73,13 @@ def definition_from(body: bytes, content_type: str | None) -> str | dict:
     return data["definition"]
 
 
-def validate_request(body: bytes, content_type: str | None, schema: TableSchema | None = None) -> dict:
-    issues = validate(definition_from(body, content_type), schema or connected_schema())
+def validate_request(body: bytes, content_type: str | None, definitions: TableDefinitions | None = None) -> dict:
+    """Checked against the organisation's `definitions` (the static schema when None)."""
+    issues = validate(definition_from(body, content_type), connected_schema(definitions))
     return {"valid": not issues, "issues": [{"path": i.path, "message": i.message} for i in issues]}
 
 
-def dry_run_request(crm: Crm, body: bytes, schema: TableSchema | None = None) -> dict:
+def dry_run_request(repositories: WorkflowRepositories, body: bytes, schema: TableSchema | None = None) -> dict:
     data = _json(body)
     try:
         request = DryRunRequest.model_validate(data)
@@ -91,7 +94,7 @@ def dry_run_request(crm: Crm, body: bytes, schema: TableSchema | None = None) ->
         raise BadRequest("unknown_table", f"entity: {error}") from None
     definition = request.definition if isinstance(request.definition, str) else json.dumps(request.definition)
     try:
-        return dry_run(crm, definition, request.entity, request.id.lower(), message=request.message,
-                       user_id=request.userid, schema=schema or metadata_schema(crm))
+        return dry_run(repositories, definition, request.entity, request.id.lower(), message=request.message,
+                       user_id=request.userid, schema=schema or repositories.definitions)
     except RecordNotFound as error:
         raise NotFound(error.message, error_code="record_not_found") from None

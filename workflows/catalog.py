@@ -13,7 +13,6 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from connector.crm.port import Crm
 from connector.repositories.workflows import StoredWorkflow, WorkflowRepository
 from connector.text.templates import TemplateError, compile_template
 from workflows.definition import DefinitionError, IfStep, WorkflowDefinition, load_definition
@@ -31,13 +30,6 @@ class ActiveWorkflow:
     name: str
     definition: WorkflowDefinition | None      # None: invalid, see `problem`
     problem: str | None = None
-
-
-def workflow_repository(crm: Crm) -> WorkflowRepository:
-    """The workflows stored in the Dataverse of `crm` (the adapter is chosen where a Crm is given)."""
-    from connector.crm.workflows import DataverseWorkflows
-
-    return DataverseWorkflows(crm)
 
 
 def active_workflows(workflows: WorkflowRepository, table: str | None = None) -> list[ActiveWorkflow]:

@@ -1,4 +1,4 @@
-"""Hook workflow definitions: what an admin writes (YAML in `smsc_workflow.smsc_definition`).
+"""Hook workflow definitions: what an admin writes (YAML stored in its workflow row, DESIGN §4).
 
 A definition names a table, a trigger, an optional guard condition and steps::
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from connector.clock import utcnow
-from connector.crm.port import Crm
 from connector.crm.webhook import EntityRef
 from connector.messages import named_template_source
 from connector.optout import refuses
 from connector.recipients import RecipientError, load_recipient
+from connector.repositories.records import Records
 from connector.repositories.sending import SendingRepositories
+from connector.repositories.workflows import WorkflowRepositories
 from connector.send_policy import PROVIDER_MAX_LENGTH, SmsRejected, compose
 from connector.text.templates import TemplateError
 from workflows.conditions import RecordSnapshot, evaluate
@@ -24,7 +25,7 @@ from workflows.definition import IfStep, WorkflowDefinition, load_definition
 from workflows.issues import ValidationIssue
 from workflows.plan import PlannedSms, plan
 from workflows.recipients import merge_text, resolve_recipient
-from workflows.records import needed_columns, read_record
+from workflows.records import needed_columns, read_values
 from workflows.schema import StaticTableSchema, TableSchema
 from workflows.triggers import SCHEDULE, HookEvent, matches
 from workflows.validation import validate
@@ -33,12 +34,12 @@ TRIGGER_MESSAGES = {"create": "Create", "update": "Update", "status_change": "Up
                     "delete": "Delete", "schedule": SCHEDULE}
 
 
-def dry_run(crm: Crm, definition_yaml: str, table: str, record_id: str, *, message: str | None = None,
-            user_id: str | None = None, schema: TableSchema | None = None, now=None,
-            sending: SendingRepositories | None = None) -> dict:
+def dry_run(repositories: WorkflowRepositories, definition_yaml: str, table: str, record_id: str, *,
+            message: str | None = None, user_id: str | None = None, schema: TableSchema | None = None,
+            now=None) -> dict:
     """What `definition_yaml` would do on the record; `{"valid": False, "issues": [...]}` when it is
-    not a valid definition for `table`. Raises RecordNotFound when the record does not exist.
-    `sending` defaults to the Dataverse repositories of `crm` (which reads the record)."""
+    not a valid definition for `table` (checked against `schema`, the static one when None).
+    Raises RecordNotFound when the record does not exist."""
     issues: list[Any] = list(validate(definition_yaml, schema or StaticTableSchema()))
     definition = None if issues else load_definition(definition_yaml)
     if definition is not None and definition.entity != table:
@@ -46,11 +47,8 @@ def dry_run(crm: Crm, definition_yaml: str, table: str, record_id: str, *, messa
     if issues or definition is None:
         return {"valid": False, "issues": [_issue(issue) for issue in issues]}
     now = now or utcnow()
-    if sending is None:
-        from connector.bootstrap import sending_repositories  # the composition root
-
-        sending = sending_repositories(crm)
-    values = read_record(crm, table, record_id, needed_columns(definition))
+    records, sending = repositories.records, repositories.sending
+    values = read_values(records, table, record_id, needed_columns(definition))
     event = synthetic_event(definition, table, record_id, values, message)
     snapshot = RecordSnapshot(event.pre, values, now)
     # The SMS are shown even when the record is not at the trigger's moment (an order not yet
@@ -60,7 +58,8 @@ def dry_run(crm: Crm, definition_yaml: str, table: str, record_id: str, *, messa
             "message": event.message, "trigger": {"event": definition.trigger.event,
                                                   "matched": matches(definition.trigger, event)},
             "conditions": conditions_report(definition, snapshot),
-            "sms": [_sms(crm, sending, table, record_id, values, sms, user_id) for sms in planned], "sent": False}
+            "sms": [_sms(records, sending, table, record_id, values, sms, user_id) for sms in planned],
+            "sent": False}
 
 
 def _issue(issue: Any) -> dict:
@@ -110,15 +109,16 @@ def _branches(steps: list, path: str, snapshot: RecordSnapshot) -> list[dict]:
     return report
 
 
-def _sms(crm: Crm, sending: SendingRepositories, table: str, record_id: str, values: dict, sms: PlannedSms,
-         user_id: str | None) -> dict:
+def _sms(records: Records, sending: SendingRepositories, table: str, record_id: str, values: dict,
+         sms: PlannedSms, user_id: str | None) -> dict:
     answer: dict[str, Any] = {"step": sms.step_path, "recipient_path": sms.recipient_path,
                               "sms_type": sms.sms_type, "sender": sms.sender}
     try:
-        recipient = resolve_recipient(crm, table, record_id, values, sms.recipient_path)
+        recipient = resolve_recipient(records, table, record_id, values, sms.recipient_path)
         answer["recipient"] = _recipient(sending, recipient)
         source = sms.template_text or named_template_source(sending.templates, sms.template or "", table)
-        text = merge_text(crm, source, table, record_id, values, sending.users.user_format(user_id).render_options())
+        text = merge_text(records, source, table, record_id, values,
+                          sending.users.user_format(user_id).render_options())
         answer["text"] = text
         config = sending.configuration.get()
         composed = compose(text, config=config, prefs=config.unit, raw_number=answer["recipient"]["mobile"],

@@ -16,20 +16,19 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from typing import Any, Protocol
 
-from connector.crm.port import Crm, CrmError, UnknownTable
+from connector.crm.port import CrmError, UnknownTable
 from connector.crm.webhook import EntityRef, RemoteExecutionContext
-from connector.repositories.records import Records
 from connector.repositories.users import Users
-from connector.repositories.workflows import WorkflowRepository
+from connector.repositories.workflows import WorkflowRepositories
 from connector.sms.port import SmsProvider
 from connector.clock import utcnow
 from workflows.actions import HookOutcome, SmsActions, WorkflowRun
-from workflows.catalog import ActiveWorkflow, active_workflows, workflow_repository
+from workflows.catalog import ActiveWorkflow, active_workflows
 from workflows.conditions import RecordSnapshot
 from workflows.definition import WorkflowDefinition
 from workflows.events import hook_event, snapshot
 from workflows.plan import PlannedSms, plan
-from workflows.records import complete_values, needed_columns, record_repository
+from workflows.records import complete_values, needed_columns
 from workflows.steps import StepRegistration, required_steps as steps_for
 from workflows.triggers import HookEvent, fires
 
@@ -73,33 +72,23 @@ def text_format_for(users: Users, user_id: str | None) -> dict[str, Any]:
     return asdict(users.user_format(user_id)) if user_id else {"locale": "fr_FR"}
 
 
-def user_repository(crm: Crm) -> Users:
-    """The users of the Dataverse of `crm`: their formats, for merged texts."""
-    from connector.crm.users import DataverseUsers
-
-    return DataverseUsers(crm)
-
-
-def required_steps(crm: Crm, workflows: WorkflowRepository | None = None) -> list[StepRegistration]:
+def required_steps(repositories: WorkflowRepositories) -> list[StepRegistration]:
     """The webhook steps (table, message, filtering columns, pre image) the active workflows need."""
-    return steps_for(active_workflows(workflows or workflow_repository(crm)))
+    return steps_for(active_workflows(repositories.workflows))
 
 
 class HookEngine:
-    """`crm` and `provider` build the Dataverse repositories and the sender that are not given (tests
-    give in-memory ones)."""
+    """The workflows of `repositories` on webhook events; `actions` sends (by default SmsActions over
+    the same repositories and `provider`; tests give a recorder)."""
 
-    def __init__(self, crm: Crm, provider: SmsProvider, *, clock: Callable = utcnow,
-                 workflows: WorkflowRepository | None = None, records: Records | None = None,
-                 users: Users | None = None, actions: Sender | None = None):
-        self.crm, self.provider, self.clock = crm, provider, clock
-        self.workflows = workflows or workflow_repository(crm)
-        self.records = records or record_repository(crm)
-        self.users = users or user_repository(crm)
-        self.actions = actions or SmsActions(crm, provider, clock)
+    def __init__(self, repositories: WorkflowRepositories, provider: SmsProvider, *, clock: Callable = utcnow,
+                 actions: Sender | None = None):
+        self.repositories, self.provider, self.clock = repositories, provider, clock
+        self.workflows, self.records, self.users = repositories.workflows, repositories.records, repositories.users
+        self.actions = actions or SmsActions(repositories, provider, clock)
 
     def required_steps(self) -> list[StepRegistration]:
-        return required_steps(self.crm, self.workflows)
+        return required_steps(self.repositories)
 
     def dispatch(self, context: RemoteExecutionContext, headers: Mapping[str, str] | None = None
                  ) -> list[HookOutcome]:

@@ -20,7 +20,7 @@ class PlannedSms:
     sms_type: str                # "marketing" | "transactional"
     sender: str | None
     step_path: str               # where the send_sms step is: "steps[0].elif[0].then[0]"
-    template: str | None = None  # name of a published smsc_smstemplate, instead of a text
+    template: str | None = None  # name of a published SMS template, instead of a text
 
 
 def plan(definition: WorkflowDefinition, event: HookEvent | None, snapshot: RecordSnapshot) -> list[PlannedSms]:

@@ -10,18 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from connector.crm.port import Crm
 from connector.repositories.records import Records
 from connector.text.templates import TemplateError, compile_template
 from workflows.definition import IfStep, ScheduleTrigger, StatusChangeTrigger, UpdateTrigger, WorkflowDefinition
 from workflows.schema import STATIC_TABLES
-
-
-def record_repository(crm: Crm) -> Records:
-    """The Dataverse records of `crm` (the adapter is chosen where a Crm is given)."""
-    from connector.crm.records import DataverseRecords
-
-    return DataverseRecords(crm)
 
 
 def condition_columns(condition: Any) -> set[str]:
@@ -96,19 +88,3 @@ def complete_values(records: Records, table: str, record_id: str | None, values:
     if not missing or not record_id:
         return dict(values)
     return {**read_values(records, table, record_id, missing), **values}
-
-
-# Transitional: workflows.recipients and workflows.dryrun (another helper's files) still pass the Crm.
-def plain_row(row: Mapping[str, Any]) -> dict[str, Any]:
-    from connector.crm.records import plain_row as plain
-
-    return plain(row)
-
-
-def read_record(crm: Crm, table: str, record_id: str, columns: Iterable[str]) -> dict[str, Any]:
-    return read_values(record_repository(crm), table, record_id, columns)
-
-
-def complete(crm: Crm, table: str, record_id: str | None, values: Mapping[str, Any],
-             columns: Iterable[str]) -> dict[str, Any]:
-    return complete_values(record_repository(crm), table, record_id, values, columns)

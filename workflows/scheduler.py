@@ -15,17 +15,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from connector.crm.port import Crm, CrmError, UnknownTable
+from connector.crm.port import CrmError, UnknownTable
 from connector.repositories.records import AllOf, AnyOf, AtOrBefore, Equals, HasData, RecordFilter, Records
-from connector.repositories.workflows import WorkflowRepository
+from connector.repositories.workflows import WorkflowRepositories, WorkflowRepository
 from connector.sms.port import SmsProvider
 from workflows.actions import HookOutcome, SmsActions, WorkflowRun
-from workflows.catalog import ActiveWorkflow, active_workflows, workflow_repository
+from workflows.catalog import ActiveWorkflow, active_workflows
 from workflows.conditions import RecordSnapshot
 from workflows.definition import ScheduleTrigger
 from workflows.engine import ISOLATED, Sender
 from workflows.plan import plan
-from workflows.records import lookup_columns, needed_columns, record_repository
+from workflows.records import lookup_columns, needed_columns
 from workflows.schema import STATIC_TABLES
 from workflows.triggers import SCHEDULE, HookEvent
 
@@ -85,14 +85,12 @@ def recently_sent(workflows: WorkflowRepository, workflow_id: str, since: dateti
     return workflows.records_sent_since(workflow_id, since)
 
 
-def run_scheduled(crm: Crm, provider: SmsProvider, now: datetime, page_size: int = 5000, *,
-                  workflows: WorkflowRepository | None = None, records: Records | None = None,
-                  actions: Sender | None = None) -> list[ScheduleReport]:
-    """Runs every active schedule workflow once; what each did. `crm` and `provider` build the
-    Dataverse repositories and the sender that are not given (tests give in-memory ones)."""
-    workflows = workflows or workflow_repository(crm)
-    records = records or record_repository(crm)
-    actions = actions or SmsActions(crm, provider, clock=lambda: now)
+def run_scheduled(repositories: WorkflowRepositories, provider: SmsProvider, now: datetime, page_size: int = 5000,
+                  *, actions: Sender | None = None) -> list[ScheduleReport]:
+    """Runs every active schedule workflow once; what each did. `actions` sends (by default SmsActions
+    over the same repositories and `provider`, at `now`)."""
+    workflows, records = repositories.workflows, repositories.records
+    actions = actions or SmsActions(repositories, provider, clock=lambda: now)
     return [_isolated(workflows, records, actions, workflow, now, page_size) for workflow in active_workflows(workflows)
             if workflow.definition is not None and isinstance(workflow.definition.trigger, ScheduleTrigger)]
 

@@ -1,8 +1,8 @@
 """What validation needs to know about CRM tables: their columns, types and lookup targets.
 
 `TableSchema` is the port (connector.repositories.metadata.TableDefinitions has the same shape):
-connected, it is answered from the organisation's Dataverse metadata (`EntityDefinitions`,
-connector.crm.metadata), so custom tables and columns validate; `StaticTableSchema` describes the
+connected, the caller gives the organisation's table definitions (its Dataverse metadata, built by
+connector.bootstrap), so custom tables and columns validate; `StaticTableSchema` describes the
 tables the built-in hooks and the tests use, with real Dataverse logical names, for offline
 validation. Column types: string, memo, int, decimal, money, bool, datetime, choice, guid, lookup.
 """
@@ -10,15 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import Protocol
 
-from connector.repositories.metadata import ColumnInfo
-
-if TYPE_CHECKING:
-    from connector.crm.port import Crm
+from connector.repositories.metadata import ColumnInfo, TableDefinitions
 
 __all__ = ["ColumnInfo", "RECIPIENT_TABLES", "STATIC_TABLES", "StaticTableSchema", "TableSchema", "VALUE_TYPES",
-           "connected_schema", "metadata_schema"]
+           "connected_schema"]
 
 RECIPIENT_TABLES = ("contact", "account", "lead")
 # What a value compared with a column of each type is: accepted Python types, how to write it.
@@ -90,22 +87,6 @@ class StaticTableSchema:
         return sorted(self._tables)
 
 
-def metadata_schema(crm: Crm) -> TableSchema:
-    """The tables of the organisation `crm` is connected to, from its metadata (cached a few minutes)."""
-    from connector.crm.metadata import DataverseTableDefinitions
-
-    return DataverseTableDefinitions(crm)
-
-
-def connected_schema(crm: Crm | None = None) -> TableSchema:
-    """The organisation's metadata when there is a connection (`crm`, or the app's settings), else
-    the static schema (offline validation)."""
-    if crm is None:
-        from connector.bootstrap import get_services
-        from connector.settings import SettingsError
-
-        try:
-            crm = cast("Crm", get_services().crm)
-        except SettingsError:
-            return StaticTableSchema()
-    return metadata_schema(crm)
+def connected_schema(definitions: TableDefinitions | None) -> TableSchema:
+    """The organisation's table definitions when connected, else the static schema (offline validation)."""
+    return definitions if definitions is not None else StaticTableSchema()

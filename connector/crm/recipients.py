@@ -8,10 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 from connector.crm.port import Crm, CrmError, entity_set
-from connector.repositories.recipients import RecipientError, RecipientRecord
+from connector.repositories.recipients import NAME_COLUMN, RecipientError, RecipientRecord
 from connector.text.templates import FieldRefs, record_context
 
-NAME_COLUMN = {"contact": "fullname", "lead": "fullname", "account": "name"}
 LOOKUP_TABLE = "@Microsoft.Dynamics.CRM.lookuplogicalname"
 PRIMARY_CONTACT = "primarycontactid($select=mobilephone,fullname)"
 

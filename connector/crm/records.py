@@ -2,7 +2,9 @@
 
 The Web API reads a lookup as `_<name>_value` (with its table and name as annotations); a `$select`
 naming a column the table lacks is refused with a 400, and then the whole row is read instead, so a
-definition naming a column of a custom table still gets the columns that exist.
+definition naming a column of a custom table still gets the columns that exist (an exact read raises
+MissingColumn instead). With `labels` a row is read as a template shows it (connector.text.templates
+.record_context: choices as their labels, from the formatted values the client asks for).
 """
 from __future__ import annotations
 
@@ -14,7 +16,10 @@ from connector.clock import odata_utc
 from connector.crm.odata import odata_literal
 from connector.crm.port import Crm, CrmError, entity_set
 from connector.crm.webhook import EntityRef
-from connector.repositories.records import AllOf, AnyOf, AtOrBefore, Equals, FoundRecord, HasData, RecordFilter
+from connector.repositories.records import (
+    AllOf, AnyOf, AtOrBefore, Equals, FoundRecord, HasData, MissingColumn, RecordFilter,
+)
+from connector.text.templates import record_context
 
 LOOKUP_TABLE = "@Microsoft.Dynamics.CRM.lookuplogicalname"
 FORMATTED = "@OData.Community.Display.V1.FormattedValue"
@@ -65,15 +70,17 @@ class DataverseRecords:
         self.crm = crm
 
     def read(self, table: str, record_id: str, columns: Collection[str],
-             lookups: Collection[str] = ()) -> dict[str, Any]:
+             lookups: Collection[str] = (), *, exact: bool = False, labels: bool = False) -> dict[str, Any]:
         select = select_names(columns, lookups)
         try:
             row = self.crm.retrieve(entity_set(table), record_id, select=select or None)
         except CrmError as error:
             if error.status != 400 or not select:
                 raise
+            if exact:
+                raise MissingColumn(table, columns) from error
             row = self.crm.retrieve(entity_set(table), record_id)      # a column named is unknown
-        return plain_row(row)
+        return record_context(row) if labels else plain_row(row)
 
     def query(self, table: str, columns: Collection[str], lookups: Collection[str] = (),
               where: RecordFilter | None = None, page_size: int = 5000) -> Iterator[FoundRecord]:

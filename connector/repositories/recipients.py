@@ -8,6 +8,7 @@ from connector.send_policy import SmsRejected
 from connector.text.templates import FieldRefs
 
 RECIPIENT_TABLES = ("contact", "lead", "account")
+NAME_COLUMN = {"contact": "fullname", "lead": "fullname", "account": "name"}     # each one's display name
 
 
 class RecipientError(SmsRejected):

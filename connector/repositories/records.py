@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, Union
 
+from connector.errors import BadInput
+
 
 @dataclass(frozen=True)
 class AtOrBefore:
@@ -54,10 +56,21 @@ class FoundRecord:
     values: dict[str, Any]
 
 
+class MissingColumn(BadInput):
+    """An exact read named a column the table does not have (which one, the CRM does not say)."""
+    error_code = "unknown_column"
+
+    def __init__(self, table: str, columns: Collection[str]):
+        super().__init__(f"The {table} table lacks one of the columns {', '.join(sorted(columns))}")
+        self.table, self.columns = table, tuple(sorted(columns))
+
+
 class Records(Protocol):
     def read(self, table: str, record_id: str, columns: Collection[str],
-             lookups: Collection[str] = ()) -> dict[str, Any]:
-        """The record's `columns` as plain values; the whole record when the table lacks one of them.
+             lookups: Collection[str] = (), *, exact: bool = False, labels: bool = False) -> dict[str, Any]:
+        """The record's `columns` as plain values; the whole record when the table lacks one of them,
+        or MissingColumn when `exact` (a lookup hop, a related record's merge fields: the caller tells
+        the user). `labels`: as a template shows them, a choice or yes/no as its label.
         Raises RecordNotFound, or UnknownTable for a table the connector cannot address."""
         ...
 

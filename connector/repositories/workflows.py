@@ -1,9 +1,16 @@
-"""The hook workflows stored in the CRM: the active definitions, and what each has sent lately."""
+"""The hook workflows stored in the CRM: the active definitions, and what each has sent lately; and
+`WorkflowRepositories`, every repository the workflow engine uses."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
+
+from connector.repositories.metadata import TableDefinitions
+from connector.repositories.records import Records
+from connector.repositories.sending import SendingRepositories
+from connector.repositories.sms_activities import SmsActivities
+from connector.repositories.users import Users
 
 
 @dataclass(frozen=True)
@@ -24,3 +31,20 @@ class WorkflowRepository(Protocol):
     def records_sent_since(self, workflow_id: str, since: datetime) -> set[str]:
         """Ids of the records the workflow made an SMS for since `since`."""
         ...
+
+
+@dataclass(frozen=True)
+class WorkflowRepositories:
+    """Everything the hook workflows read and write, over one CRM client (connector.bootstrap builds
+    the Dataverse ones; tests give in-memory ones). The workflows get this, never a client: the
+    unit send they hand each activity to is built from `activities` and `sending`."""
+    workflows: WorkflowRepository
+    records: Records
+    definitions: TableDefinitions          # the organisation's tables, for validation
+    activities: SmsActivities
+    sending: SendingRepositories
+
+    @property
+    def users(self) -> Users:
+        """The acting user's formats (the send paths' users: one cache)."""
+        return self.sending.users

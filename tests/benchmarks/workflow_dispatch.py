@@ -43,7 +43,7 @@ def orders(stack, seed, count: int) -> list[str]:
 
 def dispatch_times(stack, seed, order_ids: list[str], firing: bool) -> tuple[list[float], int]:
     """Seconds per event, and Dataverse requests made."""
-    from connector.bootstrap import get_services
+    from connector.bootstrap import get_services, workflow_repositories
     from emulators.webhook_bodies import money, option, reference, remote_execution_context, webhook_headers
     from dispatch.events import parse_event
     from workflows.engine import HookEngine
@@ -58,7 +58,7 @@ def dispatch_times(stack, seed, order_ids: list[str], firing: bool) -> tuple[lis
         body = json.dumps(remote_execution_context("Update", "salesorder", order_id, user_id=seed.CLAIRE_MARTIN_ID,
                                                    attributes=target, pre_image=pre)).encode()
         started = time.perf_counter()
-        outcomes = HookEngine(services.crm, services.sms).dispatch(parse_event(body, headers), headers)
+        outcomes = HookEngine(workflow_repositories(services.crm), services.sms).dispatch(parse_event(body, headers), headers)
         timings.append(time.perf_counter() - started)
         assert [o.outcome for o in outcomes] == (["sent"] if firing else []), outcomes
     return timings, len(stack.dataverse.requests) - before

@@ -14,7 +14,7 @@ from connector.crm.records import DataverseRecords
 from connector.crm.webhook import EntityRef
 from connector.crm.workflows import DataverseWorkflows
 from connector.repositories.metadata import ColumnInfo
-from connector.repositories.records import AllOf, AnyOf, AtOrBefore, Equals, HasData
+from connector.repositories.records import AllOf, AnyOf, AtOrBefore, Equals, HasData, MissingColumn
 from connector.repositories.workflows import StoredWorkflow
 
 API = "/api/data/v9.2"
@@ -153,3 +153,22 @@ def test_a_query_sends_the_coarse_filter_and_pages(server, crm):
     found = list(DataverseRecords(crm).query("contact", ["createdon", "mobilephone", "parentcustomerid"],
                                              {"parentcustomerid"}, where, page_size=50))
     assert [(f.id, f.values) for f in found] == [(CONTACT_ID, {"contactid": CONTACT_ID, "mobilephone": None})]
+
+
+def test_an_exact_read_refused_raises_without_reading_the_whole_row(server, crm):
+    server.expect_ordered_request(f"{API}/accounts({CONTACT_ID})", method="GET", query_string={
+        "$select": "_telephone1_value"}).respond_with_json(
+        {"error": {"code": "0x80060888", "message": "Could not find a property named '_telephone1_value'"}},
+        status=400)
+    with pytest.raises(MissingColumn) as refused:
+        DataverseRecords(crm).read("account", CONTACT_ID, ["telephone1"], ["telephone1"], exact=True)
+    assert (refused.value.table, refused.value.columns) == ("account", ("telephone1",)) and len(server.log) == 1
+
+
+def test_a_read_with_labels_shows_choices_as_a_template_does(server, crm):
+    server.expect_ordered_request(f"{API}/accounts({CONTACT_ID})", method="GET", headers={"Prefer": ANNOTATIONS},
+                                  query_string={"$select": "name,statecode"}).respond_with_json(
+        {"@odata.etag": 'W/"3"', "accountid": CONTACT_ID, "name": "Contoso SA", "statecode": 0,
+         f"statecode{FORMATTED}": "Active"})
+    values = DataverseRecords(crm).read("account", CONTACT_ID, ["statecode", "name"], exact=True, labels=True)
+    assert values == {"accountid": CONTACT_ID, "name": "Contoso SA", "statecode": "Active"}

@@ -2,7 +2,7 @@ from collections.abc import Collection, Iterator
 from typing import Any
 
 from connector.crm.port import RecordNotFound, UnknownTable
-from connector.repositories.records import FoundRecord, RecordFilter
+from connector.repositories.records import FoundRecord, MissingColumn, RecordFilter
 
 
 class FakeRecords:
@@ -15,11 +15,14 @@ class FakeRecords:
         self.queries: list[tuple[str, RecordFilter | None]] = []
 
     def read(self, table: str, record_id: str, columns: Collection[str],
-             lookups: Collection[str] = ()) -> dict[str, Any]:
+             lookups: Collection[str] = (), *, exact: bool = False, labels: bool = False) -> dict[str, Any]:
+        """An exact read refuses a column the stored row lacks; values have no labels here."""
         self.reads.append((table, record_id, frozenset(columns)))
         row = self._table(table).get(record_id)
         if row is None:
             raise RecordNotFound(404, "0x80040217", f"{table} With Id = {record_id} Does Not Exist")
+        if exact and not set(columns) <= set(row):
+            raise MissingColumn(table, columns)
         return {f"{table}id": record_id, **{c: row.get(c) for c in columns}}
 
     def query(self, table: str, columns: Collection[str], lookups: Collection[str] = (),

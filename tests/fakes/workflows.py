@@ -1,6 +1,15 @@
+from dataclasses import replace
 from datetime import datetime
 
-from connector.repositories.workflows import StoredWorkflow
+from connector.repositories.records import Records
+from connector.repositories.sending import SendingRepositories
+from connector.repositories.sms_activities import SmsActivities
+from connector.repositories.users import Users
+from connector.repositories.workflows import StoredWorkflow, WorkflowRepositories
+from tests.fakes.records import FakeRecords
+from tests.fakes.sending import fake_sending
+from tests.fakes.sms_activities import FakeSmsActivities
+from workflows.schema import StaticTableSchema
 
 
 class FakeWorkflowRepository:
@@ -13,3 +22,17 @@ class FakeWorkflowRepository:
 
     def records_sent_since(self, workflow_id: str, since: datetime) -> set[str]:
         return {record for workflow, record, when in self.sent if workflow == workflow_id and when >= since}
+
+
+def fake_workflow_repositories(workflows: list[StoredWorkflow] | FakeWorkflowRepository | None = None, *,
+                               records: Records | None = None, users: Users | None = None,
+                               activities: SmsActivities | None = None,
+                               sending: SendingRepositories | None = None) -> WorkflowRepositories:
+    """In-memory repositories of the workflow engine (`users` replaces those of `sending`)."""
+    if not isinstance(workflows, FakeWorkflowRepository):
+        workflows = FakeWorkflowRepository(workflows)
+    sending = sending or fake_sending()
+    if users is not None:
+        sending = replace(sending, users=users)
+    return WorkflowRepositories(workflows, records or FakeRecords({}), StaticTableSchema(),
+                                activities or FakeSmsActivities(), sending)

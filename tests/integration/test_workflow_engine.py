@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from connector.crm import configuration as crm_configuration
-from connector.bootstrap import get_services
+from connector.bootstrap import get_services, workflow_repositories
 from emulators import dataverse_seed as seed
 from emulators.webhook_bodies import money, option, reference, remote_execution_context, webhook_headers
 from dispatch.events import parse_event
@@ -27,6 +27,7 @@ class Hooks:
 
     def __init__(self, stack):
         self.stack, self.services = stack, get_services()
+        self.repositories = workflow_repositories(self.services.crm)
 
     def activate(self, name: str, *, yaml: str | None = None, entity: str | None = None) -> str:
         text = yaml if yaml is not None else (BUILTIN_DIR / f"{name}.yaml").read_text(encoding="utf-8")
@@ -41,7 +42,7 @@ class Hooks:
                                         attributes=target, pre_image=pre, depth=depth, operation_id=operation_id)
         all_headers = {**webhook_headers(message, table, self.stack.webhook_key), **(headers or {})}
         context = parse_event(json.dumps(body).encode(), all_headers)
-        return HookEngine(self.services.crm, self.services.sms).dispatch(context, all_headers)
+        return HookEngine(self.repositories, self.services.sms).dispatch(context, all_headers)
 
     def sends(self) -> list[tuple[str, str]]:
         return [(s["numbers"][0], s["body"]["text"]) for s in self.stack.octopush.sends]
@@ -263,7 +264,7 @@ def test_an_invalid_active_definition_is_reported_and_the_others_still_run(hooks
 def test_the_webhook_steps_the_active_workflows_need(hooks):
     for name in ("order_fulfilled", "order_cancelled", "case_created", "contact_inactive_90_days"):
         hooks.activate(name)
-    assert required_steps(hooks.services.crm) == [
+    assert required_steps(hooks.repositories) == [
         StepRegistration("incident", "Create", (), ()),
         StepRegistration("salesorder", "Update", ("statecode", "statuscode"),
                          ("customerid", "ordernumber", "statecode", "statuscode", "totalamount")),
@@ -273,7 +274,7 @@ def test_the_webhook_steps_the_active_workflows_need(hooks):
 def test_the_90_day_reminder_sends_once_per_contact_however_often_the_timer_runs(hooks, stack, stop_appended):
     hooks.activate("contact_inactive_90_days")
     now = datetime.now(timezone.utc)
-    reports = [run_scheduled(hooks.services.crm, hooks.services.sms, now + timedelta(hours=h)) for h in range(3)]
+    reports = [run_scheduled(hooks.repositories, hooks.services.sms, now + timedelta(hours=h)) for h in range(3)]
 
     assert [(r.matched, r.sent_before, [o.outcome for o in r.outcomes]) for [r] in reports] == [
         (1, 0, ["sent"]), (1, 1, []), (1, 1, [])]
@@ -285,7 +286,7 @@ def test_the_90_day_reminder_sends_once_per_contact_however_often_the_timer_runs
     assert queries and all("createdon le " in q and "mobilephone ne null" in q for q in queries)
 
     # A period later Peter is reminded again (and by then every seeded contact is 91 days old too).
-    [later] = run_scheduled(hooks.services.crm, hooks.services.sms, now + timedelta(days=91))
+    [later] = run_scheduled(hooks.repositories, hooks.services.sms, now + timedelta(days=91))
     assert [o.outcome for o in later.outcomes if o.record_id == seed.PETER_PARKER_ID] == ["sent"]
     assert [number for number, _ in hooks.sends()].count(PARKER_MOBILE) == 2
 
@@ -295,7 +296,7 @@ def test_two_timer_runs_in_the_same_period_send_once_even_without_the_recent_che
     hooks.activate("contact_inactive_90_days")
     monkeypatch.setattr("workflows.scheduler.recently_sent", lambda *args: set())
     now = datetime.now(timezone.utc)
-    first, second = (run_scheduled(hooks.services.crm, hooks.services.sms, now)[0] for _ in range(2))
+    first, second = (run_scheduled(hooks.repositories, hooks.services.sms, now)[0] for _ in range(2))
     assert [o.outcome for o in first.outcomes + second.outcomes] == ["sent", "already-handled"]
 
 
@@ -304,7 +305,7 @@ def test_dry_run_shows_what_would_go_and_sends_and_writes_nothing(hooks, crm, st
     stack.dataverse.requests.clear()
     yaml = (BUILTIN_DIR / "order_fulfilled.yaml").read_text(encoding="utf-8")
 
-    report = dry_run(hooks.services.crm, yaml, "salesorder", seed.ORDER_CONTOSO_ID)
+    report = dry_run(hooks.repositories, yaml, "salesorder", seed.ORDER_CONTOSO_ID)
 
     assert report["valid"] and report["trigger"] == {"event": "status_change", "matched": True}
     assert report["conditions"] == [{"path": "steps[0].if", "matched": True}]
@@ -329,7 +330,7 @@ def test_a_schedule_on_a_table_the_connector_does_not_know_fails_alone(hooks, st
         "  query: {column: createdon, operator: older_than, value: 30}\n"
         "steps:\n  - send_sms: {recipient: new_contactid, text: Bonjour}\n"))
     hooks.activate("contact_inactive_90_days")
-    reports = run_scheduled(hooks.services.crm, hooks.services.sms, datetime.now(timezone.utc))
+    reports = run_scheduled(hooks.repositories, hooks.services.sms, datetime.now(timezone.utc))
     assert {r.workflow: [o.outcome for o in r.outcomes] for r in reports} == {
         "custom": ["failed"], "contact_inactive_90_days": ["sent"]}
     custom = next(r for r in reports if r.workflow == "custom")
@@ -349,3 +350,34 @@ def test_a_builtin_fires_through_the_real_webhook_route_once(hooks, stack):
     assert first.status == 200 and first.json()["handled"] == "workflows"
     assert again.status == 200
     assert hooks.sends() == [(SMITH_MOBILE, "Votre commande n°ORD-1001 d'un montant de 1 250,50 € a été validée")]
+
+
+def account_reads(stack) -> list[str]:
+    """The `$select` of each read of an account, in order."""
+    return [r.query.get("$select", "") for r in stack.dataverse.requests if r.path.endswith(f"accounts({seed.CONTOSO_ID})")]
+
+
+def test_a_related_records_choice_merges_as_its_label_read_once_with_the_hop(hooks, stack):
+    apply_target(stack, "salesorder", seed.ORDER_CONTOSO_ID, status(3, 100001))
+    yaml = ("name: Suivi\nentity: salesorder\ntrigger: {event: status_change, to: {statecode: 3}}\nsteps:\n"
+            "  - send_sms: {recipient: customerid.primarycontactid, text: "
+            "'{{ customerid.name }} ({{ customerid.statecode }}, {{ customerid.telephone1 }})'}\n")
+    stack.dataverse.requests.clear()
+    [sms] = dry_run(hooks.repositories, yaml, "salesorder", seed.ORDER_CONTOSO_ID)["sms"]
+    assert sms["recipient"]["id"] == seed.DAVID_SMITH_ID and sms["text"].startswith("Contoso SA (Active, +33140000000)")
+    assert account_reads(stack) == ["_primarycontactid_value", "statecode,telephone1"]
+
+
+def test_a_hop_that_is_no_lookup_and_a_related_column_the_table_lacks_are_told_apart(hooks, stack):
+    hooks.activate("custom", entity="salesorder", yaml=(
+        "name: Suivi\nentity: salesorder\ntrigger: {event: status_change, to: {statecode: 3}}\nsteps:\n"
+        "  - send_sms: {recipient: customerid.telephone1, text: Bonjour}\n"
+        "  - send_sms: {recipient: customerid.primarycontactid, text: 'Niveau {{ customerid.new_tier }}.'}\n"))
+    apply_target(stack, "salesorder", seed.ORDER_CONTOSO_ID, status(3, 100001))
+    stack.dataverse.requests.clear()
+    no_lookup, sent = hooks.deliver("Update", "salesorder", seed.ORDER_CONTOSO_ID, status(3, 100001),
+                                    pre=order_image(1, 2, CONTOSO))
+    assert no_lookup.outcome == "failed" and no_lookup.detail == "La table account n'a pas de recherche « telephone1 »."
+    assert sent.outcome == "sent" and hooks.sends() == [(SMITH_MOBILE, "Niveau .")]
+    # One read per hop or related record: a refused column is not followed by a read of the whole row.
+    assert account_reads(stack) == ["_telephone1_value", "_primarycontactid_value", "new_tier"]

@@ -100,7 +100,7 @@ def test_without_settings_validation_falls_back_to_the_static_schema(monkeypatch
     monkeypatch.delenv("DATAVERSE_URL", raising=False)
     bootstrap.reset()
     try:
-        assert isinstance(connected_schema(), StaticTableSchema)
+        assert isinstance(connected_schema(bootstrap.connected_table_definitions()), StaticTableSchema)
     finally:
         bootstrap.reset()
 

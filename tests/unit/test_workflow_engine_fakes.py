@@ -13,7 +13,7 @@ from connector.repositories.workflows import StoredWorkflow
 from emulators.webhook_bodies import option, reference, remote_execution_context
 from tests.fakes.records import FakeRecords
 from tests.fakes.users import FakeUsers
-from tests.fakes.workflows import FakeWorkflowRepository
+from tests.fakes.workflows import FakeWorkflowRepository, fake_workflow_repositories
 from workflows.actions import HookOutcome
 from workflows.catalog import forget_parsed
 from workflows.definition import BUILTIN_DIR
@@ -58,8 +58,8 @@ def _fresh_catalog():
 
 def engine(workflows, records=None, users=None, sender=None) -> tuple[HookEngine, FakeSender]:
     sender = sender or FakeSender()
-    return HookEngine(None, None, clock=lambda: NOW, workflows=FakeWorkflowRepository(workflows),
-                      records=records or FakeRecords({}), users=users or FakeUsers(), actions=sender), sender
+    repositories = fake_workflow_repositories(workflows, records=records or FakeRecords({}), users=users or FakeUsers())
+    return HookEngine(repositories, None, clock=lambda: NOW, actions=sender), sender
 
 
 def event(message: str, table: str, record_id: str, attributes: dict, pre: dict | None = None,
@@ -146,7 +146,7 @@ def test_a_record_gone_fails_that_workflow_alone_and_an_unavailable_crm_fails_th
 
 
 def test_required_steps_come_from_the_active_workflows():
-    [step] = required_steps(None, FakeWorkflowRepository([stored("w1", CONTACT_CREATED, "contact")]))
+    [step] = required_steps(fake_workflow_repositories([stored("w1", CONTACT_CREATED, "contact")]))
     assert (step.table, step.message) == ("contact", "Create")
 
 
@@ -173,7 +173,7 @@ def test_a_schedule_sends_to_the_records_its_query_selects_once_per_period():
     workflows.sent = [("w1", "c2", NOW - timedelta(days=5)), ("w1", "c1", NOW - timedelta(days=95))]
     sender = FakeSender()
 
-    [report] = run_scheduled(None, None, NOW, workflows=workflows, records=records, actions=sender)
+    [report] = run_scheduled(fake_workflow_repositories(workflows, records=records), None, NOW, actions=sender)
 
     assert (report.workflow_id, report.examined, report.matched, report.sent_before) == ("w1", 4, 2, 1)
     assert [o.record_id for o in report.outcomes] == ["c1"] and report.counts() == {"sent": 1}
@@ -187,7 +187,7 @@ def test_a_schedule_on_an_unknown_table_fails_alone():
     custom = REMINDER.replace("entity: contact", "entity: new_member")
     workflows = FakeWorkflowRepository([stored("w1", custom, "new_member"), stored("w2", REMINDER, "contact")])
     records = FakeRecords({"contact": {"c1": {"createdon": NOW - timedelta(days=200), "mobilephone": "+33600000001"}}})
-    reports = run_scheduled(None, None, NOW, workflows=workflows, records=records, actions=FakeSender())
+    reports = run_scheduled(fake_workflow_repositories(workflows, records=records), None, NOW, actions=FakeSender())
     assert [(r.workflow_id, [o.outcome for o in r.outcomes]) for r in reports] == [
         ("w1", ["failed"]), ("w2", ["sent"])]
     assert "new_member" in reports[0].outcomes[0].detail

@@ -10,6 +10,7 @@ from connector.unit_sms import UnitSmsService
 from tests.fakes.sending import fake_sending
 from tests.fakes.sms_activities import FakeSmsActivities
 from tests.fakes.sms_provider import FakeSmsProvider
+from tests.fakes.workflows import fake_workflow_repositories
 from workflows.actions import SmsActions, WorkflowRun, workflow_sms
 from workflows.plan import PlannedSms
 
@@ -24,7 +25,8 @@ def actions(provider: FakeSmsProvider | None = None, **sending):
         RecipientRecord("contact", "c-1", "David Smith", "0649819006"),), **sending)
     provider = provider or FakeSmsProvider()
     unit = UnitSmsService(provider, activities, repositories)
-    return SmsActions(None, provider, activities=activities, sending=repositories, unit=unit), activities, provider
+    bundle = fake_workflow_repositories(activities=activities, sending=repositories)
+    return SmsActions(bundle, provider, unit=unit), activities, provider
 
 
 def test_the_sms_is_created_with_its_key_then_sent_once():
