@@ -8,13 +8,11 @@ reader (the user's language for unit and workflow SMS, the guide's French detail
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
-from connector.errors import SmscError
 from connector.configuration import ChannelPreferences, Configuration
 from connector.optout import refuses
+from connector.outgoing import ComposedSms, SmsRejected
 from connector.quiet_hours import next_allowed
 from connector.repositories.optouts import OptOuts
 from connector.sms.port import LONGEST_TEXT, SmsType
@@ -26,29 +24,6 @@ from connector.user_texts import say
 
 PROVIDER_MAX_LENGTH = LONGEST_TEXT     # the provider's limit for one SMS text: unit, workflow
 CAMPAIGN_MAX_LENGTH = 489      # the Octopush guide's limit for a campaign SMS ("Simulation de la campagne")
-
-
-class SmsRejected(SmscError, ValueError):
-    """The SMS cannot go as asked: a key of `user_texts.TEXTS`, written in the user's language."""
-    error_code, answer_status = "sms_refused", 422
-
-    def __init__(self, key: str, **values: Any):
-        self.key, self.values = key, values
-        super().__init__(say("en", key, **values))
-
-    def say(self, lang: str) -> str:
-        return say(lang, self.key, **self.values)
-
-
-@dataclass(frozen=True)
-class ComposedSms:
-    """The SMS as it will really go: final text, its encoding and segments, type, sender, number."""
-    text: str
-    stats: TextStats
-    sms_type: SmsType
-    sender: str | None
-    phone_number: str | None
-    warnings: list[str] = field(default_factory=list)
 
 
 def choose_type(requested: int | None, prefs: ChannelPreferences) -> SmsType:

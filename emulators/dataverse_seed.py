@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from . import dataverse_seed_bulk
 from .dataverse_schema import BY_SET
 from .dataverse_seed_hooks import (  # noqa: F401  (ids re-exported for tests and the demo)
     CASE_CONTOSO_ID, CASE_SMITH_ID, INACTIVE_DAYS, INVOICE_CONTOSO_ID,
@@ -195,4 +196,6 @@ def seed(emulator) -> None:
             backdate(emulator, entity_set, row_id, datetime.now(timezone.utc) - timedelta(days=days))
 
 
-from .dataverse_seed_bulk import seed_bulk_campaign  # noqa: E402,F401  (needs the ids above)
+def seed_bulk_campaign(emulator, n: int, *, dynamic: bool = False) -> str:
+    """A benchmark-sized campaign of `n` new contacts owned by the connector's application user."""
+    return dataverse_seed_bulk.seed_bulk_campaign(emulator, n, owner_id=APP_USER_ID, dynamic=dynamic)

@@ -31,16 +31,16 @@ def bulk_query(lastname: str) -> str:
             f'value="{lastname}" /></filter></entity></fetch>')
 
 
-def seed_bulk_campaign(emulator, n: int, *, dynamic: bool = False) -> str:
-    """A campaign for contacts linked to one list of `n` new contacts; returns the campaign id."""
-    from .dataverse_seed import APP_USER_ID
+def seed_bulk_campaign(emulator, n: int, *, owner_id: str, dynamic: bool = False) -> str:
+    """A campaign for contacts linked to one list of `n` new contacts owned by `owner_id`; returns
+    the campaign id."""
     if not 0 < n <= MAX_BULK:
         raise ValueError(f"n must be 1..{MAX_BULK}")
     tag, stamp = uuid.uuid4().hex[:8], now()
     lastname = f"Bulk {tag}"
     ids = [str(uuid.uuid4()) for _ in range(n)]
     emulator.store.insert_many("contacts", ((contact_id, bulk_contact(i, contact_id, lastname, stamp,
-                                                                      APP_USER_ID))
+                                                                      owner_id))
                                             for i, contact_id in enumerate(ids)))
     list_id = emulator.insert("lists", {
         "listname": f"Liste {'dynamique' if dynamic else 'statique'} {n} contacts ({tag})",

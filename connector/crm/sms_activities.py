@@ -10,7 +10,7 @@ from connector.clock import odata_utc, parse_utc
 from connector.crm.odata import odata_literal
 from connector.crm.port import Crm, entity_set
 from connector.repositories.sms_activities import NewWorkflowSms, RowRef, SmsActivity
-from connector.send_policy import ComposedSms
+from connector.outgoing import ComposedSms
 
 ACTIVITY_SET = "smsc_textmessages"
 PARTIES = "smsc_textmessage_activity_parties"

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from connector.send_policy import SmsRejected
+from connector.outgoing import SmsRejected
 from connector.text.templates import FieldRefs
 
 RECIPIENT_TABLES = ("contact", "lead", "account")

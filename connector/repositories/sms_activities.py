@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple, Protocol
 
-from connector.send_policy import ComposedSms
+from connector.outgoing import ComposedSms
 from connector.sms.port import SmsType
 
 

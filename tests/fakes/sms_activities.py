@@ -6,7 +6,7 @@ from datetime import datetime
 from connector.activity import SmsStatus
 from connector.errors import Conflict, NotFound
 from connector.repositories.sms_activities import NewWorkflowSms, SmsActivity
-from connector.send_policy import ComposedSms
+from connector.outgoing import ComposedSms
 
 
 class FakeSmsActivities:
