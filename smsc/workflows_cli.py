@@ -24,15 +24,18 @@ def read_definition(path: Path) -> str:
 
 
 def _validate(args) -> int:
+    from connector.bootstrap import connected_table_definitions
     from workflows.definition import BUILTIN_DIR
-    from workflows.schema import StaticTableSchema
+    from workflows.schema import StaticTableSchema, connected_schema
     from workflows.validation import validate
 
     paths = sorted(BUILTIN_DIR.glob("*.yaml")) if args.builtins else [Path(p) for p in args.files]
     if not paths:
         print("give definition files, or --builtins", file=sys.stderr)
         return 2
-    schema, invalid = StaticTableSchema(), 0
+    # With the app settings, the organisation's own tables and columns (custom ones included).
+    schema = StaticTableSchema() if args.offline else connected_schema(connected_table_definitions())
+    invalid = 0
     for path in paths:
         try:
             issues = validate(path.read_bytes(), schema)
@@ -94,6 +97,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check = commands.add_parser("validate", help="check definition files against the CRM tables")
     check.add_argument("files", nargs="*", help="YAML definition files")
     check.add_argument("--builtins", action="store_true", help="check the shipped definitions")
+    check.add_argument("--offline", action="store_true",
+                       help="check against the standard tables only, even when the app settings name an organisation")
     check.set_defaults(run=_validate)
     trial = commands.add_parser("dry-run", help="what a definition would do on a record (sends nothing)")
     trial.add_argument("file", help="YAML definition file")

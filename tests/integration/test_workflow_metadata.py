@@ -115,3 +115,14 @@ def test_the_emulators_metadata_agrees_with_the_static_schema(stack, table):
     columns = DataverseTableDefinitions(get_services().crm).columns(table)
     static = STATIC_TABLES[table]
     assert {name: columns.get(name) for name in static} == static
+
+
+def test_the_cli_validates_against_the_organisation_unless_offline(stack, custom_schema, tmp_path, capsys):
+    from smsc.cli import main
+
+    path = tmp_path / "booking.yaml"
+    path.write_text(BOOKING, encoding="utf-8")
+    assert main(["workflows", "validate", str(path)]) == 0          # the settings name the emulator
+    assert capsys.readouterr().out.strip().endswith("booking.yaml: valid")
+    assert main(["workflows", "validate", "--offline", str(path)]) == 1
+    assert "entity: unknown table 'new_booking'" in capsys.readouterr().out
