@@ -5,7 +5,7 @@ nothing imports itself back through others, lazy imports included (grimp reads e
 """
 import grimp
 
-PACKAGES = ("connector", "workflows", "dispatch", "functions", "smsc", "emulators")
+PACKAGES = ("connector", "workflows", "dispatch", "functions", "smsc", "emulators", "solution")
 
 
 def _strongly_connected(graph) -> list[set[str]]:

@@ -1,0 +1,54 @@
+"""The rows the installer creates once: the configuration row with the guide's defaults, sample
+templates from the guide, and (listed by `SolutionDefinition.workflow_drafts`) the eight hook
+workflows of workflows/builtin/, inactive."""
+from __future__ import annotations
+
+from solution.model import SeedRow
+from solution.tables import SMS_TYPE, TEMPLATE_STATUS
+
+CONFIGURATION_NAME = "Configuration"
+CONFIGURATION_DEFAULTS: dict[str, object] = {
+    "smsc_name": CONFIGURATION_NAME,
+    "smsc_unitallowtypechoice": True,
+    "smsc_unitdefaultsmstype": SMS_TYPE.value_of("Transactional"),
+    "smsc_unitallowsenderchoice": True,
+    "smsc_campaignallowtypechoice": True,
+    "smsc_campaigndefaultsmstype": SMS_TYPE.value_of("Marketing"),
+    "smsc_campaignallowsenderchoice": True,
+    "smsc_stoptext": "STOP au 30101",
+    "smsc_appendstop": False,
+    "smsc_excludeoptouts": True,
+    "smsc_defaultcountry": "FR",
+    "smsc_quotasenabled": False,
+    "smsc_campaignduration": 72,
+    "smsc_quiethoursstart": 20,             # marketing SMS wait from 20:00 to 08:00 (French rules)
+    "smsc_quiethoursend": 8,
+    "smsc_quietsundays": True,
+    "smsc_quietholidays": True,
+    "smsc_repliesallowed": True,
+    "smsc_replywindow": 48,
+    "smsc_stopkeywords": "STOP,STOPP,ARRET,ARRÊT,DESINSCRIRE,UNSUBSCRIBE",
+    "smsc_startkeywords": "START,REPRISE,SUBSCRIBE",
+    "smsc_consecutivefailures": 3,
+    "smsc_maxtextlength": 1224,             # connector.sms.port.LONGEST_TEXT
+    "smsc_cheapertext": False,
+    "smsc_overseasprefix": "00",
+}
+
+_PUBLISHED = TEMPLATE_STATUS.value_of("Published")
+_TEMPLATES = (
+    # The guide's example ("Modèles de SMS"), its [lastname] written as the connector's merge field.
+    ("Confirmation de commande", "contact", "Bonjour {{ lastname }}, votre commande a bien été enregistrée."),
+    ("Inscription confirmée", "contact", "Bonjour {{ firstname | default(\"\") }}, votre inscription est confirmée."),
+    ("Relance d'un contact inactif", "contact",
+     "Nous constatons que vous ne nous avez pas rendu visite depuis longtemps. Vous nous manquez !"),
+    ("Bienvenue (prospect)", "lead", "Bonjour {{ firstname | default(\"\") }}, merci de votre intérêt. "
+                                     "Un conseiller vous contactera rapidement."),
+)
+
+SEED: tuple[SeedRow, ...] = (
+    SeedRow("smsc_configuration", CONFIGURATION_DEFAULTS, match=()),       # () = created only when the table is empty
+    *(SeedRow("smsc_smstemplate", {"smsc_name": name, "smsc_entity": table, "smsc_text": text,
+                                   "smsc_templatestatus": _PUBLISHED}, match=("smsc_name",))
+      for name, table, text in _TEMPLATES),
+)

@@ -1,0 +1,314 @@
+"""What users see and what reacts: security roles, forms, views, command buttons, web resources, the
+webhook and its steps.
+
+Web resources and handlers follow one naming contract shared with the files in solution/webresources/
+(`smsc_/` + the path under that folder) and their JavaScript namespaces (`Smsc.TextMessageForm`, …).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from solution.model import (
+    CommandButton,
+    CommandLocation,
+    Depth,
+    EventHandler,
+    FieldControl,
+    Form,
+    Label,
+    SecurityRole,
+    Section,
+    ServiceEndpoint,
+    Step,
+    Tab,
+    TablePrivileges,
+    View,
+    WebResource,
+    WebResourceControl,
+)
+from solution.tables import TABLES
+
+WEB_RESOURCES_DIR = Path(__file__).parent / "webresources"
+PREFIX = "smsc_/"
+
+# -- the web resource contract ----------------------------------------------------------------------------
+ENCODING_JS = "smsc_/js/encoding.js"
+API_JS = "smsc_/js/api.js"
+TEXT_MESSAGE_JS = "smsc_/js/textmessage_form.js"
+TEMPLATE_JS = "smsc_/js/template_form.js"
+GRID_SMS_JS = "smsc_/js/grid_sms.js"
+CAMPAIGN_PANEL = "smsc_/html/campaign_panel.html"
+MERGE_FIELD_PICKER = "smsc_/html/mergefield_picker.html"
+WORKFLOW_EDITOR = "smsc_/html/workflow_editor.html"
+BULK_SMS = "smsc_/html/bulk_sms.html"            # opened by Smsc.BulkSms.open (grid_sms.js)
+STYLES = "smsc_/css/smsc.css"
+SHARED_LIBRARIES = (ENCODING_JS, API_JS)          # loaded before any form library that uses them
+
+DISPLAY_NAMES = {
+    ENCODING_JS: "SMS: GSM-7 / UCS-2 encoding and segments",
+    API_JS: "SMS: connector API client",
+    TEXT_MESSAGE_JS: "SMS: SMS form",
+    TEMPLATE_JS: "SMS: template form",
+    GRID_SMS_JS: "SMS: grid command",
+    CAMPAIGN_PANEL: "SMS: campaign simulation and launch panel",
+    MERGE_FIELD_PICKER: "SMS: merge field picker",
+    WORKFLOW_EDITOR: "SMS: workflow editor",
+    BULK_SMS: "SMS: SMS to selected records",
+    STYLES: "SMS: styles",
+}
+
+
+def web_resources(directory: Path = WEB_RESOURCES_DIR) -> tuple[WebResource, ...]:
+    """Every file under `directory` (solution/webresources/), named `smsc_/` + its relative path."""
+    found = []
+    for path in sorted(p for p in directory.rglob("*") if p.is_file() and not p.name.startswith(".")):
+        relative = path.relative_to(directory).as_posix()
+        name = PREFIX + relative
+        found.append(WebResource(name, relative, DISPLAY_NAMES.get(name, f"SMS: {relative}")))
+    return tuple(found)
+
+
+# -- security -----------------------------------------------------------------------------------------------
+_ALL = ("Create", "Read", "Write", "Delete", "Append", "AppendTo")
+_OWNED = _ALL + ("Assign", "Share")
+G, B, L = Depth.ORGANIZATION, Depth.BUSINESS_UNIT, Depth.USER
+
+
+def _every(privileges: tuple[str, ...], depth: Depth) -> dict[str, Depth]:
+    return {p: depth for p in privileges}
+
+
+def _admin_privileges() -> tuple[TablePrivileges, ...]:
+    privileges = []
+    for table in TABLES:
+        if not table.is_new:
+            continue
+        owned = table.ownership.value == "UserOwned"
+        privileges.append(TablePrivileges(table.logical_name, _every(_OWNED if owned else _ALL, G),
+                                          table.is_activity))
+    return tuple(privileges)
+
+
+USER_ROLE = SecurityRole(Label("Utilisateur du connecteur SMS", "SMS Connector User"), (
+    # Users create, send and follow their SMS; they read what their business unit sent.
+    TablePrivileges("smsc_textmessage", {"Create": L, "Read": B, "Write": L, "Delete": L, "Append": L,
+                                         "AppendTo": B, "Assign": L, "Share": L}, is_activity=True),
+    TablePrivileges("smsc_smstemplate", {"Read": G, "AppendTo": G}),
+    TablePrivileges("smsc_configuration", {"Read": G}),
+    TablePrivileges("smsc_quota", {"Read": G}),
+    TablePrivileges("smsc_optout", {"Read": G}),
+))
+ADMIN_ROLE = SecurityRole(Label("Administrateur du connecteur SMS", "SMS Connector Admin"), _admin_privileges())
+ROLES = (USER_ROLE, ADMIN_ROLE)
+
+
+# -- forms ---------------------------------------------------------------------------------------------------
+
+def _f(column: str, fr: str | None = None, en: str | None = None, *, read_only: bool = False) -> FieldControl:
+    return FieldControl(column, Label(fr, en) if fr and en else None, read_only)
+
+
+def _section(name: str, fr: str, en: str, *controls: FieldControl | WebResourceControl) -> Section:
+    return Section(name, Label(fr, en), controls)
+
+
+def _tab(name: str, fr: str, en: str, *sections: Section) -> Tab:
+    return Tab(name, Label(fr, en), sections)
+
+
+TEXT_MESSAGE_FORM = Form(
+    "smsc_textmessage", Label("SMS", "SMS"),
+    tabs=(_tab("general", "SMS : Informations", "SMS: Information",
+               _section("message", "Nouveau SMS", "New SMS",
+                        _f("to", "Destinataire", "Recipient"), _f("smsc_smstype"),
+                        _f("smsc_phonenumber"), _f("smsc_sender"),
+                        _f("scheduledend", "Date d'échéance", "Send at"), _f("smsc_templateid"),
+                        _f("description", "Texte", "Text"), _f("subject", "Objet", "Subject"),
+                        _f("regardingobjectid", "Concernant", "Regarding")),
+               _section("tracking", "Suivi de l'envoi", "Delivery tracking",
+                        _f("smsc_status", read_only=True), _f("actualend", "Envoyé le", "Sent on", read_only=True),
+                        _f("smsc_encoding", read_only=True), _f("smsc_segments", read_only=True),
+                        _f("smsc_cost", read_only=True), _f("smsc_direction", read_only=True),
+                        _f("smsc_error", read_only=True), _f("smsc_providermessageid", read_only=True),
+                        _f("smsc_campaignid", read_only=True), _f("smsc_workflowid", read_only=True))),),
+    libraries=SHARED_LIBRARIES + (TEXT_MESSAGE_JS,),
+    on_load=(EventHandler(TEXT_MESSAGE_JS, "Smsc.TextMessageForm.onLoad"),),
+    on_change=(("description", EventHandler(TEXT_MESSAGE_JS, "Smsc.TextMessageForm.onTextChange")),),
+)
+
+TEMPLATE_FORM = Form(
+    "smsc_smstemplate", Label("Modèle de SMS", "SMS template"),
+    tabs=(_tab("general", "Modèle de SMS : Informations", "SMS template: Information",
+               _section("template", "Modèle", "Template",
+                        _f("smsc_name"), _f("smsc_templatestatus"), _f("smsc_entity"), _f("smsc_text"),
+                        WebResourceControl("WebResource_mergefield_picker", MERGE_FIELD_PICKER,
+                                           Label("Champs de fusion", "Merge fields"), rows=4))),),
+    libraries=SHARED_LIBRARIES + (TEMPLATE_JS,),
+    on_load=(EventHandler(TEMPLATE_JS, "Smsc.TemplateForm.onLoad"),),
+)
+
+CONFIGURATION_FORM = Form(
+    "smsc_configuration", Label("Configuration SMS", "SMS configuration"),
+    tabs=(_tab("preferences", "Préférences", "Preferences",
+               _section("unit", "Envois unitaires", "Unit SMS",
+                        _f("smsc_unitallowtypechoice"), _f("smsc_unitdefaultsmstype"),
+                        _f("smsc_unitallowsenderchoice"), _f("smsc_unitdefaultsender")),
+               _section("campaigns", "Campagnes SMS", "SMS campaigns",
+                        _f("smsc_campaignallowtypechoice"), _f("smsc_campaigndefaultsmstype"),
+                        _f("smsc_campaignallowsenderchoice"), _f("smsc_campaigndefaultsender"),
+                        _f("smsc_campaignduration"), _f("smsc_warnthreshold")),
+               _section("stop", "Mention STOP et désinscriptions", "STOP mention and opt-outs",
+                        _f("smsc_stoptext"), _f("smsc_appendstop"), _f("smsc_excludeoptouts"),
+                        _f("smsc_stopkeywords"), _f("smsc_startkeywords"), _f("smsc_consecutivefailures"),
+                        _f("smsc_consentcolumn")),
+               _section("quiet", "Heures de silence", "Quiet hours",
+                        _f("smsc_quiethoursstart"), _f("smsc_quiethoursend"), _f("smsc_quietsundays"),
+                        _f("smsc_quietholidays")),
+               _section("replies", "Réponses", "Replies", _f("smsc_repliesallowed"), _f("smsc_replywindow")),
+               _section("limits", "Numéros, texte et crédit", "Numbers, text and credit",
+                        _f("smsc_name"), _f("smsc_defaultcountry"), _f("smsc_overseasprefix"),
+                        _f("smsc_maxtextlength"), _f("smsc_cheapertext"), _f("smsc_quotasenabled"),
+                        _f("smsc_lowcreditthreshold"))),),
+)
+
+QUOTA_FORM = Form(
+    "smsc_quota", Label("Quota SMS", "SMS quota"),
+    tabs=(_tab("general", "Quota", "Quota",
+               _section("quota", "Quota", "Quota", _f("smsc_name"), _f("smsc_userid"), _f("smsc_mode"),
+                        _f("smsc_enforcement"), _f("smsc_persendsms"), _f("smsc_persendrecipients"),
+                        _f("smsc_permonthsms"), _f("smsc_permonthrecipients"))),),
+)
+
+OPT_OUT_FORM = Form(
+    "smsc_optout", Label("Désinscription SMS", "SMS opt-out"),
+    tabs=(_tab("general", "Désinscription", "Opt-out",
+               _section("optout", "Désinscription", "Opt-out",
+                        _f("smsc_phonenumber"), _f("smsc_reason"), _f("smsc_active"))),),
+)
+
+PROVIDER_EVENT_FORM = Form(
+    "smsc_providerevent", Label("Événement fournisseur", "Provider event"),
+    tabs=(_tab("general", "Événement", "Event",
+               _section("event", "Événement reçu", "Event received",
+                        *(_f(c, read_only=True) for c in (
+                            "smsc_name", "smsc_kind", "smsc_ticket", "smsc_phonenumber", "smsc_providerstatus",
+                            "smsc_text", "smsc_receivedon", "smsc_processedon", "smsc_textmessageid",
+                            "smsc_body")))),),
+)
+
+SEND_LEDGER_FORM = Form(
+    "smsc_sendledger", Label("Registre d'envoi", "Send ledger entry"),
+    tabs=(_tab("general", "Requête d'envoi", "Send request",
+               _section("request", "Requête", "Request",
+                        *(_f(c, read_only=True) for c in (
+                            "smsc_name", "smsc_campaignid", "smsc_part", "smsc_window", "smsc_requestid",
+                            "smsc_ticket", "smsc_recipients", "smsc_state", "smsc_leaseowner",
+                            "smsc_leaseexpires")))),),
+)
+
+WORKFLOW_FORM = Form(
+    "smsc_workflow", Label("Workflow SMS", "SMS workflow"),
+    tabs=(_tab("general", "Workflow SMS", "SMS workflow",
+               _section("workflow", "Workflow", "Workflow",
+                        _f("smsc_name"), _f("smsc_entity"), _f("smsc_active"), _f("smsc_definition")),
+               _section("editor", "Éditeur", "Editor",
+                        WebResourceControl("WebResource_workflow_editor", WORKFLOW_EDITOR,
+                                           Label("Éditeur de workflow", "Workflow editor"), rows=24))),),
+)
+
+CAMPAIGN_FORM = Form(
+    "campaign", Label("Campagne", "Campaign"),
+    tabs=(_tab("smsc_sms", "SMS", "SMS",
+               _section("smsc_settings", "Paramètres de la campagne SMS", "SMS campaign settings",
+                        _f("smsc_recipienttype"), _f("smsc_templateid"), _f("smsc_text"), _f("smsc_smstype"),
+                        _f("smsc_sender")),
+               _section("smsc_launch", "Simulation et lancement de la campagne", "Campaign simulation and launch",
+                        WebResourceControl("WebResource_campaign_panel", CAMPAIGN_PANEL,
+                                           Label("Simulation et lancement de la campagne",
+                                                 "Campaign simulation and launch"), rows=12),
+                        _f("smsc_smsstatus", read_only=True), _f("smsc_lastresult", read_only=True),
+                        _f("smsc_providerticket", read_only=True)),
+               _section("smsc_progress", "Avancement et statistiques", "Progress and statistics",
+                        *(_f(c, read_only=True) for c in (
+                            "smsc_partstotal", "smsc_partsdone", "smsc_partsfailed", "smsc_deliveryrate",
+                            "smsc_replyrate", "smsc_closedon")))),),
+)
+
+FORMS = (TEXT_MESSAGE_FORM, TEMPLATE_FORM, CONFIGURATION_FORM, QUOTA_FORM, OPT_OUT_FORM, PROVIDER_EVENT_FORM,
+         SEND_LEDGER_FORM, WORKFLOW_FORM, CAMPAIGN_FORM)
+
+
+# -- views ---------------------------------------------------------------------------------------------------
+
+def _eq(column: str, value: int | str) -> str:
+    return f'<filter type="and"><condition attribute="{column}" operator="eq" value="{value}" /></filter>'
+
+
+_ACTIVE = _eq("statecode", 0)
+VIEWS = (
+    View("smsc_textmessage", Label("SMS", "SMS"),
+         (("subject", 200), ("smsc_phonenumber", 130), ("smsc_status", 120), ("smsc_direction", 90),
+          ("regardingobjectid", 160), ("scheduledend", 140), ("actualend", 140), ("smsc_cost", 80)),
+         order=("createdon", True), is_default=True),
+    View("smsc_textmessage", Label("SMS en échec", "Failed SMS"),
+         (("subject", 200), ("smsc_phonenumber", 130), ("smsc_status", 120), ("smsc_error", 300),
+          ("regardingobjectid", 160)),
+         filter_xml='<filter type="or"><condition attribute="smsc_status" operator="eq" value="7" />'
+                    '<condition attribute="smsc_status" operator="eq" value="8" /></filter>'),
+    View("smsc_textmessage", Label("Réponses reçues", "Replies received"),
+         (("subject", 200), ("smsc_phonenumber", 130), ("description", 300), ("regardingobjectid", 160),
+          ("createdon", 140)),
+         filter_xml=_eq("smsc_direction", 2)),
+    View("smsc_smstemplate", Label("Modèles de SMS actifs", "Active SMS templates"),
+         (("smsc_name", 200), ("smsc_templatestatus", 120), ("smsc_entity", 120), ("smsc_text", 300)),
+         filter_xml=_ACTIVE, order=("smsc_name", False), is_default=True),
+    View("smsc_configuration", Label("Configurations SMS", "SMS configurations"),
+         (("smsc_name", 200), ("smsc_stoptext", 150), ("smsc_defaultcountry", 80), ("modifiedon", 140)),
+         filter_xml=_ACTIVE, is_default=True),
+    View("smsc_quota", Label("Quotas SMS actifs", "Active SMS quotas"),
+         (("smsc_name", 200), ("smsc_userid", 160), ("smsc_mode", 100), ("smsc_permonthsms", 100),
+          ("smsc_enforcement", 100)),
+         filter_xml=_ACTIVE, order=("smsc_name", False), is_default=True),
+    View("smsc_optout", Label("Désinscriptions SMS actives", "Active SMS opt-outs"),
+         (("smsc_phonenumber", 160), ("smsc_reason", 120), ("smsc_active", 80), ("createdon", 140)),
+         filter_xml=_eq("smsc_active", 1), is_default=True),
+    View("smsc_providerevent", Label("Événements fournisseur", "Provider events"),
+         (("smsc_name", 200), ("smsc_kind", 110), ("smsc_ticket", 140), ("smsc_phonenumber", 130),
+          ("smsc_receivedon", 140), ("smsc_processedon", 140)),
+         order=("smsc_receivedon", True), is_default=True),
+    View("smsc_sendledger", Label("Registre d'envoi", "Send ledger"),
+         (("smsc_name", 200), ("smsc_campaignid", 160), ("smsc_part", 60), ("smsc_state", 100),
+          ("smsc_ticket", 140), ("smsc_recipients", 90)),
+         is_default=True),
+    View("smsc_workflow", Label("Workflows SMS", "SMS workflows"),
+         (("smsc_name", 250), ("smsc_entity", 120), ("smsc_active", 80), ("modifiedon", 140)),
+         filter_xml=_ACTIVE, order=("smsc_name", False), is_default=True),
+)
+
+
+# -- command buttons -------------------------------------------------------------------------------------
+
+_GRID_PARAMETERS = ("SelectedControlSelectedItemIds", "PrimaryEntityTypeName")
+COMMANDS = (
+    CommandButton("smsc.smsc_textmessage.Send", "smsc_textmessage", CommandLocation.FORM,
+                  Label("Envoyer", "Send"), TEXT_MESSAGE_JS, "Smsc.TextMessageForm.send", ("PrimaryControl",),
+                  dependencies=SHARED_LIBRARIES),
+    *(CommandButton(f"smsc.{table}.BulkSms", table, CommandLocation.HOME_GRID, Label("SMS", "SMS"), GRID_SMS_JS,
+                    "Smsc.BulkSms.open", _GRID_PARAMETERS, needs_selection=True, dependencies=SHARED_LIBRARIES)
+      for table in ("contact", "lead", "account")),
+)
+
+
+# -- webhook ---------------------------------------------------------------------------------------------
+
+ENDPOINT = ServiceEndpoint(
+    name="SMS Connector", path="/api/dataverse/events", auth_header="x-smsc-webhook-key",
+    key_setting="SMSC_WEBHOOK_KEY",
+    steps=(
+        Step("SMS Connector: smsc_textmessage Create", "smsc_textmessage", "Create"),
+        Step("SMS Connector: smsc_textmessage Update (smsc_status)", "smsc_textmessage", "Update",
+             filtering_columns=("smsc_status",)),
+        Step("SMS Connector: campaign Update (smsc_action)", "campaign", "Update", filtering_columns=("smsc_action",)),
+    ),
+    include_workflow_steps=True,
+)

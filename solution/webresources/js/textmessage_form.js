@@ -1,0 +1,3 @@
+// Placeholder for smsc_/js/textmessage_form.js: replaced by the web resources of issue 9 at merge.
+"use strict";
+var Smsc = window.Smsc || (window.Smsc = {});
