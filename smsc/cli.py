@@ -76,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     emulators.set_defaults(run=_emulators)
     from smsc.workflows_cli import register as register_workflows
     register_workflows(commands)
+    from smsc.solution_cli import register as register_solution
+    register_solution(commands)
     return parser
 
 

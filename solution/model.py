@@ -168,8 +168,10 @@ class LookupColumn(Column):
         return "Lookup"
 
     def relationship_name(self, referencing_table: str, target: str) -> str:
-        """`smsc_textmessage_smsc_campaignid_campaign`: unique per lookup and target."""
-        return f"{referencing_table}_{self.logical_name}_{target}"
+        """`smsc_textmessage_smsc_campaignid_campaign`: unique per lookup and target, with the publisher's
+        prefix as Dataverse requires for a custom relationship (`smsc_campaign_smsc_templateid_…`)."""
+        name = f"{referencing_table}_{self.logical_name}_{target}"
+        return name if name.startswith("smsc_") else f"smsc_{name}"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -317,7 +319,8 @@ class EventHandler:
 
 @dataclass(frozen=True)
 class Form:
-    """A main form. On an existing table (`campaign`) only `tabs` are added to its main form."""
+    """A main form. On an existing table (`campaign`) it is an additional main form holding the SMS tabs
+    (the package ships it so; an installer may rather add the tabs to the organisation's own form)."""
     table: str
     name: Label
     tabs: tuple[Tab, ...]

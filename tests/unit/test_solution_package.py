@@ -1,0 +1,276 @@
+"""`smsc solution package`: a well-formed unmanaged solution zip shaped like a real Dataverse export.
+
+The real export compared with is read from ../shared/reference/samples/solution-export-quiz/ (never
+copied into the project). XML is parsed with ElementTree: these are files this test just wrote and a
+trusted sample, not input from outside.
+"""
+import re
+import zipfile
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from smsc.cli import main
+from solution.definition import DEFINITION, WEB_RESOURCES_DIR
+from solution.model import ChoiceColumn
+from solution.package import relationships, write_package
+
+_SAMPLE_PATH = Path("shared/reference/samples/solution-export-quiz")
+# The repository's sibling ../shared (found from a checkout or a worktree nested deeper).
+SAMPLE = next((parent / _SAMPLE_PATH for parent in Path(__file__).resolve().parents
+               if (parent / _SAMPLE_PATH).is_dir()), Path("..") / _SAMPLE_PATH)
+BOM = b"\xef\xbb\xbf"
+
+
+@pytest.fixture(scope="module")
+def package(tmp_path_factory) -> dict[str, bytes]:
+    path = tmp_path_factory.mktemp("solution") / "SmsConnector.zip"
+    write_package(path)
+    with zipfile.ZipFile(path) as archive:
+        assert archive.testzip() is None
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def _xml(data: bytes) -> ET.Element:
+    return ET.fromstring(data.removeprefix(BOM))
+
+
+def _sample(name: str) -> ET.Element:
+    return _xml((SAMPLE / name).read_bytes())
+
+
+@pytest.fixture(scope="module")
+def customizations(package) -> ET.Element:
+    return _xml(package["customizations.xml"])
+
+
+@pytest.fixture(scope="module")
+def manifest(package) -> ET.Element:
+    return _xml(package["solution.xml"])
+
+
+def test_the_reference_export_is_there():
+    assert (SAMPLE / "customizations.xml").is_file(), f"the real export to compare with is missing: {SAMPLE}"
+
+
+def test_the_zip_holds_the_three_documents_and_every_xml_is_well_formed(package):
+    assert {"[Content_Types].xml", "solution.xml", "customizations.xml"} <= set(package)
+    for name in ("[Content_Types].xml", "solution.xml", "customizations.xml"):
+        _xml(package[name])
+
+
+def test_content_types_is_written_as_dataverse_writes_it(package):
+    ours, theirs = package["[Content_Types].xml"], (SAMPLE / "[Content_Types].xml").read_bytes()
+    assert ours.startswith(BOM + b'<?xml version="1.0" encoding="utf-8"?><Types') and theirs.startswith(BOM)
+    assert _xml(ours).tag == _xml(theirs).tag
+    overrides = {o.get("PartName") for o in _xml(ours) if o.tag.endswith("Override")}
+    assert overrides == {"/" + name for name in package if name.startswith("WebResources/")}
+
+
+def test_the_manifest_has_the_structure_of_a_real_export(manifest):
+    sample = _sample("solution.xml")
+    assert manifest.tag == sample.tag == "ImportExportXml"
+    assert set(sample.attrib) <= set(manifest.attrib)
+    ours, theirs = manifest.find("SolutionManifest"), sample.find("SolutionManifest")
+    assert [c.tag for c in ours] == [c.tag for c in theirs]
+    assert [c.tag for c in ours.find("Publisher")] == [c.tag for c in theirs.find("Publisher")]
+    assert [c.tag for c in ours.find("Publisher/Addresses/Address")] == \
+        [c.tag for c in theirs.find("Publisher/Addresses/Address")]
+    assert ours.findtext("UniqueName") == "SmsConnector" and ours.findtext("Managed") == "0"
+    assert re.fullmatch(r"\d+\.\d+\.\d+\.\d+", ours.findtext("Version"))
+    assert ours.findtext("Publisher/CustomizationPrefix") == "smsc"
+    assert ours.findtext("Publisher/CustomizationOptionValuePrefix") == str(DEFINITION.publisher.option_value_prefix)
+    assert {n.get("languagecode") for n in ours.findall("LocalizedNames/LocalizedName")} == {"1033", "1036"}
+
+
+def test_root_components_list_every_table_and_web_resource(manifest):
+    components = [(c.get("type"), c.get("schemaName") or c.get("id")) for c in manifest.iter("RootComponent")]
+    tables = {name for kind, name in components if kind == "1"}
+    assert {t.logical_name for t in DEFINITION.tables} <= tables
+    assert {"contact", "lead", "account"} <= tables          # their grids get the SMS button
+    assert {name for kind, name in components if kind == "61"} == {w.name for w in DEFINITION.web_resources}
+    sample_types = {c.get("type") for c in _sample("solution.xml").iter("RootComponent")}
+    assert {"1", "61"} <= sample_types                        # the same component types as the real export
+    assert all(set(c.attrib) <= {"type", "schemaName", "id", "behavior"} for c in manifest.iter("RootComponent"))
+
+
+def test_customizations_sections_follow_the_real_export(customizations):
+    sample = [c.tag for c in _sample("customizations.xml")]
+    ours = [c.tag for c in customizations]
+    assert customizations.tag == "ImportExportXml"
+    assert set(ours) <= set(sample)
+    assert ours == [tag for tag in sample if tag in ours]      # the same order
+    assert {"Entities", "Roles", "EntityRelationships", "optionsets", "WebResources", "Languages"} <= set(ours)
+
+
+def _entities(customizations) -> dict[str, ET.Element]:
+    return {e.findtext("Name").lower(): e for e in customizations.findall("Entities/Entity")}
+
+
+def test_entities_are_nested_like_the_real_export(customizations):
+    sample_entity = _sample("customizations.xml").find("Entities/Entity")
+    sample_info = [c.tag for c in sample_entity.find("EntityInfo/entity")]
+    sample_lookup = next(a for a in _sample("customizations.xml").iter("attribute")
+                         if a.findtext("Type") == "lookup" and a.findtext("IsCustomField") == "1")
+    sample_attribute = [c.tag for c in sample_lookup]
+    entities = _entities(customizations)
+    for table in DEFINITION.new_tables:
+        entity = entities[table.logical_name]
+        assert [c.tag for c in entity] == [c.tag for c in sample_entity], table.logical_name
+        info = [c.tag for c in entity.find("EntityInfo/entity")]
+        assert [t for t in info if t != "EntityKeys"] == sample_info, table.logical_name
+        assert entity.findtext("EntityInfo/entity/EntitySetName") == table.entity_set
+        lookup = entity.find("EntityInfo/entity/attributes/attribute[Type='lookup']")
+        if lookup is not None:
+            assert [c.tag for c in lookup] == sample_attribute
+
+
+def test_every_table_and_column_is_declared(customizations):
+    entities = _entities(customizations)
+    for table in DEFINITION.tables:
+        entity = entities[table.logical_name]
+        declared = {a.findtext("LogicalName"): a for a in entity.iter("attribute")}
+        for column in table.all_columns:
+            assert column.logical_name in declared, (table.logical_name, column.logical_name)
+            assert declared[column.logical_name].get("PhysicalName") == column.schema_name
+        if table.is_new:
+            assert table.primary_id in declared and "statecode" in declared
+
+
+def test_only_the_sms_is_an_activity(customizations):
+    flags = {name: e.findtext("EntityInfo/entity/IsActivity") for name, e in _entities(customizations).items()
+             if e.find("EntityInfo/entity/IsActivity") is not None}
+    assert flags.pop("smsc_textmessage") == "1"
+    assert set(flags.values()) == {"0"}
+    sms = _entities(customizations)["smsc_textmessage"]
+    primary = sms.find("EntityInfo/entity/attributes/attribute[@PhysicalName='Subject']")
+    assert primary is not None and "PrimaryName" in primary.findtext("DisplayMask")
+
+
+def test_the_two_alternate_keys(customizations):
+    entities = _entities(customizations)
+    keys = {(name, tuple(a.text for a in key.iter("AttributeName")))
+            for name, entity in entities.items() for key in entity.iter("EntityKey")}
+    assert {("smsc_textmessage", ("smsc_idempotencykey",)), ("smsc_optout", ("smsc_phonenumber",))} <= keys
+
+
+def test_choices_carry_the_design_numbers_in_both_languages(customizations):
+    entities = _entities(customizations)
+    global_sets = {o.get("Name"): o for o in customizations.findall("optionsets/optionset")}
+    assert set(global_sets) == {"smsc_smstype"}
+    for table in DEFINITION.tables:
+        attributes = {a.findtext("LogicalName"): a for a in entities[table.logical_name].iter("attribute")}
+        for column in table.all_columns:
+            if not isinstance(column, ChoiceColumn):
+                continue
+            attribute = attributes[column.logical_name]
+            option_set = global_sets[attribute.findtext("OptionSetName")] if column.choice.is_global \
+                else attribute.find("optionset")
+            options = {int(o.get("value")): {label.get("languagecode") for label in o.iter("label")}
+                       for o in option_set.iter("option")}
+            assert list(options) == [o.value for o in column.choice.options], column.logical_name
+            assert all(languages == {"1033", "1036"} for languages in options.values())
+
+
+def test_one_relationship_per_lookup_target(customizations):
+    declared = {r.get("Name"): r for r in customizations.findall("EntityRelationships/EntityRelationship")}
+    expected = relationships(DEFINITION)
+    assert len(declared) == len(expected) == sum(len(lk.targets) for t in DEFINITION.tables for lk in t.lookups)
+    for name, table, lookup, target in expected:
+        element = declared[name]
+        assert name.startswith("smsc_")
+        assert element.findtext("ReferencingAttributeName") == lookup.schema_name
+        assert element.findtext("ReferencingEntityName") == table.schema_name
+        assert element.findtext("ReferencedEntityName").lower() == target
+    sample = _sample("customizations.xml").find("EntityRelationships/EntityRelationship")
+    ours = next(iter(declared.values()))
+    assert [c.tag for c in sample] == [c.tag for c in ours][:len(sample)]
+
+
+def test_every_web_resource_referenced_is_in_the_zip(package, customizations):
+    declared = {w.findtext("Name"): w.findtext("FileName") for w in customizations.findall("WebResources/WebResource")}
+    sample = _sample("customizations.xml").find("WebResources/WebResource")
+    ours = customizations.find("WebResources/WebResource")
+    assert [c.tag for c in sample] == [c.tag for c in ours if c.tag != "DisplayName"]
+    for file_name in declared.values():
+        assert file_name.startswith("/WebResources/") and file_name[1:] in package
+    referenced = {e.findtext("Url") for e in customizations.iter("parameters")}
+    referenced |= {e.get("name") for e in customizations.iter("Library")}
+    referenced |= {e.get("libraryName") for e in customizations.iter("Handler")}
+    referenced |= {e.get("Library").removeprefix("$webresource:") for e in customizations.iter("JavaScriptFunction")}
+    assert {"smsc_/html/campaign_panel.html", "smsc_/js/textmessage_form.js", "smsc_/js/grid_sms.js"} <= referenced
+    assert referenced <= set(declared)
+    for resource in DEFINITION.web_resources:
+        assert package[declared[resource.name][1:]] == (WEB_RESOURCES_DIR / resource.path).read_bytes()
+
+
+def test_forms_carry_the_handlers_and_the_ribbons_the_buttons(customizations):
+    entities = _entities(customizations)
+    sms = entities["smsc_textmessage"]
+    handlers = {(h.get("functionName"), h.get("passExecutionContext")) for h in sms.iter("Handler")}
+    assert handlers == {("Smsc.TextMessageForm.onLoad", "true"), ("Smsc.TextMessageForm.onTextChange", "true")}
+    assert [lib.get("name") for lib in sms.iter("Library")][:2] == ["smsc_/js/encoding.js", "smsc_/js/api.js"]
+    send = [f for f in sms.iter("JavaScriptFunction") if f.get("FunctionName") == "Smsc.TextMessageForm.send"]
+    assert [p.get("Value") for p in send[0]] == ["PrimaryControl"]
+    for table in ("contact", "lead", "account"):
+        grid = [f for f in entities[table].iter("JavaScriptFunction") if f.get("FunctionName") == "Smsc.BulkSms.open"]
+        assert [p.get("Value") for p in grid[0]] == ["SelectedControlSelectedItemIds", "PrimaryEntityTypeName"]
+        assert entities[table].find("RibbonDiffXml/CustomActions/CustomAction").get("Location").startswith(
+            f"Mscrm.HomepageGrid.{table}.")
+    campaign_tabs = [t for t in entities["campaign"].iter("tab")]
+    assert [label.get("description") for label in campaign_tabs[0].find("labels")] == ["SMS", "SMS"]
+    sample_ribbon = [c.tag for c in _sample("customizations.xml").find("Entities/Entity/RibbonDiffXml")]
+    assert [c.tag for c in sms.find("RibbonDiffXml")] == sample_ribbon
+
+
+def test_roles_name_the_table_privileges(customizations):
+    roles = {r.get("name"): {p.get("name"): p.get("level") for p in r.iter("RolePrivilege")}
+             for r in customizations.findall("Roles/Role")}
+    assert roles["SMS Connector User"]["prvCreateActivity"] == "Basic"
+    assert roles["SMS Connector Admin"]["prvWritesmsc_configuration"] == "Global"
+
+
+def test_the_base_language_can_be_french(tmp_path):
+    path = tmp_path / "fr.zip"
+    write_package(path, language=1036)
+    with zipfile.ZipFile(path) as archive:
+        manifest = _xml(archive.read("solution.xml"))
+        customizations = _xml(archive.read("customizations.xml"))
+    assert manifest.get("languagecode") == "1036"
+    assert [language.text for language in customizations.iter("Language")] == ["1036", "1033"]
+    assert customizations.find("Entities/Entity/Name").get("LocalizedName") == "SMS"
+
+
+def test_the_cli_writes_the_zip(tmp_path, capsys):
+    output = tmp_path / "x.zip"
+    assert main(["solution", "package", "--output", str(output)]) == 0
+    assert zipfile.is_zipfile(output)
+    out = capsys.readouterr().out
+    assert str(output) in out and "9 tables" in out
+
+
+@pytest.mark.parametrize("where", ["missing/x.zip", "."])
+def test_a_bad_output_path_is_one_line_and_exit_2(tmp_path, capsys, where):
+    assert main(["solution", "package", "--output", str(tmp_path / where)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("smsc: ") and err.count("\n") == 1 and "Traceback" not in err
+
+
+def _attribute_shapes(root: ET.Element) -> dict[str, list[str]]:
+    """XML type -> the child elements of its first custom (or key/state/status) attribute."""
+    shapes: dict[str, list[str]] = {}
+    for attribute in root.iter("attribute"):
+        kind = attribute.findtext("Type")
+        if kind in ("primarykey", "state", "status") or attribute.findtext("IsCustomField") == "1":
+            shapes.setdefault(kind, [c.tag for c in attribute])
+    return shapes
+
+
+def test_attributes_have_the_elements_of_the_real_export_for_each_type(customizations):
+    ours, theirs = _attribute_shapes(customizations), _attribute_shapes(_sample("customizations.xml"))
+    compared = set(ours) & set(theirs)
+    assert {"nvarchar", "int", "lookup", "primarykey", "state", "status"} <= compared
+    for kind in compared:
+        assert ours[kind] == theirs[kind], kind
+    assert {"ntext", "bit", "picklist", "money", "decimal", "datetime"} <= set(ours)
