@@ -455,7 +455,7 @@ class SolutionDefinition:
     web_resources: tuple[WebResource, ...]
     endpoint: ServiceEndpoint
     seed: tuple[SeedRow, ...]
-    workflow_drafts: str = "workflows/builtin/*.yaml"  # seeded inactive, one smsc_workflow row each
+    workflow_drafts: str = "workflows/builtin/*.yaml"  # seeded inactive: solution.seed.workflow_drafts()
 
     def table(self, logical_name: str) -> Table:
         return next(t for t in self.tables if t.logical_name == logical_name)
@@ -466,3 +466,8 @@ class SolutionDefinition:
 
     def web_resource(self, name: str) -> WebResource:
         return next(w for w in self.web_resources if w.name == name)
+
+    def relationships(self) -> tuple[tuple[str, Table, LookupColumn, str], ...]:
+        """(schema name, referencing table, lookup, referenced table): one N:1 relationship per lookup target."""
+        return tuple((lookup.relationship_name(table.logical_name, target), table, lookup, target)
+                     for table in self.tables for lookup in table.lookups for target in lookup.targets)

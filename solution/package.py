@@ -653,10 +653,9 @@ def _ribbon_only_entity(parent: ET.Element, table: str, definition: SolutionDefi
     _ribbon(entity, table, [c for c in definition.commands if c.table == table], language)
 
 
-def relationships(definition: SolutionDefinition) -> list[tuple[str, Table, LookupColumn, str]]:
+def relationships(definition: SolutionDefinition) -> tuple[tuple[str, Table, LookupColumn, str], ...]:
     """(schema name, referencing table, lookup, referenced table): one per lookup and target."""
-    return [(lookup.relationship_name(table.logical_name, target), table, lookup, target)
-            for table in definition.tables for lookup in table.lookups for target in lookup.targets]
+    return definition.relationships()
 
 
 def _relationship(parent: ET.Element, name: str, table: Table, lookup: LookupColumn, target: str,

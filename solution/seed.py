@@ -1,7 +1,9 @@
 """The rows the installer creates once: the configuration row with the guide's defaults, sample
-templates from the guide, and (listed by `SolutionDefinition.workflow_drafts`) the eight hook
-workflows of workflows/builtin/, inactive."""
+templates from the guide, and the eight hook workflows of workflows/builtin/ as inactive drafts
+(`workflow_drafts()`, read from the files so the seed follows them)."""
 from __future__ import annotations
+
+from pathlib import Path
 
 from solution.model import SeedRow
 from solution.tables import SMS_TYPE, TEMPLATE_STATUS
@@ -52,3 +54,18 @@ SEED: tuple[SeedRow, ...] = (
                                    "smsc_templatestatus": _PUBLISHED}, match=("smsc_name",))
       for name, table, text in _TEMPLATES),
 )
+
+
+def workflow_drafts(directory: Path | None = None) -> tuple[SeedRow, ...]:
+    """One inactive `smsc_workflow` row per shipped definition (matched on its name): the YAML text as
+    written, whatever its own `active` says, so an admin reviews and activates each one."""
+    from workflows.definition import BUILTIN_DIR, load_definition
+
+    rows = []
+    for path in sorted((directory or BUILTIN_DIR).glob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        definition = load_definition(text)
+        rows.append(SeedRow("smsc_workflow", {"smsc_name": definition.name, "smsc_entity": definition.entity,
+                                              "smsc_definition": text, "smsc_active": False},
+                            match=("smsc_name",)))
+    return tuple(rows)

@@ -306,3 +306,17 @@ def test_the_seed_rows():
     templates = [r.values for r in DEFINITION.seed if r.table == "smsc_smstemplate"]
     assert any(t["smsc_name"] == "Confirmation de commande" for t in templates)
     assert len(list(ROOT.glob(DEFINITION.workflow_drafts))) == 8
+
+
+def test_the_eight_workflows_are_seeded_as_inactive_drafts():
+    from solution.seed import workflow_drafts
+
+    drafts = workflow_drafts()
+    assert len(drafts) == 8 and {row.table for row in drafts} == {"smsc_workflow"}
+    assert all(row.values["smsc_active"] is False and row.match == ("smsc_name",) for row in drafts)
+    names = {row.values["smsc_name"] for row in drafts}
+    assert "Envoi de SMS - Commande validée" in names and len(names) == 8
+    order = next(row for row in drafts if row.values["smsc_entity"] == "salesorder")
+    assert str(order.values["smsc_definition"]).startswith("name: ")
+    workflow_columns = {c.logical_name for c in DEFINITION.table("smsc_workflow").all_columns}
+    assert all(set(row.values) <= workflow_columns for row in drafts)
