@@ -89,6 +89,8 @@ EXISTING_TABLES = {"campaign": ("Campaign", Label("Campagne", "Campaign")),
                    "contact": ("Contact", Label("Contact", "Contact")), "lead": ("Lead", Label("Prospect", "Lead")),
                    "account": ("Account", Label("Compte", "Account")),
                    "systemuser": ("SystemUser", Label("Utilisateur", "User"))}
+# Their entity type codes, which an export writes for a system table (<ObjectTypeCode>).
+OBJECT_TYPE_CODES = {"account": 1, "contact": 2, "lead": 4, "systemuser": 8, "campaign": 4400}
 
 
 class PackageError(BadInput):
@@ -624,6 +626,8 @@ def _entity(parent: ET.Element, table: Table, definition: SolutionDefinition, la
     entity = _sub(parent, "Entity")
     _sub(entity, "Name", table.schema_name, LocalizedName=_text(table.display, language),
          OriginalName=_text(table.display, language))
+    if not table.is_new:
+        _sub(entity, "ObjectTypeCode", OBJECT_TYPE_CODES[table.logical_name])
     (_entity_info if table.is_new else _shell_entity_info)(entity, table, language)
     forms = [f for f in definition.forms if f.table == table.logical_name]
     form_xml = _sub(entity, "FormXml")
@@ -649,7 +653,8 @@ def _ribbon_only_entity(parent: ET.Element, table: str, definition: SolutionDefi
     schema, display = EXISTING_TABLES[table]
     entity = _sub(parent, "Entity")
     _sub(entity, "Name", schema, LocalizedName=_text(display, language), OriginalName=_text(display, language))
-    _sub(_sub(entity, "EntityInfo"), "entity", Name=schema, unmodified="1")
+    _sub(entity, "ObjectTypeCode", OBJECT_TYPE_CODES[table])
+    _sub(_sub(_sub(entity, "EntityInfo"), "entity", Name=schema, unmodified="1"), "attributes")
     _ribbon(entity, table, [c for c in definition.commands if c.table == table], language)
 
 

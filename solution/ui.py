@@ -22,6 +22,7 @@ from solution.model import (
     Step,
     Tab,
     TablePrivileges,
+    WEB_RESOURCE_TYPES,
     View,
     WebResource,
     WebResourceControl,
@@ -59,12 +60,19 @@ DISPLAY_NAMES = {
 
 
 def web_resources(directory: Path = WEB_RESOURCES_DIR) -> tuple[WebResource, ...]:
-    """Every file under `directory` (solution/webresources/), named `smsc_/` + its relative path."""
-    found = []
+    """Every file under `directory` (solution/webresources/), named `smsc_/` + its relative path.
+    ValueError naming the files Dataverse has no web resource type for (e.g. .json, .md)."""
+    found, unsupported = [], []
     for path in sorted(p for p in directory.rglob("*") if p.is_file() and not p.name.startswith(".")):
         relative = path.relative_to(directory).as_posix()
+        if path.suffix.lower().lstrip(".") not in WEB_RESOURCE_TYPES:
+            unsupported.append(relative)
+            continue
         name = PREFIX + relative
         found.append(WebResource(name, relative, DISPLAY_NAMES.get(name, f"SMS: {relative}")))
+    if unsupported:
+        raise ValueError(f"{directory}: not a web resource type ({', '.join(sorted(WEB_RESOURCE_TYPES))}): "
+                         + ", ".join(unsupported))
     return tuple(found)
 
 

@@ -240,9 +240,21 @@ def test_every_referenced_web_resource_is_a_file():
         assert (WEB_RESOURCES_DIR / declared[name].path).is_file()
 
 
-def test_web_resource_types_follow_the_extension():
-    types = {w.name.rsplit(".", 1)[-1]: w.type_code for w in DEFINITION.web_resources}
-    assert types == {"html": 1, "css": 2, "js": 3}
+def test_web_resource_types_follow_the_extension(tmp_path):
+    from solution.model import WEB_RESOURCE_TYPES
+    from solution.ui import web_resources
+
+    for resource in DEFINITION.web_resources:
+        assert resource.type_code == WEB_RESOURCE_TYPES[resource.path.rsplit(".", 1)[-1].lower()]
+    assert {w.name.rsplit(".", 1)[-1]: w.type_code for w in DEFINITION.web_resources
+            if w.name.rsplit(".", 1)[-1] in ("html", "css", "js")} == {"html": 1, "css": 2, "js": 3}
+    (tmp_path / "img").mkdir()
+    (tmp_path / "img" / "sms.svg").write_text("<svg/>")
+    (tmp_path / ".keep").write_text("")
+    assert [(w.name, w.type_code) for w in web_resources(tmp_path)] == [("smsc_/img/sms.svg", 11)]
+    (tmp_path / "notes.md").write_text("x")
+    with pytest.raises(ValueError, match="notes.md"):
+        web_resources(tmp_path)
 
 
 def test_the_form_contract_with_the_web_resources():
