@@ -218,6 +218,15 @@ class Table:
     standard_columns: tuple[str, ...] = ()            # platform columns the forms/views/connector use
 
     @property
+    def created_primary_name(self) -> StringColumn | None:
+        """The primary name column the table is created with: `primary_name`, or for an activity the
+        `Subject` every activity shares with ActivityPointer (400 characters); None for an existing table."""
+        if self.is_activity:
+            return StringColumn(logical_name="subject", schema_name="Subject", display=Label("Objet", "Subject"),
+                                max_length=400)
+        return self.primary_name
+
+    @property
     def primary_id(self) -> str:
         return "activityid" if self.is_activity else f"{self.logical_name}id"
 

@@ -376,12 +376,6 @@ def _primary_key(parent: ET.Element, table: Table, language: int) -> None:
     _empty_descriptions(key, language, Label("Identifiant unique", "Unique identifier for entity instances"))
 
 
-def _subject(table: Table) -> StringColumn:
-    """The primary name of an activity table: the standard `subject` (400 characters, as for every activity)."""
-    return StringColumn(logical_name="subject", schema_name="Subject", display=Label("Objet", "Subject"),
-                        max_length=400, required=RequiredLevel.REQUIRED)
-
-
 # --- customizations.xml: entity information ------------------------------------------------------------
 
 _ENTITY_SETTINGS: tuple[tuple[str, int | str], ...] = (
@@ -416,7 +410,7 @@ def _entity_info(parent: ET.Element, table: Table, language: int) -> None:
     _labels(entity, "Descriptions", "Description", table.description, language)
     attributes = _sub(entity, "attributes")
     _primary_key(attributes, table, language)
-    primary = _subject(table) if table.is_activity else table.primary_name
+    primary = table.created_primary_name
     if primary is not None:
         _column(attributes, table, primary, language, primary=True)
     for column in table.columns:

@@ -120,6 +120,9 @@ def test_every_table_with_its_entity_set_and_schema_name():
 def test_the_sms_is_an_activity_with_the_standard_activity_columns():
     sms = DEFINITION.table("smsc_textmessage")
     assert sms.is_activity and sms.primary_id == "activityid" and sms.primary_name_column == "subject"
+    assert (sms.created_primary_name.schema_name, sms.created_primary_name.max_length) == ("Subject", 400)
+    assert DEFINITION.table("smsc_optout").created_primary_name.logical_name == "smsc_phonenumber"
+    assert DEFINITION.table("campaign").created_primary_name is None
     assert sms.ownership == Ownership.USER
     assert {"subject", "description", "regardingobjectid", "scheduledend", "actualend", "statecode",
             "to"} <= set(sms.standard_columns)
