@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from emulators import dataverse_seed as seed
+from tests.browser.conftest import ARTIFACTS
 
 CAMPAIGN = seed.CAMPAIGN_ORDERS_ID
 BUTTONS = {"simulate": "#smsc-simulate", "prepare": "#smsc-prepare", "validate": "#smsc-validate",
@@ -93,6 +94,8 @@ def test_the_workflow_editor_shows_each_problem_with_its_path_and_runs_a_dry_run
     assert "problème" in editor.locator("#smsc-result").inner_text()
     paths = editor.locator("#smsc-issues .smsc-path").all_inner_texts()
     assert any(path.startswith("trigger") for path in paths), paths
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "workflow_editor_issues.png"))
 
     builtin = Path(__file__).resolve().parents[2] / "workflows" / "builtin" / "order_fulfilled.yaml"
     definition.fill(builtin.read_text(encoding="utf-8"))
@@ -105,8 +108,9 @@ def test_the_workflow_editor_shows_each_problem_with_its_path_and_runs_a_dry_run
     editor.locator("#smsc-entity").fill("salesorder")
     editor.locator("#smsc-record").fill(order)
     editor.get_by_role("button", name="Essai à blanc").click()
-    editor.locator("#smsc-dryrun-result:not([hidden])").wait_for()
-    assert editor.locator("#smsc-dryrun-result").inner_text().startswith("{")
+    editor.locator("#smsc-dryrun-sms li").first.wait_for()
+    assert editor.locator("#smsc-result").inner_text().startswith("1 SMS seraient envoyés (aucun n'est envoyé).")
+    assert "Votre commande n°" in editor.locator("#smsc-dryrun-sms").inner_text()
     assert console.stack.octopush.sends == []                        # a dry run sends nothing
 
 
@@ -125,8 +129,8 @@ def test_sms_to_the_records_selected_in_a_grid_previews_then_sends_each(page, co
     dialog.locator("#smsc-text").fill("Bonjour {{ firstname }}, à demain")
     assert dialog.locator("#smsc-counter").inner_text().startswith("33 caractères · 1 SMS · GSM-7")
     dialog.get_by_role("button", name="Aperçu et coût").click()
-    dialog.locator("#smsc-summary:has-text('prêts')").wait_for()
-    assert dialog.locator("#smsc-summary").inner_text().startswith("1 SMS prêts (1 segments")
+    dialog.locator("#smsc-summary:has-text('prêt(s)')").wait_for()
+    assert dialog.locator("#smsc-summary").inner_text().startswith("1 SMS prêt(s) (1 segment(s), coût estimé")
     david = dialog.locator(f"tr[data-id='{seed.DAVID_SMITH_ID}']")
     assert "Bonjour David, à demain" in david.inner_text() and "+33649819006" in david.inner_text()
     assert "Exclu" in dialog.locator(f"tr[data-id='{seed.JULIE_MOREAU_ID}']").inner_text()
