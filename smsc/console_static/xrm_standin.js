@@ -97,12 +97,11 @@
             return dialog(strings.title, el("p", {"class": "console-dialog-text", text: strings.text}),
                           [{label: strings.confirmButtonLabel || text(OK), value: undefined, primary: true}]);
         },
+        /** confirmStrings {title, subtitle, text, confirmButtonLabel, cancelButtonLabel}; options: size only. */
         openConfirmDialog: function (strings, options) {
-            var o = options || {};
             return dialog(strings.title, el("p", {"class": "console-dialog-text", text: strings.text}), [
-                {label: o.confirmButtonLabel || strings.confirmButtonLabel || "OK", value: {confirmed: true}, primary: true},
-                {label: o.cancelButtonLabel || strings.cancelButtonLabel || (language === "fr" ? "Annuler" : "Cancel"),
-                 value: {confirmed: false}}]);
+                {label: strings.confirmButtonLabel || "OK", value: {confirmed: true}, primary: true},
+                {label: strings.cancelButtonLabel || (language === "fr" ? "Annuler" : "Cancel"), value: {confirmed: false}}]);
         },
         openErrorDialog: function (options) { return Navigation.openAlertDialog({text: options.message}); },
         /** pageType "webresource" in a dialog (target 2) or in place of the page (target 1). */

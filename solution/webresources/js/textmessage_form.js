@@ -9,7 +9,7 @@ var Smsc = window.Smsc = window.Smsc || {};
 Smsc.TextMessageForm = (function () {
     "use strict";
     var TEXT = "description", STATUS = "smsc_status", TEMPLATE = "smsc_templateid", REGARDING = "regardingobjectid";
-    var SEND_REQUESTED = 2, PUBLISHED = 2, MARKETING_TYPE = "smsc_smstype", SENDER = "smsc_sender";
+    var SEND_REQUESTED = 2, SENDING = 3, PUBLISHED = 2, FOLLOW_MS = 2000, FOLLOW_TIMES = 15, MARKETING_TYPE = "smsc_smstype", SENDER = "smsc_sender";
     var COUNTER_ID = "smsc-counter", ENCODING_ID = "smsc-encoding", TEMPLATE_ID = "smsc-template";
     var LABELS = {
         fr: {counter: "{characters} caractères · {segments} SMS · {encoding} · reste {remaining}",
@@ -197,16 +197,16 @@ Smsc.TextMessageForm = (function () {
         }
         return Smsc.Api.preview(previewRequest(form)).then(function (answer) {
             return xrm.Navigation.openConfirmDialog(
-                {title: say("confirm_title"), text: describe(answer)},
-                {confirmButtonLabel: say("send"), cancelButtonLabel: say("cancel")});
+                {title: say("confirm_title"), text: describe(answer), confirmButtonLabel: say("send"),
+                 cancelButtonLabel: say("cancel")});
         }, function (error) {
             if (error.status === 422 || error.status === 400) {
                 return xrm.Navigation.openAlertDialog({text: say("refused", {message: error.message})}).then(function () {
                     return {confirmed: false};
                 });
             }
-            return xrm.Navigation.openConfirmDialog({text: say("preview_unavailable", {message: error.message})},
-                {confirmButtonLabel: say("send"), cancelButtonLabel: say("cancel")});
+            return xrm.Navigation.openConfirmDialog({text: say("preview_unavailable", {message: error.message}),
+                                                     confirmButtonLabel: say("send"), cancelButtonLabel: say("cancel")});
         }).then(function (choice) {
             if (!choice || !choice.confirmed) { return false; }
             var before = status.getValue();
@@ -214,12 +214,24 @@ Smsc.TextMessageForm = (function () {
             status.setSubmitMode("always");
             return form.data.save().then(function () {
                 form.ui.setFormNotification(say("sent"), "INFO", "smsc-sent");
+                follow(form, 0);
                 return true;
             }, function (error) {
                 status.setValue(before);
                 return xrm.Navigation.openAlertDialog({text: error.message}).then(function () { return false; });
             });
         });
+    }
+
+    /** The webhook works after the save: the form looks again a few times while the SMS is on its way. */
+    function follow(form, attempt) {
+        var status = form.getAttribute(STATUS);
+        var value = status ? status.getValue() : null;
+        if (value !== SEND_REQUESTED && value !== SENDING) { form.ui.clearFormNotification("smsc-sent"); return; }
+        if (attempt >= FOLLOW_TIMES) { return; }
+        window.setTimeout(function () {
+            form.data.refresh(false).then(function () { follow(form, attempt + 1); });
+        }, FOLLOW_MS);
     }
 
     return {onLoad: onLoad, onTextChange: onTextChange, send: send, applyTemplate: applyTemplate, preview: preview,
