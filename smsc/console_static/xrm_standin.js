@@ -361,7 +361,7 @@
                 attributes[name].reset(next.attributes[name]);
                 attributes[name].controls.forEach(function (c) { c.render(); });
             });
-            document.getElementById("console-title").textContent = text(layout.title) + (next.id ? "" : " (nouveau)");
+            document.getElementById("console-title").textContent = text(layout.title) + (next.id ? "" : (language === "fr" ? " (nouveau)" : " (new)"));
         }
 
         function save() {

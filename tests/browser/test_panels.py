@@ -41,6 +41,11 @@ def test_the_buttons_follow_the_status_and_each_click_moves_the_campaign(page, c
     click(panel, "simulate")                                         # « Tester la campagne »
     assert panel.locator("#smsc-lastresult").inner_text() == "3 destinataires. 3 erreurs."
     assert panel.locator("#smsc-notes a").first.inner_text() == "resume.csv"
+    with page.expect_download() as download:                         # the report, as the note holds it
+        panel.locator("#smsc-notes a", has_text="resume.csv").click()
+    assert download.value.suggested_filename == "resume.csv"
+    report = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    assert report.startswith("STATUT;DETAIL;NUMERO;SMS") and report.count("ECHEC;") == 3
     assert [(d["table"], d["answer"]["handled"]) for d in console.console.dispatched] == [("campaign", "campaign:simulate")]
     patches = [r.json() for r in console.stack.dataverse.requests if r.method == "PATCH" and "campaigns(" in r.path]
     assert {"smsc_action": 1} in patches                             # the button set the request column, nothing more
@@ -73,7 +78,7 @@ def test_the_buttons_follow_the_status_and_each_click_moves_the_campaign(page, c
         "campaign:simulate", "campaign:prepare", "campaign:cancel", "campaign:prepare", "campaign:validate"]
 
 
-def test_the_panel_speaks_english_to_an_english_user_and_shows_the_credit(page, console):
+def test_an_english_user_gets_the_panel_and_the_counter_in_english(page, console):
     panel = open_campaign(page, console, lang="en")
     assert panel.locator("#smsc-simulate").inner_text() == "Test the campaign"
     assert panel.locator("#smsc-status").inner_text() == "Not transmitted"
@@ -82,6 +87,13 @@ def test_the_panel_speaks_english_to_an_english_user_and_shows_the_credit(page, 
     panel.locator("#smsc-credit").click()
     panel.locator("#smsc-credit-value:not(:empty)").wait_for()
     assert panel.locator("#smsc-credit-value").inner_text().startswith("Credit: ")
+
+    page.goto(console.form("smsc_textmessage", regarding=f"contact:{seed.DAVID_SMITH_ID}", lang="en"))
+    page.wait_for_selector("body[data-form-ready='1']")
+    page.locator("#field-description").press_sequentially("Hello")
+    assert page.locator("[data-id='smsc-counter']").inner_text() == "5 characters · 1 SMS · GSM-7 · 155 left"
+    assert page.get_by_role("button", name="Apply the template").is_visible()
+    assert page.locator("#console-title").inner_text() == "SMS (new)"
 
 
 def test_the_workflow_editor_shows_each_problem_with_its_path_and_runs_a_dry_run(page, console):
