@@ -62,20 +62,15 @@ def test_the_buttons_follow_the_status_and_each_click_moves_the_campaign(page, c
     assert console.stack.dataverse.get("campaigns", CAMPAIGN)["smsc_text"].endswith(" STOP au 30101")
     assert "resume.xml" in panel.locator("#smsc-notes").inner_text()
 
-    click(panel, "cancel")                                           # « Annuler la campagne »: back to the start
-    assert panel.locator("#smsc-status").inner_text() == "Campagne non trouvée"
-    assert enabled(panel) == {"simulate", "prepare", "refresh"}
-
-    click(panel, "prepare")
     before = panel.locator("body").get_attribute("data-loaded")
     panel.locator(BUTTONS["validate"]).click()                       # « Envoyer les SMS » asks first
     page.locator(".console-dialog").get_by_role("button", name="Envoyer").click()
     wait_reloaded(panel, before)
-    assert panel.locator("#smsc-status").inner_text() == "Campagne envoyée"
+    assert panel.locator("#smsc-status").inner_text() == "Campagne envoyée", panel.locator("#smsc-lastresult").inner_text()
     assert enabled(panel) == {"simulate", "refresh"}
     assert len(console.stack.octopush.sends) == 1 and len(console.stack.octopush.sends[0]["numbers"]) == 3
     assert [d["answer"]["handled"] for d in console.console.dispatched] == [
-        "campaign:simulate", "campaign:prepare", "campaign:cancel", "campaign:prepare", "campaign:validate"]
+        "campaign:simulate", "campaign:prepare", "campaign:validate"]
 
 
 def test_an_english_user_gets_the_panel_and_the_counter_in_english(page, console):
@@ -84,6 +79,15 @@ def test_an_english_user_gets_the_panel_and_the_counter_in_english(page, console
     assert panel.locator("#smsc-status").inner_text() == "Not transmitted"
     click(panel, "simulate")
     assert panel.locator("#smsc-lastresult").inner_text() == "3 recipients. 3 errors."
+    text = page.locator("#field-smsc_text")
+    text.fill(text.input_value() + " STOP au 30101")
+    text.dispatch_event("change")
+    click(panel, "prepare")
+    assert panel.locator("#smsc-status").inner_text() == "Ready to send"
+    click(panel, "cancel")                                           # « Annuler la campagne »: back to the start
+    assert panel.locator("#smsc-status").inner_text() == "Not transmitted"
+    assert enabled(panel) == {"simulate", "prepare", "refresh"}
+    assert "cancelled" in panel.locator("#smsc-lastresult").inner_text().lower()
     panel.locator("#smsc-credit").click()
     panel.locator("#smsc-credit-value:not(:empty)").wait_for()
     assert panel.locator("#smsc-credit-value").inner_text().startswith("Credit: ")
