@@ -47,6 +47,18 @@ def _campaign(args) -> int:
     return 0 if result.ok else 1
 
 
+def _serve(args) -> int:
+    from smsc.serve import serve_command
+
+    return serve_command(args)
+
+
+def _console(args) -> int:
+    from smsc.console import console_command
+
+    return console_command(args)
+
+
 def _serve_until_interrupted(stack) -> None:
     print("\nEmulators running. Settings for the connector:")
     for name, value in stack.environment.items():
@@ -74,6 +86,16 @@ def build_parser() -> argparse.ArgumentParser:
     emulators = commands.add_parser("emulators", help="serve the Dataverse and Octopush emulators on 127.0.0.1")
     emulators.add_argument("--db", help="SQLite file for the Dataverse emulator")
     emulators.set_defaults(run=_emulators)
+    serve = commands.add_parser("serve", help="serve the function app's HTTP routes on 127.0.0.1")
+    serve.add_argument("--port", type=int, default=7071, help="port (default 7071, as Core Tools; 0: any free port)")
+    serve.add_argument("--emulators", action="store_true", help="start the emulators and point the app at them")
+    serve.add_argument("--db", help="SQLite file for the Dataverse emulator (with --emulators)")
+    serve.set_defaults(run=_serve)
+    console = commands.add_parser("console", help="try the forms in a browser, on the emulators (no Dynamics org)")
+    console.add_argument("--port", type=int, default=7070, help="port (default 7070; 0: any free port)")
+    console.add_argument("--db", help="SQLite file for the Dataverse emulator")
+    console.add_argument("--lang", choices=["fr", "en"], default="fr", help="the user's language (default fr)")
+    console.set_defaults(run=_console)
     from smsc.workflows_cli import register as register_workflows
     register_workflows(commands)
     from smsc.solution_cli import register as register_solution
