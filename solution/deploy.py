@@ -19,7 +19,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
-from xml.sax.saxutils import quoteattr
+from xml.sax.saxutils import escape
 
 from connector.errors import BadInput, SmscError
 from solution import deploy_bodies as bodies
@@ -189,7 +189,10 @@ def webhook_url(given: str, path: str) -> str:
 
 def auth_value(header: str, key: str) -> str:
     """The HttpHeader authentication's AuthValue, as the Plug-in Registration Tool writes it."""
-    return f"<settings><setting name={quoteattr(header)} value={quoteattr(key)} /></settings>"
+    def attribute(text: str) -> str:
+        return '"' + escape(text, {'"': "&quot;"}) + '"'
+
+    return f"<settings><setting name={attribute(header)} value={attribute(key)} /></settings>"
 
 
 def _label_differs(wanted: Label, found: Mapping[int, str], languages: frozenset[int]) -> bool:
