@@ -167,16 +167,17 @@ def _names(text: str | None) -> frozenset[str]:
 
 
 def read_seed_table(api: MetadataApi, entity_set: str, rows: Iterable[SeedRow]) -> SeedTableState:
-    """Whether the table has rows, and which of `rows` (matched on their `match` columns) exist."""
-    rows = list(rows)
-    match = next((row.match for row in rows if row.match), ())
+    """Whether the table has rows, and which of `rows` (matched on their `match` columns) exist: one
+    plain `eq` read per row, the simplest filter every Web API (and emulator) answers."""
     any_row = api.read(entity_set, {"$top": 1}) or {}
     matched: set[tuple[Any, ...]] = set()
-    if match:
-        wanted = " or ".join("(" + " and ".join(f"{column} eq {_literal(row.values[column])}" for column in match)
-                             + ")" for row in rows if row.match)
-        answer = api.read(entity_set, {"$select": ",".join(match), "$filter": wanted}) or {}
-        matched = {tuple(found.get(column) for column in match) for found in answer.get("value") or ()}
+    for row in rows:
+        if not row.match:
+            continue
+        condition = " and ".join(f"{column} eq {_literal(row.values[column])}" for column in row.match)
+        answer = api.read(entity_set, {"$select": ",".join(row.match), "$filter": condition, "$top": 1}) or {}
+        if answer.get("value"):
+            matched.add(tuple(row.values[column] for column in row.match))
     return SeedTableState(bool(any_row.get("value")), frozenset(matched))
 
 
