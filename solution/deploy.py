@@ -24,10 +24,12 @@ from xml.sax.saxutils import escape
 from connector.errors import BadInput, SmscError
 from solution import deploy_bodies as bodies
 from solution.deploy_state import (
+    DeployError,
     MetadataApi,
     OrgState,
     Options,
     literal,
+    reading,
     read_state,
     read_steps,
 )
@@ -52,15 +54,6 @@ class Result(str, Enum):
     CREATED = "created"
     UPDATED = "updated"
     PUBLISHED = "published"
-
-
-class DeployError(SmscError):
-    """Dataverse refused a component (or the organisation lacks one the definition builds on)."""
-    error_code, answer_status = "deploy_failed", 502
-
-    def __init__(self, message: str, report: Report | None = None):
-        super().__init__(message)
-        self.report = report
 
 
 # --- deferred values: known only while executing (ids created earlier in the run, the secret) ----------
@@ -258,6 +251,10 @@ def _schema_operations(plan: Plan, definition: SolutionDefinition, state: OrgSta
                     plan.keep("column", name)
             else:
                 plan.keep("column", name)
+            found_type = found_table.types.get(column.logical_name) if found_table else None
+            if found_type and found_type != column.type_name:
+                plan.notes.append(f"column {name} is {found_type} in the organisation, {column.type_name} in the "
+                                  "definition: left as it is (Dataverse cannot change a column's type)")
     for table in definition.tables:              # every table exists by now: lookups may point to new ones
         found_table = state.tables.get(table.logical_name)
         for lookup in table.lookups:
@@ -430,6 +427,9 @@ def plan(definition: SolutionDefinition, state: OrgState, *, seeds: Sequence[See
             "uniquename": definition.unique_name, "friendlyname": definition.display.en,
             "description": definition.description.en, "version": definition.version,
             "publisherid@odata.bind": Ref("publisher", "publishers")}, in_solution=False, produces="solution"))
+    elif state.solution_version not in (None, definition.version):
+        result.add(Operation("solution", definition.unique_name, Result.UPDATED, "PATCH",
+                             f"solutions({state.solution_id})", {"version": definition.version}, in_solution=False))
     else:
         result.keep("solution", definition.unique_name)
     _schema_operations(result, definition, state)
@@ -511,7 +511,10 @@ def deploy(definition: SolutionDefinition, api: MetadataApi, *, webhook: Webhook
     steps the active workflows need; asked only when the workflow table exists."""
     seeds = tuple(definition.seed) + workflow_drafts(definition)
     state = read_state(api, definition, seeds=seeds, with_endpoint=webhook is not None)
-    registrations = active_workflow_steps() if state.tables.get("smsc_workflow") is not None else []
+    registrations: Sequence[Any] = []
+    if state.tables.get("smsc_workflow") is not None:
+        with reading("the active workflows' steps"):
+            registrations = active_workflow_steps()
     steps = endpoint_steps(definition, registrations)
     if webhook is not None:
         read_steps(api, state, ((step.name, bool(step.pre_image_columns) and step.message != "Create")

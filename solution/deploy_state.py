@@ -8,7 +8,8 @@ the seed tables' rows by their match columns. A missing component reads as None.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -17,6 +18,27 @@ from solution.model import ENGLISH, FRENCH, SeedRow, SolutionDefinition
 
 Options = dict[int, dict[int, str]]          # option value -> language code -> label
 PICKLISTS = "Microsoft.Dynamics.CRM.PicklistAttributeMetadata"
+
+
+class DeployError(SmscError):
+    """Dataverse refused a read or a write of a component (or the organisation lacks one the definition
+    builds on); the message names the component. `report` (solution.deploy.Report) says what was done."""
+    error_code, answer_status = "deploy_failed", 502
+
+    def __init__(self, message: str, report: Any = None):
+        super().__init__(message)
+        self.report = report
+
+
+@contextmanager
+def reading(component: str) -> Iterator[None]:
+    """A refusal while reading `component` as one line naming it."""
+    try:
+        yield
+    except DeployError:
+        raise
+    except SmscError as error:
+        raise DeployError(f"reading {component}: {' '.join(str(error).split())}") from None
 
 
 class MetadataApi(Protocol):
@@ -35,6 +57,7 @@ class TableState:
     keys: frozenset[str]
     relationships: frozenset[str]
     options: Mapping[str, Options]             # local choice column -> its options
+    types: Mapping[str, str] = field(default_factory=dict)     # column -> AttributeType, when read
 
 
 @dataclass(frozen=True)
@@ -73,6 +96,7 @@ class OrgState:
     languages: frozenset[int] = frozenset({ENGLISH, FRENCH})
     publisher_id: str | None = None
     solution_id: str | None = None
+    solution_version: str | None = None
     global_choices: dict[str, Options | None] = field(default_factory=dict)
     tables: dict[str, TableState | None] = field(default_factory=dict)
     web_resources: dict[str, WebResourceState | None] = field(default_factory=dict)
@@ -110,7 +134,7 @@ def read_table(api: MetadataApi, logical_name: str) -> TableState | None:
     definition = f"EntityDefinitions(LogicalName={literal(logical_name)})"
     entity = api.read(definition, {
         "$select": "LogicalName",
-        "$expand": "Attributes($select=LogicalName),Keys($select=LogicalName),"
+        "$expand": "Attributes($select=LogicalName,AttributeType),Keys($select=LogicalName),"
                    "ManyToOneRelationships($select=SchemaName)"})
     if entity is None:
         return None
@@ -120,7 +144,9 @@ def read_table(api: MetadataApi, logical_name: str) -> TableState | None:
                if not (row.get("OptionSet") or {}).get("IsGlobal")}
     return TableState(frozenset(a["LogicalName"] for a in entity.get("Attributes") or ()),
                       frozenset(k["LogicalName"] for k in entity.get("Keys") or ()),
-                      frozenset(r["SchemaName"] for r in entity.get("ManyToOneRelationships") or ()), options)
+                      frozenset(r["SchemaName"] for r in entity.get("ManyToOneRelationships") or ()), options,
+                      {a["LogicalName"]: a["AttributeType"] for a in entity.get("Attributes") or ()
+                       if a.get("AttributeType")})
 
 
 def _first(api: MetadataApi, entity_set: str, filter: str, select: Sequence[str]) -> dict[str, Any] | None:
@@ -193,21 +219,28 @@ def read_state(api: MetadataApi, definition: SolutionDefinition, *, seeds: Seque
                with_endpoint: bool = False) -> OrgState:
     """Everything the plan compares with, in GETs (the steps apart: `read_steps`, once the endpoint is known)."""
     state = OrgState(languages=read_languages(api))
-    publisher = _first(api, "publishers", f"uniquename eq {literal(definition.publisher.unique_name)}",
-                       ("publisherid", "uniquename"))
+    with reading(f"publisher {definition.publisher.unique_name}"):
+        publisher = _first(api, "publishers", f"uniquename eq {literal(definition.publisher.unique_name)}",
+                           ("publisherid", "uniquename"))
     state.publisher_id = publisher["publisherid"] if publisher else None
-    solution = _first(api, "solutions", f"uniquename eq {literal(definition.unique_name)}",
-                      ("solutionid", "uniquename"))
+    with reading(f"solution {definition.unique_name}"):
+        solution = _first(api, "solutions", f"uniquename eq {literal(definition.unique_name)}",
+                          ("solutionid", "uniquename", "version"))
     state.solution_id = solution["solutionid"] if solution else None
+    state.solution_version = solution.get("version") if solution else None
     for choice in definition.choices:
-        found = api.read(f"GlobalOptionSetDefinitions(Name={literal(choice.name)})")
+        with reading(f"choice {choice.name}"):
+            found = api.read(f"GlobalOptionSetDefinitions(Name={literal(choice.name)})")
         state.global_choices[choice.name] = None if found is None else options_of(found)
     for table in definition.tables:
-        state.tables[table.logical_name] = read_table(api, table.logical_name)
+        with reading(f"table {table.logical_name}"):
+            state.tables[table.logical_name] = read_table(api, table.logical_name)
     for resource in definition.web_resources:
-        state.web_resources[resource.name] = read_web_resource(api, resource.name)
+        with reading(f"web resource {resource.name}"):
+            state.web_resources[resource.name] = read_web_resource(api, resource.name)
     if with_endpoint:
-        state.endpoint = read_endpoint(api, definition.endpoint.name)
+        with reading(f"service endpoint {definition.endpoint.name}"):
+            state.endpoint = read_endpoint(api, definition.endpoint.name)
     by_table: dict[str, list[SeedRow]] = {}
     for row in seeds:
         by_table.setdefault(row.table, []).append(row)
@@ -215,7 +248,8 @@ def read_state(api: MetadataApi, definition: SolutionDefinition, *, seeds: Seque
         if state.tables.get(table_name) is None:
             state.seeds[table_name] = None                    # created by this run: every row is missing
         else:
-            state.seeds[table_name] = read_seed_table(api, definition.table(table_name).entity_set, rows)
+            with reading(f"rows of {table_name}"):
+                state.seeds[table_name] = read_seed_table(api, definition.table(table_name).entity_set, rows)
     return state
 
 
@@ -223,4 +257,5 @@ def read_steps(api: MetadataApi, state: OrgState, steps: Iterable[tuple[str, boo
     """The steps (name, has a pre image) of the endpoint found; none to read when it is not there yet."""
     if state.endpoint is not None:
         for name, with_images in steps:
-            state.steps[name] = read_step(api, name, with_images)
+            with reading(f"step {name}"):
+                state.steps[name] = read_step(api, name, with_images)

@@ -211,3 +211,21 @@ def test_webhook_url_gets_the_events_path_and_only_http_urls():
 def test_auth_value_is_the_documented_settings_xml_with_the_value_escaped():
     assert auth_value("x-smsc-webhook-key", 'a"b<c') == (
         '<settings><setting name="x-smsc-webhook-key" value="a&quot;b&lt;c" /></settings>')
+
+
+def test_a_column_of_another_type_is_left_alone_and_said():
+    state = _complete()
+    table = state.tables["smsc_optout"]
+    state.tables["smsc_optout"] = TableState(table.columns, table.keys, table.relationships, table.options,
+                                             {"smsc_reason": "String", "smsc_active": "Boolean"})
+    result = _plan(state)
+    assert [o.kind for o in result.operations] == ["customizations"]
+    assert result.notes == ["column smsc_optout.smsc_reason is String in the organisation, Picklist in the "
+                            "definition: left as it is (Dataverse cannot change a column's type)"]
+
+
+def test_a_new_version_of_the_definition_updates_the_solution_version():
+    state = _complete()
+    state.solution_version = "0.9.0.0"
+    [update] = [o for o in _plan(state).operations if o.kind == "solution"]
+    assert (update.method, update.path, update.body) == ("PATCH", "solutions(s-id)", {"version": DEFINITION.version})
