@@ -1,7 +1,7 @@
 """What the organisation already has, read before anything is written (`read_state`): only GETs.
 
-Each component is read by its name: `EntityDefinitions(LogicalName='t')` with its attributes, keys and
-many-to-one relationships, the local choices' options, `GlobalOptionSetDefinitions(Name='n')`, the
+Each component is read by its name: `EntityDefinitions(LogicalName='t')` with its attributes, then its
+`Keys`, `ManyToOneRelationships` and local choices' options, `GlobalOptionSetDefinitions(Name='n')`, the
 publisher and solution by unique name, web resources, the service endpoint and the steps by name, and
 the seed tables' rows by their match columns. A missing component reads as None.
 """
@@ -131,22 +131,24 @@ def options_of(option_set: Mapping[str, Any] | None) -> Options:
 
 
 def read_table(api: MetadataApi, logical_name: str) -> TableState | None:
+    """The table's columns (the expand the connector's own metadata reads use), then its keys, lookups'
+    relationships and local choices, each from its own collection (a collection not answered reads empty)."""
     definition = f"EntityDefinitions(LogicalName={literal(logical_name)})"
-    entity = api.read(definition, {
-        "$select": "LogicalName",
-        "$expand": "Attributes($select=LogicalName,AttributeType),Keys($select=LogicalName),"
-                   "ManyToOneRelationships($select=SchemaName)"})
+    entity = api.read(definition, {"$select": "LogicalName",
+                                   "$expand": "Attributes($select=LogicalName,AttributeType)"})
     if entity is None:
         return None
+    keys = api.read(f"{definition}/Keys", {"$select": "LogicalName,KeyAttributes"}) or {}
+    relationships = api.read(f"{definition}/ManyToOneRelationships", {"$select": "SchemaName"}) or {}
     picklists = api.read(f"{definition}/Attributes/{PICKLISTS}",
                          {"$select": "LogicalName", "$expand": "OptionSet($select=Options,IsGlobal)"}) or {}
     options = {row["LogicalName"]: options_of(row.get("OptionSet")) for row in picklists.get("value", ())
                if not (row.get("OptionSet") or {}).get("IsGlobal")}
-    return TableState(frozenset(a["LogicalName"] for a in entity.get("Attributes") or ()),
-                      frozenset(k["LogicalName"] for k in entity.get("Keys") or ()),
-                      frozenset(r["SchemaName"] for r in entity.get("ManyToOneRelationships") or ()), options,
-                      {a["LogicalName"]: a["AttributeType"] for a in entity.get("Attributes") or ()
-                       if a.get("AttributeType")})
+    attributes = entity.get("Attributes") or ()
+    return TableState(frozenset(a["LogicalName"] for a in attributes),
+                      frozenset(k["LogicalName"] for k in keys.get("value") or ()),
+                      frozenset(r["SchemaName"] for r in relationships.get("value") or ()), options,
+                      {a["LogicalName"]: a["AttributeType"] for a in attributes if a.get("AttributeType")})
 
 
 def _first(api: MetadataApi, entity_set: str, filter: str, select: Sequence[str]) -> dict[str, Any] | None:

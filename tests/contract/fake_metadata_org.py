@@ -16,7 +16,7 @@ from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Request, Response
 
 API = "/api/data/v9.2/"
-ENTITY = re.compile(r"EntityDefinitions\(LogicalName='(\w+)'\)(?:/(Attributes|Keys)(/.*)?)?$")
+ENTITY = re.compile(r"EntityDefinitions\(LogicalName='(\w+)'\)(?:/(Attributes|Keys|ManyToOneRelationships)(/.*)?)?$")
 GLOBAL = re.compile(r"GlobalOptionSetDefinitions\(Name='(\w+)'\)$")
 ROW = re.compile(r"(\w+)\(([0-9a-f-]{36})\)$")
 CONDITION = re.compile(r"([\w]+) eq ('((?:[^']|'')*)'|[0-9a-f-]{36}|true|false|\d+)")
@@ -63,7 +63,8 @@ class FakeOrg:
         return org
 
     def add_table(self, logical_name: str, columns: list[str]) -> None:
-        self.tables[logical_name] = {"attributes": {c: {"LogicalName": c} for c in columns}, "keys": {},
+        self.tables[logical_name] = {"attributes": {c: {"LogicalName": c, "AttributeType": "String"} for c in columns},
+                                     "keys": {},
                                      "relationships": set(), "entity_set": f"{logical_name}s"}
 
     # -- what the tests read ----------------------------------------------------------------------------
@@ -99,10 +100,13 @@ class FakeOrg:
                 return _not_found(f"Could not find entity with name {match.group(1)}")
             if match.group(2) == "Attributes":          # the picklist cast
                 return _json({"value": [a for a in table["attributes"].values() if "OptionSet" in a]})
-            return _json({"LogicalName": match.group(1),
-                          "Attributes": [{"LogicalName": n} for n in table["attributes"]],
-                          "Keys": [{"LogicalName": n} for n in table["keys"]],
-                          "ManyToOneRelationships": [{"SchemaName": n} for n in table["relationships"]]})
+            if match.group(2) == "Keys":
+                return _json({"value": [{"LogicalName": n, "KeyAttributes": k["KeyAttributes"]}
+                                        for n, k in table["keys"].items()]})
+            if match.group(2) == "ManyToOneRelationships":
+                return _json({"value": [{"SchemaName": n} for n in table["relationships"]]})
+            return _json({"LogicalName": match.group(1), "Attributes": [
+                {"LogicalName": n, "AttributeType": a.get("AttributeType")} for n, a in table["attributes"].items()]})
         if match := GLOBAL.fullmatch(path):
             found = self.global_choices.get(match.group(1))
             return _json(found) if found else _not_found("option set not found")
@@ -166,8 +170,9 @@ class FakeOrg:
 
     def _add_attribute(self, table: str, attribute: dict[str, Any]) -> None:
         logical = attribute["SchemaName"].lower()
-        self.tables[table]["attributes"][logical] = {"LogicalName": logical, **(
-            {"OptionSet": attribute["OptionSet"]} if "OptionSet" in attribute else {})}
+        self.tables[table]["attributes"][logical] = {"LogicalName": logical, "AttributeType": attribute["AttributeType"],
+                                                     **({"OptionSet": attribute["OptionSet"]}
+                                                        if "OptionSet" in attribute else {})}
 
 
 def _matches(row: dict[str, Any], condition: str | None) -> bool:

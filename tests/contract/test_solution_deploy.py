@@ -150,6 +150,7 @@ def test_second_run_only_reads_apart_from_publishing(org, api):
     again = org.requests[first:]
     assert [(r.method, r.path) for r in again if r.method != "GET"] == [("POST", "PublishXml")]
     assert [o.kind for o in report.done] == ["customizations"]
+    assert report.plan.notes == []                      # every column found with the definition's type
     kinds = {kind for kind, _ in report.plan.unchanged}
     assert {"table", "column", "relationship", "key", "web resource", "service endpoint", "step", "row"} <= kinds
 
