@@ -44,6 +44,7 @@ from solution.model import (
     WebResource,
 )
 from solution.ui import WEB_RESOURCES_DIR
+from workflows.steps import StepRegistration
 
 WEBHOOK_CONTRACT, HTTP_HEADER_AUTH, JSON_FORMAT = 8, 5, 2     # serviceendpoint contract, authtype, messageformat
 PRE_IMAGE = "PreImage"
@@ -296,13 +297,13 @@ def _web_resource_operations(plan: Plan, definition: SolutionDefinition, state: 
             plan.keep("web resource", resource.name)
 
 
-def workflow_step(registration: Any, prefix: str) -> Step:
-    """A step of workflows.steps.StepRegistration (table, message, filtering and pre image columns)."""
+def workflow_step(registration: StepRegistration, prefix: str) -> Step:
+    """The step an active workflow needs (table, message, filtering and pre image columns)."""
     return Step(f"{prefix}: workflows {registration.table} {registration.message}", registration.table,
                 registration.message, tuple(registration.filtering_columns), tuple(registration.pre_image_columns))
 
 
-def endpoint_steps(definition: SolutionDefinition, workflow_steps: Sequence[Any] = ()) -> list[Step]:
+def endpoint_steps(definition: SolutionDefinition, workflow_steps: Sequence[StepRegistration] = ()) -> list[Step]:
     """The definition's steps, then one per (table, message) the active workflows need."""
     steps = list(definition.endpoint.steps)
     if definition.endpoint.include_workflow_steps:
@@ -506,12 +507,12 @@ def workflow_drafts(definition: SolutionDefinition, root: Path = PROJECT_ROOT) -
 
 def deploy(definition: SolutionDefinition, api: MetadataApi, *, webhook: Webhook | None = None,
            dry_run: bool = False, update_key: bool = False,
-           active_workflow_steps: Callable[[], Sequence[Any]] = list) -> Report:
+           active_workflow_steps: Callable[[], Sequence[StepRegistration]] = list) -> Report:
     """Reads the organisation, plans, and (unless `dry_run`) executes. `active_workflow_steps` reads the
     steps the active workflows need; asked only when the workflow table exists."""
     seeds = tuple(definition.seed) + workflow_drafts(definition)
     state = read_state(api, definition, seeds=seeds, with_endpoint=webhook is not None)
-    registrations: Sequence[Any] = []
+    registrations: Sequence[StepRegistration] = []
     if state.tables.get("smsc_workflow") is not None:
         with reading("the active workflows' steps"):
             registrations = active_workflow_steps()

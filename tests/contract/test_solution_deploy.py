@@ -12,7 +12,7 @@ from connector.crm.auth import StaticTokenCredential
 from connector.crm.dataverse import DataverseClient
 from connector.crm.metadata_writer import DataverseMetadataWriter
 from solution.definition import DEFINITION
-from solution.deploy import DeployError, Webhook, deploy, workflow_drafts
+from solution.deploy import DeployError, Webhook, deploy, deploy_with_crm, workflow_drafts
 from solution.ui import WEB_RESOURCES_DIR
 from tests.contract.fake_metadata_org import FakeOrg
 
@@ -248,3 +248,26 @@ def test_a_refused_read_names_the_component_before_anything_is_written(org, api)
     with pytest.raises(DeployError, match=r"^reading table smsc_quota: Dataverse 400 0x80044363: Could not find"):
         _deploy(api)
     assert not org.writes()
+
+
+def test_an_activated_workflow_gets_its_step_and_pre_image_on_the_next_run(server, api):
+    org = FakeOrg.with_standard_tables(("smsc_textmessage", "campaign", "salesorder"))
+    server.expect_request(re.compile(r"/api/data/v9\.2/.*")).respond_with_handler(org.handle)
+    crm = DataverseClient(server.url_for("/"), StaticTokenCredential(TOKEN), timeout=5)
+    webhook = Webhook(WEBHOOK_URL, WEBHOOK_KEY)
+    deploy_with_crm(DEFINITION, crm, webhook=webhook)
+    fulfilled = next(r for r in org.rows["smsc_workflows"] if r["smsc_name"] == "Envoi de SMS - Commande validée")
+    fulfilled["smsc_active"] = True
+    first = len(org.requests)
+    report = deploy_with_crm(DEFINITION, crm, webhook=webhook)
+    writes = [r for r in org.requests[first:] if r.method != "GET"]
+    assert [(r.method, r.path) for r in writes] == [("POST", "sdkmessageprocessingsteps"),
+                                                    ("POST", "sdkmessageprocessingstepimages"), ("POST", "PublishXml")]
+    step, image = writes[0].body, writes[1].body
+    assert step["name"] == "SMS Connector: workflows salesorder Update"
+    assert step["filteringattributes"] == "statecode,statuscode" and writes[0].solution == SOLUTION
+    assert "statecode" in image["attributes"].split(",") and image["messagepropertyname"] == "Target"
+    step_id = org.rows["sdkmessageprocessingsteps"][-1]["sdkmessageprocessingstepid"]
+    assert image["sdkmessageprocessingstepid@odata.bind"] == f"/sdkmessageprocessingsteps({step_id})"
+    assert [o.component for o in report.done][:2] == ["step SMS Connector: workflows salesorder Update",
+                                                     "step image SMS Connector: workflows salesorder Update PreImage"]
