@@ -340,6 +340,9 @@ def _webhook_operations(plan: Plan, definition: SolutionDefinition, state: OrgSt
         plan.notes.append("no webhook URL (--webhook-url or SMSC_WEBHOOK_URL): the service endpoint and its "
                           f"{len(steps)} steps were skipped; SMS are not sent until they are registered")
         return
+    if "code=" not in urlsplit(webhook.url).query:
+        plan.notes.append(f"the webhook URL {webhook.shown_url} has no ?code=<function key>: the function app "
+                          "refuses calls without it (401) unless its events route is anonymous")
     secret = Secret(auth_value(endpoint.auth_header, webhook.key))
     wanted = {"url": webhook.url, "contract": WEBHOOK_CONTRACT, "authtype": HTTP_HEADER_AUTH,
               "messageformat": JSON_FORMAT}
@@ -558,7 +561,8 @@ def render(report: Report, console: Any) -> None:
     from rich.table import Table as RichTable
 
     dry = report.dry_run
-    title = "Deploy plan (dry run: nothing written)" if dry else "Deployed"
+    title = ("Deploy plan (dry run: nothing written)" if dry
+             else "Stopped at a refusal: done before it" if report.failed else "Deployed")
     table = RichTable(title=title)
     table.add_column("component")
     for heading in (("to create", "to update") if dry else ("created", "updated")) + ("left alone",):

@@ -241,6 +241,7 @@ def test_cli_refusal_is_one_line_and_exit_2_after_the_table(org, settings, capsy
     assert captured.err.strip().splitlines() == [
         "smsc: table smsc_textmessage: Dataverse 403 0x80044363: Principal user is missing prvCreateEntity privilege"]
     assert "created: publisher smsconnector" in captured.out and "failed: table smsc_textmessage" in captured.out
+    assert "Stopped at a refusal: done before it" in captured.out
 
 
 def test_a_refused_read_names_the_component_before_anything_is_written(org, api):

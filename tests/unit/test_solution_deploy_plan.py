@@ -229,3 +229,9 @@ def test_a_new_version_of_the_definition_updates_the_solution_version():
     state.solution_version = "0.9.0.0"
     [update] = [o for o in _plan(state).operations if o.kind == "solution"]
     assert (update.method, update.path, update.body) == ("PATCH", "solutions(s-id)", {"version": DEFINITION.version})
+
+
+def test_a_webhook_url_without_function_key_is_said():
+    keyless = Webhook("https://app.azurewebsites.net/api/dataverse/events", WEBHOOK.key)
+    assert "has no ?code=<function key>" in _plan(_complete(), webhook=keyless).notes[0]
+    assert _plan(_complete()).notes == []
