@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 LANGUAGES = {"en": 1033, "fr": 1036}
@@ -27,4 +28,38 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     package.add_argument("--language", choices=sorted(LANGUAGES), default="en",
                          help="the solution's base language (labels are written in French and English)")
     package.set_defaults(run=_package)
-    # `deploy` is added here by solution/deploy.py's CLI lines (register_deploy(commands)).
+    deploy = commands.add_parser("deploy", help="create or update the CRM side in the organisation of the settings "
+                                                "(Web API metadata, idempotent)")
+    deploy.add_argument("--webhook-url", help="the function app's URL (its /api/dataverse/events is appended when "
+                                              "no path is given; add ?code=<function key>); default: SMSC_WEBHOOK_URL")
+    deploy.add_argument("--dry-run", action="store_true", help="read the organisation and show the plan; write nothing")
+    deploy.add_argument("--update-key", action="store_true",
+                        help="send SMSC_WEBHOOK_KEY to the existing service endpoint again (after changing the key)")
+    deploy.set_defaults(run=_deploy)
+
+
+def _deploy(args) -> int:
+    from rich.console import Console
+
+    from connector.bootstrap import get_services
+    from solution.definition import DEFINITION
+    from solution.deploy import DeployError, Webhook, deploy_with_crm, render, webhook_url
+
+    services = get_services()
+    given = args.webhook_url or os.environ.get("SMSC_WEBHOOK_URL")
+    webhook = None
+    if given:
+        key = services.settings.smsc_webhook_key.get_secret_value()
+        webhook = Webhook(webhook_url(given, DEFINITION.endpoint.path), key)
+    console = Console()
+    try:
+        report = deploy_with_crm(DEFINITION, services.crm, webhook=webhook, dry_run=args.dry_run,
+                                 update_key=args.update_key)
+    except DeployError as error:
+        if error.report is not None:
+            render(error.report, console)
+        raise
+    render(report, console)
+    if webhook is not None:
+        print(f"webhook: {webhook.shown_url}")
+    return 0

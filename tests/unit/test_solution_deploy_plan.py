@@ -1,0 +1,237 @@
+"""The installer's plan, without HTTP: the definition and what the organisation has -> the operations."""
+from __future__ import annotations
+
+import pytest
+
+from connector.errors import BadInput
+from solution.definition import DEFINITION
+from solution.deploy import (
+    DeployError,
+    Result,
+    Secret,
+    Webhook,
+    auth_value,
+    endpoint_steps,
+    plan,
+    webhook_url,
+    workflow_drafts,
+)
+from solution.deploy_state import (
+    EndpointState,
+    OrgState,
+    SeedTableState,
+    StepState,
+    TableState,
+    WebResourceState,
+)
+from solution.model import ChoiceColumn, LookupColumn
+from workflows.steps import StepRegistration
+
+WEBHOOK = Webhook("https://app.azurewebsites.net/api/dataverse/events?code=fk", "a-webhook-key-of-24-chars")
+SEEDS = DEFINITION.seed + workflow_drafts(DEFINITION)
+CONTENT = b"/* the same file */"
+
+
+def _fresh() -> OrgState:
+    state = OrgState()
+    state.tables["campaign"] = TableState(frozenset({"campaignid", "name"}), frozenset(), frozenset(), {})
+    return state
+
+
+def _options(choice) -> dict[int, dict[int, str]]:
+    return {o.value: {1033: o.label.en, 1036: o.label.fr} for o in choice.options}
+
+
+def _complete() -> OrgState:
+    """An organisation where the definition is already installed, webhook included."""
+    state = OrgState(publisher_id="p-id", solution_id="s-id")
+    state.global_choices = {c.name: _options(c) for c in DEFINITION.choices}
+    for table in DEFINITION.tables:
+        columns = {c.logical_name for c in table.all_columns}
+        options = {c.logical_name: _options(c.choice) for c in table.columns
+                   if isinstance(c, ChoiceColumn) and not c.choice.is_global}
+        relationships = {lookup.relationship_name(table.logical_name, target)
+                         for lookup in table.lookups for target in lookup.targets}
+        state.tables[table.logical_name] = TableState(frozenset(columns), frozenset(k.logical_name for k in table.keys),
+                                                      frozenset(relationships), options)
+    state.web_resources = {r.name: WebResourceState(f"id-{r.name}", CONTENT, r.display)
+                           for r in DEFINITION.web_resources}
+    state.endpoint = EndpointState("e-id", WEBHOOK.url, 8, 5, 2)
+    for step in endpoint_steps(DEFINITION):
+        state.steps[step.name] = StepState(f"id-{step.name}", frozenset(step.filtering_columns), 40, 1, {})
+    state.seeds = {table: SeedTableState(True, frozenset((r.values["smsc_name"],) for r in SEEDS if r.table == table))
+                   for table in {r.table for r in SEEDS}}
+    return state
+
+
+def _plan(state: OrgState, **options):
+    options.setdefault("webhook", WEBHOOK)
+    options.setdefault("steps", endpoint_steps(DEFINITION))
+    return plan(DEFINITION, state, seeds=SEEDS, read_file=lambda resource: CONTENT, **options)
+
+
+def _kinds(result) -> list[str]:
+    return [o.kind for o in result.operations]
+
+
+def test_a_fresh_organisation_gets_everything_in_dependency_order():
+    result = _plan(_fresh())
+    kinds = _kinds(result)
+    assert kinds[:3] == ["publisher", "solution", "choice"]
+    tables = [o.name for o in result.operations if o.kind == "table"]
+    assert tables == [t.logical_name for t in DEFINITION.tables if t.is_new]
+    assert all(o.path == "EntityDefinitions" and o.method == "POST" for o in result.operations if o.kind == "table")
+    last_column = max(i for i, k in enumerate(kinds) if k == "column")
+    assert last_column < kinds.index("relationship") < kinds.index("web resource") < kinds.index("service endpoint")
+    assert kinds.index("customizations") < kinds.index("row") and kinds[-1] == "row"
+    columns = sum(1 for t in DEFINITION.tables for c in t.columns if not isinstance(c, LookupColumn))
+    assert kinds.count("column") == columns
+    assert kinds.count("relationship") == sum(len(c.targets) for t in DEFINITION.tables for c in t.lookups)
+    assert {o.name for o in result.operations if o.kind == "key"} >= {
+        "smsc_textmessage.smsc_idempotencykey_key", "smsc_optout.smsc_phonenumber_key"}
+    assert kinds.count("row") == len(SEEDS) == 1 + 4 + 8
+    assert result.unchanged == [("table", "campaign")]
+
+
+def test_every_metadata_write_but_publisher_solution_actions_and_rows_is_inside_the_solution():
+    for operation in _plan(_fresh()).operations:
+        outside = operation.kind in ("publisher", "solution", "customizations", "row")
+        assert operation.in_solution is not outside, operation.component
+
+
+def test_an_installed_organisation_only_gets_published():
+    result = _plan(_complete())
+    assert [(o.kind, o.method, o.path) for o in result.operations] == [("customizations", "POST", "PublishXml")]
+    assert result.operations[0].result is Result.PUBLISHED
+    assert ("column", "smsc_textmessage.smsc_status") in result.unchanged
+    assert ("step", "SMS Connector: campaign Update (smsc_action)") in result.unchanged
+
+
+def test_a_missing_option_is_inserted_and_a_relabelled_one_updated_with_design_values():
+    state = _complete()
+    options = dict(state.tables["smsc_textmessage"].options)
+    status = {value: labels for value, labels in options["smsc_status"].items() if value != 10}
+    status[2] = {1033: "Queued", 1036: "Envoi demandé"}
+    options["smsc_status"] = status
+    table = state.tables["smsc_textmessage"]
+    state.tables["smsc_textmessage"] = TableState(table.columns, table.keys, table.relationships, options)
+    result = _plan(state)
+    options_written = {o.path: o for o in result.operations if o.kind == "option"}
+    insert, update = options_written["InsertOptionValue"], options_written["UpdateOptionValue"]
+    assert (insert.path, insert.body["Value"], insert.body["AttributeLogicalName"]) == (
+        "InsertOptionValue", 10, "smsc_status")
+    assert insert.body["SolutionUniqueName"] == DEFINITION.unique_name
+    assert (update.path, update.body["Value"], update.body["MergeLabels"]) == ("UpdateOptionValue", 2, True)
+    assert update.body["Label"]["LocalizedLabels"][0]["Label"] == "Send requested"
+
+
+def test_labels_are_written_in_the_provisioned_languages_only():
+    state = _fresh()
+    state.languages = frozenset({1033})
+    table = next(o for o in _plan(state).operations if o.kind == "table")
+    assert [label["LanguageCode"] for label in table.body["DisplayName"]["LocalizedLabels"]] == [1033]
+
+
+def test_a_changed_web_resource_is_patched_with_its_new_content():
+    state = _complete()
+    state.web_resources["smsc_/js/api.js"] = WebResourceState("w-id", b"old", "SMS: connector API client")
+    [patch] = [o for o in _plan(state).operations if o.kind == "web resource"]
+    assert (patch.method, patch.path, patch.result) == ("PATCH", "webresourceset(w-id)", Result.UPDATED)
+    assert patch.body["content"] == "LyogdGhlIHNhbWUgZmlsZSAqLw=="
+
+
+def test_without_webhook_no_endpoint_nor_step_and_a_note():
+    result = _plan(_fresh(), webhook=None)
+    assert not {"service endpoint", "step", "step image"} & set(_kinds(result))
+    assert "skipped" in result.notes[0]
+
+
+def test_a_moved_function_app_updates_the_endpoint_and_resends_the_key_without_showing_it():
+    state = _complete()
+    state.endpoint = EndpointState("e-id", "https://old.azurewebsites.net/api/dataverse/events", 8, 5, 2)
+    [update] = [o for o in _plan(state).operations if o.kind == "service endpoint"]
+    assert (update.method, update.path, update.body["url"]) == ("PATCH", "serviceendpoints(e-id)", WEBHOOK.url)
+    assert isinstance(update.body["authvalue"], Secret)
+    assert update.body["authvalue"].value == auth_value("x-smsc-webhook-key", WEBHOOK.key)
+    assert WEBHOOK.key not in repr(update) and WEBHOOK.key not in repr(WEBHOOK)
+    rotated = _plan(_complete(), update_key=True)
+    assert [o.kind for o in rotated.operations] == ["service endpoint", "customizations"]
+
+
+def test_a_step_with_other_filtering_columns_is_patched():
+    state = _complete()
+    name = "SMS Connector: smsc_textmessage Update (smsc_status)"
+    state.steps[name] = StepState("st-id", frozenset(), 40, 1, {})
+    [patch] = [o for o in _plan(state).operations if o.kind == "step"]
+    assert (patch.path, patch.body) == ("sdkmessageprocessingsteps(st-id)",
+                                        {"filteringattributes": "smsc_status", "stage": 40, "mode": 1})
+
+
+def test_active_workflows_add_their_steps_with_a_pre_image():
+    registrations = [StepRegistration("salesorder", "Update", ("statecode", "statuscode"), ("name", "statecode")),
+                     StepRegistration("contact", "Create", (), ())]
+    steps = endpoint_steps(DEFINITION, registrations)
+    result = _plan(_complete(), steps=steps)
+    created = {o.name: o for o in result.operations if o.kind == "step"}
+    order = created["SMS Connector: workflows salesorder Update"]
+    assert order.body["filteringattributes"] == "statecode,statuscode"
+    assert [lookup.entity_set for lookup in order.lookups] == ["sdkmessages", "sdkmessagefilters"]
+    [image] = [o for o in result.operations if o.kind == "step image"]
+    assert image.body["attributes"] == "name,statecode" and image.body["messagepropertyname"] == "Target"
+    assert image.body["imagetype"] == 0 and image.body["entityalias"] == "PreImage"
+    assert "filteringattributes" not in created["SMS Connector: workflows contact Create"].body
+
+
+def test_seed_rows_are_created_only_when_missing():
+    state = _complete()
+    state.seeds["smsc_smstemplate"] = SeedTableState(True, frozenset({("Confirmation de commande",)}))
+    state.seeds["smsc_configuration"] = SeedTableState(False, frozenset())
+    rows = [o for o in _plan(state).operations if o.kind == "row"]
+    assert [o.path for o in rows] == ["smsc_configurations"] + ["smsc_smstemplates"] * 3
+    assert rows[0].body["smsc_unitdefaultsmstype"] == 2 and rows[0].body["smsc_campaigndefaultsmstype"] == 1
+
+
+def test_an_organisation_without_campaigns_is_refused_before_any_write():
+    with pytest.raises(DeployError, match="table campaign: not in this organisation"):
+        _plan(OrgState())
+
+
+def test_webhook_url_gets_the_events_path_and_only_http_urls():
+    assert webhook_url("https://app.azurewebsites.net", "/api/dataverse/events") == (
+        "https://app.azurewebsites.net/api/dataverse/events")
+    assert webhook_url("https://app.azurewebsites.net/?code=k", "/api/dataverse/events") == (
+        "https://app.azurewebsites.net/api/dataverse/events?code=k")
+    assert webhook_url("https://proxy.example/hooks/sms", "/api/dataverse/events") == "https://proxy.example/hooks/sms"
+    with pytest.raises(BadInput):
+        webhook_url("ftp://app", "/x")
+    assert Webhook("https://a.net/api/dataverse/events?code=secret", "k").shown_url == (
+        "https://a.net/api/dataverse/events?code=…")
+
+
+def test_auth_value_is_the_documented_settings_xml_with_the_value_escaped():
+    assert auth_value("x-smsc-webhook-key", 'a"b<c') == (
+        '<settings><setting name="x-smsc-webhook-key" value="a&quot;b&lt;c" /></settings>')
+
+
+def test_a_column_of_another_type_is_left_alone_and_said():
+    state = _complete()
+    table = state.tables["smsc_optout"]
+    state.tables["smsc_optout"] = TableState(table.columns, table.keys, table.relationships, table.options,
+                                             {"smsc_reason": "String", "smsc_active": "Boolean"})
+    result = _plan(state)
+    assert [o.kind for o in result.operations] == ["customizations"]
+    assert result.notes == ["column smsc_optout.smsc_reason is String in the organisation, Picklist in the "
+                            "definition: left as it is (Dataverse cannot change a column's type)"]
+
+
+def test_a_new_version_of_the_definition_updates_the_solution_version():
+    state = _complete()
+    state.solution_version = "0.9.0.0"
+    [update] = [o for o in _plan(state).operations if o.kind == "solution"]
+    assert (update.method, update.path, update.body) == ("PATCH", "solutions(s-id)", {"version": DEFINITION.version})
+
+
+def test_a_webhook_url_without_function_key_is_said():
+    keyless = Webhook("https://app.azurewebsites.net/api/dataverse/events", WEBHOOK.key)
+    assert "has no ?code=<function key>" in _plan(_complete(), webhook=keyless).notes[0]
+    assert _plan(_complete()).notes == []
