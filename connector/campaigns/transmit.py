@@ -6,6 +6,7 @@ CRM, where the marketer can read it; the notes carry the preparation ticket.
 """
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from connector.campaigns.checks import Verdict
@@ -25,7 +26,9 @@ STAGING_PART = 4 * 1024 * 1024
 
 
 def new_ticket(campaign_id: str, now: datetime) -> str:
-    return f"{TICKET_PREFIX}{campaign_id[:8]}-{now:%Y%m%d%H%M%S}"
+    """A preparation's own ticket: its provider request ids and staged notes derive from it, so two
+    preparations (prepare, cancel, prepare again within the same second) must never share one."""
+    return f"{TICKET_PREFIX}{campaign_id[:8]}-{now:%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
 
 
 class XmlReport:

@@ -36,7 +36,8 @@ class DataverseReportNotes:
         marker = odata_literal(ticket_text(str(ticket)))
         notes = self.crm.retrieve_multiple(NOTE_SET, select=["filename"], orderby="createdon asc", filter=(
             f"_objectid_value eq {campaign_id} and contains(notetext,{marker})"))
-        return [note["annotationid"] for note in notes]
+        # Only the staged parts: the cancel note also names the ticket, and carries no file.
+        return [note["annotationid"] for note in notes if note.get("filename")]
 
     def content(self, note_id: str) -> bytes:
         return base64.b64decode(self.crm.retrieve(NOTE_SET, note_id, select=["documentbody"])["documentbody"])

@@ -18,7 +18,8 @@ class FakeReportNotes:
         return note_id
 
     def staged_parts(self, campaign_id: str, ticket) -> list[str]:
-        return [i for i, n in self.notes.items() if n["campaign_id"] == campaign_id and n["ticket"] == ticket]
+        return [i for i, n in self.notes.items()
+                if n["campaign_id"] == campaign_id and n["ticket"] == ticket and n["attachment"]]
 
     def content(self, note_id: str) -> bytes:
         return self.notes[note_id]["attachment"].content

@@ -63,6 +63,17 @@ def test_prepare_from_not_transmitted_stages_the_messages_and_is_ready():
     assert w.provider.sends == []                                       # prepared, not sent
 
 
+def test_prepare_cancel_prepare_within_the_same_second_then_validate_sends_each_recipient_once():
+    w = world(a_campaign(action=A.PREPARE))           # the fake clock never moves: one second for all
+    assert w.run(A.PREPARE).ok
+    first = w.campaign.ticket
+    assert w.run(A.CANCEL).ok and w.run(A.PREPARE).ok
+    assert w.campaign.ticket != first                  # a new preparation, its own ticket
+    result = w.run(A.VALIDATE)
+    assert result.ok and result.status == S.SENT
+    assert sum(len(send.recipients) for send in w.provider.sends) == 3
+
+
 @pytest.mark.parametrize("status", [S.IN_CONSTRUCTION, S.READY, S.SENDING, S.SENT])
 def test_prepare_is_refused_in_any_other_status(status):
     w = world(a_campaign(status, ticket="smsc-old"))
