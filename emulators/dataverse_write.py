@@ -93,7 +93,7 @@ class Writer:
                 raise DataverseError(f"{table.logical} rows cannot be deleted.", 405, ODATA_ERROR)
             self.store.delete(table.entity_set, [row_id])
             forget(self.store, table, row_id)       # its N:N links go with it
-            cascades = [(TABLES[r.child].entity_set, child_key(r)) for r in table.collections.values()]
+            cascades = [(TABLES[r.child].entity_set, child_key(r)) for r in table.collections.values() if r.cascade]
             for entity_set, column in cascades + [("annotations", "_objectid_value")]:
                 self.delete_referencing(entity_set, column, row_id)
 

@@ -1,0 +1,369 @@
+"""The Dataverse emulator's metadata API, driven over HTTP as an installer drives Dataverse: a bare
+organisation, a custom activity table with columns, a global choice, a lookup relationship and an alternate
+key, then the data API on that table (create, read by key, duplicate refused, lookup bind)."""
+from __future__ import annotations
+
+import pytest
+
+from emulators.dataverse import DataverseEmulator
+from emulators.dataverse_errors import QueryError
+from emulators.dataverse_seed import DEFAULT_SOLUTION_ID
+from emulators.server import EmulatorServer
+
+API = "/api/data/v9.2/"
+TOKEN = "emulator-token"
+CRM = "Microsoft.Dynamics.CRM."
+SOLUTION = {"MSCRM.SolutionUniqueName": "smscconnector"}
+
+
+def label(english: str, french: str | None = None) -> dict:
+    labels = [{"@odata.type": f"{CRM}LocalizedLabel", "Label": english, "LanguageCode": 1033}]
+    if french:
+        labels.append({"@odata.type": f"{CRM}LocalizedLabel", "Label": french, "LanguageCode": 1036})
+    return {"@odata.type": f"{CRM}Label", "LocalizedLabels": labels}
+
+
+def string_column(schema_name: str, text: str, *, primary: bool = False, length: int = 100) -> dict:
+    return {"@odata.type": f"{CRM}StringAttributeMetadata", "SchemaName": schema_name, "IsPrimaryName": primary,
+            "MaxLength": length, "FormatName": {"Value": "Text"}, "DisplayName": label(text),
+            "RequiredLevel": {"Value": "None"}}
+
+
+def picklist(schema_name: str, options: dict[int, tuple[str, str]]) -> dict:
+    return {"@odata.type": f"{CRM}PicklistAttributeMetadata", "SchemaName": schema_name,
+            "DisplayName": label("Status", "Statut"), "RequiredLevel": {"Value": "None"},
+            "OptionSet": {"@odata.type": f"{CRM}OptionSetMetadata", "IsGlobal": False, "OptionSetType": "Picklist",
+                          "Options": [{"Value": v, "Label": label(en, fr)} for v, (en, fr) in options.items()]}}
+
+
+def entity(schema_name: str, primary: dict, *, activity: bool = False, columns=()) -> dict:
+    return {"@odata.type": f"{CRM}EntityMetadata", "SchemaName": schema_name, "DisplayName": label(schema_name),
+            "DisplayCollectionName": label(schema_name + "s"), "Description": label("test"),
+            "OwnershipType": "UserOwned", "IsActivity": activity, "HasActivities": False, "HasNotes": True,
+            "Attributes": [primary, *columns]}
+
+
+SMS = entity("smsc_TextMessage", string_column("Subject", "Subject", primary=True), activity=True, columns=[
+    string_column("smsc_IdempotencyKey", "Idempotency key"),
+    picklist("smsc_Status", {1: ("Draft", "Brouillon"), 2: ("Send requested", "Envoi demandé")}),
+    {"@odata.type": f"{CRM}IntegerAttributeMetadata", "SchemaName": "smsc_Segments", "DisplayName": label("Segments"),
+     "MinValue": 0, "MaxValue": 100},
+    {"@odata.type": f"{CRM}MoneyAttributeMetadata", "SchemaName": "smsc_Cost", "DisplayName": label("Cost"),
+     "Precision": 4},
+    {"@odata.type": f"{CRM}MemoAttributeMetadata", "SchemaName": "smsc_Error", "DisplayName": label("Error"),
+     "MaxLength": 4000},
+])
+OPTOUT = entity("smsc_OptOut", string_column("smsc_PhoneNumber", "Phone number", primary=True))
+TEMPLATE = entity("smsc_SmsTemplate", string_column("smsc_Name", "Name", primary=True))
+
+
+@pytest.fixture
+def bare():
+    return DataverseEmulator(bare=True)
+
+
+@pytest.fixture
+def api(bare, make_api):
+    with EmulatorServer(bare) as server:
+        yield make_api(server.url + API, TOKEN)
+
+
+@pytest.fixture
+def solution(api):
+    publisher = api.post("publishers", json={"uniquename": "smsc", "friendlyname": "SMSC",
+                                             "customizationprefix": "smsc", "customizationoptionvalueprefix": 10742})
+    assert publisher.status_code == 204
+    publisher_id = publisher.headers["OData-EntityId"].rsplit("(", 1)[1].rstrip(")")
+    made = api.post("solutions", json={"uniquename": "smscconnector", "friendlyname": "SMS connector",
+                                       "version": "1.0.0.0", "publisherid@odata.bind": f"/publishers({publisher_id})"})
+    assert made.status_code == 204
+    return made.headers["OData-EntityId"].rsplit("(", 1)[1].rstrip(")")
+
+
+def created_id(response) -> str:
+    return response.headers["OData-EntityId"].rsplit("(", 1)[1].rstrip(")")
+
+
+def definition(api, logical: str, select: str = "LogicalName,EntitySetName,IsActivity,PrimaryIdAttribute") -> dict:
+    got = api.get(f"EntityDefinitions(LogicalName='{logical}')?$select={select}")
+    assert got.status_code == 200, got.text
+    return got.json()
+
+
+def test_a_bare_organisation_has_the_standard_tables_only(api, bare):
+    names = {row["LogicalName"] for row in api.get("EntityDefinitions?$select=LogicalName").json()["value"]}
+    assert {"contact", "lead", "account", "systemuser", "usersettings", "timezonedefinition", "annotation",
+            "campaign", "list", "salesorder", "incident", "quote", "invoice", "webresource", "serviceendpoint",
+            "sdkmessageprocessingstep", "solution", "publisher"} <= names
+    assert not [n for n in names if n.startswith("smsc_")]
+    campaign = api.get("EntityDefinitions(LogicalName='campaign')/Attributes?$select=LogicalName").json()["value"]
+    assert campaign and not [a for a in campaign if a["LogicalName"].startswith("smsc_")]
+    assert api.get("smsc_textmessages").status_code == 404
+    assert api.post("campaigns", json={"name": "x", "smsc_text": "y"}).status_code == 400
+    assert not bare.rows("contacts") and bare.rows("systemusers")           # users, no demo data
+    messages = {m["name"] for m in api.get("sdkmessages?$select=name").json()["value"]}
+    assert {"Create", "Update", "Delete", "Assign", "SetState"} <= messages
+
+
+def test_the_seeded_organisation_answers_the_collection_form_as_microsofts_client_asks(make_api):
+    with EmulatorServer(DataverseEmulator()) as server:
+        api = make_api(server.url + API, TOKEN)
+        got = api.get("EntityDefinitions?$select=LogicalName,EntitySetName,PrimaryIdAttribute"
+                      "&$filter=LogicalName eq 'contact'")
+        assert got.status_code == 200
+        [row] = got.json()["value"]
+        assert (row["LogicalName"], row["EntitySetName"], row["PrimaryIdAttribute"]) == (
+            "contact", "contacts", "contactid")
+        assert set(row) == {"LogicalName", "EntitySetName", "PrimaryIdAttribute", "MetadataId"}
+        assert api.get("EntityDefinitions?$filter=LogicalName eq 'nosuch'").json()["value"] == []
+        by_id = api.get(f"EntityDefinitions({row['MetadataId']})?$select=LogicalName").json()
+        assert by_id["LogicalName"] == "contact"
+        sms = api.get("EntityDefinitions?$select=LogicalName,IsActivity&$filter=IsActivity eq true").json()["value"]
+        assert [r["LogicalName"] for r in sms] == ["smsc_textmessage"]
+
+
+def test_a_custom_activity_table_is_created_read_and_usable(api, bare, solution):
+    created = api.post("EntityDefinitions", json=SMS, headers=SOLUTION)
+    assert created.status_code == 204, created.text
+    assert created.headers["OData-EntityId"].startswith(api.url + "EntityDefinitions(")
+    table = definition(api, "smsc_textmessage", "LogicalName,SchemaName,EntitySetName,IsActivity,"
+                                                "PrimaryIdAttribute,PrimaryNameAttribute,DisplayName")
+    assert table["SchemaName"] == "smsc_TextMessage" and table["EntitySetName"] == "smsc_textmessages"
+    assert table["IsActivity"] is True and table["PrimaryIdAttribute"] == "activityid"
+    assert table["PrimaryNameAttribute"] == "subject"
+    assert table["DisplayName"]["UserLocalizedLabel"]["Label"] == "smsc_TextMessage"
+    assert api.get(f"EntityDefinitions({created_id(created)})?$select=LogicalName").json()["LogicalName"] == \
+        "smsc_textmessage"
+    status = api.get("EntityDefinitions(LogicalName='smsc_textmessage')/Attributes(LogicalName='smsc_status')/"
+                     f"{CRM}PicklistAttributeMetadata?$select=LogicalName&$expand=OptionSet($select=Options)")
+    assert status.status_code == 200, status.text
+    options = status.json()["OptionSet"]["Options"]
+    assert [(o["Value"], [x["Label"] for x in o["Label"]["LocalizedLabels"]]) for o in options] == [
+        (1, ["Draft", "Brouillon"]), (2, ["Send requested", "Envoi demandé"])]
+    # The standard activity parties collection, as for the emulator's seeded SMS table.
+    relations = api.get("EntityDefinitions(LogicalName='smsc_textmessage')/OneToManyRelationships"
+                        "?$select=ReferencingEntity,ReferencedEntityNavigationPropertyName").json()["value"]
+    assert {"ReferencingEntity": "activityparty",
+            "ReferencedEntityNavigationPropertyName": "smsc_textmessage_activity_parties"} in relations
+    # The data API takes it at once: typed columns, choices checked, parties, regarding.
+    contact = created_id(api.post("contacts", json={"lastname": "Smith", "mobilephone": "+33600000001"}))
+    sms = api.post("smsc_textmessages", json={
+        "subject": "Hello", "smsc_status": 2, "smsc_segments": 1, "smsc_cost": 0.05, "smsc_idempotencykey": "k-1",
+        "regardingobjectid_contact_smsc_textmessage@odata.bind": f"/contacts({contact})",
+        "smsc_textmessage_activity_parties": [
+            {"participationtypemask": 2, "partyid_contact@odata.bind": f"/contacts({contact})"}]})
+    assert sms.status_code == 204, sms.text
+    row = api.get(f"smsc_textmessages({created_id(sms)})?$expand=smsc_textmessage_activity_parties").json()
+    assert row["activitytypecode"] == "smsc_textmessage" and row["_regardingobjectid_value"] == contact
+    assert [p["_partyid_value"] for p in row["smsc_textmessage_activity_parties"]] == [contact]
+    assert api.post("smsc_textmessages", json={"subject": "x", "smsc_status": 7}).status_code == 400
+    assert api.post("smsc_textmessages", json={"subject": "x", "smsc_segments": "one"}).status_code == 400
+    # Notes may be attached to it (HasNotes).
+    note = api.post("annotations", json={"subject": "n", "objectid_smsc_textmessage@odata.bind":
+                                         f"/smsc_textmessages({created_id(sms)})"})
+    assert note.status_code == 204
+    # It joined the solution named in the header.
+    components = bare.rows("solutioncomponents", f"_solutionid_value eq {solution}")
+    assert [(c["objectid"], c["componenttype"]) for c in components] == [(created_id(created), 1)]
+    assert api.post("EntityDefinitions", json=SMS).status_code == 400          # the name is taken
+    assert api.post("EntityDefinitions", json=SMS | {"SchemaName": "smsc_Other"},
+                    headers={"MSCRM.SolutionUniqueName": "nosuch"}).status_code == 404
+
+
+def test_columns_choices_relationships_and_keys(api, bare, solution):
+    for body in (SMS, OPTOUT, TEMPLATE):
+        assert api.post("EntityDefinitions", json=body, headers=SOLUTION).status_code == 204
+    choice = api.post("GlobalOptionSetDefinitions", headers=SOLUTION, json={
+        "@odata.type": f"{CRM}OptionSetMetadata", "Name": "smsc_smstype", "DisplayName": label("SMS type"),
+        "IsGlobal": True, "OptionSetType": "Picklist",
+        "Options": [{"Value": 1, "Label": label("Marketing", "Marketing")},
+                    {"Value": 2, "Label": label("Transactional", "Transactionnel")}]})
+    assert choice.status_code == 204, choice.text
+    got = api.get("GlobalOptionSetDefinitions(Name='smsc_smstype')").json()
+    assert got["MetadataId"] == created_id(choice) and [o["Value"] for o in got["Options"]] == [1, 2]
+    # Columns added to a standard table (campaign) and to the custom ones.
+    columns = [
+        ("campaign", {"@odata.type": f"{CRM}PicklistAttributeMetadata", "SchemaName": "smsc_SmsType",
+                      "DisplayName": label("SMS type"), "GlobalOptionSet@odata.bind":
+                          f"/GlobalOptionSetDefinitions({created_id(choice)})"}),
+        ("campaign", {"@odata.type": f"{CRM}MemoAttributeMetadata", "SchemaName": "smsc_Text",
+                      "DisplayName": label("Text"), "MaxLength": 2000}),
+        ("smsc_optout", {"@odata.type": f"{CRM}BooleanAttributeMetadata", "SchemaName": "smsc_Active",
+                         "DisplayName": label("Active"),
+                         "OptionSet": {"TrueOption": {"Value": 1, "Label": label("Yes")},
+                                       "FalseOption": {"Value": 0, "Label": label("No")}}}),
+        ("smsc_optout", {"@odata.type": f"{CRM}DateTimeAttributeMetadata", "SchemaName": "smsc_When",
+                         "DisplayName": label("When"), "Format": "DateAndTime"}),
+        ("smsc_smstemplate", {"@odata.type": f"{CRM}DecimalAttributeMetadata", "SchemaName": "smsc_Rate",
+                              "DisplayName": label("Rate"), "Precision": 2}),
+    ]
+    for logical, body in columns:
+        added = api.post(f"EntityDefinitions(LogicalName='{logical}')/Attributes", json=body, headers=SOLUTION)
+        assert added.status_code == 204, added.text
+        assert "/Attributes(" in added.headers["OData-EntityId"]
+    one = api.get("EntityDefinitions(LogicalName='campaign')/Attributes(LogicalName='smsc_text')"
+                  "?$select=LogicalName,SchemaName,AttributeType,MaxLength").json()
+    assert (one["SchemaName"], one["AttributeType"], one["MaxLength"]) == ("smsc_Text", "Memo", 2000)
+    again = api.post("EntityDefinitions(LogicalName='campaign')/Attributes", json=columns[1][1])
+    assert again.status_code == 400
+    # A lookup: the column, both navigation properties, `_x_value` on read, `@odata.bind` on write.
+    relationship = api.post("RelationshipDefinitions", headers=SOLUTION, json={
+        "@odata.type": f"{CRM}OneToManyRelationshipMetadata", "SchemaName": "smsc_campaign_smsc_textmessage",
+        "ReferencedEntity": "campaign", "ReferencedAttribute": "campaignid", "ReferencingEntity": "smsc_textmessage",
+        "CascadeConfiguration": {"Assign": "NoCascade", "Delete": "RemoveLink", "Merge": "NoCascade",
+                                 "Reparent": "NoCascade", "Share": "NoCascade", "Unshare": "NoCascade"},
+        "Lookup": {"@odata.type": f"{CRM}LookupAttributeMetadata", "SchemaName": "smsc_CampaignId",
+                   "DisplayName": label("Campaign", "Campagne")}})
+    assert relationship.status_code == 204, relationship.text
+    read = api.get("RelationshipDefinitions(SchemaName='smsc_campaign_smsc_textmessage')").json()
+    assert (read["ReferencingAttribute"], read["ReferencingEntityNavigationPropertyName"],
+            read["ReferencedEntityNavigationPropertyName"]) == (
+        "smsc_campaignid", "smsc_CampaignId", "smsc_campaign_smsc_textmessage")
+    lookup = api.get("EntityDefinitions(LogicalName='smsc_textmessage')/Attributes(LogicalName='smsc_campaignid')/"
+                     f"{CRM}LookupAttributeMetadata?$select=Targets").json()
+    assert lookup["Targets"] == ["campaign"]
+    # An alternate key on each custom table.
+    for logical, column in (("smsc_textmessage", "smsc_idempotencykey"), ("smsc_optout", "smsc_phonenumber")):
+        key = api.post(f"EntityDefinitions(LogicalName='{logical}')/Keys", headers=SOLUTION, json={
+            "@odata.type": f"{CRM}EntityKeyMetadata", "SchemaName": f"{logical}_key", "DisplayName": label("Key"),
+            "KeyAttributes": [column]})
+        assert key.status_code == 204, key.text
+    keys = api.get("EntityDefinitions(LogicalName='smsc_optout')/Keys").json()["value"]
+    assert [(k["KeyAttributes"], k["EntityKeyIndexStatus"]) for k in keys] == [(["smsc_phonenumber"], "Active")]
+    # The data API: the new campaign columns, the lookup bind, the keys enforced and addressable.
+    campaign = created_id(api.post("campaigns", json={"name": "Spring", "smsc_smstype": 2, "smsc_text": "Hi"}))
+    assert api.post("campaigns", json={"name": "Bad", "smsc_smstype": 3}).status_code == 400
+    sms = api.post("smsc_textmessages", json={"subject": "s", "smsc_idempotencykey": "idem-1",
+                                              "smsc_CampaignId@odata.bind": f"/campaigns({campaign})"})
+    assert sms.status_code == 204, sms.text
+    row = api.get(f"smsc_textmessages({created_id(sms)})?$select=_smsc_campaignid_value&$expand="
+                  "smsc_CampaignId($select=name)").json()
+    assert row["_smsc_campaignid_value"] == campaign and row["smsc_CampaignId"]["name"] == "Spring"
+    children = api.get(f"campaigns({campaign})/smsc_campaign_smsc_textmessage?$select=subject").json()["value"]
+    assert [c["subject"] for c in children] == ["s"]
+    duplicate = api.post("smsc_textmessages", json={"subject": "again", "smsc_idempotencykey": "idem-1"})
+    assert duplicate.status_code == 412 and duplicate.json()["error"]["code"] == "0x80060892"
+    optout = api.post("smsc_optouts", json={"smsc_phonenumber": "+33611111111", "smsc_active": True,
+                                            "smsc_when": "2026-01-02T03:04:05Z"})
+    assert optout.status_code == 204
+    by_key = api.get("smsc_optouts(smsc_phonenumber='+33611111111')?$select=smsc_active")
+    assert by_key.status_code == 200 and by_key.json()["smsc_active"] is True
+    assert api.post("smsc_optouts", json={"smsc_phonenumber": "+33611111111"}).status_code == 412
+    # Deleting the campaign leaves the SMS (RemoveLink), as the relationship said.
+    assert api.delete(f"campaigns({campaign})").status_code == 204
+    assert api.get(f"smsc_textmessages({created_id(sms)})").status_code == 200
+    kinds = sorted(c["componenttype"] for c in bare.rows("solutioncomponents", f"_solutionid_value eq {solution}"))
+    assert kinds == [1, 1, 1, 2, 2, 2, 2, 2, 9, 10, 14, 14]
+
+
+def test_labels_are_updated_with_put_and_merged(api):
+    assert api.post("EntityDefinitions", json=OPTOUT).status_code == 204
+    french = {"@odata.type": f"{CRM}EntityMetadata", "SchemaName": "smsc_OptOut",
+              "DisplayName": {"LocalizedLabels": [{"Label": "Désinscription", "LanguageCode": 1036}]}}
+    put = api.put("EntityDefinitions(LogicalName='smsc_optout')", json=french, headers={"MSCRM.MergeLabels": "true"})
+    assert put.status_code == 204, put.text
+    labels = definition(api, "smsc_optout", "DisplayName")["DisplayName"]["LocalizedLabels"]
+    assert {(x["LanguageCode"], x["Label"]) for x in labels} == {(1033, "smsc_OptOut"), (1036, "Désinscription")}
+    replaced = api.put("EntityDefinitions(LogicalName='smsc_optout')", json=french)
+    assert replaced.status_code == 204
+    labels = definition(api, "smsc_optout", "DisplayName")["DisplayName"]["LocalizedLabels"]
+    assert [x["Label"] for x in labels] == ["Désinscription"]
+    column = api.put("EntityDefinitions(LogicalName='smsc_optout')/Attributes(LogicalName='smsc_phonenumber')",
+                     json={"@odata.type": f"{CRM}StringAttributeMetadata", "SchemaName": "smsc_PhoneNumber",
+                           "DisplayName": label("Phone", "Téléphone")}, headers={"MSCRM.MergeLabels": "true"})
+    assert column.status_code == 204
+    read = api.get("EntityDefinitions(LogicalName='smsc_optout')/Attributes(LogicalName='smsc_phonenumber')"
+                   "?$select=DisplayName").json()
+    assert read["DisplayName"]["UserLocalizedLabel"]["Label"] == "Phone"
+
+
+def test_web_resources_endpoints_steps_and_publishing(api, bare, solution):
+    script = api.post("webresourceset", headers=SOLUTION, json={
+        "name": "smsc_/js/sms_form.js", "displayname": "SMS form", "webresourcetype": 3, "content": "Ly8gaGk="})
+    assert script.status_code == 204
+    endpoint = api.post("serviceendpoints", headers=SOLUTION, json={
+        "name": "SMSC connector", "contract": 8, "authtype": 5, "url": "https://example.org/api/dataverse/events",
+        "authvalue": '<settings><setting name="x-smsc-webhook-key" value="secret" /></settings>',
+        "messageformat": 2})
+    assert endpoint.status_code == 204
+    create = api.get("sdkmessages?$select=sdkmessageid&$filter=name eq 'Update'").json()["value"][0]["sdkmessageid"]
+    on_campaign = api.get(f"sdkmessagefilters?$select=sdkmessagefilterid&$filter=_sdkmessageid_value eq {create} "
+                          "and primaryobjecttypecode eq 'campaign'").json()["value"]
+    assert len(on_campaign) == 1
+    step = api.post("sdkmessageprocessingsteps", headers=SOLUTION, json={
+        "name": "SMSC: campaign action", "mode": 1, "rank": 1, "stage": 40, "supporteddeployment": 0,
+        "filteringattributes": "smsc_action", "asyncautodelete": False,
+        "sdkmessageid@odata.bind": f"/sdkmessages({create})",
+        "sdkmessagefilterid@odata.bind": f"/sdkmessagefilters({on_campaign[0]['sdkmessagefilterid']})",
+        "eventhandler_serviceendpoint@odata.bind": f"/serviceendpoints({created_id(endpoint)})"})
+    assert step.status_code == 204, step.text
+    image = api.post("sdkmessageprocessingstepimages", json={
+        "name": "PreImage", "entityalias": "PreImage", "imagetype": 0, "messagepropertyname": "Target",
+        "attributes": "smsc_action", "sdkmessageprocessingstepid@odata.bind":
+            f"/sdkmessageprocessingsteps({created_id(step)})"})
+    assert image.status_code == 204
+    kinds = sorted(c["componenttype"] for c in bare.rows("solutioncomponents", f"_solutionid_value eq {solution}"))
+    assert kinds == [61, 92, 95]
+    xml = "<importexportxml><entities><entity>campaign</entity></entities></importexportxml>"
+    assert api.post("PublishXml", json={"ParameterXml": xml}).status_code == 204
+    assert api.post("PublishAllXml").status_code == 204
+    assert api.post("PublishXml", json={}).status_code == 400
+    assert bare.published == [xml, "*"]
+    added = api.post("AddSolutionComponent", json={"ComponentId": created_id(script), "ComponentType": 61,
+                                                   "SolutionUniqueName": "Default", "AddRequiredComponents": False})
+    assert added.status_code == 200
+    assert [c["_solutionid_value"] for c in bare.rows("solutioncomponents", "componenttype eq 61")] == [
+        solution, DEFAULT_SOLUTION_ID]
+
+
+def test_tables_created_through_the_api_survive_a_restart(tmp_path, make_api):
+    path = str(tmp_path / "org.sqlite3")
+    first = DataverseEmulator(path, bare=True)
+    with EmulatorServer(first) as server:
+        api = make_api(server.url + API, TOKEN)
+        assert api.post("EntityDefinitions", json=OPTOUT).status_code == 204
+        assert api.post("EntityDefinitions(LogicalName='smsc_optout')/Keys", json={
+            "@odata.type": f"{CRM}EntityKeyMetadata", "SchemaName": "smsc_phone_key",
+            "KeyAttributes": ["smsc_phonenumber"]}).status_code == 204
+        assert api.post("smsc_optouts", json={"smsc_phonenumber": "+33600000001"}).status_code == 204
+    messages = len(first.rows("sdkmessages"))
+    first.close()
+    second = DataverseEmulator(path, bare=True)
+    with EmulatorServer(second) as server:
+        api = make_api(server.url + API, TOKEN)
+        assert api.get("smsc_optouts(smsc_phonenumber='+33600000001')").status_code == 200
+        assert api.post("smsc_optouts", json={"smsc_phonenumber": "+33600000001"}).status_code == 412
+        assert len(second.rows("sdkmessages")) == messages          # seeding again adds nothing
+    second.close()
+
+
+def test_a_seeded_emulator_keeps_its_metadata_changes_to_itself(make_api):
+    changed, other = DataverseEmulator(), DataverseEmulator()
+    with EmulatorServer(changed) as server:
+        api = make_api(server.url + API, TOKEN)
+        column = {"@odata.type": f"{CRM}StringAttributeMetadata", "SchemaName": "new_Nickname",
+                  "DisplayName": label("Nickname")}
+        assert api.post("EntityDefinitions(LogicalName='contact')/Attributes", json=column).status_code == 204
+        assert api.post("contacts", json={"lastname": "X", "new_nickname": "x"}).status_code == 204
+    assert "new_nickname" in changed.schema["contact"].columns
+    assert "new_nickname" not in other.schema["contact"].columns
+    with pytest.raises(QueryError, match="new_nickname"):
+        other.insert("contacts", {"lastname": "Y", "new_nickname": "y"})
+
+
+def test_smsc_emulators_bare_serves_a_fresh_organisation_and_prints_the_settings(monkeypatch, capsys, make_api):
+    from smsc import cli
+
+    seen: dict[str, object] = {}
+
+    def look_then_stop(seconds):
+        settings = dict(line.strip().split("=", 1) for line in capsys.readouterr().out.splitlines() if "=" in line)
+        api = make_api(settings["DATAVERSE_URL"] + API, settings["DATAVERSE_ACCESS_TOKEN"])
+        seen["tables"] = {r["LogicalName"] for r in api.get("EntityDefinitions?$select=LogicalName").json()["value"]}
+        seen["settings"] = settings
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli.time, "sleep", look_then_stop)
+    assert cli.main(["emulators", "--bare"]) == 0
+    assert "contact" in seen["tables"] and not [t for t in seen["tables"] if t.startswith("smsc_")]
+    assert {"DATAVERSE_URL", "OCTOPUSH_API_KEY", "SMSC_WEBHOOK_KEY"} <= set(seen["settings"])
