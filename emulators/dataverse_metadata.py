@@ -47,6 +47,8 @@ CASTS = {metadata_type for _, metadata_type in (*TYPES.values(), *FIXED.values()
 
 
 _metadata_id = metadata_id
+MANAGED_TRUE = {"Value": True, "CanBeChanged": True, "ManagedPropertyLogicalName": "iscustomizable"}
+HAS_ACTIVITIES = {"account", "contact", "lead", "campaign", "salesorder", "incident", "quote", "invoice"}
 _NO_EXTRAS = Schema()
 
 
@@ -104,8 +106,12 @@ def entity_row(table: Table) -> dict:
            "PrimaryNameAttribute": table.primary_name, "IsActivity": table.primary_id == "activityid",
            "IsCustomEntity": table.logical.startswith("smsc_"),
            "OwnershipType": "UserOwned" if "ownerid" in table.lookups else "OrganizationOwned",
-           "DisplayName": _label(table.logical), "IsManaged": False, "MetadataId": entity_row_id(table),
-           "_type": "EntityMetadata"}
+           "DisplayName": _label(table.logical), "DisplayCollectionName": _label(table.entity_set),
+           "Description": _label(""), "CollectionSchemaName": table.entity_set,
+           "HasNotes": table.logical != "annotation",
+           "HasActivities": table.logical in HAS_ACTIVITIES, "IsCustomizable": MANAGED_TRUE,
+           "IsValidForAdvancedFind": True, "IsAuditEnabled": {"Value": False, "CanBeChanged": True},
+           "IsManaged": False, "MetadataId": entity_row_id(table), "_type": "EntityMetadata"}
     row.update({k: v for k, v in props.items() if k != "@odata.type"})
     return {**row, "Attributes": attributes(table), "Keys": keys(table)}
 
@@ -174,7 +180,12 @@ def _attribute(table: Table, name: str, attribute_type: str, metadata_type: str)
     return {"@odata.type": f"#{CRM}{metadata_type}", "MetadataId": _metadata_id(table.logical, name),
             "LogicalName": name, "SchemaName": name, "AttributeType": attribute_type, "AttributeOf": None,
             "EntityLogicalName": table.logical, "IsCustomAttribute": name.startswith("smsc_"),
-            "_type": metadata_type}
+            "DisplayName": _label(name), "Description": _label(""),
+            "RequiredLevel": {"Value": "SystemRequired" if name == table.primary_id else "None",
+                              "CanBeChanged": True, "ManagedPropertyLogicalName": "canmodifyrequirementlevelsettings"},
+            "IsPrimaryId": name == table.primary_id, "IsPrimaryName": name == table.primary_name,
+            "IsValidForCreate": name not in table.computed, "IsValidForUpdate": name not in table.computed,
+            "IsValidForRead": True, "IsCustomizable": MANAGED_TRUE, "_type": metadata_type}
 
 
 def _options(text: str) -> tuple[list[str], dict[str, dict]]:

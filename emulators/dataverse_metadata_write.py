@@ -269,7 +269,8 @@ def create_relationship(schema: Schema, body: dict) -> str:
     to_parent = body.get("ReferencingEntityNavigationPropertyName") or lookup["SchemaName"]
     to_children = body.get("ReferencedEntityNavigationPropertyName") or schema_name
     if to_parent in child.navs or to_children in parent.collections:
-        raise taken(f"The navigation property '{to_parent}' or '{to_children}' is already used.")
+        raise DataverseError(f"NavigationPropertyName {to_parent if to_parent in child.navs else to_children} is "
+                             "not unique within an entity", 400, "0x80072551")
     cascade = (body.get("CascadeConfiguration") or {}).get("Delete") == "Cascade"
     child = schema.editable(child.logical)
     set_lookup(child, Lookup(attr, {parent.logical: to_parent}))

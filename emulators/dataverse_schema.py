@@ -323,8 +323,9 @@ class Schema(MutableMapping[str, Table]):
         self.hidden.add(logical)
 
     def __iter__(self) -> Iterator[str]:
-        yield from self.own
-        yield from (k for k in self.base if k not in self.own and k not in self.hidden)
+        own, hidden = list(self.own), set(self.hidden)     # a snapshot: another request may change them
+        yield from own
+        yield from (k for k in list(self.base) if k not in own and k not in hidden)
 
     def __len__(self) -> int:
         return sum(1 for _ in self)

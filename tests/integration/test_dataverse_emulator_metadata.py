@@ -290,6 +290,11 @@ def test_web_resources_endpoints_steps_and_publishing(api, bare, solution):
     on_campaign = api.get(f"sdkmessagefilters?$select=sdkmessagefilterid&$filter=_sdkmessageid_value eq {create} "
                           "and primaryobjecttypecode eq 'campaign'").json()["value"]
     assert len(on_campaign) == 1
+    # The documented form, through the message's name (a lookup path in $filter).
+    by_name = api.get("sdkmessagefilters?$select=sdkmessagefilterid&$filter=sdkmessageid/name eq 'Update' "
+                      "and primaryobjecttypecode eq 'campaign'").json()["value"]
+    assert by_name == on_campaign
+    assert api.get("sdkmessagefilters?$filter=nosuch/name eq 'Update'").status_code == 400
     step = api.post("sdkmessageprocessingsteps", headers=SOLUTION, json={
         "name": "SMSC: campaign action", "mode": 1, "rank": 1, "stage": 40, "supporteddeployment": 0,
         "filteringattributes": "smsc_action", "asyncautodelete": False,
