@@ -372,3 +372,86 @@ def test_smsc_emulators_bare_serves_a_fresh_organisation_and_prints_the_settings
     assert cli.main(["emulators", "--bare"]) == 0
     assert "contact" in seen["tables"] and not [t for t in seen["tables"] if t.startswith("smsc_")]
     assert {"DATAVERSE_URL", "OCTOPUSH_API_KEY", "SMSC_WEBHOOK_KEY"} <= set(seen["settings"])
+
+
+# --- a bare organisation customized as DESIGN §4 says serves the same data API as the seeded one -----
+TYPES = {"string": "StringAttributeMetadata", "memo": "MemoAttributeMetadata", "int": "IntegerAttributeMetadata",
+         "bool": "BooleanAttributeMetadata", "datetime": "DateTimeAttributeMetadata",
+         "money": "MoneyAttributeMetadata", "decimal": "DecimalAttributeMetadata",
+         "choice": "PicklistAttributeMetadata"}
+PLATFORM_COLUMNS = {"createdon", "modifiedon", "versionnumber", "statecode", "statuscode", "subject", "description",
+                    "scheduledend", "actualend", "activitytypecode"}
+
+
+def column_body(table, column: str) -> dict:
+    kind = table.columns[column]
+    body = {"@odata.type": f"{CRM}{TYPES[kind]}", "SchemaName": column, "DisplayName": label(column)}
+    if kind == "choice":
+        body["OptionSet"] = {"@odata.type": f"{CRM}OptionSetMetadata", "IsGlobal": False, "OptionSetType": "Picklist",
+                             "Options": [{"Value": v, "Label": label(t)} for v, t in table.choices[column].items()]}
+    return body
+
+
+def customize_like_the_seeded_schema(api) -> None:
+    """What an installer of DESIGN §4 does, derived from the emulator's seeded tables."""
+    from emulators.dataverse_schema import STATIC_TABLES
+
+    custom = {n: t for n, t in STATIC_TABLES.items() if n.startswith("smsc_")}
+    for name, table in custom.items():
+        activity = table.primary_id == "activityid"
+        primary = string_column("subject" if activity else table.primary_name, "Name", primary=True)
+        body = entity(name, primary, activity=activity,
+                      columns=[column_body(table, c) for c in table.columns
+                               if c not in PLATFORM_COLUMNS and c != table.primary_name])
+        body["OwnershipType"] = "UserOwned" if "ownerid" in table.lookups else "OrganizationOwned"
+        assert api.post("EntityDefinitions", json=body).status_code == 204, name
+    for column in [c for c in STATIC_TABLES["campaign"].columns if c.startswith("smsc_")]:
+        added = api.post("EntityDefinitions(LogicalName='campaign')/Attributes",
+                         json=column_body(STATIC_TABLES["campaign"], column))
+        assert added.status_code == 204, column
+    for name, table in [*custom.items(), ("campaign", STATIC_TABLES["campaign"])]:
+        for attr, lookup in table.lookups.items():
+            if not attr.startswith("smsc_"):
+                continue
+            [(target, nav)] = lookup.targets.items()
+            made = api.post("RelationshipDefinitions", json={
+                "@odata.type": f"{CRM}OneToManyRelationshipMetadata", "SchemaName": f"{target}_{name}_{attr}",
+                "ReferencedEntity": target, "ReferencingEntity": name,
+                "Lookup": {"@odata.type": f"{CRM}LookupAttributeMetadata", "SchemaName": nav,
+                           "DisplayName": label(attr)}})
+            assert made.status_code == 204, made.text
+        for column in table.alternate_keys:
+            assert api.post(f"EntityDefinitions(LogicalName='{name}')/Keys", json={
+                "@odata.type": f"{CRM}EntityKeyMetadata", "SchemaName": f"{name}_{column}",
+                "KeyAttributes": [column]}).status_code == 204
+
+
+def test_a_bare_organisation_customized_like_the_seeded_one_has_the_same_tables(api, bare):
+    from emulators import dataverse_seed as seed
+    from emulators.dataverse_schema import STATIC_TABLES
+
+    customize_like_the_seeded_schema(api)
+    for name in [n for n in STATIC_TABLES if n.startswith("smsc_")] + ["campaign", "activityparty", "annotation"]:
+        seeded, created = STATIC_TABLES[name], bare.schema[name]
+        assert (created.entity_set, created.primary_id, created.primary_name) == (
+            seeded.entity_set, seeded.primary_id, seeded.primary_name), name
+        assert {c: k for c, k in seeded.columns.items() if c in created.columns} == \
+            {c: k for c, k in created.columns.items() if c in seeded.columns}, name
+        assert set(seeded.columns) <= set(created.columns), name
+        assert set(seeded.navs) <= set(created.navs), name
+        assert {c: seeded.choices[c] for c in seeded.choices if c.startswith("smsc_")} == \
+            {c: created.choices[c] for c in created.choices if c.startswith("smsc_")}, name
+        assert seeded.alternate_keys == created.alternate_keys and set(seeded.collections) <= set(created.collections)
+    # The demo's SMS rows fit the customized organisation as they fit the seeded one.
+    for entity_set, body in seed.ROWS:
+        if entity_set.startswith("smsc_") or entity_set in ("contacts", "accounts"):
+            bare.insert(entity_set, {k: v for k, v in body.items() if k != "parentcustomerid_account@odata.bind"})
+    sms = bare.insert("smsc_textmessages", {
+        "subject": "SMS", "description": "Bonjour", "smsc_status": 2, "smsc_idempotencykey": "k",
+        "smsc_TemplateId@odata.bind": f"/smsc_smstemplates({seed.TEMPLATE_ORDER_ID})",
+        "regardingobjectid_contact_smsc_textmessage@odata.bind": f"/contacts({seed.DAVID_SMITH_ID})",
+        "smsc_textmessage_activity_parties": [
+            {"participationtypemask": 2, "partyid_contact@odata.bind": f"/contacts({seed.DAVID_SMITH_ID})"}]})
+    row = bare.get("smsc_textmessages", sms, expand="smsc_textmessage_activity_parties")
+    assert row["_smsc_templateid_value"] == seed.TEMPLATE_ORDER_ID and row["activitytypecode"] == "smsc_textmessage"
+    assert api.get("smsc_optouts(smsc_phonenumber='+33611111111')?$select=smsc_reason").json()["smsc_reason"] == 1
