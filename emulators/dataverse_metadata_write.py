@@ -44,8 +44,9 @@ def type_of(body: dict) -> str:
     return str(body.get("@odata.type", "")).lstrip("#").removeprefix(CRM)
 
 
-def expect_type(body: dict, *allowed: str) -> str:
-    kind = type_of(body)
+def expect_type(body: dict, *allowed: str, implied: str | None = None) -> str:
+    """The body's metadata type, one of `allowed`; `implied` when the collection's own type may go unsaid."""
+    kind = type_of(body) or implied or ""
     if kind not in allowed:
         raise DataverseError(f"The @odata.type must be one of {', '.join(CRM + a for a in allowed)} "
                              f"(got '{body.get('@odata.type')}').", 400, BAD_PAYLOAD)
@@ -118,6 +119,30 @@ def add_target(schema: Schema, logical: str, attr: str, target: str, nav: str) -
 
 
 # --- columns ---------------------------------------------------------------------------------------
+def numbered(options: list) -> list[tuple[int, dict]]:
+    """Each option with its value; one given none gets the next of the default publisher's (100000000...)."""
+    out, next_value = [], 100_000_000
+    for option in options:
+        if not isinstance(option, dict):
+            raise DataverseError("Each option must be an object with its Value and Label.", 400, BAD_PAYLOAD)
+        value = option.get("Value")
+        if value is None:
+            value, next_value = next_value, next_value + 1
+        elif not isinstance(value, int) or isinstance(value, bool):
+            raise DataverseError(f"Option value '{value}' is not an integer.", 400, BAD_PAYLOAD)
+        out.append((value, option))
+    if len({v for v, _ in out}) != len(out):
+        raise DataverseError("Option values must be unique.", 400, BAD_PAYLOAD)
+    return out
+
+
+def with_values(option_set: dict) -> dict:
+    """The option set as reads show it: every option with its value."""
+    if isinstance(option_set.get("Options"), list):
+        option_set["Options"] = [{**o, "Value": v} for v, o in numbered(option_set["Options"])]
+    return option_set
+
+
 def column_of(schema: Schema, body: dict) -> tuple[str, str, dict[int, str] | None]:
     """(logical name, column type, choice labels) of an AttributeMetadata body."""
     kind = expect_type(body, *KINDS)
@@ -134,7 +159,7 @@ def column_of(schema: Schema, body: dict) -> tuple[str, str, dict[int, str] | No
             options = found[0].get("Options") or []
         else:
             options = (body.get("OptionSet") or {}).get("Options") or []
-        choices = {int(o["Value"]): label_text(o.get("Label")) or str(o["Value"]) for o in options}
+        choices = {value: label_text(o.get("Label")) or str(value) for value, o in numbered(options)}
     return schema_name.lower(), KINDS[kind], choices
 
 
@@ -144,6 +169,7 @@ def remember_attribute(schema: Schema, logical: str, column: str, body: dict) ->
     props.setdefault("MetadataId", metadata_id(logical, column))
     if isinstance(props.get("OptionSet"), dict):
         props["OptionSet"].setdefault("MetadataId", metadata_id(logical, column, "options"))
+        with_values(props["OptionSet"])
     bound = props.pop("GlobalOptionSet@odata.bind", None)
     if bound:
         found = [o for o in schema.option_sets.values() if o["MetadataId"] in bound or f"'{o['Name']}'" in bound]
@@ -181,7 +207,7 @@ def update_attribute(schema: Schema, logical: str, column: str, body: dict, merg
 # --- tables ----------------------------------------------------------------------------------------
 def create_entity(schema: Schema, body: dict) -> str:
     """POST EntityDefinitions: a table with its primary name column and columns; returns its MetadataId."""
-    expect_type(body, "EntityMetadata")
+    expect_type(body, "EntityMetadata", implied="EntityMetadata")
     schema_name = body.get("SchemaName")
     if not isinstance(schema_name, str) or not NAME.match(schema_name):
         raise DataverseError("A table needs a SchemaName with its publisher's prefix (prefix_name).", 400,
@@ -193,8 +219,10 @@ def create_entity(schema: Schema, body: dict) -> str:
     if entity_set in schema.by_set():
         raise taken(f"The entity set name '{entity_set}' is already used.")
     attributes = body.get("Attributes") or []
+    if not isinstance(attributes, list) or not all(isinstance(a, dict) for a in attributes):
+        raise DataverseError("Attributes must be an array of AttributeMetadata objects.", 400, BAD_PAYLOAD)
     primary = [a for a in attributes if a.get("IsPrimaryName")]
-    if len(primary) != 1 or type_of(primary[0]) != "StringAttributeMetadata":
+    if len(primary) != 1 or type_of(primary[0]) != "StringAttributeMetadata" or not primary[0].get("SchemaName"):
         raise DataverseError("A table needs exactly one primary name column (StringAttributeMetadata with "
                              "IsPrimaryName true).", 400, BAD_PAYLOAD)
     activity = bool(body.get("IsActivity"))
@@ -292,7 +320,7 @@ def create_relationship(schema: Schema, body: dict) -> str:
 def create_key(schema: Schema, logical: str, body: dict) -> str:
     """POST EntityDefinitions(...)/Keys: an alternate key, active at once (Dataverse builds its index
     in a system job); a one-column key is enforced on writes and addresses rows (`<set>(<col>='v')`)."""
-    expect_type(body, "EntityKeyMetadata")
+    expect_type(body, "EntityKeyMetadata", implied="EntityKeyMetadata")
     table = table_of(schema, logical)
     columns = body.get("KeyAttributes") or []
     if not body.get("SchemaName") or not columns or not all(c in table.columns for c in columns):
@@ -320,8 +348,10 @@ def create_option_set(schema: Schema, body: dict) -> str:
         raise DataverseError("A global choice needs a Name.", 400, BAD_PAYLOAD)
     if name in schema.option_sets:
         raise taken(f"A global option set named '{name}' already exists.")
-    definition = with_user_labels({**copy.deepcopy(body), "@odata.type": f"#{CRM}OptionSetMetadata",
-                                   "IsGlobal": True, "OptionSetType": body.get("OptionSetType", "Picklist")})
+    numbered(body.get("Options") or [])
+    kind = body.get("OptionSetType", "Picklist")
+    definition = with_values(with_user_labels({**copy.deepcopy(body), "@odata.type": f"#{CRM}OptionSetMetadata",
+                                               "IsGlobal": True, "OptionSetType": kind}))
     definition.setdefault("MetadataId", metadata_id("optionset", name))
     schema.option_sets[name] = definition
     return definition["MetadataId"]

@@ -455,3 +455,36 @@ def test_a_bare_organisation_customized_like_the_seeded_one_has_the_same_tables(
     row = bare.get("smsc_textmessages", sms, expand="smsc_textmessage_activity_parties")
     assert row["_smsc_templateid_value"] == seed.TEMPLATE_ORDER_ID and row["activitytypecode"] == "smsc_textmessage"
     assert api.get("smsc_optouts(smsc_phonenumber='+33611111111')?$select=smsc_reason").json()["smsc_reason"] == 1
+
+
+def test_bad_metadata_bodies_are_refused_as_dataverse_refuses_them(api):
+    def post(path: str, body) -> tuple[int, str]:
+        answer = api.post(path, json=body)
+        return answer.status_code, answer.json()["error"]["code"] if answer.content else ""
+
+    no_primary = entity("smsc_Thing", string_column("smsc_Name", "Name"))
+    assert post("EntityDefinitions", no_primary)[0] == 400
+    assert post("EntityDefinitions", SMS | {"Attributes": [string_column("smsc_Name", "Name", primary=True)]})[0] == 400
+    assert post("EntityDefinitions", OPTOUT | {"SchemaName": "nopefix"})[0] == 400
+    implied = {k: v for k, v in OPTOUT.items() if k != "@odata.type"}           # the collection's own type
+    assert post("EntityDefinitions", implied)[0] == 204
+    assert post("EntityDefinitions", implied) == (400, "0x80040237")
+    unknown_type = {"@odata.type": f"{CRM}FileAttributeMetadata", "SchemaName": "smsc_File"}
+    assert post("EntityDefinitions(LogicalName='smsc_optout')/Attributes", unknown_type)[0] == 400
+    lookup = {"@odata.type": f"{CRM}LookupAttributeMetadata", "SchemaName": "smsc_ContactId"}
+    assert post("EntityDefinitions(LogicalName='smsc_optout')/Attributes", lookup)[0] == 400
+    assert post("EntityDefinitions(LogicalName='nosuch')/Attributes", string_column("smsc_X", "X")) == (
+        404, "0x80041102")
+    unnumbered = picklist("smsc_Reason", {}) | {"OptionSet": {"Options": [{"Label": label("STOP")}]}}
+    assert post("EntityDefinitions(LogicalName='smsc_optout')/Attributes", unnumbered)[0] == 204
+    read = api.get("EntityDefinitions(LogicalName='smsc_optout')/Attributes(LogicalName='smsc_reason')/"
+                   f"{CRM}PicklistAttributeMetadata?$expand=OptionSet").json()
+    assert [o["Value"] for o in read["OptionSet"]["Options"]] == [100_000_000]
+    assert api.post("smsc_optouts", json={"smsc_phonenumber": "+1", "smsc_reason": 100_000_000}).status_code == 204
+    key = {"SchemaName": "smsc_k", "KeyAttributes": ["smsc_nosuch"]}
+    assert post("EntityDefinitions(LogicalName='smsc_optout')/Keys", key)[0] == 400
+    assert post("RelationshipDefinitions", {"@odata.type": f"{CRM}ManyToManyRelationshipMetadata"})[0] == 400
+    assert api.delete("EntityDefinitions(LogicalName='smsc_optout')").status_code == 405
+    assert api.get("EntityDefinitions(LogicalName='smsc_optout')/Attributes(LogicalName='nosuch')").status_code == 404
+    assert api.get("RelationshipDefinitions(SchemaName='nosuch')").status_code == 404
+    assert api.get("GlobalOptionSetDefinitions(Name='nosuch')").status_code == 404
