@@ -53,6 +53,26 @@ def expect_type(body: dict, *allowed: str, implied: str | None = None) -> str:
     return kind
 
 
+LABELS = ("DisplayName", "DisplayCollectionName", "Description")
+ENTITY_REQUIRED = ("SchemaName", "DisplayName", "DisplayCollectionName", "OwnershipType", "IsActivity",
+                   "HasActivities", "HasNotes")     # documented as required (all but Description)
+
+
+def check_shape(body: dict, what: str, required: tuple[str, ...]) -> None:
+    """The documented required properties are there, and every label is a Label with LocalizedLabels."""
+    missing = [name for name in required if body.get(name) is None]
+    if missing:
+        raise DataverseError(f"{what} needs {', '.join(missing)}.", 400, BAD_PAYLOAD)
+    for name in LABELS:
+        label = body.get(name)
+        labels = label.get("LocalizedLabels") if isinstance(label, dict) else None
+        if label is not None and not (isinstance(labels, list) and all(
+                isinstance(x, dict) and isinstance(x.get("Label"), str) and isinstance(x.get("LanguageCode"), int)
+                for x in labels)):
+            raise DataverseError(f"{what}: {name} must be a Label whose LocalizedLabels each have a Label (text) "
+                                 "and a LanguageCode (integer).", 400, BAD_PAYLOAD)
+
+
 def with_user_labels(value):
     """Every Label in `value` gets its UserLocalizedLabel (the English one, else the first), as reads show."""
     if isinstance(value, dict):
@@ -146,6 +166,7 @@ def with_values(option_set: dict) -> dict:
 def column_of(schema: Schema, body: dict) -> tuple[str, str, dict[int, str] | None]:
     """(logical name, column type, choice labels) of an AttributeMetadata body."""
     kind = expect_type(body, *KINDS)
+    check_shape(body, f"The attribute {body.get('SchemaName') or ''}", ("SchemaName", "DisplayName"))
     schema_name = body.get("SchemaName")
     if not isinstance(schema_name, str) or not schema_name:
         raise DataverseError("An attribute needs a SchemaName.", 400, BAD_PAYLOAD)
@@ -196,7 +217,10 @@ def add_attribute(schema: Schema, logical: str, body: dict) -> str:
 
 def update_attribute(schema: Schema, logical: str, column: str, body: dict, merge: bool) -> None:
     """PUT EntityDefinitions(...)/Attributes(...): its labels and properties (the type stays)."""
-    table_of(schema, logical)
+    table = table_of(schema, logical)
+    if column not in table.columns and column not in table.lookups and column != table.primary_id:
+        raise DataverseError(f"Could not find attribute '{column}' on '{logical}'.", 404, NOT_IN_METADATA)
+    check_shape(body, f"The attribute {column}", ())
     old = schema.attribute_props.get((logical, column), {"LogicalName": column})
     new = {k: (merge_labels(old.get(k), v) if merge else v) for k, v in body.items()}
     schema.attribute_props[(logical, column)] = with_user_labels({**old, **new, "LogicalName": column,
@@ -208,6 +232,7 @@ def update_attribute(schema: Schema, logical: str, column: str, body: dict, merg
 def create_entity(schema: Schema, body: dict) -> str:
     """POST EntityDefinitions: a table with its primary name column and columns; returns its MetadataId."""
     expect_type(body, "EntityMetadata", implied="EntityMetadata")
+    check_shape(body, "A table", ENTITY_REQUIRED)
     schema_name = body.get("SchemaName")
     if not isinstance(schema_name, str) or not NAME.match(schema_name):
         raise DataverseError("A table needs a SchemaName with its publisher's prefix (prefix_name).", 400,
@@ -226,7 +251,7 @@ def create_entity(schema: Schema, body: dict) -> str:
         raise DataverseError("A table needs exactly one primary name column (StringAttributeMetadata with "
                              "IsPrimaryName true).", 400, BAD_PAYLOAD)
     activity = bool(body.get("IsActivity"))
-    name = primary[0]["SchemaName"].lower()
+    name = column_of(schema, primary[0])[0]
     if activity and name != "subject":
         raise DataverseError("The primary name column of an activity table must be Subject.", 400, BAD_PAYLOAD)
     owned = activity or body.get("OwnershipType", "UserOwned") in ("UserOwned", 1, "1")
@@ -271,6 +296,7 @@ def create_entity(schema: Schema, body: dict) -> str:
 def update_entity(schema: Schema, logical: str, body: dict, merge: bool) -> None:
     """PUT EntityDefinitions(...): labels and properties; names and the entity set stay."""
     table = table_of(schema, logical)
+    check_shape(body, f"The table {logical}", ())
     old = schema.entity_props.get(logical) or {"LogicalName": logical, "MetadataId": metadata_id(logical)}
     fixed = {"LogicalName", "EntitySetName", "MetadataId", "PrimaryIdAttribute", "PrimaryNameAttribute", "IsActivity"}
     new = {k: (merge_labels(old.get(k), v) if merge else v) for k, v in body.items()
@@ -288,6 +314,7 @@ def create_relationship(schema: Schema, body: dict) -> str:
         raise DataverseError("A one-to-many relationship needs a SchemaName and a Lookup with its SchemaName.",
                              400, BAD_PAYLOAD)
     expect_type(lookup, "LookupAttributeMetadata")
+    check_shape(lookup, "The lookup", ("SchemaName", "DisplayName"))
     if schema_name in schema.relationship_defs:
         raise taken(f"A relationship named '{schema_name}' already exists.")
     parent, child = table_of(schema, str(referenced)), table_of(schema, str(referencing))
@@ -343,6 +370,7 @@ def create_key(schema: Schema, logical: str, body: dict) -> str:
 def create_option_set(schema: Schema, body: dict) -> str:
     """POST GlobalOptionSetDefinitions: a global choice that picklist columns can bind."""
     expect_type(body, "OptionSetMetadata")
+    check_shape(body, "A global choice", ("Name", "DisplayName"))
     name = body.get("Name")
     if not name:
         raise DataverseError("A global choice needs a Name.", 400, BAD_PAYLOAD)

@@ -469,6 +469,13 @@ def test_bad_metadata_bodies_are_refused_as_dataverse_refuses_them(api):
     implied = {k: v for k, v in OPTOUT.items() if k != "@odata.type"}           # the collection's own type
     assert post("EntityDefinitions", implied)[0] == 204
     assert post("EntityDefinitions", implied) == (400, "0x80040237")
+    assert post("EntityDefinitions", {k: v for k, v in OPTOUT.items() if k != "HasNotes"})[0] == 400
+    bad_label = OPTOUT | {"SchemaName": "smsc_Other", "DisplayName": "Other"}
+    assert post("EntityDefinitions", bad_label)[0] == 400
+    unlabelled = {k: v for k, v in string_column("smsc_Note", "Note").items() if k != "DisplayName"}
+    assert post("EntityDefinitions(LogicalName='smsc_optout')/Attributes", unlabelled)[0] == 400
+    assert api.put("EntityDefinitions(LogicalName='smsc_optout')/Attributes(LogicalName='nosuch')",
+                   json=string_column("nosuch", "x")).status_code == 404
     unknown_type = {"@odata.type": f"{CRM}FileAttributeMetadata", "SchemaName": "smsc_File"}
     assert post("EntityDefinitions(LogicalName='smsc_optout')/Attributes", unknown_type)[0] == 400
     lookup = {"@odata.type": f"{CRM}LookupAttributeMetadata", "SchemaName": "smsc_ContactId"}
