@@ -117,7 +117,7 @@ def entity_row(table: Table) -> dict:
 
 
 def keys(table: Table) -> list[dict]:
-    told = extras().keys.get(table.logical)
+    told = extras().entity_keys.get(table.logical)
     if told is not None:
         return [{**k, "_type": "EntityKeyMetadata"} for k in told]
     return [{"@odata.type": f"#{CRM}EntityKeyMetadata", "LogicalName": f"{table.logical}_{column}_key",
@@ -294,9 +294,10 @@ def entity_definitions(request: Request, path: str, many_to_many: Callable[[Tabl
                       "value": [_shape(row, select, expand) for row in rows]})
     if cast is not None or meta.item is not None:
         raise unknown_segment(f"{CRM}{cast}" if cast else meta.item or "")
-    rows = {**relationships(table), "ManyToManyRelationships": many_to_many(table)}.get(collection)
-    if rows is None:
+    found = {**relationships(table), "ManyToManyRelationships": many_to_many(table)}.get(collection)
+    if found is None:
         raise unknown_segment(collection)
+    rows = found
     select = [s for s in args.get("$select", "").split(",") if s]
     pick = lambda row: {k: v for k, v in row.items() if not select or k in select}  # noqa: E731
     conditions = re.findall(r"(\w+) eq '([^']*)'", args.get("$filter", ""))

@@ -354,7 +354,7 @@ def create_key(schema: Schema, logical: str, body: dict) -> str:
         raise DataverseError("An alternate key needs a SchemaName and KeyAttributes naming columns of "
                              f"'{logical}'.", 400, BAD_PAYLOAD)
     key_name = body["SchemaName"].lower()
-    if any(k["LogicalName"] == key_name for k in schema.keys.get(logical, [])):
+    if any(k["LogicalName"] == key_name for k in schema.entity_keys.get(logical, [])):
         raise taken(f"A key named '{key_name}' already exists on '{logical}'.")
     if len(columns) == 1 and columns[0] not in table.alternate_keys:
         editable = schema.editable(logical)
@@ -363,7 +363,7 @@ def create_key(schema: Schema, logical: str, body: dict) -> str:
                                    "LogicalName": key_name, "EntityLogicalName": logical,
                                    "KeyAttributes": list(columns), "EntityKeyIndexStatus": "Active"})
     definition.setdefault("MetadataId", metadata_id(logical, "key", key_name))
-    schema.keys.setdefault(logical, []).append(definition)
+    schema.entity_keys.setdefault(logical, []).append(definition)
     return definition["MetadataId"]
 
 

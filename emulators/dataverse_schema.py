@@ -277,10 +277,11 @@ def relationships(table: Table) -> dict[str, list[dict]]:
                     "ReferencingEntityNavigationPropertyName": nav,
                     "ReferencedEntityNavigationPropertyName": f"{table.logical}_{lk.attr}_{target}"}
                    for lk in table.lookups.values() for target, nav in lk.targets.items()]
+    created = schema.relationship_defs if schema else {}
     for row in many_to_one:
-        if row["SchemaName"] in (schema.relationship_defs if schema else {}):
-            row["ReferencedEntityNavigationPropertyName"] = \
-                schema.relationship_defs[row["SchemaName"]]["ReferencedEntityNavigationPropertyName"]
+        if row["SchemaName"] in created:
+            row["ReferencedEntityNavigationPropertyName"] = created[row["SchemaName"]][
+                "ReferencedEntityNavigationPropertyName"]
     one_to_many = [{"SchemaName": told.get((c.child, c.child_lookup, table.logical), c.nav),
                     "ReferencedEntity": table.logical,
                     "ReferencingEntity": c.child, "ReferencingAttribute": c.child_lookup,
@@ -303,7 +304,7 @@ class Schema(MutableMapping[str, Table]):
         # What the metadata API was told beyond the columns (labels, SchemaNames, MetadataIds...).
         self.entity_props: dict[str, dict] = {}                     # logical -> EntityMetadata properties
         self.attribute_props: dict[tuple[str, str], dict] = {}      # (table, column) -> AttributeMetadata
-        self.keys: dict[str, list[dict]] = {}                       # logical -> EntityKeyMetadata rows
+        self.entity_keys: dict[str, list[dict]] = {}                # logical -> EntityKeyMetadata rows
         self.relationship_defs: dict[str, dict] = {}                # SchemaName -> relationship metadata
         self.option_sets: dict[str, dict] = {}                      # Name -> global OptionSetMetadata
 
