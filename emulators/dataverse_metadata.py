@@ -110,7 +110,7 @@ def entity_row(table: Table) -> dict:
            "Description": _label(""), "CollectionSchemaName": table.entity_set,
            "HasNotes": table.logical != "annotation",
            "HasActivities": table.logical in HAS_ACTIVITIES, "IsCustomizable": MANAGED_TRUE,
-           "IsValidForAdvancedFind": True, "IsAuditEnabled": {"Value": False, "CanBeChanged": True},
+           "IsPrivate": False, "IsValidForAdvancedFind": True, "IsAuditEnabled": {"Value": False, "CanBeChanged": True},
            "IsManaged": False, "MetadataId": entity_row_id(table), "_type": "EntityMetadata"}
     row.update({k: v for k, v in props.items() if k != "@odata.type"})
     return {**row, "Attributes": attributes(table), "Keys": keys(table)}

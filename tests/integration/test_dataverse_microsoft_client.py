@@ -77,6 +77,14 @@ def test_microsofts_client_creates_reads_queries_and_deletes_a_contact(tls):
         client.records.delete("contact", contact_id)
         with pytest.raises(KeyError):
             emulator.get("contacts", contact_id)
+        # Its table operations: a table's definition, the list of tables, new columns then used.
+        info = client.tables.get("contact")
+        assert (info.entity_set_name, info.primary_id_attribute) == ("contacts", "contactid")
+        assert "contact" in {t["LogicalName"] for t in client.tables.list()}
+        assert client.tables.add_columns("contact", {"new_Nickname": "string", "new_Score": "int"}) == [
+            "new_Nickname", "new_Score"]
+        nick = client.records.create("contact", {"lastname": "Hopper", "new_nickname": "Amazing", "new_score": 3})
+        assert client.records.retrieve("contact", nick, select=["new_nickname", "new_score"])["new_score"] == 3
         client.close()
     # It asked the collection form of EntityDefinitions first, with the emulator's token.
     first = emulator.requests[0]
