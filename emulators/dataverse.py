@@ -48,7 +48,8 @@ from .server import Emulator
 
 PATH = re.compile(r"^([A-Za-z_]\w*)(?:\((.*?)\)(?=/|$))?(?:/(.+))?$")
 ACTION = "Microsoft.Dynamics.CRM."
-CUSTOMIZATION_ACTIONS = ("PublishXml", "PublishAllXml", "AddSolutionComponent")
+CUSTOMIZATION_ACTIONS = ("PublishXml", "PublishAllXml", "AddSolutionComponent", "InsertOptionValue",
+                         "UpdateOptionValue")
 SIGN_IN = "Bearer authorization_uri=https://login.microsoftonline.com/common/oauth2/authorize"
 
 

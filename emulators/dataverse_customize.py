@@ -3,7 +3,8 @@
 Routes: `POST EntityDefinitions`, `PUT|PATCH EntityDefinitions(<key>)` (labels, `MSCRM.MergeLabels`),
 `POST EntityDefinitions(<key>)/Attributes`, `PUT|PATCH .../Attributes(<key>)`, `POST .../Keys`,
 `POST RelationshipDefinitions`, `POST GlobalOptionSetDefinitions` (each 204 + `OData-EntityId`), the
-actions `PublishXml`, `PublishAllXml` (204, remembered in `published`) and `AddSolutionComponent`.
+actions `PublishXml`, `PublishAllXml` (204, remembered in `published`), `AddSolutionComponent`, and
+`InsertOptionValue` / `UpdateOptionValue` (an option added to or relabelled in an existing choice).
 `MSCRM.SolutionUniqueName` adds the component to that solution (a `solutioncomponents` row); an unknown
 solution is refused. Accepted changes are logged in the SQLite file and replayed when it is opened again,
 so a table created through the API survives a restart of `smsc emulators --db FILE`.
@@ -60,6 +61,11 @@ class Customizer:
         if kind == "relationship":
             relationship = write.create_relationship(schema, body)
             return relationship, f"RelationshipDefinitions({relationship})"
+        if kind == "option-insert":
+            return str(write.insert_option(schema, body)), ""
+        if kind == "option-update":
+            write.update_option(schema, body)
+            return "", ""
         logical, _, column = (target or "").partition("/")
         entity = entity_row_id(write.table_of(schema, logical))
         if kind == "entity-update":
@@ -78,6 +84,14 @@ class Customizer:
             return key, f"EntityDefinitions({entity})/Keys({key})"
         raise ValueError(kind)
 
+    def change(self, kind: str, target: str | None, body: dict, merge: bool) -> tuple[str, str]:
+        """Apply a change and log it for the replay, as one step."""
+        with self.store.transaction():
+            found, path = self.apply(kind, target, body, merge)
+            self.store.execute("INSERT INTO metadata_changes (kind, target, merge, body) VALUES (?,?,?,?)",
+                               [kind, target, int(merge), json.dumps(body)])
+        return found, path
+
     def replay(self) -> None:
         """The changes logged in the SQLite file, applied again to this fresh schema."""
         for kind, target, merge, body in self.store.query(
@@ -91,9 +105,7 @@ class Customizer:
         merge = call.request.headers.get("MSCRM.MergeLabels", "").lower() == "true"
         solution = self.solution_id(call.request.headers.get("MSCRM.SolutionUniqueName"))
         with self.store.transaction():
-            found, path = self.apply(kind, target, body, merge)
-            self.store.execute("INSERT INTO metadata_changes (kind, target, merge, body) VALUES (?,?,?,?)",
-                               [kind, target, int(merge), json.dumps(body)])
+            found, path = self.change(kind, target, body, merge)
             if solution and not kind.endswith("-update"):
                 self.add_component(solution, found, COMPONENT[kind], call.caller)
             if kind == "entity":
@@ -155,7 +167,7 @@ class Customizer:
                                                                     "name": message}, caller)
 
     def action(self, call: Call, name: str) -> Response:
-        """`PublishXml`, `PublishAllXml`, `AddSolutionComponent` (POST)."""
+        """`PublishXml`, `PublishAllXml`, `AddSolutionComponent`, `InsertOptionValue`, `UpdateOptionValue` (POST)."""
         if call.request.method != "POST":
             raise DataverseError(f"{name} is an action: POST it.", 405, ODATA_ERROR)
         body = request_body(call.request) if call.request.get_data() else {}
@@ -167,6 +179,13 @@ class Customizer:
             return reply(None, 204)
         if name == "PublishAllXml":
             self.published.append("*")
+            return reply(None, 204)
+        if name == "InsertOptionValue":
+            value, _ = self.change("option-insert", None, body, False)
+            return reply({"@odata.context": f"{call.base}$metadata#Microsoft.Dynamics.CRM.InsertOptionValueResponse",
+                          "NewOptionValue": int(value)})
+        if name == "UpdateOptionValue":
+            self.change("option-update", None, body, bool(body.get("MergeLabels")))
             return reply(None, 204)
         solution = self.solution_id(body.get("SolutionUniqueName"))
         component, component_type = body.get("ComponentId"), body.get("ComponentType")

@@ -53,7 +53,7 @@ def expect_type(body: dict, *allowed: str, implied: str | None = None) -> str:
     return kind
 
 
-LABELS = ("DisplayName", "DisplayCollectionName", "Description")
+LABELS = ("DisplayName", "DisplayCollectionName", "Description", "Label")
 ENTITY_REQUIRED = ("SchemaName", "DisplayName", "DisplayCollectionName", "OwnershipType", "IsActivity",
                    "HasActivities", "HasNotes")     # documented as required (all but Description)
 
@@ -406,3 +406,61 @@ def bare(schema: Schema) -> Schema:
                 set_lookup(table, Lookup(attr, {t: n for t, n in lookup.targets.items() if t in schema},
                                          lookup.readonly))
     return schema
+
+
+# --- options of an existing choice (InsertOptionValue, UpdateOptionValue) ---------------------------
+def _choice(schema: Schema, body: dict) -> tuple[dict, list[tuple[str, str]]]:
+    """The option set an action names (a global one, or a column's own) and the columns using it."""
+    name, logical, column = body.get("OptionSetName"), body.get("EntityLogicalName"), body.get("AttributeLogicalName")
+    if name:
+        if name not in schema.option_sets:
+            raise DataverseError(f"No global option set named '{name}'.", 404, NOT_IN_METADATA)
+        users = [key for key, props in schema.attribute_props.items()
+                 if (props.get("OptionSet") or {}).get("Name") == name]
+        return schema.option_sets[name], users
+    table = table_of(schema, str(logical))
+    if table.columns.get(str(column)) != "choice":
+        raise DataverseError(f"'{column}' is not a choice column of '{logical}'.", 400, BAD_PAYLOAD)
+    props = schema.attribute_props.setdefault((table.logical, str(column)), {"LogicalName": column})
+    option_set = props.setdefault("OptionSet", {"Options": [
+        {"Value": v, "Label": with_user_labels({"LocalizedLabels": [{"Label": t, "LanguageCode": 1033}]})}
+        for v, t in sorted(table.choices.get(str(column), {}).items())]})
+    return option_set, [(table.logical, str(column))]
+
+
+def _refresh_choices(schema: Schema, option_set: dict, users: list[tuple[str, str]]) -> None:
+    for logical, column in users:
+        if logical in schema:
+            schema.editable(logical).choices[column] = {
+                o["Value"]: label_text(o.get("Label")) or str(o["Value"]) for o in option_set["Options"]}
+            if option_set is not schema.attribute_props.get((logical, column), {}).get("OptionSet"):
+                schema.attribute_props[(logical, column)]["OptionSet"] = copy.deepcopy(option_set)
+
+
+def insert_option(schema: Schema, body: dict) -> int:
+    """InsertOptionValue: a new option (its Value given or the next one); returns the value."""
+    check_shape(body, "InsertOptionValue", ("Label",))
+    option_set, users = _choice(schema, body)
+    options = option_set.setdefault("Options", [])
+    values = {o["Value"] for o in options}
+    value = body.get("Value")
+    if value is None:
+        value = max([v for v in values if v >= 100_000_000] or [99_999_999]) + 1
+    if not isinstance(value, int) or value in values:
+        raise DataverseError(f"The option value {value} is not a new integer value.", 400, BAD_PAYLOAD)
+    options.append(with_user_labels({"Value": value, "Label": body["Label"],
+                                     **({"Description": body["Description"]} if body.get("Description") else {})}))
+    _refresh_choices(schema, option_set, users)
+    return value
+
+
+def update_option(schema: Schema, body: dict) -> None:
+    """UpdateOptionValue: an option's label (merged by language with MergeLabels)."""
+    check_shape(body, "UpdateOptionValue", ("Value", "Label", "MergeLabels"))
+    option_set, users = _choice(schema, body)
+    found = [o for o in option_set.get("Options", []) if o.get("Value") == body["Value"]]
+    if not found:
+        raise DataverseError(f"No option with the value {body['Value']}.", 404, NOT_IN_METADATA)
+    label = merge_labels(found[0].get("Label"), body["Label"]) if body["MergeLabels"] else body["Label"]
+    found[0]["Label"] = with_user_labels(label)
+    _refresh_choices(schema, option_set, users)

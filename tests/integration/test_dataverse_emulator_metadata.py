@@ -495,3 +495,36 @@ def test_bad_metadata_bodies_are_refused_as_dataverse_refuses_them(api):
     assert api.get("EntityDefinitions(LogicalName='smsc_optout')/Attributes(LogicalName='nosuch')").status_code == 404
     assert api.get("RelationshipDefinitions(SchemaName='nosuch')").status_code == 404
     assert api.get("GlobalOptionSetDefinitions(Name='nosuch')").status_code == 404
+
+
+def test_options_are_added_to_and_relabelled_in_existing_choices(api, bare):
+    assert api.post("EntityDefinitions", json=SMS).status_code == 204
+    assert api.post("smsc_textmessages", json={"subject": "s", "smsc_status": 3}).status_code == 400
+    inserted = api.post("InsertOptionValue", json={
+        "EntityLogicalName": "smsc_textmessage", "AttributeLogicalName": "smsc_status", "Value": 3,
+        "Label": label("Sending", "Envoi en cours")})
+    assert inserted.status_code == 200 and inserted.json()["NewOptionValue"] == 3
+    assert api.post("smsc_textmessages", json={"subject": "s", "smsc_status": 3}).status_code == 204
+    assert api.post("InsertOptionValue", json={"EntityLogicalName": "smsc_textmessage", "AttributeLogicalName":
+                                               "smsc_status", "Value": 3, "Label": label("Again")}).status_code == 400
+    relabelled = api.post("UpdateOptionValue", json={
+        "EntityLogicalName": "smsc_textmessage", "AttributeLogicalName": "smsc_status", "Value": 1,
+        "Label": {"LocalizedLabels": [{"Label": "Brouillon (modifiable)", "LanguageCode": 1036}]}, "MergeLabels": True})
+    assert relabelled.status_code == 204
+    options = api.get("EntityDefinitions(LogicalName='smsc_textmessage')/Attributes(LogicalName='smsc_status')/"
+                      f"{CRM}PicklistAttributeMetadata?$expand=OptionSet($select=Options)").json()["OptionSet"]["Options"]
+    assert [(o["Value"], sorted(x["Label"] for x in o["Label"]["LocalizedLabels"])) for o in options] == [
+        (1, ["Brouillon (modifiable)", "Draft"]), (2, ["Envoi demandé", "Send requested"]),
+        (3, ["Envoi en cours", "Sending"])]
+    # A global choice: its columns take the new value too.
+    assert api.post("GlobalOptionSetDefinitions", json={
+        "@odata.type": f"{CRM}OptionSetMetadata", "Name": "smsc_smstype", "DisplayName": label("SMS type"),
+        "Options": [{"Value": 1, "Label": label("Marketing")}]}).status_code == 204
+    assert api.post("EntityDefinitions(LogicalName='campaign')/Attributes", json={
+        "@odata.type": f"{CRM}PicklistAttributeMetadata", "SchemaName": "smsc_SmsType", "DisplayName": label("Type"),
+        "GlobalOptionSet@odata.bind": "/GlobalOptionSetDefinitions(Name='smsc_smstype')"}).status_code == 204
+    new = api.post("InsertOptionValue", json={"OptionSetName": "smsc_smstype", "Label": label("Other")})
+    assert new.json()["NewOptionValue"] == 100_000_000
+    assert api.post("campaigns", json={"name": "c", "smsc_smstype": 100_000_000}).status_code == 204
+    assert [o["Value"] for o in api.get("GlobalOptionSetDefinitions(Name='smsc_smstype')").json()["Options"]] == [
+        1, 100_000_000]
