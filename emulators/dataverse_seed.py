@@ -219,8 +219,9 @@ def seed_platform(emulator, customizer, *, demo: bool) -> None:
     """The rows of a fresh organisation: its users and settings (bare mode; the demo seed has them),
     the default publisher and solution, and the SDK messages with a filter for every table."""
     rows = PLATFORM_ROWS + ([] if demo else [r for r in ROWS if r[0] in PLATFORM_SETS])
-    for entity_set, body in rows:
-        if emulator.store.get(entity_set, body[BY_SET[entity_set].primary_id]) is None:
-            emulator.insert(entity_set, body)
-    customizer.add_messages(APP_USER_ID)
-    customizer.add_filters(sorted(emulator.schema), APP_USER_ID)
+    with emulator.store.transaction():          # one commit for the few hundred rows
+        for entity_set, body in rows:
+            if emulator.store.get(entity_set, body[BY_SET[entity_set].primary_id]) is None:
+                emulator.insert(entity_set, body)
+        customizer.add_messages(APP_USER_ID)
+        customizer.add_filters(sorted(emulator.schema), APP_USER_ID)
