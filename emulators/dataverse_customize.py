@@ -27,8 +27,8 @@ from .dataverse_write import Writer
 LOG = """CREATE TABLE IF NOT EXISTS metadata_changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL,
     target TEXT, merge INTEGER NOT NULL, body JSON NOT NULL)"""
 # Solution component types (solutioncomponent.componenttype).
-COMPONENT = {"entity": 1, "attribute": 2, "optionset": 9, "relationship": 10, "key": 14,
-             "webresource": 61, "sdkmessageprocessingstep": 92, "serviceendpoint": 95}
+COMPONENT = {"entity": 1, "attribute": 2, "optionset": 9, "relationship": 10, "key": 14, "savedquery": 26,
+             "systemform": 60, "webresource": 61, "sdkmessageprocessingstep": 92, "serviceendpoint": 95}
 # Messages a step can be registered on, with a filter for every table (sdkmessagefilters).
 MESSAGES = ("Create", "Update", "Delete", "Assign", "SetState", "SetStateDynamicEntity", "Retrieve",
             "RetrieveMultiple", "CreateMultiple", "UpdateMultiple", "GrantAccess", "Merge")

@@ -5,6 +5,12 @@ FormattedValue), columns with their types, lookups (`_<attr>_value` on read, `<n
 write; navigation names are case-sensitive, custom lookups use the SchemaName as Dataverse does),
 choice labels, alternate keys and one-to-many collections (the activity parties). N:N relationships
 (`listcontact_association`, `campaignlist_association`, …) are defined in dataverse_assoc.
+The platform tables an installer writes (web resources, service endpoints, SDK messages, filters, steps
+and their images, forms, views, publishers, solutions and their components) are here too.
+
+`TABLES` and `BY_SET` are views of the serving emulator's `Schema` (the static tables, plus or minus what
+its metadata API changed, minus the `smsc_` ones in bare mode), made current per request by a context
+variable; outside a request they are the static tables themselves.
 """
 from __future__ import annotations
 
@@ -243,6 +249,12 @@ PLATFORM_TABLES = [
            "name entityalias imagetype:choice messagepropertyname attributes", owned=False,
            lookups={"sdkmessageprocessingstepid": {
                "sdkmessageprocessingstep": "sdkmessageprocessingstepid"}}),
+    _table("systemform", "systemforms", "formid", "name",
+           "name description objecttypecode type:choice formxml:memo formjson:memo isdefault:bool "
+           "formactivationstate:choice", owned=False),
+    _table("savedquery", "savedqueries", "savedqueryid", "name",
+           "name description returnedtypecode querytype:int fetchxml:memo layoutxml:memo isdefault:bool "
+           "isquickfindquery:bool", owned=False),
     _table("publisher", "publishers", "publisherid", "friendlyname",
            "uniquename friendlyname description customizationprefix customizationoptionvalueprefix:int",
            owned=False),

@@ -308,8 +308,14 @@ def test_web_resources_endpoints_steps_and_publishing(api, bare, solution):
         "attributes": "smsc_action", "sdkmessageprocessingstepid@odata.bind":
             f"/sdkmessageprocessingsteps({created_id(step)})"})
     assert image.status_code == 204
+    form = api.post("systemforms", headers=SOLUTION, json={
+        "name": "SMS", "objecttypecode": "campaign", "type": 2, "formxml": "<form />", "isdefault": False})
+    view = api.post("savedqueries", headers=SOLUTION, json={
+        "name": "Active SMS", "returnedtypecode": "campaign", "querytype": 0, "fetchxml": "<fetch />",
+        "layoutxml": "<grid />"})
+    assert form.status_code == view.status_code == 204
     kinds = sorted(c["componenttype"] for c in bare.rows("solutioncomponents", f"_solutionid_value eq {solution}"))
-    assert kinds == [61, 92, 95]
+    assert kinds == [26, 60, 61, 92, 95]
     xml = "<importexportxml><entities><entity>campaign</entity></entities></importexportxml>"
     assert api.post("PublishXml", json={"ParameterXml": xml}).status_code == 204
     assert api.post("PublishAllXml").status_code == 204
