@@ -4,7 +4,8 @@ Routes: `POST EntityDefinitions`, `PUT|PATCH EntityDefinitions(<key>)` (labels, 
 `POST EntityDefinitions(<key>)/Attributes`, `PUT|PATCH .../Attributes(<key>)`, `POST .../Keys`,
 `POST RelationshipDefinitions`, `POST GlobalOptionSetDefinitions` (each 204 + `OData-EntityId`), the
 actions `PublishXml`, `PublishAllXml` (204, remembered in `published`), `AddSolutionComponent`, and
-`InsertOptionValue` / `UpdateOptionValue` (an option added to or relabelled in an existing choice).
+`InsertOptionValue` / `UpdateOptionValue` (an option added to or relabelled in an existing choice); DELETE of
+a custom table (its rows go), column, key, relationship or global choice.
 `MSCRM.SolutionUniqueName` adds the component to that solution (a `solutioncomponents` row); an unknown
 solution is refused. Accepted changes are logged in the SQLite file and replayed when it is opened again,
 so a table created through the API survives a restart of `smsc emulators --db FILE`.
@@ -19,7 +20,7 @@ from werkzeug.wrappers import Response
 from . import dataverse_metadata_write as write
 from .dataverse_errors import BAD_PAYLOAD, ODATA_ERROR, DataverseError
 from .dataverse_http import Call, reply, request_body
-from .dataverse_metadata import MetaPath, entity_key, entity_row_id, key_value
+from .dataverse_metadata import GUID, MetaPath, attributes, entity_key, entity_row_id, key_value
 from .dataverse_schema import Schema, Table
 from .dataverse_store import Store
 from .dataverse_write import Writer
@@ -66,7 +67,17 @@ class Customizer:
         if kind == "option-update":
             write.update_option(schema, body)
             return "", ""
+        if kind == "relationship-delete":
+            return write.delete_relationship(schema, target or ""), ""
+        if kind == "optionset-delete":
+            return write.delete_option_set(schema, target or ""), ""
         logical, _, column = (target or "").partition("/")
+        if kind == "entity-delete":
+            return write.delete_entity(schema, logical), ""
+        if kind == "attribute-delete":
+            return write.delete_attribute(schema, logical, column), ""
+        if kind == "key-delete":
+            return write.delete_key(schema, logical, column), ""
         entity = entity_row_id(write.table_of(schema, logical))
         if kind == "entity-update":
             write.update_entity(schema, logical, body, merge)
@@ -101,11 +112,18 @@ class Customizer:
     # --- HTTP ------------------------------------------------------------------------------------
     def respond(self, call: Call, meta: MetaPath) -> Response:
         kind, target = self.change_of(call.request.method, meta)
-        body = request_body(call.request)
+        body = request_body(call.request) if call.request.method != "DELETE" else {}
         merge = call.request.headers.get("MSCRM.MergeLabels", "").lower() == "true"
         solution = self.solution_id(call.request.headers.get("MSCRM.SolutionUniqueName"))
         with self.store.transaction():
+            gone = self.schema[target].entity_set if kind == "entity-delete" and target else None
             found, path = self.change(kind, target, body, merge)
+            if kind.endswith("-delete"):        # its rows and its place in solutions go with it
+                if gone:
+                    self.store.execute("DELETE FROM rows WHERE entity_set = ?", [gone])
+                self.store.delete("solutioncomponents",
+                                  [r[0] for r in self.store.find("solutioncomponents", "objectid", [found.lower()])])
+                return reply(None, 204)
             if solution and not kind.endswith("-update"):
                 self.add_component(solution, found, COMPONENT[kind], call.caller)
             if kind == "entity":
@@ -120,16 +138,34 @@ class Customizer:
         if method == "POST" and meta.key is None and meta.collection is None:
             return {"EntityDefinitions": "entity", "RelationshipDefinitions": "relationship",
                     "GlobalOptionSetDefinitions": "optionset"}[meta.root], None
+        if method == "DELETE" and meta.key is not None and meta.root != "EntityDefinitions" and meta.collection is None:
+            name = key_value(meta.key, "SchemaName" if meta.root == "RelationshipDefinitions" else "Name")
+            return ("relationship-delete" if meta.root == "RelationshipDefinitions" else "optionset-delete"), name
         if meta.root == "EntityDefinitions" and meta.key is not None:
             logical = entity_key(meta.key).logical
             if method in ("PUT", "PATCH") and meta.collection is None:
                 return "entity-update", logical
+            if method == "DELETE" and meta.collection is None:
+                return "entity-delete", logical
+            if method == "DELETE" and meta.collection in ("Attributes", "Keys") and meta.item is not None:
+                if meta.collection == "Attributes":
+                    return "attribute-delete", f"{logical}/{Customizer.column(logical, meta.item)}"
+                return "key-delete", f"{logical}/{key_value(meta.item, 'LogicalName') or ''}"
             if method == "POST" and meta.collection in ("Attributes", "Keys") and meta.item is None:
                 return ("attribute" if meta.collection == "Attributes" else "key"), logical
             if method in ("PUT", "PATCH") and meta.collection == "Attributes" and meta.item is not None:
-                column = key_value(meta.item, "LogicalName") or ""
-                return "attribute-update", f"{logical}/{column}"
+                return "attribute-update", f"{logical}/{Customizer.column(logical, meta.item)}"
         raise DataverseError(f"{method} on this metadata path is not emulated.", 405, ODATA_ERROR)
+
+    @staticmethod
+    def column(logical: str, item: str) -> str:
+        """The column an `Attributes(...)` key names: `LogicalName='x'` or its MetadataId."""
+        name = key_value(item, "LogicalName") or ""
+        if GUID.match(name):
+            found = [a["LogicalName"] for a in attributes(entity_key(f"LogicalName='{logical}'"))
+                     if str(a.get("MetadataId")).lower() == name]
+            return found[0] if found else name
+        return name
 
     def solution_id(self, unique_name: str | None) -> str | None:
         if not unique_name:

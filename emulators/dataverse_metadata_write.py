@@ -464,3 +464,100 @@ def update_option(schema: Schema, body: dict) -> None:
     label = merge_labels(found[0].get("Label"), body["Label"]) if body["MergeLabels"] else body["Label"]
     found[0]["Label"] = with_user_labels(label)
     _refresh_choices(schema, option_set, users)
+
+
+# --- deletions ---------------------------------------------------------------------------------------
+def custom(name: str) -> bool:
+    """Custom tables and columns carry their publisher's prefix (`smsc_`, `new_`); standard ones do not."""
+    return "_" in name.strip("_")
+
+
+def delete_entity(schema: Schema, logical: str) -> str:
+    """DELETE EntityDefinitions(...): a custom table, its relationships and every lookup target to it."""
+    table_of(schema, logical)
+    if not custom(logical):
+        raise DataverseError(f"'{logical}' is a system table: it cannot be deleted.", 400, BAD_PAYLOAD)
+    found = schema.entity_props.get(logical, {}).get("MetadataId") or metadata_id(logical)
+    del schema[logical]
+    for other in list(schema):
+        current = schema[other]
+        if not any(logical in lk.targets for lk in current.lookups.values()) and not any(
+                c.child == logical for c in current.collections.values()):
+            continue
+        editable = schema.editable(other)
+        for attr, lookup in list(editable.lookups.items()):
+            if logical in lookup.targets:
+                kept = {t: n for t, n in lookup.targets.items() if t != logical}
+                if kept or attr in ("activityid", "objectid", "regardingobjectid"):
+                    set_lookup(editable, Lookup(attr, kept, lookup.readonly))
+                else:
+                    set_lookup(editable, Lookup(attr, {}, lookup.readonly))
+                    del editable.lookups[attr]
+                    schema.attribute_props.pop((other, attr), None)
+        for nav in [n for n, c in editable.collections.items() if c.child == logical]:
+            del editable.collections[nav]
+    for name in [n for n, d in schema.relationship_defs.items() if logical in (d["ReferencedEntity"],
+                                                                              d["ReferencingEntity"])]:
+        del schema.relationship_defs[name]
+    schema.entity_props.pop(logical, None)
+    schema.entity_keys.pop(logical, None)
+    for key in [k for k in schema.attribute_props if k[0] == logical]:
+        del schema.attribute_props[key]
+    return found
+
+
+def delete_attribute(schema: Schema, logical: str, column: str) -> str:
+    """DELETE .../Attributes(...): a custom column that no key uses (a lookup goes with its relationship)."""
+    table = table_of(schema, logical)
+    if column not in table.columns:
+        raise DataverseError(f"Could not find attribute '{column}' on '{logical}'.", 404, NOT_IN_METADATA)
+    if not custom(column) or column == table.primary_name:
+        raise DataverseError(f"'{column}' is a system or primary column: it cannot be deleted.", 400, BAD_PAYLOAD)
+    if any(column in k["KeyAttributes"] for k in schema.entity_keys.get(logical, [])) or column in table.alternate_keys:
+        raise DataverseError(f"'{column}' is used by an alternate key: delete the key first.", 400, BAD_PAYLOAD)
+    found = schema.attribute_props.pop((logical, column), {}).get("MetadataId") or metadata_id(logical, column)
+    editable = schema.editable(logical)
+    del editable.columns[column]
+    editable.choices.pop(column, None)
+    return found
+
+
+def delete_key(schema: Schema, logical: str, key: str) -> str:
+    """DELETE .../Keys(...): the key stops being enforced and addressing rows."""
+    table = table_of(schema, logical)
+    keys = schema.entity_keys.get(logical, [])
+    found = [k for k in keys if key.lower() in (k["LogicalName"], str(k["MetadataId"]).lower())]
+    if not found:
+        raise DataverseError(f"Could not find key '{key}' on '{logical}'.", 404, NOT_IN_METADATA)
+    keys.remove(found[0])
+    if len(found[0]["KeyAttributes"]) == 1 and found[0]["KeyAttributes"][0] in table.alternate_keys:
+        editable = schema.editable(logical)
+        editable.alternate_keys = tuple(c for c in editable.alternate_keys if c != found[0]["KeyAttributes"][0])
+    return found[0]["MetadataId"]
+
+
+def delete_relationship(schema: Schema, key: str) -> str:
+    """DELETE RelationshipDefinitions(...): a relationship created through the API, with its lookup column."""
+    found = [d for d in schema.relationship_defs.values() if key in (d["SchemaName"], str(d["MetadataId"]).lower())]
+    if not found:
+        raise DataverseError(f"Could not find a relationship '{key}' created here.", 404, NOT_IN_METADATA)
+    definition = found[0]
+    child = schema.editable(definition["ReferencingEntity"])
+    set_lookup(child, Lookup(definition["ReferencingAttribute"], {}))
+    del child.lookups[definition["ReferencingAttribute"]]
+    schema.attribute_props.pop((child.logical, definition["ReferencingAttribute"]), None)
+    schema.editable(definition["ReferencedEntity"]).collections.pop(
+        definition["ReferencedEntityNavigationPropertyName"], None)
+    del schema.relationship_defs[definition["SchemaName"]]
+    return definition["MetadataId"]
+
+
+def delete_option_set(schema: Schema, key: str) -> str:
+    """DELETE GlobalOptionSetDefinitions(...): a global choice no column uses."""
+    found = [o for o in schema.option_sets.values() if key in (o["Name"], str(o["MetadataId"]).lower())]
+    if not found:
+        raise DataverseError(f"Could not find a global option set '{key}'.", 404, NOT_IN_METADATA)
+    if any((p.get("OptionSet") or {}).get("Name") == found[0]["Name"] for p in schema.attribute_props.values()):
+        raise DataverseError(f"The global option set '{found[0]['Name']}' is used by a column.", 400, BAD_PAYLOAD)
+    del schema.option_sets[found[0]["Name"]]
+    return found[0]["MetadataId"]

@@ -498,7 +498,7 @@ def test_bad_metadata_bodies_are_refused_as_dataverse_refuses_them(api):
     key = {"SchemaName": "smsc_k", "KeyAttributes": ["smsc_nosuch"]}
     assert post("EntityDefinitions(LogicalName='smsc_optout')/Keys", key)[0] == 400
     assert post("RelationshipDefinitions", {"@odata.type": f"{CRM}ManyToManyRelationshipMetadata"})[0] == 400
-    assert api.delete("EntityDefinitions(LogicalName='smsc_optout')").status_code == 405
+    assert api.delete("EntityDefinitions(LogicalName='contact')").status_code == 400    # a system table
     assert api.get("EntityDefinitions(LogicalName='smsc_optout')/Attributes(LogicalName='nosuch')").status_code == 404
     assert api.get("RelationshipDefinitions(SchemaName='nosuch')").status_code == 404
     assert api.get("GlobalOptionSetDefinitions(Name='nosuch')").status_code == 404
@@ -535,3 +535,45 @@ def test_options_are_added_to_and_relabelled_in_existing_choices(api, bare):
     assert api.post("campaigns", json={"name": "c", "smsc_smstype": 100_000_000}).status_code == 204
     assert [o["Value"] for o in api.get("GlobalOptionSetDefinitions(Name='smsc_smstype')").json()["Options"]] == [
         1, 100_000_000]
+    assert api.delete("GlobalOptionSetDefinitions(Name='smsc_smstype')").status_code == 400      # in use
+    assert api.delete("EntityDefinitions(LogicalName='campaign')/Attributes(LogicalName='smsc_smstype')"
+                      ).status_code == 204
+    assert api.delete("GlobalOptionSetDefinitions(Name='smsc_smstype')").status_code == 204
+    assert api.get("GlobalOptionSetDefinitions").json()["value"] == []
+
+
+def test_custom_tables_columns_keys_relationships_and_choices_are_deleted(api, bare, solution):
+    for body in (SMS, OPTOUT):
+        assert api.post("EntityDefinitions", json=body, headers=SOLUTION).status_code == 204
+    key = api.post("EntityDefinitions(LogicalName='smsc_optout')/Keys", json={
+        "SchemaName": "smsc_phone_key", "KeyAttributes": ["smsc_phonenumber"]})
+    relationship = api.post("RelationshipDefinitions", json={
+        "@odata.type": f"{CRM}OneToManyRelationshipMetadata", "SchemaName": "smsc_optout_smsc_textmessage",
+        "ReferencedEntity": "smsc_optout", "ReferencingEntity": "smsc_textmessage",
+        "Lookup": {"@odata.type": f"{CRM}LookupAttributeMetadata", "SchemaName": "smsc_OptOutId",
+                   "DisplayName": label("Opt-out")}})
+    assert key.status_code == relationship.status_code == 204
+    optout = created_id(api.post("smsc_optouts", json={"smsc_phonenumber": "+33600000001"}))
+    assert api.post("smsc_textmessages", json={"subject": "s", "smsc_OptOutId@odata.bind":
+                                               f"/smsc_optouts({optout})"}).status_code == 204
+    # A key: no longer enforced, no longer an address.
+    assert api.delete(f"EntityDefinitions(LogicalName='smsc_optout')/Keys({created_id(key)})").status_code == 204
+    assert api.post("smsc_optouts", json={"smsc_phonenumber": "+33600000001"}).status_code == 204
+    assert api.get("smsc_optouts(smsc_phonenumber='+33600000001')").status_code == 400
+    # A column, addressed by its MetadataId as Microsoft's client does.
+    segments = api.get("EntityDefinitions(LogicalName='smsc_textmessage')/Attributes(LogicalName='smsc_segments')"
+                       "?$select=MetadataId").json()["MetadataId"]
+    assert api.delete(f"EntityDefinitions(LogicalName='smsc_textmessage')/Attributes({segments})").status_code == 204
+    assert api.post("smsc_textmessages", json={"subject": "s", "smsc_segments": 1}).status_code == 400
+    assert api.delete("EntityDefinitions(LogicalName='smsc_textmessage')/Attributes(LogicalName='subject')"
+                      ).status_code == 400
+    # The relationship, then the table: its rows, its lookups elsewhere and its solution component go.
+    assert api.delete("RelationshipDefinitions(SchemaName='smsc_optout_smsc_textmessage')").status_code == 204
+    assert "smsc_optoutid" not in bare.schema["smsc_textmessage"].lookups
+    assert api.delete("EntityDefinitions(LogicalName='smsc_textmessage')").status_code == 204
+    assert api.get("smsc_textmessages").status_code == 404
+    assert "smsc_textmessage" not in bare.schema["activityparty"].lookups["activityid"].targets
+    assert api.get("EntityDefinitions?$filter=LogicalName eq 'smsc_textmessage'").json()["value"] == []
+    assert [c["componenttype"] for c in bare.rows("solutioncomponents", f"_solutionid_value eq {solution}")] == [1]
+    assert api.post("EntityDefinitions", json=SMS).status_code == 204           # the name is free again
+    assert api.get("smsc_textmessages").json()["value"] == []

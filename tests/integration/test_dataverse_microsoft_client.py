@@ -85,6 +85,8 @@ def test_microsofts_client_creates_reads_queries_and_deletes_a_contact(tls):
             "new_Nickname", "new_Score"]
         nick = client.records.create("contact", {"lastname": "Hopper", "new_nickname": "Amazing", "new_score": 3})
         assert client.records.retrieve("contact", nick, select=["new_nickname", "new_score"])["new_score"] == 3
+        client.tables.remove_columns("contact", ["new_Score"])
+        assert "new_score" not in emulator.schema["contact"].columns
         client.close()
     # It asked the collection form of EntityDefinitions first, with the emulator's token.
     first = emulator.requests[0]
