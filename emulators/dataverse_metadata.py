@@ -31,7 +31,8 @@ NOT_IN_METADATA = "0x80041102"
 PATH = re.compile(r"^(EntityDefinitions|RelationshipDefinitions|GlobalOptionSetDefinitions)(?:\(([^)]*)\))?"
                   r"(?:/(\w+)(?:\(([^)]*)\))?)?(?:/Microsoft\.Dynamics\.CRM\.(\w+))?$")
 ROOTS = ("EntityDefinitions", "RelationshipDefinitions", "GlobalOptionSetDefinitions")
-CONDITION = re.compile(r"^\s*(\w+)\s+eq\s+(?:'((?:[^']|'')*)'|(true|false)|([0-9a-fA-F-]{36}))\s*$")
+CONDITION = re.compile(r"^\s*(\w+)\s+eq\s+(?:(?:Microsoft\.Dynamics\.CRM\.\w+)?'((?:[^']|'')*)'|(true|false)"
+                       r"|([0-9a-fA-F-]{36}))\s*$")   # a string, an enum member (Type'Name'), a boolean, a guid
 EXPAND = re.compile(r"^(\w+)(?:\((.*)\))?$")
 # Column type of the emulator -> (AttributeType, metadata type).
 TYPES = {"string": ("String", "StringAttributeMetadata"), "memo": ("Memo", "MemoAttributeMetadata"),
@@ -288,8 +289,7 @@ def entity_definitions(request: Request, path: str, many_to_many: Callable[[Tabl
         if meta.item is not None:
             return reply({"@odata.context": f"{base}('{logical}')/{collection}/$entity",
                           **_shape(rows[0], select, expand)})
-        conditions = re.findall(r"(\w+) eq '([^']*)'", args.get("$filter", ""))
-        rows = [row for row in rows if all(row.get(k) == v for k, v in conditions)]
+        rows = [row for row in rows if matches(row, args.get("$filter"))]
         return reply({"@odata.context": f"{base}('{logical}')/{collection}",
                       "value": [_shape(row, select, expand) for row in rows]})
     if cast is not None or meta.item is not None:
@@ -300,8 +300,7 @@ def entity_definitions(request: Request, path: str, many_to_many: Callable[[Tabl
     rows = found
     select = [s for s in args.get("$select", "").split(",") if s]
     pick = lambda row: {k: v for k, v in row.items() if not select or k in select}  # noqa: E731
-    conditions = re.findall(r"(\w+) eq '([^']*)'", args.get("$filter", ""))
-    return reply({"value": [pick(r) for r in rows if all(r.get(k) == v for k, v in conditions)]})
+    return reply({"value": [pick(r) for r in rows if matches(r, args.get("$filter"))]})
 
 
 def all_relationships(many_to_many: Callable[[Table], list[dict]]) -> list[dict]:

@@ -120,6 +120,12 @@ def test_the_seeded_organisation_answers_the_collection_form_as_microsofts_clien
         assert by_id["LogicalName"] == "contact"
         sms = api.get("EntityDefinitions?$select=LogicalName,IsActivity&$filter=IsActivity eq true").json()["value"]
         assert [r["LogicalName"] for r in sms] == ["smsc_textmessage"]
+        picklists = api.get("EntityDefinitions(LogicalName='campaign')/Attributes?$select=LogicalName&$filter="
+                            "AttributeType eq Microsoft.Dynamics.CRM.AttributeTypeCode'Picklist' and "
+                            "IsCustomAttribute eq true").json()["value"]
+        assert sorted(a["LogicalName"] for a in picklists) == ["smsc_action", "smsc_recipienttype", "smsc_smsstatus",
+                                                               "smsc_smstype"]
+        assert api.get("EntityDefinitions?$filter=startswith(LogicalName,'smsc')").status_code == 501
 
 
 def test_a_custom_activity_table_is_created_read_and_usable(api, bare, solution):
