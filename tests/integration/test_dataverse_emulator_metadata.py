@@ -344,6 +344,12 @@ def test_tables_created_through_the_api_survive_a_restart(tmp_path, make_api):
             "@odata.type": f"{CRM}EntityKeyMetadata", "SchemaName": "smsc_phone_key",
             "KeyAttributes": ["smsc_phonenumber"]}).status_code == 204
         assert api.post("smsc_optouts", json={"smsc_phonenumber": "+33600000001"}).status_code == 204
+        reason = picklist("smsc_Reason", {1: ("STOP", "STOP")})
+        assert api.post("EntityDefinitions(LogicalName='smsc_optout')/Attributes", json=reason).status_code == 204
+        assert api.post("InsertOptionValue", json={"EntityLogicalName": "smsc_optout", "AttributeLogicalName":
+                                                   "smsc_reason", "Value": 2, "Label": label("Manual")}).ok
+        assert api.post("EntityDefinitions", json=TEMPLATE).status_code == 204
+        assert api.delete("EntityDefinitions(LogicalName='smsc_smstemplate')").status_code == 204
     messages = len(first.rows("sdkmessages"))
     first.close()
     second = DataverseEmulator(path, bare=True)
@@ -352,6 +358,8 @@ def test_tables_created_through_the_api_survive_a_restart(tmp_path, make_api):
         assert api.get("smsc_optouts(smsc_phonenumber='+33600000001')").status_code == 200
         assert api.post("smsc_optouts", json={"smsc_phonenumber": "+33600000001"}).status_code == 412
         assert len(second.rows("sdkmessages")) == messages          # seeding again adds nothing
+        assert api.post("smsc_optouts", json={"smsc_phonenumber": "+33600000002", "smsc_reason": 2}).ok
+        assert api.get("smsc_smstemplates").status_code == 404
     second.close()
 
 
