@@ -356,6 +356,10 @@ def create_key(schema: Schema, logical: str, body: dict) -> str:
     key_name = body["SchemaName"].lower()
     if any(k["LogicalName"] == key_name for k in schema.entity_keys.get(logical, [])):
         raise taken(f"A key named '{key_name}' already exists on '{logical}'.")
+    existing = [k["KeyAttributes"] for k in schema.entity_keys.get(logical, [])] or [
+        [c] for c in table.alternate_keys]
+    if sorted(columns) in [sorted(k) for k in existing]:
+        raise taken(f"'{logical}' already has a key on {', '.join(columns)}.")
     if len(columns) == 1 and columns[0] not in table.alternate_keys:
         editable = schema.editable(logical)
         editable.alternate_keys = (*editable.alternate_keys, columns[0])

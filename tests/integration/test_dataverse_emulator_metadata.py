@@ -234,6 +234,9 @@ def test_columns_choices_relationships_and_keys(api, bare, solution):
             "@odata.type": f"{CRM}EntityKeyMetadata", "SchemaName": f"{logical}_key", "DisplayName": label("Key"),
             "KeyAttributes": [column]})
         assert key.status_code == 204, key.text
+    same_columns = api.post("EntityDefinitions(LogicalName='smsc_optout')/Keys", json={
+        "SchemaName": "smsc_other_key", "KeyAttributes": ["smsc_phonenumber"]})
+    assert same_columns.status_code == 400
     keys = api.get("EntityDefinitions(LogicalName='smsc_optout')/Keys").json()["value"]
     assert [(k["KeyAttributes"], k["EntityKeyIndexStatus"]) for k in keys] == [(["smsc_phonenumber"], "Active")]
     # The data API: the new campaign columns, the lookup bind, the keys enforced and addressable.
