@@ -4,7 +4,11 @@ Routes under `/api/data/v9.2/`: `<set>` (GET query, `?fetchXml=`, POST create), 
 `<set>(<key>='<value>')` (GET, PATCH upsert with If-Match / If-None-Match, DELETE),
 `<set>(<guid>)/<collection>`, N:N `<set>(<guid>)/<nav>` and its `/$ref`, `<set>/$count`,
 `<set>/Microsoft.Dynamics.CRM.CreateMultiple|UpdateMultiple`, `$batch`, `WhoAmI`,
-`EntityDefinitions(LogicalName='x')` with its attributes and relationships. Rows live in SQLite
+`EntityDefinitions` (the collection, one table, its attributes, keys and relationships),
+`RelationshipDefinitions`, `GlobalOptionSetDefinitions`, their writes and `PublishXml` (dataverse_customize,
+dataverse_metadata_write). Each emulator has its own `Schema` (the static tables plus what its metadata
+API created; `bare=True`: a fresh organisation without any `smsc_` table or column), made current for
+each request through a context variable that the table views of dataverse_schema read. Rows live in SQLite
 (dataverse_store), tables in dataverse_schema; requests and answers in dataverse_http, reads in
 dataverse_read ($filter in dataverse_filter, other query options in dataverse_query), writes in
 dataverse_write (column values in dataverse_columns), N:N links in dataverse_assoc, FetchXML in
@@ -15,6 +19,8 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from werkzeug.wrappers import Request, Response
 
@@ -25,19 +31,25 @@ from .dataverse_errors import (GUID, ODATA_ERROR, DataverseError, QueryError, no
                                unknown_property, unknown_segment)
 from .dataverse_fetch_page import fetch_response
 from .dataverse_filter import compile_filter
+from .dataverse_customize import Customizer
 from .dataverse_http import (API, Call, entity_definitions, error_reply, query_response, reply,
                              request_body, row_response, written_response)
+from .dataverse_metadata import ROOTS, parse_path
+from .dataverse_metadata_write import bare as bare_schema
 from .dataverse_query import Query, child_key, parse_query
 from .dataverse_read import Reader, existing_row
-from .dataverse_schema import BY_SET, TABLES, Table, indexed_columns
+from .dataverse_schema import BY_SET, CURRENT, TABLES, Schema, Table, indexed_columns
 from .dataverse_seed import APP_USER_ID, BUSINESS_UNIT_ID, ORGANIZATION_ID
 from .dataverse_seed import seed as seed_demo
+from .dataverse_seed import seed_platform
 from .dataverse_store import Store, column_sql
 from .dataverse_write import Writer, key_values
 from .server import Emulator
 
 PATH = re.compile(r"^([A-Za-z_]\w*)(?:\((.*?)\)(?=/|$))?(?:/(.+))?$")
 ACTION = "Microsoft.Dynamics.CRM."
+CUSTOMIZATION_ACTIONS = ("PublishXml", "PublishAllXml", "AddSolutionComponent", "InsertOptionValue",
+                         "UpdateOptionValue")
 SIGN_IN = "Bearer authorization_uri=https://login.microsoftonline.com/common/oauth2/authorize"
 
 
@@ -49,13 +61,34 @@ def table_of(entity_set: str) -> Table:
 
 class DataverseEmulator(Emulator):
     def __init__(self, db_path: str = ":memory:", token: str | None = "emulator-token",
-                 seed: bool = True):
+                 seed: bool = True, bare: bool = False):
         super().__init__()
         self.token = token                      # None: any bearer token is accepted
+        self.bare = bare
+        self.schema = bare_schema(Schema()) if bare else Schema()
         self.store = Store(db_path, indexed_columns())
         self.writer = Writer(self.store)
-        if seed:
-            seed_demo(self)
+        self.customizer = Customizer(self.schema, self.store, self.writer)
+        with self.active():
+            self.customizer.replay()
+            if seed:
+                seed_platform(self, self.customizer, demo=not bare)
+            if seed and not bare:
+                seed_demo(self)
+
+    @contextmanager
+    def active(self) -> Iterator[None]:
+        """This emulator's tables are the ones the request (or in-process helper) sees."""
+        token = CURRENT.set(self.schema)
+        try:
+            yield
+        finally:
+            CURRENT.reset(token)
+
+    @property
+    def published(self) -> list[str]:
+        """What PublishXml was asked to publish ("*" for PublishAllXml), in order."""
+        return self.customizer.published
 
     @property
     def max_upload(self) -> int:
@@ -64,10 +97,15 @@ class DataverseEmulator(Emulator):
 
     @max_upload.setter
     def max_upload(self, size: int) -> None:
-        self.writer.write(table_of("organizations"), ORGANIZATION_ID, {"maxuploadfilesize": size}, APP_USER_ID)
+        with self.active():
+            self.writer.write(table_of("organizations"), ORGANIZATION_ID, {"maxuploadfilesize": size}, APP_USER_ID)
 
     # --- in-process helpers for tests and the demo ------------------------------------------------
     def rows(self, entity_set: str, filter: str | None = None) -> list[dict]:
+        with self.active():
+            return self._rows(entity_set, filter)
+
+    def _rows(self, entity_set: str, filter: str | None) -> list[dict]:
         table = table_of(entity_set)
         where, params = compile_filter(table, filter)
         rows = [(r[2], r[3]) for r in self.store.select(entity_set, where, params)]
@@ -76,6 +114,10 @@ class DataverseEmulator(Emulator):
     def get(self, entity_set: str, row_id: str, select: str | None = None,
             expand: str | None = None) -> dict:
         """The row as GET answers it (no annotations); KeyError when missing."""
+        with self.active():
+            return self._get(entity_set, row_id, select, expand)
+
+    def _get(self, entity_set: str, row_id: str, select: str | None, expand: str | None) -> dict:
         table = table_of(entity_set)
         found = self.store.get(entity_set, row_id.lower())
         if found is None:
@@ -85,15 +127,18 @@ class DataverseEmulator(Emulator):
 
     def insert(self, entity_set: str, data: dict) -> str:
         """Create a row from a Web API body (`@odata.bind` lookups) as the application user."""
-        return self.writer.write(table_of(entity_set), None, dict(data), APP_USER_ID)
+        with self.active():
+            return self.writer.write(table_of(entity_set), None, dict(data), APP_USER_ID)
 
     def update(self, entity_set: str, row_id: str, data: dict) -> None:
-        self.writer.write(table_of(entity_set), row_id.lower(), dict(data), APP_USER_ID, must_exist=True)
+        with self.active():
+            self.writer.write(table_of(entity_set), row_id.lower(), dict(data), APP_USER_ID, must_exist=True)
 
     def associate(self, entity_set: str, row_id: str, navigation: str, target_set: str,
                   target_id: str) -> None:
         """Link two rows through an N:N navigation (`campaigns`, id, `campaignlist_association`, `lists`, id)."""
-        assoc.associate(self.store, table_of(entity_set), row_id, navigation, target_set, target_id)
+        with self.active():
+            assoc.associate(self.store, table_of(entity_set), row_id, navigation, target_set, target_id)
 
     def add_list_members(self, list_id: str, member_set: str, ids: list[str]) -> None:
         """Fast bulk membership of a static list (benchmarks): one transaction, no checks."""
@@ -112,7 +157,8 @@ class DataverseEmulator(Emulator):
             response = error_reply(DataverseError("A valid bearer token is required.", 401, ""))
             response.headers["WWW-Authenticate"] = SIGN_IN
             return response
-        return self.answer(request)
+        with self.active():
+            return self.answer(request)
 
     def answer(self, request: Request) -> Response:
         """One authenticated request (or one operation of a $batch), errors answered as Dataverse does."""
@@ -143,8 +189,13 @@ class DataverseEmulator(Emulator):
             return reply({"@odata.context": f"{call.base}$metadata#Microsoft.Dynamics.CRM.WhoAmIResponse",
                           "BusinessUnitId": BUSINESS_UNIT_ID, "UserId": call.caller,
                           "OrganizationId": ORGANIZATION_ID})
-        if path.startswith("EntityDefinitions("):
+        if path.split("(")[0].split("/")[0] in ROOTS:
+            meta = parse_path(path)
+            if meta is not None and method != "GET":
+                return self.customizer.respond(call, meta)
             return entity_definitions(call.request, path, assoc.many_to_many_definitions)
+        if path in CUSTOMIZATION_ACTIONS:
+            return self.customizer.action(call, path)
         if path == "$batch":
             return batch_response(self, call)
         if path.split("/")[0] == "$metadata":
@@ -170,7 +221,7 @@ class DataverseEmulator(Emulator):
         if rest and rest.startswith(ACTION):
             return bulk_response(call, self.writer, table, rest[len(ACTION):])
         if rest is None and method == "POST":
-            row_id = self.writer.write(table, None, request_body(call.request), call.caller)
+            row_id = self.customizer.create_row(call, table, request_body(call.request))
             return written_response(call, table, row_id, True)
         raise DataverseError(f"'{rest or method}' on '{table.entity_set}' is not emulated.",
                              501 if rest else 405, ODATA_ERROR)

@@ -9,12 +9,12 @@ import re
 from datetime import datetime, timezone
 
 from .dataverse_errors import QueryError, unknown_property
-from .dataverse_schema import EDM, TEXT_TYPES, Table
+from .dataverse_schema import EDM, TABLES, TEXT_TYPES, Table
 from .dataverse_store import column_sql
 
 TOKEN = re.compile(r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<guid>[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}"
                    r"[0-9a-fA-F]{12})\b|(?P<dt>\d{4}-\d\d-\d\d(?:T[\d:.]+(?:Z|[+-]\d\d:\d\d)?)?)"
-                   r"|(?P<num>-?\d+(?:\.\d+)?)[mMdDfFlL]?\b|(?P<name>[A-Za-z_][\w.]*)|(?P<p>[(),]))")
+                   r"|(?P<num>-?\d+(?:\.\d+)?)[mMdDfFlL]?\b|(?P<name>[A-Za-z_][\w.]*(?:/[A-Za-z_]\w*)?)|(?P<p>[(),]))")
 OPS = {"eq": ("=", "Equal"), "ne": ("<>", "NotEqual"), "gt": (">", "GreaterThan"),
        "ge": (">=", "GreaterThanOrEqual"), "lt": ("<", "LessThan"), "le": ("<=", "LessThanOrEqual")}
 ACCEPTS = {"string": {"str"}, "memo": {"str"}, "guid": {"guid"}, "int": {"int"}, "choice": {"int"},
@@ -53,6 +53,22 @@ def sql_of(table: Table, name: str) -> tuple[str, str]:
     if kind is None:
         raise unknown_property(table, name)
     return ("id" if name == table.primary_id else column_sql(name)), kind
+
+
+def path_sql(table: Table, name: str) -> tuple[str, str]:
+    """`<lookup navigation>/<column>` (`sdkmessageid/name`): the column of the row the lookup points at."""
+    nav, _, prop = name.partition("/")
+    if nav not in table.navs:
+        raise unknown_property(table, nav)
+    lookup, target = table.navs[nav]
+    other = TABLES[target]
+    if not re.fullmatch(r"\w+", other.entity_set):
+        raise QueryError(f"'{nav}' cannot be filtered through.")
+    inner, kind = sql_of(other, prop)
+    inner = "r2.id" if inner == "id" else inner.replace("json_extract(data", "json_extract(r2.data")
+    outer = column_sql(lookup.key).replace("json_extract(data", "json_extract(rows.data")
+    return (f"(SELECT {inner} FROM rows AS r2 WHERE r2.entity_set = '{other.entity_set}' AND r2.id = {outer})",
+            kind)
 
 
 class FilterParser:
@@ -127,7 +143,7 @@ class FilterParser:
         _, name = self.take()
         if self.peek("("):
             return self.function(name.lower())
-        column, kind = sql_of(self.table, name)
+        column, kind = path_sql(self.table, name) if "/" in name else sql_of(self.table, name)
         _, spelled = self.take()
         op = spelled.lower()
         if op not in OPS:

@@ -2,7 +2,7 @@
 
 Answers: a collection page (`Prefer: odata.maxpagesize`, `@odata.count`, `@odata.nextLink`), one
 row (ETag, 304 on `If-None-Match`), a written row (`return=representation` or 204 with
-`OData-EntityId`), errors, and `EntityDefinitions(LogicalName='x')` metadata (dataverse_metadata).
+`OData-EntityId`), errors, and the metadata reads (dataverse_metadata).
 """
 from __future__ import annotations
 
@@ -121,5 +121,6 @@ def written_response(call: Call, table: Table, row_id: str, created: bool) -> Re
 
 
 def entity_definitions(request: Request, path: str, many_to_many=lambda table: []) -> Response:
-    """`EntityDefinitions(LogicalName='x')`, its attributes and relationship collections (dataverse_metadata)."""
+    """GET of `EntityDefinitions` (the collection, one table, its attributes, keys and relationship collections),
+    `RelationshipDefinitions` and `GlobalOptionSetDefinitions` (dataverse_metadata)."""
     return metadata.entity_definitions(request, path, many_to_many, reply)

@@ -5,10 +5,18 @@ FormattedValue), columns with their types, lookups (`_<attr>_value` on read, `<n
 write; navigation names are case-sensitive, custom lookups use the SchemaName as Dataverse does),
 choice labels, alternate keys and one-to-many collections (the activity parties). N:N relationships
 (`listcontact_association`, `campaignlist_association`, …) are defined in dataverse_assoc.
+The platform tables an installer writes (web resources, service endpoints, SDK messages, filters, steps
+and their images, forms, views, publishers, solutions and their components) are here too.
+
+`TABLES` and `BY_SET` are views of the serving emulator's `Schema` (the static tables, plus or minus what
+its metadata API changed, minus the `smsc_` ones in bare mode), made current per request by a context
+variable; outside a request they are the static tables themselves.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterator, MutableMapping
+from contextvars import ContextVar
+from dataclasses import dataclass, field, replace
 
 EDM = {"string": "Edm.String", "memo": "Edm.String", "int": "Edm.Int32", "bool": "Edm.Boolean",
        "datetime": "Edm.DateTimeOffset", "money": "Edm.Decimal", "decimal": "Edm.Decimal",
@@ -34,6 +42,7 @@ class Collection:
     nav: str
     child: str
     child_lookup: str
+    cascade: bool = True            # deleting the parent deletes the children (else they stay)
 
 
 @dataclass
@@ -217,28 +226,189 @@ _TABLES = [
            "name invoicenumber totalamount:money statecode:choice statuscode:int",
            lookups={"customerid": CUSTOMER}, states={0: "Active", 1: "Closed", 2: "Paid", 3: "Canceled"}),
 ]
-TABLES: dict[str, Table] = {t.logical: t for t in _TABLES}
-BY_SET: dict[str, Table] = {t.entity_set: t for t in _TABLES}
+PLATFORM_TABLES = [
+    _table("webresource", "webresourceset", "webresourceid", "name",
+           "name displayname description content:memo webresourcetype:choice languagecode:int "
+           "ismanaged:bool", owned=False),
+    _table("serviceendpoint", "serviceendpoints", "serviceendpointid", "name",
+           "name description url contract:choice authtype:choice authvalue:memo messageformat:choice "
+           "userclaim:choice namespaceaddress path solutionnamespace connectionmode:choice", owned=False),
+    _table("sdkmessage", "sdkmessages", "sdkmessageid", "name", "name categoryname", owned=False),
+    _table("sdkmessagefilter", "sdkmessagefilters", "sdkmessagefilterid", None,
+           "primaryobjecttypecode secondaryobjecttypecode iscustomprocessingstepallowed:bool "
+           "availability:int", owned=False, lookups={"sdkmessageid": {"sdkmessage": "sdkmessageid"}}),
+    _table("sdkmessageprocessingstep", "sdkmessageprocessingsteps", "sdkmessageprocessingstepid", "name",
+           "name description mode:choice rank:int stage:choice supporteddeployment:choice "
+           "filteringattributes asyncautodelete:bool configuration:memo invocationsource:int "
+           "statecode:choice statuscode:int", states={0: "Enabled", 1: "Disabled"}, status={0: 1, 1: 2},
+           lookups={"sdkmessageid": {"sdkmessage": "sdkmessageid"},
+                    "sdkmessagefilterid": {"sdkmessagefilter": "sdkmessagefilterid"},
+                    "eventhandler": {"serviceendpoint": "eventhandler_serviceendpoint"}}),
+    _table("sdkmessageprocessingstepimage", "sdkmessageprocessingstepimages",
+           "sdkmessageprocessingstepimageid", "name",
+           "name entityalias imagetype:choice messagepropertyname attributes", owned=False,
+           lookups={"sdkmessageprocessingstepid": {
+               "sdkmessageprocessingstep": "sdkmessageprocessingstepid"}}),
+    _table("systemform", "systemforms", "formid", "name",
+           "name description objecttypecode type:choice formxml:memo formjson:memo isdefault:bool "
+           "formactivationstate:choice", owned=False),
+    _table("savedquery", "savedqueries", "savedqueryid", "name",
+           "name description returnedtypecode querytype:int fetchxml:memo layoutxml:memo isdefault:bool "
+           "isquickfindquery:bool", owned=False),
+    _table("publisher", "publishers", "publisherid", "friendlyname",
+           "uniquename friendlyname description customizationprefix customizationoptionvalueprefix:int",
+           owned=False),
+    _table("solution", "solutions", "solutionid", "friendlyname",
+           "uniquename friendlyname description version ismanaged:bool", owned=False,
+           lookups={"publisherid": {"publisher": "publisherid"}}),
+    _table("solutioncomponent", "solutioncomponents", "solutioncomponentid", None,
+           "objectid:guid componenttype:choice rootcomponentbehavior:int", owned=False, readonly=True,
+           lookups={"solutionid": {"solution": "solutionid"}}),
+]
+_TABLES += PLATFORM_TABLES
+STATIC_TABLES: dict[str, Table] = {t.logical: t for t in _TABLES}
+STATIC_BY_SET: dict[str, Table] = {t.entity_set: t for t in _TABLES}
 
 
 def indexed_columns() -> set[tuple[str, bool]]:
     """(data key, case-insensitive) pairs worth an SQLite expression index: lookups, keys, AAD ids."""
-    keys = {(lk.key, False) for t in _TABLES for lk in t.lookups.values()}
+    keys = {(lk.key, False) for t in _TABLES for lk in t.lookups.values()} | {("_solutionid_value", False)}
     keys |= {(k, True) for t in _TABLES for k in t.alternate_keys}
     return keys | {("azureactivedirectoryobjectid", False)}
 
 
 def relationships(table: Table) -> dict[str, list[dict]]:
-    """`EntityDefinitions(...)/ManyToOneRelationships` and `/OneToManyRelationships` rows."""
-    many_to_one = [{"SchemaName": f"{table.logical}_{lk.attr}_{target}", "ReferencedEntity": target,
+    """`EntityDefinitions(...)/ManyToOneRelationships` and `/OneToManyRelationships` rows (the SchemaName
+    a relationship was created with through the metadata API, when it was)."""
+    schema = CURRENT.get()
+    told = {(d["ReferencingEntity"], d["ReferencingAttribute"], d["ReferencedEntity"]): d["SchemaName"]
+            for d in (schema.relationship_defs.values() if schema else ())}
+    many_to_one = [{"SchemaName": told.get((table.logical, lk.attr, target), f"{table.logical}_{lk.attr}_{target}"),
+                    "ReferencedEntity": target,
                     "ReferencingEntity": table.logical, "ReferencingAttribute": lk.attr,
                     "ReferencingEntityNavigationPropertyName": nav,
                     "ReferencedEntityNavigationPropertyName": f"{table.logical}_{lk.attr}_{target}"}
                    for lk in table.lookups.values() for target, nav in lk.targets.items()]
-    one_to_many = [{"SchemaName": c.nav, "ReferencedEntity": table.logical,
+    created = schema.relationship_defs if schema else {}
+    for row in many_to_one:
+        if row["SchemaName"] in created:
+            row["ReferencedEntityNavigationPropertyName"] = created[row["SchemaName"]][
+                "ReferencedEntityNavigationPropertyName"]
+    one_to_many = [{"SchemaName": told.get((c.child, c.child_lookup, table.logical), c.nav),
+                    "ReferencedEntity": table.logical,
                     "ReferencingEntity": c.child, "ReferencingAttribute": c.child_lookup,
                     "ReferencedEntityNavigationPropertyName": c.nav,
                     "ReferencingEntityNavigationPropertyName":
                         TABLES[c.child].lookups[c.child_lookup].targets.get(table.logical)}
-                   for c in table.collections.values()]
+                   for c in table.collections.values() if c.child in TABLES]
     return {"ManyToOneRelationships": many_to_one, "OneToManyRelationships": one_to_many}
+
+
+# --- the schema of one emulator -------------------------------------------------------------------
+class Schema(MutableMapping[str, Table]):
+    """The tables of one organisation: its own (created or changed through the metadata API) over the
+    static ones, minus the hidden ones (bare mode). Writing replaces a table in this schema only."""
+
+    def __init__(self, base: MutableMapping[str, Table] | None = None, hidden: set[str] | None = None):
+        self.own: dict[str, Table] = {}
+        self.base = base if base is not None else STATIC_TABLES
+        self.hidden = set(hidden or ())
+        # What the metadata API was told beyond the columns (labels, SchemaNames, MetadataIds...).
+        self.entity_props: dict[str, dict] = {}                     # logical -> EntityMetadata properties
+        self.attribute_props: dict[tuple[str, str], dict] = {}      # (table, column) -> AttributeMetadata
+        self.entity_keys: dict[str, list[dict]] = {}                # logical -> EntityKeyMetadata rows
+        self.relationship_defs: dict[str, dict] = {}                # SchemaName -> relationship metadata
+        self.option_sets: dict[str, dict] = {}                      # Name -> global OptionSetMetadata
+
+    def __getitem__(self, logical: str) -> Table:
+        if logical in self.own:
+            return self.own[logical]
+        if logical in self.hidden:
+            raise KeyError(logical)
+        return self.base[logical]
+
+    def __setitem__(self, logical: str, table: Table) -> None:
+        self.own[logical] = table
+        self.hidden.discard(logical)
+
+    def __delitem__(self, logical: str) -> None:
+        self.own.pop(logical, None)
+        self.hidden.add(logical)
+
+    def __iter__(self) -> Iterator[str]:
+        own, hidden = list(self.own), set(self.hidden)     # a snapshot: another request may change them
+        yield from own
+        yield from (k for k in list(self.base) if k not in own and k not in hidden)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def by_set(self) -> dict[str, Table]:
+        return {t.entity_set: t for t in self.values()}
+
+    def editable(self, logical: str) -> Table:
+        """This schema's own copy of a table, to change without touching the static one."""
+        if logical not in self.own:
+            table = self[logical]
+            self.own[logical] = replace(
+                table, columns=dict(table.columns), lookups=dict(table.lookups),
+                choices={k: dict(v) for k, v in table.choices.items()}, collections=dict(table.collections),
+                default_status=dict(table.default_status), navs={})
+        return self.own[logical]
+
+
+CURRENT: ContextVar[Schema | None] = ContextVar("dataverse_emulator_schema", default=None)
+
+
+def current_schema() -> Schema | None:
+    """The schema of the emulator serving this request; None outside one (the static tables)."""
+    return CURRENT.get()
+
+
+class _CurrentTables(MutableMapping[str, Table]):
+    """The tables of the emulator serving this request (the static ones outside a request)."""
+
+    def mapping(self) -> MutableMapping[str, Table]:
+        schema = CURRENT.get()
+        return STATIC_TABLES if schema is None else schema
+
+    def __getitem__(self, key: str) -> Table:
+        return self.mapping()[key]
+
+    def __setitem__(self, key: str, value: Table) -> None:
+        self.mapping()[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.mapping()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self.mapping()))
+
+    def __len__(self) -> int:
+        return len(self.mapping())
+
+
+class _CurrentBySet(_CurrentTables):
+    """The same tables by entity set name."""
+
+    def mapping(self) -> MutableMapping[str, Table]:
+        schema = CURRENT.get()
+        return STATIC_BY_SET if schema is None else schema.by_set()
+
+    def __setitem__(self, key: str, value: Table) -> None:
+        schema = CURRENT.get()
+        if schema is None:
+            STATIC_BY_SET[key] = value
+        else:
+            schema[value.logical] = value
+
+    def __delitem__(self, key: str) -> None:
+        schema = CURRENT.get()
+        if schema is None:
+            del STATIC_BY_SET[key]
+        else:
+            del schema[self.mapping()[key].logical]
+
+
+TABLES: MutableMapping[str, Table] = _CurrentTables()
+BY_SET: MutableMapping[str, Table] = _CurrentBySet()

@@ -199,3 +199,29 @@ def seed(emulator) -> None:
 def seed_bulk_campaign(emulator, n: int, *, dynamic: bool = False) -> str:
     """A benchmark-sized campaign of `n` new contacts owned by the connector's application user."""
     return dataverse_seed_bulk.seed_bulk_campaign(emulator, n, owner_id=APP_USER_ID, dynamic=dynamic)
+
+
+# --- what every organisation has, bare or not -------------------------------------------------------
+DEFAULT_PUBLISHER_ID = "d0b00000-0000-4000-8000-000000000001"
+DEFAULT_SOLUTION_ID = "d0500000-0000-4000-8000-000000000001"
+PLATFORM_SETS = ("systemusers", "usersettingscollection", "organizations", "timezonedefinitions")
+PLATFORM_ROWS = [
+    ("publishers", {"publisherid": DEFAULT_PUBLISHER_ID, "uniquename": "DefaultPublishercontoso",
+                    "friendlyname": "Default Publisher for contoso", "customizationprefix": "new",
+                    "customizationoptionvalueprefix": 10000}),
+    ("solutions", {"solutionid": DEFAULT_SOLUTION_ID, "uniquename": "Default", "friendlyname": "Default Solution",
+                   "version": "1.0", "ismanaged": False,
+                   "publisherid@odata.bind": f"/publishers({DEFAULT_PUBLISHER_ID})"}),
+]
+
+
+def seed_platform(emulator, customizer, *, demo: bool) -> None:
+    """The rows of a fresh organisation: its users and settings (bare mode; the demo seed has them),
+    the default publisher and solution, and the SDK messages with a filter for every table."""
+    rows = PLATFORM_ROWS + ([] if demo else [r for r in ROWS if r[0] in PLATFORM_SETS])
+    with emulator.store.transaction():          # one commit for the few hundred rows
+        for entity_set, body in rows:
+            if emulator.store.get(entity_set, body[BY_SET[entity_set].primary_id]) is None:
+                emulator.insert(entity_set, body)
+        customizer.add_messages(APP_USER_ID)
+        customizer.add_filters(sorted(emulator.schema), APP_USER_ID)

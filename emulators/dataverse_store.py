@@ -46,8 +46,13 @@ class Store:
             self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
         for key, nocase in sorted(indexed):
-            expr = column_sql(key)
-            name = "rows_ix_" + key.strip("_").replace("@", "_").replace(".", "_")
+            self.add_index(key, nocase)
+
+    def add_index(self, key: str, nocase: bool = False) -> None:
+        """A partial expression index on one key of `data` (lookups, alternate keys)."""
+        expr = column_sql(key)
+        name = "rows_ix_" + key.strip("_").replace("@", "_").replace(".", "_")
+        with self._lock:
             self._db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON rows (entity_set, {expr}"
                              f"{' COLLATE NOCASE' if nocase else ''}) WHERE {expr} IS NOT NULL")
 

@@ -86,16 +86,22 @@ class Writer:
             return True, self.write(table, row_id, body, caller)
 
     def delete(self, table: Table, row_id: str | None, key: str, if_match: str | None) -> None:
-        """Delete a row with its collection children and notes."""
+        """Delete a row with its collection children (the children of a RemoveLink relationship stay,
+        their lookup emptied) and its notes."""
         with self.store.transaction():
             check_version(existing_row(self.store, table, row_id, key), if_match)
             if table.readonly:
                 raise DataverseError(f"{table.logical} rows cannot be deleted.", 405, ODATA_ERROR)
             self.store.delete(table.entity_set, [row_id])
             forget(self.store, table, row_id)       # its N:N links go with it
-            cascades = [(TABLES[r.child].entity_set, child_key(r)) for r in table.collections.values()]
+            cascades = [(TABLES[r.child].entity_set, child_key(r)) for r in table.collections.values() if r.cascade]
             for entity_set, column in cascades + [("annotations", "_objectid_value")]:
                 self.delete_referencing(entity_set, column, row_id)
+            for rel in (r for r in table.collections.values() if not r.cascade):     # RemoveLink
+                entity_set, column = TABLES[rel.child].entity_set, child_key(rel)
+                for child_id, _, data in self.store.find(entity_set, column, [row_id]):
+                    set_lookup(data, column, None, None)
+                    self.store.update(entity_set, child_id, data)
 
     def delete_referencing(self, entity_set: str, column: str, row_id: str) -> None:
         self.store.delete(entity_set, [r[0] for r in self.store.find(entity_set, column, [row_id])])

@@ -134,17 +134,18 @@ class Emulator:
 class EmulatorServer:
     """Serves a WSGI app on 127.0.0.1 (a free port by default) from a background thread."""
 
-    def __init__(self, app, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, app, host: str = "127.0.0.1", port: int = 0, ssl_context=None):
         self.app = app
         logging.getLogger("werkzeug").setLevel(logging.ERROR)   # no access log on the console
-        self._server = make_server(host, port, app, threaded=True)
+        self._scheme = "https" if ssl_context is not None else "http"   # clients that refuse plain HTTP
+        self._server = make_server(host, port, app, threaded=True, ssl_context=ssl_context)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         daemon=True)
 
     @property
     def url(self) -> str:
-        return f"http://{self._server.host}:{self._server.port}"
+        return f"{self._scheme}://{self._server.host}:{self._server.port}"
 
     def start(self) -> "EmulatorServer":
         self._thread.start()

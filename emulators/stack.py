@@ -40,13 +40,15 @@ class LocalStack:
 
 @contextmanager
 def local_stack(db_path: str | Path | None = None, *, apply_environment: bool = True,
-                on_environment_change=lambda: None):
-    """Starts both emulators; while inside, the connector's settings point at them.
+                on_environment_change=lambda: None, bare: bool = False):
+    """Starts both emulators; while inside, the connector's settings point at them. `bare`: Dataverse
+    as a fresh organisation (standard tables only, no demo data), for the solution installer.
 
     `on_environment_change` lets the caller forget what it built from the old settings (the
     emulators know nothing of the connector)."""
     with tempfile.TemporaryDirectory(prefix="smsc-") as scratch:
-        dataverse = DataverseEmulator(str(db_path or Path(scratch) / "dataverse.sqlite3"), token=DATAVERSE_TOKEN)
+        dataverse = DataverseEmulator(str(db_path or Path(scratch) / "dataverse.sqlite3"), token=DATAVERSE_TOKEN,
+                                      bare=bare)
         octopush = OctopushEmulator(api_login=OCTOPUSH_LOGIN, api_key=OCTOPUSH_KEY)
         with EmulatorServer(dataverse) as crm_server, EmulatorServer(octopush) as sms_server:
             stack = LocalStack(dataverse, octopush, crm_server.url, sms_server.url, secrets.token_urlsafe(24))

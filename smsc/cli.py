@@ -23,7 +23,7 @@ def _demo(args) -> int:
 def _emulators(args) -> int:
     from emulators.stack import local_stack
 
-    with local_stack(args.db, apply_environment=False) as stack:
+    with local_stack(args.db, apply_environment=False, bare=args.bare) as stack:
         _serve_until_interrupted(stack)
     return 0
 
@@ -85,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     campaign.set_defaults(run=_campaign)
     emulators = commands.add_parser("emulators", help="serve the Dataverse and Octopush emulators on 127.0.0.1")
     emulators.add_argument("--db", help="SQLite file for the Dataverse emulator")
+    emulators.add_argument("--bare", action="store_true",
+                           help="a fresh organisation: standard tables only, no smsc_ table or column, no demo data")
     emulators.set_defaults(run=_emulators)
     serve = commands.add_parser("serve", help="serve the function app's HTTP routes on 127.0.0.1")
     serve.add_argument("--port", type=int, default=7071, help="port (default 7071, as Core Tools; 0: any free port)")
