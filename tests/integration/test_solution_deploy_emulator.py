@@ -1,0 +1,75 @@
+"""`smsc solution deploy` end to end, on a fresh organisation (the Dataverse emulator started bare):
+the tables, columns, keys, web resources, webhook and steps are created through the metadata API;
+a second run only reads (and publishes); afterwards the connector works on the tables it created:
+a unit SMS goes out once through the real webhook handler."""
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+
+from connector import bootstrap
+from emulators import dataverse_seed as seed
+from emulators.dataverse_errors import QueryError
+from emulators.stack import DATAVERSE_TOKEN, local_stack
+from emulators.webhook_bodies import option, remote_execution_context, webhook_headers
+from functions.local_host import invoke
+from smsc.cli import main
+
+WEBHOOK = "http://127.0.0.1:9/api/dataverse/events?code=function-key"
+
+
+@pytest.fixture(scope="module")
+def bare():
+    with local_stack(bare=True, on_environment_change=bootstrap.reset) as stack:
+        yield stack
+
+
+def writes(stack, since: int) -> list[tuple[str, str]]:
+    return [(r.method, r.path) for r in stack.dataverse.requests[since:] if r.method != "GET"]
+
+
+def metadata(stack, table: str) -> int:
+    answer = requests.get(f"{stack.dataverse_url}/api/data/v9.2/EntityDefinitions(LogicalName='{table}')",
+                          headers={"Authorization": f"Bearer {DATAVERSE_TOKEN}"}, timeout=10)
+    return answer.status_code
+
+
+def test_a_fresh_organisation_has_no_connector_table(bare):
+    assert metadata(bare, "smsc_textmessage") == 404 and metadata(bare, "contact") == 200
+
+
+def test_deploy_creates_everything_then_a_second_run_only_reads_and_publishes(bare, capsys):
+    assert main(["solution", "deploy", "--webhook-url", WEBHOOK]) == 0
+    first = capsys.readouterr().out
+    assert "created: table smsc_textmessage" in first and "created: key smsc_optout.smsc_phonenumber_key" in first
+    assert "created: step SMS Connector: campaign Update (smsc_action)" in first
+    assert bare.webhook_key not in first and "function-key" not in first          # no secret printed
+    since = len(bare.dataverse.requests)
+    assert main(["solution", "deploy", "--webhook-url", WEBHOOK]) == 0
+    assert writes(bare, since) == [("POST", "/api/data/v9.2/PublishXml")]
+    assert "created:" not in capsys.readouterr().out
+
+
+def test_after_deploy_the_data_api_enforces_the_keys_and_a_unit_sms_goes_out_once(bare):
+    dv = bare.dataverse
+    contact = dv.insert("contacts", {"firstname": "David", "lastname": "Smith", "mobilephone": "+33649819006"})
+    sms = {"subject": "SMS", "description": "Bonjour David", "smsc_status": 2,
+           "regardingobjectid_contact_smsc_textmessage@odata.bind": f"/contacts({contact})",
+           "smsc_textmessage_activity_parties": [
+               {"participationtypemask": 2, "partyid_contact@odata.bind": f"/contacts({contact})"}]}
+    activity = dv.insert("smsc_textmessages", sms)
+    event = remote_execution_context("Create", "smsc_textmessage", activity, user_id=seed.APP_USER_ID,
+                                     attributes={"smsc_status": option(2)})
+    headers = webhook_headers("Create", "smsc_textmessage", bare.webhook_key)
+    for _ in range(2):                                    # delivered twice, sent once
+        answer = invoke("POST", "dataverse/events", body=json.dumps(event).encode(), headers=headers)
+        assert answer.status == 200
+    assert len(bare.octopush.sends) == 1
+    row = dv.get("smsc_textmessages", activity)
+    assert row["smsc_status"] == 5 and row["smsc_phonenumber"] == "+33649819006"
+    key = row["smsc_idempotencykey"]
+    with pytest.raises(QueryError) as refused:            # the alternate key holds: a second row with it
+        dv.insert("smsc_textmessages", {"subject": "SMS", "smsc_idempotencykey": key})
+    assert (refused.value.status, refused.value.code) == (412, "0x80060892")
