@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import time
@@ -110,6 +111,10 @@ def main(argv: list[str] | None = None) -> int:
     from connector.errors import SmscError
 
     args = build_parser().parse_args(argv)
+    # What a command has to say, it prints; the adapters' log lines (a provider refusal logged before
+    # the campaign reports it, retries) are for operators: shown with SMSC_DEBUG=1 only.
+    debug = bool(os.environ.get("SMSC_DEBUG"))
+    logging.basicConfig(level=logging.DEBUG if debug else logging.CRITICAL, format="smsc: %(name)s: %(message)s")
     try:
         return args.run(args)
     except BrokenPipeError:     # `smsc ... | head`: the reader left; nothing more to say
