@@ -301,6 +301,13 @@ COMMANDS = (
     CommandButton("smsc.smsc_textmessage.Send", "smsc_textmessage", CommandLocation.FORM,
                   Label("Envoyer", "Send"), TEXT_MESSAGE_JS, "Smsc.TextMessageForm.send", ("PrimaryControl",),
                   dependencies=SHARED_LIBRARIES),
+    CommandButton("smsc.smsc_textmessage.ApplyTemplate", "smsc_textmessage", CommandLocation.FORM,
+                  Label("Appliquer le modèle", "Apply template"), TEXT_MESSAGE_JS,
+                  "Smsc.TextMessageForm.applyTemplate", ("PrimaryControl",), sequence=20,
+                  dependencies=SHARED_LIBRARIES),
+    CommandButton("smsc.smsc_textmessage.Preview", "smsc_textmessage", CommandLocation.FORM,
+                  Label("Aperçu", "Preview"), TEXT_MESSAGE_JS, "Smsc.TextMessageForm.preview", ("PrimaryControl",),
+                  sequence=30, dependencies=SHARED_LIBRARIES),
     *(CommandButton(f"smsc.{table}.BulkSms", table, CommandLocation.HOME_GRID, Label("SMS", "SMS"), GRID_SMS_JS,
                     "Smsc.BulkSms.open", _GRID_PARAMETERS, needs_selection=True, dependencies=SHARED_LIBRARIES)
       for table in ("contact", "lead", "account")),

@@ -213,6 +213,19 @@ def test_forms_carry_the_handlers_and_the_ribbons_the_buttons(customizations):
     assert [lib.get("name") for lib in sms.iter("Library")][:2] == ["smsc_/js/encoding.js", "smsc_/js/api.js"]
     send = [f for f in sms.iter("JavaScriptFunction") if f.get("FunctionName") == "Smsc.TextMessageForm.send"]
     assert [p.get("Value") for p in send[0]] == ["PrimaryControl"]
+    for function in ("Smsc.TextMessageForm.applyTemplate", "Smsc.TextMessageForm.preview"):
+        calls = [f for f in sms.iter("JavaScriptFunction") if f.get("FunctionName") == function]
+        assert [[p.get("Value") for p in call] for call in calls] == [["PrimaryControl"]], function
+    buttons = {b.get("Id"): b.get("Sequence") for b in sms.iter("Button")}
+    assert buttons == {"smsc.smsc_textmessage.Send.Button": "10", "smsc.smsc_textmessage.ApplyTemplate.Button": "20",
+                       "smsc.smsc_textmessage.Preview.Button": "30"}
+    titles = {label.get("Id"): [t.get("description") for t in label.iter("Title")] for label in sms.iter("LocLabel")}
+    assert titles["smsc.smsc_textmessage.ApplyTemplate.LabelText"][0] in ("Apply template", "Appliquer le modèle")
+    assert set(titles["smsc.smsc_textmessage.Preview.LabelText"]) == {"Preview", "Aperçu"}
+    for command in sms.iter("CommandDefinition"):      # the shared libraries load before each button's function
+        libraries = [f.get("Library") for f in command.iter("JavaScriptFunction")]
+        assert libraries == ["$webresource:smsc_/js/encoding.js", "$webresource:smsc_/js/api.js",
+                             "$webresource:smsc_/js/textmessage_form.js"], command.get("Id")
     for table in ("contact", "lead", "account"):
         grid = [f for f in entities[table].iter("JavaScriptFunction") if f.get("FunctionName") == "Smsc.BulkSms.open"]
         assert [p.get("Value") for p in grid[0]] == ["SelectedControlSelectedItemIds", "PrimaryEntityTypeName"]
