@@ -11,7 +11,9 @@ from __future__ import annotations
 from solution.model import ENGLISH, FRENCH, Label, Publisher, SolutionDefinition
 from solution.seed import SEED
 from solution.tables import GLOBAL_CHOICES, TABLES
-from solution.ui import COMMANDS, ENDPOINT, FORMS, ROLES, VIEWS, WEB_RESOURCES_DIR, web_resources
+from solution.ui import (
+    COMMANDS, ENDPOINT, ENVIRONMENT_VARIABLES, FORMS, ROLES, VIEWS, WEB_RESOURCES_DIR, web_resources,
+)
 
 __all__ = ["DEFINITION", "ENGLISH", "FRENCH", "PUBLISHER", "VERSION", "WEB_RESOURCES_DIR", "SolutionDefinition"]
 
@@ -36,4 +38,5 @@ DEFINITION = SolutionDefinition(
     web_resources=web_resources(),
     endpoint=ENDPOINT,
     seed=SEED,
+    environment_variables=ENVIRONMENT_VARIABLES,
 )

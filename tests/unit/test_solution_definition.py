@@ -350,3 +350,17 @@ def test_the_eight_workflows_are_seeded_as_inactive_drafts():
     assert str(order.values["smsc_definition"]).startswith("name: ")
     workflow_columns = {c.logical_name for c in DEFINITION.table("smsc_workflow").all_columns}
     assert all(set(row.values) <= workflow_columns for row in drafts)
+
+
+def test_the_environment_variables_are_the_ones_api_js_reads():
+    from solution.model import EnvironmentVariableType
+
+    script = (WEB_RESOURCES_DIR / "js" / "api.js").read_text(encoding="utf-8")
+    read = set(re.findall(r"\b(smsc_Api\w+):", script.split("ENVIRONMENT_VARIABLES = ", 1)[1].split("}", 1)[0]))
+    variables = DEFINITION.environment_variables
+    assert {v.schema_name for v in variables} == read == {"smsc_ApiBaseUrl", "smsc_ApiFunctionKey", "smsc_ApiKey"}
+    for variable in variables:
+        assert variable.type is EnvironmentVariableType.STRING and variable.type == 100_000_000
+        assert variable.default_value is None                     # values are per organisation, never shipped
+        assert variable.display.fr and variable.display.en and variable.description.fr and variable.description.en
+        assert variable.schema_name.startswith(DEFINITION.publisher.prefix + "_")

@@ -287,3 +287,34 @@ def test_attributes_have_the_elements_of_the_real_export_for_each_type(customiza
     for kind in compared:
         assert ours[kind] == theirs[kind], kind
     assert {"ntext", "bit", "picklist", "money", "decimal", "datetime"} <= set(ours)
+
+
+API_VARIABLES = ("smsc_ApiBaseUrl", "smsc_ApiFunctionKey", "smsc_ApiKey")
+
+
+def test_the_environment_variables_are_root_components_and_folders_as_an_export_writes_them(package, manifest):
+    roots = [(r.get("type"), r.get("schemaName"), r.get("behavior")) for r in manifest.iter("RootComponent")
+             if r.get("type") == "380"]
+    assert roots == [("380", name, "0") for name in API_VARIABLES]
+    folders = sorted(name for name in package if name.startswith("environmentvariabledefinitions/"))
+    assert folders == [f"environmentvariabledefinitions/{n}/environmentvariabledefinition.xml" for n in API_VARIABLES]
+    for name in API_VARIABLES:
+        variable = _xml(package[f"environmentvariabledefinitions/{name}/environmentvariabledefinition.xml"])
+        assert variable.tag == "environmentvariabledefinition" and variable.get("schemaname") == name
+        assert [c.tag for c in variable] == ["description", "displayname", "introducedversion", "iscustomizable",
+                                             "isrequired", "secretstore", "type"]     # no value, no default
+        assert variable.findtext("type") == "100000000" and variable.findtext("isrequired") == "0"
+        labels = {label.get("languagecode"): label.get("description") for label in variable.find("displayname")}
+        assert set(labels) == {"1033", "1036"} and variable.find("displayname").get("default") == labels["1033"]
+    described = _xml(package["environmentvariabledefinitions/smsc_ApiKey/environmentvariabledefinition.xml"])
+    assert "never SMSC_WEBHOOK_KEY" in described.find("description").get("default")
+
+
+def test_a_default_value_is_written_only_when_the_definition_has_one():
+    from solution.model import EnvironmentVariable, Label
+    from solution.package import environment_variable_xml
+
+    with_default = environment_variable_xml(EnvironmentVariable("smsc_X", Label("X", "X"), Label("x", "x"),
+                                                                default_value="https://example.org"))
+    assert [c.tag for c in with_default][0] == "defaultvalue" and with_default.findtext("defaultvalue") == (
+        "https://example.org")
