@@ -16,7 +16,8 @@ def _package(args) -> int:
     summary = write_package(Path(args.output), language=LANGUAGES[args.language])
     print(f"{summary.path}: solution {DEFINITION.unique_name} with {summary.tables} tables, {summary.columns} columns, "
           f"{summary.web_resources} web resources ({summary.size} bytes). Import it in Settings > Solutions, then "
-          "publish all customizations; the webhook and its steps are registered by `smsc solution deploy`.")
+          "publish all customizations; the webhook, its steps and the pages' environment variable values "
+          "(smsc_ApiBaseUrl, smsc_ApiKey...) are set by `smsc solution deploy`.")
     return 0
 
 

@@ -3,8 +3,9 @@
 Both outputs are produced from it: `smsc solution package` (solution.package: an unmanaged solution
 zip) and `smsc solution deploy` (solution.deploy: Web API metadata requests). The parts live next to
 this module: solution.tables (DESIGN §4: tables, columns, choices, keys), solution.ui (roles, forms,
-views, command buttons, web resources, webhook steps), solution.seed (rows created once); the types in
-solution.model. Web resources are every file under solution/webresources/ (`smsc_/` + its path).
+views, command buttons, web resources, environment variables, webhook steps), solution.seed (rows created
+once); the types in solution.model. Web resources are every file under solution/webresources/ (`smsc_/` +
+its path).
 """
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """What users see and what reacts: security roles, forms, views, command buttons, web resources, the
-webhook and its steps.
+environment variables the web resources read, the webhook and its steps.
 
 Web resources and handlers follow one naming contract shared with the files in solution/webresources/
 (`smsc_/` + the path under that folder) and their JavaScript namespaces (`Smsc.TextMessageForm`, …).
