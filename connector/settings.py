@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, model_validator
+from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from connector.errors import ConfigurationError
@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     octopush_base_url: AnyHttpUrl = AnyHttpUrl("https://api.octopush.com/v1/public")
 
     smsc_webhook_key: SecretStr
+    # The key the CRM pages send (Dataverse environment variable smsc_ApiKey, readable by every CRM user):
+    # accepted by the form and admin routes only, never by the webhook route. Empty or absent: none.
+    smsc_form_key: SecretStr | None = None
     smsc_http_timeout: float = Field(default=20, gt=0, le=230)   # 230 s: the Functions HTTP limit
 
     @model_validator(mode="after")
@@ -52,7 +55,23 @@ class Settings(BaseSettings):
                                  "with a client secret or certificate")
         if len(self.smsc_webhook_key.get_secret_value()) < 16:
             raise ValueError("SMSC_WEBHOOK_KEY must be at least 16 characters")
+        if self.smsc_form_key is not None:
+            form_key = self.smsc_form_key.get_secret_value()
+            if len(form_key) < 16:
+                raise ValueError("SMSC_FORM_KEY must be at least 16 characters (or unset)")
+            if form_key == self.smsc_webhook_key.get_secret_value():
+                raise ValueError("SMSC_FORM_KEY must differ from SMSC_WEBHOOK_KEY (every CRM user can read it)")
         return self
+
+    @field_validator("smsc_form_key", mode="before")
+    @classmethod
+    def _empty_form_key_is_none(cls, value: object) -> object:
+        """An app setting left empty means no form key, as if it were absent."""
+        if isinstance(value, str) and value == "":
+            return None
+        if isinstance(value, SecretStr) and value.get_secret_value() == "":
+            return None
+        return value
 
     @property
     def managed_identity_available(self) -> bool:

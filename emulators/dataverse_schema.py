@@ -6,7 +6,8 @@ write; navigation names are case-sensitive, custom lookups use the SchemaName as
 choice labels, alternate keys and one-to-many collections (the activity parties). N:N relationships
 (`listcontact_association`, `campaignlist_association`, …) are defined in dataverse_assoc.
 The platform tables an installer writes (web resources, service endpoints, SDK messages, filters, steps
-and their images, forms, views, publishers, solutions and their components) are here too.
+and their images, forms, views, publishers, solutions and their components, environment variable
+definitions and values) are here too.
 
 `TABLES` and `BY_SET` are views of the serving emulator's `Schema` (the static tables, plus or minus what
 its metadata API changed, minus the `smsc_` ones in bare mode), made current per request by a context
@@ -261,6 +262,18 @@ PLATFORM_TABLES = [
     _table("solution", "solutions", "solutionid", "friendlyname",
            "uniquename friendlyname description version ismanaged:bool", owned=False,
            lookups={"publisherid": {"publisher": "publisherid"}}),
+    # Environment variables: the pages read smsc_Api* with their values expanded
+    # (`$expand=environmentvariabledefinition_environmentvariablevalue($select=value)`).
+    _table("environmentvariabledefinition", "environmentvariabledefinitions", "environmentvariabledefinitionid",
+           "schemaname", "schemaname displayname description type:choice defaultvalue:memo valueschema:memo "
+           "isrequired:bool secretstore:choice ismanaged:bool statecode:choice statuscode:int",
+           states=ACTIVE, status={0: 1, 1: 2},
+           collections=[Collection("environmentvariabledefinition_environmentvariablevalue",
+                                   "environmentvariablevalue", "environmentvariabledefinitionid")]),
+    _table("environmentvariablevalue", "environmentvariablevalues", "environmentvariablevalueid", "schemaname",
+           "schemaname value:memo ismanaged:bool statecode:choice statuscode:int", states=ACTIVE, status={0: 1, 1: 2},
+           lookups={"environmentvariabledefinitionid": {
+               "environmentvariabledefinition": "EnvironmentVariableDefinitionId"}}),
     _table("solutioncomponent", "solutioncomponents", "solutioncomponentid", None,
            "objectid:guid componenttype:choice rootcomponentbehavior:int", owned=False, readonly=True,
            lookups={"solutionid": {"solution": "solutionid"}}),

@@ -8,7 +8,7 @@ import os
 import secrets
 import tempfile
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from emulators.dataverse import DataverseEmulator
@@ -27,6 +27,8 @@ class LocalStack:
     dataverse_url: str
     octopush_url: str
     webhook_key: str
+    # The key the CRM pages hold (SMSC_FORM_KEY): the form and admin routes take it, the webhook route never.
+    form_key: str = field(default_factory=lambda: secrets.token_urlsafe(24))
 
     @property
     def environment(self) -> dict[str, str]:
@@ -34,7 +36,7 @@ class LocalStack:
             "DATAVERSE_URL": self.dataverse_url, "DATAVERSE_ACCESS_TOKEN": DATAVERSE_TOKEN,
             "SMS_PROVIDER": "octopush", "OCTOPUSH_API_LOGIN": OCTOPUSH_LOGIN,
             "OCTOPUSH_API_KEY": OCTOPUSH_KEY, "OCTOPUSH_BASE_URL": f"{self.octopush_url}/v1/public",
-            "SMSC_WEBHOOK_KEY": self.webhook_key, "SMSC_HTTP_TIMEOUT": "10",
+            "SMSC_WEBHOOK_KEY": self.webhook_key, "SMSC_FORM_KEY": self.form_key, "SMSC_HTTP_TIMEOUT": "10",
         }
 
 

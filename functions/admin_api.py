@@ -1,14 +1,14 @@
 """Routes for the configuration page and operations: GET /api/credit, GET /api/health."""
 import azure.functions as func
 
-from functions.http import error_response, guarded, json_response
+from functions.http import Keys, error_response, guarded, json_response
 
 bp = func.Blueprint()
 
 
 @bp.route(route="credit", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
 def credit(req: func.HttpRequest) -> func.HttpResponse:
-    return guarded(req, _credit)
+    return guarded(req, _credit, keys=Keys.WEBHOOK_OR_FORM)
 
 
 @bp.route(route="health", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)

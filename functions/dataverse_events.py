@@ -3,7 +3,7 @@ import json
 
 import azure.functions as func
 
-from functions.http import guarded, json_response
+from functions.http import Keys, guarded, json_response
 
 bp = func.Blueprint()
 
@@ -14,7 +14,7 @@ CAMPAIGN_QUEUE = "smsc-campaign-actions"
 @bp.route(route="dataverse/events", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
 @bp.queue_output(arg_name="campaign_queue", queue_name=CAMPAIGN_QUEUE, connection="AzureWebJobsStorage")
 def dataverse_events(req: func.HttpRequest, campaign_queue: func.Out[str]) -> func.HttpResponse:
-    return guarded(req, lambda request, services: _handle(request, services, campaign_queue))
+    return guarded(req, lambda request, services: _handle(request, services, campaign_queue), keys=Keys.WEBHOOK)
 
 
 def _handle(req: func.HttpRequest, services, campaign_queue: func.Out[str]) -> func.HttpResponse:

@@ -1,14 +1,14 @@
 """Routes the CRM form scripts call: POST /api/textmessages/preview."""
 import azure.functions as func
 
-from functions.http import error_response, guarded, json_body, json_response
+from functions.http import Keys, error_response, guarded, json_body, json_response
 
 bp = func.Blueprint()
 
 
 @bp.route(route="textmessages/preview", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
 def textmessage_preview(req: func.HttpRequest) -> func.HttpResponse:
-    return guarded(req, _preview)
+    return guarded(req, _preview, keys=Keys.WEBHOOK_OR_FORM)
 
 
 def _preview(req: func.HttpRequest, services) -> func.HttpResponse:

@@ -10,6 +10,7 @@ import hmac
 import json
 import logging
 from collections.abc import Callable
+from enum import Enum
 from typing import Any
 
 import azure.functions as func
@@ -49,20 +50,37 @@ def error_answer(error: SmscError) -> func.HttpResponse:
     return error_response(status, code, str(error))
 
 
+class Keys(Enum):
+    """Which keys a route accepts in the x-smsc-webhook-key header."""
+    WEBHOOK = "webhook"                 # SMSC_WEBHOOK_KEY only: the Dataverse webhook (/api/dataverse/events)
+    WEBHOOK_OR_FORM = "webhook or form"  # also SMSC_FORM_KEY, the key the CRM pages hold (readable by any user)
+
+
 def key_matches(req: func.HttpRequest, expected: str) -> bool:
     """Constant-time comparison, so the key cannot be guessed from answer times."""
     given = req.headers.get(KEY_HEADER) or ""
     return hmac.compare_digest(given.encode(), expected.encode())
 
 
+def accepted_key(req: func.HttpRequest, settings: Any, keys: Keys) -> bool:
+    """Whether the header holds one of the keys `keys` names. Every candidate is compared (no early
+    exit), so the answer time does not tell which key came close."""
+    candidates = [settings.smsc_webhook_key.get_secret_value()]
+    if keys is Keys.WEBHOOK_OR_FORM and settings.smsc_form_key is not None:
+        candidates.append(settings.smsc_form_key.get_secret_value())
+    matches = [key_matches(req, candidate) for candidate in candidates]
+    return any(matches)
+
+
 def guarded(req: func.HttpRequest, handler: Callable[[func.HttpRequest, Any], func.HttpResponse],
-            *, need_key: bool = True) -> func.HttpResponse:
-    """Loads the services, checks the shared key, and turns failures into clear JSON errors."""
+            *, need_key: bool = True, keys: Keys = Keys.WEBHOOK) -> func.HttpResponse:
+    """Loads the services, checks the shared key (`keys`: which ones the route accepts; the webhook key
+    only unless told), and turns failures into clear JSON errors."""
     from connector.bootstrap import get_services      # deferred: keeps cold-start imports light
 
     try:
         services = get_services()
-        if need_key and not key_matches(req, services.settings.smsc_webhook_key.get_secret_value()):
+        if need_key and not accepted_key(req, services.settings, keys):
             missing = not req.headers.get(KEY_HEADER)
             return error_response(401, "unauthenticated",
                                   f"the {KEY_HEADER} header is {'missing' if missing else 'wrong'}")

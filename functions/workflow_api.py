@@ -1,19 +1,19 @@
 """Routes of the workflow editor: POST /api/workflows/validate, POST /api/workflows/dry-run."""
 import azure.functions as func
 
-from functions.http import guarded, json_response
+from functions.http import Keys, guarded, json_response
 
 bp = func.Blueprint()
 
 
 @bp.route(route="workflows/validate", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
 def workflows_validate(req: func.HttpRequest) -> func.HttpResponse:
-    return guarded(req, _validate)
+    return guarded(req, _validate, keys=Keys.WEBHOOK_OR_FORM)
 
 
 @bp.route(route="workflows/dry-run", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
 def workflows_dry_run(req: func.HttpRequest) -> func.HttpResponse:
-    return guarded(req, _dry_run)
+    return guarded(req, _dry_run, keys=Keys.WEBHOOK_OR_FORM)
 
 
 # A body that cannot be read (BadRequest, 400) and a record that does not exist (404) are answered

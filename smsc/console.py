@@ -199,7 +199,8 @@ class Console:
         user_id, user_name, language_id = USERS[language]
         settings = {
             "clientUrl": request.host_url.rstrip("/"),
-            "api": {"baseUrl": request.host_url.rstrip("/"), "key": self.stack.webhook_key},
+            # The pages get the form key, as smsc_ApiKey holds it in Dynamics: never the webhook key.
+            "api": {"baseUrl": request.host_url.rstrip("/"), "key": self.stack.form_key},
             "user": {"id": user_id, "name": user_name, "languageId": language_id, "language": language},
             "tables": {logical: {"set": s, "id": i, "name": n} for logical, (s, i, n) in TABLES.items()},
         }

@@ -3,15 +3,18 @@
 Both outputs are produced from it: `smsc solution package` (solution.package: an unmanaged solution
 zip) and `smsc solution deploy` (solution.deploy: Web API metadata requests). The parts live next to
 this module: solution.tables (DESIGN §4: tables, columns, choices, keys), solution.ui (roles, forms,
-views, command buttons, web resources, webhook steps), solution.seed (rows created once); the types in
-solution.model. Web resources are every file under solution/webresources/ (`smsc_/` + its path).
+views, command buttons, web resources, environment variables, webhook steps), solution.seed (rows created
+once); the types in solution.model. Web resources are every file under solution/webresources/ (`smsc_/` +
+its path).
 """
 from __future__ import annotations
 
 from solution.model import ENGLISH, FRENCH, Label, Publisher, SolutionDefinition
 from solution.seed import SEED
 from solution.tables import GLOBAL_CHOICES, TABLES
-from solution.ui import COMMANDS, ENDPOINT, FORMS, ROLES, VIEWS, WEB_RESOURCES_DIR, web_resources
+from solution.ui import (
+    COMMANDS, ENDPOINT, ENVIRONMENT_VARIABLES, FORMS, ROLES, VIEWS, WEB_RESOURCES_DIR, web_resources,
+)
 
 __all__ = ["DEFINITION", "ENGLISH", "FRENCH", "PUBLISHER", "VERSION", "WEB_RESOURCES_DIR", "SolutionDefinition"]
 
@@ -36,4 +39,5 @@ DEFINITION = SolutionDefinition(
     web_resources=web_resources(),
     endpoint=ENDPOINT,
     seed=SEED,
+    environment_variables=ENVIRONMENT_VARIABLES,
 )

@@ -9,6 +9,8 @@ Three steps, kept apart so the plan is tested without HTTP:
    component, and the report says what was done before it.
 A second run finds everything and only reads, apart from publishing (`PublishXml` of what it owns).
 The webhook key only travels inside the service endpoint's AuthValue: never printed, never in a plan's repr.
+The pages' environment variables get the function app's origin and SMSC_FORM_KEY (never the webhook key:
+every CRM user can read them); a value the installer does not know is left as found, and said.
 """
 from __future__ import annotations
 
@@ -43,7 +45,7 @@ from solution.model import (
     Step,
     WebResource,
 )
-from solution.ui import WEB_RESOURCES_DIR
+from solution.ui import API_BASE_URL, API_FUNCTION_KEY, API_KEY, WEB_RESOURCES_DIR
 from workflows.steps import StepRegistration
 
 WEBHOOK_CONTRACT, HTTP_HEADER_AUTH, JSON_FORMAT = 8, 5, 2     # serviceendpoint contract, authtype, messageformat
@@ -181,6 +183,26 @@ def webhook_url(given: str, path: str) -> str:
     return urlunsplit(parts)
 
 
+@dataclass(frozen=True)
+class PageSettings:
+    """The values the installer gives the environment variables the pages read: where they call the
+    connector (`base_url`: the function app's origin) and the key they send (`form_key`: SMSC_FORM_KEY,
+    never SMSC_WEBHOOK_KEY, since every CRM user can read it). None: the value is left as found."""
+    base_url: str | None = None
+    form_key: str | None = field(default=None, repr=False)
+    function_key: str | None = field(default=None, repr=False)  # x-functions-key of the pages' routes
+    webhook_key: str | None = field(default=None, repr=False)   # only to warn when a page value holds it
+
+
+def api_base_url(given: str) -> str:
+    """The origin (scheme://host[:port]) of the function app's URL (`--api-url` or the webhook URL):
+    the pages append /api/<route> to it."""
+    parts = urlsplit(given.strip())
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        raise BadInput(f"API URL: {parts.scheme or 'no scheme'}://… is not an http(s) URL")
+    return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], "", "", ""))
+
+
 def auth_value(header: str, key: str) -> str:
     """The HttpHeader authentication's AuthValue, as the Plug-in Registration Tool writes it."""
     def attribute(text: str) -> str:
@@ -295,6 +317,62 @@ def _web_resource_operations(plan: Plan, definition: SolutionDefinition, state: 
                                {"displayname": resource.display, "content": encoded}))
         else:
             plan.keep("web resource", resource.name)
+
+
+def _environment_variable_operations(plan: Plan, definition: SolutionDefinition, state: OrgState,
+                                     pages: PageSettings) -> None:
+    """The definitions (no default value), then the values the installer knows: the base URL and SMSC_FORM_KEY.
+    A value row is created inside the solution, patched when it differs, never deleted."""
+    wanted = {API_BASE_URL: pages.base_url, API_FUNCTION_KEY: pages.function_key, API_KEY: pages.form_key}
+    for variable in definition.environment_variables:
+        name = variable.schema_name
+        found = state.environment_variables.get(name)
+        key = f"environmentvariable:{name}"
+        if found is None:
+            plan.add(Operation("environment variable", name, Result.CREATED, "POST", "environmentvariabledefinitions",
+                               {"schemaname": name, "displayname": variable.display.en,
+                                "description": variable.description.en, "type": int(variable.type),
+                                "isrequired": False}, produces=key))
+        else:
+            plan.ids[key] = found.id
+            if found.display != variable.display.en:
+                plan.add(Operation("environment variable", name, Result.UPDATED, "PATCH",
+                                   f"environmentvariabledefinitions({found.id})",
+                                   {"displayname": variable.display.en, "description": variable.description.en}))
+            else:
+                plan.keep("environment variable", name)
+        value = wanted.get(name)
+        current = found.value if found else None
+        if name == API_KEY and pages.webhook_key and current == pages.webhook_key:
+            plan.notes.append(f"{name} {'held' if value else 'holds'} SMSC_WEBHOOK_KEY, which every CRM user can "
+                              "read: " + ("it is replaced by SMSC_FORM_KEY; " if value else
+                                         "set SMSC_FORM_KEY and run again to replace it, then ")
+                              + "change SMSC_WEBHOOK_KEY (app setting, then deploy --update-key)")
+        if value is None:
+            if not (found and found.value_id):
+                plan.notes.append(_MISSING_VALUE[name])
+            continue
+        body_value: Any = value if name == API_BASE_URL else Secret(value)      # the keys are never shown
+        definition_ref = Ref(key, "environmentvariabledefinitions")
+        if found is None or found.value_id is None:
+            plan.add(Operation("environment variable value", name, Result.CREATED, "POST", "environmentvariablevalues",
+                               {"schemaname": name, "value": body_value,
+                                "EnvironmentVariableDefinitionId@odata.bind": definition_ref}))
+        elif current != value:
+            plan.add(Operation("environment variable value", name, Result.UPDATED, "PATCH",
+                               f"environmentvariablevalues({found.value_id})", {"value": body_value}))
+        else:
+            plan.keep("environment variable value", name)
+
+
+_MISSING_VALUE = {
+    API_BASE_URL: f"{API_BASE_URL} has no value (no --api-url nor webhook URL): the SMS pages cannot reach the "
+                  "connector until it is set to the function app's https://<app>.azurewebsites.net",
+    API_FUNCTION_KEY: f"{API_FUNCTION_KEY} has no value (--api-functions-key): set it to a function key of the "
+                      "function app, else the pages get 401 from the host (unless their routes are anonymous)",
+    API_KEY: f"SMSC_FORM_KEY is not set: {API_KEY} is left empty, so the SMS pages send no key and the preview, "
+             "workflow and credit routes refuse them (401); set SMSC_FORM_KEY (never SMSC_WEBHOOK_KEY) and run again",
+}
 
 
 def workflow_step(registration: StepRegistration, prefix: str) -> Step:
@@ -414,7 +492,8 @@ def read_web_resource_file(resource: WebResource) -> bytes:
 
 def plan(definition: SolutionDefinition, state: OrgState, *, seeds: Sequence[SeedRow] = (),
          webhook: Webhook | None = None, steps: Sequence[Step] = (), update_key: bool = False,
-         read_file: Callable[[WebResource], bytes] = read_web_resource_file) -> Plan:
+         read_file: Callable[[WebResource], bytes] = read_web_resource_file,
+         pages: PageSettings = PageSettings()) -> Plan:
     """The operations still needed to turn `state` into `definition` (pure: no request)."""
     result = Plan()
     publisher = definition.publisher
@@ -439,6 +518,7 @@ def plan(definition: SolutionDefinition, state: OrgState, *, seeds: Sequence[See
     _schema_operations(result, definition, state)
     _web_resource_operations(result, definition, state, read_file)
     _webhook_operations(result, definition, state, webhook, steps, update_key)
+    _environment_variable_operations(result, definition, state, pages)
     scope = PublishScope(tuple(t.logical_name for t in definition.tables), tuple(c.name for c in definition.choices),
                          tuple(f"webresource:{r.name}" for r in definition.web_resources))
     result.add(Operation("customizations", definition.unique_name, Result.PUBLISHED, "POST", "PublishXml",
@@ -510,9 +590,14 @@ def workflow_drafts(definition: SolutionDefinition, root: Path = PROJECT_ROOT) -
 
 def deploy(definition: SolutionDefinition, api: MetadataApi, *, webhook: Webhook | None = None,
            dry_run: bool = False, update_key: bool = False,
-           active_workflow_steps: Callable[[], Sequence[StepRegistration]] = list) -> Report:
+           active_workflow_steps: Callable[[], Sequence[StepRegistration]] = list,
+           pages: PageSettings | None = None) -> Report:
     """Reads the organisation, plans, and (unless `dry_run`) executes. `active_workflow_steps` reads the
-    steps the active workflows need; asked only when the workflow table exists."""
+    steps the active workflows need; asked only when the workflow table exists. `pages`: the environment
+    variables' values (default: the base URL from the webhook URL's origin, no key)."""
+    if pages is None:
+        pages = PageSettings(api_base_url(webhook.url) if webhook else None,
+                             webhook_key=webhook.key if webhook else None)
     seeds = tuple(definition.seed) + workflow_drafts(definition)
     state = read_state(api, definition, seeds=seeds, with_endpoint=webhook is not None)
     registrations: Sequence[StepRegistration] = []
@@ -523,7 +608,7 @@ def deploy(definition: SolutionDefinition, api: MetadataApi, *, webhook: Webhook
     if webhook is not None:
         read_steps(api, state, ((step.name, bool(step.pre_image_columns) and step.message != "Create")
                                 for step in steps))
-    result = plan(definition, state, seeds=seeds, webhook=webhook, steps=steps, update_key=update_key)
+    result = plan(definition, state, seeds=seeds, webhook=webhook, steps=steps, update_key=update_key, pages=pages)
     if dry_run:
         return Report(result, dry_run=True)
     return execute(result, api, definition.unique_name)
@@ -540,7 +625,8 @@ def deploy_with_crm(definition: SolutionDefinition, crm: Any, **options: Any) ->
 
 
 KINDS = ("publisher", "solution", "choice", "option", "table", "column", "relationship", "key", "web resource",
-         "service endpoint", "step", "step image", "customizations", "row")
+         "service endpoint", "step", "step image", "environment variable", "environment variable value",
+         "customizations", "row")
 
 
 def summary_rows(report: Report) -> list[tuple[str, int, int, int]]:

@@ -2,8 +2,9 @@
 
 Each component is read by its name: `EntityDefinitions(LogicalName='t')` with its attributes, then its
 `Keys`, `ManyToOneRelationships` and local choices' options, `GlobalOptionSetDefinitions(Name='n')`, the
-publisher and solution by unique name, web resources, the service endpoint and the steps by name, and
-the seed tables' rows by their match columns. A missing component reads as None.
+publisher and solution by unique name, web resources, environment variables (with their value row), the
+service endpoint and the steps by name, and the seed tables' rows by their match columns. A missing
+component reads as None.
 """
 from __future__ import annotations
 
@@ -91,6 +92,14 @@ class SeedTableState:
     matched: frozenset[tuple[Any, ...]]                   # match-column values of the rows found
 
 
+@dataclass(frozen=True)
+class EnvironmentVariableState:
+    id: str
+    display: str
+    value_id: str | None                                  # its environmentvariablevalue row, when there is one
+    value: str | None = field(default=None, repr=False)    # smsc_ApiKey's value is a key: kept out of reprs
+
+
 @dataclass
 class OrgState:
     languages: frozenset[int] = frozenset({ENGLISH, FRENCH})
@@ -103,6 +112,7 @@ class OrgState:
     endpoint: EndpointState | None = None
     steps: dict[str, StepState | None] = field(default_factory=dict)
     seeds: dict[str, SeedTableState | None] = field(default_factory=dict)   # None: the table is not there
+    environment_variables: dict[str, EnvironmentVariableState | None] = field(default_factory=dict)
 
 
 def literal(text: str) -> str:
@@ -190,6 +200,20 @@ def read_step(api: MetadataApi, name: str, with_images: bool) -> StepState | Non
     return StepState(step_id, _names(row.get("filteringattributes")), row.get("stage"), row.get("mode"), images)
 
 
+def read_environment_variable(api: MetadataApi, schema_name: str) -> EnvironmentVariableState | None:
+    """The definition by its schema name, then its value row (the first: Dataverse keeps one per definition)."""
+    row = _first(api, "environmentvariabledefinitions", f"schemaname eq {literal(schema_name)}",
+                 ("environmentvariabledefinitionid", "schemaname", "displayname"))
+    if row is None:
+        return None
+    definition_id = row["environmentvariabledefinitionid"]
+    value = _first(api, "environmentvariablevalues", f"_environmentvariabledefinitionid_value eq {definition_id}",
+                   ("environmentvariablevalueid", "value"))
+    return EnvironmentVariableState(definition_id, row.get("displayname") or "",
+                                    value["environmentvariablevalueid"] if value else None,
+                                    value.get("value") if value else None)
+
+
 def _names(text: str | None) -> frozenset[str]:
     return frozenset(name.strip() for name in (text or "").split(",") if name.strip())
 
@@ -240,6 +264,9 @@ def read_state(api: MetadataApi, definition: SolutionDefinition, *, seeds: Seque
     for resource in definition.web_resources:
         with reading(f"web resource {resource.name}"):
             state.web_resources[resource.name] = read_web_resource(api, resource.name)
+    for variable in definition.environment_variables:
+        with reading(f"environment variable {variable.schema_name}"):
+            state.environment_variables[variable.schema_name] = read_environment_variable(api, variable.schema_name)
     if with_endpoint:
         with reading(f"service endpoint {definition.endpoint.name}"):
             state.endpoint = read_endpoint(api, definition.endpoint.name)

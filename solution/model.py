@@ -430,6 +430,24 @@ class ServiceEndpoint:
     include_workflow_steps: bool = True  # plus workflows.engine.required_steps(), computed at deploy time
 
 
+# --- environment variables -------------------------------------------------------------------------------
+
+class EnvironmentVariableType(IntEnum):
+    """environmentvariabledefinition.type as Dataverse numbers it (String, Number, Boolean, JSON, …)."""
+    STRING = 100_000_000
+
+
+@dataclass(frozen=True)
+class EnvironmentVariable:
+    """A Dataverse environment variable definition the web resources read (`smsc_ApiBaseUrl`…): the value is
+    per organisation, set by the installer (environmentvariablevalue) or the admin, never in the package."""
+    schema_name: str                     # smsc_ApiBaseUrl: also its folder name in the solution zip
+    display: Label
+    description: Label
+    type: EnvironmentVariableType = EnvironmentVariableType.STRING
+    default_value: str | None = None     # None: no <defaultvalue> in the package
+
+
 # --- seed data, whole definition -------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -465,6 +483,7 @@ class SolutionDefinition:
     endpoint: ServiceEndpoint
     seed: tuple[SeedRow, ...]
     workflow_drafts: str = "workflows/builtin/*.yaml"  # seeded inactive: solution.seed.workflow_drafts()
+    environment_variables: tuple[EnvironmentVariable, ...] = ()
 
     def table(self, logical_name: str) -> Table:
         return next(t for t in self.tables if t.logical_name == logical_name)

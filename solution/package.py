@@ -5,7 +5,8 @@ writes (compared in tests with a real export): `[Content_Types].xml` (UTF-8 with
 writes it), `solution.xml` (ImportExportXml / SolutionManifest: name, version, publisher, root
 components) and `customizations.xml` (entities with their attributes, option sets, keys, forms,
 views and ribbon; relationships, one per lookup target; roles; global option sets; web resources),
-the web resource files under `WebResources/`.
+the web resource files under `WebResources/`, and one `environmentvariabledefinitions/<schema name>/
+environmentvariabledefinition.xml` per environment variable (root component type 380; no value).
 
 Not in the zip: the webhook (service endpoint and SDK steps) and the seed rows. The endpoint needs the
 function app's URL and key, known only where it is installed: `smsc solution deploy` registers them.
@@ -33,6 +34,7 @@ from solution.model import (
     DateTimeColumn,
     DateTimeFormat,
     DecimalColumn,
+    EnvironmentVariable,
     FieldControl,
     Form,
     IntegerColumn,
@@ -56,7 +58,7 @@ INTRODUCED = "1.0.0.0"
 LANGUAGES = (ENGLISH, FRENCH)
 
 # Solution component types (solutioncomponent.componenttype).
-TABLE, OPTION_SET, ROLE, FORM, WEB_RESOURCE_COMPONENT = 1, 9, 20, 60, 61
+TABLE, OPTION_SET, ROLE, FORM, WEB_RESOURCE_COMPONENT, ENVIRONMENT_VARIABLE = 1, 9, 20, 60, 61, 380
 # Root component behaviour: 0 the table and all its parts; 2 a shell (only the parts listed in the XML).
 WHOLE, SHELL = 0, 2
 
@@ -154,7 +156,7 @@ def _schema_name(table: str, definition: SolutionDefinition) -> str:
 
 def root_components(definition: SolutionDefinition) -> list[tuple[int, str, int]]:
     """(component type, schema name or {id}, behaviour): tables, global option sets, roles, forms of
-    existing tables, web resources; sorted by type as Dataverse lists them."""
+    existing tables, web resources, environment variable definitions; sorted by type as Dataverse lists them."""
     components: list[tuple[int, str, int]] = []
     for table in definition.tables:
         components.append((TABLE, table.logical_name, WHOLE if table.is_new else SHELL))
@@ -165,6 +167,7 @@ def root_components(definition: SolutionDefinition) -> list[tuple[int, str, int]
     existing = {t.logical_name for t in definition.tables if not t.is_new}
     components += [(FORM, _braced(form.form_id), WHOLE) for form in definition.forms if form.table in existing]
     components += [(WEB_RESOURCE_COMPONENT, resource.name, WHOLE) for resource in definition.web_resources]
+    components += [(ENVIRONMENT_VARIABLE, variable.schema_name, WHOLE) for variable in definition.environment_variables]
     return sorted(components, key=lambda c: (c[0], c[1]))
 
 
@@ -746,6 +749,29 @@ def customizations_xml(definition: SolutionDefinition, language: int = ENGLISH) 
     return root
 
 
+def environment_variable_file(variable: EnvironmentVariable) -> str:
+    """Where an export puts a definition: its own folder, named after its schema name."""
+    return f"environmentvariabledefinitions/{variable.schema_name}/environmentvariabledefinition.xml"
+
+
+def environment_variable_xml(variable: EnvironmentVariable, language: int = ENGLISH) -> ET.Element:
+    """<environmentvariabledefinition schemaname="…"> as Dataverse exports it: no value (values are per
+    organisation), a <defaultvalue> only when the definition has one."""
+    root = ET.Element("environmentvariabledefinition", {"schemaname": variable.schema_name})
+    if variable.default_value is not None:
+        _sub(root, "defaultvalue", variable.default_value)
+    for tag, label in (("description", variable.description), ("displayname", variable.display)):
+        element = _sub(root, tag, default=_text(label, language))
+        for code in _ordered(language):
+            _sub(element, "label", description=label.by_language()[code], languagecode=str(code))
+    _sub(root, "introducedversion", INTRODUCED)
+    _sub(root, "iscustomizable", 1)
+    _sub(root, "isrequired", 0)
+    _sub(root, "secretstore", 0)
+    _sub(root, "type", int(variable.type))
+    return root
+
+
 def _global_option_set(parent: ET.Element, choice: Choice, language: int) -> None:
     _option_set(parent, choice.name, "picklist", choice.display, ((o.value, o.label) for o in choice.options),
                 language, localizedName=_text(choice.display, language), description="")
@@ -772,6 +798,8 @@ def build_package(definition: SolutionDefinition = DEFINITION, *, language: int 
     members = {"[Content_Types].xml": content_types(definition),
                "customizations.xml": _document(customizations_xml(definition, language)),
                "solution.xml": _document(solution_xml(definition, language))}
+    for variable in definition.environment_variables:
+        members[environment_variable_file(variable)] = _document(environment_variable_xml(variable, language))
     for resource in definition.web_resources:
         members[web_resource_file(resource)] = (web_resources_dir / resource.path).read_bytes()
     return members
@@ -798,5 +826,5 @@ def write_package(output: Path, definition: SolutionDefinition = DEFINITION, *, 
 
 
 __all__ = ["PackageError", "PackageSummary", "build_package", "content_types", "customizations_xml",
-           "relationships", "root_components", "solution_xml", "web_resource_file", "web_resource_id",
-           "write_package"]
+           "environment_variable_file", "environment_variable_xml", "relationships", "root_components",
+           "solution_xml", "web_resource_file", "web_resource_id", "write_package"]

@@ -1,5 +1,5 @@
 """What users see and what reacts: security roles, forms, views, command buttons, web resources, the
-webhook and its steps.
+environment variables the web resources read, the webhook and its steps.
 
 Web resources and handlers follow one naming contract shared with the files in solution/webresources/
 (`smsc_/` + the path under that folder) and their JavaScript namespaces (`Smsc.TextMessageForm`, …).
@@ -12,6 +12,7 @@ from solution.model import (
     CommandButton,
     CommandLocation,
     Depth,
+    EnvironmentVariable,
     EventHandler,
     FieldControl,
     Form,
@@ -57,6 +58,25 @@ DISPLAY_NAMES = {
     BULK_SMS: "SMS: SMS to selected records",
     STYLES: "SMS: styles",
 }
+
+
+# Where the pages find the connector (api.js reads them with Xrm.WebApi). Their values are per organisation:
+# `smsc solution deploy` sets them, the package carries only the definitions.
+API_BASE_URL, API_FUNCTION_KEY, API_KEY = "smsc_ApiBaseUrl", "smsc_ApiFunctionKey", "smsc_ApiKey"
+ENVIRONMENT_VARIABLES = (
+    EnvironmentVariable(API_BASE_URL, Label("Connecteur SMS : adresse de l'API", "SMS Connector: API base URL"),
+                        Label("Adresse de l'application de fonctions du connecteur (https://<app>.azurewebsites.net), "
+                              "appelée par les pages SMS.",
+                              "The connector's function app address (https://<app>.azurewebsites.net), called by "
+                              "the SMS pages.")),
+    EnvironmentVariable(API_FUNCTION_KEY, Label("Connecteur SMS : clé de fonction", "SMS Connector: function key"),
+                        Label("Clé de fonction (x-functions-key) des routes des pages ; lisible par tout utilisateur.",
+                              "Function key (x-functions-key) of the pages' routes; readable by every user.")),
+    EnvironmentVariable(API_KEY, Label("Connecteur SMS : clé des pages", "SMS Connector: form key"),
+                        Label("SMSC_FORM_KEY de l'application de fonctions, jamais SMSC_WEBHOOK_KEY : tout "
+                              "utilisateur du CRM peut la lire.",
+                              "The function app's SMSC_FORM_KEY, never SMSC_WEBHOOK_KEY: every CRM user can read it.")),
+)
 
 
 def web_resources(directory: Path = WEB_RESOURCES_DIR) -> tuple[WebResource, ...]:
@@ -301,6 +321,13 @@ COMMANDS = (
     CommandButton("smsc.smsc_textmessage.Send", "smsc_textmessage", CommandLocation.FORM,
                   Label("Envoyer", "Send"), TEXT_MESSAGE_JS, "Smsc.TextMessageForm.send", ("PrimaryControl",),
                   dependencies=SHARED_LIBRARIES),
+    CommandButton("smsc.smsc_textmessage.ApplyTemplate", "smsc_textmessage", CommandLocation.FORM,
+                  Label("Appliquer le modèle", "Apply template"), TEXT_MESSAGE_JS,
+                  "Smsc.TextMessageForm.applyTemplate", ("PrimaryControl",), sequence=20,
+                  dependencies=SHARED_LIBRARIES),
+    CommandButton("smsc.smsc_textmessage.Preview", "smsc_textmessage", CommandLocation.FORM,
+                  Label("Aperçu", "Preview"), TEXT_MESSAGE_JS, "Smsc.TextMessageForm.preview", ("PrimaryControl",),
+                  sequence=30, dependencies=SHARED_LIBRARIES),
     *(CommandButton(f"smsc.{table}.BulkSms", table, CommandLocation.HOME_GRID, Label("SMS", "SMS"), GRID_SMS_JS,
                     "Smsc.BulkSms.open", _GRID_PARAMETERS, needs_selection=True, dependencies=SHARED_LIBRARIES)
       for table in ("contact", "lead", "account")),

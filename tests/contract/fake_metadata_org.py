@@ -23,7 +23,9 @@ CONDITION = re.compile(r"([\w]+) eq ('((?:[^']|'')*)'|[0-9a-f-]{36}|true|false|\
 ID_COLUMNS = {"publishers": "publisherid", "solutions": "solutionid", "webresourceset": "webresourceid",
               "serviceendpoints": "serviceendpointid", "sdkmessageprocessingsteps": "sdkmessageprocessingstepid",
               "sdkmessageprocessingstepimages": "sdkmessageprocessingstepimageid", "sdkmessages": "sdkmessageid",
-              "sdkmessagefilters": "sdkmessagefilterid"}
+              "sdkmessagefilters": "sdkmessagefilterid",
+              "environmentvariabledefinitions": "environmentvariabledefinitionid",
+              "environmentvariablevalues": "environmentvariablevalueid"}
 SYSTEM_SETS = set(ID_COLUMNS)
 
 
@@ -150,7 +152,8 @@ class FakeOrg:
         row = {id_column: row_id}
         for name, value in body.items():
             if name.endswith("@odata.bind"):
-                row[f"_{name.removesuffix('@odata.bind')}_value"] = value[value.index("(") + 1:-1]
+                # `_<attribute>_value`, lower case as Dataverse reads it (navigation names may have capitals)
+                row[f"_{name.removesuffix('@odata.bind').lower()}_value"] = value[value.index("(") + 1:-1]
             else:
                 row[name] = value
         self.rows.setdefault(path, []).append(row)

@@ -12,7 +12,7 @@ from connector.crm.auth import StaticTokenCredential
 from connector.crm.dataverse import DataverseClient
 from connector.crm.metadata_writer import DataverseMetadataWriter
 from solution.definition import DEFINITION
-from solution.deploy import DeployError, Webhook, deploy, deploy_with_crm, workflow_drafts
+from solution.deploy import DeployError, PageSettings, Webhook, deploy, deploy_with_crm, workflow_drafts
 from solution.ui import WEB_RESOURCES_DIR
 from tests.contract.fake_metadata_org import FakeOrg
 
@@ -35,7 +35,13 @@ def api(server):
     return DataverseMetadataWriter(DataverseClient(server.url_for("/"), StaticTokenCredential(TOKEN), timeout=5))
 
 
+FORM_KEY = "the-key-the-pages-hold-0123"
+FUNCTION_KEY = "a-function-key-for-the-pages"
+PAGES = PageSettings("https://smsc-app.azurewebsites.net", FORM_KEY, FUNCTION_KEY, webhook_key=WEBHOOK_KEY)
+
+
 def _deploy(api, **options):
+    options.setdefault("pages", PAGES)
     return deploy(DEFINITION, api, webhook=Webhook(WEBHOOK_URL, WEBHOOK_KEY), **options)
 
 
@@ -186,6 +192,25 @@ def test_the_key_is_sent_only_in_the_endpoint_body(org, api):
     assert [(r.method, r.path) for r in carrying] == [("POST", "serviceendpoints")]
 
 
+def test_the_pages_variables_are_created_in_the_solution_with_the_form_key_never_the_webhook_key(org, api):
+    _deploy(api)
+    definitions = org.sent("POST", "environmentvariabledefinitions")
+    assert [r.body["schemaname"] for r in definitions] == ["smsc_ApiBaseUrl", "smsc_ApiFunctionKey", "smsc_ApiKey"]
+    assert all(r.solution == SOLUTION and r.body["type"] == 100000000 and "defaultvalue" not in r.body
+               for r in definitions)
+    ids = {row["schemaname"]: row["environmentvariabledefinitionid"] for row in org.rows["environmentvariabledefinitions"]}
+    values = {r.body["schemaname"]: r for r in org.sent("POST", "environmentvariablevalues")}
+    assert {name: r.body["value"] for name, r in values.items()} == {
+        "smsc_ApiBaseUrl": "https://smsc-app.azurewebsites.net", "smsc_ApiFunctionKey": FUNCTION_KEY,
+        "smsc_ApiKey": FORM_KEY}
+    for name, request in values.items():
+        assert request.solution == SOLUTION
+        assert request.body["EnvironmentVariableDefinitionId@odata.bind"] == f"/environmentvariabledefinitions({ids[name]})"
+    carrying = [r for r in org.requests if FORM_KEY in repr(r.body) or FORM_KEY in repr(r.query)]
+    assert [(r.method, r.path) for r in carrying] == [("POST", "environmentvariablevalues")]
+    assert not [r for r in org.requests if r.path.startswith("environmentvariable") and WEBHOOK_KEY in repr(r.body)]
+
+
 # -- the command: settings alone, a table, one line on a refusal ------------------------------------------
 
 @pytest.fixture
@@ -193,7 +218,7 @@ def settings(server, monkeypatch):
     from connector import bootstrap
 
     for name in ("AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_CLIENT_ID", "AZURE_TENANT_ID",
-                 "SMSC_WEBHOOK_URL"):
+                 "SMSC_WEBHOOK_URL", "SMSC_FORM_KEY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DATAVERSE_URL", server.url_for("/"))
     monkeypatch.setenv("DATAVERSE_ACCESS_TOKEN", TOKEN)
@@ -272,3 +297,31 @@ def test_an_activated_workflow_gets_its_step_and_pre_image_on_the_next_run(serve
     assert image["sdkmessageprocessingstepid@odata.bind"] == f"/sdkmessageprocessingsteps({step_id})"
     assert [o.component for o in report.done][:2] == ["step SMS Connector: workflows salesorder Update",
                                                      "step image SMS Connector: workflows salesorder Update PreImage"]
+
+
+def _page_values(org) -> dict[str, str]:
+    return {r.body["schemaname"]: r.body["value"] for r in org.sent("POST", "environmentvariablevalues")}
+
+
+def test_cli_gives_the_pages_smsc_form_key_and_the_api_url(org, settings, capsys):
+    from smsc.cli import main
+
+    settings.setenv("SMSC_FORM_KEY", FORM_KEY)
+    assert main(["solution", "deploy", "--webhook-url", WEBHOOK_URL, "--api-url", "https://pages.example.org/x"]) == 0
+    out = capsys.readouterr().out
+    assert _page_values(org) == {"smsc_ApiBaseUrl": "https://pages.example.org", "smsc_ApiKey": FORM_KEY}
+    assert FORM_KEY not in out and WEBHOOK_KEY not in out
+    assert "created: environment variable value smsc_ApiKey" in out
+    assert "note: smsc_ApiFunctionKey has no value" in " ".join(out.split())
+
+
+def test_cli_without_a_form_key_leaves_smsc_api_key_empty_and_says_so(org, settings, capsys):
+    from smsc.cli import main
+
+    assert main(["solution", "deploy", "--webhook-url", WEBHOOK_URL, "--api-functions-key", FUNCTION_KEY]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert _page_values(org) == {"smsc_ApiBaseUrl": "https://smsc-app.azurewebsites.net",
+                                 "smsc_ApiFunctionKey": FUNCTION_KEY}
+    assert "note: SMSC_FORM_KEY is not set: smsc_ApiKey is left empty" in out
+    assert FUNCTION_KEY not in out and WEBHOOK_KEY not in out
+    assert not [r for r in org.requests if WEBHOOK_KEY in repr(r.body) and r.path != "serviceendpoints"]

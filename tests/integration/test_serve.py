@@ -53,7 +53,8 @@ def test_the_console_serves_the_web_resources_proxies_the_web_api_and_runs_the_w
         assert requests.get(f"{server.url}/WebResources/smsc_/%2e%2e/%2e%2e/pyproject.toml", timeout=30).status_code == 404
         assert requests.get(f"{server.url}/WebResources/other_/x.js", timeout=30).status_code == 404
         config = requests.get(f"{server.url}/console/config.js?lang=en", timeout=30).text
-        assert '"languageId": 1033' in config and stack.webhook_key in config   # local only, never committed
+        assert '"languageId": 1033' in config and stack.form_key in config      # local only, never committed
+        assert stack.webhook_key not in config          # the pages hold the form key, as smsc_ApiKey does
 
         contacts = requests.get(f"{server.url}/api/data/v9.2/contacts?$select=fullname", timeout=30)   # no token:
         assert contacts.status_code == 200 and len(contacts.json()["value"]) > 3                    # the proxy adds it

@@ -52,6 +52,21 @@ def test_deploy_creates_everything_then_a_second_run_only_reads_and_publishes(ba
     assert "created:" not in capsys.readouterr().out
 
 
+def test_after_deploy_the_pages_read_the_function_app_origin_and_the_form_key(bare):
+    query = ("environmentvariabledefinitions?$select=schemaname,defaultvalue&$filter=startswith(schemaname,"
+             "'smsc_Api')&$expand=environmentvariabledefinition_environmentvariablevalue($select=value)")
+    answer = requests.get(f"{bare.dataverse_url}/api/data/v9.2/{query}",
+                          headers={"Authorization": f"Bearer {DATAVERSE_TOKEN}"}, timeout=10)
+    values = {row["schemaname"]: [v["value"] for v in row["environmentvariabledefinition_environmentvariablevalue"]]
+              for row in answer.json()["value"]}
+    assert values == {"smsc_ApiBaseUrl": ["http://127.0.0.1:9"], "smsc_ApiFunctionKey": [],
+                      "smsc_ApiKey": [bare.form_key]}
+    assert bare.webhook_key not in answer.text
+    solution = bare.dataverse.rows("solutions", "uniquename eq 'SmsConnector'")[0]["solutionid"]
+    kinds = [c["componenttype"] for c in bare.dataverse.rows("solutioncomponents", f"_solutionid_value eq {solution}")]
+    assert kinds.count(380) == 3 and kinds.count(381) == 2
+
+
 def test_after_deploy_the_data_api_enforces_the_keys_and_a_unit_sms_goes_out_once(bare):
     dv = bare.dataverse
     contact = dv.insert("contacts", {"firstname": "David", "lastname": "Smith", "mobilephone": "+33649819006"})

@@ -9,7 +9,7 @@ GOOD = {"DATAVERSE_URL": "https://org.crm4.dynamics.com", "OCTOPUSH_API_LOGIN": 
 @pytest.fixture
 def env(monkeypatch):
     for name in list(GOOD) + ["SMSC_HTTP_TIMEOUT", "AZURE_CLIENT_SECRET", "AZURE_TENANT_ID", "AZURE_CLIENT_ID",
-                              "DATAVERSE_ACCESS_TOKEN", "AZURE_CLIENT_CERTIFICATE_PATH"]:
+                              "DATAVERSE_ACCESS_TOKEN", "AZURE_CLIENT_CERTIFICATE_PATH", "SMSC_FORM_KEY"]:
         monkeypatch.delenv(name, raising=False)
     for name, value in GOOD.items():
         monkeypatch.setenv(name, value)
@@ -35,6 +35,8 @@ def test_missing_setting_is_named(env):
     ("DATAVERSE_URL", "not a url", "DATAVERSE_URL"),
     ("SMS_PROVIDER", "twilio", "SMS_PROVIDER"),
     ("SMSC_WEBHOOK_KEY", "short", "SMSC_WEBHOOK_KEY must be at least 16"),
+    ("SMSC_FORM_KEY", "short", "SMSC_FORM_KEY must be at least 16"),
+    ("SMSC_FORM_KEY", "k" * 24, "SMSC_FORM_KEY must differ from SMSC_WEBHOOK_KEY"),
 ])
 def test_malformed_setting_is_named(env, name, value, expected):
     env.setenv(name, value)
@@ -56,3 +58,18 @@ def test_secret_values_do_not_leak_in_validation_errors(env):
     with pytest.raises(SettingsError) as caught:
         load_settings()
     assert "octo-secret-key" not in str(caught.value)
+
+
+def test_the_form_key_is_optional_and_an_empty_one_is_none(env):
+    assert load_settings().smsc_form_key is None
+    env.setenv("SMSC_FORM_KEY", "")
+    assert load_settings().smsc_form_key is None
+    env.setenv("SMSC_FORM_KEY", "f" * 16)
+    assert load_settings().smsc_form_key.get_secret_value() == "f" * 16
+
+
+def test_a_short_form_key_is_named_without_its_value(env):
+    env.setenv("SMSC_FORM_KEY", "Secret-Short")
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert "SMSC_FORM_KEY" in str(caught.value) and "Secret-Short" not in str(caught.value)

@@ -270,8 +270,23 @@ def test_the_form_contract_with_the_web_resources():
     assert forms["campaign"].tabs[0].label.fr == "SMS"
     commands = {(c.table, c.function, c.parameters) for c in DEFINITION.commands}
     assert ("smsc_textmessage", "Smsc.TextMessageForm.send", ("PrimaryControl",)) in commands
+    assert ("smsc_textmessage", "Smsc.TextMessageForm.applyTemplate", ("PrimaryControl",)) in commands
+    assert ("smsc_textmessage", "Smsc.TextMessageForm.preview", ("PrimaryControl",)) in commands
     for table in ("contact", "lead", "account"):
         assert (table, "Smsc.BulkSms.open", ("SelectedControlSelectedItemIds", "PrimaryEntityTypeName")) in commands
+
+
+def test_the_sms_form_buttons_in_the_guide_order_with_the_shared_libraries():
+    form_buttons = [c for c in DEFINITION.commands if c.table == "smsc_textmessage"]
+    assert [(c.label.fr, c.label.en) for c in sorted(form_buttons, key=lambda c: c.sequence)] == [
+        ("Envoyer", "Send"), ("Appliquer le modèle", "Apply template"), ("Aperçu", "Preview")]
+    assert len({c.id for c in DEFINITION.commands}) == len(DEFINITION.commands)
+    script = (WEB_RESOURCES_DIR / "js" / "textmessage_form.js").read_text(encoding="utf-8")
+    for command in form_buttons:
+        assert command.location.value == "Form" and command.library == "smsc_/js/textmessage_form.js"
+        assert command.dependencies == ("smsc_/js/encoding.js", "smsc_/js/api.js")
+        exported = command.function.removeprefix("Smsc.TextMessageForm.")
+        assert f"{exported}: {exported}" in script, exported     # the namespace really exports it
 
 
 def test_forms_and_views_name_columns_of_their_table():
@@ -335,3 +350,17 @@ def test_the_eight_workflows_are_seeded_as_inactive_drafts():
     assert str(order.values["smsc_definition"]).startswith("name: ")
     workflow_columns = {c.logical_name for c in DEFINITION.table("smsc_workflow").all_columns}
     assert all(set(row.values) <= workflow_columns for row in drafts)
+
+
+def test_the_environment_variables_are_the_ones_api_js_reads():
+    from solution.model import EnvironmentVariableType
+
+    script = (WEB_RESOURCES_DIR / "js" / "api.js").read_text(encoding="utf-8")
+    read = set(re.findall(r"\b(smsc_Api\w+):", script.split("ENVIRONMENT_VARIABLES = ", 1)[1].split("}", 1)[0]))
+    variables = DEFINITION.environment_variables
+    assert {v.schema_name for v in variables} == read == {"smsc_ApiBaseUrl", "smsc_ApiFunctionKey", "smsc_ApiKey"}
+    for variable in variables:
+        assert variable.type is EnvironmentVariableType.STRING and variable.type == 100_000_000
+        assert variable.default_value is None                     # values are per organisation, never shipped
+        assert variable.display.fr and variable.display.en and variable.description.fr and variable.description.en
+        assert variable.schema_name.startswith(DEFINITION.publisher.prefix + "_")

@@ -7,17 +7,21 @@ from connector.errors import BadInput
 from solution.definition import DEFINITION
 from solution.deploy import (
     DeployError,
+    PageSettings,
     Result,
     Secret,
     Webhook,
+    api_base_url,
     auth_value,
     endpoint_steps,
     plan,
+    resolved,
     webhook_url,
     workflow_drafts,
 )
 from solution.deploy_state import (
     EndpointState,
+    EnvironmentVariableState,
     OrgState,
     SeedTableState,
     StepState,
@@ -59,6 +63,9 @@ def _complete() -> OrgState:
     state.endpoint = EndpointState("e-id", WEBHOOK.url, 8, 5, 2)
     for step in endpoint_steps(DEFINITION):
         state.steps[step.name] = StepState(f"id-{step.name}", frozenset(step.filtering_columns), 40, 1, {})
+    state.environment_variables = {v.schema_name: EnvironmentVariableState(f"id-{v.schema_name}", v.display.en,
+                                                                           f"value-{v.schema_name}", "set by hand")
+                                   for v in DEFINITION.environment_variables}
     state.seeds = {table: SeedTableState(True, frozenset((r.values["smsc_name"],) for r in SEEDS if r.table == table))
                    for table in {r.table for r in SEEDS}}
     return state
@@ -235,3 +242,89 @@ def test_a_webhook_url_without_function_key_is_said():
     keyless = Webhook("https://app.azurewebsites.net/api/dataverse/events", WEBHOOK.key)
     assert "has no ?code=<function key>" in _plan(_complete(), webhook=keyless).notes[0]
     assert _plan(_complete()).notes == []
+
+
+# -- the pages' environment variables ---------------------------------------------------------------------
+
+FORM_KEY = "the-form-key-0123456789"
+PAGES = PageSettings("https://app.azurewebsites.net", FORM_KEY, "fn-key", webhook_key=WEBHOOK.key)
+VARIABLES = ["smsc_ApiBaseUrl", "smsc_ApiFunctionKey", "smsc_ApiKey"]
+
+
+def _variable_operations(result, kind: str = "environment variable"):
+    return {o.name: o for o in result.operations if o.kind == kind}
+
+
+def test_a_fresh_organisation_gets_the_three_definitions_then_their_values_inside_the_solution():
+    result = _plan(_fresh(), pages=PAGES)
+    definitions = _variable_operations(result)
+    assert list(definitions) == VARIABLES
+    for name, operation in definitions.items():
+        assert (operation.method, operation.path, operation.in_solution) == ("POST", "environmentvariabledefinitions",
+                                                                             True)
+        assert operation.body["schemaname"] == name and operation.body["type"] == 100_000_000
+        assert "defaultvalue" not in operation.body and operation.produces == f"environmentvariable:{name}"
+    values = _variable_operations(result, "environment variable value")
+    assert list(values) == VARIABLES
+    ids = {f"environmentvariable:{name}": f"def-{name}" for name in VARIABLES}
+    resolved_values = {name: resolved(o.body, ids) for name, o in values.items()}
+    assert resolved_values["smsc_ApiBaseUrl"] == {
+        "schemaname": "smsc_ApiBaseUrl", "value": "https://app.azurewebsites.net",
+        "EnvironmentVariableDefinitionId@odata.bind": "/environmentvariabledefinitions(def-smsc_ApiBaseUrl)"}
+    assert resolved_values["smsc_ApiKey"]["value"] == FORM_KEY
+    assert resolved_values["smsc_ApiFunctionKey"]["value"] == "fn-key"
+    assert isinstance(values["smsc_ApiKey"].body["value"], Secret)                 # never in a repr
+    assert FORM_KEY not in repr(result) and "fn-key" not in repr(result) and WEBHOOK.key not in repr(result)
+    kinds = _kinds(result)
+    assert kinds.index("environment variable") < kinds.index("environment variable value") < kinds.index(
+        "customizations")
+    assert all(o.in_solution for o in values.values())
+    assert not [n for n in result.notes if "smsc_Api" in n or "SMSC_FORM_KEY" in n]
+
+
+def test_the_webhook_key_never_goes_to_a_page_variable_and_without_a_form_key_smsc_api_key_is_left_empty():
+    result = _plan(_fresh(), pages=PageSettings("https://app.azurewebsites.net", webhook_key=WEBHOOK.key))
+    values = _variable_operations(result, "environment variable value")
+    assert list(values) == ["smsc_ApiBaseUrl"]
+    for operation in result.operations:
+        if operation.kind.startswith("environment variable"):
+            assert WEBHOOK.key not in repr(resolved(operation.body, {f"environmentvariable:{n}": "x"
+                                                                      for n in VARIABLES}))
+    [note] = [n for n in result.notes if "SMSC_FORM_KEY is not set" in n]
+    assert "smsc_ApiKey is left empty" in note and "never SMSC_WEBHOOK_KEY" in note
+    assert any(n.startswith("smsc_ApiFunctionKey has no value") for n in result.notes)
+
+
+def test_a_found_value_is_kept_when_equal_patched_when_not_and_never_deleted():
+    state = _complete()
+    state.environment_variables["smsc_ApiBaseUrl"] = EnvironmentVariableState(
+        "d-url", "SMS Connector: API base URL", "v-url", "https://app.azurewebsites.net")
+    state.environment_variables["smsc_ApiKey"] = EnvironmentVariableState(
+        "d-key", "SMS Connector: form key", "v-key", "an-older-form-key-000")
+    result = _plan(state, pages=PageSettings("https://app.azurewebsites.net", FORM_KEY))
+    [patch] = _variable_operations(result, "environment variable value").values()
+    assert (patch.name, patch.method, patch.path) == ("smsc_ApiKey", "PATCH", "environmentvariablevalues(v-key)")
+    assert resolved(patch.body, {}) == {"value": FORM_KEY}
+    assert ("environment variable value", "smsc_ApiBaseUrl") in result.unchanged
+    assert ("environment variable", "smsc_ApiKey") in result.unchanged
+    untouched = _plan(state)                                           # nothing known: values left as found
+    assert not _variable_operations(untouched, "environment variable value") and untouched.notes == []
+
+
+def test_a_page_variable_holding_the_webhook_key_is_said():
+    state = _complete()
+    state.environment_variables["smsc_ApiKey"] = EnvironmentVariableState("d-key", "SMS Connector: form key",
+                                                                          "v-key", WEBHOOK.key)
+    [note] = _plan(state, pages=PageSettings(webhook_key=WEBHOOK.key)).notes
+    assert note.startswith("smsc_ApiKey holds SMSC_WEBHOOK_KEY") and WEBHOOK.key not in note
+    replaced = _plan(state, pages=PageSettings(form_key=FORM_KEY, webhook_key=WEBHOOK.key))
+    assert replaced.notes[0].startswith("smsc_ApiKey held SMSC_WEBHOOK_KEY")
+    assert [o.path for o in _variable_operations(replaced, "environment variable value").values()] == [
+        "environmentvariablevalues(v-key)"]
+
+
+def test_the_api_base_url_is_the_origin_of_the_function_app_url():
+    assert api_base_url("https://app.azurewebsites.net/api/dataverse/events?code=x") == "https://app.azurewebsites.net"
+    assert api_base_url(" http://127.0.0.1:7071/ ") == "http://127.0.0.1:7071"
+    with pytest.raises(BadInput, match="API URL"):
+        api_base_url("app.azurewebsites.net")

@@ -213,6 +213,19 @@ def test_forms_carry_the_handlers_and_the_ribbons_the_buttons(customizations):
     assert [lib.get("name") for lib in sms.iter("Library")][:2] == ["smsc_/js/encoding.js", "smsc_/js/api.js"]
     send = [f for f in sms.iter("JavaScriptFunction") if f.get("FunctionName") == "Smsc.TextMessageForm.send"]
     assert [p.get("Value") for p in send[0]] == ["PrimaryControl"]
+    for function in ("Smsc.TextMessageForm.applyTemplate", "Smsc.TextMessageForm.preview"):
+        calls = [f for f in sms.iter("JavaScriptFunction") if f.get("FunctionName") == function]
+        assert [[p.get("Value") for p in call] for call in calls] == [["PrimaryControl"]], function
+    buttons = {b.get("Id"): b.get("Sequence") for b in sms.iter("Button")}
+    assert buttons == {"smsc.smsc_textmessage.Send.Button": "10", "smsc.smsc_textmessage.ApplyTemplate.Button": "20",
+                       "smsc.smsc_textmessage.Preview.Button": "30"}
+    titles = {label.get("Id"): [t.get("description") for t in label.iter("Title")] for label in sms.iter("LocLabel")}
+    assert titles["smsc.smsc_textmessage.ApplyTemplate.LabelText"][0] in ("Apply template", "Appliquer le modèle")
+    assert set(titles["smsc.smsc_textmessage.Preview.LabelText"]) == {"Preview", "Aperçu"}
+    for command in sms.iter("CommandDefinition"):      # the shared libraries load before each button's function
+        libraries = [f.get("Library") for f in command.iter("JavaScriptFunction")]
+        assert libraries == ["$webresource:smsc_/js/encoding.js", "$webresource:smsc_/js/api.js",
+                             "$webresource:smsc_/js/textmessage_form.js"], command.get("Id")
     for table in ("contact", "lead", "account"):
         grid = [f for f in entities[table].iter("JavaScriptFunction") if f.get("FunctionName") == "Smsc.BulkSms.open"]
         assert [p.get("Value") for p in grid[0]] == ["SelectedControlSelectedItemIds", "PrimaryEntityTypeName"]
@@ -274,3 +287,34 @@ def test_attributes_have_the_elements_of_the_real_export_for_each_type(customiza
     for kind in compared:
         assert ours[kind] == theirs[kind], kind
     assert {"ntext", "bit", "picklist", "money", "decimal", "datetime"} <= set(ours)
+
+
+API_VARIABLES = ("smsc_ApiBaseUrl", "smsc_ApiFunctionKey", "smsc_ApiKey")
+
+
+def test_the_environment_variables_are_root_components_and_folders_as_an_export_writes_them(package, manifest):
+    roots = [(r.get("type"), r.get("schemaName"), r.get("behavior")) for r in manifest.iter("RootComponent")
+             if r.get("type") == "380"]
+    assert roots == [("380", name, "0") for name in API_VARIABLES]
+    folders = sorted(name for name in package if name.startswith("environmentvariabledefinitions/"))
+    assert folders == [f"environmentvariabledefinitions/{n}/environmentvariabledefinition.xml" for n in API_VARIABLES]
+    for name in API_VARIABLES:
+        variable = _xml(package[f"environmentvariabledefinitions/{name}/environmentvariabledefinition.xml"])
+        assert variable.tag == "environmentvariabledefinition" and variable.get("schemaname") == name
+        assert [c.tag for c in variable] == ["description", "displayname", "introducedversion", "iscustomizable",
+                                             "isrequired", "secretstore", "type"]     # no value, no default
+        assert variable.findtext("type") == "100000000" and variable.findtext("isrequired") == "0"
+        labels = {label.get("languagecode"): label.get("description") for label in variable.find("displayname")}
+        assert set(labels) == {"1033", "1036"} and variable.find("displayname").get("default") == labels["1033"]
+    described = _xml(package["environmentvariabledefinitions/smsc_ApiKey/environmentvariabledefinition.xml"])
+    assert "never SMSC_WEBHOOK_KEY" in described.find("description").get("default")
+
+
+def test_a_default_value_is_written_only_when_the_definition_has_one():
+    from solution.model import EnvironmentVariable, Label
+    from solution.package import environment_variable_xml
+
+    with_default = environment_variable_xml(EnvironmentVariable("smsc_X", Label("X", "X"), Label("x", "x"),
+                                                                default_value="https://example.org"))
+    assert [c.tag for c in with_default][0] == "defaultvalue" and with_default.findtext("defaultvalue") == (
+        "https://example.org")
