@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from connector.activity import SmsStatus
 from connector.clock import utcnow
 from connector.configuration import Configuration
-from connector.errors import Conflict
+from connector.errors import Conflict, NotFound
 from connector.idempotency import unit_key
 from connector.messages import render_text
 from connector.repositories.sending import SendingRepositories
@@ -39,7 +39,7 @@ INTERRUPTED_EARLY = "the send was interrupted before it was prepared; request it
 
 @dataclass(frozen=True)
 class UnitSmsResult:
-    outcome: str            # sent | scheduled | failed | already-taken | nothing-to-do
+    outcome: str            # sent | scheduled | failed | already-taken | nothing-to-do | gone
     activity_id: str
     detail: str | None = None
     ticket: str | None = None
@@ -59,7 +59,10 @@ class UnitSmsService:
         return self.sending.users.user_format(user_id).language if user_id else "en"
 
     def send(self, activity_id: str, user_id: str | None = None) -> UnitSmsResult:
-        activity = self.activities.get(activity_id)
+        try:
+            activity = self.activities.get(activity_id)
+        except NotFound:        # deleted between the save and the event's delivery: nothing to send
+            return UnitSmsResult("gone", activity_id, detail="the SMS activity no longer exists")
         status = activity.status
         if status != SmsStatus.SEND_REQUESTED:
             # Already taken by an earlier delivery of the event, or never asked for: nothing to send.

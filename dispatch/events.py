@@ -14,10 +14,10 @@ from pydantic import ValidationError
 from connector.activity import SmsStatus
 from connector.campaigns.model import CampaignAction
 from connector.crm.identity import acting_as
-from connector.crm.port import RecordNotFound, UnknownTable, entity_set
+from connector.crm.port import UnknownTable, entity_set
 from connector.crm.webhook import (RemoteExecutionContext, is_sms_activity_write, requested_campaign_action,
                                    requested_sms_status)
-from connector.bootstrap import sms_activities, unit_sms_service, workflow_repositories
+from connector.bootstrap import unit_sms_service, workflow_repositories
 from connector.errors import BadInput
 from connector.safe_json import parse_json
 from workflows.engine import HookEngine, summarize
@@ -116,13 +116,9 @@ def handle_event(context: RemoteExecutionContext, headers: dict[str, str], crm, 
     if is_send_request(context, headers):
         user, activity_id = context.acting_user_id, context.primary_entity_id
         assert activity_id, "parse_event refuses a Create/Update event without PrimaryEntityId"
-        try:
-            result = unit_sms_service(acting_as(crm, user), sms).send(activity_id, user)
-        except RecordNotFound:
-            if _activity_exists(crm, activity_id):
-                raise       # another row is missing: answered 404 naming it
-            return EventResult("ignored", {"activityid": activity_id,
-                                           "reason": "the SMS activity no longer exists"})
+        result = unit_sms_service(acting_as(crm, user), sms).send(activity_id, user)
+        if result.outcome == "gone":
+            return EventResult("ignored", {"activityid": activity_id, "reason": result.detail})
         detail = {"activityid": result.activity_id, "outcome": result.outcome}
         if result.detail:
             detail["error" if result.outcome == "failed" else "detail"] = result.detail
@@ -131,13 +127,3 @@ def handle_event(context: RemoteExecutionContext, headers: dict[str, str], crm, 
     handled, detail = summarize(HookEngine(workflow_repositories(crm), sms).dispatch(context, headers))
     return EventResult(handled, detail)
 
-
-def _activity_exists(crm, activity_id: str | None) -> bool:
-    """Whether the SMS activity itself is still there (deleted between the event and its delivery)."""
-    if not activity_id:
-        return False
-    try:
-        sms_activities(crm).get(activity_id)
-    except RecordNotFound:
-        return False
-    return True

@@ -214,10 +214,11 @@ def test_a_refusal_whose_write_loses_to_another_change_is_already_taken():
     assert unit.row.status == SmsStatus.SEND_REQUESTED
 
 
-def test_a_missing_activity_is_not_found_naming_it():
+def test_an_activity_deleted_before_its_event_came_is_gone_and_nothing_is_written():
     unit = Unit()
-    with pytest.raises(NotFound, match="sms-2"):
-        unit.service.send("sms-2")
+    result = unit.service.send("sms-2")
+    assert (result.outcome, result.detail) == ("gone", "the SMS activity no longer exists")
+    assert unit.provider.requests == [] and unit.row.status == SmsStatus.SEND_REQUESTED
 
 
 def test_a_missing_template_is_not_found_naming_it():
