@@ -155,6 +155,10 @@ class EmulatorServer:
         self._server.shutdown()
         self._server.server_close()
 
+    def wait(self) -> None:
+        """Until the server stops (Ctrl-C in a command that serves until interrupted)."""
+        self._thread.join()
+
     def __enter__(self) -> "EmulatorServer":
         return self.start()
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
+
+# One loopback WSGI server for the emulators, `smsc serve` and `smsc console`.
+from emulators.server import EmulatorServer as BackgroundServer
 
 log = logging.getLogger(__name__)
 Invoke = Callable[..., Any]
@@ -105,27 +106,6 @@ def _json_error(status: int, code: str, message: str) -> Response:
                     content_type="application/json")
 
 
-class BackgroundServer:
-    """A WSGI app served on 127.0.0.1 from a thread; `with BackgroundServer(app) as server: server.url`."""
-
-    def __init__(self, app: Callable, host: str = "127.0.0.1", port: int = 0):
-        self.server: BaseWSGIServer = make_server(host, port, app, threaded=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, name="smsc-serve", daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.server.host}:{self.server.port}"
-
-    def __enter__(self) -> BackgroundServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=10)
-
-
 def curl_examples(url: str, key: str) -> list[str]:
     header = f"-H 'x-smsc-webhook-key: {key}'"
     return [f"curl {header} {url}/api/credit",
@@ -136,7 +116,7 @@ def curl_examples(url: str, key: str) -> list[str]:
 
 def until_interrupted(server: BackgroundServer) -> None:
     try:
-        server.thread.join()
+        server.wait()
     except KeyboardInterrupt:
         pass
 
