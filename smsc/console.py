@@ -417,7 +417,7 @@ def console_command(args: Any) -> int:
     from emulators.stack import local_stack
     from smsc.serve import BackgroundServer, until_interrupted
 
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.basicConfig(level=logging.INFO, format="%(message)s", force=True)   # a server shows its log
     with local_stack(args.db, on_environment_change=reset) as stack, \
             BackgroundServer(Console(stack, language=args.lang), port=args.port) as server:
         print(f"smsc console: open {server.url}/ in a browser (Ctrl-C to stop).")

@@ -127,19 +127,19 @@ def serve_command(args: Any) -> int:
 
     from connector.bootstrap import reset
 
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.basicConfig(level=logging.INFO, format="%(message)s", force=True)   # a server shows its log
     with ExitStack() as scope:
         key = None
         if args.emulators:
             from emulators.stack import local_stack
             stack = scope.enter_context(local_stack(args.db, on_environment_change=reset))
-            key = stack.webhook_key
+            key = stack.form_key         # the routes tried below take the pages' key
             print("Emulators running. Settings the app uses:")
             for name, value in stack.environment.items():
                 print(f"  {name}={value}")
         server = scope.enter_context(BackgroundServer(FunctionHost(), port=args.port))
         print(f"\nFunction app routes on {server.url}/api/ (Ctrl-C to stop). Try:")
-        for line in curl_examples(server.url, key or "$SMSC_WEBHOOK_KEY"):
+        for line in curl_examples(server.url, key or "$SMSC_FORM_KEY"):
             print(f"  {line}")
         until_interrupted(server)
     return 0
