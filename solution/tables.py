@@ -11,7 +11,6 @@ from solution.model import (
     BooleanColumn,
     Choice,
     ChoiceColumn,
-    Column,
     DateTimeColumn,
     DecimalColumn,
     IntegerColumn,
@@ -341,8 +340,3 @@ CAMPAIGN = Table(
 
 TABLES: tuple[Table, ...] = (TEXT_MESSAGE, SMS_TEMPLATE, CONFIGURATION, QUOTA, OPT_OUT, PROVIDER_EVENT,
                              SEND_LEDGER, WORKFLOW, CAMPAIGN)
-
-
-def every_column() -> dict[str, dict[str, Column]]:
-    """table -> column logical name -> column, primary names included."""
-    return {t.logical_name: {c.logical_name: c for c in t.all_columns} for t in TABLES}
