@@ -1,11 +1,9 @@
 """The `smsc_configuration` row (DESIGN §4) as a `Configuration`, kept a minute per organisation."""
 from __future__ import annotations
 
-import threading
-import time
-
 from connector.configuration import ChannelPreferences, Configuration
 from connector.crm.port import Crm
+from connector.crm.ttl_cache import TtlCache
 
 CONFIGURATION_SET = "smsc_configurations"
 COLUMNS = (
@@ -16,8 +14,7 @@ COLUMNS = (
     "smsc_quotasenabled", "smsc_campaignduration", "smsc_quiethoursstart", "smsc_quiethoursend",
 )
 CACHE_SECONDS = 60          # an admin's change applies within a minute; saves a read per SMS
-_cache: dict[str, tuple[float, Configuration]] = {}
-_cache_lock = threading.Lock()
+_cache: TtlCache[Configuration] = TtlCache(CACHE_SECONDS)
 
 
 def configuration_from_row(row: dict) -> Configuration:
@@ -48,8 +45,7 @@ def configuration_from_row(row: dict) -> Configuration:
 
 
 def forget_configuration() -> None:
-    with _cache_lock:
-        _cache.clear()
+    _cache.clear()
 
 
 class DataverseConfiguration:
@@ -60,17 +56,12 @@ class DataverseConfiguration:
 
     def get(self) -> Configuration:
         org = getattr(self.crm, "api_url", None)
-        with _cache_lock:
-            cached = _cache.get(org) if org else None
-        if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
-            return cached[1]
+        return _cache.lookup(org, self._read) if org else self._read()
+
+    def _read(self) -> Configuration:
         rows = self.crm.retrieve_multiple(CONFIGURATION_SET, select=COLUMNS, orderby="createdon asc", top=1)
         row = next(iter(rows), None)
-        config = configuration_from_row(row) if row else Configuration()
-        if org:
-            with _cache_lock:
-                _cache[org] = (time.monotonic(), config)
-        return config
+        return configuration_from_row(row) if row else Configuration()
 
     def probe(self) -> None:
         """One uncached read of the configuration table: Dataverse answers and the schema is installed."""

@@ -15,11 +15,11 @@ read (Virtual, EntityName, PartyList, ...) are left out. An unknown table is a 4
 from __future__ import annotations
 
 import re
-import threading
 import time
 from collections.abc import Callable, Iterable
 
 from connector.crm.odata import odata_literal
+from connector.crm.ttl_cache import TtlCache
 from connector.crm.port import Crm, CrmError
 from connector.repositories.metadata import ColumnInfo
 
@@ -35,13 +35,11 @@ COLUMN_TYPES = {"String": "string", "Memo": "memo", "Integer": "int", "BigInt": 
                 "Lookup": "lookup", "Customer": "lookup", "Owner": "lookup"}
 LOGICAL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 
-_cache: dict[tuple[str | None, str], tuple[float, dict[str, ColumnInfo] | None]] = {}
-_lock = threading.Lock()
+_cache: TtlCache[dict[str, ColumnInfo] | None] = TtlCache(CACHE_SECONDS, limit=CACHE_LIMIT)
 
 
 def forget_table_definitions() -> None:
-    with _lock:
-        _cache.clear()
+    _cache.clear()
 
 
 class DataverseTableDefinitions:
@@ -52,15 +50,7 @@ class DataverseTableDefinitions:
         if not LOGICAL_NAME.fullmatch(table):
             return None                          # no table has this name: nothing to ask
         key = (getattr(self.crm, "api_url", None), table.lower())
-        with _lock:
-            cached = _cache.get(key)
-        if cached and self.clock() - cached[0] < CACHE_SECONDS:
-            return dict(cached[1]) if cached[1] is not None else None
-        found = self._read(table)
-        with _lock:
-            if len(_cache) >= CACHE_LIMIT:
-                _cache.clear()
-            _cache[key] = (self.clock(), found)
+        found = _cache.lookup(key, lambda: self._read(table), now=self.clock())
         return dict(found) if found is not None else None
 
     def _read(self, table: str) -> dict[str, ColumnInfo] | None:

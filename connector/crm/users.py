@@ -1,11 +1,11 @@
 """CRM users as the connector reads them: personal options (`usersettings`) and names."""
 from __future__ import annotations
 
-import time
 
 from tzlocal.windows_tz import win_tz
 
 from connector.crm.port import Crm, CrmError
+from connector.crm.ttl_cache import TtlCache
 from connector.repositories.users import UserFormat
 
 # Dataverse `uilanguageid` (LCID) -> locale used to format money and dates.
@@ -13,7 +13,7 @@ LOCALES = {1036: "fr_FR", 1033: "en_US", 2057: "en_GB", 2060: "fr_BE", 3084: "fr
            1031: "de_DE", 1034: "es_ES", 3082: "es_ES", 1040: "it_IT", 1043: "nl_NL", 2070: "pt_PT"}
 FORMAT_SECONDS = 60        # one read serves the preview, the send and its error message
 _zones: dict[int, str | None] = {}      # Dataverse timezonecode -> IANA name (the catalogue is fixed)
-_formats: dict[tuple[str | None, str], tuple[float, UserFormat]] = {}
+_formats: TtlCache[UserFormat] = TtlCache(FORMAT_SECONDS)
 
 
 def forget_user_formats() -> None:
@@ -41,21 +41,18 @@ class DataverseUsers:
         merged dates read as they do in the CRM. Kept a minute per user."""
         if not user_id:
             return UserFormat()
-        key = (getattr(self.crm, "api_url", None), user_id)
-        cached = _formats.get(key)
-        if cached and time.monotonic() - cached[0] < FORMAT_SECONDS:
-            return cached[1]
         try:
-            row = self.crm.retrieve("usersettingscollection", user_id,
-                                    select=["uilanguageid", "dateformatstring", "timeformatstring", "timezonecode"])
-            zone = time_zone(self.crm, row.get("timezonecode"))
+            return _formats.lookup((getattr(self.crm, "api_url", None), user_id), lambda: self._read(user_id))
         except CrmError:
             return UserFormat()
-        found = UserFormat(locale=LOCALES.get(row.get("uilanguageid", 0), "en_US"),
-                           date_format=row.get("dateformatstring") or None,
-                           time_format=row.get("timeformatstring") or None, time_zone=zone)
-        _formats[key] = (time.monotonic(), found)
-        return found
+
+    def _read(self, user_id: str) -> UserFormat:
+        row = self.crm.retrieve("usersettingscollection", user_id,
+                                select=["uilanguageid", "dateformatstring", "timeformatstring", "timezonecode"])
+        return UserFormat(locale=LOCALES.get(row.get("uilanguageid", 0), "en_US"),
+                          date_format=row.get("dateformatstring") or None,
+                          time_format=row.get("timeformatstring") or None,
+                          time_zone=time_zone(self.crm, row.get("timezonecode")))
 
     def full_name(self, user_id: str | None) -> str | None:
         if not user_id:
