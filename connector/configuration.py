@@ -35,4 +35,12 @@ class Configuration(BaseModel):
     quotas_enabled: bool = False
     campaign_duration_hours: int = 72
     quiet_hours: tuple[int, int] | None = None      # (start hour, end hour), local time
+    # The loop back (replies, STOP/START, undeliverable numbers).
+    replies_allowed: bool = True
+    reply_window_hours: int = 48                    # a reply is threaded to an SMS sent this recently
+    stop_keywords: tuple[str, ...] = ("STOP", "STOP SMS", "ARRET", "ARRÊT", "DESINSCRIRE", "DÉSINSCRIRE",
+                                      "DESABONNER", "DÉSABONNER", "UNSUBSCRIBE", "STOPALL", "END", "QUIT")
+    start_keywords: tuple[str, ...] = ("START", "UNSTOP", "REPRISE", "ABONNER")
+    undeliverable_after: int = 3                    # consecutive undeliverable sends before an opt-out
+    unknown_reply_creates_lead: bool = False
 

@@ -90,6 +90,7 @@ CHOICES = {
     "smsc_direction": {1: "Outgoing", 2: "Incoming"},
     "smsc_templatestatus": {1: "Draft", 2: "Published"},
     "smsc_reason": {1: "STOP", 2: "Undeliverable", 3: "Manual"},
+    "smsc_kind": {1: "Delivery", 2: "Inbound", 3: "Opt-out"},
     "smsc_mode": {1: "Default", 2: "Specific", 3: "Forbidden", 4: "Unlimited"},
     "smsc_enforcement": {1: "Warn", 2: "Block"},
     "smsc_recipienttype": {1: "Account", 2: "Contact", 4: "Lead"},
@@ -191,19 +192,27 @@ _TABLES = [
            "smsc_campaigndefaultsmstype:choice smsc_campaignallowsenderchoice:bool "
            "smsc_campaigndefaultsender smsc_stoptext smsc_appendstop:bool smsc_excludeoptouts:bool "
            "smsc_defaultcountry smsc_warnthreshold:int smsc_quotasenabled:bool "
-           "smsc_campaignduration:int smsc_quiethoursstart:int smsc_quiethoursend:int", owned=False),
+           "smsc_campaignduration:int smsc_quiethoursstart:int smsc_quiethoursend:int "
+           "smsc_repliesallowed:bool smsc_replywindow:int smsc_stopkeywords smsc_startkeywords "
+           "smsc_consecutivefailures:int smsc_unknownreplycreateslead:bool", owned=False),
     _table("smsc_quota", "smsc_quotas", "smsc_quotaid", "smsc_name",
            "smsc_name smsc_mode:choice smsc_persendsms:int smsc_persendrecipients:int "
            "smsc_permonthsms:int smsc_permonthrecipients:int smsc_enforcement:choice",
            lookups={"smsc_userid": {"systemuser": "smsc_UserId"}}),
     _table("smsc_optout", "smsc_optouts", "smsc_optoutid", "smsc_phonenumber",
            "smsc_phonenumber smsc_reason:choice smsc_active:bool", keys=("smsc_phonenumber",)),
+    _table("smsc_providerevent", "smsc_providerevents", "smsc_providereventid", "smsc_name",
+           "smsc_name smsc_kind:choice smsc_ticket smsc_phonenumber smsc_providerstatus smsc_text:memo "
+           "smsc_receivedon:datetime smsc_body:memo smsc_processedon:datetime", owned=False,
+           lookups={"smsc_textmessageid": {"smsc_textmessage": "smsc_TextMessageId"}}),
     _table("smsc_workflow", "smsc_workflows", "smsc_workflowid", "smsc_name",
            "smsc_name smsc_definition:memo smsc_active:bool smsc_entity"),
     _table("campaign", "campaigns", "campaignid", "name",
            "name description:memo actualstart:datetime othercost:money statecode:choice "
            "statuscode:int smsc_recipienttype:choice smsc_text:memo smsc_smstype:choice smsc_sender "
-           "smsc_smsstatus:choice smsc_action:choice smsc_lastresult:memo smsc_providerticket",
+           "smsc_smsstatus:choice smsc_action:choice smsc_lastresult:memo smsc_providerticket "
+           "smsc_partstotal:int smsc_partsdone:int smsc_partsfailed:int smsc_deliveryrate:decimal "
+           "smsc_replyrate:decimal smsc_closedon:datetime",
            states=ACTIVE, lookups={"smsc_templateid": {"smsc_smstemplate": "smsc_TemplateId"}}),
     _table("list", "lists", "listid", "listname",
            "listname type:bool createdfromcode:choice query:memo membercount:int statecode:choice "

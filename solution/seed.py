@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from connector.configuration import Configuration
 from solution.model import SeedRow
 from solution.tables import SMS_TYPE, TEMPLATE_STATUS
 
 CONFIGURATION_NAME = "Configuration"
+_DEFAULTS = Configuration()
 CONFIGURATION_DEFAULTS: dict[str, object] = {
     "smsc_name": CONFIGURATION_NAME,
     "smsc_unitallowtypechoice": True,
@@ -29,9 +31,10 @@ CONFIGURATION_DEFAULTS: dict[str, object] = {
     "smsc_quietholidays": True,
     "smsc_repliesallowed": True,
     "smsc_replywindow": 48,
-    "smsc_stopkeywords": "STOP,STOPP,ARRET,ARRÊT,DESINSCRIRE,UNSUBSCRIBE",
-    "smsc_startkeywords": "START,REPRISE,SUBSCRIBE",
-    "smsc_consecutivefailures": 3,
+    "smsc_stopkeywords": ",".join(_DEFAULTS.stop_keywords),
+    "smsc_startkeywords": ",".join(_DEFAULTS.start_keywords),
+    "smsc_consecutivefailures": _DEFAULTS.undeliverable_after,
+    "smsc_unknownreplycreateslead": False,
     "smsc_maxtextlength": 1224,             # connector.sms.port.LONGEST_TEXT
     "smsc_cheapertext": False,
     "smsc_overseasprefix": "00",

@@ -218,6 +218,8 @@ CONFIGURATION = Table(
         text("smsc_StartKeywords", "Mots-clés de réinscription", "Opt-in keywords", 200),
         whole("smsc_ConsecutiveFailures", "Échecs consécutifs avant désinscription",
               "Consecutive failures before opt-out", 1, 100),
+        yes_no("smsc_UnknownReplyCreatesLead", "Réponse d'un numéro inconnu : créer un prospect",
+               "Reply from an unknown number: create a lead"),
         whole("smsc_MaxTextLength", "Longueur maximale du texte", "Maximum text length", 1, 1224),
         yes_no("smsc_CheaperText", "Remplacer les caractères coûteux (UCS-2)", "Replace costly (UCS-2) characters"),
         text("smsc_ConsentColumn", "Colonne de consentement", "Consent column", 100),

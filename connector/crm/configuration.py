@@ -1,6 +1,8 @@
 """The `smsc_configuration` row (DESIGN §4) as a `Configuration`, kept a minute per organisation."""
 from __future__ import annotations
 
+import re
+
 from connector.configuration import ChannelPreferences, Configuration
 from connector.crm.port import Crm
 from connector.crm.ttl_cache import TtlCache
@@ -12,6 +14,8 @@ COLUMNS = (
     "smsc_campaignallowsenderchoice", "smsc_campaigndefaultsender", "smsc_stoptext",
     "smsc_appendstop", "smsc_excludeoptouts", "smsc_defaultcountry", "smsc_warnthreshold",
     "smsc_quotasenabled", "smsc_campaignduration", "smsc_quiethoursstart", "smsc_quiethoursend",
+    "smsc_repliesallowed", "smsc_replywindow", "smsc_stopkeywords", "smsc_startkeywords",
+    "smsc_consecutivefailures", "smsc_unknownreplycreateslead",
 )
 CACHE_SECONDS = 60          # an admin's change applies within a minute; saves a read per SMS
 _cache: TtlCache[Configuration] = TtlCache(CACHE_SECONDS)
@@ -41,7 +45,18 @@ def configuration_from_row(row: dict) -> Configuration:
         warn_threshold=row.get("smsc_warnthreshold"),
         quotas_enabled=value("smsc_quotasenabled", defaults.quotas_enabled),
         campaign_duration_hours=value("smsc_campaignduration", defaults.campaign_duration_hours),
-        quiet_hours=(start, end) if start is not None and end is not None else None)
+        quiet_hours=(start, end) if start is not None and end is not None else None,
+        replies_allowed=value("smsc_repliesallowed", defaults.replies_allowed),
+        reply_window_hours=value("smsc_replywindow", defaults.reply_window_hours),
+        stop_keywords=keyword_list(row.get("smsc_stopkeywords")) or defaults.stop_keywords,
+        start_keywords=keyword_list(row.get("smsc_startkeywords")) or defaults.start_keywords,
+        undeliverable_after=value("smsc_consecutivefailures", defaults.undeliverable_after),
+        unknown_reply_creates_lead=value("smsc_unknownreplycreateslead", defaults.unknown_reply_creates_lead))
+
+
+def keyword_list(column: str | None) -> tuple[str, ...]:
+    """Keywords as admins type them in one text column: separated by commas or semicolons."""
+    return tuple(word.strip() for word in re.split(r"[,;]", column or "") if word.strip())
 
 
 def forget_configuration() -> None:

@@ -12,6 +12,7 @@ import copy
 import logging
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
+from urllib.parse import quote
 
 import requests
 
@@ -133,6 +134,11 @@ class DataverseClient:
         # PATCH is an upsert: If-Match (`*` or the row's ETag) keeps it a plain update.
         self._send("PATCH", self._url(f"{entity_set}({record_id})"), body=body,
                    headers={"If-Match": etag})
+
+    def upsert(self, entity_set: str, key: str, body: Mapping[str, Any]) -> None:
+        # `+` of an E.164 key is encoded: some servers read a bare `+` in a URL as a space.
+        address = quote(key, safe="='")
+        self._send("PATCH", self._url(f"{entity_set}({address})"), body=body)
 
     def delete(self, entity_set: str, record_id: str, *, etag: str | None = None) -> None:
         self._send("DELETE", self._url(f"{entity_set}({record_id})"),

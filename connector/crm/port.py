@@ -75,6 +75,10 @@ class Crm(Protocol):
                etag: str = "*") -> None:
         """PATCH with `If-Match: <etag>` (`*` = must exist). Raises ConcurrencyConflict / RecordNotFound."""
 
+    def upsert(self, entity_set: str, key: str, body: Mapping[str, Any]) -> None:
+        """PATCH `<set>(<key>)` without If-Match: updates the row the key addresses (an alternate key
+        such as `smsc_phonenumber='+33…'`), or creates it. One row per key, whoever writes first."""
+
     def create_note(self, regarding_table: str, regarding_id: str, *, subject: str, text: str = "",
                     filename: str | None = None, mimetype: str | None = None,
                     content: bytes | None = None) -> str:

@@ -1,12 +1,30 @@
 from collections.abc import Iterator
 
+from connector.repositories.optouts import OptOut, OptOutReason
+
 
 class FakeOptOuts:
+    """Rows by number; `numbers` given at construction are active STOP opt-outs."""
+
     def __init__(self, numbers: set[str] | None = None):
-        self.numbers = set(numbers or ())
+        self.rows = {n: OptOut(n, OptOutReason.STOP, True) for n in numbers or ()}
+
+    @property
+    def numbers(self) -> set[str]:
+        return {n for n, row in self.rows.items() if row.active}
 
     def is_opted_out(self, e164: str) -> bool:
         return e164 in self.numbers
 
     def active_numbers(self) -> Iterator[str]:
         return iter(sorted(self.numbers))
+
+    def find(self, e164: str) -> OptOut | None:
+        return self.rows.get(e164)
+
+    def opt_out(self, e164: str, reason: OptOutReason) -> None:
+        self.rows[e164] = OptOut(e164, reason, True)
+
+    def lift(self, e164: str) -> None:
+        if e164 in self.rows:
+            self.rows[e164] = OptOut(e164, self.rows[e164].reason, False)
