@@ -61,6 +61,8 @@ CONFIG_COLUMNS = (
     "smsc_campaignallowsenderchoice", "smsc_campaigndefaultsender", "smsc_stoptext",
     "smsc_appendstop", "smsc_excludeoptouts", "smsc_defaultcountry", "smsc_warnthreshold",
     "smsc_quotasenabled", "smsc_campaignduration", "smsc_quiethoursstart", "smsc_quiethoursend",
+    "smsc_repliesallowed", "smsc_replywindow", "smsc_stopkeywords", "smsc_startkeywords",
+    "smsc_consecutivefailures", "smsc_unknownreplycreateslead",
 )
 CONFIG_QUERY = {"$select": ",".join(CONFIG_COLUMNS), "$orderby": "createdon asc", "$top": "1"}
 
