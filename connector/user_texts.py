@@ -162,7 +162,7 @@ CAMPAIGN_REPORT_DETAILS = {
     "too_long": "Le message dépasse {limit} caractères ({length}).",
     "no_number": "Aucun numéro de mobile.",
     "invalid_number": "Le numéro doit être au format international (+XXXXXX ou 00XXXXX) : {raw}.",
-    "stop_missing": "La mention 'STOP au XXXXX' doit être présente.",
+    "stop_missing": "La mention '{stop}' doit être présente.",     # the guide's 'STOP au XXXXX', filled in
     "opted_out": "Le destinataire s'est désinscrit (STOP).",
     "duplicate": "Doublon : ce numéro reçoit déjà le SMS.",
     "no_primary_contact": "Le compte n'a pas de contact principal.",

@@ -105,8 +105,8 @@ class CampaignChecker:
             check_text(text, CAMPAIGN_MAX_LENGTH)
         except SmsRejected as refusal:
             return _detail(refusal)
-        if stop_missing(text, self.sms_type, number):
-            return DETAIL["stop_missing"]
+        if stop_missing(text, self.sms_type, number, self.config):
+            return DETAIL["stop_missing"].format(stop=self.config.stop_text)
         return None
 
     def _lookup(self, row: dict, name: str, columns) -> dict | None:

@@ -23,6 +23,7 @@ from connector.campaigns.simulate import simulate
 from connector.campaigns.transmit import new_ticket, prepare
 from connector.clock import utcnow
 from connector.errors import Conflict, SmscError
+from connector.quiet_times import QuietTimes
 from connector.repositories.campaign_activities import CampaignActivities
 from connector.repositories.campaign_recipients import CampaignRecipients, UnknownColumn
 from connector.repositories.campaigns import Campaign, Campaigns
@@ -130,7 +131,7 @@ class CampaignService:
         try:
             released, failed = release(self.notes, self.activities, self.provider, ctx.campaign,
                                        sms_type=ctx.sms_type, sender=ctx.sender, now=run.now,
-                                       progress=self.progress, quiet=ctx.config.quiet_hours)
+                                       progress=self.progress, quiet=QuietTimes.of(ctx.config))
         except ProviderError as error:
             # Stays Sending: validating again resumes, and what went out is not sent again.
             raise CampaignError("provider_refused", detail=provider_reason(ctx.lang, error)) from None

@@ -11,5 +11,5 @@ def test_demo_runs_and_shows_one_send_and_the_failures(capsys, monkeypatch):
     assert "What Octopush received (1 send)" in out
     assert "liste d'opposition" in out and "STOP au 30101" in out and "Scheduled" in out
     assert "simulate -> 3 recipients. 3 errors." in out
-    assert "ECHEC;La mention 'STOP au XXXXX' doit être présente.;+33600000001;Bonjour Mr Parker" in out
+    assert "ECHEC;La mention 'STOP au 30101' doit être présente.;+33600000001;Bonjour Mr Parker" in out
     assert "validate (with the mention) -> 3 SMS sent." in out and "3 SMS activities" in out

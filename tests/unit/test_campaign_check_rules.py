@@ -24,7 +24,11 @@ def verdict(text: str, mobile: str | None = "06 49 81 90 06", *, sms_type=SmsTyp
      "Le numéro doit être au format international (+XXXXXX ou 00XXXXX) : 06 49."),
     ("   ", "0649819006", SmsType.TRANSACTIONAL, None, "Le message est vide."),
     ("x" * 490, "0649819006", SmsType.TRANSACTIONAL, None, "Le message dépasse 489 caractères (490)."),
-    ("Promo", "0649819006", SmsType.MARKETING, None, "La mention 'STOP au XXXXX' doit être présente."),
+    ("Promo", "0649819006", SmsType.MARKETING, None, "La mention 'STOP au 30101' doit être présente."),
+    # Another short number is not the configured mention (Octopush would refuse it with code 121).
+    ("Promo STOP au 36180", "0649819006", SmsType.MARKETING, None,
+     "La mention 'STOP au 30101' doit être présente."),
+    ("Promo", "0692123456", SmsType.MARKETING, None, "La mention 'STOP au 30101' doit être présente."),
     ("Bonjour", "0649819006", SmsType.TRANSACTIONAL, "AB",
      "Émetteur invalide : Sender 'AB' has 2 characters: 3 to 11 allowed"),
 ])
