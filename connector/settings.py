@@ -5,6 +5,7 @@ in that message (pydantic would echo the input, so errors are re-worded here).
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -18,6 +19,9 @@ from connector.errors import ConfigurationError
 class SettingsError(ConfigurationError):
     """The configuration is incomplete or wrong; the message names every faulty setting."""
     error_code, answer_status = "configuration", 500
+
+
+WEB_API_PATH = re.compile(r"/api/data/v\d+(?:\.\d+)?$", re.IGNORECASE)
 
 
 class Settings(BaseSettings):
@@ -79,7 +83,9 @@ class Settings(BaseSettings):
 
     @property
     def dataverse_base(self) -> str:
-        return str(self.dataverse_url).rstrip("/")
+        """The organisation's URL; the Web API endpoint (`…/api/data/v9.2/`, what the maker portal's
+        « Developer resources » shows) is accepted too and read as its organisation."""
+        return WEB_API_PATH.sub("", str(self.dataverse_url).rstrip("/"))
 
 
 def _describe(error: ValidationError) -> str:
