@@ -9,16 +9,18 @@ import time
 
 
 def _demo(args) -> int:
+    from pathlib import Path
+
     from connector.bootstrap import reset
     from smsc.demo import Demo
     from emulators.stack import local_stack
     from functions.local_host import invoke
 
     with local_stack(args.db, on_environment_change=reset) as stack:
-        Demo(stack, invoke).run()
+        failures = Demo(stack, invoke, output=Path(args.output)).run()
         if args.keep_running:
             _serve_until_interrupted(stack)
-    return 0
+    return 1 if failures else 0
 
 
 def _emulators(args) -> int:
@@ -107,6 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="run the unit-SMS story on the local emulators")
     demo.add_argument("--db", help="SQLite file for the Dataverse emulator (default: a temporary file)")
     demo.add_argument("--keep-running", action="store_true", help="keep the emulators up after the story")
+    demo.add_argument("--output", default="smsc-demo-output",
+                      help="folder for the campaign's reports resume.csv and resume.xml (default ./smsc-demo-output)")
     demo.set_defaults(run=_demo)
     campaign = commands.add_parser("campaign", help="run a campaign action (uses the app settings)")
     campaign.add_argument("action", choices=["simulate", "prepare", "validate", "cancel", "refresh"])
