@@ -88,3 +88,25 @@ def test_a_short_webhook_key_is_refused_in_one_line(capsys):
 
     assert main(["emulators", "--webhook-key", "short"]) == 2
     assert capsys.readouterr().err.strip() == "smsc: --webhook-key must be at least 16 characters (as SMSC_WEBHOOK_KEY)"
+
+
+def test_workflow_commands_that_send_nothing_need_only_the_dataverse_settings(stack, monkeypatch, capsys):
+    from connector import bootstrap
+    from smsc.cli import main
+
+    for name in ("OCTOPUSH_API_LOGIN", "OCTOPUSH_API_KEY", "SMSC_WEBHOOK_KEY", "SMSC_FORM_KEY"):
+        monkeypatch.delenv(name)
+    bootstrap.reset()
+    assert main(["workflows", "steps"]) == 0
+    assert "smsc:" not in capsys.readouterr().err
+    assert main(["campaign", "simulate", "ca000000-0000-4000-8000-000000000001"]) == 2     # this one sends
+    assert "OCTOPUSH_API_LOGIN" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("size", ["0", "5001", "many"])
+def test_run_scheduled_refuses_a_page_size_dataverse_would_not_take(size, capsys):
+    from smsc.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main(["workflows", "run-scheduled", "--page-size", size])
+    assert done.value.code == 2 and "--page-size" in capsys.readouterr().err
