@@ -201,7 +201,8 @@ class CampaignService:
     @staticmethod
     def _reason(error: Exception, action: CampaignAction, lang: str) -> str:
         if isinstance(error, UnknownColumn):
-            return CampaignError("unknown_field", table=error.table, field=error.column).say(lang)
+            key = "unknown_consent_column" if error.consent else "unknown_field"
+            return CampaignError(key, table=error.table, field=error.column).say(lang)
         if isinstance(error, ProviderError):
             reason = provider_reason(lang, error)
             return say(lang, "campaign_prepare_failed", detail=reason) if action == CampaignAction.PREPARE else reason
