@@ -2,6 +2,7 @@
 the timer closing what is due, and the aggregate queries' cost (the same for 10 and 1,000 SMS)."""
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta, timezone
 
 import azure.functions as func
@@ -10,6 +11,9 @@ from azure.functions.timer import TimerRequest
 from connector.bootstrap import campaign_service, get_services
 from connector.campaigns.model import CampaignAction
 from connector.clock import odata_utc, parse_utc
+from connector.crm.campaign_figures import DataverseCampaignFigures
+from connector.idempotency import campaign_recipient_key
+from connector.repositories.campaign_figures import CampaignFigures
 from emulators import dataverse_seed as seed
 from emulators.webhook_bodies import option, remote_execution_context, webhook_headers
 from functions.local_host import invoke, queue_function, registered_functions
@@ -24,6 +28,8 @@ def sms(stack, campaign_id: str | None, status: int, number: str, direction: int
     body = {"subject": "SMS", "smsc_status": status, "smsc_direction": direction, "smsc_phonenumber": number}
     if campaign_id:
         body["smsc_CampaignId@odata.bind"] = f"/campaigns({campaign_id})"
+    if campaign_id and direction == 1:          # as validate writes them: one per campaign and recipient
+        body["smsc_idempotencykey"] = campaign_recipient_key(campaign_id, "contact", str(uuid.uuid4()))
     return stack.dataverse.insert("smsc_textmessages", body)
 
 
@@ -85,6 +91,20 @@ def test_refresh_costs_the_same_crm_requests_for_10_and_1000_activities(stack):
     row = campaign(stack, LEADS)
     assert (row["smsc_deliveryrate"], row["smsc_replyrate"]) == (90.0, 5.0)
     assert row["smsc_lastresult"] == "1000 SMS sent, 900 delivered (90.0%), 50 replies (5.0%)."
+
+
+def test_a_campaign_beyond_the_aggregate_limit_is_counted_in_slices_of_recipients(stack):
+    sent_campaign(stack, LEADS, datetime.now(timezone.utc), outgoing=[6] * 900 + [7] * 90 + [5] * 10,
+                  replies=[f"+3361{n:07d}" for n in range(50)] * 2)
+    crm = get_services().crm
+    whole = DataverseCampaignFigures(crm).figures(LEADS)
+    before = len(stack.dataverse.requests)
+
+    sliced = DataverseCampaignFigures(crm, aggregate_limit=120).figures(LEADS)   # 1,100 rows: too many at once
+
+    assert sliced == whole == CampaignFigures(sent=1000, delivered=900, undeliverable=90, repliers=50)
+    fetches = [r for r in stack.dataverse.requests[before:] if "fetchXml" in r.query]
+    assert len(fetches) == 18          # the refused whole, the replies, 16 slices of about 63 SMS
 
 
 def test_the_timer_closes_a_campaign_whose_time_passed_and_leaves_a_recent_one(stack):

@@ -1,5 +1,6 @@
 """Campaign closing, rates and Refresh on in-memory fakes with an injected clock: when a campaign
 closes, the rates' arithmetic (zero sent included), the line the user reads, the timer's job."""
+import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -10,7 +11,8 @@ from connector.campaigns.figures import figures_line, percent, rates
 from connector.campaigns.model import CampaignAction as A
 from connector.campaigns.model import CampaignStatus as S
 from connector.configuration import Configuration
-from connector.crm.campaign_figures import figures_from_groups
+from connector.crm.campaign_figures import DataverseCampaignFigures, figures_from_groups
+from connector.crm.port import CrmError
 from connector.errors import SmscError
 from connector.repositories.campaign_figures import CampaignFigures, CampaignRates
 from tests.fakes.campaign_figures import FakeCampaignFigures
@@ -146,3 +148,37 @@ def test_the_timer_is_bounded_and_one_failure_does_not_stop_the_others():
     assert done.failed == ["c4"] and done.closed == ["c3", "c2"]               # oldest first, three at most
     assert close_due_campaigns(campaigns, FakeCampaignFigures(), duration_hours=72, now=NOW).closed == \
         ["c4", "c1", "c0"]
+
+
+# -- slices beyond Dataverse's aggregate limit -------------------------------------------------------
+class SlicingCrm:
+    """Refuses an aggregate over too many rows as Dataverse does; slices shorter than `digits` are too big."""
+
+    def __init__(self, digits: int, code: str = "0x8004E023"):
+        self.digits, self.code, self.fetches = digits, code, []
+
+    def fetch_xml(self, entity_set, fetch_xml, *, page_size=5000):
+        self.fetches.append(fetch_xml)
+        conditions = {c.get("attribute"): c for c in ET.fromstring(fetch_xml).iter("condition")}
+        statuses = [v.text for v in conditions["smsc_status"]]
+        if statuses == ["10"]:
+            return iter([{"status": 10, "direction": 2, "count": 4, "numbers": 3}])
+        like = conditions.get("smsc_idempotencykey")
+        digits = like.get("value").rsplit(":", 1)[1].rstrip("%") if like is not None else ""
+        if len(digits) < self.digits:
+            raise CrmError(400, self.code, "AggregateQueryRecordLimit exceeded. Cannot perform this operation.")
+        return iter([{"status": 6, "direction": 1, "count": 1, "numbers": 1}])
+
+
+def test_a_slice_still_too_large_is_split_again():
+    crm = SlicingCrm(digits=2)
+    figures = DataverseCampaignFigures(crm).figures("camp-1")
+    assert figures == CampaignFigures(sent=256, delivered=256, repliers=3)
+    assert len(crm.fetches) == 1 + 1 + 16 + 256             # whole, replies, 16 refused, 256 slices
+
+
+def test_other_errors_and_endless_slicing_are_raised():
+    with pytest.raises(CrmError):
+        DataverseCampaignFigures(SlicingCrm(digits=1, code="0x80040216")).figures("camp-1")
+    with pytest.raises(CrmError):                            # 3 digits at most: 4,096 slices
+        DataverseCampaignFigures(SlicingCrm(digits=4)).figures("camp-1")
