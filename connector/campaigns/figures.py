@@ -28,10 +28,17 @@ def _number(lang: str, value: float) -> str:
     return text.replace(".", ",") if lang == "fr" else text
 
 
+def _plural(lang: str, count: int) -> str:
+    """The plural mark: French counts 0 and 1 as singular, English only 1."""
+    return "s" if (count > 1 if lang == "fr" else count != 1) else ""
+
+
 def figures_line(lang: str, figures: CampaignFigures) -> str:
-    """« 120 SMS envoyés, 112 délivrés (93,3 %), 8 réponses (6,7 %) »; « 0 SMS envoyés. » alone."""
+    """« 120 SMS envoyés, 112 délivrés (93,3 %), 8 réponses (6,7 %). »; « 0 SMS envoyé. » alone."""
     found = rates(figures)
     if found.delivery is None or found.reply is None:
         return say(lang, "campaign_figures_none")
     return say(lang, "campaign_figures", sent=figures.sent, delivered=figures.delivered,
-               delivery=_number(lang, found.delivery), replies=figures.repliers, reply=_number(lang, found.reply))
+               delivery=_number(lang, found.delivery), replies=figures.repliers, reply=_number(lang, found.reply),
+               s_sent=_plural(lang, figures.sent), s_delivered=_plural(lang, figures.delivered),
+               s_replies=_plural(lang, figures.repliers))

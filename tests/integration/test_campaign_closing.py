@@ -90,7 +90,7 @@ def test_refresh_costs_the_same_crm_requests_for_10_and_1000_activities(stack):
     assert sum(1 for r in large if "fetchXml" in r.query) == 1          # one aggregate query, no paging
     row = campaign(stack, LEADS)
     assert (row["smsc_deliveryrate"], row["smsc_replyrate"]) == (90.0, 5.0)
-    assert row["smsc_lastresult"] == "1000 SMS sent, 900 delivered (90.0%), 50 replies (5.0%)."
+    assert row["smsc_lastresult"] == "1000 SMS sent, 900 delivered (90.0%), 50 responses (5.0%)."
 
 
 def test_a_campaign_beyond_the_aggregate_limit_is_counted_in_slices_of_recipients(stack):

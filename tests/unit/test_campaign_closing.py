@@ -60,8 +60,14 @@ def test_rates_of_the_figures():
 
 def test_the_line_in_the_users_language():
     assert figures_line("fr", FIGURES) == "120 SMS envoyés, 112 délivrés (93,3 %), 8 réponses (6,7 %)."
-    assert figures_line("en", FIGURES) == "120 SMS sent, 112 delivered (93.3%), 8 replies (6.7%)."
+    assert figures_line("en", FIGURES) == "120 SMS sent, 112 delivered (93.3%), 8 responses (6.7%)."
     assert figures_line("fr", CampaignFigures()) == "0 SMS envoyé."
+    one = CampaignFigures(sent=1, delivered=1, repliers=1)
+    assert figures_line("fr", one) == "1 SMS envoyé, 1 délivré (100,0 %), 1 réponse (100,0 %)."
+    assert figures_line("en", one) == "1 SMS sent, 1 delivered (100.0%), 1 response (100.0%)."
+    none_back = CampaignFigures(sent=2)
+    assert figures_line("fr", none_back) == "2 SMS envoyés, 0 délivré (0,0 %), 0 réponse (0,0 %)."
+    assert figures_line("en", none_back) == "2 SMS sent, 0 delivered (0.0%), 0 responses (0.0%)."
 
 
 def test_aggregate_groups_become_figures():
@@ -85,7 +91,7 @@ def test_refresh_of_a_sent_campaign_writes_its_figures_and_keeps_its_status(stat
     assert w.campaign.last_result == result.summary and w.campaign.action is None
     assert w.campaigns.rates["camp-1"] == CampaignRates(93.3, 6.7)
     assert w.campaign.closed_on is None                                  # 1 hour after its send: open
-    assert w.run(A.REFRESH, ENGLISH).summary == "120 SMS sent, 112 delivered (93.3%), 8 replies (6.7%)."
+    assert w.run(A.REFRESH, ENGLISH).summary == "120 SMS sent, 112 delivered (93.3%), 8 responses (6.7%)."
 
 
 def test_refresh_with_nothing_sent_yet_says_so_and_clears_the_rates():
