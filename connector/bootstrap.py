@@ -128,6 +128,7 @@ def campaign_service(crm, provider, *, user_id: str | None = None, **kw) -> "Cam
 
     from connector.campaigns.service import CampaignService
     from connector.crm.campaign_activities import DataverseCampaignActivities
+    from connector.crm.campaign_figures import DataverseCampaignFigures
     from connector.crm.campaign_recipients import DataverseCampaignRecipients
     from connector.crm.campaigns import DataverseCampaigns
     from connector.crm.configuration import DataverseConfiguration
@@ -143,7 +144,8 @@ def campaign_service(crm, provider, *, user_id: str | None = None, **kw) -> "Cam
         campaigns=DataverseCampaigns(crm), recipients=DataverseCampaignRecipients(crm),
         notes=DataverseReportNotes(crm), activities=DataverseCampaignActivities(crm),
         configuration=DataverseConfiguration(crm), users=DataverseUsers(crm), optouts=DataverseOptOuts(crm),
-        templates=partial(template_source, DataverseTemplates(crm)), provider=provider, **kw)
+        templates=partial(template_source, DataverseTemplates(crm)), provider=provider,
+        figures=DataverseCampaignFigures(crm), **kw)
 
 
 def table_definitions(crm: Crm) -> TableDefinitions:
@@ -179,3 +181,20 @@ def health_probes(services: Services) -> dict[str, Callable[[], object]]:
     from connector.crm.configuration import DataverseConfiguration
 
     return {"dataverse": DataverseConfiguration(services.crm).probe, services.sms.name: services.sms.balance}
+
+
+if TYPE_CHECKING:
+    from connector.campaigns.close_due import Closed
+
+
+def close_due_campaigns(crm: Crm, clock: Callable[[], datetime] | None = None) -> Closed:
+    """Closes the Sent campaigns whose duration has passed (the timer), with their final rates."""
+    from connector.campaigns.close_due import close_due_campaigns as close_due
+    from connector.clock import utcnow
+    from connector.crm.campaign_figures import DataverseCampaignFigures
+    from connector.crm.campaigns import DataverseCampaigns
+    from connector.crm.configuration import DataverseConfiguration
+
+    duration = DataverseConfiguration(crm).get().campaign_duration_hours
+    return close_due(DataverseCampaigns(crm), DataverseCampaignFigures(crm), duration_hours=duration,
+                     now=(clock or utcnow)())

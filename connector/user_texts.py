@@ -125,6 +125,10 @@ TEXTS["fr"].update({
     "campaign_prepare_failed": "La préparation a échoué : {detail}. La campagne reste non transmise : corrigez "
                                "puis préparez-la à nouveau.",
     "campaign_provider_auth": "Octopush a refusé la clé d'API (paramètres OCTOPUSH_API_LOGIN et OCTOPUSH_API_KEY)",
+    "campaign_figures": "{sent} SMS envoyé{s_sent}, {delivered} délivré{s_delivered} ({delivery} %), "
+                        "{replies} réponse{s_replies} ({reply} %).",
+    "campaign_figures_none": "0 SMS envoyé.",
+    "campaign_closed_on": "Campagne clôturée le {when}.",
 })
 TEXTS["en"].update({
     "campaign_summary": "{total} recipients. {errors} errors.",
@@ -157,6 +161,10 @@ TEXTS["en"].update({
     "campaign_prepare_failed": "The preparation failed: {detail}. The campaign stays not transmitted: fix it and "
                                "prepare it again.",
     "campaign_provider_auth": "Octopush rejected the API key (settings OCTOPUSH_API_LOGIN and OCTOPUSH_API_KEY)",
+    "campaign_figures": "{sent} SMS sent, {delivered} delivered ({delivery}%), "
+                        "{replies} response{s_replies} ({reply}%).",
+    "campaign_figures_none": "0 SMS sent.",
+    "campaign_closed_on": "Campaign closed on {when}.",
 })
 
 # Per-recipient details of the campaign reports: French in every language (the product guide's
