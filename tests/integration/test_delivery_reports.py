@@ -179,3 +179,44 @@ def test_the_sweep_applies_a_report_whose_activity_appeared_later(crm, stack):
                               smsc_providermessageid="sms_later", smsc_phonenumber=SMITH_NUMBER)
     result = delivery_service(get_services().crm).sweep()
     assert result.outcomes == {early: activity_id} and crm.activity(activity_id)["smsc_status"] == 6
+
+
+def test_smsc_serve_answers_the_provider_over_http_and_applies_the_report_in_process(crm, stack):
+    import requests
+
+    from smsc.serve import BackgroundServer, FunctionHost
+
+    activity_id, ticket = sent_unit_sms(crm)
+    with BackgroundServer(FunctionHost()) as server:
+        url = f"{server.url}/api/providers/octopush/delivery"
+        answer = requests.post(url, params={"key": stack.webhook_key}, timeout=30,
+                               data={"message_id": ticket, "number": SMITH_NUMBER, "status": "DELIVERED"})
+        refused = requests.post(url, json=report_body(ticket, SMITH_NUMBER, "NOT_DELIVERED"), timeout=30)
+    assert answer.status_code == 200 and "received" in answer.json()        # a form body is read too
+    assert refused.status_code == 401
+    assert crm.activity(activity_id)["smsc_status"] == 6 and len(events(stack)) == 1
+
+
+def test_replies_and_opt_outs_are_recorded_and_handed_to_the_inbound_service(crm, stack, monkeypatch):
+    from connector import bootstrap
+
+    handed = []
+
+    class Inbound:
+        def handle(self, events):
+            handed.extend((e.callback.kind.name, e.callback.number, e.callback.text) for e in events)
+            return {e.id: None for e in events}
+
+    monkeypatch.setattr(bootstrap, "inbound_service", lambda crm: Inbound())
+    reply = post(stack, {"message_id": "sms_1", "number": SMITH_NUMBER, "text": "Merci !", "sim_card_number": "+33",
+                         "reception_date": "2026-12-02 13:00:00"}, route="providers/octopush/inbound")
+    stop = post(stack, {"message_id": "sms_1", "number": SMITH_NUMBER, "text": "stop", "stop_date": "2026-12-02 13:01:00"},
+                route="providers/octopush/inbound")
+    assert reply.status == stop.status == 200
+    run_queue(reply)
+    run_queue(stop)
+    assert handed == [("INBOUND", SMITH_NUMBER, "Merci !"), ("OPT_OUT", SMITH_NUMBER, "stop")]
+    assert sorted(e["smsc_kind"] for e in events(stack)) == [2, 3] and all(e["smsc_processedon"] for e in events(stack))
+    no_key = post(stack, {"number": SMITH_NUMBER, "text": "STOP"}, route="providers/octopush/inbound", key=None)
+    no_text = post(stack, {"number": SMITH_NUMBER}, route="providers/octopush/inbound")
+    assert (no_key.status, no_text.status) == (401, 400) and len(events(stack)) == 2
