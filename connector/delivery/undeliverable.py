@@ -18,11 +18,11 @@ def opt_out_undeliverable(numbers: Collection[str], targets: DeliveryTargets, op
         return []
     opted_out = []
     for number in sorted(set(numbers)):
-        existing = optouts.find(number)
-        if existing is not None and existing.active:
-            continue
         latest = targets.latest_statuses(number, after)
-        if len(latest) >= after and all(status == SmsStatus.UNDELIVERABLE for status in latest):
+        if len(latest) < after or any(status != SmsStatus.UNDELIVERABLE for status in latest):
+            continue
+        existing = optouts.find(number)         # read only now: most numbers stop at the count
+        if existing is None or not existing.active:
             optouts.opt_out(number, OptOutReason.UNDELIVERABLE)
             opted_out.append(number)
     return opted_out
