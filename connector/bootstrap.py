@@ -165,3 +165,22 @@ def health_probes(services: Services) -> dict[str, Callable[[], object]]:
     from connector.crm.configuration import DataverseConfiguration
 
     return {"dataverse": DataverseConfiguration(services.crm).probe, services.sms.name: services.sms.balance}
+
+
+# -- the loop back: inbound SMS and opt-outs -------------------------------------------------------
+if TYPE_CHECKING:
+    from connector.inbound.keyword_workflows import KeywordWorkflows
+    from connector.inbound.service import InboundService
+
+
+def inbound_service(crm: Crm, keyword_workflows: KeywordWorkflows | None = None) -> InboundService:
+    """Replies and opt-outs applied as the app itself. `keyword_workflows`: the `inbound` hook
+    workflows to run on keywords (workflows.inbound.KeywordWorkflowRunner, built by the caller above
+    the core: the workflows are a layer above this one); None runs none."""
+    from connector.crm.configuration import DataverseConfiguration
+    from connector.crm.conversations import DataverseConversations
+    from connector.crm.optouts import DataverseOptOuts
+    from connector.inbound.service import InboundService
+
+    return InboundService(DataverseConversations(crm), DataverseOptOuts(crm), DataverseConfiguration(crm),
+                          workflows=keyword_workflows)

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from connector.campaigns.cancel import cancel_scheduled
+from connector.campaigns.checks import LateOptOuts
 from connector.campaigns.context import ActionContext, CheckSources, TemplateTexts, build_context
 from connector.campaigns.lifecycle import Transition, keeps_preparation, transition
 from connector.campaigns.model import CampaignAction, CampaignError, CampaignStatus, status_label
@@ -127,16 +128,22 @@ class CampaignService:
     def _validate(self, run: _Run) -> CampaignResult:
         ctx = run.ctx
         self._start(run)              # Ready -> Sending; already Sending: resumes an interrupted run
+        late = LateOptOuts(self.optouts.active_numbers() if ctx.config.exclude_optouts else ())
         try:
             released, failed = release(self.notes, self.activities, self.provider, ctx.campaign,
                                        sms_type=ctx.sms_type, sender=ctx.sender, now=run.now,
-                                       progress=self.progress, quiet=ctx.config.quiet_hours)
+                                       progress=self.progress, quiet=ctx.config.quiet_hours, excludes=late.excludes)
         except ProviderError as error:
             # Stays Sending: validating again resumes, and what went out is not sent again.
             raise CampaignError("provider_refused", detail=provider_reason(ctx.lang, error)) from None
+        finally:
+            late.close()
         summary = say(ctx.lang, "campaign_sent", total=released)
         if failed:
             summary += " " + say(ctx.lang, "campaign_activities_refused", count=failed)
+        if late.left_out:
+            summary += " " + say(ctx.lang, "campaign_optouts_since_preparation", count=len(late.left_out),
+                                 numbers=", ".join(late.left_out))
         self.campaigns.finish(ctx.campaign.id, summary, status=run.step.succeeded)
         return CampaignResult(CampaignAction.VALIDATE, run.step.succeeded, summary, Tally(total=released))
 
