@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 
 from connector import optout
 from connector.configuration import Configuration
+from connector.crm.port import CrmError
 from connector.errors import Conflict
 from connector.idempotency import inbound_key
 from connector.inbound.keyword_workflows import InboundMessage, KeywordWorkflows
@@ -29,6 +31,7 @@ from connector.sms.callbacks import CallbackKind
 from connector.user_texts import say
 
 log = logging.getLogger(__name__)
+REFUSED = (400, 404)         # the CRM refused a link of the new activity (a lookup to a row gone)
 
 
 class InboundService:
@@ -77,9 +80,19 @@ class InboundService:
                           number=callback.number), received, thread.regarding, thread.sender,
                           thread.campaign_id)
         try:
-            return self.conversations.create_incoming(sms), thread
+            return self._create(sms), thread
+        except CrmError as error:
+            if error.status not in REFUSED:
+                raise                    # the CRM is unavailable: the queue delivers the event again
+            # The thread's record or campaign was refused (deleted meanwhile...): keep the reply anyway.
+            log.warning("reply %s kept without its conversation: %s", event.id, error)
+            return self._create(replace(sms, regarding=None, sender=None, campaign_id=None)), Thread()
+
+    def _create(self, sms: IncomingSms) -> str:
+        try:
+            return self.conversations.create_incoming(sms)
         except Conflict:                 # a rival delivery of the same event created it meanwhile
-            found = self.conversations.find_incoming(key)
+            found = self.conversations.find_incoming(sms.idempotency_key)
             if found is None:
                 raise
-            return found, thread
+            return found

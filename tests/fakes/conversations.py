@@ -2,6 +2,7 @@ import itertools
 from dataclasses import replace
 from datetime import datetime
 
+from connector.crm.port import CrmError
 from connector.errors import Conflict
 from connector.repositories.conversations import IncomingSms, OutgoingSms
 from connector.repositories.sms_activities import RowRef
@@ -16,6 +17,7 @@ class FakeConversations:
         self.mobiles = dict(mobiles or {})
         self.leads: list[RowRef] = []
         self.ids = (f"in-{n}" for n in itertools.count(1))
+        self.refuse_links: CrmError | None = None          # raised by a create that links a record
 
     def latest_outgoing(self, number: str, sent_since: datetime, *, ticket: str | None = None):
         found = [o for o in self.outgoing if o.number == number and o.sent_on >= sent_since
@@ -26,6 +28,8 @@ class FakeConversations:
         return next((i for i, sms in self.incoming.items() if sms.idempotency_key == idempotency_key), None)
 
     def create_incoming(self, sms: IncomingSms) -> str:
+        if self.refuse_links and (sms.regarding or sms.campaign_id):
+            raise self.refuse_links
         if self.find_incoming(sms.idempotency_key):
             raise Conflict(f"the key {sms.idempotency_key} is taken")
         activity_id = next(self.ids)

@@ -1,5 +1,6 @@
 """Inbound SMS on the emulators: the rows a reply, a STOP and a START write, the campaign that then
 leaves the number out, and a keyword workflow answering « OUI »."""
+import base64
 from datetime import datetime, timezone
 
 import pytest
@@ -116,6 +117,10 @@ def test_stop_then_a_marketing_campaign_excludes_the_number_start_restores_it(st
     stack.dataverse.update("campaigns", seed.CAMPAIGN_ORDERS_ID, {
         "smsc_text": "Bonjour Mr [lastname], -10% ce week-end. STOP au 30101"})
     assert run_campaign("simulate", seed.CAMPAIGN_ORDERS_ID).summary == "3 recipients. 1 errors."
+    [note] = [n for n in stack.dataverse.rows("annotations", filter=f"_objectid_value eq {seed.CAMPAIGN_ORDERS_ID}")
+              if n.get("filename") == "resume.csv"]
+    report = base64.b64decode(note["documentbody"]).decode("utf-8-sig")
+    assert f"ECHEC;Le destinataire s'est désinscrit (STOP).;{DOE_MOBILE};" in report
     with pytest.raises(StopOptOutKept):
         lift_by_admin(DOE_MOBILE, DataverseOptOuts(get_services().crm), "en")
     handle(received("+33600000001", "START"))                             # from another number: nothing

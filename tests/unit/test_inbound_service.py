@@ -4,6 +4,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from connector.configuration import Configuration
+from connector.crm.port import CrmError
 from connector.inbound.service import InboundService
 from connector.repositories.conversations import OutgoingSms
 from connector.repositories.optouts import OptOut, OptOutReason
@@ -205,3 +206,21 @@ def test_a_delivery_report_is_not_the_inbound_services(kind):
     inbound, conversations, optouts = service()
     assert inbound.handle([reply("DELIVERED", kind=kind)]) == {"ev-1": None}
     assert conversations.incoming == {} and optouts.rows == {}
+
+
+def test_a_reply_whose_conversation_the_crm_refuses_is_kept_without_it():
+    conversations = FakeConversations(sent(1, campaign="camp-gone"))
+    conversations.refuse_links = CrmError(404, "0x80040217", "campaign With Id = camp-gone Does Not Exist")
+    inbound, conversations, _ = service(conversations)
+    outcome = inbound.handle([reply("ok")])
+    [(activity_id, sms)] = conversations.incoming.items()
+    assert outcome == {"ev-1": activity_id} and (sms.text, sms.regarding, sms.campaign_id) == ("ok", None, None)
+
+
+def test_an_unavailable_crm_fails_the_event_for_the_queue_to_deliver_again():
+    conversations = FakeConversations(sent(1))
+    conversations.refuse_links = CrmError(503, "", "Service Unavailable")
+    inbound, conversations, _ = service(conversations)
+    with pytest.raises(CrmError):
+        inbound.handle([reply("ok")])
+    assert conversations.incoming == {}
