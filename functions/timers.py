@@ -17,3 +17,12 @@ def resume_interrupted_sends(timer: func.TimerRequest) -> None:
     if results:
         log.info("resumed %d interrupted unit SMS: %s", len(results),
                  ", ".join(f"{r.activity_id}={r.outcome}" for r in results))
+
+
+@bp.timer_trigger(schedule="0 */15 * * * *", arg_name="timer", run_on_startup=False, use_monitor=True)
+def close_due_campaigns(timer: func.TimerRequest) -> None:
+    from connector.bootstrap import close_due_campaigns as close_due, get_services
+
+    closed = close_due(get_services().crm)
+    if closed.closed or closed.failed:
+        log.info("campaigns closed: %d; could not close: %s", len(closed.closed), ", ".join(closed.failed) or "none")

@@ -16,7 +16,7 @@ from datetime import datetime
 from connector.campaigns.model import Campaign
 from connector.campaigns.progress import Progress, chunked
 from connector.idempotency import campaign_recipient_key, campaign_request_id, campaign_window_key
-from connector.quiet_hours import next_allowed
+from connector.quiet_times import QuietTimes, next_allowed
 from connector.repositories.campaign_activities import CampaignActivities, CampaignSms
 from connector.repositories.report_notes import ReportNotes
 from connector.sms.port import MERGE_SLOTS, DuplicateRequest, Recipient, SmsRequest, SmsType
@@ -84,7 +84,7 @@ class Released:
 
 def release_part(notes: ReportNotes, activities: CampaignActivities, provider, campaign: Campaign, part_no: int,
                  note_id: str, *, sms_type: SmsType, sender: str | None, now: datetime,
-                 quiet: tuple[int, int] | None = None, excludes: Callable[[str], bool] | None = None) -> Released:
+                 quiet: QuietTimes | None = None, excludes: Callable[[str], bool] | None = None) -> Released:
     """One preparation part, end to end. Parts are independent (keys carry the part number), so
     they can run in any order, again, or on several workers. `excludes`: numbers opted out since."""
     send_at = campaign.start if campaign.deferred(now) else None
@@ -95,7 +95,7 @@ def release_part(notes: ReportNotes, activities: CampaignActivities, provider, c
     for window_no, window in enumerate(chunked(staged, CHUNK)):
         key = campaign_window_key(campaign.ticket or "", part_no, window_no)
         at = send_at
-        if sms_type == SmsType.MARKETING:     # held until the quiet hours end (first number's time zone)
+        if sms_type == SmsType.MARKETING:     # held until the quiet times end (first number's time zone)
             at = next_allowed(send_at or now, window[0].number, quiet) or send_at
         tickets = send_window(provider, window, key, sms_type, sender, at)
         messages = [campaign_sms(campaign, s, tickets[s.number]) for s in window]
@@ -107,7 +107,7 @@ def release_part(notes: ReportNotes, activities: CampaignActivities, provider, c
 
 def release(notes: ReportNotes, activities: CampaignActivities, provider, campaign: Campaign, *,
             sms_type: SmsType, sender: str | None, now: datetime, progress: Progress,
-            quiet: tuple[int, int] | None = None, excludes: Callable[[str], bool] | None = None) -> tuple[int, int]:
+            quiet: QuietTimes | None = None, excludes: Callable[[str], bool] | None = None) -> tuple[int, int]:
     """Every part in turn; returns (messages released, activities refused). `excludes`: numbers opted
     out since the preparation (read again at validate), left out."""
     total = Released()
