@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from connector.activity import SmsStatus
@@ -19,8 +19,12 @@ OUTGOING, INCOMING = 1, 2       # smsc_direction
 PARTY_FROM = 1                  # activityparty.participationtypemask "Sender"
 SUBJECT_LENGTH = 200
 CAMPAIGN_NAV = "smsc_CampaignId"
-OUTGOING_COLUMNS = ("activityid", "actualend", "smsc_phonenumber", "smsc_providermessageid",
+OUTGOING_COLUMNS = ("activityid", "actualend", "createdon", "smsc_phonenumber", "smsc_providermessageid",
                     "_regardingobjectid_value", "_smsc_campaignid_value")
+# Campaign SMS that left without an actualend of their own: Scheduled, or already reported on.
+RELEASED = (SmsStatus.SCHEDULED, SmsStatus.DELIVERED, SmsStatus.UNDELIVERABLE)
+RELEASED_ROWS = 5
+DEFERRED_MARGIN = timedelta(days=31)
 # Who a number belongs to: active contacts, open leads (statecode 0 both).
 MOBILE_TABLES = (("contact", "contactid"), ("lead", "leadid"))
 
@@ -31,16 +35,23 @@ def _ref(row: Mapping[str, Any], column: str) -> RowRef | None:
     return RowRef(table, value) if value and table else None
 
 
+def _date(value: str | None) -> datetime | None:
+    return parse_utc(value) if value else None
+
+
 def outgoing_from_row(row: Mapping[str, Any]) -> OutgoingSms:
     recipient = next((_ref(party, "_partyid_value") for party in row.get(PARTIES) or []
                       if party.get("participationtypemask") == PARTY_TO and party.get("_partyid_value")), None)
     campaign = row.get(CAMPAIGN_NAV) or {}
-    closed = campaign.get("smsc_closedon")
+    started = _date(campaign.get("actualstart"))
+    # A campaign SMS released later has no actualend: sent at its campaign's start, else when written.
+    sent = _date(row.get("actualend")) or started or _date(row.get("createdon"))
+    assert sent is not None, "Dataverse always writes createdon"
     return OutgoingSms(
-        id=row["activityid"], number=row.get("smsc_phonenumber") or "", sent_on=parse_utc(row["actualend"]),
+        id=row["activityid"], number=row.get("smsc_phonenumber") or "", sent_on=sent,
         regarding=_ref(row, "_regardingobjectid_value"), recipient=recipient,
-        campaign_id=row.get("_smsc_campaignid_value"), campaign_closed_on=parse_utc(closed) if closed else None,
-        ticket=row.get("smsc_providermessageid"))
+        campaign_id=row.get("_smsc_campaignid_value"), campaign_closed_on=_date(campaign.get("smsc_closedon")),
+        ticket=row.get("smsc_providermessageid"), campaign_started_on=started)
 
 
 def incoming_row(sms: IncomingSms) -> dict[str, Any]:
@@ -66,15 +77,26 @@ class DataverseConversations:
 
     def latest_outgoing(self, number: str, sent_since: datetime, *, ticket: str | None = None) -> OutgoingSms | None:
         # Unit SMS created on a form may lack the direction (the column's default applies in the CRM).
-        condition = (f"smsc_phonenumber eq {odata_literal(number)} and actualend ge {odata_utc(sent_since)}"
-                     f" and (smsc_direction eq {OUTGOING} or smsc_direction eq null)")
+        base = (f"smsc_phonenumber eq {odata_literal(number)}"
+                f" and (smsc_direction eq {OUTGOING} or smsc_direction eq null)")
         if ticket:
-            condition += f" and smsc_providermessageid eq {odata_literal(ticket)}"
-        rows = self.crm.retrieve_multiple(ACTIVITY_SET, select=OUTGOING_COLUMNS, filter=condition,
-                                          orderby="actualend desc", top=1,
-                                          expand=f"{EXPAND_PARTIES},{CAMPAIGN_NAV}($select=smsc_closedon)")
-        row = next(iter(rows), None)
-        return outgoing_from_row(row) if row else None
+            base += f" and smsc_providermessageid eq {odata_literal(ticket)}"
+        stamped = self._outgoing(f"{base} and actualend ge {odata_utc(sent_since)}", "actualend desc", 1)
+        # Campaign SMS released after their activity was written (deferred start, quiet times) keep no
+        # actualend; a deferred start may be weeks after the validate, hence the margin on createdon.
+        released = self._outgoing(
+            f"{base} and actualend eq null and _smsc_campaignid_value ne null"
+            f" and ({' or '.join(f'smsc_status eq {int(s)}' for s in RELEASED)})"
+            f" and createdon ge {odata_utc(sent_since - DEFERRED_MARGIN)}", "createdon desc", RELEASED_ROWS)
+        now = datetime.now(timezone.utc)
+        found = [sms for sms in (*stamped, *released) if sent_since <= sms.sent_on <= now]
+        return max(found, key=lambda sms: sms.sent_on, default=None)
+
+    def _outgoing(self, condition: str, orderby: str, top: int) -> list[OutgoingSms]:
+        rows = self.crm.retrieve_multiple(
+            ACTIVITY_SET, select=OUTGOING_COLUMNS, filter=condition, orderby=orderby, top=top,
+            expand=f"{EXPAND_PARTIES},{CAMPAIGN_NAV}($select=smsc_closedon,actualstart)")
+        return [outgoing_from_row(row) for row in rows]
 
     def find_incoming(self, idempotency_key: str) -> str | None:
         rows = self.crm.retrieve_multiple(ACTIVITY_SET, select=["activityid"], top=1,

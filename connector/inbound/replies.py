@@ -34,9 +34,12 @@ class Thread:
 
 
 def campaign_open(sent: OutgoingSms, at: datetime, config: Configuration) -> bool:
+    """Whether the campaign still collected replies at `at` (connector.campaigns.closing counts its
+    duration from the campaign's start; a reply sent before its closed-on date still counts)."""
     if sent.campaign_closed_on is not None and sent.campaign_closed_on <= at:
         return False
-    return at - sent.sent_on <= timedelta(hours=config.campaign_duration_hours)
+    started = sent.campaign_started_on or sent.sent_on
+    return at - started < timedelta(hours=config.campaign_duration_hours)
 
 
 def _sender_of(sent: OutgoingSms) -> RowRef | None:

@@ -21,6 +21,7 @@ class OutgoingSms:
     campaign_id: str | None = None
     campaign_closed_on: datetime | None = None
     ticket: str | None = None
+    campaign_started_on: datetime | None = None     # the campaign's send (its closing counts from it)
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,9 @@ class IncomingSms:
 
 class Conversations(Protocol):
     def latest_outgoing(self, number: str, sent_since: datetime, *, ticket: str | None = None) -> OutgoingSms | None:
-        """The most recent SMS sent to `number` since `sent_since` (and under `ticket` when given)."""
+        """The most recent SMS sent to `number` since `sent_since` (and under `ticket` when given).
+        A campaign SMS released later (a deferred start, quiet times) has no sent-on date of its own:
+        it counts as sent at its campaign's start, else when it was written."""
         ...
 
     def find_incoming(self, idempotency_key: str) -> str | None:

@@ -28,20 +28,26 @@ def conversations(server) -> DataverseConversations:
 
 
 def test_the_sms_answered_is_the_latest_sent_to_the_number_under_the_ticket_with_its_campaigns_close(server):
-    server.expect_request(f"{API}/smsc_textmessages", method="GET", query_string={
-        "$select": "activityid,actualend,smsc_phonenumber,smsc_providermessageid,_regardingobjectid_value,"
-                   "_smsc_campaignid_value",
-        "$filter": f"smsc_phonenumber eq '{NUMBER}' and actualend ge 2026-11-30T12:00:00Z"
-                   " and (smsc_direction eq 1 or smsc_direction eq null) and smsc_providermessageid eq 'sms_1'",
-        "$orderby": "actualend desc", "$top": "1",
-        "$expand": "smsc_textmessage_activity_parties($select=participationtypemask,_partyid_value,addressused),"
-                   "smsc_CampaignId($select=smsc_closedon)"}).respond_with_json({"value": [{
+    select = ("activityid,actualend,createdon,smsc_phonenumber,smsc_providermessageid,_regardingobjectid_value,"
+              "_smsc_campaignid_value")
+    expand = ("smsc_textmessage_activity_parties($select=participationtypemask,_partyid_value,addressused),"
+              "smsc_CampaignId($select=smsc_closedon,actualstart)")
+    base = (f"smsc_phonenumber eq '{NUMBER}' and (smsc_direction eq 1 or smsc_direction eq null)"
+            " and smsc_providermessageid eq 'sms_1'")
+    server.expect_ordered_request(f"{API}/smsc_textmessages", method="GET", query_string={
+        "$select": select, "$filter": f"{base} and actualend ge 2026-11-30T12:00:00Z",
+        "$orderby": "actualend desc", "$top": "1", "$expand": expand}).respond_with_json({"value": [{
             "activityid": ACTIVITY, "actualend": "2026-12-01T09:00:00Z", "smsc_phonenumber": NUMBER,
             "smsc_providermessageid": "sms_1", "_regardingobjectid_value": ACCOUNT,
             f"_regardingobjectid_value{LOOKUP}": "account", "_smsc_campaignid_value": CAMPAIGN,
             "smsc_CampaignId": {"smsc_closedon": "2026-12-02T09:00:00Z"},
             "smsc_textmessage_activity_parties": [{"participationtypemask": 2, "_partyid_value": ACCOUNT,
                                                    f"_partyid_value{LOOKUP}": "account"}]}]})
+    server.expect_ordered_request(f"{API}/smsc_textmessages", method="GET", query_string={
+        "$select": select, "$filter": f"{base} and actualend eq null and _smsc_campaignid_value ne null"
+                                      " and (smsc_status eq 4 or smsc_status eq 6 or smsc_status eq 7)"
+                                      " and createdon ge 2026-10-30T12:00:00Z",
+        "$orderby": "createdon desc", "$top": "5", "$expand": expand}).respond_with_json({"value": []})
 
     found = conversations(server).latest_outgoing(NUMBER, SINCE, ticket="sms_1")
 
@@ -79,3 +85,16 @@ def test_the_records_with_a_mobile_are_looked_for_in_its_written_forms(server):
 
     found = conversations(server).records_with_mobile(["06 49 81 90 06", "+33649819006"])
     assert found == [(RowRef("contact", ACCOUNT), "06 49 81 90 06")]
+
+
+def test_a_campaign_sms_released_without_its_own_date_counts_from_the_campaigns_start(server):
+    server.expect_ordered_request(f"{API}/smsc_textmessages", method="GET").respond_with_json({"value": []})
+    server.expect_ordered_request(f"{API}/smsc_textmessages", method="GET").respond_with_json({"value": [
+        {"activityid": ACTIVITY, "actualend": None, "createdon": "2026-11-20T08:00:00Z", "smsc_phonenumber": NUMBER,
+         "_regardingobjectid_value": ACCOUNT, f"_regardingobjectid_value{LOOKUP}": "account",
+         "_smsc_campaignid_value": CAMPAIGN, "smsc_CampaignId": {"smsc_closedon": None,
+                                                                 "actualstart": "2026-12-01T08:00:00Z"}}]})
+
+    found = conversations(server).latest_outgoing(NUMBER, SINCE)
+    assert found is not None and found.sent_on == found.campaign_started_on == datetime(
+        2026, 12, 1, 8, 0, tzinfo=timezone.utc)

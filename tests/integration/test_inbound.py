@@ -1,7 +1,7 @@
 """Inbound SMS on the emulators: the rows a reply, a STOP and a START write, the campaign that then
 leaves the number out, and a keyword workflow answering « OUI »."""
 import base64
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -81,6 +81,20 @@ def test_a_reply_to_an_account_campaign_is_on_the_account_and_the_campaign_until
     handle(received(SMITH_MOBILE, "Et une autre question"))
     late = next(r for r in incoming(stack) if r["description"] == "Et une autre question")
     assert late["_regardingobjectid_value"] == seed.CONTOSO_ID and late["_smsc_campaignid_value"] is None
+
+
+def test_a_campaign_sms_released_later_without_a_sent_date_still_threads_the_reply(stack):
+    started = datetime.now(timezone.utc) - timedelta(hours=2)
+    stack.dataverse.update("campaigns", seed.CAMPAIGN_MIXED_ID, {"actualstart": started.strftime("%Y-%m-%dT%H:%M:%SZ")})
+    stack.dataverse.insert("smsc_textmessages", {        # as validate writes it for a deferred start: Scheduled
+        "subject": "Campagne mixte", "description": "-10% ce week-end. STOP au 30101", "smsc_status": 4,
+        "smsc_direction": 1, "smsc_phonenumber": "+33612345678",
+        "regardingobjectid_contact_smsc_textmessage@odata.bind": f"/contacts({seed.LEA_DUBOIS_ID})",
+        "smsc_CampaignId@odata.bind": f"/campaigns({seed.CAMPAIGN_MIXED_ID})"})
+    handle(received("+33612345678", "Valable en magasin ?"))
+    [reply] = incoming(stack)
+    assert (reply["_regardingobjectid_value"], reply["_smsc_campaignid_value"]) == (
+        seed.LEA_DUBOIS_ID, seed.CAMPAIGN_MIXED_ID)
 
 
 def test_a_number_without_a_recent_sms_is_found_by_the_mobile_as_typed_in_the_crm(stack):

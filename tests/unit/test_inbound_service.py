@@ -1,4 +1,5 @@
 """Replies, STOP / START and keyword workflows on in-memory fakes: where each inbound SMS lands."""
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -101,6 +102,13 @@ def test_a_campaign_older_than_its_duration_is_closed_for_replies():
     inbound.handle([reply("bonjour")])
     [sms] = conversations.incoming.values()
     assert (sms.regarding, sms.campaign_id) == (LEA, None)
+
+
+def test_the_campaigns_duration_counts_from_its_start():
+    held = replace(sent(2, campaign="camp-1"), campaign_started_on=NOW - timedelta(hours=30))
+    inbound, conversations, _ = service(FakeConversations(held), config=Configuration(campaign_duration_hours=24))
+    inbound.handle([reply("ok")])
+    assert [sms.campaign_id for sms in conversations.incoming.values()] == [None]
 
 
 def test_a_campaign_closing_after_the_reply_keeps_it():
