@@ -49,7 +49,7 @@ def accented(word: str) -> st.SearchStrategy[str]:
 
 
 # No deadline nor speed check: the machine running the suite may be busy; the examples are what counts.
-QUIET = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+QUIET = settings(max_examples=100, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @QUIET
