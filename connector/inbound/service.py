@@ -61,19 +61,23 @@ class InboundService:
         if keyword == OptOutKeyword.STOP:       # first: the opt-out matters more than the timeline
             optout.stop(callback.number, self.optouts)
         elif keyword == OptOutKeyword.START and not optout.start(callback.number, self.optouts):
-            log.info("START from %s: no STOP opt-out to lift", callback.number)
-        activity_id, thread = self._activity(event, config)
-        if keyword is None and self.workflows is not None:
+            log.info("START in provider event %s: no STOP opt-out of its number to lift", event.id)
+        runs_workflows = keyword is None and self.workflows is not None
+        activity_id, thread = self._activity(event, config, runs_workflows)
+        if runs_workflows and self.workflows is not None:
             records = tuple(dict.fromkeys(r for r in (thread.regarding, thread.sender) if r is not None))
             self.workflows.run(InboundMessage(event.id, callback.number, callback.text or "", records, activity_id))
         return activity_id
 
-    def _activity(self, event: ProviderEvent, config: Configuration) -> tuple[str, Thread]:
-        """The event's incoming SMS activity (created once) and its conversation."""
+    def _activity(self, event: ProviderEvent, config: Configuration, needs_thread: bool) -> tuple[str, Thread]:
+        """The event's incoming SMS activity (created once) and its conversation (when the activity
+        exists already, only read again when `needs_thread`: the workflows want its records)."""
         callback, key = event.callback, inbound_key(event.id)
         received = callback.occurred_at or event.received_on
-        thread = thread_of(callback.number, callback.ticket, received, config, self.conversations)
         existing = self.conversations.find_incoming(key)
+        if existing is not None and not needs_thread:
+            return existing, Thread()
+        thread = thread_of(callback.number, callback.ticket, received, config, self.conversations)
         if existing is not None:
             return existing, thread
         sms = IncomingSms(key, callback.number, callback.text or "", say(self.lang, "reply_subject",
