@@ -183,6 +183,28 @@ CAMPAIGN_REPORT_DETAILS = {
     "sender": "Émetteur invalide : {error}",
 }
 
+# Delivery reports (connector.delivery_status): why an SMS is Undeliverable (`smsc_error`).
+TEXTS["fr"].update({
+    "delivery_failed": "SMS non délivré : {label} ({provider} : {status}).",
+    "delivery_not_delivered": "l'opérateur n'a pas pu le remettre",
+    "delivery_not_allowed": "envoi non autorisé vers ce numéro",
+    "delivery_unknown_delivery": "l'opérateur n'a pas confirmé la réception",
+    "delivery_bad_destination": "numéro inexistant ou invalide",
+    "delivery_blacklisted_number": "numéro en liste noire chez le fournisseur (STOP)",
+    "delivery_undefined": "statut indéterminé",
+    "delivery_other": "échec signalé par le fournisseur",
+})
+TEXTS["en"].update({
+    "delivery_failed": "SMS not delivered: {label} ({provider}: {status}).",
+    "delivery_not_delivered": "the operator could not deliver it",
+    "delivery_not_allowed": "sending to this number is not allowed",
+    "delivery_unknown_delivery": "the operator did not confirm delivery",
+    "delivery_bad_destination": "unknown or invalid number",
+    "delivery_blacklisted_number": "number blacklisted at the provider (STOP)",
+    "delivery_undefined": "undetermined status",
+    "delivery_other": "failure reported by the provider",
+})
+
 # The loop back's inbound side (connector.inbound, connector.optout): replies, opt-outs, late opt-outs.
 TEXTS["fr"].update({
     "reply_subject": "Réponse de {number}",

@@ -1,8 +1,10 @@
 """Inbound SMS on the emulators: the rows a reply, a STOP and a START write, the campaign that then
 leaves the number out, and a keyword workflow answering « OUI »."""
 import base64
+import json
 from datetime import datetime, timedelta, timezone
 
+import azure.functions as func
 import pytest
 
 from connector.bootstrap import campaign_service, get_services, inbound_service, workflow_repositories
@@ -13,6 +15,7 @@ from connector.optout import StopOptOutKept, lift_by_admin
 from connector.crm.optouts import DataverseOptOuts
 from connector.sms.callbacks import CallbackKind, ProviderCallback
 from emulators import dataverse_seed as seed
+from functions.local_host import invoke, queue_function
 from workflows.catalog import forget_parsed
 from workflows.inbound import KeywordWorkflowRunner
 
@@ -189,3 +192,37 @@ def test_oui_runs_the_keyword_workflow_on_the_senders_contact_once(crm, stack):
         ([SMITH_MOBILE], "Merci David, votre rendez-vous est confirmé.")]
     handle(received(SMITH_MOBILE, "STOP"), workflows=runner)             # STOP never starts it
     assert len([s for s in stack.octopush.sends if "confirmé" in s["body"]["text"]]) == 1
+
+
+def callback(stack, body: dict):
+    """Octopush posting to the inbound route, then the host running the queue message it left."""
+    answer = invoke("POST", "providers/octopush/inbound", body=json.dumps(body).encode(),
+                    params={"key": stack.webhook_key}, headers={"content-type": "application/json"})
+    assert answer.status == 200, answer.body
+    queue_function("smsc-provider-events")(func.QueueMessage(body=answer.outputs["provider_events"].encode()))
+    return answer
+
+
+def test_through_the_route_a_reply_lands_on_the_contact_and_a_stop_refuses_the_next_sms(crm, stack):
+    outgoing = crm.new_sms(SMITH, text="Votre commande part demain.")
+    crm.webhook(outgoing)
+    ticket = crm.activity(outgoing)["smsc_providermessageid"]
+    reply = callback(stack, {"message_id": ticket, "number": SMITH_MOBILE, "text": "Merci !",
+                             "sim_card_number": "+33700000000", "reception_date": "2026-12-02 13:00:00"})
+    callback(stack, {"message_id": ticket, "number": SMITH_MOBILE, "text": "Stop", "stop_date": "2026-12-02 13:01:00"})
+    queue_function("smsc-provider-events")(func.QueueMessage(body=reply.outputs["provider_events"].encode()))
+
+    [row] = incoming(stack)
+    assert (row["description"], row["_regardingobjectid_value"], row["smsc_status"]) == (
+        "Merci !", seed.DAVID_SMITH_ID, 10)
+    received_on = stack.dataverse.rows("smsc_providerevents", filter="smsc_kind eq 2")[0]["smsc_receivedon"]
+    assert row["actualend"] == received_on                              # when the provider told us
+    events = stack.dataverse.rows("smsc_providerevents")
+    assert all(e["smsc_processedon"] for e in events)
+    assert sorted(e["_smsc_textmessageid_value"] or "" for e in events) == ["", row["activityid"]]
+    assert optout_rows(stack, SMITH_MOBILE) == [(1, True)]
+
+    again = crm.new_sms(SMITH, text="Une dernière chose")
+    crm.webhook(again)
+    assert crm.activity(again)["smsc_status"] == 8                       # refused: opted out, nothing sent
+    assert [s["body"]["text"] for s in stack.octopush.sends] == ["Votre commande part demain."]
