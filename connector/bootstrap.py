@@ -249,13 +249,15 @@ def with_waiting_reports(activities: CampaignActivities, crm: Crm) -> CampaignAc
     return AppliesWaitingReports(activities, lambda tickets: delivery_service(crm).apply_waiting(tickets))
 
 
-def process_provider_events(crm: Crm, event_ids, clock: Callable[[], datetime] | None = None):
-    """The queue step of the loop back: recorded callbacks applied (connector.loopback)."""
+def process_provider_events(crm: Crm, event_ids, clock: Callable[[], datetime] | None = None,
+                            keyword_workflows: KeywordWorkflows | None = None):
+    """The queue step of the loop back: recorded callbacks applied (connector.loopback); replies
+    matching an `inbound` workflow's keywords run it (`keyword_workflows`, built above the core)."""
     from connector.clock import utcnow
     from connector.loopback import process_events
 
     return process_events(event_ids, events=provider_events(crm), delivery=delivery_service(crm, clock),
-                          inbound=lambda: inbound_service(crm), clock=clock or utcnow)
+                          inbound=lambda: inbound_service(crm, keyword_workflows), clock=clock or utcnow)
 
 
 # -- the loop back: inbound SMS and opt-outs -------------------------------------------------------

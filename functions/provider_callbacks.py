@@ -45,8 +45,10 @@ def _record(req: func.HttpRequest, services, *, kind: str, queue: func.Out[str])
 
 @bp.queue_trigger(arg_name="msg", queue_name=PROVIDER_EVENTS_QUEUE, connection="AzureWebJobsStorage")
 def apply_provider_events(msg: func.QueueMessage) -> None:
-    from connector.bootstrap import get_services, process_provider_events
+    from connector.bootstrap import get_services
+    from dispatch.provider_events import apply_provider_events
 
     event_ids = [str(i) for i in json.loads(msg.get_body()).get("events", [])]
-    result = process_provider_events(get_services().crm, event_ids)
+    services = get_services()
+    result = apply_provider_events(event_ids, services.crm, services.sms)
     log.info("provider events: %s", result.summary())

@@ -214,7 +214,7 @@ def test_replies_and_opt_outs_are_recorded_and_handed_to_the_inbound_service(crm
             handed.extend((e.callback.kind.name, e.callback.number, e.callback.text) for e in events)
             return {e.id: None for e in events}
 
-    monkeypatch.setattr(bootstrap, "inbound_service", lambda crm: Inbound())
+    monkeypatch.setattr(bootstrap, "inbound_service", lambda crm, keyword_workflows=None: Inbound())
     reply = post(stack, {"message_id": "sms_1", "number": SMITH_NUMBER, "text": "Merci !", "sim_card_number": "+33",
                          "reception_date": "2026-12-02 13:00:00"}, route="providers/octopush/inbound")
     stop = post(stack, {"message_id": "sms_1", "number": SMITH_NUMBER, "text": "stop", "stop_date": "2026-12-02 13:01:00"},

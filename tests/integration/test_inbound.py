@@ -226,3 +226,17 @@ def test_through_the_route_a_reply_lands_on_the_contact_and_a_stop_refuses_the_n
     crm.webhook(again)
     assert crm.activity(again)["smsc_status"] == 8                       # refused: opted out, nothing sent
     assert [s["body"]["text"] for s in stack.octopush.sends] == ["Votre commande part demain."]
+
+
+def test_through_the_route_and_the_queue_oui_runs_the_keyword_workflow(crm, stack):
+    forget_parsed()
+    stack.dataverse.insert("smsc_workflows", {"smsc_name": "Confirmation par SMS", "smsc_definition": CONFIRM,
+                                              "smsc_active": True, "smsc_entity": "contact"})
+    outgoing = crm.new_sms(SMITH, text="RDV demain 10h : répondez OUI pour confirmer.")
+    crm.webhook(outgoing)
+    ticket = crm.activity(outgoing)["smsc_providermessageid"]
+    callback(stack, {"message_id": ticket, "number": SMITH_MOBILE, "text": "oui",
+                     "sim_card_number": "+33700000000", "reception_date": "2026-12-02 13:00:00"})
+    answers = [s for s in stack.octopush.sends if "confirmé" in s["body"]["text"]]
+    assert [(a["numbers"], a["body"]["text"]) for a in answers] == [
+        ([SMITH_MOBILE], "Merci David, votre rendez-vous est confirmé.")]
