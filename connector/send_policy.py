@@ -14,7 +14,7 @@ from datetime import datetime
 from connector.configuration import ChannelPreferences, Configuration
 from connector.optout import refuses
 from connector.outgoing import ComposedSms, SmsRejected
-from connector.quiet_hours import next_allowed
+from connector.quiet_times import QuietTimes, next_allowed
 from connector.repositories.optouts import OptOuts
 from connector.sms.port import LONGEST_TEXT, SmsType
 from connector.text.encoding import TextStats, analyze
@@ -68,30 +68,31 @@ def phone_number(raw: str | None, config: Configuration) -> str:
     if not raw or not raw.strip():
         raise SmsRejected("no_number")
     try:
-        return normalize(raw, config.default_country, require_mobile=True)
+        return normalize(raw, config.default_country, require_mobile=True,
+                         international_prefix=config.international_prefix)
     except InvalidPhoneNumber as error:
         raise SmsRejected("invalid_number", raw=raw.strip(), reason=error.reason) from None
 
 
-def stop_missing(text: str, sms_type: SmsType, number: str | None) -> bool:
-    """True when the SMS must carry the STOP mention (marketing to a French number) and does not."""
-    return bool(number) and stop_required(sms_type, number or "") and not has_stop_mention(text)
+def stop_missing(text: str, sms_type: SmsType, number: str | None, config: Configuration) -> bool:
+    """True when the SMS must carry the configured STOP mention (marketing to a French number) and does not."""
+    return bool(number) and stop_required(sms_type, number or "") and not has_stop_mention(text, config.stop_text)
 
 
 def with_stop_mention(text: str, sms_type: SmsType, number: str | None, config: Configuration) -> str:
     """`text` with the configured STOP mention appended where it is required and the configuration
     says to append it (a mention already there is kept as is)."""
     if number and config.append_stop and stop_required(sms_type, number):
-        return append_stop(text, config.stop_text)
+        return append_stop(text, config.stop_text, new_line=config.stop_on_new_line)
     return text
 
 
 def apply_stop_rule(text: str, sms_type: SmsType, number: str | None, config: Configuration) -> str:
     """Marketing SMS to French numbers must carry the STOP mention: append it or refuse."""
-    if not stop_missing(text, sms_type, number):
+    if not stop_missing(text, sms_type, number, config):
         return text
     if config.append_stop:
-        return append_stop(text, config.stop_text)
+        return append_stop(text, config.stop_text, new_line=config.stop_on_new_line)
     raise SmsRejected("stop_missing", stop=config.stop_text)
 
 
@@ -109,12 +110,13 @@ def refuse_opted_out(number: str | None, config: Configuration, optouts: OptOuts
         raise SmsRejected("opted_out", number=number)
 
 
-def quiet_hours_end(moment: datetime, sms_type: SmsType, number: str, config: Configuration) -> datetime | None:
-    """When a marketing SMS due at `moment` falls in the quiet hours at the recipient's, the instant
-    they end; None when it may go at `moment` (transactional SMS go at any time)."""
+def quiet_times_end(moment: datetime, sms_type: SmsType, number: str, config: Configuration) -> datetime | None:
+    """When a marketing SMS due at `moment` falls in the quiet hours or on a quiet day at the
+    recipient's, the instant it may leave; None when it may go at `moment` (transactional SMS go at
+    any time)."""
     if sms_type != SmsType.MARKETING:
         return None
-    return next_allowed(moment, number, config.quiet_hours)
+    return next_allowed(moment, number, QuietTimes.of(config))
 
 
 def compose(text: str, *, config: Configuration, prefs: ChannelPreferences, raw_number: str | None,

@@ -24,7 +24,7 @@ from connector.send_policy import (
     ComposedSms,
     SmsRejected,
     compose,
-    quiet_hours_end,
+    quiet_times_end,
     refuse_opted_out,
     replies_wanted,
 )
@@ -131,7 +131,7 @@ class UnitSmsService:
         activity_id, number = activity.id, sms.phone_number or ""
         send_at = self._send_at(activity.due)
         # Marketing SMS are not sent at night: held until the quiet hours end.
-        send_at = quiet_hours_end(send_at or self.clock(), sms.sms_type, number, config) or send_at
+        send_at = quiet_times_end(send_at or self.clock(), sms.sms_type, number, config) or send_at
         request = SmsRequest((Recipient(number),), sms.text, sms.sms_type, key, sender=sms.sender, send_at=send_at,
                              with_replies=sms.with_replies)
         try:

@@ -292,7 +292,7 @@ class OctopushEmulator(Emulator):
             raise BadControl("the body must be a JSON object with 'number' and 'text'")
         unknown = sorted(set(body) - {"number", "text", "message_id"})
         if unknown:
-            raise BadControl(f"unknown or bad fields: {unknown}")
+            raise BadControl(f"unknown fields {unknown}; known: ['message_id', 'number', 'text']")
         number, text, ticket = body.get("number"), body.get("text"), body.get("message_id")
         if not isinstance(number, str) or not PHONE.match(number):
             raise BadControl("'number' must be an E.164 number such as +33600000001")

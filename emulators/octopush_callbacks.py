@@ -134,7 +134,7 @@ class Outcomes:
             raise BadControl("the body must be a JSON object")
         unknown = sorted(set(options) - set(cls.FIELDS))
         if unknown:
-            raise BadControl(f"unknown or bad fields: {unknown}")
+            raise BadControl(f"unknown fields {unknown}; known: {sorted(cls.FIELDS)}")
         values: dict[str, Any] = {}
         share = options.get("delivered_share", 1.0)
         if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from connector.campaigns.personalize import provider_merge
 from connector.configuration import Configuration
+from connector.consent import consent_missing
 from connector.repositories.campaign_recipients import CampaignRecipients, Candidate
 from connector.send_policy import (CAMPAIGN_MAX_LENGTH, SmsRejected, check_sender, check_text, phone_number,
                                    stop_missing, with_stop_mention)
@@ -69,12 +70,18 @@ class CampaignChecker:
         if problem is None:
             text = with_stop_mention(text, self.sms_type, number, self.config)
             provider_text = provider_text and with_stop_mention(provider_text, self.sms_type, number, self.config)
-        problem = problem or self._text_problem(text, number) or self.sender_error
+        problem = problem or self._text_problem(text, number) or self.sender_error or self._consent_problem(candidate)
         if problem is None and self.config.exclude_optouts and self.ledger.opted_out(number):
             problem = DETAIL["opted_out"]
         if problem is None and not self.ledger.first_time(number):
             problem = DETAIL["duplicate"]
         return Verdict(candidate, problem is None, problem or "", number, text, provider_text, slots)
+
+    def _consent_problem(self, candidate: Candidate) -> str | None:
+        column = self.config.consent_column
+        if self.sms_type == SmsType.MARKETING and consent_missing(candidate.row, column):
+            return DETAIL["no_consent"].format(column=column)
+        return None
 
     def context(self, candidate: Candidate) -> dict:
         if self.template is None:
@@ -105,8 +112,8 @@ class CampaignChecker:
             check_text(text, CAMPAIGN_MAX_LENGTH)
         except SmsRejected as refusal:
             return _detail(refusal)
-        if stop_missing(text, self.sms_type, number):
-            return DETAIL["stop_missing"]
+        if stop_missing(text, self.sms_type, number, self.config):
+            return DETAIL["stop_missing"].format(stop=self.config.stop_text)
         return None
 
     def _lookup(self, row: dict, name: str, columns) -> dict | None:

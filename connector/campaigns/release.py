@@ -16,7 +16,7 @@ from datetime import datetime
 from connector.campaigns.model import Campaign
 from connector.campaigns.progress import Progress, chunked
 from connector.idempotency import campaign_recipient_key, campaign_request_id, campaign_window_key
-from connector.quiet_hours import next_allowed
+from connector.quiet_times import QuietTimes, next_allowed
 from connector.repositories.campaign_activities import CampaignActivities, CampaignSms
 from connector.repositories.report_notes import ReportNotes
 from connector.sms.port import MERGE_SLOTS, DuplicateRequest, Recipient, SmsRequest, SmsType
@@ -84,7 +84,7 @@ class Released:
 
 def release_part(notes: ReportNotes, activities: CampaignActivities, provider, campaign: Campaign, part_no: int,
                  note_id: str, *, sms_type: SmsType, sender: str | None, now: datetime,
-                 quiet: tuple[int, int] | None = None, with_replies: bool = False) -> Released:
+                 quiet: QuietTimes | None = None, with_replies: bool = False) -> Released:
     """One preparation part, end to end. Parts are independent (keys carry the part number), so
     they can run in any order, again, or on several workers."""
     send_at = campaign.start if campaign.deferred(now) else None
@@ -92,7 +92,7 @@ def release_part(notes: ReportNotes, activities: CampaignActivities, provider, c
     for window_no, window in enumerate(chunked(staged_messages(notes.content(note_id)), CHUNK)):
         key = campaign_window_key(campaign.ticket or "", part_no, window_no)
         at = send_at
-        if sms_type == SmsType.MARKETING:     # held until the quiet hours end (first number's time zone)
+        if sms_type == SmsType.MARKETING:     # held until the quiet times end (first number's time zone)
             at = next_allowed(send_at or now, window[0].number, quiet) or send_at
         tickets = send_window(provider, window, key, sms_type, sender, at, with_replies)
         messages = [campaign_sms(campaign, s, tickets[s.number]) for s in window]
@@ -104,7 +104,7 @@ def release_part(notes: ReportNotes, activities: CampaignActivities, provider, c
 
 def release(notes: ReportNotes, activities: CampaignActivities, provider, campaign: Campaign, *,
             sms_type: SmsType, sender: str | None, now: datetime, progress: Progress,
-            quiet: tuple[int, int] | None = None, with_replies: bool = False) -> tuple[int, int]:
+            quiet: QuietTimes | None = None, with_replies: bool = False) -> tuple[int, int]:
     """Every part in turn; returns (messages released, activities refused). `with_replies`: as the
     send policy decides it for the campaign's sender (connector.send_policy.replies_wanted)."""
     total = Released()
