@@ -89,7 +89,8 @@ def _callbacks(args) -> int:
     if args.dry_run:
         show(wanted, f"Would register at {name} (dry run, nothing sent):")
         if not function_key:
-            print(f"  (no function key: add --function-key or {FUNCTION_KEY_SETTING} if the routes need one)")
+            print(f"  (no function key: the routes check the key; add --function-key or {FUNCTION_KEY_SETTING} "
+                  "only if they were put behind function-level authorisation)")
         return 0
     provider.set_callbacks(wanted.deliveries, wanted.inbounds, wanted.opt_outs)
     held = provider.callbacks()
@@ -109,8 +110,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     callbacks.add_argument("--url", help="the function app's address, e.g. https://<app>.azurewebsites.net "
                                          "(http only on 127.0.0.1/localhost); /api/providers/... is added, with "
                                          "SMSC_WEBHOOK_KEY as key=")
-    callbacks.add_argument("--function-key", help="a function key of the app, added as code= (the routes' "
-                                                  f"function-level authorisation); default: {FUNCTION_KEY_SETTING} "
-                                                  "or ?code= in --url")
+    callbacks.add_argument("--function-key", help="a function key of the app, added as code= (only if the "
+                                                  "provider routes were put behind function-level authorisation); "
+                                                  f"default: {FUNCTION_KEY_SETTING} or ?code= in --url")
     callbacks.add_argument("--dry-run", action="store_true", help="print what would be registered; send nothing")
     callbacks.set_defaults(run=_callbacks)
