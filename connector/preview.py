@@ -74,7 +74,9 @@ class PreviewService:
         sms_type = choose_type(request.smstype, prefs)
         try:
             sender = choose_sender(request.sender, prefs)
-            if unanswerable(sender, config):      # replies are on, but nobody can answer a name
+            # Replies are on, but nobody can answer a name: said when the user chose it (they can
+            # leave it empty), not for the admin's default sender.
+            if request.sender and request.sender.strip() == sender and unanswerable(sender, config):
                 warnings.append(say(lang, "unanswerable_sender", sender=sender))
             text = apply_stop_rule(text.strip(), sms_type, number, config)
         except SmsRejected as problem:

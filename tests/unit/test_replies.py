@@ -103,5 +103,11 @@ def test_the_preview_warns_that_a_named_sender_cannot_be_answered(lang, user, ex
 def test_the_preview_does_not_warn_without_a_named_sender_or_when_replies_are_off():
     preview = PreviewService(fake_sending(Configuration(unit=NO_SENDER))).preview
     assert preview(PreviewRequest(text="Bonjour"))["warnings"] == []
+    # The admin's default sender: the SMS goes without replies, but the user has nothing to change.
+    by_default = PreviewService(fake_sending(Configuration(unit=NAMED))).preview
+    assert by_default(PreviewRequest(text="Bonjour"))["warnings"] == []
+    locked = NAMED.model_copy(update={"allow_sender_choice": False})
+    assert PreviewService(fake_sending(Configuration(unit=locked))).preview(
+        PreviewRequest(text="Bonjour", sender="SHOP"))["warnings"] == []
     off = PreviewService(fake_sending(REPLIES_OFF.model_copy(update={"unit": NO_SENDER}))).preview
     assert off(PreviewRequest(text="Bonjour", sender="SHOP"))["warnings"] == []
