@@ -258,11 +258,20 @@ def process_provider_events(crm: Crm, event_ids, clock: Callable[[], datetime] |
                           inbound=lambda: inbound_service(crm), clock=clock or utcnow)
 
 
-def inbound_service(crm: Crm):
-    """PLACEHOLDER — replaced by the inbound helper's (connector.inbound.service.InboundService) at the
-    merge. Until then replies and opt-outs are left unprocessed, so nothing is lost."""
-    class LeavesThemUnprocessed:
-        def handle(self, events):
-            return {}
+# -- the loop back: inbound SMS and opt-outs -------------------------------------------------------
+if TYPE_CHECKING:
+    from connector.inbound.keyword_workflows import KeywordWorkflows
+    from connector.inbound.service import InboundService
 
-    return LeavesThemUnprocessed()
+
+def inbound_service(crm: Crm, keyword_workflows: KeywordWorkflows | None = None) -> InboundService:
+    """Replies and opt-outs applied as the app itself. `keyword_workflows`: the `inbound` hook
+    workflows to run on keywords (workflows.inbound.KeywordWorkflowRunner, built by the caller above
+    the core: the workflows are a layer above this one); None runs none."""
+    from connector.crm.configuration import DataverseConfiguration
+    from connector.crm.conversations import DataverseConversations
+    from connector.crm.optouts import DataverseOptOuts
+    from connector.inbound.service import InboundService
+
+    return InboundService(DataverseConversations(crm), DataverseOptOuts(crm), DataverseConfiguration(crm),
+                          workflows=keyword_workflows)

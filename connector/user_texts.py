@@ -205,6 +205,21 @@ TEXTS["en"].update({
     "delivery_other": "failure reported by the provider",
 })
 
+# The loop back's inbound side (connector.inbound, connector.optout): replies, opt-outs, late opt-outs.
+TEXTS["fr"].update({
+    "reply_subject": "Réponse de {number}",
+    "optout_stop_kept": "Le {number} a répondu STOP : seul un SMS START envoyé depuis ce numéro peut le réinscrire, "
+                        "pas un administrateur.",
+    "campaign_optouts_since_preparation": "{count} numéro(s) inscrit(s) en liste d'opposition depuis la "
+                                          "préparation, non envoyé(s) : {numbers}.",
+})
+TEXTS["en"].update({
+    "reply_subject": "Reply from {number}",
+    "optout_stop_kept": "{number} replied STOP: only a START SMS sent from that number can opt it back in, "
+                        "not an admin.",
+    "campaign_optouts_since_preparation": "{count} number(s) opted out since the preparation, not sent: {numbers}.",
+})
+
 # The loop back: replies (connector.send_policy.replies_wanted).
 TEXTS["fr"].update({
     "unanswerable_sender": "Un SMS de l'émetteur « {sender} » ne peut pas recevoir de réponse : les réponses "

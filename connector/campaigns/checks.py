@@ -1,6 +1,7 @@
 """The per-recipient checks of a campaign (product guide, "Simulation de la campagne"), after merge:
 text not empty and within 489 characters, a valid mobile number, the STOP mention for marketing SMS
-to French numbers, the sender, opt-out, and each number once."""
+to French numbers, the sender, opt-out, and each number once; and, at validate, the opt-outs that
+came after the preparation (`LateOptOuts`)."""
 from __future__ import annotations
 
 import sqlite3
@@ -48,6 +49,24 @@ class NumberLedger:
 
     def close(self) -> None:
         self.db.close()
+
+
+class LateOptOuts:
+    """Validate reads the opt-out list again: a STOP that came after the preparation must still keep its
+    number out (DESIGN §7). The numbers it left out are kept, to be reported."""
+
+    def __init__(self, optouts: Iterable[str]):
+        self.ledger = NumberLedger(optouts)
+        self.left_out: list[str] = []
+
+    def excludes(self, number: str) -> bool:
+        if not self.ledger.opted_out(number):
+            return False
+        self.left_out.append(number)
+        return True
+
+    def close(self) -> None:
+        self.ledger.close()
 
 
 class CampaignChecker:

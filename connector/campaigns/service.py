@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, Protocol, TypedDict
 
 from connector.campaigns.cancel import cancel_scheduled
+from connector.campaigns.checks import LateOptOuts
 from connector.campaigns.closing import closed_at
 from connector.campaigns.figures import figures_line, rates
 from connector.campaigns.context import ActionContext, CheckSources, TemplateTexts, build_context
@@ -140,17 +141,24 @@ class CampaignService:
     def _validate(self, run: _Run) -> CampaignResult:
         ctx = run.ctx
         self._start(run)              # Ready -> Sending; already Sending: resumes an interrupted run
+        late = LateOptOuts(self.optouts.active_numbers() if ctx.config.exclude_optouts else ())
         try:
             released, failed = release(self.notes, self.activities, self.provider, ctx.campaign,
                                        sms_type=ctx.sms_type, sender=ctx.sender, now=run.now,
                                        progress=self.progress, quiet=QuietTimes.of(ctx.config),
+                                       excludes=late.excludes,
                                        with_replies=replies_wanted(ctx.sender, ctx.config))
         except ProviderError as error:
             # Stays Sending: validating again resumes, and what went out is not sent again.
             raise CampaignError("provider_refused", detail=provider_reason(ctx.lang, error)) from None
+        finally:
+            late.close()
         summary = say(ctx.lang, "campaign_sent", total=released)
         if failed:
             summary += " " + say(ctx.lang, "campaign_activities_refused", count=failed)
+        if late.left_out:
+            summary += " " + say(ctx.lang, "campaign_optouts_since_preparation", count=len(late.left_out),
+                                 numbers=", ".join(late.left_out))
         # The send time its closing counts from: a deferred start is kept, else it went now.
         start = KEEP if ctx.campaign.deferred(run.now) else run.now
         self.campaigns.finish(ctx.campaign.id, summary, status=run.step.succeeded, start=start)

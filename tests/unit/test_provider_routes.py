@@ -25,3 +25,9 @@ def test_both_callbacks_queue_what_the_provider_events_trigger_reads():
         queued |= {getattr(b, "queue_name", None) for b in function.get_bindings() if int(b.direction) == 1}
     triggers = {getattr(functions["apply_provider_events"].get_trigger(), "queue_name", None)}
     assert queued - {None} == triggers == {"smsc-provider-events"}
+
+
+def test_a_timer_applies_the_reports_still_waiting_every_few_minutes():
+    functions = {f.get_function_name(): f for f in registered_functions()}
+    schedule = functions["apply_waiting_delivery_reports"].get_trigger().schedule
+    assert schedule.split()[1] == "*/2"          # minutes: a waiting report is applied within a few of them
