@@ -54,6 +54,16 @@ def test_a_named_sender_gets_no_reply_but_a_stop_still_reaches_the_app(crm, stac
     attempts = stack.octopush.flush_callbacks()
     assert [(a["kind"], a["status"]) for a in attempts] == [("delivery", 200), ("opt_out", 200)]
     assert sorted(e["smsc_kind"] for e in stack.dataverse.rows("smsc_providerevents")) == [1, 3]
+    [optout] = [o for o in stack.dataverse.rows("smsc_optouts") if o["smsc_phonenumber"] == SMITH_NUMBER]
+    assert (optout["smsc_reason"], optout["smsc_active"]) == (1, True)           # STOP, in force
+    # The next SMS to that number is refused; the emulator's blacklist would report it anyway.
+    activity_id = crm.new_sms(SMITH, text="Encore un message.")
+    assert crm.webhook(activity_id).json()["outcome"] == "failed"
+    # START from the phone lifts it.
+    stack.octopush.inbound(SMITH_NUMBER, "START")
+    assert [a["status"] for a in stack.octopush.flush_callbacks()] == [200]
+    [optout] = [o for o in stack.dataverse.rows("smsc_optouts") if o["smsc_phonenumber"] == SMITH_NUMBER]
+    assert optout["smsc_active"] is False
 
 
 def test_without_a_sender_the_sms_can_be_answered_and_the_reply_reaches_the_app(crm, stack, app):
@@ -66,3 +76,6 @@ def test_without_a_sender_the_sms_can_be_answered_and_the_reply_reaches_the_app(
     assert [(a["kind"], a["status"]) for a in attempts] == [("delivery", 200), ("inbound", 200)]
     inbound = [e for e in stack.dataverse.rows("smsc_providerevents") if e["smsc_kind"] == 2]
     assert [(e["smsc_ticket"], e["smsc_text"]) for e in inbound] == [(ticket, "Merci, à demain")]
+    replies = [a for a in stack.dataverse.rows("smsc_textmessages") if a.get("smsc_direction") == 2]
+    assert [(r["smsc_status"], r["description"], r["_regardingobjectid_value"]) for r in replies] == [
+        (10, "Merci, à demain", seed.DAVID_SMITH_ID)]                      # Received, threaded to Smith
