@@ -219,3 +219,15 @@ TEXTS["en"].update({
                         "not an admin.",
     "campaign_optouts_since_preparation": "{count} number(s) opted out since the preparation, not sent: {numbers}.",
 })
+
+# The loop back: replies (connector.send_policy.replies_wanted).
+TEXTS["fr"].update({
+    "unanswerable_sender": "Un SMS de l'émetteur « {sender} » ne peut pas recevoir de réponse : les réponses "
+                           "sont autorisées, mais un destinataire ne peut pas répondre à un émetteur "
+                           "alphanumérique. Laissez l'émetteur vide pour permettre les réponses.",
+})
+TEXTS["en"].update({
+    "unanswerable_sender": "An SMS from the sender '{sender}' cannot be answered: replies are allowed, but a "
+                           "recipient cannot reply to an alphanumeric sender. Leave the sender empty to allow "
+                           "replies.",
+})

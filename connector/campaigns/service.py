@@ -35,6 +35,7 @@ from connector.repositories.configuration import ConfigurationSource
 from connector.repositories.optouts import OptOuts
 from connector.repositories.report_notes import ReportNotes
 from connector.repositories.users import Users
+from connector.send_policy import replies_wanted
 from connector.sms.port import ProviderError, SmsRequest
 from connector.user_texts import say
 
@@ -145,7 +146,8 @@ class CampaignService:
             released, failed = release(self.notes, self.activities, self.provider, ctx.campaign,
                                        sms_type=ctx.sms_type, sender=ctx.sender, now=run.now,
                                        progress=self.progress, quiet=QuietTimes.of(ctx.config),
-                                       excludes=late.excludes)
+                                       excludes=late.excludes,
+                                       with_replies=replies_wanted(ctx.sender, ctx.config))
         except ProviderError as error:
             # Stays Sending: validating again resumes, and what went out is not sent again.
             raise CampaignError("provider_refused", detail=provider_reason(ctx.lang, error)) from None
