@@ -103,6 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     register_workflows(commands)
     from smsc.solution_cli import register as register_solution
     register_solution(commands)
+    from smsc.import_cli import register as register_import
+    register_import(commands)
     return parser
 
 
