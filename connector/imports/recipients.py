@@ -47,7 +47,8 @@ def import_recipients(source: CsvSource, lists: MarketingLists, people: People, 
                       ) -> RecipientsImport:
     existing = _target_list(lists, list_name, table)
     marketing_list = existing or (None if dry_run else lists.create_static(list_name, table))
-    # The members as 128-bit ints: bounded by the list's size, read once.
+    # The members as 128-bit ints, read once: bounded by the list's size. Not updated as people are
+    # added: a person has one mobile, and a number comes once (duplicates are refused before).
     members = {uuid.UUID(i).int for i in lists.member_ids(existing)} if existing else set()
     index = mobile_index(people, table, config)
     columns = _person_columns(source.header)
@@ -76,7 +77,6 @@ def import_recipients(source: CsvSource, lists: MarketingLists, people: People, 
             to_add += _create(people, table, to_create, fields, columns)
             assert marketing_list is not None
             lists.add_members(marketing_list, [person_id for _, person_id in to_add])
-        members.update(uuid.UUID(person_id).int for _, person_id in to_add)
         report_all(report, outcomes)
         progress(report.read)
     return RecipientsImport(report, marketing_list, existing is None)
