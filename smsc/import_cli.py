@@ -24,11 +24,16 @@ def report_path(source: Path, given: str | None) -> Path:
 
 @contextmanager
 def _progress() -> Iterator[Callable[[int], None]]:
+    """Rows done so far, on stderr while a terminal shows it (nothing when redirected)."""
     from rich.console import Console
     from rich.progress import Progress, TextColumn, TimeElapsedColumn
 
-    with Progress(TextColumn("importing: {task.completed} rows"), TimeElapsedColumn(),
-                  console=Console(stderr=True), transient=True) as bar:
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield lambda rows: None
+        return
+    with Progress(TextColumn("importing: {task.completed:,} rows"), TimeElapsedColumn(),
+                  console=console, transient=True) as bar:
         task = bar.add_task("import", total=None)
         yield lambda rows: bar.update(task, completed=rows)
 
@@ -56,20 +61,19 @@ def _recipients(args) -> int:
     from connector.crm.configuration import DataverseConfiguration
     from connector.crm.marketing_lists import DataverseMarketingLists, DataversePeople
     from connector.imports.csv_source import CsvSource
-    from connector.imports.recipients import import_recipients
+    from connector.imports.recipients import RecipientsImport
     from connector.imports.report import ImportReport
     from connector.repositories.marketing_lists import MemberTable
     from connector.user_texts import say
 
     source = CsvSource(args.file, separator=args.separator, column=args.column)
     crm = get_services().crm
-    config = DataverseConfiguration(crm).get()
+    recipients = RecipientsImport(DataverseMarketingLists(crm), DataversePeople(crm), DataverseConfiguration(crm).get(),
+                                  list_name=args.list, table=MemberTable(args.table), create=args.create,
+                                  dry_run=args.dry_run)         # the list checked before the report is opened
     path = report_path(source.path, args.report)
     with path.open("w", encoding="utf-8", newline="") as out, _progress() as progress:
-        done = import_recipients(source, DataverseMarketingLists(crm), DataversePeople(crm), config,
-                                 ImportReport(out, dry_run=args.dry_run), list_name=args.list,
-                                 table=MemberTable(args.table), create=args.create, dry_run=args.dry_run,
-                                 progress=progress)
+        done = recipients.run(source, ImportReport(out, dry_run=args.dry_run), progress)
     created = "" if not done.list_created else say(LANG, "import_list_to_create" if args.dry_run
                                                     else "import_list_created")
     print(say(LANG, "import_list", name=args.list, created=created))

@@ -34,52 +34,68 @@ PERSON_COLUMNS = {
 
 
 @dataclass
-class RecipientsImport:
+class RecipientsImported:
     """What the import found and did beyond the rows: the list, and whether it was (or would be) created."""
     report: ImportReport
     marketing_list: MarketingList | None
     list_created: bool          # True in a dry run too, when the list would be created
 
 
+class RecipientsImport:
+    """An import into the list named `list_name`; the list is checked at once (BadInput: a dynamic list, a
+    list of another member type, two lists of that name), before anything is read from the file or written."""
+
+    def __init__(self, lists: MarketingLists, people: People, config: Configuration, *, list_name: str,
+                 table: MemberTable, create: bool = False, dry_run: bool = False):
+        self.lists, self.people, self.config = lists, people, config
+        self.list_name, self.table, self.create, self.dry_run = list_name, table, create, dry_run
+        self.existing = _target_list(lists, list_name, table)
+
+    def run(self, source: CsvSource, report: ImportReport,
+            progress: Callable[[int], None] = lambda rows: None) -> RecipientsImported:
+        lists, people, table, existing = self.lists, self.people, self.table, self.existing
+        marketing_list = existing or (None if self.dry_run else lists.create_static(self.list_name, table))
+        # The members as 128-bit ints, read once: bounded by the list's size. Not updated as people are
+        # added: a person has one mobile, and a number comes once (duplicates are refused before).
+        members = {uuid.UUID(i).int for i in lists.member_ids(existing)} if existing else set()
+        index = mobile_index(people, table, self.config)
+        columns = _person_columns(source.header)
+        checks = RowChecks(self.config, source.width, require_mobile=True)
+        noun = say("fr", f"import_person_{table.value}")
+        for rows in chunks(source.rows()):
+            outcomes = [checks.check(row) for row in rows]
+            fields = {row.line: row.fields for row in rows}
+            to_add: list[tuple[Outcome, str]] = []
+            to_create: list[Outcome] = []
+            for outcome in outcomes:
+                if outcome.key:
+                    continue
+                person_id = index.get(outcome.number)
+                if person_id is not None and uuid.UUID(person_id).int in members:
+                    outcome.settle(Status.PRESENT, "import_member_present")
+                elif person_id is not None:
+                    to_add.append((outcome, person_id))
+                    outcome.settle(Status.TAKEN, "import_member_added", table=noun)
+                elif self.create:
+                    to_create.append(outcome)
+                    outcome.settle(Status.TAKEN, "import_member_created", table=noun)
+                else:
+                    outcome.settle(Status.REFUSED, "import_no_person", table=noun.lower())
+            if marketing_list is not None and not self.dry_run:
+                to_add += _create(people, table, to_create, fields, columns)
+                lists.add_members(marketing_list, [person_id for _, person_id in to_add])
+            report_all(report, outcomes)
+            progress(report.read)
+        return RecipientsImported(report, marketing_list, existing is None)
+
+
 def import_recipients(source: CsvSource, lists: MarketingLists, people: People, config: Configuration,
                       report: ImportReport, *, list_name: str, table: MemberTable, create: bool = False,
                       dry_run: bool = False, progress: Callable[[int], None] = lambda rows: None
-                      ) -> RecipientsImport:
-    existing = _target_list(lists, list_name, table)
-    marketing_list = existing or (None if dry_run else lists.create_static(list_name, table))
-    # The members as 128-bit ints, read once: bounded by the list's size. Not updated as people are
-    # added: a person has one mobile, and a number comes once (duplicates are refused before).
-    members = {uuid.UUID(i).int for i in lists.member_ids(existing)} if existing else set()
-    index = mobile_index(people, table, config)
-    columns = _person_columns(source.header)
-    checks = RowChecks(config, source.width, require_mobile=True)
-    noun = say("fr", f"import_person_{table.value}")
-    for rows in chunks(source.rows()):
-        outcomes = [checks.check(row) for row in rows]
-        fields = {row.line: row.fields for row in rows}
-        to_add: list[tuple[Outcome, str]] = []
-        to_create: list[Outcome] = []
-        for outcome in outcomes:
-            if outcome.key:
-                continue
-            person_id = index.get(outcome.number)
-            if person_id is not None and uuid.UUID(person_id).int in members:
-                outcome.settle(Status.PRESENT, "import_member_present")
-            elif person_id is not None:
-                to_add.append((outcome, person_id))
-                outcome.settle(Status.TAKEN, "import_member_added", table=noun)
-            elif create:
-                to_create.append(outcome)
-                outcome.settle(Status.TAKEN, "import_member_created", table=noun)
-            else:
-                outcome.settle(Status.REFUSED, "import_no_person", table=noun.lower())
-        if not dry_run:
-            to_add += _create(people, table, to_create, fields, columns)
-            assert marketing_list is not None
-            lists.add_members(marketing_list, [person_id for _, person_id in to_add])
-        report_all(report, outcomes)
-        progress(report.read)
-    return RecipientsImport(report, marketing_list, existing is None)
+                      ) -> RecipientsImported:
+    """`RecipientsImport(...).run(...)` in one call."""
+    return RecipientsImport(lists, people, config, list_name=list_name, table=table, create=create,
+                            dry_run=dry_run).run(source, report, progress)
 
 
 def mobile_index(people: People, table: MemberTable, config: Configuration) -> NumberIndex:
