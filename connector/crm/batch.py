@@ -113,8 +113,10 @@ def decode(content_type: str, body: bytes, status: int = 200) -> list[Answer]:
     answers: list[Answer] = []
     for part in _split(body, boundary, status):
         headers, content = _head(part)
-        if _media_type(headers.get("Content-Type", ""))[0] == "multipart/mixed":
-            answers += decode(headers["Content-Type"], content, status)
+        part_type = headers.get("Content-Type", "")
+        # Parsed only when it may be a change set: most parts are `application/http` (1,000 a batch).
+        if "multipart" in part_type.lower() and _media_type(part_type)[0] == "multipart/mixed":
+            answers += decode(part_type, content, status)
         else:
             answers.append(_answer(content, status))
     return answers
