@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import uuid
 from array import array
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 _EMPTY = 0
+_START_BITS = 10                       # 1,024 slots at first; doubled when two thirds full
 _MULTIPLIER = 0x9E3779B97F4A7C15       # Fibonacci hashing: spreads consecutive numbers over the table
 _MASK64 = (1 << 64) - 1
 
@@ -28,7 +29,7 @@ class NumberSet:
     """Distinct E.164 numbers; `add` says whether the number is new."""
 
     def __init__(self, numbers: Iterable[str] = ()):
-        self._bits = 10
+        self._bits = _START_BITS
         self._keys = _zeros(1 << self._bits)
         self._count = 0
         for number in numbers:
@@ -78,8 +79,8 @@ class NumberSet:
                 self._keys[slot] = key
                 moved(index, slot)
 
-    def _moved(self):
-        """Called with (old slot, new slot) while growing, before the key is written: values follow."""
+    def _moved(self) -> Callable[[int, int], None]:
+        """While growing, called with (old slot, new slot) of each key: the values follow (NumberIndex)."""
         return lambda old, new: None
 
 
@@ -88,7 +89,7 @@ class NumberIndex(NumberSet):
     string). The first id given for a number is kept."""
 
     def __init__(self) -> None:
-        self._high, self._low = _zeros(1 << 10), _zeros(1 << 10)      # the size NumberSet starts with
+        self._high, self._low = _zeros(1 << _START_BITS), _zeros(1 << _START_BITS)
         super().__init__()
 
     def put(self, e164: str, row_id: str) -> bool:
@@ -107,7 +108,7 @@ class NumberIndex(NumberSet):
             return None
         return str(uuid.UUID(int=(self._high[slot] << 64) | self._low[slot]))
 
-    def _moved(self):
+    def _moved(self) -> Callable[[int, int], None]:
         old_high, old_low = self._high, self._low
         self._high, self._low = _zeros(1 << self._bits), _zeros(1 << self._bits)
 

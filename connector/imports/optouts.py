@@ -20,7 +20,12 @@ from connector.repositories.optouts import OptOutReason, OptOuts
 
 def import_optouts(source: CsvSource, optouts: OptOuts, config: Configuration, report: ImportReport, *,
                    dry_run: bool = False, progress: Callable[[int], None] = lambda rows: None) -> ImportReport:
-    active = NumberSet(optouts.active_numbers())
+    active = NumberSet()
+    for number in optouts.active_numbers():
+        try:
+            active.add(number)
+        except ValueError:          # a row written by hand, not in E.164: no number of the file can match it
+            continue
     checks = RowChecks(config, source.width, require_mobile=False)   # a blocked landline is blocked all the same
     for rows in chunks(source.rows()):
         outcomes = [checks.check(row) for row in rows]

@@ -80,6 +80,14 @@ def test_a_lifted_opt_out_is_active_again_as_manual_and_an_undeliverable_one_kee
     assert optouts.rows["+33612345679"].reason is OptOutReason.UNDELIVERABLE
 
 
+def test_an_opt_out_row_not_in_e164_does_not_stop_the_import(tmp_path):
+    optouts = FakeOptOuts({"06 11 11 11 11", "+33611111111"})
+
+    report = import_optouts(source(tmp_path, "0611111111\n0612345678\n"), optouts, FR, ImportReport())
+
+    assert (report.present, report.taken) == (1, 1)
+
+
 def test_numbers_follow_the_organisations_country_and_international_prefix(tmp_path):
     optouts = FakeOptOuts()
     config = Configuration(default_country="BE", international_prefix="011")
