@@ -124,7 +124,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     recipients.set_defaults(run=_recipients)
     for command in (optouts, recipients):
         command.add_argument("file", help="the CSV file (UTF-8 with or without BOM, or Windows-1252)")
-        command.add_argument("--separator", choices=[";", ",", "tab"],
+        command.add_argument("--separator", choices=[";", ",", "tab"], metavar="';'|','|tab",
                              help="the column separator (default: found in the header line)")
         command.add_argument("--column", help="the phone column's name (or its position, from 1), "
                                               "when it cannot be recognised")
