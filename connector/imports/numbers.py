@@ -29,8 +29,8 @@ class NumberSet:
     """Distinct E.164 numbers; `add` says whether the number is new."""
 
     def __init__(self, numbers: Iterable[str] = ()):
-        self._bits = _START_BITS
-        self._keys = _zeros(1 << self._bits)
+        self._resize(_START_BITS)
+        self._keys = _zeros(1 << _START_BITS)
         self._count = 0
         for number in numbers:
             self.add(number)
@@ -48,20 +48,26 @@ class NumberSet:
         """Add the number; False when it was already there."""
         return self._insert(number_key(e164)) >= 0
 
+    def _resize(self, bits: int) -> None:
+        self._bits, self._mask, self._shift = bits, (1 << bits) - 1, 64 - bits
+        self._limit = (2 << bits) // 3          # keys held before the table doubles
+
     def _slot(self, key: int) -> int:
         """Where `key` is, or the empty slot where it would go (linear probing)."""
-        mask, keys = (1 << self._bits) - 1, self._keys
-        slot = ((key * _MULTIPLIER) & _MASK64) >> (64 - self._bits)
-        while keys[slot] != _EMPTY and keys[slot] != key:
+        keys, mask = self._keys, self._mask
+        slot = ((key * _MULTIPLIER) & _MASK64) >> self._shift
+        while True:
+            found = keys[slot]
+            if found == key or found == _EMPTY:
+                return slot
             slot = (slot + 1) & mask
-        return slot
 
     def _insert(self, key: int) -> int:
         """The slot of a new key, or -1 when the key was there."""
         slot = self._slot(key)
         if self._keys[slot] == key:
             return -1
-        if (self._count + 1) * 3 > (1 << self._bits) * 2:
+        if self._count >= self._limit:
             self._grow()
             slot = self._slot(key)
         self._keys[slot] = key
@@ -70,7 +76,7 @@ class NumberSet:
 
     def _grow(self) -> None:
         old = self._keys
-        self._bits += 1
+        self._resize(self._bits + 1)
         self._keys = _zeros(1 << self._bits)
         moved = self._moved()
         for index, key in enumerate(old):
@@ -118,6 +124,4 @@ class NumberIndex(NumberSet):
 
 
 def _zeros(size: int) -> array:
-    table = array("Q")
-    table.frombytes(bytes(8 * size))
-    return table
+    return array("Q", [0]) * size          # built in place: no bytes object of the same size beside it
