@@ -1,12 +1,15 @@
 """`smsc demo`: the unit-SMS story on the local emulators, through the real webhook handler.
 
 `call` is the way the Functions host calls a route (functions.local_host.invoke), injected by the
-CLI so this module stays free of Azure Functions.
+CLI so this module stays free of Azure Functions. Every step checks that it went as told; `run`
+answers the steps that did not (the CLI exits non-zero on any). Run twice on the same `--db`, it
+tells the same story: its campaign is a new one each run.
 """
 from __future__ import annotations
 
-import json
+import base64
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 from rich.console import Console
 from rich.panel import Panel
@@ -19,42 +22,87 @@ from emulators.webhook_bodies import option, remote_execution_context, webhook_h
 SHOWN = ("subject", "description", "smsc_status", "smsc_phonenumber", "smsc_smstype", "smsc_sender",
          "smsc_encoding", "smsc_segments", "smsc_cost", "smsc_providermessageid", "smsc_error",
          "scheduledend", "actualend")
-STATUS = {1: "Draft", 2: "Send requested", 3: "Sending", 4: "Scheduled", 5: "Sent", 8: "Failed"}
+# The CRM's choice labels (DESIGN §4), shown beside the stored codes as a form shows them.
+LABELS = {
+    "smsc_status": {1: "Draft", 2: "Send requested", 3: "Sending", 4: "Scheduled", 5: "Sent", 6: "Delivered",
+                    7: "Undeliverable", 8: "Failed", 9: "Cancelled", 10: "Received"},
+    "smsc_smstype": {1: "Marketing", 2: "Transactional"},
+    "smsc_encoding": {1: "GSM-7", 2: "UCS-2"},
+    "smsc_direction": {1: "Outgoing", 2: "Incoming"},
+}
+STATUS = LABELS["smsc_status"]
+
+
+def label(column: str, value) -> str:
+    """A column's value as a user reads it: the choice's label with its code, never a Python repr."""
+    if value is None:
+        return ""
+    if column in LABELS:
+        return f"{LABELS[column].get(value, '?')} ({value})"
+    return str(value)
+
+
+def fields(answer: dict) -> str:
+    """A JSON answer as `name=value` pairs (no Python dict repr)."""
+    return " ".join(f"{name}={value}" for name, value in answer.items())
 
 
 class Demo:
-    def __init__(self, stack: LocalStack, call, console: Console | None = None):
+    def __init__(self, stack: LocalStack, call, console: Console | None = None, output: Path | None = None):
         self.stack, self.call = stack, call
-        self.console = console or Console(highlight=False)
+        # Wide enough for full paths and ids: the CRM requests table is what a developer reads.
+        self.console = console or Console(highlight=False, width=max(Console().width, 200), soft_wrap=True)
         self.key = stack.webhook_key
+        self.output = output or Path("smsc-demo-output")
+        self.failures: list[str] = []
 
-    def run(self) -> None:
+    def expect(self, condition: bool, step: str) -> None:
+        """A step that did not go as told is said at once and makes the demo fail."""
+        if not condition:
+            self.failures.append(step)
+            self.console.print(f"[bold red]NOT AS EXPECTED:[/] {step}")
+
+    def run(self) -> list[str]:
         c = self.console
         c.rule("[bold]smsc demo: a unit SMS from a CRM record, on the local emulators")
         c.print(f"Dataverse Web API emulator: {self.stack.dataverse_url}/api/data/v9.2/\n"
                 f"Octopush emulator:          {self.stack.octopush_url}/v1/public\n")
-        self.preview()
+        preview = self.preview()
         activity_id = self.create_sms(("contact", seed.DAVID_SMITH_ID), template=seed.TEMPLATE_ORDER_ID)
         self.show_activity("The SMS activity as the user saved it (Send requested)", activity_id)
-        self.deliver(activity_id, "Dataverse calls the webhook")
-        self.deliver(activity_id, "Dataverse delivers the same event again")
-        self.show_activity("The SMS activity after the send", activity_id)
+        first = self.deliver(activity_id, "Dataverse calls the webhook")
+        again = self.deliver(activity_id, "Dataverse delivers the same event again")
+        self.expect(first.get("handled") == "unit-sms:sent", "the first webhook call sends the SMS")
+        self.expect(again.get("handled") == "unit-sms:nothing-to-do", "the same event again sends nothing")
+        sent = self.show_activity("The SMS activity after the send", activity_id)
+        self.expect(sent.get("smsc_status") == 5 and sent.get("description") == preview.get("text"),
+                    "the SMS is Sent with the text the preview showed")
         self.show_provider()
+        self.expect(len(self.stack.octopush.sends) == 1, "Octopush received exactly one send")
         self.show_crm_requests()
         self.more_cases()
         self.campaign()
-        c.print(f"\nOctopush credit left: {self.call('GET', 'credit', headers=self.headers()).json()}")
-        c.rule("[bold green]done")
+        credit = self.call("GET", "credit", headers=self.headers()).json()
+        c.print(f"\nOctopush credit left: {credit.get('amount')} {credit.get('unit')}")
+        c.rule("[bold green]done" if not self.failures else f"[bold red]{len(self.failures)} step(s) not as expected")
+        return self.failures
 
     def headers(self) -> dict:
         return {"x-smsc-webhook-key": self.key}
 
-    def preview(self) -> None:
-        body = {"templateid": seed.TEMPLATE_REMINDER_ID, "userid": seed.CLAIRE_MARTIN_ID,
+    def preview(self) -> dict:
+        """What the SMS form shows before sending: the same template and record as the send below."""
+        body = {"templateid": seed.TEMPLATE_ORDER_ID, "userid": seed.CLAIRE_MARTIN_ID,
                 "regarding": {"entity": "contact", "id": seed.DAVID_SMITH_ID}}
         answer = self.call("POST", "textmessages/preview", body=body, headers=self.headers()).json()
-        self.console.print(Panel(json.dumps(answer, ensure_ascii=False, indent=2),
-                                 title="POST /api/textmessages/preview: template 'Rappel RDV' on David Smith"))
+        table = Table(title="POST /api/textmessages/preview: template 'Confirmation de commande' on David Smith",
+                      show_header=False, title_justify="left")
+        for name in ("text", "encoding", "segments", "characters", "remaining", "cost"):
+            table.add_row(name, "" if answer.get(name) is None else str(answer[name]))
+        table.add_row("warnings", "; ".join(answer.get("warnings") or []) or "none")
+        self.console.print(table)
+        self.expect(bool(answer.get("text")), "the preview shows the text really sent")
+        return answer
 
     def create_sms(self, to: tuple[str, str], *, text: str = "", template: str | None = None, **columns) -> str:
         """What the form does: an SMS activity regarding the record, To = the record, Send requested."""
@@ -72,26 +120,32 @@ class Demo:
                                          attributes={"smsc_status": option(2)})
         headers = webhook_headers("Create", "smsc_textmessage", self.key)
         answer = self.call("POST", "dataverse/events", body=event, headers=headers)
-        self.console.print(f"[bold]{title}[/]: POST /api/dataverse/events -> {answer.status} {answer.json()}")
+        self.console.print(f"[bold]{title}[/]: POST /api/dataverse/events -> {answer.status} {fields(answer.json())}")
         return answer.json()
 
-    def show_activity(self, title: str, activity_id: str) -> None:
+    def show_activity(self, title: str, activity_id: str) -> dict:
         row = self.stack.dataverse.get("smsc_textmessages", activity_id)
         table = Table(title=title, show_header=False, title_justify="left")
         for column in SHOWN:
-            value = row.get(column)
-            table.add_row(column, f"{value} ({STATUS.get(value, '?')})" if column == "smsc_status" else str(value))
+            table.add_row(column, label(column, row.get(column)))
         self.console.print(table)
+        return row
 
     def show_provider(self) -> None:
-        sends = [{"ticket": s["ticket"], "body": s["body"], "cost": s["cost"]} for s in self.stack.octopush.sends]
-        self.console.print(Panel(json.dumps(sends, ensure_ascii=False, indent=2),
-                                 title=f"What Octopush received ({len(sends)} send)"))
+        sends = self.stack.octopush.sends
+        table = Table(title=f"What Octopush received ({len(sends)} send)", title_justify="left")
+        for name in ("ticket", "numbers", "text", "type", "purpose", "sender", "request_id", "cost"):
+            table.add_column(name, overflow="fold")
+        for s in sends:
+            body = s["body"]
+            table.add_row(s["ticket"], " ".join(s["numbers"]), body.get("text", ""), body.get("type", ""),
+                          body.get("purpose", ""), body.get("sender") or "", body.get("request_id", ""), str(s["cost"]))
+        self.console.print(table)
 
     def show_crm_requests(self) -> None:
         table = Table(title="What Dataverse received from the connector", title_justify="left")
         for name in ("method", "path", "If-Match", "CallerObjectId"):
-            table.add_column(name)
+            table.add_column(name, overflow="fold", no_wrap=False)
         for r in self.stack.dataverse.requests:
             table.add_row(r.method, r.path.removeprefix("/api/data/v9.2/"), r.headers.get("if-match", ""),
                           r.headers.get("callerobjectid", ""))
@@ -104,23 +158,41 @@ class Demo:
 
         services = get_services()
         service = campaign_service(services.crm, services.sms)
-        campaign_id, dv = seed.CAMPAIGN_ORDERS_ID, self.stack.dataverse
+        dv = self.stack.dataverse
+        # A new campaign each run, on the guide's list: the same story on a database kept from a run before.
+        campaign_id = dv.insert("campaigns", {
+            "name": f"Confirmation commandes ({datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S})",
+            "smsc_recipienttype": 2, "smsc_text": seed.ORDER_CAMPAIGN_TEXT, "smsc_smstype": 1, "smsc_smsstatus": 1})
+        dv.associate("campaigns", campaign_id, "campaignlist_association", "lists", seed.LIST_MARKETING_CONTACTS_ID)
         self.console.rule("[bold]A campaign: the product guide's example (3 contacts, no STOP mention)")
         result = service.run(campaign_id, CampaignAction.SIMULATE, seed.JOHN_BAKER_ID)
         self.console.print(f"simulate -> {result.summary}")
-        self.console.print(Panel(self._report(campaign_id, ".csv"), title="resume.csv (note on the campaign)"))
-        dv.update("campaigns", campaign_id, {"smsc_text": dv.get("campaigns", campaign_id)["smsc_text"]
-                                             + " STOP au 30101"})
+        self.expect(result.summary == "3 recipients. 3 errors.", "the simulation finds the 3 missing STOP mentions")
+        report = self._report(campaign_id, ".csv")
+        self.console.print(Panel(report, title="resume.csv (note on the campaign)"))
+        dv.update("campaigns", campaign_id, {"smsc_text": seed.ORDER_CAMPAIGN_TEXT + " STOP au 30101"})
         for action in (CampaignAction.SIMULATE, CampaignAction.PREPARE, CampaignAction.VALIDATE):
             result = service.run(campaign_id, action, seed.JOHN_BAKER_ID)
             self.console.print(f"{action.name.lower()} (with the mention) -> {result.summary}")
+            self.expect(result.ok, f"{action.name.lower()} with the mention succeeds")
         activities = dv.rows("smsc_textmessages", filter=f"_smsc_campaignid_value eq {campaign_id}")
         last = self.stack.octopush.sends[-1]
         self.console.print(f"{len(activities)} SMS activities on the recipients; Octopush got one request "
-                           f"for {len(last['numbers'])} numbers: {last['body']['text']!r}")
+                           f"for {len(last['numbers'])} numbers: « {last['body']['text']} »")
+        self.expect(len(activities) == 3 and len(last["numbers"]) == 3, "3 SMS activities, one request for 3 numbers")
+        self.save_reports(campaign_id)
+
+    def save_reports(self, campaign_id: str) -> None:
+        """The campaign's report notes as files the user can open."""
+        self.output.mkdir(parents=True, exist_ok=True)
+        written = []
+        for extension in (".csv", ".xml"):
+            path = self.output / f"resume{extension}"
+            path.write_text(self._report(campaign_id, extension) + "\n", encoding="utf-8")
+            written.append(str(path.resolve()))
+        self.console.print("Reports written: " + ", ".join(written))
 
     def _report(self, campaign_id: str, extension: str) -> str:
-        import base64
         notes = [n for n in self.stack.dataverse.rows("annotations", filter=f"_objectid_value eq {campaign_id}")
                  if (n.get("filename") or "").endswith(extension)]
         return base64.b64decode(notes[-1]["documentbody"]).decode("utf-8-sig").strip()
@@ -145,6 +217,7 @@ class Demo:
             answer = self.call("POST", "dataverse/events", body=event,
                                headers=webhook_headers("Create", "smsc_textmessage", self.key)).json()
             row = self.stack.dataverse.get("smsc_textmessages", activity_id)
-            table.add_row(title, answer.get("outcome", str(answer)), STATUS.get(row["smsc_status"], "?"),
-                          row.get("smsc_phonenumber") or "", row.get("smsc_error") or "")
+            outcome = answer.get("outcome") or answer.get("handled") or ""
+            table.add_row(title, outcome, STATUS.get(row["smsc_status"], "?"), row.get("smsc_phonenumber") or "",
+                          row.get("smsc_error") or "")
         self.console.print(table)

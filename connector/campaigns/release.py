@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -84,12 +84,15 @@ class Released:
 
 def release_part(notes: ReportNotes, activities: CampaignActivities, provider, campaign: Campaign, part_no: int,
                  note_id: str, *, sms_type: SmsType, sender: str | None, now: datetime,
-                 quiet: QuietTimes | None = None) -> Released:
+                 quiet: QuietTimes | None = None, excludes: Callable[[str], bool] | None = None) -> Released:
     """One preparation part, end to end. Parts are independent (keys carry the part number), so
-    they can run in any order, again, or on several workers."""
+    they can run in any order, again, or on several workers. `excludes`: numbers opted out since."""
     send_at = campaign.start if campaign.deferred(now) else None
     done = Released()
-    for window_no, window in enumerate(chunked(staged_messages(notes.content(note_id)), CHUNK)):
+    staged = staged_messages(notes.content(note_id))
+    if excludes is not None:
+        staged = (s for s in staged if not excludes(s.number))
+    for window_no, window in enumerate(chunked(staged, CHUNK)):
         key = campaign_window_key(campaign.ticket or "", part_no, window_no)
         at = send_at
         if sms_type == SmsType.MARKETING:     # held until the quiet times end (first number's time zone)
@@ -104,12 +107,13 @@ def release_part(notes: ReportNotes, activities: CampaignActivities, provider, c
 
 def release(notes: ReportNotes, activities: CampaignActivities, provider, campaign: Campaign, *,
             sms_type: SmsType, sender: str | None, now: datetime, progress: Progress,
-            quiet: QuietTimes | None = None) -> tuple[int, int]:
-    """Every part in turn; returns (messages released, activities refused)."""
+            quiet: QuietTimes | None = None, excludes: Callable[[str], bool] | None = None) -> tuple[int, int]:
+    """Every part in turn; returns (messages released, activities refused). `excludes`: numbers opted
+    out since the preparation (read again at validate), left out."""
     total = Released()
     for part_no, note_id in enumerate(notes.staged_parts(campaign.id, campaign.ticket), start=1):
         done = release_part(notes, activities, provider, campaign, part_no, note_id, sms_type=sms_type,
-                            sender=sender, now=now, quiet=quiet)
+                            sender=sender, now=now, quiet=quiet, excludes=excludes)
         total.messages += done.messages
         total.refused_activities += done.refused_activities
         progress("validate", total.messages)

@@ -63,7 +63,8 @@ CONFIG_COLUMNS = (
     "smsc_quotasenabled", "smsc_campaignduration", "smsc_quiethoursstart", "smsc_quiethoursend",
     "smsc_repliesallowed", "smsc_replywindow", "smsc_stopkeywords", "smsc_startkeywords",
     "smsc_consecutivefailures", "smsc_unknownreplycreateslead", "smsc_stopseparator",
-    "smsc_quietsundays", "smsc_quietholidays", "smsc_overseasprefix",
+    "smsc_quietsundays", "smsc_quietholidays", "smsc_overseasprefix", "smsc_cheapertext", "smsc_maxtextlength",
+    "smsc_consentcolumn",
 )
 CONFIG_QUERY = {"$select": ",".join(CONFIG_COLUMNS), "$orderby": "createdon asc", "$top": "1"}
 
