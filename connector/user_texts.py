@@ -181,6 +181,20 @@ CAMPAIGN_REPORT_DETAILS = {
     "no_primary_contact": "Le compte n'a pas de contact principal.",
     "template": "Erreur de modèle : {error}",
     "sender": "Émetteur invalide : {error}",
+    # Imports (`smsc import`): the report `LIGNE;STATUT;DETAIL;NUMERO`, one line per row of the file.
+    "import_empty": "Ligne vide.",
+    "import_no_number": "Aucun numéro sur cette ligne.",
+    "import_fields": "Nombre de colonnes incorrect ({found} au lieu de {expected}), avec chacun des séparateurs "
+                     "(point-virgule, virgule, tabulation).",
+    "import_invalid_number": "Numéro invalide ({reason}) : {raw}.",
+    "import_duplicate": "Doublon : ce numéro figure déjà plus haut dans le fichier.",
+    "import_optout_added": "Ajouté à la liste noire (désinscription manuelle).",
+    "import_optout_present": "Déjà sur la liste noire : sa raison (STOP, NPAI ou manuelle) est conservée.",
+    "import_member_added": "{table} existant ajouté à la liste.",
+    "import_member_created": "{table} créé et ajouté à la liste.",
+    "import_member_present": "Déjà membre de la liste.",
+    "import_no_person": "Aucun {table} n'a ce numéro de mobile (--create pour le créer).",
+    "import_crm_refused": "Refusé par Dataverse : {error}",
 }
 
 # Delivery reports (connector.delivery_status): why an SMS is Undeliverable (`smsc_error`).
@@ -230,4 +244,33 @@ TEXTS["en"].update({
     "unanswerable_sender": "An SMS from the sender '{sender}' cannot be answered: replies are allowed, but a "
                            "recipient cannot reply to an alphanumeric sender. Leave the sender empty to allow "
                            "replies.",
+})
+# Imports (`smsc import`): the summary printed at the end.
+TEXTS["fr"].update({
+    "import_read": "Lignes lues", "import_taken": "Prises", "import_present": "Déjà présentes",
+    "import_refused": "Refusées", "import_dry_run": "Simulation : rien n'a été écrit.",
+    "import_report": "Rapport ligne par ligne : {path}", "import_list": "Liste marketing : {name}{created}",
+    "import_list_created": " (créée)", "import_list_to_create": " (sera créée)",
+    "import_reason_import_empty": "ligne vide", "import_reason_import_no_number": "sans numéro",
+    "import_reason_import_fields": "nombre de colonnes incorrect",
+    "import_reason_import_invalid_number": "numéro invalide",
+    "import_reason_import_duplicate": "doublon dans le fichier",
+    "import_reason_import_no_person": "aucun contact ou prospect avec ce numéro",
+    "import_reason_import_crm_refused": "refusé par Dataverse",
+    "import_person_contact": "Contact", "import_person_lead": "Prospect",
+    "import_person_contact_lower": "contact", "import_person_lead_lower": "prospect",
+})
+TEXTS["en"].update({
+    "import_read": "Rows read", "import_taken": "Taken", "import_present": "Already present",
+    "import_refused": "Refused", "import_dry_run": "Dry run: nothing was written.",
+    "import_report": "Row-by-row report: {path}", "import_list": "Marketing list: {name}{created}",
+    "import_list_created": " (created)", "import_list_to_create": " (would be created)",
+    "import_reason_import_empty": "empty line", "import_reason_import_no_number": "no number",
+    "import_reason_import_fields": "wrong number of columns",
+    "import_reason_import_invalid_number": "invalid number",
+    "import_reason_import_duplicate": "duplicate in the file",
+    "import_reason_import_no_person": "no contact or lead with this number",
+    "import_reason_import_crm_refused": "refused by Dataverse",
+    "import_person_contact": "Contact", "import_person_lead": "Lead",
+    "import_person_contact_lower": "contact", "import_person_lead_lower": "lead",
 })

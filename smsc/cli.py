@@ -143,6 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
     register_solution(commands)
     from smsc.provider_cli import register as register_provider
     register_provider(commands)
+    from smsc.import_cli import register as register_import
+    register_import(commands)
     return parser
 
 
