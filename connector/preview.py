@@ -12,10 +12,13 @@ from connector.send_policy import (
     PROVIDER_MAX_LENGTH,
     SmsRejected,
     apply_stop_rule,
+    cheaper_form,
+    cheaper_warning,
     check_text,
     choose_sender,
     choose_type,
     phone_number,
+    text_budget,
     text_warnings,
     unanswerable,
 )
@@ -46,6 +49,7 @@ class PreviewRequest(BaseModel):
     regarding: RecordRef | None = None
     smstype: int | None = Field(default=None, ge=1, le=2)
     sender: str | None = None
+    cheaper: bool | None = None         # this send's choice; None: the configuration's cheaper-text option
     userid: str | None = None
 
     @model_validator(mode="after")
@@ -81,8 +85,12 @@ class PreviewService:
             text = apply_stop_rule(text.strip(), sms_type, number, config)
         except SmsRejected as problem:
             warnings.append(problem.say(lang))
+        found = cheaper_form(text, config, request.cheaper)
+        if found is not None:
+            text = found.text
+            warnings += cheaper_warning(found, lang)
         try:        # what the send would refuse: an empty text (a warning), one too long (refused)
-            check_text(text, PROVIDER_MAX_LENGTH)
+            check_text(text, text_budget(PROVIDER_MAX_LENGTH, config))
         except SmsRejected as problem:
             if problem.key == "too_long":
                 raise SmsRefusal(problem.say(lang)) from None
@@ -90,7 +98,8 @@ class PreviewService:
         stats = analyze(text)
         return {"text": text, "encoding": stats.encoding, "segments": stats.segments,
                 "characters": stats.characters, "remaining": stats.remaining,
-                "warnings": warnings + text_warnings(stats, lang), "cost": None, "phonenumber": number}
+                "warnings": warnings + text_warnings(stats, lang), "cost": None, "phonenumber": number,
+                "segments_saved": found.segments_saved if found is not None else 0}
 
 
 def _number_or_warning(raw: str | None, config: Configuration, warnings: list[str], lang: str) -> str | None:

@@ -17,6 +17,7 @@ from connector.outgoing import ComposedSms, SmsRejected
 from connector.quiet_times import QuietTimes, next_allowed
 from connector.repositories.optouts import OptOuts
 from connector.sms.port import LONGEST_TEXT, SmsType
+from connector.text.cheaper import CheaperText, cheaper
 from connector.text.encoding import TextStats, analyze
 from connector.text.phone import InvalidPhoneNumber, normalize
 from connector.text.sender import InvalidSender, validate_sender
@@ -96,6 +97,24 @@ def apply_stop_rule(text: str, sms_type: SmsType, number: str | None, config: Co
     raise SmsRejected("stop_missing", stop=config.stop_text)
 
 
+def text_budget(path_limit: int, config: Configuration) -> int:
+    """The longest text a path sends: its own limit, or the organisation's budget when smaller (seed 003)."""
+    return min(path_limit, config.max_text_length or path_limit)
+
+
+def cheaper_form(text: str, config: Configuration, requested: bool | None = None) -> CheaperText | None:
+    """The cheaper text when the option is on (the send's own choice, else the configuration's);
+    None when it is off. The caller shows what changed: never silently."""
+    return cheaper(text) if (config.cheaper_text if requested is None else requested) else None
+
+
+def cheaper_warning(found: CheaperText | None, lang: str = "en") -> list[str]:
+    if found is None or not found.changed:
+        return []
+    replaced = ", ".join(f"{char!r} → {new!r}" for char, new in found.replaced)
+    return [say(lang, "cheaper_text", replaced=replaced, saved=found.segments_saved)]
+
+
 def check_text(text: str, max_length: int) -> None:
     """Not empty, and within the limit of the path that sends it."""
     if not text:
@@ -128,9 +147,11 @@ def compose(text: str, *, config: Configuration, prefs: ChannelPreferences, raw_
     sender = choose_sender(requested_sender, prefs)
     number = phone_number(raw_number, config) if (raw_number or number_required) else None
     text = apply_stop_rule(text.strip(), sms_type, number, config)
-    check_text(text, max_length)
+    cheaper_text = cheaper_form(text, config)
+    text = cheaper_text.text if cheaper_text else text
+    check_text(text, text_budget(max_length, config))
     stats = analyze(text)
-    return ComposedSms(text, stats, sms_type, sender, number, text_warnings(stats),
+    return ComposedSms(text, stats, sms_type, sender, number, cheaper_warning(cheaper_text) + text_warnings(stats),
                        with_replies=replies_wanted(sender, config))
 
 

@@ -31,6 +31,7 @@ TEXTS = {
         "no_template_named": "Aucun modèle de SMS publié ne s'appelle « {name} ».",
         "unicode": "Ces caractères imposent l'Unicode (70 caractères par SMS au lieu de 160) : {chars}",
         "several_sms": "Le texte partira en {segments} SMS.",
+        "cheaper_text": "Texte économique : {replaced} ({saved} SMS de moins par destinataire).",
     },
     "en": {
         "no_recipient": "The SMS has no recipient: set the 'To' party or the 'Regarding' record.",
@@ -57,6 +58,7 @@ TEXTS = {
         "no_template_named": "No published SMS template is named '{name}'.",
         "unicode": "These characters force Unicode (70 characters per SMS instead of 160): {chars}",
         "several_sms": "The text will be sent as {segments} SMS.",
+        "cheaper_text": "Cheaper text: {replaced} ({saved} SMS fewer per recipient).",
     },
 }
 

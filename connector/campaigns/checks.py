@@ -13,8 +13,8 @@ from connector.campaigns.personalize import provider_merge
 from connector.configuration import Configuration
 from connector.consent import consent_missing
 from connector.repositories.campaign_recipients import CampaignRecipients, Candidate
-from connector.send_policy import (CAMPAIGN_MAX_LENGTH, SmsRejected, check_sender, check_text, phone_number,
-                                   stop_missing, with_stop_mention)
+from connector.send_policy import (CAMPAIGN_MAX_LENGTH, SmsRejected, cheaper_form, check_sender, check_text,
+                                   phone_number, stop_missing, text_budget, with_stop_mention)
 from connector.sms.port import SmsType
 from connector.text.templates import MessageTemplate, TemplateError, record_context
 from connector.user_texts import CAMPAIGN_REPORT_DETAILS as DETAIL
@@ -89,6 +89,9 @@ class CampaignChecker:
         if problem is None:
             text = with_stop_mention(text, self.sms_type, number, self.config)
             provider_text = provider_text and with_stop_mention(provider_text, self.sms_type, number, self.config)
+            found = cheaper_form(text, self.config)
+            if found is not None and found.changed:     # the report shows the text really sent
+                text, provider_text, slots = found.text, None, None
         problem = problem or self._text_problem(text, number) or self.sender_error or self._consent_problem(candidate)
         if problem is None and self.config.exclude_optouts and self.ledger.opted_out(number):
             problem = DETAIL["opted_out"]
@@ -128,7 +131,7 @@ class CampaignChecker:
 
     def _text_problem(self, text: str, number: str) -> str | None:
         try:
-            check_text(text, CAMPAIGN_MAX_LENGTH)
+            check_text(text, text_budget(CAMPAIGN_MAX_LENGTH, self.config))
         except SmsRejected as refusal:
             return _detail(refusal)
         if stop_missing(text, self.sms_type, number, self.config):

@@ -79,3 +79,13 @@ def test_only_marketing_sms_need_consent():
     assert verdict(f"Promo {STOP}", sms_type=SmsType.MARKETING, config=config).detail == \
         "Le destinataire n'a pas accepté les SMS marketing (colonne new_smsoptin)."
     assert verdict("Votre commande", config=config).ok
+
+
+def test_with_the_cheaper_text_option_the_report_shows_the_text_really_sent():
+    found = verdict("Votre commande n° 123 est prête ’", config=Configuration(cheaper_text=True))
+    assert (found.ok, found.text, found.provider_text) == (True, "Votre commande no 123 est prete '", None)
+
+
+def test_the_length_budget_of_the_configuration_is_checked_at_simulation():
+    found = verdict("x" * 150, config=Configuration(max_text_length=149))
+    assert found.detail == "Le message dépasse 149 caractères (150)."

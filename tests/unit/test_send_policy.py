@@ -194,3 +194,19 @@ def test_the_first_rule_broken_is_named_sender_first():
 def test_a_number_is_optional_where_the_caller_says_so():
     sms = compose("Bonjour", config=Configuration(), prefs=PREFS, raw_number=None, number_required=False)
     assert sms.phone_number is None and sms.text == "Bonjour"
+
+
+def test_the_cheaper_text_option_replaces_costly_characters_and_says_so():
+    text = "Votre commande n° 123 est prête ! Merci ’"
+    sms = compose(text, config=Configuration(cheaper_text=True), prefs=PREFS, raw_number="0649819006")
+    assert sms.text == "Votre commande no 123 est prete ! Merci '" and sms.stats.encoding == "GSM-7"
+    assert sms.warnings[0].startswith("Cheaper text: '°' → 'o', 'ê' → 'e', '’' → \"'\"")
+    unchanged = compose(text, config=Configuration(), prefs=PREFS, raw_number="0649819006")
+    assert unchanged.text == text and unchanged.stats.encoding == "UCS-2"
+
+
+def test_the_organisations_length_budget_applies_below_the_providers_limit():
+    budget = Configuration(max_text_length=149)
+    assert compose("x" * 149, config=budget, prefs=PREFS, raw_number="0649819006").stats.characters == 149
+    with pytest.raises(SmsRejected, match="149"):
+        compose("x" * 150, config=budget, prefs=PREFS, raw_number="0649819006")
