@@ -27,6 +27,8 @@ def _validate(args) -> int:
     from connector.bootstrap import connected_table_definitions
     from workflows.definition import BUILTIN_DIR
     from workflows.schema import StaticTableSchema, connected_schema
+    from workflows.definition import load_definition
+    from workflows.readiness import not_ready
     from workflows.validation import validate
 
     paths = sorted(BUILTIN_DIR.glob("*.yaml")) if args.builtins else [Path(p) for p in args.files]
@@ -35,6 +37,7 @@ def _validate(args) -> int:
         return 2
     # With the app settings, the organisation's own tables and columns (custom ones included).
     schema = StaticTableSchema() if args.offline else connected_schema(connected_table_definitions())
+    config = _configuration(args.offline)
     invalid = 0
     for path in paths:
         try:
@@ -47,7 +50,25 @@ def _validate(args) -> int:
         print(f"{path}: {'valid' if not issues else f'{len(issues)} problem(s)'}")
         for issue in issues:
             print(f"  {issue.path or '(document)'}: {issue.message}")
+        if not issues:
+            for problem in not_ready(load_definition(path.read_text(encoding="utf-8")), config):
+                print(f"  not ready to activate: {problem}")
     return 1 if invalid else 0
+
+
+def _configuration(offline: bool):
+    """The organisation's SMS configuration with the app settings, else the one the installer seeds."""
+    from connector.bootstrap import get_crm
+    from connector.configuration import Configuration
+    from connector.crm.configuration import DataverseConfiguration
+    from connector.settings import SettingsError
+
+    if not offline:
+        try:
+            return DataverseConfiguration(get_crm()).get()
+        except SettingsError:
+            pass
+    return Configuration()
 
 
 def _dry_run(args) -> int:
@@ -72,6 +93,9 @@ def _run_scheduled(args) -> int:
         counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(report.counts().items())) or "nothing sent"
         print(f"{report.workflow}: {report.examined} examined, {report.matched} matched, "
               f"{report.sent_before} sent within the period; {counts}")
+        for outcome in report.outcomes:
+            if outcome.outcome == "failed":
+                print(f"  failed{f' for {outcome.record_id}' if outcome.record_id else ''}: {outcome.detail}")
     if not reports:
         print("no active schedule workflow")
     return 1 if any(o.outcome == "failed" for r in reports for o in r.outcomes) else 0

@@ -56,6 +56,7 @@ class WorkflowRun:
     user_id: str | None = None
     record_exists: bool = True         # False after a Delete: no regarding, nothing more to read
     text_format: Mapping[str, Any] = field(default_factory=dict)   # the user's locale and date format
+    retry_failed: bool = False         # a schedule's next run asks a Failed SMS of its period again
 
 
 def workflow_sms(run: WorkflowRun, planned: PlannedSms, key: str, text: str, recipient: EntityRef | None,
@@ -96,7 +97,7 @@ class SmsActions:
         try:
             activity_id = self.activities.create_workflow_sms(workflow_sms(run, planned, key, text, recipient))
         except Conflict:
-            return self._again(run, planned, key)
+            return self._again(run, planned, key, text)
         return self._deliver(run, planned, key, activity_id)
 
     def _deliver(self, run: WorkflowRun, planned: PlannedSms, key: str, activity_id: str) -> HookOutcome:
@@ -113,10 +114,17 @@ class SmsActions:
         except Conflict:
             pass            # a redelivery already made another activity with it
 
-    def _again(self, run: WorkflowRun, planned: PlannedSms, key: str) -> HookOutcome:
+    def _again(self, run: WorkflowRun, planned: PlannedSms, key: str, text: str | None = None) -> HookOutcome:
         """The key is taken: an earlier delivery made the activity. Send it only if that delivery
-        stopped before sending (still *Send requested*); the unit service's take makes that once."""
+        stopped before sending (still *Send requested*), or, for a schedule's run, if it failed (the
+        admin may have fixed the cause since); the unit service's take makes that once."""
         found = self.activities.find_by_key(key)
+        if found is not None and found.status == SmsStatus.FAILED and run.retry_failed and text is not None:
+            try:
+                self.activities.reopen(found, text)
+            except Conflict:        # a rival run reopened it first: it sends it
+                return _outcome(run, planned, "already-handled", f"another run took it (key {key})", found.id)
+            return self._deliver(run, planned, key, found.id)
         if found is not None and found.status == SmsStatus.SEND_REQUESTED:
             return self._deliver(run, planned, key, found.id)
         activity_id = found.id if found is not None else None

@@ -129,7 +129,8 @@ def run_workflow(workflows: WorkflowRepository, records: Records, actions: Sende
         if record_id in skip:
             report.sent_before += 1
             continue
-        run = WorkflowRun(workflow.id, workflow.name, table, record_id, values, key, None, True, {"locale": "fr_FR"})
+        run = WorkflowRun(workflow.id, workflow.name, table, record_id, values, key, None, True, {"locale": "fr_FR"},
+                          retry_failed=True)
         for sms in planned:
             report.outcomes.append(_send(actions, run, sms))
     return report

@@ -130,7 +130,13 @@ class DataverseSmsActivities:
         rows = self.crm.retrieve_multiple(ACTIVITY_SET, select=["activityid", "smsc_status"],
                                           filter=f"smsc_idempotencykey eq {odata_literal(key)}", top=1)
         row = next(iter(rows), None)
-        return SmsActivity(row["activityid"], status=row.get("smsc_status")) if row else None
+        return SmsActivity(row["activityid"], etag=row.get("@odata.etag"), status=row.get("smsc_status")) \
+            if row else None
+
+    def reopen(self, activity: SmsActivity, text: str) -> None:
+        self.crm.update(ACTIVITY_SET, activity.id, {
+            "smsc_status": int(SmsStatus.SEND_REQUESTED), "description": text, "smsc_error": None},
+            etag=activity.etag or "*")
 
     def keep_key(self, activity_id: str, key: str) -> None:
         self.crm.update(ACTIVITY_SET, activity_id, {"smsc_idempotencykey": key})

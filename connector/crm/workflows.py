@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from connector.activity import SmsStatus
 from connector.crm.sms_activities import ACTIVITY_SET
 from connector.clock import odata_utc
 from connector.crm.odata import odata_literal
@@ -33,5 +34,7 @@ class DataverseWorkflows:
     def records_sent_since(self, workflow_id: str, since: datetime) -> set[str]:
         rows = self.crm.retrieve_multiple(
             ACTIVITY_SET, select=["_regardingobjectid_value"],
-            filter=f"_smsc_workflowid_value eq {workflow_id} and createdon ge {odata_utc(since)}")
+            # A Failed SMS does not count: the next run tries that record again (on the same activity).
+            filter=f"_smsc_workflowid_value eq {workflow_id} and createdon ge {odata_utc(since)}"
+                   f" and smsc_status ne {int(SmsStatus.FAILED)}")
         return {row["_regardingobjectid_value"] for row in rows if row.get("_regardingobjectid_value")}

@@ -100,6 +100,11 @@ class SmsActivities(Protocol):
         """The activity holding this idempotency key (its id and status), if any."""
         ...
 
+    def reopen(self, activity: SmsActivity, text: str) -> None:
+        """A Failed activity asked again (a scheduled workflow's next run, once the cause is fixed):
+        Send requested with the text, its error cleared; conditional on `activity.etag` (Conflict)."""
+        ...
+
     def keep_key(self, activity_id: str, key: str) -> None:
         """Write the key back (Conflict when another activity holds it)."""
         ...

@@ -119,7 +119,8 @@ def test_active_workflows_of_a_table_and_what_one_sent_lately(server, crm):
              "smsc_entity": "o'brien", "modifiedon": "2026-01-02T03:04:05Z"}]})
     server.expect_ordered_request(f"{API}/smsc_textmessages", method="GET", query_string={
         "$select": "_regardingobjectid_value",
-        "$filter": f"_smsc_workflowid_value eq {WORKFLOW_ID} and createdon ge 2026-03-01T09:30:00Z"}
+        "$filter": f"_smsc_workflowid_value eq {WORKFLOW_ID} and createdon ge 2026-03-01T09:30:00Z"
+                   " and smsc_status ne 8"}
     ).respond_with_json({"value": [{"_regardingobjectid_value": ORDER_ID}, {"_regardingobjectid_value": None}]})
     workflows = DataverseWorkflows(crm)
     assert workflows.active("o'brien") == [

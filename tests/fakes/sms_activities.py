@@ -78,6 +78,9 @@ class FakeSmsActivities:
     def find_by_key(self, key: str) -> SmsActivity | None:
         return next((a for a in self.rows.values() if a.idempotency_key == key), None)
 
+    def reopen(self, activity: SmsActivity, text: str) -> None:
+        self._write(activity.id, activity.etag, status=SmsStatus.SEND_REQUESTED, text=text, error=None)
+
     def keep_key(self, activity_id: str, key: str) -> None:
         holder = self.find_by_key(key)
         if holder is not None and holder.id != activity_id:

@@ -115,7 +115,7 @@ def test_dry_run_of_a_builtin_on_an_order_sends_and_writes_nothing(stack, crm):
                                     {"path": "steps[0].elif[0].if", "matched": True}]
     [sms] = report["sms"]
     assert (sms["step"], sms["phone_number"]) == ("steps[0].elif[0].then[0]", "+33649819006")
-    assert sms["text"] == "Votre commande n°ORD-1002 d'un montant de 89,90 € a été validée"
+    assert sms["text"] == "Votre commande no ORD-1002 d'un montant de 89,90 € a été validée"
     assert stack.octopush.sends == [] and crm.writes() == []
 
 

@@ -77,22 +77,22 @@ def order_image(state: int, reason: int, customer: dict, number="ORD-1001", amou
 # name, message, table, record id, new columns (Target), pre image, number, text.
 BUILTIN_EVENTS = [
     ("order_fulfilled", "Update", "salesorder", seed.ORDER_CONTOSO_ID, status(3, 100001), order_image(1, 2, CONTOSO),
-     SMITH_MOBILE, "Votre commande n°ORD-1001 d'un montant de 1 250,50 € a été validée"),
+     SMITH_MOBILE, "Votre commande no ORD-1001 d'un montant de 1 250,50 € a été validée"),
     ("order_cancelled", "Update", "salesorder", seed.ORDER_SMITH_ID, status(2, 4),
      order_image(1, 2, SMITH, "ORD-1002", 89.9), SMITH_MOBILE,
-     "Votre commande n°ORD-1002 d'un montant de 89,90 € a été annulée"),
+     "Votre commande no ORD-1002 d'un montant de 89,90 € a été annulée"),
     ("case_created", "Create", "incident", seed.CASE_SMITH_ID,
      {"ticketnumber": "CAS-01002-C3D4", "title": "Livraison incomplète", "customerid": SMITH, **status(0, 1)},
-     None, SMITH_MOBILE, "Le cas de support n°CAS-01002-C3D4 a été créé"),
+     None, SMITH_MOBILE, "Le cas de support no CAS-01002-C3D4 a été créé"),
     ("case_resolved", "Update", "incident", seed.CASE_CONTOSO_ID, status(1, 5),
      {**status(0, 1), "customerid": CONTOSO, "ticketnumber": "CAS-01001-A1B2"}, SMITH_MOBILE,
-     "L'incident n°CAS-01001-A1B2 a été résolu."),
+     "L'incident no CAS-01001-A1B2 a été résolu."),
     ("quote_activated", "Update", "quote", seed.QUOTE_SMITH_ID, status(1, 2),
      {**status(0, 1), "customerid": SMITH, "quotenumber": "QUO-01001", "totalamount": money(420)}, SMITH_MOBILE,
-     "Le devis n°QUO-01001 d'un montant de 420,00 € a été établi"),
+     "Le devis no QUO-01001 d'un montant de 420,00 € a été établi"),
     ("invoice_paid", "Update", "invoice", seed.INVOICE_CONTOSO_ID, status(2, 100001),
      {**status(0, 1), "customerid": CONTOSO, "invoicenumber": "INV-01001", "totalamount": money(1250.5)},
-     SMITH_MOBILE, "Votre facture n°INV-01001 d'un montant de 1 250,50 € a été réglée"),
+     SMITH_MOBILE, "Votre facture no INV-01001 d'un montant de 1 250,50 € a été réglée"),
     ("contact_created", "Create", "contact", seed.JOHN_DOE_ID,
      {"firstname": "John", "lastname": "Doe", "mobilephone": DOE_MOBILE}, None, DOE_MOBILE,
      "Votre inscription est confirmée"),
@@ -200,7 +200,7 @@ def test_an_activity_left_send_requested_by_a_crashed_delivery_is_sent_by_the_re
     workflow_id = hooks.activate("case_created")
     target = {"ticketnumber": "CAS-01002-C3D4", "customerid": SMITH, **status(0, 1)}
     stack.dataverse.insert("smsc_textmessages", {
-        "subject": "case_created", "description": "Le cas de support n°CAS-01002-C3D4 a été créé", "smsc_status": 2,
+        "subject": "case_created", "description": "Le cas de support no CAS-01002-C3D4 a été créé", "smsc_status": 2,
         "smsc_idempotencykey": f"wf:{workflow_id}:{seed.CASE_SMITH_ID}:create:steps[0].elif[0].then[0]",
         "regardingobjectid_contact_smsc_textmessage@odata.bind": f"/contacts({seed.DAVID_SMITH_ID})"})
     [outcome] = hooks.deliver("Create", "incident", seed.CASE_SMITH_ID, target)
@@ -246,7 +246,7 @@ def test_missing_columns_are_read_from_the_record_when_the_step_has_no_image(hoo
     [outcome] = hooks.deliver("Update", "salesorder", seed.ORDER_SMITH_ID, status(3, 100001),
                               pre={**status(1, 2)})
     assert outcome.outcome == "sent"
-    assert hooks.sends() == [(SMITH_MOBILE, "Votre commande n°ORD-1002 d'un montant de 89,90 € a été validée")]
+    assert hooks.sends() == [(SMITH_MOBILE, "Votre commande no ORD-1002 d'un montant de 89,90 € a été validée")]
 
 
 def test_an_invalid_active_definition_is_reported_and_the_others_still_run(hooks, stack):
@@ -311,7 +311,7 @@ def test_dry_run_shows_what_would_go_and_sends_and_writes_nothing(hooks, crm, st
     assert report["conditions"] == [{"path": "steps[0].if", "matched": True}]
     [sms] = report["sms"]
     assert sms["recipient"]["id"] == seed.DAVID_SMITH_ID and sms["phone_number"] == SMITH_MOBILE
-    assert sms["text"] == "Votre commande n°ORD-1001 d'un montant de 1 250,50 € a été validée"
+    assert sms["text"] == "Votre commande no ORD-1001 d'un montant de 1 250,50 € a été validée"
     assert stack.octopush.sends == [] and crm.writes() == []
 
 
@@ -349,7 +349,7 @@ def test_a_builtin_fires_through_the_real_webhook_route_once(hooks, stack):
     again = invoke("POST", "dataverse/events", body=body, headers=headers)
     assert first.status == 200 and first.json()["handled"] == "workflows"
     assert again.status == 200
-    assert hooks.sends() == [(SMITH_MOBILE, "Votre commande n°ORD-1001 d'un montant de 1 250,50 € a été validée")]
+    assert hooks.sends() == [(SMITH_MOBILE, "Votre commande no ORD-1001 d'un montant de 1 250,50 € a été validée")]
 
 
 def account_reads(stack) -> list[str]:
@@ -381,3 +381,22 @@ def test_a_hop_that_is_no_lookup_and_a_related_column_the_table_lacks_are_told_a
     assert sent.outcome == "sent" and hooks.sends() == [(SMITH_MOBILE, "Niveau .")]
     # One read per hop or related record: a refused column is not followed by a read of the whole row.
     assert account_reads(stack) == ["_telephone1_value", "_primarycontactid_value", "new_tier"]
+
+
+def test_a_scheduled_sms_that_failed_is_sent_by_the_next_run_once_the_admin_fixed_the_configuration(hooks, stack,
+                                                                                                   capsys):
+    from smsc.cli import main
+
+    crm_configuration._cache.clear()
+    hooks.activate("contact_inactive_90_days")
+    assert main(["workflows", "run-scheduled"]) == 1                 # the command says why it failed
+    out = capsys.readouterr().out
+    assert f"  failed for {seed.PETER_PARKER_ID}: " in out and "STOP au 30101" in out
+    stack.dataverse.update("smsc_configurations", seed.CONFIGURATION_ID, {"smsc_appendstop": True})
+    crm_configuration._cache.clear()
+    [retried] = run_scheduled(hooks.repositories, hooks.services.sms, datetime.now(timezone.utc) + timedelta(hours=1))
+    assert (retried.sent_before, [o.outcome for o in retried.outcomes]) == (0, ["sent"])
+    [activity] = hooks.activities()                     # the same activity, asked again, now Sent
+    assert activity["smsc_status"] == 5 and activity["smsc_error"] is None
+    assert [number for number, _ in hooks.sends()] == [PARKER_MOBILE]
+    crm_configuration._cache.clear()
