@@ -3,11 +3,14 @@ import logging
 
 import azure.functions as func
 
+from connector.telemetry import traced
+
 bp = func.Blueprint()
 log = logging.getLogger(__name__)
 
 
 @bp.timer_trigger(schedule="0 */5 * * * *", arg_name="timer", run_on_startup=False, use_monitor=True)
+@traced("timer resume_interrupted_sends")
 def resume_interrupted_sends(timer: func.TimerRequest) -> None:
     from connector.bootstrap import get_services, unit_sms_service
     from connector.unit_recovery import resume_stuck_sends
