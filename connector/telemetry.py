@@ -38,8 +38,9 @@ _tracer: Any = None          # an opentelemetry Tracer while telemetry is on, el
 # -- masking ----------------------------------------------------------------------------------------
 # International numbers (+33 6 49 81 90 06, +33649819006, 0033…, %2B33… in a logged URL) and French
 # national ones (06 49 81 90 06).
-_INTERNATIONAL = re.compile(r"(?<![\w+%])(?:\+|%2[Bb]|00)[1-9](?:[ .\-]?\d){6,14}(?!\d)")
-_NATIONAL = re.compile(r"(?<![\w+])0[1-9](?:[ .\-]?\d{2}){4}(?!\d)")
+# Compiled at the first use, not at import (cold starts).
+_INTERNATIONAL = r"(?<![\w+%])(?:\+|%2[Bb]|00)[1-9](?:[ .\-]?\d){6,14}(?!\d)"
+_NATIONAL = r"(?<![\w+])0[1-9](?:[ .\-]?\d{2}){4}(?!\d)"
 # ITU country calling codes of one and two digits; every other code has three.
 _ONE_DIGIT_CODES = {"1", "7"}
 _TWO_DIGIT_CODES = set(
@@ -74,7 +75,7 @@ def mask_phone_numbers(text: str) -> str:
     """`text` with every phone number masked: +33649819006 → `+33 6•• •• •• 06`."""
     if not any(c.isdigit() for c in text):
         return text
-    return _NATIONAL.sub(_mask_national, _INTERNATIONAL.sub(_mask_international, text))
+    return re.sub(_NATIONAL, _mask_national, re.sub(_INTERNATIONAL, _mask_international, text))
 
 
 def is_secret_name(name: str) -> bool:
