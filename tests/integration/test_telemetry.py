@@ -1,6 +1,7 @@
 """The trace of one unit SMS, recorded by an in-memory OpenTelemetry exporter (not Azure Monitor):
 webhook → CRM reads → take → provider send → write back, findable by the correlation id, the activity id
 and the provider ticket, with no secret and no full phone number in any attribute or log line."""
+import json
 import logging
 import re
 import uuid
@@ -103,3 +104,22 @@ def test_a_timer_run_is_a_trace_of_its_own(stack, spans):
     [run] = [s for s in finished if s.parent is None]
     assert run.name == "timer resume_interrupted_sends"
     assert [s for s in finished if s.parent is not None]         # its Dataverse query, a child span
+
+
+def test_a_queued_campaign_action_is_a_trace_carrying_the_campaign_id(stack, spans):
+    from azure.functions.queue import QueueMessage
+
+    from functions.campaign_queue import run_campaign_action
+
+    message = {"campaignid": seed.CAMPAIGN_ORDERS_ID, "action": 1, "userid": seed.CLAIRE_MARTIN_ID, "operationid": "op"}
+    stack.dataverse.update("campaigns", seed.CAMPAIGN_ORDERS_ID, {"smsc_action": 1})
+    run_campaign_action.build().get_user_function()(QueueMessage(id="m-1", body=json.dumps(message).encode(),
+                                                                 dequeue_count=1))
+    finished = spans.get_finished_spans()
+    [run] = [s for s in finished if s.parent is None]
+    assert run.name == "queue smsc-campaign-actions"
+    assert dict(run.attributes) == {"messaging.message.id": "m-1", "messaging.delivery_count": 1,
+                                    "smsc.campaign_id": seed.CAMPAIGN_ORDERS_ID}
+    children = [s for s in finished if s.parent is not None]
+    assert children and all(s.context.trace_id == run.context.trace_id for s in children)
+    assert not [s for s in children if "649819006" in json.dumps(dict(s.attributes), ensure_ascii=False)]
