@@ -128,6 +128,7 @@ def campaign_service(crm, provider, *, user_id: str | None = None, **kw) -> "Cam
 
     from connector.campaigns.service import CampaignService
     from connector.crm.campaign_activities import DataverseCampaignActivities
+    from connector.crm.campaign_figures import DataverseCampaignFigures
     from connector.crm.campaign_recipients import DataverseCampaignRecipients
     from connector.crm.campaigns import DataverseCampaigns
     from connector.crm.configuration import DataverseConfiguration
@@ -138,12 +139,13 @@ def campaign_service(crm, provider, *, user_id: str | None = None, **kw) -> "Cam
     from connector.crm.templates import DataverseTemplates
     from connector.messages import template_source
 
-    crm = acting_as(crm, user_id)
+    app_crm, crm = crm, acting_as(crm, user_id)
     return CampaignService(
         campaigns=DataverseCampaigns(crm), recipients=DataverseCampaignRecipients(crm),
-        notes=DataverseReportNotes(crm), activities=DataverseCampaignActivities(crm),
+        notes=DataverseReportNotes(crm), activities=with_waiting_reports(DataverseCampaignActivities(crm), app_crm),
         configuration=DataverseConfiguration(crm), users=DataverseUsers(crm), optouts=DataverseOptOuts(crm),
-        templates=partial(template_source, DataverseTemplates(crm)), provider=provider, **kw)
+        templates=partial(template_source, DataverseTemplates(crm)), provider=provider,
+        figures=DataverseCampaignFigures(crm), **kw)
 
 
 def table_definitions(crm: Crm) -> TableDefinitions:
@@ -185,3 +187,99 @@ def health_probes(services: Services) -> dict[str, Callable[[], object]]:
     return {"dataverse": DataverseConfiguration(services.crm).probe,
             services.sms.name: provider_credit_probe(services.sms.balance),
             "queue": storage_queue_probe(os.environ)}
+
+
+if TYPE_CHECKING:
+    from connector.campaigns.close_due import Closed
+
+
+def close_due_campaigns(crm: Crm, clock: Callable[[], datetime] | None = None) -> Closed:
+    """Closes the Sent campaigns whose duration has passed (the timer), with their final rates."""
+    from connector.campaigns.close_due import close_due_campaigns as close_due
+    from connector.clock import utcnow
+    from connector.crm.campaign_figures import DataverseCampaignFigures
+    from connector.crm.campaigns import DataverseCampaigns
+    from connector.crm.configuration import DataverseConfiguration
+
+    duration = DataverseConfiguration(crm).get().campaign_duration_hours
+    return close_due(DataverseCampaigns(crm), DataverseCampaignFigures(crm), duration_hours=duration,
+                     now=(clock or utcnow)())
+
+
+# -- the loop back: provider callbacks, delivery reports -----------------------------------------
+if TYPE_CHECKING:
+    from connector.delivery.service import DeliveryService
+    from connector.repositories.campaign_activities import CampaignActivities
+    from connector.sms.callbacks import CallbackParser
+
+PROVIDER_NAMES = {"octopush": "Octopush"}
+
+
+def callback_parser(provider: str) -> CallbackParser:
+    """The parser of a provider's callback bodies (the route's `{provider}`); NotFound naming it."""
+    from connector.errors import NotFound
+    from connector.sms.octopush_callbacks import OCTOPUSH_CALLBACKS
+
+    parsers = {"octopush": OCTOPUSH_CALLBACKS}
+    if provider not in parsers:
+        raise NotFound(f"unknown SMS provider '{provider[:40]}' (known: {', '.join(sorted(parsers))})",
+                       error_code="unknown_provider")
+    return parsers[provider]
+
+
+def provider_events(crm: Crm):
+    from connector.crm.provider_events import DataverseProviderEvents
+
+    return DataverseProviderEvents(crm)
+
+
+def delivery_service(crm: Crm, clock: Callable[[], datetime] | None = None,
+                     provider: str = "octopush") -> DeliveryService:
+    """Delivery reports applied to the SMS activities, as the app itself (not a user)."""
+    from connector.clock import utcnow
+    from connector.crm.configuration import DataverseConfiguration
+    from connector.crm.delivery_targets import DataverseDeliveryTargets
+    from connector.crm.optouts import DataverseOptOuts
+    from connector.crm.users import DataverseUsers
+    from connector.delivery.service import DeliveryService
+
+    return DeliveryService(DataverseDeliveryTargets(crm), provider_events(crm), DataverseOptOuts(crm),
+                           DataverseConfiguration(crm), DataverseUsers(crm), clock or utcnow,
+                           provider=PROVIDER_NAMES.get(provider, provider))
+
+
+def with_waiting_reports(activities: CampaignActivities, crm: Crm) -> CampaignActivities:
+    """A campaign's activities that apply, once written, the delivery reports that came before them."""
+    from connector.delivery.waiting import AppliesWaitingReports
+
+    return AppliesWaitingReports(activities, lambda tickets: delivery_service(crm).apply_waiting(tickets))
+
+
+def process_provider_events(crm: Crm, event_ids, clock: Callable[[], datetime] | None = None,
+                            keyword_workflows: KeywordWorkflows | None = None):
+    """The queue step of the loop back: recorded callbacks applied (connector.loopback); replies
+    matching an `inbound` workflow's keywords run it (`keyword_workflows`, built above the core)."""
+    from connector.clock import utcnow
+    from connector.loopback import process_events
+
+    return process_events(event_ids, events=provider_events(crm), delivery=delivery_service(crm, clock),
+                          inbound=lambda: inbound_service(crm, keyword_workflows), clock=clock or utcnow)
+
+
+# -- the loop back: inbound SMS and opt-outs -------------------------------------------------------
+if TYPE_CHECKING:
+    from connector.inbound.keyword_workflows import KeywordWorkflows
+    from connector.inbound.service import InboundService
+
+
+def inbound_service(crm: Crm, keyword_workflows: KeywordWorkflows | None = None) -> InboundService:
+    """Replies and opt-outs applied as the app itself. `keyword_workflows`: the `inbound` hook
+    workflows to run on keywords (workflows.inbound.KeywordWorkflowRunner, built by the caller above
+    the core: the workflows are a layer above this one); None runs none."""
+    from connector.crm.configuration import DataverseConfiguration
+    from connector.crm.conversations import DataverseConversations
+    from connector.crm.optouts import DataverseOptOuts
+    from connector.inbound.service import InboundService
+
+    return InboundService(DataverseConversations(crm), DataverseOptOuts(crm), DataverseConfiguration(crm),
+                          workflows=keyword_workflows)

@@ -17,8 +17,10 @@ from connector.send_policy import (
     choose_type,
     phone_number,
     text_warnings,
+    unanswerable,
 )
 from connector.text.encoding import analyze
+from connector.user_texts import say
 
 
 class SmsRefusal(SmscError):
@@ -71,7 +73,11 @@ class PreviewService:
             number = _number_or_warning(recipient.mobile, config, warnings, lang)
         sms_type = choose_type(request.smstype, prefs)
         try:
-            choose_sender(request.sender, prefs)
+            sender = choose_sender(request.sender, prefs)
+            # Replies are on, but nobody can answer a name: said when the user chose it (they can
+            # leave it empty), not for the admin's default sender.
+            if request.sender and request.sender.strip() == sender and unanswerable(sender, config):
+                warnings.append(say(lang, "unanswerable_sender", sender=sender))
             text = apply_stop_rule(text.strip(), sms_type, number, config)
         except SmsRejected as problem:
             warnings.append(problem.say(lang))

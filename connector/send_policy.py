@@ -2,7 +2,8 @@
 
 One home for the rules the unit send, the preview, the workflow sends and dry-run, and the campaign
 checks share: SMS type and sender choice, number normalisation, the STOP mention (appended or
-refused), empty text, the length limit (a parameter: each path has its own), opt-out and quiet hours.
+refused), empty text, the length limit (a parameter: each path has its own), opt-out, quiet hours,
+and whether the SMS is sent so that its recipient can answer it.
 A broken rule raises `SmsRejected` with a key of `connector.user_texts`; each path words it for its
 reader (the user's language for unit and workflow SMS, the guide's French details in campaign reports).
 """
@@ -43,6 +44,23 @@ def choose_sender(requested: str | None, prefs: ChannelPreferences) -> str | Non
     """The user's sender where the configuration allows one, else the channel's default (checked)."""
     sender = requested if requested and prefs.allow_sender_choice else prefs.default_sender
     return check_sender(sender) if sender else None
+
+
+def answerable_sender(sender: str | None) -> bool:
+    """An SMS can be answered unless its sender is a name: replies go to a number (seed 004: « Si le
+    destinataire répond à un SMS Pro avec émetteur personnalisé alphanumérique, il aura une erreur »)."""
+    return not sender or not any(char.isalpha() for char in sender)
+
+
+def replies_wanted(sender: str | None, config: Configuration) -> bool:
+    """Whether the provider is asked to let recipients answer (`with_replies`): where the configuration
+    allows replies and the sender can be answered. Every send path asks this one function."""
+    return config.replies_allowed and answerable_sender(sender)
+
+
+def unanswerable(sender: str | None, config: Configuration) -> bool:
+    """Replies are allowed, but this sender cannot be answered: the user is warned (preview)."""
+    return config.replies_allowed and not answerable_sender(sender)
 
 
 def phone_number(raw: str | None, config: Configuration) -> str:
@@ -112,7 +130,8 @@ def compose(text: str, *, config: Configuration, prefs: ChannelPreferences, raw_
     text = apply_stop_rule(text.strip(), sms_type, number, config)
     check_text(text, max_length)
     stats = analyze(text)
-    return ComposedSms(text, stats, sms_type, sender, number, text_warnings(stats))
+    return ComposedSms(text, stats, sms_type, sender, number, text_warnings(stats),
+                       with_replies=replies_wanted(sender, config))
 
 
 def text_warnings(stats: TextStats, lang: str = "en") -> list[str]:

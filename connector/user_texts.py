@@ -120,9 +120,15 @@ TEXTS["fr"].update({
     "campaign_status_5": "envoyée",
     "campaign_already_sent": "La campagne a déjà été envoyée : elle ne repartira pas.",
     "campaign_unknown_field": "Le texte de la campagne utilise un champ que la table {table} n'a pas : {field}.",
+    "campaign_unknown_consent_column": "La colonne de consentement de la configuration SMS ({field}) n'existe pas "
+                                       "dans la table {table}.",
     "campaign_prepare_failed": "La préparation a échoué : {detail}. La campagne reste non transmise : corrigez "
                                "puis préparez-la à nouveau.",
     "campaign_provider_auth": "Octopush a refusé la clé d'API (paramètres OCTOPUSH_API_LOGIN et OCTOPUSH_API_KEY)",
+    "campaign_figures": "{sent} SMS envoyé{s_sent}, {delivered} délivré{s_delivered} ({delivery} %), "
+                        "{replies} réponse{s_replies} ({reply} %).",
+    "campaign_figures_none": "0 SMS envoyé.",
+    "campaign_closed_on": "Campagne clôturée le {when}.",
 })
 TEXTS["en"].update({
     "campaign_summary": "{total} recipients. {errors} errors.",
@@ -150,9 +156,15 @@ TEXTS["en"].update({
     "campaign_status_5": "sent",
     "campaign_already_sent": "The campaign was already sent: it will not go again.",
     "campaign_unknown_field": "The campaign's text uses a field the {table} table does not have: {field}.",
+    "campaign_unknown_consent_column": "The SMS configuration's consent column ({field}) does not exist in the "
+                                       "{table} table.",
     "campaign_prepare_failed": "The preparation failed: {detail}. The campaign stays not transmitted: fix it and "
                                "prepare it again.",
     "campaign_provider_auth": "Octopush rejected the API key (settings OCTOPUSH_API_LOGIN and OCTOPUSH_API_KEY)",
+    "campaign_figures": "{sent} SMS sent, {delivered} delivered ({delivery}%), "
+                        "{replies} response{s_replies} ({reply}%).",
+    "campaign_figures_none": "0 SMS sent.",
+    "campaign_closed_on": "Campaign closed on {when}.",
 })
 
 # Per-recipient details of the campaign reports: French in every language (the product guide's
@@ -164,8 +176,58 @@ CAMPAIGN_REPORT_DETAILS = {
     "invalid_number": "Le numéro doit être au format international (+XXXXXX ou 00XXXXX) : {raw}.",
     "stop_missing": "La mention '{stop}' doit être présente.",     # the guide's 'STOP au XXXXX', filled in
     "opted_out": "Le destinataire s'est désinscrit (STOP).",
+    "no_consent": "Le destinataire n'a pas accepté les SMS marketing (colonne {column}).",
     "duplicate": "Doublon : ce numéro reçoit déjà le SMS.",
     "no_primary_contact": "Le compte n'a pas de contact principal.",
     "template": "Erreur de modèle : {error}",
     "sender": "Émetteur invalide : {error}",
 }
+
+# Delivery reports (connector.delivery_status): why an SMS is Undeliverable (`smsc_error`).
+TEXTS["fr"].update({
+    "delivery_failed": "SMS non délivré : {label} ({provider} : {status}).",
+    "delivery_not_delivered": "l'opérateur n'a pas pu le remettre",
+    "delivery_not_allowed": "envoi non autorisé vers ce numéro",
+    "delivery_unknown_delivery": "l'opérateur n'a pas confirmé la réception",
+    "delivery_bad_destination": "numéro inexistant ou invalide",
+    "delivery_blacklisted_number": "numéro en liste noire chez le fournisseur (STOP)",
+    "delivery_undefined": "statut indéterminé",
+    "delivery_other": "échec signalé par le fournisseur",
+})
+TEXTS["en"].update({
+    "delivery_failed": "SMS not delivered: {label} ({provider}: {status}).",
+    "delivery_not_delivered": "the operator could not deliver it",
+    "delivery_not_allowed": "sending to this number is not allowed",
+    "delivery_unknown_delivery": "the operator did not confirm delivery",
+    "delivery_bad_destination": "unknown or invalid number",
+    "delivery_blacklisted_number": "number blacklisted at the provider (STOP)",
+    "delivery_undefined": "undetermined status",
+    "delivery_other": "failure reported by the provider",
+})
+
+# The loop back's inbound side (connector.inbound, connector.optout): replies, opt-outs, late opt-outs.
+TEXTS["fr"].update({
+    "reply_subject": "Réponse de {number}",
+    "optout_stop_kept": "Le {number} a répondu STOP : seul un SMS START envoyé depuis ce numéro peut le réinscrire, "
+                        "pas un administrateur.",
+    "campaign_optouts_since_preparation": "{count} numéro(s) inscrit(s) en liste d'opposition depuis la "
+                                          "préparation, non envoyé(s) : {numbers}.",
+})
+TEXTS["en"].update({
+    "reply_subject": "Reply from {number}",
+    "optout_stop_kept": "{number} replied STOP: only a START SMS sent from that number can opt it back in, "
+                        "not an admin.",
+    "campaign_optouts_since_preparation": "{count} number(s) opted out since the preparation, not sent: {numbers}.",
+})
+
+# The loop back: replies (connector.send_policy.replies_wanted).
+TEXTS["fr"].update({
+    "unanswerable_sender": "Un SMS de l'émetteur « {sender} » ne peut pas recevoir de réponse : les réponses "
+                           "sont autorisées, mais un destinataire ne peut pas répondre à un émetteur "
+                           "alphanumérique. Laissez l'émetteur vide pour permettre les réponses.",
+})
+TEXTS["en"].update({
+    "unanswerable_sender": "An SMS from the sender '{sender}' cannot be answered: replies are allowed, but a "
+                           "recipient cannot reply to an alphanumeric sender. Leave the sender empty to allow "
+                           "replies.",
+})

@@ -65,6 +65,7 @@ def local_stack(db_path: str | Path | None = None, *, apply_environment: bool = 
             try:
                 yield stack
             finally:
+                octopush.close()        # its callback worker posts nothing more
                 if apply_environment:
                     for name, value in saved.items():
                         if value is None:

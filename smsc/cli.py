@@ -141,6 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
     register_workflows(commands)
     from smsc.solution_cli import register as register_solution
     register_solution(commands)
+    from smsc.provider_cli import register as register_provider
+    register_provider(commands)
     return parser
 
 

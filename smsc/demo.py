@@ -29,6 +29,7 @@ LABELS = {
     "smsc_smstype": {1: "Marketing", 2: "Transactional"},
     "smsc_encoding": {1: "GSM-7", 2: "UCS-2"},
     "smsc_direction": {1: "Outgoing", 2: "Incoming"},
+    "smsc_reason": {1: "STOP", 2: "Undeliverable", 3: "Manual"},
 }
 STATUS = LABELS["smsc_status"]
 
@@ -55,6 +56,8 @@ class Demo:
         self.key = stack.webhook_key
         self.output = output or Path("smsc-demo-output")
         self.failures: list[str] = []
+        self.replies_shown: set[str] = {r["activityid"] for r in stack.dataverse.rows("smsc_textmessages")
+                                        if r.get("smsc_direction") == 2}     # a kept database's earlier runs
 
     def expect(self, condition: bool, step: str) -> None:
         """A step that did not go as told is said at once and makes the demo fail."""
@@ -82,6 +85,7 @@ class Demo:
         self.show_crm_requests()
         self.more_cases()
         self.campaign()
+        self.loop_back()
         credit = self.call("GET", "credit", headers=self.headers()).json()
         c.print(f"\nOctopush credit left: {credit.get('amount')} {credit.get('unit')}")
         c.rule("[bold green]done" if not self.failures else f"[bold red]{len(self.failures)} step(s) not as expected")
@@ -181,6 +185,80 @@ class Demo:
                            f"for {len(last['numbers'])} numbers: « {last['body']['text']} »")
         self.expect(len(activities) == 3 and len(last["numbers"]) == 3, "3 SMS activities, one request for 3 numbers")
         self.save_reports(campaign_id)
+
+    def loop_back(self) -> None:
+        """What comes back from the provider: delivery reports, a reply, a STOP — posted by the Octopush
+        emulator over HTTP to the function app's provider routes, served here on loopback."""
+        from connector.bootstrap import get_services
+        from smsc.provider_cli import callback_urls, masked
+        from smsc.serve import BackgroundServer, FunctionHost
+
+        c, dv, octopush = self.console, self.stack.dataverse, self.stack.octopush
+        c.rule("[bold]The loop back: delivery reports, a reply and a STOP from the provider")
+        with BackgroundServer(FunctionHost(self.call)) as app:
+            urls = callback_urls(app.url, "octopush", self.key, None)
+            get_services().sms.set_callbacks(urls.deliveries, urls.inbounds, urls.opt_outs)
+            c.print(f"Callback URLs registered at Octopush (as `smsc provider callbacks --url {app.url}` does):")
+            for url in (urls.deliveries, urls.inbounds):
+                c.print(f"  {masked(url)}")
+            # Replies need a sender a phone can answer: the admin leaves the sender name empty.
+            config = dv.rows("smsc_configurations")[0]
+            dv.update("smsc_configurations", config["smsc_configurationid"], {"smsc_unitdefaultsender": None})
+            from connector.crm.configuration import forget_configuration
+            forget_configuration()
+            octopush.set_outcomes(hold=True, failed_numbers=["+33600000002"], failure_status="NOT_DELIVERED",
+                                  replies=[{"number": "+33649819006", "text": "Merci, à demain !"}])
+            delivered = self.create_sms(("contact", seed.DAVID_SMITH_ID), text="Votre rendez-vous : demain 10h.")
+            failed = self.create_sms(("contact", seed.JOHN_DOE_ID), text="Votre rendez-vous : demain 11h.")
+            for activity_id in (delivered, failed):
+                self.deliver(activity_id, "Dataverse calls the webhook")
+            self.expect(octopush.sends[-1]["body"].get("with_replies") is True,
+                        "without a sender name the SMS goes with_replies, so the recipient can answer")
+            attempts = octopush.flush_callbacks()
+            octopush.inbound("+33600000001", "STOP")          # Peter Parker answers an older SMS
+            attempts += octopush.flush_callbacks()
+            table = Table(title="What Octopush posted to the app", title_justify="left")
+            for name in ("callback", "number", "status or text", "answer"):
+                table.add_column(name)
+            for a in attempts:
+                body = a["body"]
+                table.add_row(a["kind"], body.get("number", ""), body.get("status") or body.get("text") or "",
+                              str(a["status"]))
+            c.print(table)
+            self.expect(attempts and all(a["status"] == 200 for a in attempts), "the app accepts every callback")
+        rows = {a: dv.get("smsc_textmessages", a) for a in (delivered, failed)}
+        for title, activity_id in (("David Smith", delivered), ("John Doe", failed)):
+            row = rows[activity_id]
+            c.print(f"SMS to {title}: {label('smsc_status', row['smsc_status'])} {row.get('smsc_error') or ''}")
+        self.expect(rows[delivered]["smsc_status"] == 6, "the delivery report makes David Smith's SMS Delivered")
+        self.expect(rows[failed]["smsc_status"] == 7 and bool(rows[failed].get("smsc_error")),
+                    "NOT_DELIVERED makes John Doe's SMS Undeliverable with the reason")
+        replies = [r for r in dv.rows("smsc_textmessages") if r.get("smsc_direction") == 2
+                   and r["activityid"] not in self.replies_shown]
+        for reply in replies:
+            self.replies_shown.add(reply["activityid"])
+            regarding = reply.get("_regardingobjectid_value")
+            who = dv.get("contacts", regarding)["fullname"] if regarding else "no record"
+            c.print(f"Reply {label('smsc_status', reply['smsc_status'])} from {reply['smsc_phonenumber']}: "
+                    f"« {reply['description']} » (on the contact {who})")
+        self.expect(any(r.get("_regardingobjectid_value") == seed.DAVID_SMITH_ID for r in replies),
+                    "David Smith's reply is an incoming SMS on his contact")
+        optouts = [o for o in dv.rows("smsc_optouts") if o["smsc_phonenumber"] == "+33600000001"]
+        c.print("Opt-outs of +33600000001: " + ", ".join(
+            f"{label('smsc_reason', o['smsc_reason'])} active={o['smsc_active']}" for o in optouts))
+        self.expect([(o["smsc_reason"], o["smsc_active"]) for o in optouts] == [(1, True)],
+                    "Peter Parker's STOP puts his number on the opt-out list")
+        refused = self.create_sms(("contact", seed.PETER_PARKER_ID), text="Une dernière offre ?")
+        answer = self.deliver(refused, "An SMS to Peter Parker after his STOP")
+        self.expect(answer.get("outcome") == "failed", "the next SMS to a STOP number is refused")
+        with BackgroundServer(FunctionHost(self.call)) as app:       # the callbacks' new address
+            urls = callback_urls(app.url, "octopush", self.key, None)
+            get_services().sms.set_callbacks(urls.deliveries, urls.inbounds, urls.opt_outs)
+            octopush.inbound("+33600000001", "START")
+            octopush.flush_callbacks()
+        [optout] = [o for o in dv.rows("smsc_optouts") if o["smsc_phonenumber"] == "+33600000001"]
+        c.print(f"Peter Parker answers START: his opt-out is now active={optout['smsc_active']}")
+        self.expect(optout["smsc_active"] is False, "START from the same number lifts the STOP")
 
     def save_reports(self, campaign_id: str) -> None:
         """The campaign's report notes as files the user can open."""

@@ -1,5 +1,5 @@
 // The app's storage: the Flex Consumption deployment package (a blob container), the Functions host's
-// state (blobs) and the campaign-actions queue with its poison queue. Shared-key access is off: only
+// state (blobs), the campaign-actions and provider-events queues with their poison queues. Shared-key access is off: only
 // Entra ID identities with a data role reach it (the app's, through rbac.bicep).
 param location string
 param tags object
@@ -51,6 +51,19 @@ resource campaignQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2
 resource campaignPoisonQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = {
   parent: queueService
   name: '${campaignQueueName}-poison'
+}
+
+@description('The queue the provider callbacks fill (functions/provider_callbacks.py PROVIDER_EVENTS_QUEUE).')
+param providerEventsQueueName string = 'smsc-provider-events'
+
+resource providerEventsQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = {
+  parent: queueService
+  name: providerEventsQueueName
+}
+
+resource providerEventsPoisonQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = {
+  parent: queueService
+  name: '${providerEventsQueueName}-poison'
 }
 
 output name string = storage.name

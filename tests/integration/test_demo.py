@@ -13,6 +13,11 @@ def test_demo_runs_and_shows_one_send_and_the_failures(tmp_path, capsys, monkeyp
     assert "simulate -> 3 recipients. 3 errors." in out
     assert "ECHEC;La mention 'STOP au 30101' doit être présente.;+33600000001;Bonjour Mr Parker" in out
     assert "validate (with the mention) -> 3 SMS sent." in out and "3 SMS activities" in out
+    # The loop back, posted by the Octopush emulator over HTTP to the app's provider routes.
+    assert "SMS to David Smith: Delivered (6)" in out and "SMS to John Doe: Undeliverable (7)" in out
+    assert "Reply Received (10) from +33649819006: « Merci, à demain ! » (on the contact David Smith)" in out
+    assert "Opt-outs of +33600000001: STOP (1) active=True" in out
+    assert "his opt-out is now active=False" in out and "key=***" in out
 
 
 def test_demo_twice_on_one_database_tells_the_same_story_and_writes_the_reports(tmp_path, capsys, monkeypatch):

@@ -63,3 +63,19 @@ def test_an_opted_out_or_repeated_number_is_reported():
     assert verdict("Bonjour", ledger=ledger).ok
     repeated = verdict("Bonjour", "+33 6 49 81 90 06", ledger=ledger)
     assert repeated.detail == "Doublon : ce numéro reçoit déjà le SMS."
+
+
+def test_consent_refusal_and_consent_columns():
+    from connector.consent import consent_missing
+
+    assert consent_missing({"donotphone": True}, "donotphone") and not consent_missing({"donotphone": False}, "donotphone")
+    assert not consent_missing({}, "donotphone")                      # a refusal column left empty refuses nothing
+    assert consent_missing({}, "new_smsoptin") and consent_missing({"new_smsoptin": False}, "new_smsoptin")
+    assert not consent_missing({"new_smsoptin": True}, "new_smsoptin") and not consent_missing({}, None)
+
+
+def test_only_marketing_sms_need_consent():
+    config = Configuration(consent_column="new_smsoptin")
+    assert verdict(f"Promo {STOP}", sms_type=SmsType.MARKETING, config=config).detail == \
+        "Le destinataire n'a pas accepté les SMS marketing (colonne new_smsoptin)."
+    assert verdict("Votre commande", config=config).ok

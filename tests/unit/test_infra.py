@@ -174,10 +174,18 @@ def test_the_vault_storage_and_monitoring_accept_entra_id_only():
     assert "allowSharedKeyAccess: false" in storage["body"] and "allowBlobPublicAccess: false" in storage["body"]
     [insights] = declared("Microsoft.Insights/components")
     assert "DisableLocalAuth: true" in insights["body"] and "WorkspaceResourceId: logAnalytics.id" in insights["body"]
-    queues = {re.search(r"name: (.+)", q["body"])[1] for q in declared("Microsoft.Storage/storageAccounts/queueServices/queues")}
-    assert queues == {"campaignQueueName", "'${campaignQueueName}-poison'"}
-    from functions.dataverse_events import CAMPAIGN_QUEUE
-    assert f"param campaignQueueName string = '{CAMPAIGN_QUEUE}'" in text(INFRA / "app" / "storage.bicep")
+
+
+def test_every_queue_the_app_binds_is_declared_with_its_poison_queue():
+    from functions.local_host import registered_functions
+
+    bound = {binding["queueName"] for function in registered_functions()
+             for binding in json.loads(function.get_function_json())["bindings"] if "queueName" in binding}
+    storage = text(INFRA / "app" / "storage.bicep")
+    defaults = dict(re.findall(r"^param (\w+QueueName) string = '([\w-]+)'$", storage, re.M))
+    names = [re.search(r"name: (.+)", q["body"])[1] for q in declared("Microsoft.Storage/storageAccounts/queueServices/queues")]
+    declared_queues = {defaults[n] if n in defaults else defaults[n[3:-9]] + "-poison" for n in names}
+    assert bound and declared_queues == bound | {f"{queue}-poison" for queue in bound}
 
 
 @pytest.mark.parametrize("path", [INFRA / "main.bicep", INFRA / "app" / "keyvault.bicep"], ids=lambda p: p.name)
