@@ -123,3 +123,19 @@ def test_a_queued_campaign_action_is_a_trace_carrying_the_campaign_id(stack, spa
     children = [s for s in finished if s.parent is not None]
     assert children and all(s.context.trace_id == run.context.trace_id for s in children)
     assert not [s for s in children if "649819006" in json.dumps(dict(s.attributes), ensure_ascii=False)]
+
+
+def test_a_route_span_keeps_the_path_never_the_query_with_its_keys(stack, spans):
+    import azure.functions as func
+
+    from functions.http import guarded, json_response
+
+    url = f"https://func-smsc.azurewebsites.net/api/providers/octopush/delivery?code=fnkey123&key={stack.webhook_key}"
+    request = func.HttpRequest("POST", url, body=b"{}", headers={"x-ms-correlation-request-id": "c-1",
+                                                                   "x-smsc-webhook-key": stack.webhook_key})
+    assert guarded(request, lambda req, services: json_response({"ok": True}), need_key=False).status_code == 200
+    [span] = spans.get_finished_spans()
+    assert span.name == "POST /api/providers/octopush/delivery"
+    assert dict(span.attributes) == {"http.request.method": "POST", "url.path": "/api/providers/octopush/delivery",
+                                     "http.request.header.x-ms-correlation-request-id": "c-1",
+                                     "http.response.status_code": 200}
