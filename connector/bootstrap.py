@@ -177,10 +177,16 @@ def workflow_repositories(crm: Crm) -> WorkflowRepositories:
 
 
 def health_probes(services: Services) -> dict[str, Callable[[], object]]:
-    """What GET /api/health tries: one uncached Dataverse read, the provider's balance."""
-    from connector.crm.configuration import DataverseConfiguration
+    """What GET /api/health tries: one uncached Dataverse read (with the app's token), the provider's
+    balance (its credit shown), how the campaign queue's storage is configured."""
+    import os
 
-    return {"dataverse": DataverseConfiguration(services.crm).probe, services.sms.name: services.sms.balance}
+    from connector.crm.configuration import DataverseConfiguration
+    from connector.health import provider_credit_probe, storage_queue_probe
+
+    return {"dataverse": DataverseConfiguration(services.crm).probe,
+            services.sms.name: provider_credit_probe(services.sms.balance),
+            "queue": storage_queue_probe(os.environ)}
 
 
 if TYPE_CHECKING:

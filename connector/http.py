@@ -1,14 +1,18 @@
-"""One place that builds the HTTP sessions of the adapters: pooled, bounded retries, Retry-After."""
+"""One place that builds the HTTP sessions of the adapters: pooled, bounded retries, Retry-After, and a
+span per request when telemetry is on."""
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 from typing import Any, Self
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
+
+from connector import telemetry
 
 # 429 (throttled) and 503/504 (busy, gateway time-out) are worth retrying; the rest are answers.
 RETRY_STATUSES = (429, 503, 504)
@@ -53,6 +57,26 @@ class _Retry(Retry):
             (self._sleep or retry_sleep)(seconds)
 
 
+class TracedAdapter(HTTPAdapter):
+    """Each request (its retries included) in a span: method, host, the path without its query (OData
+    filters may quote phone numbers, callback URLs carry keys), status and Dataverse's correlation id.
+    No header value but that id is recorded, and no body."""
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        if not telemetry.enabled():
+            return super().send(request, *args, **kwargs)
+        url = urlsplit(request.url or "")
+        method = request.method or "GET"
+        with telemetry.span(f"HTTP {method}", **{
+                "http.request.method": method, "server.address": url.hostname, "server.port": url.port,
+                "url.path": url.path}) as span:
+            response = super().send(request, *args, **kwargs)
+            span.set(**{"http.response.status_code": response.status_code,
+                        f"http.response.header.{telemetry.CORRELATION_HEADER}":
+                            response.headers.get(telemetry.CORRELATION_HEADER)})
+            return response
+
+
 def build_session(*, retries: int = 4, backoff: float = 0.5, max_retry_after: int = 60,
                   methods: frozenset[str] = frozenset({"GET", "HEAD", "PATCH", "PUT", "DELETE"}),
                   pool_size: int = 20, user_agent: str = "smsc-dataverse/0.1",
@@ -73,7 +97,7 @@ def build_session(*, retries: int = 4, backoff: float = 0.5, max_retry_after: in
         sleep=sleep,
     )
     session = requests.Session()
-    adapter = HTTPAdapter(max_retries=retry, pool_connections=pool_size, pool_maxsize=pool_size)
+    adapter = TracedAdapter(max_retries=retry, pool_connections=pool_size, pool_maxsize=pool_size)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.headers["User-Agent"] = user_agent

@@ -29,6 +29,7 @@ from connector.send_policy import (
     replies_wanted,
 )
 from connector.sms.port import DuplicateRequest, ProviderError, Recipient, SmsProvider, SmsRequest, SmsType
+from connector.telemetry import annotate
 from connector.text.encoding import analyze
 from connector.text.templates import TemplateError
 from connector.user_texts import say
@@ -60,6 +61,7 @@ class UnitSmsService:
         return self.sending.users.user_format(user_id).language if user_id else "en"
 
     def send(self, activity_id: str, user_id: str | None = None) -> UnitSmsResult:
+        annotate(**{"smsc.activity_id": activity_id})
         try:
             activity = self.activities.get(activity_id)
         except NotFound:        # deleted between the save and the event's delivery: nothing to send
@@ -129,6 +131,7 @@ class UnitSmsService:
     def _deliver(self, activity: SmsActivity, sms: ComposedSms, key: str, config: Configuration,
                  user_id: str | None) -> UnitSmsResult:
         activity_id, number = activity.id, sms.phone_number or ""
+        annotate(**{"smsc.activity_id": activity_id, "smsc.idempotency_id": key})
         send_at = self._send_at(activity.due)
         # Marketing SMS are not sent at night: held until the quiet hours end.
         send_at = quiet_times_end(send_at or self.clock(), sms.sms_type, number, config) or send_at
@@ -149,6 +152,7 @@ class UnitSmsService:
         else:
             self.activities.mark_sent(activity_id, ticket, cost, self.clock())
         status = SmsStatus.SCHEDULED if send_at else SmsStatus.SENT
+        annotate(**{"smsc.provider.ticket": ticket, "smsc.sms.status": status.name.lower()})
         log.info("unit SMS %s %s (ticket %s)", activity_id, status.name.lower(), ticket)
         return UnitSmsResult(status.name.lower(), activity_id, ticket=ticket)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
+import uuid
 from urllib.parse import quote, urlencode
 
 from werkzeug.wrappers import Request, Response
@@ -26,7 +27,8 @@ PREFER = re.compile(r'\s*([\w.-]+)\s*(?:=\s*("[^"]*"|[^,]*))?\s*,?')
 
 def reply(body: dict | None, status: int = 200, headers: dict | None = None) -> Response:
     response = Response(json.dumps(body) if body is not None else None, status,
-                        headers={"OData-Version": "4.0", **(headers or {})})
+                        headers={"OData-Version": "4.0", "x-ms-correlation-request-id": str(uuid.uuid4()),
+                                 **(headers or {})})
     if body is not None:
         response.content_type = "application/json; odata.metadata=minimal"
     return response

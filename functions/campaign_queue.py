@@ -4,6 +4,7 @@ import logging
 
 import azure.functions as func
 
+from connector.telemetry import queue_message_attributes, traced
 from functions.dataverse_events import CAMPAIGN_QUEUE
 
 bp = func.Blueprint()
@@ -11,6 +12,7 @@ log = logging.getLogger(__name__)
 
 
 @bp.queue_trigger(arg_name="msg", queue_name=CAMPAIGN_QUEUE, connection="AzureWebJobsStorage")
+@traced(f"queue {CAMPAIGN_QUEUE}", queue_message_attributes)
 def run_campaign_action(msg: func.QueueMessage) -> None:
     from connector.bootstrap import campaign_service, get_services
     from connector.campaigns.worker import run_queued_action

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from enum import Enum
 from typing import Any
+from urllib.parse import urlsplit
 
 import azure.functions as func
 
@@ -86,6 +87,20 @@ def accepted_key(req: func.HttpRequest, settings: Any, keys: Keys) -> bool:
 
 def guarded(req: func.HttpRequest, handler: Callable[[func.HttpRequest, Any], func.HttpResponse],
             *, need_key: bool = True, keys: Keys = Keys.WEBHOOK) -> func.HttpResponse:
+    """The call in one span (a trace per webhook call or route: a no-op when telemetry is off)."""
+    from connector import telemetry
+
+    path, correlation = urlsplit(req.url).path, telemetry.CORRELATION_HEADER
+    with telemetry.span(f"{req.method} {path}", **{
+            "http.request.method": req.method, "url.path": path,
+            f"http.request.header.{correlation}": req.headers.get(correlation)}) as span:
+        response = _guarded(req, handler, need_key=need_key, keys=keys)
+        span.set(**{"http.response.status_code": response.status_code})
+        return response
+
+
+def _guarded(req: func.HttpRequest, handler: Callable[[func.HttpRequest, Any], func.HttpResponse],
+             *, need_key: bool, keys: Keys) -> func.HttpResponse:
     """Loads the services, checks the shared key (`keys`: which ones the route accepts; the webhook key
     only unless told), and turns failures into clear JSON errors."""
     from connector.bootstrap import get_services      # deferred: keeps cold-start imports light

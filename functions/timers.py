@@ -3,11 +3,14 @@ import logging
 
 import azure.functions as func
 
+from connector.telemetry import traced
+
 bp = func.Blueprint()
 log = logging.getLogger(__name__)
 
 
 @bp.timer_trigger(schedule="0 */5 * * * *", arg_name="timer", run_on_startup=False, use_monitor=True)
+@traced("timer resume_interrupted_sends")
 def resume_interrupted_sends(timer: func.TimerRequest) -> None:
     from connector.bootstrap import get_services, unit_sms_service
     from connector.unit_recovery import resume_stuck_sends
@@ -20,6 +23,7 @@ def resume_interrupted_sends(timer: func.TimerRequest) -> None:
 
 
 @bp.timer_trigger(schedule="0 */15 * * * *", arg_name="timer", run_on_startup=False, use_monitor=True)
+@traced("timer close_due_campaigns")
 def close_due_campaigns(timer: func.TimerRequest) -> None:
     from connector.bootstrap import close_due_campaigns as close_due, get_services
 
@@ -29,6 +33,7 @@ def close_due_campaigns(timer: func.TimerRequest) -> None:
 
 
 @bp.timer_trigger(schedule="30 */2 * * * *", arg_name="timer", run_on_startup=False, use_monitor=True)
+@traced("timer apply_waiting_delivery_reports")
 def apply_waiting_delivery_reports(timer: func.TimerRequest) -> None:
     """Delivery reports that found no activity yet (e.g. a campaign's, written after the send), tried
     again for a week; the queue and the campaign release apply most of them long before."""

@@ -3,11 +3,14 @@ import logging
 
 import azure.functions as func
 
+from connector.telemetry import traced
+
 bp = func.Blueprint()
 log = logging.getLogger(__name__)
 
 
 @bp.timer_trigger(schedule="0 7 * * * *", arg_name="timer", run_on_startup=False, use_monitor=True)
+@traced("timer run_schedule_workflows")
 def run_schedule_workflows(timer: func.TimerRequest) -> None:
     from connector.bootstrap import get_services, workflow_repositories
     from connector.clock import utcnow
