@@ -12,6 +12,7 @@ from functools import partial
 
 import azure.functions as func
 
+from connector.telemetry import queue_message_attributes, traced
 from functions.http import Keys, guarded, json_response
 
 bp = func.Blueprint()
@@ -44,6 +45,7 @@ def _record(req: func.HttpRequest, services, *, kind: str, queue: func.Out[str])
 
 
 @bp.queue_trigger(arg_name="msg", queue_name=PROVIDER_EVENTS_QUEUE, connection="AzureWebJobsStorage")
+@traced(f"queue {PROVIDER_EVENTS_QUEUE}", queue_message_attributes)
 def apply_provider_events(msg: func.QueueMessage) -> None:
     from connector.bootstrap import get_services
     from dispatch.provider_events import apply_provider_events
