@@ -145,6 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
     register_provider(commands)
     from smsc.import_cli import register as register_import
     register_import(commands)
+    from smsc.optouts_cli import register as register_optouts
+    register_optouts(commands)
     return parser
 
 
