@@ -14,9 +14,14 @@ def has_merge_fields(text: str) -> bool:
     return "{{" in text or "{%" in text
 
 
+def merge_source(text: str) -> str:
+    """The text as a template: `{{ field }}` as is; the former Octopush solution's `[lastname]` fields
+    (templates it imported, texts users type as in campaigns) converted, never sent literally."""
+    return text if has_merge_fields(text) else from_legacy(text)
+
+
 def _source(template: SmsTemplate) -> str:
-    # Templates imported from the former Octopush solution use `[lastname]` merge fields.
-    return template.text if has_merge_fields(template.text) else from_legacy(template.text)
+    return merge_source(template.text)
 
 
 def template_source(templates: Templates, template_id: str, table: str) -> str:
@@ -46,6 +51,7 @@ def render_for(sending: SendingRepositories, text: str | None, template_id: str 
     source = text or ""
     if not source.strip() and template_id:
         source = template_source(sending.templates, template_id, table)
+    source = merge_source(source)
     if not has_merge_fields(source):
         return source, load_recipient(sending.recipients, table, record_id)
     template = compile_template(source)

@@ -5,7 +5,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from connector.configuration import Configuration
 from connector.errors import SmscError
-from connector.messages import render_for
+from connector.messages import has_merge_fields, merge_source, render_for
 from connector.recipients import RECIPIENT_TABLES
 from connector.repositories.sending import SendingRepositories
 from connector.send_policy import (
@@ -71,6 +71,8 @@ class PreviewService:
         lang = self.sending.users.user_format(request.userid).language if request.userid else "en"
         warnings: list[str] = []
         text, number = request.text or "", None
+        if not request.regarding and has_merge_fields(merge_source(text)):
+            warnings.append(say(lang, "merge_unresolved"))
         if request.regarding:
             text, recipient = render_for(self.sending, request.text, request.templateid, request.regarding.entity,
                                          request.regarding.id, request.userid)

@@ -32,6 +32,8 @@ TEXTS = {
         "unicode": "Ces caractères imposent l'Unicode (70 caractères par SMS au lieu de 160) : {chars}",
         "several_sms": "Le texte partira en {segments} SMS.",
         "cheaper_text": "Texte économique : {replaced} ({saved} SMS de moins par destinataire).",
+        "merge_unresolved": "Les champs de fusion ne sont pas remplacés sans enregistrement : choisissez le "
+                            "destinataire pour voir le texte envoyé.",
     },
     "en": {
         "no_recipient": "The SMS has no recipient: set the 'To' party or the 'Regarding' record.",
@@ -59,6 +61,8 @@ TEXTS = {
         "unicode": "These characters force Unicode (70 characters per SMS instead of 160): {chars}",
         "several_sms": "The text will be sent as {segments} SMS.",
         "cheaper_text": "Cheaper text: {replaced} ({saved} SMS fewer per recipient).",
+        "merge_unresolved": "The merge fields are not filled in without a record: choose the recipient to "
+                            "see the text sent.",
     },
 }
 

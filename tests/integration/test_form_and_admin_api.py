@@ -105,3 +105,16 @@ def test_preview_refuses_a_text_over_the_organisations_budget(stack):
     forget_configuration()
     answer = call(stack, "POST", "textmessages/preview", {"text": "x" * 150})
     assert answer.status == 422 and "149" in answer.json()["error"]["message"]
+
+
+def test_merge_fields_without_a_record_are_said_to_be_unresolved(stack):
+    for text in ("Bonjour {{ firstname }}", "Bonjour [firstname]"):
+        preview = call(stack, "POST", "textmessages/preview", {"text": text}).json()
+        assert preview["text"] == text and preview["warnings"] == [
+            "The merge fields are not filled in without a record: choose the recipient to see the text sent."]
+
+
+def test_a_unit_sms_merges_the_campaigns_bracket_fields_instead_of_sending_them_literally(crm, stack):
+    activity_id = crm.new_sms(("contact", seed.DAVID_SMITH_ID), text="Bonjour [firstname], à demain.")
+    assert crm.webhook(activity_id).json()["outcome"] == "sent"
+    assert stack.octopush.sends[-1]["body"]["text"] == "Bonjour David, à demain."
