@@ -10,6 +10,7 @@ from typing import Annotated, Any, ClassVar, Literal, Union
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, StrictInt, Tag, field_validator, model_validator
 
 from workflows.conditions import OPERATORS, check_value
+from workflows.spelling import did_you_mean
 
 
 class Model(BaseModel):
@@ -43,7 +44,8 @@ class Comparison(Model):
     @classmethod
     def _known_operator(cls, operator: str) -> str:
         if operator not in OPERATORS:
-            raise ValueError(f"unknown operator '{operator}'; use one of: {', '.join(OPERATORS)}")
+            raise ValueError(f"unknown operator '{operator}'{did_you_mean(operator, OPERATORS)}; "
+                             f"use one of: {', '.join(OPERATORS)}")
         return operator
 
     @field_validator("value")

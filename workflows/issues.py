@@ -16,6 +16,7 @@ import yaml
 from pydantic import ValidationError
 
 from connector.errors import BadInput
+from workflows.spelling import did_you_mean
 
 # Tags of the definition's unions: pydantic puts them in error locations; paths leave them out.
 UNION_TAGS = frozenset({
@@ -124,12 +125,32 @@ def path_of(location: tuple[Any, ...]) -> str:
     return path
 
 
+def _field_names() -> set[str]:
+    """Every key a definition may use (field names and their YAML aliases: `if`, `from`...)."""
+    from workflows.clauses import Model      # deferred: the models import this module
+
+    names: set[str] = set()
+    pending = list(Model.__subclasses__())
+    while pending:
+        model = pending.pop()
+        pending.extend(model.__subclasses__())
+        for name, info in model.model_fields.items():
+            names.add(info.alias or name)
+    return names
+
+
 def _message(error: Mapping[str, Any]) -> str:
     kind = error["type"]
     if kind == "missing":
         return "required"
     if kind == "extra_forbidden":
-        return "unknown field"
+        return "unknown field" + did_you_mean(error["loc"][-1] if error["loc"] else None, _field_names())
+    if kind == "trigger" and isinstance(error.get("input"), Mapping) and error["input"].get("event") is not None:
+        from workflows.clauses import TRIGGER_EVENTS
+
+        event = error["input"]["event"]
+        return (f"unknown event {event!r}{did_you_mean(event, TRIGGER_EVENTS)}; "
+                f"one of {', '.join(TRIGGER_EVENTS)}")
     if kind == "too_short":
         return "must not be empty"
     if kind == "value_error":

@@ -7,7 +7,6 @@ column and value, and every recipient is a lookup path ending on a contact, acco
 """
 from __future__ import annotations
 
-import difflib
 from datetime import date
 from typing import Any
 
@@ -20,6 +19,7 @@ from workflows.definition import (
     WorkflowDefinition, from_data, load_definition,
 )
 from workflows.issues import ValidationIssue, parse_yaml
+from workflows.spelling import did_you_mean
 from workflows.raw_checks import raw_issues
 from workflows.schema import RECIPIENT_TABLES, VALUE_TYPES, ColumnInfo, TableSchema
 
@@ -39,7 +39,7 @@ def validate(definition_or_yaml: WorkflowDefinition | str | bytes | dict,
     columns = schema.columns(definition.entity)
     if columns is None:
         known: list[str] = getattr(schema, "tables", lambda: [])()
-        hint = _hint(definition.entity, known)
+        hint = did_you_mean(definition.entity, known)
         return [ValidationIssue("entity", f"unknown table '{definition.entity}'{hint}")]
     checker = _Checker(definition.entity, columns, schema)
     checker.trigger(definition.trigger)
@@ -72,11 +72,6 @@ def _load(source: Any) -> WorkflowDefinition:
     return load_definition(source) if isinstance(source, str) else from_data(source)
 
 
-def _hint(name: str, known: Any) -> str:
-    close = difflib.get_close_matches(name, list(known), n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
 class _Checker:
     def __init__(self, table: str, columns: dict[str, ColumnInfo], schema: TableSchema):
         self.table, self.columns, self.schema = table, columns, schema
@@ -88,7 +83,7 @@ class _Checker:
     def column(self, name: str, path: str) -> ColumnInfo | None:
         info = self.columns.get(name)
         if info is None:
-            self.add(path, f"unknown column '{name}' in {self.table}" + _hint(name, self.columns))
+            self.add(path, f"unknown column '{name}' in {self.table}" + did_you_mean(name, self.columns))
         return info
 
     def trigger(self, trigger: Any) -> None:
@@ -195,7 +190,7 @@ class _Checker:
         for name in sorted(fields.columns):
             if name not in self.columns:
                 self.add(path, f"unknown column '{name}' in {self.table} (merge field {{{{ {name} }}}})"
-                         + _hint(name, self.columns))
+                         + did_you_mean(name, self.columns))
         for lookup, names in sorted(fields.lookups.items()):
             self.related_fields(lookup, names, path)
 

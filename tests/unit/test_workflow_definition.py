@@ -66,7 +66,7 @@ def test_yaml_aliases_are_refused():
     ({"trigger": "{event: status_change}"}, [("trigger", "a status_change trigger needs 'to' and/or 'from'")]),
     ({"trigger": "{event: schedule, query: {column: createdon, operator: older_than, value: 90}}"},
      [("trigger.period_days", "required")]),
-    ({"trigger": "{event: update, colums: [firstname]}"}, [("trigger.colums", "unknown field")]),
+    ({"trigger": "{event: update, colums: [firstname]}"}, [("trigger.colums", "unknown field (did you mean 'columns'?)")]),
     ({"trigger": "{event: status_change, to: {statuscode: 2}}"}, [("trigger.to.statecode", "required")]),
     ({"trigger": "{event: status_change, to: {statecode: '3'}}"},
      [("trigger.to.statecode", "Input should be a valid integer")]),

@@ -45,7 +45,7 @@ INVALID = [  # (what, definition, [(path, message)])
      [("steps[0].else[0].send_sms.text", "no column 'nickname' in account or contact "
                                          "(merge field {{ customerid.nickname }})")]),
     ("bad operator", variant("operator: greater_than", "operator: greater"),
-     [("condition.operator", "unknown operator 'greater'; use one of: equals, not_equals, in, contains_data, "
+     [("condition.operator", "unknown operator 'greater' (did you mean 'greater_than'?); use one of: equals, not_equals, in, contains_data, "
                              "does_not_contain_data, greater_than, less_than, changed, older_than, is_type, "
                              "equals_column")]),
     ("operator on the wrong column type", variant("column: totalamount, operator: greater_than, value: 0",
@@ -85,9 +85,10 @@ INVALID = [  # (what, definition, [(path, message)])
     ("YAML duplicate key", variant("entity: salesorder\n", "entity: salesorder\nentity: quote\n"),
      [("", "YAML syntax error at line 3, column 1: duplicate key 'entity'")]),
     ("unknown field", variant("condition:", "conditions:"),
-     [("conditions", "unknown field")]),
+     [("conditions", "unknown field (did you mean 'condition'?)")]),
     ("unknown trigger event", variant("event: status_change", "event: statuschange"),
-     [("trigger.event", "a trigger needs 'event': one of create, update, status_change, assign, delete, schedule, inbound")]),
+     [("trigger.event", "unknown event 'statuschange' (did you mean 'status_change'?); one of create, update, "
+                        "status_change, assign, delete, schedule, inbound")]),
     ("step that is neither", variant("  - if:", "  - when:"),
      [("steps[0]", "a step is {if: ..., then: [...]} or {send_sms: {...}}")]),
 ]
@@ -173,6 +174,6 @@ steps:
 """
     issues = {(i.path, i.message.split(";")[0]) for i in validate(text, StaticTableSchema())}
     assert ("steps[0].then[0].send_sms.recipient", "required") in issues
-    assert ("steps[0].if.operator", "unknown operator 'bigger_than'") in issues
+    assert ("steps[0].if.operator", "unknown operator 'bigger_than' (did you mean 'greater_than'?)") in issues
     assert ("trigger.columns[1]", "unknown column 'nosuchcolumn' in salesorder") in issues
     assert ("steps[0].if.column", "unknown column 'totalamout' in salesorder (did you mean 'totalamount'?)") in issues
