@@ -36,6 +36,26 @@ def _emulators(args) -> int:
     return 0
 
 
+def existing_user(crm, user_id: str | None) -> str | None:
+    """`--user` checked before anything runs: a CRM user's id (systemuserid), or BadInput naming it."""
+    import uuid
+
+    from connector.crm.port import RecordNotFound
+    from connector.errors import BadInput
+
+    if user_id is None:
+        return None
+    try:
+        user_id = str(uuid.UUID(user_id.strip()))
+    except ValueError:
+        raise BadInput(f"--user must be a CRM user's id (systemuserid, a GUID), not {user_id[:60]!r}") from None
+    try:
+        crm.retrieve("systemusers", user_id, select=["systemuserid"])
+    except RecordNotFound:
+        raise BadInput(f"--user: no CRM user has the id {user_id}") from None
+    return user_id
+
+
 def _port(text: str) -> int:
     """A TCP port for argparse: 0 (any free port) to 65535."""
     try:
@@ -55,13 +75,14 @@ def _campaign(args) -> int:
     from connector.campaigns.model import CampaignAction
 
     services = get_services()
+    user = existing_user(services.crm, args.user)
     console = Console(stderr=True)
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed} recipients"),
                   TimeElapsedColumn(), console=console, transient=False) as bar:
         task = bar.add_task(args.action, total=None)
         service = campaign_service(services.crm, services.sms,
                                    progress=lambda stage, done: bar.update(task, description=stage, completed=done))
-        result = service.run(args.campaign_id, CampaignAction[args.action.upper()], args.user)
+        result = service.run(args.campaign_id, CampaignAction[args.action.upper()], user)
     print(f"{result.action.name.lower()}: {result.summary} (status: {result.status.name.lower().replace('_', ' ')})")
     return 0 if result.ok else 1
 

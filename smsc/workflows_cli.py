@@ -73,11 +73,13 @@ def _configuration(offline: bool):
 
 def _dry_run(args) -> int:
     from connector.bootstrap import get_crm, workflow_repositories
+    from smsc.cli import existing_user
     from workflows.dryrun import dry_run
 
     definition = read_definition(Path(args.file))
-    report = dry_run(workflow_repositories(get_crm()), definition, args.entity,
-                     args.id.lower(), message=args.message, user_id=args.user)
+    crm = get_crm()
+    report = dry_run(workflow_repositories(crm), definition, args.entity,
+                     args.id.lower(), message=args.message, user_id=existing_user(crm, args.user))
     print(json.dumps(report, ensure_ascii=False, indent=2, default=str))
     return 0 if report["valid"] else 1
 

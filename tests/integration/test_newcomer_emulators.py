@@ -110,3 +110,16 @@ def test_run_scheduled_refuses_a_page_size_dataverse_would_not_take(size, capsys
     with pytest.raises(SystemExit) as done:
         main(["workflows", "run-scheduled", "--page-size", size])
     assert done.value.code == 2 and "--page-size" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("user, problem", [
+    ("bob", "--user must be a CRM user's id (systemuserid, a GUID), not 'bob'"),
+    ("0e6a0000-0000-4000-8000-0000000000ff", "--user: no CRM user has the id 0e6a0000-0000-4000-8000-0000000000ff"),
+])
+def test_the_campaign_command_checks_user_before_running(stack, capsys, user, problem):
+    from smsc.cli import main
+
+    writes = len([r for r in stack.dataverse.requests if r.method != "GET"])
+    assert main(["campaign", "simulate", "ca000000-0000-4000-8000-000000000001", "--user", user]) == 2
+    assert capsys.readouterr().err.strip() == f"smsc: {problem}"
+    assert len([r for r in stack.dataverse.requests if r.method != "GET"]) == writes
