@@ -36,26 +36,6 @@ def _emulators(args) -> int:
     return 0
 
 
-def existing_user(crm, user_id: str | None) -> str | None:
-    """`--user` checked before anything runs: a CRM user's id (systemuserid), or BadInput naming it."""
-    import uuid
-
-    from connector.crm.port import RecordNotFound
-    from connector.errors import BadInput
-
-    if user_id is None:
-        return None
-    try:
-        user_id = str(uuid.UUID(user_id.strip()))
-    except ValueError:
-        raise BadInput(f"--user must be a CRM user's id (systemuserid, a GUID), not {user_id[:60]!r}") from None
-    try:
-        crm.retrieve("systemusers", user_id, select=["systemuserid"])
-    except RecordNotFound:
-        raise BadInput(f"--user: no CRM user has the id {user_id}") from None
-    return user_id
-
-
 def _port(text: str) -> int:
     """A TCP port for argparse: 0 (any free port) to 65535."""
     try:
@@ -68,6 +48,7 @@ def _port(text: str) -> int:
 
 
 def _campaign(args) -> int:
+    from smsc.arguments import existing_user
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 

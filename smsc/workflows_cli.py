@@ -73,7 +73,7 @@ def _configuration(offline: bool):
 
 def _dry_run(args) -> int:
     from connector.bootstrap import get_crm, workflow_repositories
-    from smsc.cli import existing_user
+    from smsc.arguments import existing_user
     from workflows.dryrun import dry_run
 
     definition = read_definition(Path(args.file))
