@@ -73,6 +73,27 @@
             });
         }
     };
+    /** Xrm.WebApi.online.execute for actions (operationType 0): bound to `request.entity` ({entityType, id})
+     *  or not; the other own properties are the parameters, sent as JSON. Resolves with a Response-like
+     *  object (ok, status, json()), rejects like the other calls when the Web API refuses. */
+    WebApi.online = {
+        execute: function (requestObject) {
+            var meta = requestObject.getMetadata();
+            if (meta.operationType !== 0) { return Promise.reject({message: "the console only executes actions"}); }
+            var path = meta.operationName, body = {};
+            if (meta.boundParameter === "entity") {
+                var bound = requestObject.entity;
+                path = tableOf(bound.entityType).set + "(" + bare(bound.id) + ")/Microsoft.Dynamics.CRM." + meta.operationName;
+            }
+            Object.keys(requestObject).forEach(function (name) {
+                if (name !== "entity" && name !== "getMetadata") { body[name] = requestObject[name]; }
+            });
+            return request("POST", path, body).then(function (r) {
+                return {ok: true, status: r.data === null ? 204 : 200, json: function () { return Promise.resolve(r.data); }};
+            });
+        }
+    };
+    WebApi.execute = WebApi.online.execute;
 
     // ---- Xrm.Navigation: dialogs drawn in the page -------------------------------------------------------
     function dialog(title, body, buttons) {
