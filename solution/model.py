@@ -306,10 +306,28 @@ class WebResourceControl:
 
 
 @dataclass(frozen=True)
+class SubgridControl:
+    """The rows of `table` whose lookup `lookup` points at the form's record, shown with the view `view`
+    (e.g. every provider event of an SMS: the delivery-report history support reads)."""
+    name: str                            # control id on the form, e.g. smsc_providerevents
+    table: str                           # smsc_providerevent
+    lookup: str                          # smsc_textmessageid: the relationship is this lookup's
+    view: Label                          # the name of a View of `table` in the definition
+    label: Label
+    records_per_page: int = 10
+
+    def view_id(self) -> str:
+        return stable_id("view", self.table, self.view.en)
+
+
+Control = FieldControl | WebResourceControl | SubgridControl
+
+
+@dataclass(frozen=True)
 class Section:
     name: str
     label: Label
-    controls: tuple[FieldControl | WebResourceControl, ...]
+    controls: tuple[Control, ...]
 
 
 @dataclass(frozen=True)

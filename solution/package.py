@@ -45,6 +45,7 @@ from solution.model import (
     RequiredLevel,
     SolutionDefinition,
     StringColumn,
+    SubgridControl,
     Table,
     View,
     WebResource,
@@ -70,6 +71,7 @@ CONTROL_CLASS = {
     "DateTime": "{5B773807-9FB2-42db-97C3-7A91EFF8ADFF}", "Lookup": "{270BD3DB-D9AF-4782-9025-509E298DEC0A}",
     "Picklist": "{3EF39988-22BB-4f0b-BBBE-64B5A3748AEE}", "PartyList": "{CBFB742C-14E7-4a17-96BB-1A13F7F64AA2}",
     "Status": "{5D68B988-0661-4db2-BC3E-17598AD3BE6C}", "WebResource": "{9FDF5F91-88B1-47f4-AD53-C11EFC01A01D}",
+    "Subgrid": "{E7A81278-8635-4d9e-8D4D-59480B391C5B}",
 }
 # Platform columns the forms and views use, with their control type and labels.
 STANDARD_COLUMNS = {
@@ -502,6 +504,8 @@ def _form_xml(parent: ET.Element, form: Form, table: Table, definition: Solution
                     cell = _cell(row, stable_id(section_id, control.column), control.label or display, language)
                     _sub(cell, "control", id=control.column, classid=CONTROL_CLASS[kind],
                          datafieldname=control.column, disabled="true" if control.read_only else "false")
+                elif isinstance(control, SubgridControl):
+                    _subgrid_control(row, control, form, section_id, definition, language)
                 else:
                     _web_resource_control(row, control, section_id, definition, language)
     if form.libraries:
@@ -539,6 +543,31 @@ def _web_resource_control(row: ET.Element, control: WebResourceControl, section_
     _sub(parameters, "Border", "false")
     _sub(parameters, "ShowOnMobileClient", "false")
     _sub(parameters, "WebResourceId", _braced(web_resource_id(definition.web_resource(control.web_resource))))
+
+
+def _subgrid_control(row: ET.Element, control: SubgridControl, form: Form, section_id: str,
+                     definition: SolutionDefinition, language: int) -> None:
+    """A subgrid as the form editor writes it: the related table, its relationship and the view it shows."""
+    related = definition.table(control.table)
+    lookup = related.column(control.lookup)
+    assert isinstance(lookup, LookupColumn) and form.table in lookup.targets, control
+    cell = _cell(row, stable_id(section_id, control.name), control.label, language, rowspan=8)
+    element = _sub(cell, "control", id=control.name, classid=CONTROL_CLASS["Subgrid"], indicationOfSubgrid="true")
+    parameters = _sub(element, "parameters")
+    _sub(parameters, "ViewId", _braced(control.view_id()))
+    _sub(parameters, "IsUserView", "false")
+    _sub(parameters, "RelationshipName", lookup.relationship_name(related.logical_name, form.table))
+    _sub(parameters, "TargetEntityType", related.logical_name)
+    _sub(parameters, "AutoExpand", "Fixed")
+    _sub(parameters, "EnableQuickFind", "false")
+    _sub(parameters, "EnableViewPicker", "false")
+    _sub(parameters, "ViewIds")
+    _sub(parameters, "EnableJumpBar", "false")
+    _sub(parameters, "ChartGridMode", "Grid")
+    _sub(parameters, "VisualizationId")
+    _sub(parameters, "IsUserChart", "false")
+    _sub(parameters, "EnableChartPicker", "false")
+    _sub(parameters, "RecordsPerPage", control.records_per_page)
 
 
 def _saved_query(parent: ET.Element, view: View, table: Table, language: int) -> None:

@@ -195,11 +195,12 @@ def test_every_web_resource_referenced_is_in_the_zip(package, customizations):
     assert [c.tag for c in sample] == [c.tag for c in ours if c.tag != "DisplayName"]
     for file_name in declared.values():
         assert file_name.startswith("/WebResources/") and file_name[1:] in package
-    referenced = {e.findtext("Url") for e in customizations.iter("parameters")}
+    referenced = {e.findtext("Url") for e in customizations.iter("parameters") if e.find("Url") is not None}
     referenced |= {e.get("name") for e in customizations.iter("Library")}
     referenced |= {e.get("libraryName") for e in customizations.iter("Handler")}
     referenced |= {e.get("Library").removeprefix("$webresource:") for e in customizations.iter("JavaScriptFunction")}
-    assert {"smsc_/html/campaign_panel.html", "smsc_/js/textmessage_form.js", "smsc_/js/grid_sms.js"} <= referenced
+    assert {"smsc_/html/campaign_panel.html", "smsc_/html/conversation.html", "smsc_/js/textmessage_form.js",
+            "smsc_/js/grid_sms.js"} <= referenced
     assert referenced <= set(declared)
     for resource in DEFINITION.web_resources:
         assert package[declared[resource.name][1:]] == (WEB_RESOURCES_DIR / resource.path).read_bytes()
@@ -235,6 +236,36 @@ def test_forms_carry_the_handlers_and_the_ribbons_the_buttons(customizations):
     assert [label.get("description") for label in campaign_tabs[0].find("labels")] == ["SMS", "SMS"]
     sample_ribbon = [c.tag for c in _sample("customizations.xml").find("Entities/Entity/RibbonDiffXml")]
     assert [c.tag for c in sms.find("RibbonDiffXml")] == sample_ribbon
+
+
+def test_the_sms_form_shows_the_conversation_and_the_provider_history(customizations):
+    sms = _entities(customizations)["smsc_textmessage"]
+    tabs = [t.get("name") for t in sms.iter("tab")]
+    assert tabs == ["general", "conversation", "provider"]
+    conversation = next(c for c in sms.iter("control") if c.get("id") == "WebResource_conversation")
+    assert conversation.findtext("parameters/Url") == "smsc_/html/conversation.html"
+    assert conversation.findtext("parameters/PassParameters") == "true"     # the page reads the activity's id
+    grid = next(c for c in sms.iter("control") if c.get("id") == "smsc_providerevents")
+    assert grid.get("classid") == "{E7A81278-8635-4d9e-8D4D-59480B391C5B}" and grid.get("indicationOfSubgrid") == "true"
+    assert grid.findtext("parameters/TargetEntityType") == "smsc_providerevent"
+    relationship = grid.findtext("parameters/RelationshipName")
+    declared = customizations.find(f"EntityRelationships/EntityRelationship[@Name='{relationship}']")
+    assert declared is not None
+    assert (declared.findtext("ReferencingEntityName"), declared.findtext("ReferencedEntityName")) == (
+        "smsc_ProviderEvent", "smsc_TextMessage")
+    events = _entities(customizations)["smsc_providerevent"]
+    views = {q.findtext("savedqueryid"): q for q in events.iter("savedquery")}
+    view = views[grid.findtext("parameters/ViewId")]                      # the subgrid's view ships with the table
+    order = view.find(".//order")
+    assert order.get("attribute") == "smsc_receivedon" and order.get("descending") == "false"   # oldest first
+
+
+def test_the_campaign_form_shows_the_loop_back_figures_next_to_the_panel(customizations):
+    campaign = _entities(customizations)["campaign"]
+    fields = {c.get("datafieldname"): c.get("disabled") for c in campaign.iter("control") if c.get("datafieldname")}
+    for column in ("smsc_deliveryrate", "smsc_replyrate", "smsc_closedon", "smsc_partstotal", "smsc_partsdone",
+                   "smsc_partsfailed"):
+        assert fields[column] == "true", column                           # written by the connector only
 
 
 def test_roles_name_the_table_privileges(customizations):

@@ -9,7 +9,7 @@ from solution.jsgen import WEBRESOURCES
 
 CONTRACT = ["js/encoding.js", "js/api.js", "js/textmessage_form.js", "js/template_form.js", "js/grid_sms.js",
             "html/mergefield_picker.html", "html/campaign_panel.html", "html/workflow_editor.html",
-            "html/bulk_sms.html", "css/smsc.css"]
+            "html/bulk_sms.html", "html/conversation.html", "css/smsc.css"]
 
 
 def test_the_files_the_solution_definition_names_are_there():
