@@ -147,7 +147,7 @@ FORMS: dict[str, dict] = {
             _field("othercost", "Coûts divers", "Miscellaneous costs", "number", readonly=True),
             _field("smsc_action", "Action demandée", "Requested action", "number", hidden=True),
             _field("WebResource_smscpanel", "Simulation et lancement de la campagne", "Campaign simulation and launch",
-                   "webresource", src="smsc_/html/campaign_panel.html", pass_parameters=True, height=360),
+                   "webresource", src="smsc_/html/campaign_panel.html", pass_parameters=True, height=500),
         ],
     },
 }

@@ -36,7 +36,9 @@ def test_the_buttons_follow_the_status_and_each_click_moves_the_campaign(page, c
     panel = open_campaign(page, console)
     assert panel.locator("#smsc-title").inner_text() == "Simulation et lancement de la campagne"
     assert panel.locator("#smsc-status").inner_text() == "Campagne non trouvée"
-    assert enabled(panel) == {"simulate", "prepare", "refresh"}
+    assert enabled(panel) == {"simulate", "prepare"}
+    assert panel.locator("#smsc-refresh").inner_text() == "Actualiser"
+    assert panel.locator("#smsc-figures").is_hidden()                # no delivery figures before the send
 
     click(panel, "simulate")                                         # « Tester la campagne »
     assert panel.locator("#smsc-lastresult").inner_text() == "3 destinataires. 3 erreurs."
@@ -57,7 +59,7 @@ def test_the_buttons_follow_the_status_and_each_click_moves_the_campaign(page, c
     text.dispatch_event("change")
     click(panel, "prepare")                                          # ...and prepares (the form's change saved too)
     assert panel.locator("#smsc-status").inner_text() == "Campagne prête à l'envoi"
-    assert enabled(panel) == {"simulate", "validate", "cancel", "refresh"}
+    assert enabled(panel) == {"simulate", "validate", "cancel"}
     assert panel.locator("#smsc-cost").inner_text() != "—"
     assert console.stack.dataverse.get("campaigns", CAMPAIGN)["smsc_text"].endswith(" STOP au 30101")
     assert "resume.xml" in panel.locator("#smsc-notes").inner_text()
@@ -67,10 +69,23 @@ def test_the_buttons_follow_the_status_and_each_click_moves_the_campaign(page, c
     page.locator(".console-dialog").get_by_role("button", name="Envoyer").click()
     wait_reloaded(panel, before)
     assert panel.locator("#smsc-status").inner_text() == "Campagne envoyée", panel.locator("#smsc-lastresult").inner_text()
-    assert enabled(panel) == {"simulate", "refresh"}
+    assert enabled(panel) == {"simulate", "refresh"}                 # « Actualiser » once the campaign has gone
+    assert panel.locator("#smsc-figures").is_visible()
     assert len(console.stack.octopush.sends) == 1 and len(console.stack.octopush.sends[0]["numbers"]) == 3
     assert [d["answer"]["handled"] for d in console.console.dispatched] == [
         "campaign:simulate", "campaign:prepare", "campaign:validate"]
+
+    # The loop back writes the figures as reports and replies arrive; « Actualiser » asks for them at once.
+    console.stack.dataverse.update("campaigns", CAMPAIGN, {"smsc_deliveryrate": 66.67, "smsc_replyrate": 33.33,
+                                                           "smsc_partstotal": 1, "smsc_partsdone": 1,
+                                                           "smsc_partsfailed": 0})
+    click(panel, "refresh")
+    assert console.console.dispatched[-1]["answer"]["handled"] == "campaign:refresh"
+    assert panel.locator("#smsc-delivery").inner_text() == "66,7 %"
+    assert panel.locator("#smsc-reply").inner_text() == "33,3 %"
+    assert panel.locator("#smsc-progress").inner_text() == "1 partie(s) envoyée(s) sur 1 ; 0 en échec"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "campaign_panel_sent.png"), full_page=True)
 
 
 def test_an_english_user_gets_the_panel_and_the_counter_in_english(page, console):
@@ -86,7 +101,7 @@ def test_an_english_user_gets_the_panel_and_the_counter_in_english(page, console
     assert panel.locator("#smsc-status").inner_text() == "Ready to send"
     click(panel, "cancel")                                           # « Annuler la campagne »: back to the start
     assert panel.locator("#smsc-status").inner_text() == "Not transmitted"
-    assert enabled(panel) == {"simulate", "prepare", "refresh"}
+    assert enabled(panel) == {"simulate", "prepare"}
     assert "cancelled" in panel.locator("#smsc-lastresult").inner_text().lower()
     panel.locator("#smsc-credit").click()
     panel.locator("#smsc-credit-value:not(:empty)").wait_for()

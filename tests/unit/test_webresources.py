@@ -24,6 +24,9 @@ def test_the_campaign_panel_enables_each_button_from_the_statuses_the_lifecycle_
         deferred = {int(s) for s in CampaignStatus if (t := TRANSITIONS.get((s, action))) and t.only_deferred}
         assert set(table["starts"].get(str(int(action)), [])) == always, action
         assert set(table["deferred"].get(str(int(action)), [])) == deferred, action
+    # « Actualiser » (Refresh) runs anywhere, but the panel offers it where there are figures: Sending, Sent.
+    assert table["useful"] == {"5": [int(CampaignStatus.SENDING), int(CampaignStatus.SENT)]}
+    assert set(table["useful"]["5"]) <= set(table["starts"]["5"])
 
 
 def test_every_script_and_style_a_page_loads_is_a_web_resource_of_the_solution():
