@@ -18,7 +18,9 @@ from solution.model import (
     FieldControl,
     Form,
     Label,
+    ModelDrivenApp,
     SecurityRole,
+    SiteMapGroup,
     Section,
     SubgridControl,
     ServiceEndpoint,
@@ -352,6 +354,26 @@ COMMANDS = (
                     "Smsc.BulkSms.open", _GRID_PARAMETERS, needs_selection=True, dependencies=SHARED_LIBRARIES)
       for table in ("contact", "lead", "account")),
 )
+
+
+# -- the model-driven app « SMS » --------------------------------------------------------------------------
+
+SMS_APP = ModelDrivenApp(
+    unique_name="smsc_SmsConnector",
+    display=Label("SMS", "SMS"),
+    description=Label("SMS unitaires, conversations, campagnes SMS, désinscriptions et workflows SMS.",
+                      "Unit SMS, conversations, SMS campaigns, opt-outs and SMS workflows."),
+    area=Label("SMS", "SMS"),
+    groups=(
+        SiteMapGroup("smsc_messages", Label("Messages", "Messages"), ("smsc_textmessage", "smsc_smstemplate")),
+        SiteMapGroup("smsc_marketing", Label("Campagnes", "Campaigns"), ("campaign", "smsc_optout")),
+        SiteMapGroup("smsc_customers", Label("Clients", "Customers"), ("contact", "lead", "account")),
+        SiteMapGroup("smsc_administration", Label("Administration", "Administration"),
+                     ("smsc_providerevent", "smsc_workflow", "smsc_configuration", "smsc_quota")),
+    ),
+    roles=tuple(role.name.en for role in ROLES),
+)
+APPS = (SMS_APP,)
 
 
 # -- webhook ---------------------------------------------------------------------------------------------

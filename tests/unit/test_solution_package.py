@@ -268,6 +268,35 @@ def test_the_campaign_form_shows_the_loop_back_figures_next_to_the_panel(customi
         assert fields[column] == "true", column                           # written by the connector only
 
 
+def test_the_sms_app_and_its_site_map_are_written_as_an_export_writes_them(customizations, manifest):
+    sample = _sample("customizations.xml")
+    site_map = customizations.find("AppModuleSiteMaps/AppModuleSiteMap")
+    assert site_map.findtext("SiteMapUniqueName") == "smsc_SmsConnector"
+    ours_tags, sample_tags = [c.tag for c in site_map], [c.tag for c in sample.find("AppModuleSiteMaps/AppModuleSiteMap")]
+    assert [t for t in ours_tags if t in sample_tags] == sample_tags          # plus a newer export's Show* flags
+    entries = [a.get("Entity") for a in site_map.iter("SubArea")]
+    assert entries == ["smsc_textmessage", "smsc_smstemplate", "campaign", "smsc_optout", "contact", "lead", "account",
+                       "smsc_providerevent", "smsc_workflow", "smsc_configuration", "smsc_quota"]
+    sample_entry = next(a for a in sample.iter("SubArea") if a.get("Entity"))
+    assert all(set(a.attrib) - {"Icon", "IntroducedVersion"} <= set(sample_entry.attrib) | {"Id"} for a in site_map.iter("SubArea"))
+    assert [[t.get("Title") for t in g.find("Titles")] for g in site_map.iter("Group")][0] == ["Messages", "Messages"]
+    app = customizations.find("AppModules/AppModule")
+    sample_app = [c.tag for c in sample.find("AppModules/AppModule")]
+    assert [c.tag for c in app if c.tag in sample_app] == sample_app
+    components = [(c.get("type"), c.get("schemaName")) for c in app.find("AppModuleComponents")]
+    assert components[0] == ("62", "smsc_SmsConnector") and ("1", "smsc_textmessage") in components
+    assert {("1", t) for t in entries} <= set(components)                     # every entry's table is in the app
+    roles = {r.get("id") for r in app.find("AppModuleRoleMaps")}
+    assert roles == {f"{{{role.role_id}}}" for role in DEFINITION.roles}
+    declared_roles = {r.get("id") for r in customizations.findall("Roles/Role")}
+    assert roles <= declared_roles
+    root = {(c.get("type"), c.get("schemaName")) for c in manifest.iter("RootComponent")}
+    assert {("62", "smsc_SmsConnector"), ("80", "smsc_SmsConnector")} <= root
+    tags = [c.tag for c in customizations]
+    assert tags.index("CustomControls") < tags.index("AppModuleSiteMaps") < tags.index("AppModules") < tags.index(
+        "EntityDataProviders")
+
+
 def test_roles_name_the_table_privileges(customizations):
     roles = {r.get("name"): {p.get("name"): p.get("level") for p in r.iter("RolePrivilege")}
              for r in customizations.findall("Roles/Role")}
