@@ -32,7 +32,8 @@ REST = re.compile(r"^(\w+)(?:\(([0-9a-fA-F-]{36})\))?(/\$ref)?$")
 REF = re.compile(r"^(?:.*/)?([A-Za-z_]\w*)\(([0-9a-fA-F-]{36})\)$")
 ACTION = "Microsoft.Dynamics.CRM."
 LIST_ACTIONS = ("AddMemberList", "AddItemCampaign")          # bound to a list
-UNBOUND_ACTIONS = ("AddListMembersList",)
+UNBOUND_ACTIONS = ("AddListMembersList", "AddAppComponents")
+APP_COMPONENT_TYPES = {"sitemap": 62, "entity": 1}           # appmodulecomponent.componenttype
 GUID_TEXT = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _ITEM_IDS = uuid.UUID("0c0a1e00-0000-4000-8000-0000000000aa")   # namespace of the emulated intersect rows' ids
 
@@ -243,10 +244,13 @@ def list_action_response(call: Call, list_id: str, action: str) -> Response:
 
 
 def unbound_action_response(call: Call, action: str) -> Response:
-    """`AddListMembersList`: `{"List": {"listid"}, "Members": [{"contactid"}, ...]}` -> 204."""
+    """`AddListMembersList`: `{"List": {"listid"}, "Members": [{"contactid"}, ...]}` -> 204;
+    `AddAppComponents`: `{"AppId", "Components": [{"sitemapid"} | {"entityid": <MetadataId>}]}` -> 204."""
     if call.request.method != "POST":
         raise DataverseError(f"The {call.request.method} method is not allowed on '{action}'.", 405, ODATA_ERROR)
     body = request_body(call.request)
+    if action == "AddAppComponents":
+        return _add_app_components(call.reader.store, body)
     list_id = _reference(body.get("List"), "list", "List")
     raw_members = body.get("Members")
     if not isinstance(raw_members, list) or not raw_members:
@@ -259,4 +263,37 @@ def unbound_action_response(call: Call, action: str) -> Response:
                                  "(with its @odata.type).", 400, BAD_PAYLOAD)
         members.append((kind, _reference(member, kind, f"Members[{index}]")))
     _list_members(call.reader.store, list_id, members)
+    return reply(None, 204)
+
+
+def _add_app_components(store: Store, body: dict) -> Response:
+    """The app's components as `appmodulecomponents` rows (a component already there is left as it is)."""
+    app_id = _guid(body.get("AppId"), "AppId")
+    raw = body.get("Components")
+    if not isinstance(raw, list) or not raw:
+        raise DataverseError("Components must be a non-empty collection of entities.", 400, BAD_PAYLOAD)
+    wanted = []
+    for index, component in enumerate(raw):
+        kind = str(component.get("@odata.type", "") if isinstance(component, dict) else "").lstrip("#")
+        kind = kind.removeprefix(ACTION)
+        if kind not in APP_COMPONENT_TYPES:
+            raise DataverseError(f"Components[{index}]: an emulated app takes a sitemap or an entity, not "
+                                 f"'{kind}'.", 400, BAD_PAYLOAD)
+        wanted.append((APP_COMPONENT_TYPES[kind], _guid(component.get(f"{kind}id"), f"Components[{index}].{kind}id")))
+    with store.transaction():
+        found = store.get("appmodules", app_id)
+        if found is None:
+            raise not_found("appmodule", app_id)
+        unique = found[1].get("appmoduleidunique") or app_id
+        if not found[1].get("appmoduleidunique"):
+            store.update("appmodules", app_id, {**found[1], "appmoduleidunique": unique})
+        present = {(data.get("componenttype"), data.get("objectid"))
+                   for _, _, _, data in store.select("appmodulecomponents")
+                   if data.get("_appmoduleidunique_value") == unique}
+        for kind, object_id in wanted:
+            if (kind, object_id) not in present:
+                row_id = str(uuid.uuid5(_ITEM_IDS, f"appmodulecomponent/{unique}/{kind}/{object_id}"))
+                store.insert("appmodulecomponents", row_id, {
+                    "appmodulecomponentid": row_id, "componenttype": kind, "objectid": object_id,
+                    "_appmoduleidunique_value": unique})
     return reply(None, 204)
