@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from connector.crm.port import Crm
-from connector.settings import Settings, get_settings
+from connector.settings import CrmSettings, Settings, get_crm_settings, get_settings
 from connector.sms.port import SmsProvider
 
 WEBHOOK_MAX_WAIT = 10      # seconds of Retry-After honoured per retry in the request path
@@ -21,16 +21,22 @@ class Services:
     sms: SmsProvider       # connector.sms.octopush.OctopushClient
 
 
-def build_services(settings: Settings) -> Services:
+def build_crm(settings: CrmSettings) -> Crm:
     from connector.crm.credentials import credential_from_settings
     from connector.crm.dataverse import DataverseClient
     from connector.http import build_session
-    from connector.sms.octopush import RETRY_METHODS, OctopushClient
 
     # A webhook call has 60 s: retries and Retry-After waits are kept well inside that budget.
-    crm = DataverseClient(settings.dataverse_base, credential_from_settings(settings),
-                          timeout=settings.smsc_http_timeout,
-                          session=build_session(retries=3, max_retry_after=WEBHOOK_MAX_WAIT))
+    return DataverseClient(settings.dataverse_base, credential_from_settings(settings),
+                           timeout=settings.smsc_http_timeout,
+                           session=build_session(retries=3, max_retry_after=WEBHOOK_MAX_WAIT))
+
+
+def build_services(settings: Settings) -> Services:
+    from connector.http import build_session
+    from connector.sms.octopush import RETRY_METHODS, OctopushClient
+
+    crm = build_crm(settings)
     sms = OctopushClient(settings.octopush_api_login, settings.octopush_api_key.get_secret_value(),
                          base_url=str(settings.octopush_base_url).rstrip("/"),
                          timeout=settings.smsc_http_timeout,
@@ -44,6 +50,12 @@ def get_services() -> Services:
     return build_services(get_settings())
 
 
+@lru_cache(maxsize=1)
+def get_crm() -> Crm:
+    """The organisation's client from the Dataverse settings alone (commands that send nothing)."""
+    return build_crm(get_crm_settings())
+
+
 def reset() -> None:
     """Forget the settings, clients and cached configuration (the environment changed: tests, demo)."""
     from connector.crm.configuration import forget_configuration
@@ -51,6 +63,8 @@ def reset() -> None:
 
     get_services.cache_clear()
     get_settings.cache_clear()
+    get_crm.cache_clear()
+    get_crm_settings.cache_clear()
     forget_configuration()
     forget_user_formats()
 
@@ -114,6 +128,7 @@ def campaign_service(crm, provider, *, user_id: str | None = None, **kw) -> "Cam
 
     from connector.campaigns.service import CampaignService
     from connector.crm.campaign_activities import DataverseCampaignActivities
+    from connector.crm.campaign_figures import DataverseCampaignFigures
     from connector.crm.campaign_recipients import DataverseCampaignRecipients
     from connector.crm.campaigns import DataverseCampaigns
     from connector.crm.configuration import DataverseConfiguration
@@ -124,12 +139,13 @@ def campaign_service(crm, provider, *, user_id: str | None = None, **kw) -> "Cam
     from connector.crm.templates import DataverseTemplates
     from connector.messages import template_source
 
-    crm = acting_as(crm, user_id)
+    app_crm, crm = crm, acting_as(crm, user_id)
     return CampaignService(
         campaigns=DataverseCampaigns(crm), recipients=DataverseCampaignRecipients(crm),
-        notes=DataverseReportNotes(crm), activities=DataverseCampaignActivities(crm),
+        notes=DataverseReportNotes(crm), activities=with_waiting_reports(DataverseCampaignActivities(crm), app_crm),
         configuration=DataverseConfiguration(crm), users=DataverseUsers(crm), optouts=DataverseOptOuts(crm),
-        templates=partial(template_source, DataverseTemplates(crm)), provider=provider, **kw)
+        templates=partial(template_source, DataverseTemplates(crm)), provider=provider,
+        figures=DataverseCampaignFigures(crm), **kw)
 
 
 def table_definitions(crm: Crm) -> TableDefinitions:
@@ -144,7 +160,7 @@ def connected_table_definitions() -> TableDefinitions | None:
     from connector.settings import SettingsError
 
     try:
-        crm = get_services().crm
+        crm = get_crm()
     except SettingsError:
         return None
     return table_definitions(crm)
@@ -165,3 +181,99 @@ def health_probes(services: Services) -> dict[str, Callable[[], object]]:
     from connector.crm.configuration import DataverseConfiguration
 
     return {"dataverse": DataverseConfiguration(services.crm).probe, services.sms.name: services.sms.balance}
+
+
+if TYPE_CHECKING:
+    from connector.campaigns.close_due import Closed
+
+
+def close_due_campaigns(crm: Crm, clock: Callable[[], datetime] | None = None) -> Closed:
+    """Closes the Sent campaigns whose duration has passed (the timer), with their final rates."""
+    from connector.campaigns.close_due import close_due_campaigns as close_due
+    from connector.clock import utcnow
+    from connector.crm.campaign_figures import DataverseCampaignFigures
+    from connector.crm.campaigns import DataverseCampaigns
+    from connector.crm.configuration import DataverseConfiguration
+
+    duration = DataverseConfiguration(crm).get().campaign_duration_hours
+    return close_due(DataverseCampaigns(crm), DataverseCampaignFigures(crm), duration_hours=duration,
+                     now=(clock or utcnow)())
+
+
+# -- the loop back: provider callbacks, delivery reports -----------------------------------------
+if TYPE_CHECKING:
+    from connector.delivery.service import DeliveryService
+    from connector.repositories.campaign_activities import CampaignActivities
+    from connector.sms.callbacks import CallbackParser
+
+PROVIDER_NAMES = {"octopush": "Octopush"}
+
+
+def callback_parser(provider: str) -> CallbackParser:
+    """The parser of a provider's callback bodies (the route's `{provider}`); NotFound naming it."""
+    from connector.errors import NotFound
+    from connector.sms.octopush_callbacks import OCTOPUSH_CALLBACKS
+
+    parsers = {"octopush": OCTOPUSH_CALLBACKS}
+    if provider not in parsers:
+        raise NotFound(f"unknown SMS provider '{provider[:40]}' (known: {', '.join(sorted(parsers))})",
+                       error_code="unknown_provider")
+    return parsers[provider]
+
+
+def provider_events(crm: Crm):
+    from connector.crm.provider_events import DataverseProviderEvents
+
+    return DataverseProviderEvents(crm)
+
+
+def delivery_service(crm: Crm, clock: Callable[[], datetime] | None = None,
+                     provider: str = "octopush") -> DeliveryService:
+    """Delivery reports applied to the SMS activities, as the app itself (not a user)."""
+    from connector.clock import utcnow
+    from connector.crm.configuration import DataverseConfiguration
+    from connector.crm.delivery_targets import DataverseDeliveryTargets
+    from connector.crm.optouts import DataverseOptOuts
+    from connector.crm.users import DataverseUsers
+    from connector.delivery.service import DeliveryService
+
+    return DeliveryService(DataverseDeliveryTargets(crm), provider_events(crm), DataverseOptOuts(crm),
+                           DataverseConfiguration(crm), DataverseUsers(crm), clock or utcnow,
+                           provider=PROVIDER_NAMES.get(provider, provider))
+
+
+def with_waiting_reports(activities: CampaignActivities, crm: Crm) -> CampaignActivities:
+    """A campaign's activities that apply, once written, the delivery reports that came before them."""
+    from connector.delivery.waiting import AppliesWaitingReports
+
+    return AppliesWaitingReports(activities, lambda tickets: delivery_service(crm).apply_waiting(tickets))
+
+
+def process_provider_events(crm: Crm, event_ids, clock: Callable[[], datetime] | None = None,
+                            keyword_workflows: KeywordWorkflows | None = None):
+    """The queue step of the loop back: recorded callbacks applied (connector.loopback); replies
+    matching an `inbound` workflow's keywords run it (`keyword_workflows`, built above the core)."""
+    from connector.clock import utcnow
+    from connector.loopback import process_events
+
+    return process_events(event_ids, events=provider_events(crm), delivery=delivery_service(crm, clock),
+                          inbound=lambda: inbound_service(crm, keyword_workflows), clock=clock or utcnow)
+
+
+# -- the loop back: inbound SMS and opt-outs -------------------------------------------------------
+if TYPE_CHECKING:
+    from connector.inbound.keyword_workflows import KeywordWorkflows
+    from connector.inbound.service import InboundService
+
+
+def inbound_service(crm: Crm, keyword_workflows: KeywordWorkflows | None = None) -> InboundService:
+    """Replies and opt-outs applied as the app itself. `keyword_workflows`: the `inbound` hook
+    workflows to run on keywords (workflows.inbound.KeywordWorkflowRunner, built by the caller above
+    the core: the workflows are a layer above this one); None runs none."""
+    from connector.crm.configuration import DataverseConfiguration
+    from connector.crm.conversations import DataverseConversations
+    from connector.crm.optouts import DataverseOptOuts
+    from connector.inbound.service import InboundService
+
+    return InboundService(DataverseConversations(crm), DataverseOptOuts(crm), DataverseConfiguration(crm),
+                          workflows=keyword_workflows)

@@ -29,12 +29,19 @@ class Configuration(BaseModel):
         allow_sender_choice=True, default_sender=None)
     stop_text: str = "STOP au 30101"
     append_stop: bool = False
+    stop_on_new_line: bool = True                   # the appended mention after a line break, else a space
     exclude_optouts: bool = True
     default_country: str = Field(default="FR", min_length=2, max_length=2)
     warn_threshold: int | None = None
     quotas_enabled: bool = False
     campaign_duration_hours: int = 72
     quiet_hours: tuple[int, int] | None = None      # (start hour, end hour), local time
+    quiet_sundays: bool = False                     # empty columns mean no quiet day (DESIGN §7)
+    quiet_holidays: bool = False                    # public holidays of the recipient's country
+    consent_column: str | None = None               # a column of the recipient: connector.consent
+    cheaper_text: bool = False                      # replace costly (non GSM-7) characters: connector.text.cheaper
+    max_text_length: int | None = Field(default=None, ge=1)   # the organisation's budget per SMS (seed 003: 149)
+    international_prefix: str = Field(default="00", pattern=r"^\d{1,4}$")   # what users dial abroad
     # The loop back (replies, STOP/START, undeliverable numbers).
     replies_allowed: bool = True
     reply_window_hours: int = 48                    # a reply is threaded to an SMS sent this recently

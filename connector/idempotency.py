@@ -38,3 +38,8 @@ def workflow_key(workflow_id: str, record_id: str | None, event_key: str, step: 
     if len(key) <= MAX_KEY:
         return key
     return f"wf:{workflow_id}:{record_id}:" + hashlib.sha1(f"{event_key}:{step}".encode()).hexdigest()
+
+
+def inbound_key(event_id: str) -> str:
+    """One incoming SMS activity per provider event, however often the queue delivers it."""
+    return f"in:{event_id}"

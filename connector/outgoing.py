@@ -25,10 +25,12 @@ class SmsRejected(SmscError, ValueError):
 
 @dataclass(frozen=True)
 class ComposedSms:
-    """The SMS as it will really go: final text, its encoding and segments, type, sender, number."""
+    """The SMS as it will really go: final text, its encoding and segments, type, sender, number, and
+    whether the recipient may answer it."""
     text: str
     stats: TextStats
     sms_type: SmsType
     sender: str | None
     phone_number: str | None
     warnings: list[str] = field(default_factory=list)
+    with_replies: bool = False

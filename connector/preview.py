@@ -12,13 +12,18 @@ from connector.send_policy import (
     PROVIDER_MAX_LENGTH,
     SmsRejected,
     apply_stop_rule,
+    cheaper_form,
+    cheaper_warning,
     check_text,
     choose_sender,
     choose_type,
     phone_number,
+    text_budget,
     text_warnings,
+    unanswerable,
 )
 from connector.text.encoding import analyze
+from connector.user_texts import say
 
 
 class SmsRefusal(SmscError):
@@ -44,6 +49,7 @@ class PreviewRequest(BaseModel):
     regarding: RecordRef | None = None
     smstype: int | None = Field(default=None, ge=1, le=2)
     sender: str | None = None
+    cheaper: bool | None = None         # this send's choice; None: the configuration's cheaper-text option
     userid: str | None = None
 
     @model_validator(mode="after")
@@ -71,12 +77,20 @@ class PreviewService:
             number = _number_or_warning(recipient.mobile, config, warnings, lang)
         sms_type = choose_type(request.smstype, prefs)
         try:
-            choose_sender(request.sender, prefs)
+            sender = choose_sender(request.sender, prefs)
+            # Replies are on, but nobody can answer a name: said when the user chose it (they can
+            # leave it empty), not for the admin's default sender.
+            if request.sender and request.sender.strip() == sender and unanswerable(sender, config):
+                warnings.append(say(lang, "unanswerable_sender", sender=sender))
             text = apply_stop_rule(text.strip(), sms_type, number, config)
         except SmsRejected as problem:
             warnings.append(problem.say(lang))
+        found = cheaper_form(text, config, request.cheaper)
+        if found is not None:
+            text = found.text
+            warnings += cheaper_warning(found, lang)
         try:        # what the send would refuse: an empty text (a warning), one too long (refused)
-            check_text(text, PROVIDER_MAX_LENGTH)
+            check_text(text, text_budget(PROVIDER_MAX_LENGTH, config))
         except SmsRejected as problem:
             if problem.key == "too_long":
                 raise SmsRefusal(problem.say(lang)) from None
@@ -84,7 +98,8 @@ class PreviewService:
         stats = analyze(text)
         return {"text": text, "encoding": stats.encoding, "segments": stats.segments,
                 "characters": stats.characters, "remaining": stats.remaining,
-                "warnings": warnings + text_warnings(stats, lang), "cost": None, "phonenumber": number}
+                "warnings": warnings + text_warnings(stats, lang), "cost": None, "phonenumber": number,
+                "segments_saved": found.segments_saved if found is not None else 0}
 
 
 def _number_or_warning(raw: str | None, config: Configuration, warnings: list[str], lang: str) -> str | None:

@@ -5,6 +5,7 @@ in that message (pydantic would echo the input, so errors are re-worded here).
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -20,7 +21,12 @@ class SettingsError(ConfigurationError):
     error_code, answer_status = "configuration", 500
 
 
-class Settings(BaseSettings):
+WEB_API_PATH = re.compile(r"/api/data/v\d+(?:\.\d+)?$", re.IGNORECASE)
+
+
+class CrmSettings(BaseSettings):
+    """What reaching the organisation takes: enough for commands that only read or write the CRM
+    (`workflows dry-run`, `workflows steps`, `import`), which then need no provider login or key."""
     model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
 
     dataverse_url: AnyHttpUrl
@@ -34,6 +40,30 @@ class Settings(BaseSettings):
     # older hosts): only then is one tried, so that a forgotten secret is named, not probed for.
     identity_endpoint: str | None = None
     msi_endpoint: str | None = None
+    smsc_http_timeout: float = Field(default=20, gt=0, le=230)   # 230 s: the Functions HTTP limit
+
+    @model_validator(mode="after")
+    def _app_registration_is_complete(self) -> "CrmSettings":
+        if self.dataverse_access_token is None and (self.azure_client_secret or self.azure_client_certificate_path):
+            missing = [n for n in ("azure_tenant_id", "azure_client_id") if not getattr(self, n)]
+            if missing:
+                raise ValueError(f"{', '.join(m.upper() for m in missing)} required "
+                                 "with a client secret or certificate")
+        return self
+
+    @property
+    def managed_identity_available(self) -> bool:
+        return bool(self.identity_endpoint or self.msi_endpoint)
+
+    @property
+    def dataverse_base(self) -> str:
+        """The organisation's URL; the Web API endpoint (`…/api/data/v9.2/`, what the maker portal's
+        « Developer resources » shows) is accepted too and read as its organisation."""
+        return WEB_API_PATH.sub("", str(self.dataverse_url).rstrip("/"))
+
+
+class Settings(CrmSettings):
+    """Everything the function app needs (DESIGN §5)."""
 
     sms_provider: Literal["octopush"] = "octopush"
     octopush_api_login: str = Field(min_length=1)
@@ -44,15 +74,9 @@ class Settings(BaseSettings):
     # The key the CRM pages send (Dataverse environment variable smsc_ApiKey, readable by every CRM user):
     # accepted by the form and admin routes only, never by the webhook route. Empty or absent: none.
     smsc_form_key: SecretStr | None = None
-    smsc_http_timeout: float = Field(default=20, gt=0, le=230)   # 230 s: the Functions HTTP limit
 
     @model_validator(mode="after")
-    def _app_registration_is_complete(self) -> "Settings":
-        if self.dataverse_access_token is None and (self.azure_client_secret or self.azure_client_certificate_path):
-            missing = [n for n in ("azure_tenant_id", "azure_client_id") if not getattr(self, n)]
-            if missing:
-                raise ValueError(f"{', '.join(m.upper() for m in missing)} required "
-                                 "with a client secret or certificate")
+    def _keys_are_strong_and_distinct(self) -> "Settings":
         if len(self.smsc_webhook_key.get_secret_value()) < 16:
             raise ValueError("SMSC_WEBHOOK_KEY must be at least 16 characters")
         if self.smsc_form_key is not None:
@@ -73,15 +97,6 @@ class Settings(BaseSettings):
             return None
         return value
 
-    @property
-    def managed_identity_available(self) -> bool:
-        return bool(self.identity_endpoint or self.msi_endpoint)
-
-    @property
-    def dataverse_base(self) -> str:
-        return str(self.dataverse_url).rstrip("/")
-
-
 def _describe(error: ValidationError) -> str:
     parts = []
     for item in error.errors():
@@ -98,6 +113,18 @@ def load_settings(**overrides) -> Settings:
         raise SettingsError(f"Invalid settings: {_describe(error)}") from None
 
 
+def load_crm_settings(**overrides) -> CrmSettings:
+    try:
+        return CrmSettings(**overrides)
+    except ValidationError as error:
+        raise SettingsError(f"Invalid settings: {_describe(error)}") from None
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return load_settings()
+
+
+@lru_cache(maxsize=1)
+def get_crm_settings() -> CrmSettings:
+    return load_crm_settings()

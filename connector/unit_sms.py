@@ -24,8 +24,9 @@ from connector.send_policy import (
     ComposedSms,
     SmsRejected,
     compose,
-    quiet_hours_end,
+    quiet_times_end,
     refuse_opted_out,
+    replies_wanted,
 )
 from connector.sms.port import DuplicateRequest, ProviderError, Recipient, SmsProvider, SmsRequest, SmsType
 from connector.text.encoding import analyze
@@ -106,7 +107,8 @@ class UnitSmsService:
             return UnitSmsResult("already-taken", activity.id)
         text = activity.text or ""
         sms = ComposedSms(text, analyze(text), SmsType(activity.sms_type or SmsType.TRANSACTIONAL),
-                          activity.sender, activity.phone_number)
+                          activity.sender, activity.phone_number,
+                          with_replies=replies_wanted(activity.sender, config))
         return self._deliver(activity, sms, key, config, None)
 
     def _compose(self, activity: SmsActivity, config: Configuration, user_id: str | None) -> ComposedSms:
@@ -129,8 +131,9 @@ class UnitSmsService:
         activity_id, number = activity.id, sms.phone_number or ""
         send_at = self._send_at(activity.due)
         # Marketing SMS are not sent at night: held until the quiet hours end.
-        send_at = quiet_hours_end(send_at or self.clock(), sms.sms_type, number, config) or send_at
-        request = SmsRequest((Recipient(number),), sms.text, sms.sms_type, key, sender=sms.sender, send_at=send_at)
+        send_at = quiet_times_end(send_at or self.clock(), sms.sms_type, number, config) or send_at
+        request = SmsRequest((Recipient(number),), sms.text, sms.sms_type, key, sender=sms.sender, send_at=send_at,
+                             with_replies=sms.with_replies)
         try:
             result = self.provider.send(request)
             ticket, cost = result.ticket, result.cost

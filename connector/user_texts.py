@@ -31,6 +31,7 @@ TEXTS = {
         "no_template_named": "Aucun modèle de SMS publié ne s'appelle « {name} ».",
         "unicode": "Ces caractères imposent l'Unicode (70 caractères par SMS au lieu de 160) : {chars}",
         "several_sms": "Le texte partira en {segments} SMS.",
+        "cheaper_text": "Texte économique : {replaced} ({saved} SMS de moins par destinataire).",
     },
     "en": {
         "no_recipient": "The SMS has no recipient: set the 'To' party or the 'Regarding' record.",
@@ -57,6 +58,7 @@ TEXTS = {
         "no_template_named": "No published SMS template is named '{name}'.",
         "unicode": "These characters force Unicode (70 characters per SMS instead of 160): {chars}",
         "several_sms": "The text will be sent as {segments} SMS.",
+        "cheaper_text": "Cheaper text: {replaced} ({saved} SMS fewer per recipient).",
     },
 }
 
@@ -120,9 +122,15 @@ TEXTS["fr"].update({
     "campaign_status_5": "envoyée",
     "campaign_already_sent": "La campagne a déjà été envoyée : elle ne repartira pas.",
     "campaign_unknown_field": "Le texte de la campagne utilise un champ que la table {table} n'a pas : {field}.",
+    "campaign_unknown_consent_column": "La colonne de consentement de la configuration SMS ({field}) n'existe pas "
+                                       "dans la table {table}.",
     "campaign_prepare_failed": "La préparation a échoué : {detail}. La campagne reste non transmise : corrigez "
                                "puis préparez-la à nouveau.",
     "campaign_provider_auth": "Octopush a refusé la clé d'API (paramètres OCTOPUSH_API_LOGIN et OCTOPUSH_API_KEY)",
+    "campaign_figures": "{sent} SMS envoyé{s_sent}, {delivered} délivré{s_delivered} ({delivery} %), "
+                        "{replies} réponse{s_replies} ({reply} %).",
+    "campaign_figures_none": "0 SMS envoyé.",
+    "campaign_closed_on": "Campagne clôturée le {when}.",
 })
 TEXTS["en"].update({
     "campaign_summary": "{total} recipients. {errors} errors.",
@@ -150,9 +158,15 @@ TEXTS["en"].update({
     "campaign_status_5": "sent",
     "campaign_already_sent": "The campaign was already sent: it will not go again.",
     "campaign_unknown_field": "The campaign's text uses a field the {table} table does not have: {field}.",
+    "campaign_unknown_consent_column": "The SMS configuration's consent column ({field}) does not exist in the "
+                                       "{table} table.",
     "campaign_prepare_failed": "The preparation failed: {detail}. The campaign stays not transmitted: fix it and "
                                "prepare it again.",
     "campaign_provider_auth": "Octopush rejected the API key (settings OCTOPUSH_API_LOGIN and OCTOPUSH_API_KEY)",
+    "campaign_figures": "{sent} SMS sent, {delivered} delivered ({delivery}%), "
+                        "{replies} response{s_replies} ({reply}%).",
+    "campaign_figures_none": "0 SMS sent.",
+    "campaign_closed_on": "Campaign closed on {when}.",
 })
 
 # Per-recipient details of the campaign reports: French in every language (the product guide's
@@ -162,10 +176,103 @@ CAMPAIGN_REPORT_DETAILS = {
     "too_long": "Le message dépasse {limit} caractères ({length}).",
     "no_number": "Aucun numéro de mobile.",
     "invalid_number": "Le numéro doit être au format international (+XXXXXX ou 00XXXXX) : {raw}.",
-    "stop_missing": "La mention 'STOP au XXXXX' doit être présente.",
+    "stop_missing": "La mention '{stop}' doit être présente.",     # the guide's 'STOP au XXXXX', filled in
     "opted_out": "Le destinataire s'est désinscrit (STOP).",
+    "no_consent": "Le destinataire n'a pas accepté les SMS marketing (colonne {column}).",
     "duplicate": "Doublon : ce numéro reçoit déjà le SMS.",
     "no_primary_contact": "Le compte n'a pas de contact principal.",
     "template": "Erreur de modèle : {error}",
     "sender": "Émetteur invalide : {error}",
+    # Imports (`smsc import`): the report `LIGNE;STATUT;DETAIL;NUMERO`, one line per row of the file.
+    "import_empty": "Ligne vide.",
+    "import_no_number": "Aucun numéro sur cette ligne.",
+    "import_fields": "Nombre de colonnes incorrect ({found} au lieu de {expected}), avec chacun des séparateurs "
+                     "(point-virgule, virgule, tabulation).",
+    "import_invalid_number": "Numéro invalide ({reason}) : {raw}.",
+    "import_duplicate": "Doublon : ce numéro figure déjà plus haut dans le fichier.",
+    "import_optout_added": "Ajouté à la liste noire (désinscription manuelle).",
+    "import_optout_present": "Déjà sur la liste noire : sa raison (STOP, NPAI ou manuelle) est conservée.",
+    "import_member_added": "{table} existant ajouté à la liste.",
+    "import_member_created": "{table} créé et ajouté à la liste.",
+    "import_member_present": "Déjà membre de la liste.",
+    "import_no_person": "Aucun {table} n'a ce numéro de mobile (--create pour le créer).",
+    "import_crm_refused": "Refusé par Dataverse : {error}",
 }
+
+# Delivery reports (connector.delivery_status): why an SMS is Undeliverable (`smsc_error`).
+TEXTS["fr"].update({
+    "delivery_failed": "SMS non délivré : {label} ({provider} : {status}).",
+    "delivery_not_delivered": "l'opérateur n'a pas pu le remettre",
+    "delivery_not_allowed": "envoi non autorisé vers ce numéro",
+    "delivery_unknown_delivery": "l'opérateur n'a pas confirmé la réception",
+    "delivery_bad_destination": "numéro inexistant ou invalide",
+    "delivery_blacklisted_number": "numéro en liste noire chez le fournisseur (STOP)",
+    "delivery_undefined": "statut indéterminé",
+    "delivery_other": "échec signalé par le fournisseur",
+})
+TEXTS["en"].update({
+    "delivery_failed": "SMS not delivered: {label} ({provider}: {status}).",
+    "delivery_not_delivered": "the operator could not deliver it",
+    "delivery_not_allowed": "sending to this number is not allowed",
+    "delivery_unknown_delivery": "the operator did not confirm delivery",
+    "delivery_bad_destination": "unknown or invalid number",
+    "delivery_blacklisted_number": "number blacklisted at the provider (STOP)",
+    "delivery_undefined": "undetermined status",
+    "delivery_other": "failure reported by the provider",
+})
+
+# The loop back's inbound side (connector.inbound, connector.optout): replies, opt-outs, late opt-outs.
+TEXTS["fr"].update({
+    "reply_subject": "Réponse de {number}",
+    "optout_stop_kept": "Le {number} a répondu STOP : seul un SMS START envoyé depuis ce numéro peut le réinscrire, "
+                        "pas un administrateur.",
+    "campaign_optouts_since_preparation": "{count} numéro(s) inscrit(s) en liste d'opposition depuis la "
+                                          "préparation, non envoyé(s) : {numbers}.",
+})
+TEXTS["en"].update({
+    "reply_subject": "Reply from {number}",
+    "optout_stop_kept": "{number} replied STOP: only a START SMS sent from that number can opt it back in, "
+                        "not an admin.",
+    "campaign_optouts_since_preparation": "{count} number(s) opted out since the preparation, not sent: {numbers}.",
+})
+
+# The loop back: replies (connector.send_policy.replies_wanted).
+TEXTS["fr"].update({
+    "unanswerable_sender": "Un SMS de l'émetteur « {sender} » ne peut pas recevoir de réponse : les réponses "
+                           "sont autorisées, mais un destinataire ne peut pas répondre à un émetteur "
+                           "alphanumérique. Laissez l'émetteur vide pour permettre les réponses.",
+})
+TEXTS["en"].update({
+    "unanswerable_sender": "An SMS from the sender '{sender}' cannot be answered: replies are allowed, but a "
+                           "recipient cannot reply to an alphanumeric sender. Leave the sender empty to allow "
+                           "replies.",
+})
+# Imports (`smsc import`): the summary printed at the end.
+TEXTS["fr"].update({
+    "import_read": "Lignes lues", "import_taken": "Prises", "import_present": "Déjà présentes",
+    "import_refused": "Refusées", "import_dry_run": "Simulation : rien n'a été écrit.",
+    "import_report": "Rapport ligne par ligne : {path}", "import_list": "Liste marketing : {name}{created}",
+    "import_list_created": " (créée)", "import_list_to_create": " (sera créée)",
+    "import_reason_import_empty": "ligne vide", "import_reason_import_no_number": "sans numéro",
+    "import_reason_import_fields": "nombre de colonnes incorrect",
+    "import_reason_import_invalid_number": "numéro invalide",
+    "import_reason_import_duplicate": "doublon dans le fichier",
+    "import_reason_import_no_person": "aucun contact ou prospect avec ce numéro",
+    "import_reason_import_crm_refused": "refusé par Dataverse",
+    "import_person_contact": "Contact", "import_person_lead": "Prospect",
+    "import_person_contact_lower": "contact", "import_person_lead_lower": "prospect",
+})
+TEXTS["en"].update({
+    "import_read": "Rows read", "import_taken": "Taken", "import_present": "Already present",
+    "import_refused": "Refused", "import_dry_run": "Dry run: nothing was written.",
+    "import_report": "Row-by-row report: {path}", "import_list": "Marketing list: {name}{created}",
+    "import_list_created": " (created)", "import_list_to_create": " (would be created)",
+    "import_reason_import_empty": "empty line", "import_reason_import_no_number": "no number",
+    "import_reason_import_fields": "wrong number of columns",
+    "import_reason_import_invalid_number": "invalid number",
+    "import_reason_import_duplicate": "duplicate in the file",
+    "import_reason_import_no_person": "no contact or lead with this number",
+    "import_reason_import_crm_refused": "refused by Dataverse",
+    "import_person_contact": "Contact", "import_person_lead": "Lead",
+    "import_person_contact_lower": "contact", "import_person_lead_lower": "lead",
+})

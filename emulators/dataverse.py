@@ -32,6 +32,7 @@ from .dataverse_errors import (GUID, ODATA_ERROR, DataverseError, QueryError, no
 from .dataverse_fetch_page import fetch_response
 from .dataverse_filter import compile_filter
 from .dataverse_customize import Customizer
+from .dataverse_list_actions import ACTIONS as LIST_ACTIONS, list_action_response
 from .dataverse_http import (API, Call, entity_definitions, error_reply, query_response, reply,
                              request_body, row_response, written_response)
 from .dataverse_metadata import ROOTS, parse_path
@@ -200,6 +201,8 @@ class DataverseEmulator(Emulator):
             return assoc.unbound_action_response(call, path)
         if path == "$batch":
             return batch_response(self, call)
+        if path in LIST_ACTIONS:
+            return list_action_response(call)
         if path.split("/")[0] == "$metadata":
             raise DataverseError(f"{path} is not emulated (yet).", 501, ODATA_ERROR)
         match = PATH.match(path)

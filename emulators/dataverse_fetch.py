@@ -5,7 +5,7 @@
 (conditions in dataverse_fetch_filter) and one level of `<link-entity name from to link-type alias>`
 (inner or outer join, its own attributes, filters and orders; aliased columns come back as
 `alias.column`). A link's filters go in its join's ON clause, as Dataverse's SQL does. Running the
-query and paging it (cookies) is dataverse_fetch_page.
+query and paging it (cookies) is dataverse_fetch_page; `aggregate="true"` is dataverse_fetch_aggregate.
 """
 from __future__ import annotations
 
@@ -64,6 +64,7 @@ class Fetch:
     params: list = field(default_factory=list)
     orders: list[tuple[str, str, bool, str | None]] = field(default_factory=list)  # (sql, kind, desc, attr)
     cookie_ok: bool = True          # False: simple paging only (link orders, one-to-many joins)
+    aggregate: ET.Element | None = None     # the <fetch aggregate="true"> (dataverse_fetch_aggregate)
 
     def resolve(self, entityname: str | None, attr: str | None, current: Source) -> tuple[str, str, str]:
         source = current if entityname is None else next(
@@ -102,8 +103,6 @@ def parse_fetch(text: str, table: Table) -> Fetch:
     entities = root.findall("entity")
     if root.tag != "fetch" or len(entities) != 1:
         raise QueryError("FetchXml must be a <fetch> holding one <entity>.", 400, INVALID_ARGUMENT)
-    if root.get("aggregate", "false").lower() == "true":
-        raise QueryError("Aggregate FetchXml is not emulated.", NOT_EMULATED, INVALID_ARGUMENT)
     entity = entities[0]
     if entity.get("name") != table.logical:
         raise QueryError(f"The entity '{entity.get('name')}' of the FetchXml does not match the entity "
@@ -112,13 +111,14 @@ def parse_fetch(text: str, table: Table) -> Fetch:
                   cookie=root.get("paging-cookie"), top=number(root, "top", None),
                   distinct=root.get("distinct", "false").lower() == "true",
                   total=root.get("returntotalrecordcount", "false").lower() == "true")
+    fetch.aggregate = root if is_true(root, "aggregate") else None
     if fetch.count > MAX_COUNT:
         raise QueryError(f"The fetch count can't be greater than {MAX_COUNT}.", 400, INVALID_ARGUMENT)
     if fetch.top is not None and (root.get("page") or root.get("count")):
         raise QueryError("The top attribute can't be specified with paging attributes page or count.",
                          400, INVALID_ARGUMENT)
     fetch.root.attributes = attributes(entity, fetch.root)
-    for order in entity.findall("order"):
+    for order in entity.findall("order") if fetch.aggregate is None else ():    # aggregates order by alias
         attr = order.get("attribute")
         fetch.orders.append((*fetch.root.column(attr), is_true(order, "descending"), attr))
     for link in entity.findall("link-entity"):
@@ -139,6 +139,9 @@ def add_link(fetch: Fetch, link: ET.Element) -> None:
         raise QueryError(f"link-type '{kind}' is not emulated.", NOT_EMULATED, INVALID_ARGUMENT)
     if link.find("link-entity") is not None:
         raise QueryError("Nested link-entity elements are not emulated.", NOT_EMULATED, INVALID_ARGUMENT)
+    if fetch.aggregate is not None and (link.find("attribute") is not None or link.find("order") is not None):
+        raise QueryError("Aggregates over a link-entity's columns are not emulated (its filters are).",
+                         NOT_EMULATED, INVALID_ARGUMENT)
     n = len(fetch.links) + 1
     source = Source(table, f"l{n}", link.get("alias") or f"{table.logical}{n}")
     source.attributes = attributes(link, source)

@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response
 
 from .dataverse_errors import QueryError
 from .dataverse_fetch import Fetch, Source, parse_fetch
+from .dataverse_fetch_aggregate import aggregate_response
 from .dataverse_fetch_filter import literal
 from .dataverse_http import Call, reply
 from .dataverse_query import Query, keyset_after, order_clause
@@ -36,6 +37,8 @@ def fetch_response(call: Call, table: Table) -> Response:
     if others:
         raise QueryError(f"The query parameter {others[0]} cannot be combined with fetchXml.")
     fetch = parse_fetch(call.args["fetchXml"], table)
+    if fetch.aggregate is not None:
+        return aggregate_response(call, fetch)
     condition, params, offset = paging(fetch)
     limit = fetch.top if fetch.top is not None else fetch.count + 1
     rows = run(call, fetch, condition, params, limit, offset)

@@ -91,6 +91,7 @@ CHOICES = {
     "smsc_templatestatus": {1: "Draft", 2: "Published"},
     "smsc_reason": {1: "STOP", 2: "Undeliverable", 3: "Manual"},
     "smsc_kind": {1: "Delivery", 2: "Inbound", 3: "Opt-out"},
+    "smsc_stopseparator": {1: "Line break", 2: "Space"},
     "smsc_mode": {1: "Default", 2: "Specific", 3: "Forbidden", 4: "Unlimited"},
     "smsc_enforcement": {1: "Warn", 2: "Block"},
     "smsc_recipienttype": {1: "Account", 2: "Contact", 4: "Lead"},
@@ -194,7 +195,9 @@ _TABLES = [
            "smsc_defaultcountry smsc_warnthreshold:int smsc_quotasenabled:bool "
            "smsc_campaignduration:int smsc_quiethoursstart:int smsc_quiethoursend:int "
            "smsc_repliesallowed:bool smsc_replywindow:int smsc_stopkeywords smsc_startkeywords "
-           "smsc_consecutivefailures:int smsc_unknownreplycreateslead:bool", owned=False),
+           "smsc_consecutivefailures:int smsc_unknownreplycreateslead:bool smsc_stopseparator:choice "
+           "smsc_quietsundays:bool smsc_quietholidays:bool smsc_overseasprefix smsc_cheapertext:bool "
+           "smsc_maxtextlength:int smsc_consentcolumn", owned=False),
     _table("smsc_quota", "smsc_quotas", "smsc_quotaid", "smsc_name",
            "smsc_name smsc_mode:choice smsc_persendsms:int smsc_persendrecipients:int "
            "smsc_permonthsms:int smsc_permonthrecipients:int smsc_enforcement:choice",

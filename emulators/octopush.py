@@ -1,12 +1,22 @@
 """Octopush API v1 emulator: the endpoints the connector uses, with the checks the real API makes.
 
-Serves, under `/v1/public`: `POST /sms-campaign/send`, `DELETE /sms-campaign/cancel` and
-`GET /wallet/check-balance` (see `reference/octopush.md`). Error bodies are Octopush-shaped
+Serves, under `/v1/public`: `POST /sms-campaign/send`, `DELETE /sms-campaign/cancel`,
+`GET /wallet/check-balance`, `PATCH /user/campaign-parameters/edit` and `GET /user/campaign-parameters`
+(see `reference/octopush.md`). Error bodies are Octopush-shaped
 (`{"code": 121, "message": "..."}`). Where the real behaviour is unconfirmed the emulator picks the
 plausible, lenient reading and says so: success is HTTP 200; numbers it cannot read are dropped (117
 only when none is left); an unreadable `send_at` is ignored (sent now), a naive one is Paris time;
 `request_id` is remembered for accepted sends only; a cancel gives the credit back. SMS parts and
 cost are counted by emulators.octopush_text, the emulator's own reading of the GSM alphabet.
+
+After each accepted send it posts delivery reports, and the replies the outcomes ask for, to the
+callback URLs registered with `campaign-parameters/edit` (emulators.octopush_callbacks). Its control
+routes, beside the shared `/_emulator/faults` and `/_emulator/requests`:
+- `POST /_emulator/outcomes` what the next sends produce (`Outcomes.parse`), `GET` shows it, `DELETE` resets;
+- `POST /_emulator/inbound` `{"number", "text", "message_id"?}`: an SMS from a phone (STOP: also the opt-out);
+- `POST /_emulator/callbacks/flush`: posts every pending callback now and answers the attempts;
+- `GET /_emulator/callbacks`: the registered URLs (keys masked), pending callbacks, every attempt with its
+  answer's status, and the replies that could not reach the inbound URL.
 """
 from __future__ import annotations
 
@@ -20,6 +30,9 @@ from zoneinfo import ZoneInfo
 
 from werkzeug.wrappers import Request, Response
 
+from emulators.octopush_callbacks import (
+    CALLBACK_FIELDS, BadControl, CallbackProducer, Outbox, Outcomes, Poster, check_callback_urls, masked,
+)
 from emulators.octopush_text import total_cost, total_sms_needed
 from emulators.server import Emulator
 
@@ -73,15 +86,52 @@ class OctopushEmulator(Emulator):
         self.sends: list[dict] = []
         self.lock = threading.RLock()
         self._request_ids: set[str] = set()
+        self.callbacks = CallbackProducer()
+        self.outbox = Outbox()
+        self.unanswerable: list[dict] = []      # replies to a send without with_replies
+        self.sender_for_sms_premium = ""
         self._routes = {("POST", "/sms-campaign/send"): self._send,
                         ("DELETE", "/sms-campaign/cancel"): self._cancel,
-                        ("GET", "/wallet/check-balance"): self._balance}
+                        ("GET", "/wallet/check-balance"): self._balance,
+                        ("PATCH", "/user/campaign-parameters/edit"): self._edit_parameters,
+                        ("GET", "/user/campaign-parameters"): self._parameters}
 
     # -- helpers for tests and the demo ------------------------------------------------------------
     def find(self, ticket: str) -> dict | None:
         with self.lock:
             self._settle()
             return next((s for s in self.sends if s["ticket"] == ticket), None)
+
+    def set_outcomes(self, **options) -> Outcomes:
+        """What the next sends produce; options as `POST /_emulator/outcomes` takes them (BadControl)."""
+        outcomes = Outcomes.parse(options)
+        with self.lock:
+            self.callbacks.set_outcomes(outcomes)
+        self.outbox.set_hold(outcomes.hold)
+        return outcomes
+
+    def set_callback_urls(self, **urls: str) -> None:
+        """As `PATCH /user/campaign-parameters/edit` with `{"callbacks": urls}` (BadControl)."""
+        checked = check_callback_urls(urls)
+        with self.lock:
+            self.callbacks.urls.update(checked)
+
+    def flush_callbacks(self, post: Poster | None = None) -> list[dict]:
+        """Posts every pending callback now (`post(url, body) -> status` instead of HTTP if given)."""
+        with self.lock:
+            self._settle()
+        return self.outbox.flush(post)
+
+    def inbound(self, number: str, text: str, message_id: str | None = None) -> list[dict]:
+        """An SMS from a phone to the account's number: what it queues (inbound, and opt-out for STOP)."""
+        with self.lock:
+            produced = self.callbacks.from_phone(number, text, message_id, datetime.now(timezone.utc))
+        self.outbox.put(produced.items)
+        return [item.shown() for item in produced.items]
+
+    def close(self) -> None:
+        """Stops the callback worker (what is pending stays pending)."""
+        self.outbox.close()
 
     def _settle(self) -> None:
         """Scheduled sends whose time has come are sent."""
@@ -139,10 +189,15 @@ class OctopushEmulator(Emulator):
                 if request_id:
                     self._request_ids.add(request_id)
                 self.credit = round(self.credit - cost, 4)
+                scheduled = bool(send_at and send_at > now)
                 self.sends.append({
                     "ticket": ticket, "body": body, "received_at": now, "send_at": send_at,
-                    "status": "scheduled" if send_at and send_at > now else "sent",
+                    "status": "scheduled" if scheduled else "sent",
                     "numbers": numbers, "texts": texts, "sms_needed": sms_needed, "cost": cost})
+                produced = self.callbacks.for_send(ticket, numbers, body.get("with_replies") is True, now,
+                                                   send_at if scheduled else None)
+                self.unanswerable += produced.unanswerable
+                self.outbox.put(produced.items)
             residual = self.credit
         return _json({"sms_ticket": ticket, "number_of_contacts": len(numbers), "total_cost": cost,
                       "number_of_sms_needed": sms_needed, "residual_credit": residual})
@@ -163,6 +218,7 @@ class OctopushEmulator(Emulator):
             if send["send_at"] - datetime.now(timezone.utc) < CANCEL_NOTICE:
                 return _error(400, None, f"Campaign {ticket} starts in less than 10 minutes.")
             send["status"] = "cancelled"
+            self.outbox.drop(ticket)
             self.credit = round(self.credit + send["cost"], 4)
         return Response(status=204)
 
@@ -182,3 +238,79 @@ class OctopushEmulator(Emulator):
                                        "credit": round(credit, 4),
                                        "expiration_date": "2030-10-23T13:41:46+02:00"}]
         return _json(answer)
+
+    def _parameters(self, request: Request) -> Response:
+        with self.lock:
+            return _json(self._parameters_body())
+
+    def _parameters_body(self) -> dict[str, Any]:
+        return {"callbacks": {name: self.callbacks.urls[name] for name in CALLBACK_FIELDS},
+                "sender_for_sms_premium": self.sender_for_sms_premium}
+
+    def _edit_parameters(self, request: Request) -> Response:
+        """Applies what it can read, ignores the rest (the real API's leniency); answers the parameters."""
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            return _error(400, 100, "Request body is missing or is not JSON.")
+        try:
+            checked = check_callback_urls(body.get("callbacks"))
+        except BadControl as problem:
+            return _error(400, None, str(problem))
+        with self.lock:
+            self.callbacks.urls.update(checked)
+            if isinstance(body.get("sender_for_sms_premium"), str):
+                self.sender_for_sms_premium = body["sender_for_sms_premium"]
+            return _json(self._parameters_body())
+
+    # -- control routes (`/_emulator/...`) -------------------------------------------------------
+    def control(self, request: Request) -> Response:
+        route = (request.method, request.path)
+        try:
+            if route == ("POST", "/_emulator/outcomes"):
+                options = request.get_json(silent=True)
+                if not isinstance(options, dict):
+                    raise BadControl("the body must be a JSON object")
+                return _json(self.set_outcomes(**options).shown())
+            if route == ("GET", "/_emulator/outcomes"):
+                return _json(self.callbacks.outcomes.shown())
+            if route == ("DELETE", "/_emulator/outcomes"):
+                self.set_outcomes()
+                return Response(status=204)
+            if route == ("POST", "/_emulator/inbound"):
+                return self._control_inbound(request)
+            if route == ("POST", "/_emulator/callbacks/flush"):
+                return _json(self.flush_callbacks())
+            if route == ("GET", "/_emulator/callbacks"):
+                return _json(self._callback_log())
+        except BadControl as problem:
+            return _json({"error": str(problem)}, 400)
+        return super().control(request)
+
+    def _control_inbound(self, request: Request) -> Response:
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            raise BadControl("the body must be a JSON object with 'number' and 'text'")
+        unknown = sorted(set(body) - {"number", "text", "message_id"})
+        if unknown:
+            raise BadControl(f"unknown fields {unknown}; known: ['message_id', 'number', 'text']")
+        number, text, ticket = body.get("number"), body.get("text"), body.get("message_id")
+        if not isinstance(number, str) or not PHONE.match(number):
+            raise BadControl("'number' must be an E.164 number such as +33600000001")
+        if not isinstance(text, str) or not text.strip():
+            raise BadControl("'text' must be a non-empty string")
+        if ticket is not None and not (isinstance(ticket, str) and ticket):
+            raise BadControl("'message_id' must be a send's ticket (a string) when given")
+        with self.lock:
+            urls = self.callbacks.urls
+            if not (urls["callback_url_for_inbounds"] or urls["callback_url_for_blacklisted_numbers"]):
+                return _json({"error": "no callback_url_for_inbounds registered "
+                                       "(PATCH /v1/public/user/campaign-parameters/edit)"}, 409)
+        return _json({"queued": self.inbound(number, text, ticket)}, 202)
+
+    def _callback_log(self) -> dict[str, Any]:
+        with self.lock:
+            registered = {name: masked(url) if url else "" for name, url in self.callbacks.urls.items()}
+            unanswerable = list(self.unanswerable)
+        return {"registered": registered, "outcomes": self.callbacks.outcomes.shown(),
+                "pending": [item.shown() for item in self.outbox.pending()],
+                "attempts": list(self.outbox.attempts), "unanswerable": unanswerable}

@@ -68,6 +68,45 @@ class Faults:
         return None
 
 
+FAULT_FIELDS = {"status", "times", "retry_after", "delay", "path_contains", "method", "body"}
+HTTP_METHODS = {"GET", "POST", "PATCH", "PUT", "DELETE", "HEAD", "OPTIONS"}
+
+
+def _whole(value: Any, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def _seconds(value: Any, high: float) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= high
+
+
+def fault_options(request: Request) -> tuple[dict, str | None]:
+    """The fault a control request asks for, or the problem with it (answered 400, nothing added)."""
+    if request.mimetype != "application/json":
+        return {}, "send the fault as JSON (Content-Type: application/json)"
+    try:
+        options = json.loads(request.get_data(as_text=True) or "null")
+    except ValueError as error:
+        return {}, f"the body is not valid JSON: {error}"
+    if not isinstance(options, dict):
+        return {}, "the body must be a JSON object such as {\"status\": 429, \"retry_after\": 2}"
+    unknown = sorted(set(options) - FAULT_FIELDS)
+    checks = {
+        "status": lambda v: _whole(v, 200, 599), "times": lambda v: _whole(v, 1, 1_000_000),
+        "retry_after": lambda v: _whole(v, 0, 3600), "delay": lambda v: _seconds(v, 60),
+        "path_contains": lambda v: isinstance(v, str), "method": lambda v: v in HTTP_METHODS,
+        "body": lambda v: isinstance(v, dict)}
+    wrong = [name for name, check in checks.items() if name in options and not check(options[name])]
+    if unknown:
+        return {}, f"unknown fields {unknown}; known: {sorted(FAULT_FIELDS)}"
+    if wrong:
+        return {}, (f"bad values for {wrong}: status is an HTTP status 200-599, times a count >= 1, "
+                    "retry_after whole seconds, delay seconds up to 60, method an HTTP method, body an object")
+    if "status" not in options and "delay" not in options:
+        return {}, "a fault needs a status, a delay or both"
+    return options, None
+
+
 class Emulator:
     """Base WSGI app: logs every request, applies faults, then calls `dispatch`."""
 
@@ -98,12 +137,9 @@ class Emulator:
         POST /_emulator/faults {"status": 429, "retry_after": 2, "times": 3, "path_contains": "...",
         "delay": 1.5}; DELETE /_emulator/faults; GET /_emulator/requests (method, path, query)."""
         if request.path == "/_emulator/faults" and request.method == "POST":
-            options = request.get_json(silent=True) or {}
-            allowed = {"status", "times", "retry_after", "delay", "path_contains", "method", "body"}
-            unknown = sorted(set(options) - allowed)
-            if unknown or not isinstance(options.get("times", 1), int):
-                return Response(json.dumps({"error": f"unknown or bad fields: {unknown or ['times']}"}),
-                                status=400, content_type="application/json")
+            options, problem = fault_options(request)
+            if problem:
+                return Response(json.dumps({"error": problem}), status=400, content_type="application/json")
             fault = self.faults.add(**options)
             return Response(json.dumps(fault.__dict__), status=201, content_type="application/json")
         if request.path == "/_emulator/faults" and request.method == "DELETE":

@@ -42,9 +42,11 @@ class LocalStack:
 
 @contextmanager
 def local_stack(db_path: str | Path | None = None, *, apply_environment: bool = True,
-                on_environment_change=lambda: None, bare: bool = False):
+                on_environment_change=lambda: None, bare: bool = False, dataverse_port: int = 0,
+                octopush_port: int = 0, webhook_key: str | None = None):
     """Starts both emulators; while inside, the connector's settings point at them. `bare`: Dataverse
-    as a fresh organisation (standard tables only, no demo data), for the solution installer.
+    as a fresh organisation (standard tables only, no demo data), for the solution installer. Ports 0:
+    any free port; fixed ports and a given `webhook_key` keep the settings the same across restarts.
 
     `on_environment_change` lets the caller forget what it built from the old settings (the
     emulators know nothing of the connector)."""
@@ -52,8 +54,10 @@ def local_stack(db_path: str | Path | None = None, *, apply_environment: bool = 
         dataverse = DataverseEmulator(str(db_path or Path(scratch) / "dataverse.sqlite3"), token=DATAVERSE_TOKEN,
                                       bare=bare)
         octopush = OctopushEmulator(api_login=OCTOPUSH_LOGIN, api_key=OCTOPUSH_KEY)
-        with EmulatorServer(dataverse) as crm_server, EmulatorServer(octopush) as sms_server:
-            stack = LocalStack(dataverse, octopush, crm_server.url, sms_server.url, secrets.token_urlsafe(24))
+        with EmulatorServer(dataverse, port=dataverse_port) as crm_server, \
+                EmulatorServer(octopush, port=octopush_port) as sms_server:
+            stack = LocalStack(dataverse, octopush, crm_server.url, sms_server.url,
+                               webhook_key or secrets.token_urlsafe(24))
             saved = {name: os.environ.get(name) for name in stack.environment}
             if apply_environment:
                 os.environ.update(stack.environment)
@@ -61,6 +65,7 @@ def local_stack(db_path: str | Path | None = None, *, apply_environment: bool = 
             try:
                 yield stack
             finally:
+                octopush.close()        # its callback worker posts nothing more
                 if apply_environment:
                     for name, value in saved.items():
                         if value is None:

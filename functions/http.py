@@ -54,12 +54,24 @@ class Keys(Enum):
     """Which keys a route accepts in the x-smsc-webhook-key header."""
     WEBHOOK = "webhook"                 # SMSC_WEBHOOK_KEY only: the Dataverse webhook (/api/dataverse/events)
     WEBHOOK_OR_FORM = "webhook or form"  # also SMSC_FORM_KEY, the key the CRM pages hold (readable by any user)
+    # SMSC_WEBHOOK_KEY in the `key` query parameter (DESIGN §5: providers cannot send custom headers),
+    # or in the header: the provider callbacks (/api/providers/...).
+    PROVIDER = "provider"
 
 
-def key_matches(req: func.HttpRequest, expected: str) -> bool:
+KEY_PARAMETER = "key"
+
+
+def given_key(req: func.HttpRequest, keys: Keys = Keys.WEBHOOK) -> str:
+    """The key the request carries where `keys` looks: the header, and for PROVIDER the query parameter."""
+    if keys is Keys.PROVIDER and req.params.get(KEY_PARAMETER):
+        return req.params[KEY_PARAMETER]
+    return req.headers.get(KEY_HEADER) or ""
+
+
+def key_matches(req: func.HttpRequest, expected: str, keys: Keys = Keys.WEBHOOK) -> bool:
     """Constant-time comparison, so the key cannot be guessed from answer times."""
-    given = req.headers.get(KEY_HEADER) or ""
-    return hmac.compare_digest(given.encode(), expected.encode())
+    return hmac.compare_digest(given_key(req, keys).encode(), expected.encode())
 
 
 def accepted_key(req: func.HttpRequest, settings: Any, keys: Keys) -> bool:
@@ -68,7 +80,7 @@ def accepted_key(req: func.HttpRequest, settings: Any, keys: Keys) -> bool:
     candidates = [settings.smsc_webhook_key.get_secret_value()]
     if keys is Keys.WEBHOOK_OR_FORM and settings.smsc_form_key is not None:
         candidates.append(settings.smsc_form_key.get_secret_value())
-    matches = [key_matches(req, candidate) for candidate in candidates]
+    matches = [key_matches(req, candidate, keys) for candidate in candidates]
     return any(matches)
 
 
@@ -81,14 +93,15 @@ def guarded(req: func.HttpRequest, handler: Callable[[func.HttpRequest, Any], fu
     try:
         services = get_services()
         if need_key and not accepted_key(req, services.settings, keys):
-            missing = not req.headers.get(KEY_HEADER)
-            return error_response(401, "unauthenticated",
-                                  f"the {KEY_HEADER} header is {'missing' if missing else 'wrong'}")
+            missing = not given_key(req, keys)
+            where = (f"the '{KEY_PARAMETER}' query parameter (or the {KEY_HEADER} header)"
+                     if keys is Keys.PROVIDER else f"the {KEY_HEADER} header")
+            return error_response(401, "unauthenticated", f"{where} is {'missing' if missing else 'wrong'}")
         return handler(req, services)
     except SmscError as error:
         return error_answer(error)
     except Exception:       # a bug: logged with its traceback, never shown
-        log.exception("unexpected error in %s", req.url)
+        log.exception("unexpected error in %s", req.url.split("?")[0])    # the query may hold a key
         return error_response(500, "internal", "internal error; the details are in the function's log")
 
 

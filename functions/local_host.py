@@ -66,17 +66,43 @@ def queue_function(queue_name: str):
     raise LookupError(queue_name)
 
 
+def route_match(template: str, route: str) -> dict[str, str] | None:
+    """The route parameters when `route` fits `template` (`providers/{provider}/delivery`), else None."""
+    parts, given = template.split("/"), route.split("/")
+    if len(parts) != len(given):
+        return None
+    params = {}
+    for part, value in zip(parts, given):
+        if part.startswith("{") and part.endswith("}") and value:
+            params[part[1:-1].split(":")[0]] = value
+        elif part != value:
+            return None
+    return params
+
+
+def _find(method: str, route: str):
+    """(handler, output names, route parameters) of the function serving `method route`, or None."""
+    found = _routes().get((method, route))
+    if found is not None:
+        return (*found, {})
+    for (known_method, template), (handler, outputs) in _routes().items():
+        params = route_match(template, route) if known_method == method and "{" in template else None
+        if params is not None:
+            return handler, outputs, params
+    return None
+
+
 def invoke(method: str, route: str, *, body: bytes | dict | None = None, headers: dict | None = None,
            params: dict | None = None) -> LocalResponse:
-    found = _routes().get((method.upper(), route))
+    found = _find(method.upper(), route)
     if found is None:
         return LocalResponse(404, b'{"error": {"code": "not_found", "message": "no such route"}}')
-    handler, output_names = found
+    handler, output_names, route_params = found
     outputs = {name: LocalOut() for name in output_names}
     if isinstance(body, dict):
         body = json.dumps(body).encode()
     request = func.HttpRequest(method.upper(), f"http://localhost/api/{route}", body=body or b"",
-                               headers=headers or {}, params=params or {})
+                               headers=headers or {}, params=params or {}, route_params=route_params)
     response = handler(request, **outputs)
     sent = {name: out.value for name, out in outputs.items() if out.value is not None}
     return LocalResponse(response.status_code, response.get_body(), sent)

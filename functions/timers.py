@@ -17,3 +17,23 @@ def resume_interrupted_sends(timer: func.TimerRequest) -> None:
     if results:
         log.info("resumed %d interrupted unit SMS: %s", len(results),
                  ", ".join(f"{r.activity_id}={r.outcome}" for r in results))
+
+
+@bp.timer_trigger(schedule="0 */15 * * * *", arg_name="timer", run_on_startup=False, use_monitor=True)
+def close_due_campaigns(timer: func.TimerRequest) -> None:
+    from connector.bootstrap import close_due_campaigns as close_due, get_services
+
+    closed = close_due(get_services().crm)
+    if closed.closed or closed.failed:
+        log.info("campaigns closed: %d; could not close: %s", len(closed.closed), ", ".join(closed.failed) or "none")
+
+
+@bp.timer_trigger(schedule="30 */2 * * * *", arg_name="timer", run_on_startup=False, use_monitor=True)
+def apply_waiting_delivery_reports(timer: func.TimerRequest) -> None:
+    """Delivery reports that found no activity yet (e.g. a campaign's, written after the send), tried
+    again for a week; the queue and the campaign release apply most of them long before."""
+    from connector.bootstrap import delivery_service, get_services
+
+    result = delivery_service(get_services().crm).sweep()
+    if result.outcomes:
+        log.info("waiting delivery reports: %s", result.summary())

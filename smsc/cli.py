@@ -9,24 +9,42 @@ import time
 
 
 def _demo(args) -> int:
+    from pathlib import Path
+
     from connector.bootstrap import reset
     from smsc.demo import Demo
     from emulators.stack import local_stack
     from functions.local_host import invoke
 
     with local_stack(args.db, on_environment_change=reset) as stack:
-        Demo(stack, invoke).run()
+        failures = Demo(stack, invoke, output=Path(args.output)).run()
         if args.keep_running:
             _serve_until_interrupted(stack)
-    return 0
+    return 1 if failures else 0
 
 
 def _emulators(args) -> int:
     from emulators.stack import local_stack
 
-    with local_stack(args.db, apply_environment=False, bare=args.bare) as stack:
+    dataverse_port = args.port_dataverse if args.port_dataverse is not None else args.port
+    octopush_port = args.port_octopush if args.port_octopush is not None else (args.port + 1 if args.port else 0)
+    if args.webhook_key is not None and len(args.webhook_key) < 16:
+        return _fail("--webhook-key must be at least 16 characters (as SMSC_WEBHOOK_KEY)")
+    with local_stack(args.db, apply_environment=False, bare=args.bare, dataverse_port=dataverse_port,
+                     octopush_port=octopush_port, webhook_key=args.webhook_key) as stack:
         _serve_until_interrupted(stack)
     return 0
+
+
+def _port(text: str) -> int:
+    """A TCP port for argparse: 0 (any free port) to 65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port (0 to 65535)")
+    return port
 
 
 def _campaign(args) -> int:
@@ -61,10 +79,13 @@ def _console(args) -> int:
 
 
 def _serve_until_interrupted(stack) -> None:
-    print("\nEmulators running. Settings for the connector:")
+    import shlex
+
+    # `export` lines a shell can take as they are: eval "$(smsc emulators … | grep ^export)".
+    print("\n# Emulators running. Settings for the connector (Ctrl-C to stop):", flush=True)
     for name, value in stack.environment.items():
-        print(f"  {name}={value}")
-    print("Ctrl-C to stop.")
+        print(f"export {name}={shlex.quote(value)}")
+    sys.stdout.flush()
     try:
         while True:
             time.sleep(3600)
@@ -72,12 +93,24 @@ def _serve_until_interrupted(stack) -> None:
         pass
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("smsc-dataverse")
+    except PackageNotFoundError:        # run from a checkout that was not installed
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="smsc", description="SMS connector for Dynamics 365 / Dataverse")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser("demo", help="run the unit-SMS story on the local emulators")
     demo.add_argument("--db", help="SQLite file for the Dataverse emulator (default: a temporary file)")
     demo.add_argument("--keep-running", action="store_true", help="keep the emulators up after the story")
+    demo.add_argument("--output", default="smsc-demo-output",
+                      help="folder for the campaign's reports resume.csv and resume.xml (default ./smsc-demo-output)")
     demo.set_defaults(run=_demo)
     campaign = commands.add_parser("campaign", help="run a campaign action (uses the app settings)")
     campaign.add_argument("action", choices=["simulate", "prepare", "validate", "cancel", "refresh"])
@@ -88,6 +121,11 @@ def build_parser() -> argparse.ArgumentParser:
     emulators.add_argument("--db", help="SQLite file for the Dataverse emulator")
     emulators.add_argument("--bare", action="store_true",
                            help="a fresh organisation: standard tables only, no smsc_ table or column, no demo data")
+    emulators.add_argument("--port", type=_port, default=0,
+                           help="Dataverse on this port and Octopush on the next one (default: any free ports)")
+    emulators.add_argument("--port-dataverse", type=_port, help="the Dataverse emulator's port")
+    emulators.add_argument("--port-octopush", type=_port, help="the Octopush emulator's port")
+    emulators.add_argument("--webhook-key", help="SMSC_WEBHOOK_KEY to print (default: a new random one each start)")
     emulators.set_defaults(run=_emulators)
     serve = commands.add_parser("serve", help="serve the function app's HTTP routes on 127.0.0.1")
     serve.add_argument("--port", type=int, default=7071, help="port (default 7071, as Core Tools; 0: any free port)")
@@ -103,6 +141,10 @@ def build_parser() -> argparse.ArgumentParser:
     register_workflows(commands)
     from smsc.solution_cli import register as register_solution
     register_solution(commands)
+    from smsc.provider_cli import register as register_provider
+    register_provider(commands)
+    from smsc.import_cli import register as register_import
+    register_import(commands)
     return parser
 
 
@@ -111,6 +153,10 @@ def main(argv: list[str] | None = None) -> int:
     from connector.errors import SmscError
 
     args = build_parser().parse_args(argv)
+    try:
+        apply_local_settings()
+    except ValueError as error:
+        return _fail(str(error))
     # What a command has to say, it prints; the adapters' log lines (a provider refusal logged before
     # the campaign reports it, retries) are for operators: shown with SMSC_DEBUG=1 only.
     debug = bool(os.environ.get("SMSC_DEBUG"))
@@ -137,6 +183,27 @@ def main(argv: list[str] | None = None) -> int:
         print(f"smsc: unexpected error ({type(error).__name__}: {error}); set SMSC_DEBUG=1 for the details",
               file=sys.stderr)
         return 1
+
+
+def apply_local_settings(path: str = "local.settings.json") -> list[str]:
+    """The `Values` of Functions Core Tools' local.settings.json in the current folder, as the host
+    reads them; a variable already set in the environment wins (the shell is the more explicit).
+    The names it set."""
+    import json
+
+    if not os.path.isfile(path):
+        return []
+    try:
+        with open(path, encoding="utf-8-sig") as file:
+            values = json.load(file).get("Values") or {}
+    except (ValueError, AttributeError) as error:
+        raise ValueError(f"{path}: not the JSON of Functions Core Tools' local settings ({error})") from None
+    if not isinstance(values, dict):
+        raise ValueError(f"{path}: 'Values' must be an object of settings")
+    applied = [name for name, value in values.items() if name not in os.environ and isinstance(value, str)]
+    for name in applied:
+        os.environ[name] = values[name]
+    return applied
 
 
 def _fail(message: str) -> int:

@@ -1,12 +1,15 @@
 """`smsc demo`: the unit-SMS story on the local emulators, through the real webhook handler.
 
 `call` is the way the Functions host calls a route (functions.local_host.invoke), injected by the
-CLI so this module stays free of Azure Functions.
+CLI so this module stays free of Azure Functions. Every step checks that it went as told; `run`
+answers the steps that did not (the CLI exits non-zero on any). Run twice on the same `--db`, it
+tells the same story: its campaign is a new one each run.
 """
 from __future__ import annotations
 
-import json
+import base64
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 from rich.console import Console
 from rich.panel import Panel
@@ -19,42 +22,91 @@ from emulators.webhook_bodies import option, remote_execution_context, webhook_h
 SHOWN = ("subject", "description", "smsc_status", "smsc_phonenumber", "smsc_smstype", "smsc_sender",
          "smsc_encoding", "smsc_segments", "smsc_cost", "smsc_providermessageid", "smsc_error",
          "scheduledend", "actualend")
-STATUS = {1: "Draft", 2: "Send requested", 3: "Sending", 4: "Scheduled", 5: "Sent", 8: "Failed"}
+# The CRM's choice labels (DESIGN §4), shown beside the stored codes as a form shows them.
+LABELS = {
+    "smsc_status": {1: "Draft", 2: "Send requested", 3: "Sending", 4: "Scheduled", 5: "Sent", 6: "Delivered",
+                    7: "Undeliverable", 8: "Failed", 9: "Cancelled", 10: "Received"},
+    "smsc_smstype": {1: "Marketing", 2: "Transactional"},
+    "smsc_encoding": {1: "GSM-7", 2: "UCS-2"},
+    "smsc_direction": {1: "Outgoing", 2: "Incoming"},
+    "smsc_reason": {1: "STOP", 2: "Undeliverable", 3: "Manual"},
+}
+STATUS = LABELS["smsc_status"]
+
+
+def label(column: str, value) -> str:
+    """A column's value as a user reads it: the choice's label with its code, never a Python repr."""
+    if value is None:
+        return ""
+    if column in LABELS:
+        return f"{LABELS[column].get(value, '?')} ({value})"
+    return str(value)
+
+
+def fields(answer: dict) -> str:
+    """A JSON answer as `name=value` pairs (no Python dict repr)."""
+    return " ".join(f"{name}={value}" for name, value in answer.items())
 
 
 class Demo:
-    def __init__(self, stack: LocalStack, call, console: Console | None = None):
+    def __init__(self, stack: LocalStack, call, console: Console | None = None, output: Path | None = None):
         self.stack, self.call = stack, call
-        self.console = console or Console(highlight=False)
+        # Wide enough for full paths and ids: the CRM requests table is what a developer reads.
+        self.console = console or Console(highlight=False, width=max(Console().width, 200), soft_wrap=True)
         self.key = stack.webhook_key
+        self.output = output or Path("smsc-demo-output")
+        self.failures: list[str] = []
+        self.replies_shown: set[str] = {r["activityid"] for r in stack.dataverse.rows("smsc_textmessages")
+                                        if r.get("smsc_direction") == 2}     # a kept database's earlier runs
 
-    def run(self) -> None:
+    def expect(self, condition: bool, step: str) -> None:
+        """A step that did not go as told is said at once and makes the demo fail."""
+        if not condition:
+            self.failures.append(step)
+            self.console.print(f"[bold red]NOT AS EXPECTED:[/] {step}")
+
+    def run(self) -> list[str]:
         c = self.console
         c.rule("[bold]smsc demo: a unit SMS from a CRM record, on the local emulators")
         c.print(f"Dataverse Web API emulator: {self.stack.dataverse_url}/api/data/v9.2/\n"
                 f"Octopush emulator:          {self.stack.octopush_url}/v1/public\n")
-        self.preview()
+        preview = self.preview()
         activity_id = self.create_sms(("contact", seed.DAVID_SMITH_ID), template=seed.TEMPLATE_ORDER_ID)
         self.show_activity("The SMS activity as the user saved it (Send requested)", activity_id)
-        self.deliver(activity_id, "Dataverse calls the webhook")
-        self.deliver(activity_id, "Dataverse delivers the same event again")
-        self.show_activity("The SMS activity after the send", activity_id)
+        first = self.deliver(activity_id, "Dataverse calls the webhook")
+        again = self.deliver(activity_id, "Dataverse delivers the same event again")
+        self.expect(first.get("handled") == "unit-sms:sent", "the first webhook call sends the SMS")
+        self.expect(again.get("handled") == "unit-sms:nothing-to-do", "the same event again sends nothing")
+        sent = self.show_activity("The SMS activity after the send", activity_id)
+        self.expect(sent.get("smsc_status") == 5 and sent.get("description") == preview.get("text"),
+                    "the SMS is Sent with the text the preview showed")
         self.show_provider()
+        self.expect(len(self.stack.octopush.sends) == 1, "Octopush received exactly one send")
         self.show_crm_requests()
         self.more_cases()
         self.campaign()
-        c.print(f"\nOctopush credit left: {self.call('GET', 'credit', headers=self.headers()).json()}")
-        c.rule("[bold green]done")
+        self.loop_back()
+        credit = self.call("GET", "credit", headers=self.headers()).json()
+        c.print(f"\nOctopush credit left: {credit.get('amount')} {credit.get('unit')}")
+        c.rule("[bold green]done" if not self.failures else f"[bold red]{len(self.failures)} step(s) not as expected")
+        return self.failures
 
     def headers(self) -> dict:
         return {"x-smsc-webhook-key": self.key}
 
-    def preview(self) -> None:
-        body = {"templateid": seed.TEMPLATE_REMINDER_ID, "userid": seed.CLAIRE_MARTIN_ID,
+    def preview(self) -> dict:
+        """What the SMS form shows before sending: the same template and record as the send below."""
+        body = {"templateid": seed.TEMPLATE_ORDER_ID, "userid": seed.CLAIRE_MARTIN_ID,
                 "regarding": {"entity": "contact", "id": seed.DAVID_SMITH_ID}}
         answer = self.call("POST", "textmessages/preview", body=body, headers=self.headers()).json()
-        self.console.print(Panel(json.dumps(answer, ensure_ascii=False, indent=2),
-                                 title="POST /api/textmessages/preview: template 'Rappel RDV' on David Smith"))
+        table = Table(title="POST /api/textmessages/preview: template 'Confirmation de commande' on David Smith",
+                      show_header=False, title_justify="left")
+        for name in ("text", "encoding", "segments", "characters", "remaining", "cost"):
+            table.add_row(name, "" if answer.get(name) is None else str(answer[name]))
+        table.add_row("warnings", "; ".join(answer.get("warnings") or []) or "none")
+        self.console.print(table)
+        self.expect(bool(answer.get("text")), "the preview shows the text really sent")
+        return answer
 
     def create_sms(self, to: tuple[str, str], *, text: str = "", template: str | None = None, **columns) -> str:
         """What the form does: an SMS activity regarding the record, To = the record, Send requested."""
@@ -72,26 +124,32 @@ class Demo:
                                          attributes={"smsc_status": option(2)})
         headers = webhook_headers("Create", "smsc_textmessage", self.key)
         answer = self.call("POST", "dataverse/events", body=event, headers=headers)
-        self.console.print(f"[bold]{title}[/]: POST /api/dataverse/events -> {answer.status} {answer.json()}")
+        self.console.print(f"[bold]{title}[/]: POST /api/dataverse/events -> {answer.status} {fields(answer.json())}")
         return answer.json()
 
-    def show_activity(self, title: str, activity_id: str) -> None:
+    def show_activity(self, title: str, activity_id: str) -> dict:
         row = self.stack.dataverse.get("smsc_textmessages", activity_id)
         table = Table(title=title, show_header=False, title_justify="left")
         for column in SHOWN:
-            value = row.get(column)
-            table.add_row(column, f"{value} ({STATUS.get(value, '?')})" if column == "smsc_status" else str(value))
+            table.add_row(column, label(column, row.get(column)))
         self.console.print(table)
+        return row
 
     def show_provider(self) -> None:
-        sends = [{"ticket": s["ticket"], "body": s["body"], "cost": s["cost"]} for s in self.stack.octopush.sends]
-        self.console.print(Panel(json.dumps(sends, ensure_ascii=False, indent=2),
-                                 title=f"What Octopush received ({len(sends)} send)"))
+        sends = self.stack.octopush.sends
+        table = Table(title=f"What Octopush received ({len(sends)} send)", title_justify="left")
+        for name in ("ticket", "numbers", "text", "type", "purpose", "sender", "request_id", "cost"):
+            table.add_column(name, overflow="fold")
+        for s in sends:
+            body = s["body"]
+            table.add_row(s["ticket"], " ".join(s["numbers"]), body.get("text", ""), body.get("type", ""),
+                          body.get("purpose", ""), body.get("sender") or "", body.get("request_id", ""), str(s["cost"]))
+        self.console.print(table)
 
     def show_crm_requests(self) -> None:
         table = Table(title="What Dataverse received from the connector", title_justify="left")
         for name in ("method", "path", "If-Match", "CallerObjectId"):
-            table.add_column(name)
+            table.add_column(name, overflow="fold", no_wrap=False)
         for r in self.stack.dataverse.requests:
             table.add_row(r.method, r.path.removeprefix("/api/data/v9.2/"), r.headers.get("if-match", ""),
                           r.headers.get("callerobjectid", ""))
@@ -104,23 +162,115 @@ class Demo:
 
         services = get_services()
         service = campaign_service(services.crm, services.sms)
-        campaign_id, dv = seed.CAMPAIGN_ORDERS_ID, self.stack.dataverse
+        dv = self.stack.dataverse
+        # A new campaign each run, on the guide's list: the same story on a database kept from a run before.
+        campaign_id = dv.insert("campaigns", {
+            "name": f"Confirmation commandes ({datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S})",
+            "smsc_recipienttype": 2, "smsc_text": seed.ORDER_CAMPAIGN_TEXT, "smsc_smstype": 1, "smsc_smsstatus": 1})
+        dv.associate("campaigns", campaign_id, "campaignlist_association", "lists", seed.LIST_MARKETING_CONTACTS_ID)
         self.console.rule("[bold]A campaign: the product guide's example (3 contacts, no STOP mention)")
         result = service.run(campaign_id, CampaignAction.SIMULATE, seed.JOHN_BAKER_ID)
         self.console.print(f"simulate -> {result.summary}")
-        self.console.print(Panel(self._report(campaign_id, ".csv"), title="resume.csv (note on the campaign)"))
-        dv.update("campaigns", campaign_id, {"smsc_text": dv.get("campaigns", campaign_id)["smsc_text"]
-                                             + " STOP au 30101"})
+        self.expect(result.summary == "3 recipients. 3 errors.", "the simulation finds the 3 missing STOP mentions")
+        report = self._report(campaign_id, ".csv")
+        self.console.print(Panel(report, title="resume.csv (note on the campaign)"))
+        dv.update("campaigns", campaign_id, {"smsc_text": seed.ORDER_CAMPAIGN_TEXT + " STOP au 30101"})
         for action in (CampaignAction.SIMULATE, CampaignAction.PREPARE, CampaignAction.VALIDATE):
             result = service.run(campaign_id, action, seed.JOHN_BAKER_ID)
             self.console.print(f"{action.name.lower()} (with the mention) -> {result.summary}")
+            self.expect(result.ok, f"{action.name.lower()} with the mention succeeds")
         activities = dv.rows("smsc_textmessages", filter=f"_smsc_campaignid_value eq {campaign_id}")
         last = self.stack.octopush.sends[-1]
         self.console.print(f"{len(activities)} SMS activities on the recipients; Octopush got one request "
-                           f"for {len(last['numbers'])} numbers: {last['body']['text']!r}")
+                           f"for {len(last['numbers'])} numbers: « {last['body']['text']} »")
+        self.expect(len(activities) == 3 and len(last["numbers"]) == 3, "3 SMS activities, one request for 3 numbers")
+        self.save_reports(campaign_id)
+
+    def loop_back(self) -> None:
+        """What comes back from the provider: delivery reports, a reply, a STOP — posted by the Octopush
+        emulator over HTTP to the function app's provider routes, served here on loopback."""
+        from connector.bootstrap import get_services
+        from smsc.provider_cli import callback_urls, masked
+        from smsc.serve import BackgroundServer, FunctionHost
+
+        c, dv, octopush = self.console, self.stack.dataverse, self.stack.octopush
+        c.rule("[bold]The loop back: delivery reports, a reply and a STOP from the provider")
+        with BackgroundServer(FunctionHost(self.call)) as app:
+            urls = callback_urls(app.url, "octopush", self.key, None)
+            get_services().sms.set_callbacks(urls.deliveries, urls.inbounds, urls.opt_outs)
+            c.print(f"Callback URLs registered at Octopush (as `smsc provider callbacks --url {app.url}` does):")
+            for url in (urls.deliveries, urls.inbounds):
+                c.print(f"  {masked(url)}")
+            # Replies need a sender a phone can answer: the admin leaves the sender name empty.
+            config = dv.rows("smsc_configurations")[0]
+            dv.update("smsc_configurations", config["smsc_configurationid"], {"smsc_unitdefaultsender": None})
+            from connector.crm.configuration import forget_configuration
+            forget_configuration()
+            octopush.set_outcomes(hold=True, failed_numbers=["+33600000002"], failure_status="NOT_DELIVERED",
+                                  replies=[{"number": "+33649819006", "text": "Merci, à demain !"}])
+            delivered = self.create_sms(("contact", seed.DAVID_SMITH_ID), text="Votre rendez-vous : demain 10h.")
+            failed = self.create_sms(("contact", seed.JOHN_DOE_ID), text="Votre rendez-vous : demain 11h.")
+            for activity_id in (delivered, failed):
+                self.deliver(activity_id, "Dataverse calls the webhook")
+            self.expect(octopush.sends[-1]["body"].get("with_replies") is True,
+                        "without a sender name the SMS goes with_replies, so the recipient can answer")
+            attempts = octopush.flush_callbacks()
+            octopush.inbound("+33600000001", "STOP")          # Peter Parker answers an older SMS
+            attempts += octopush.flush_callbacks()
+            table = Table(title="What Octopush posted to the app", title_justify="left")
+            for name in ("callback", "number", "status or text", "answer"):
+                table.add_column(name)
+            for a in attempts:
+                body = a["body"]
+                table.add_row(a["kind"], body.get("number", ""), body.get("status") or body.get("text") or "",
+                              str(a["status"]))
+            c.print(table)
+            self.expect(attempts and all(a["status"] == 200 for a in attempts), "the app accepts every callback")
+        rows = {a: dv.get("smsc_textmessages", a) for a in (delivered, failed)}
+        for title, activity_id in (("David Smith", delivered), ("John Doe", failed)):
+            row = rows[activity_id]
+            c.print(f"SMS to {title}: {label('smsc_status', row['smsc_status'])} {row.get('smsc_error') or ''}")
+        self.expect(rows[delivered]["smsc_status"] == 6, "the delivery report makes David Smith's SMS Delivered")
+        self.expect(rows[failed]["smsc_status"] == 7 and bool(rows[failed].get("smsc_error")),
+                    "NOT_DELIVERED makes John Doe's SMS Undeliverable with the reason")
+        replies = [r for r in dv.rows("smsc_textmessages") if r.get("smsc_direction") == 2
+                   and r["activityid"] not in self.replies_shown]
+        for reply in replies:
+            self.replies_shown.add(reply["activityid"])
+            regarding = reply.get("_regardingobjectid_value")
+            who = dv.get("contacts", regarding)["fullname"] if regarding else "no record"
+            c.print(f"Reply {label('smsc_status', reply['smsc_status'])} from {reply['smsc_phonenumber']}: "
+                    f"« {reply['description']} » (on the contact {who})")
+        self.expect(any(r.get("_regardingobjectid_value") == seed.DAVID_SMITH_ID for r in replies),
+                    "David Smith's reply is an incoming SMS on his contact")
+        optouts = [o for o in dv.rows("smsc_optouts") if o["smsc_phonenumber"] == "+33600000001"]
+        c.print("Opt-outs of +33600000001: " + ", ".join(
+            f"{label('smsc_reason', o['smsc_reason'])} active={o['smsc_active']}" for o in optouts))
+        self.expect([(o["smsc_reason"], o["smsc_active"]) for o in optouts] == [(1, True)],
+                    "Peter Parker's STOP puts his number on the opt-out list")
+        refused = self.create_sms(("contact", seed.PETER_PARKER_ID), text="Une dernière offre ?")
+        answer = self.deliver(refused, "An SMS to Peter Parker after his STOP")
+        self.expect(answer.get("outcome") == "failed", "the next SMS to a STOP number is refused")
+        with BackgroundServer(FunctionHost(self.call)) as app:       # the callbacks' new address
+            urls = callback_urls(app.url, "octopush", self.key, None)
+            get_services().sms.set_callbacks(urls.deliveries, urls.inbounds, urls.opt_outs)
+            octopush.inbound("+33600000001", "START")
+            octopush.flush_callbacks()
+        [optout] = [o for o in dv.rows("smsc_optouts") if o["smsc_phonenumber"] == "+33600000001"]
+        c.print(f"Peter Parker answers START: his opt-out is now active={optout['smsc_active']}")
+        self.expect(optout["smsc_active"] is False, "START from the same number lifts the STOP")
+
+    def save_reports(self, campaign_id: str) -> None:
+        """The campaign's report notes as files the user can open."""
+        self.output.mkdir(parents=True, exist_ok=True)
+        written = []
+        for extension in (".csv", ".xml"):
+            path = self.output / f"resume{extension}"
+            path.write_text(self._report(campaign_id, extension) + "\n", encoding="utf-8")
+            written.append(str(path.resolve()))
+        self.console.print("Reports written: " + ", ".join(written))
 
     def _report(self, campaign_id: str, extension: str) -> str:
-        import base64
         notes = [n for n in self.stack.dataverse.rows("annotations", filter=f"_objectid_value eq {campaign_id}")
                  if (n.get("filename") or "").endswith(extension)]
         return base64.b64decode(notes[-1]["documentbody"]).decode("utf-8-sig").strip()
@@ -145,6 +295,7 @@ class Demo:
             answer = self.call("POST", "dataverse/events", body=event,
                                headers=webhook_headers("Create", "smsc_textmessage", self.key)).json()
             row = self.stack.dataverse.get("smsc_textmessages", activity_id)
-            table.add_row(title, answer.get("outcome", str(answer)), STATUS.get(row["smsc_status"], "?"),
-                          row.get("smsc_phonenumber") or "", row.get("smsc_error") or "")
+            outcome = answer.get("outcome") or answer.get("handled") or ""
+            table.add_row(title, outcome, STATUS.get(row["smsc_status"], "?"), row.get("smsc_phonenumber") or "",
+                          row.get("smsc_error") or "")
         self.console.print(table)

@@ -51,11 +51,11 @@ def _validate(args) -> int:
 
 
 def _dry_run(args) -> int:
-    from connector.bootstrap import get_services, workflow_repositories
+    from connector.bootstrap import get_crm, workflow_repositories
     from workflows.dryrun import dry_run
 
     definition = read_definition(Path(args.file))
-    report = dry_run(workflow_repositories(get_services().crm), definition, args.entity,
+    report = dry_run(workflow_repositories(get_crm()), definition, args.entity,
                      args.id.lower(), message=args.message, user_id=args.user)
     print(json.dumps(report, ensure_ascii=False, indent=2, default=str))
     return 0 if report["valid"] else 1
@@ -78,10 +78,10 @@ def _run_scheduled(args) -> int:
 
 
 def _steps(args) -> int:
-    from connector.bootstrap import get_services, workflow_repositories
+    from connector.bootstrap import get_crm, workflow_repositories
     from workflows.engine import required_steps
 
-    steps = required_steps(workflow_repositories(get_services().crm))
+    steps = required_steps(workflow_repositories(get_crm()))
     for step in steps:
         filtering = ",".join(step.filtering_columns) or "(all columns)"
         image = ",".join(step.pre_image_columns) or "(none)"
@@ -89,6 +89,17 @@ def _steps(args) -> int:
     if not steps:
         print("no active workflow needs a webhook step")
     return 0
+
+
+def page_size(text: str) -> int:
+    """Records per page for argparse: Dataverse answers at most 5,000 rows a page."""
+    try:
+        size = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 1 <= size <= 5000:
+        raise argparse.ArgumentTypeError(f"{size} is outside 1..5000 (Dataverse's page size limit)")
+    return size
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -108,7 +119,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     trial.add_argument("--user", help="systemuserid whose language and date format are used")
     trial.set_defaults(run=_dry_run)
     scheduled = commands.add_parser("run-scheduled", help="run the schedule workflows now (uses the app settings)")
-    scheduled.add_argument("--page-size", type=int, default=5000, help="records per page (at most 5000)")
+    scheduled.add_argument("--page-size", type=page_size, default=5000, help="records per page (1 to 5000)")
     scheduled.set_defaults(run=_run_scheduled)
     steps = commands.add_parser("steps", help="the Dataverse webhook steps the active workflows need")
     steps.set_defaults(run=_steps)

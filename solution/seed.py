@@ -21,6 +21,7 @@ CONFIGURATION_DEFAULTS: dict[str, object] = {
     "smsc_campaignallowsenderchoice": True,
     "smsc_stoptext": "STOP au 30101",
     "smsc_appendstop": False,
+    "smsc_stopseparator": 1,                # a line break, as the guide shows
     "smsc_excludeoptouts": True,
     "smsc_defaultcountry": "FR",
     "smsc_quotasenabled": False,

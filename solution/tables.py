@@ -58,6 +58,8 @@ QUOTA_MODE = _choice("smsc_mode", "Mode", "Mode", (1, "Par défaut", "Default"),
                      (3, "Interdit", "Forbidden"), (4, "Illimité", "Unlimited"))
 ENFORCEMENT = _choice("smsc_enforcement", "Application", "Enforcement",
                       (1, "Avertir", "Warn"), (2, "Bloquer", "Block"))
+STOP_SEPARATOR = _choice("smsc_stopseparator", "Mention STOP précédée par", "STOP mention preceded by",
+                         (1, "Un retour à la ligne", "A line break"), (2, "Un espace", "A space"))
 OPTOUT_REASON = _choice("smsc_reason", "Motif", "Reason", (1, "STOP", "STOP"),
                         (2, "Non distribuable", "Undeliverable"), (3, "Manuel", "Manual"))
 EVENT_KIND = _choice("smsc_kind", "Type d'événement", "Event kind", (1, "Accusé de réception", "Delivery"),
@@ -202,6 +204,7 @@ CONFIGURATION = Table(
              SENDER_LENGTH),
         text("smsc_StopText", "Mention STOP", "STOP mention", 100),
         yes_no("smsc_AppendStop", "Ajouter la mention STOP", "Append the STOP mention"),
+        choice("smsc_StopSeparator", "Mention STOP précédée par", "STOP mention preceded by", STOP_SEPARATOR, 1),
         yes_no("smsc_ExcludeOptOuts", "Exclure les désinscrits", "Exclude opted-out numbers", True),
         text("smsc_DefaultCountry", "Pays par défaut (ISO)", "Default country (ISO)", 2),
         whole("smsc_WarnThreshold", "Seuil d'avertissement (destinataires)", "Warning threshold (recipients)"),

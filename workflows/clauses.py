@@ -130,12 +130,32 @@ class ScheduleTrigger(Model):
     period_days: int = Field(ge=1, description="A record is sent at most once per this many days.")
 
 
+class InboundTrigger(Model):
+    event: Literal["inbound"] = Field(description="An SMS is received whose whole text is one of the keywords "
+                                                  "(case, accents, spaces and final punctuation ignored), from "
+                                                  "a number the CRM knows as a record of the table.")
+    keywords: list[str] = Field(description="The words that start it, e.g. [OUI, YES]. STOP and START "
+                                            "keywords never start a workflow: they opt the number out and in.")
+
+    @field_validator("keywords")
+    @classmethod
+    def _some_keywords(cls, keywords: list[str]) -> list[str]:
+        kept = [keyword.strip() for keyword in keywords if keyword.strip()]
+        if not kept:
+            raise ValueError("an inbound trigger needs at least one keyword, e.g. keywords: [OUI]")
+        if len(kept) < len(keywords):
+            raise ValueError("a keyword cannot be empty")
+        return kept
+
+
 TRIGGER_EVENTS = {"create": "CreateTrigger", "update": "UpdateTrigger", "status_change": "StatusChangeTrigger",
-                  "assign": "AssignTrigger", "delete": "DeleteTrigger", "schedule": "ScheduleTrigger"}
+                  "assign": "AssignTrigger", "delete": "DeleteTrigger", "schedule": "ScheduleTrigger",
+                  "inbound": "InboundTrigger"}
 Trigger = Annotated[
     Union[Annotated[CreateTrigger, Tag("CreateTrigger")], Annotated[UpdateTrigger, Tag("UpdateTrigger")],
           Annotated[StatusChangeTrigger, Tag("StatusChangeTrigger")], Annotated[AssignTrigger, Tag("AssignTrigger")],
-          Annotated[DeleteTrigger, Tag("DeleteTrigger")], Annotated[ScheduleTrigger, Tag("ScheduleTrigger")]],
+          Annotated[DeleteTrigger, Tag("DeleteTrigger")], Annotated[ScheduleTrigger, Tag("ScheduleTrigger")],
+          Annotated[InboundTrigger, Tag("InboundTrigger")]],
     Discriminator(tagger(TRIGGER_EVENTS, key="event"), custom_error_type="trigger",
                   custom_error_message=f"a trigger needs 'event': one of {', '.join(TRIGGER_EVENTS)}")]
 

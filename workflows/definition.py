@@ -6,7 +6,7 @@ A definition names a table, a trigger, an optional guard condition and steps::
     entity: salesorder                 # the triggering table (logical name)
     active: false                      # shipped as a draft; the engine runs active ones only
     trigger:
-      event: status_change             # create | update | status_change | assign | delete | schedule
+      event: status_change             # create | update | status_change | assign | delete | schedule | inbound
       from: {statecode: 1}             # optional; `to` and/or `from`
       to: {statecode: 3, statuscode: [100001, 100002]}     # statuscode optional (any)
     condition:                         # optional guard, same language as `if`
@@ -32,7 +32,10 @@ A definition names a table, a trigger, an optional guard condition and steps::
 Triggers: `create`; `update` with optional `columns` (fires when one of them changed);
 `status_change` (statecode, optionally statuscode, moving from / to the given values: an Update
 carrying them or a legacy SetState); `assign`; `delete`; `schedule` with a `query` condition the
-records must meet and `period_days` (each record is sent at most once per period).
+records must meet and `period_days` (each record is sent at most once per period); `inbound` with
+`keywords` (an SMS received whose whole text is one of them, e.g. « OUI » confirming an appointment:
+the workflow runs on the record of its table the conversation is about, or the sender's contact or
+lead, found by the number; STOP and START keywords never start one).
 
 Conditions: `{all: [...]}`, `{any: [...]}`, `{not: ...}` or `{column, operator, value}` with the
 operators of `workflows.conditions.OPERATORS`: equals, not_equals, in, contains_data,
@@ -57,14 +60,14 @@ from pydantic import ConfigDict, Discriminator, Field, Tag, ValidationError, fie
 
 from connector.text.sender import InvalidSender, validate_sender
 from workflows.clauses import (
-    TRIGGER_EVENTS, AllOf, AnyOf, AssignTrigger, Comparison, Condition, CreateTrigger, DeleteTrigger, Model,
-    Not, ScheduleTrigger, StatusChangeTrigger, StatusCodes, Trigger, UpdateTrigger, tagger,
+    TRIGGER_EVENTS, AllOf, AnyOf, AssignTrigger, Comparison, Condition, CreateTrigger, DeleteTrigger,
+    InboundTrigger, Model, Not, ScheduleTrigger, StatusChangeTrigger, StatusCodes, Trigger, UpdateTrigger, tagger,
 )
 from workflows.issues import DefinitionError, ValidationIssue, issues_from, parse_yaml
 
 __all__ = [  # the clauses are re-exported: a definition's whole vocabulary is importable from here
     "TRIGGER_EVENTS", "AllOf", "AnyOf", "AssignTrigger", "BUILTIN_DIR", "Comparison", "Condition",
-    "CreateTrigger", "DefinitionError", "DeleteTrigger", "ElseIf", "IfStep", "Not", "ScheduleTrigger",
+    "CreateTrigger", "DefinitionError", "DeleteTrigger", "ElseIf", "IfStep", "InboundTrigger", "Not", "ScheduleTrigger",
     "SendSms", "SmsStep", "StatusChangeTrigger", "StatusCodes", "Step", "Trigger", "UpdateTrigger",
     "ValidationIssue", "WorkflowDefinition", "builtin_definitions", "from_data", "json_schema", "load_definition",
 ]

@@ -27,11 +27,11 @@ from workflows.plan import PlannedSms, plan
 from workflows.recipients import merge_text, resolve_recipient
 from workflows.records import needed_columns, read_values
 from workflows.schema import StaticTableSchema, TableSchema
-from workflows.triggers import SCHEDULE, HookEvent, matches
+from workflows.triggers import INBOUND, SCHEDULE, HookEvent, matches
 from workflows.validation import validate
 
 TRIGGER_MESSAGES = {"create": "Create", "update": "Update", "status_change": "Update", "assign": "Update",
-                    "delete": "Delete", "schedule": SCHEDULE}
+                    "delete": "Delete", "schedule": SCHEDULE, "inbound": INBOUND}
 
 
 def dry_run(repositories: WorkflowRepositories, definition_yaml: str, table: str, record_id: str, *,
@@ -76,7 +76,8 @@ def synthetic_event(definition: WorkflowDefinition, table: str, record_id: str, 
         pre = {**values, "statecode": codes.statecode,
                "statuscode": codes.statuscode[0] if codes.statuscode else None}
     target = {k: v for k, v in values.items() if k != f"{table}id"}
-    return HookEvent(message, table, record_id, target, pre)
+    text = trigger.keywords[0] if trigger.event == "inbound" else None      # as if its first keyword came in
+    return HookEvent(message, table, record_id, target, pre, text=text)
 
 
 def conditions_report(definition: WorkflowDefinition, snapshot: RecordSnapshot) -> list[dict]:

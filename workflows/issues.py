@@ -21,7 +21,7 @@ from connector.errors import BadInput
 UNION_TAGS = frozenset({
     "AllOf", "AnyOf", "Not", "Comparison", "IfStep", "SmsStep",
     "CreateTrigger", "UpdateTrigger", "StatusChangeTrigger", "AssignTrigger", "DeleteTrigger",
-    "ScheduleTrigger",
+    "ScheduleTrigger", "InboundTrigger",
 })
 
 

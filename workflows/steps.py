@@ -2,7 +2,8 @@
 
 Status changes and assignments are `Update` steps filtered on their columns (reference/dataverse.md,
 "Webhooks"); every step gets a pre image holding the columns the workflows read, so the engine
-rarely has to read the record back. Schedules need no step: a timer runs them.
+rarely has to read the record back. Schedules need no step (a timer runs them), nor do inbound
+keywords (the provider's callback does).
 """
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ def _step(workflow: ActiveWorkflow) -> tuple[str, tuple[str, ...] | None, set[st
         return "Update", ("ownerid",), needed | {"ownerid"}
     if trigger.event == "update":
         return "Update", tuple(trigger.columns) or None, needed
-    return None                           # schedule
+    return None                           # schedule, inbound
 
 
 def required_steps(workflows: Iterable[ActiveWorkflow]) -> list[StepRegistration]:

@@ -13,11 +13,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from connector.inbound.keywords import is_keyword
 from workflows.conditions import comparable
-from workflows.definition import StatusChangeTrigger, UpdateTrigger, WorkflowDefinition
+from workflows.definition import InboundTrigger, StatusChangeTrigger, UpdateTrigger, WorkflowDefinition
 
 STATUS_MESSAGES = frozenset({"Update", "SetState", "SetStateDynamicEntity"})
 SCHEDULE = "Schedule"          # the message of events the scheduler makes for each record it finds
+INBOUND = "Inbound"            # the message of events an inbound SMS makes (workflows.inbound)
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class HookEvent:
     post: Mapping[str, Any] | None = None     # post image
     depth: int = 1
     operation_id: str | None = None
+    text: str | None = None                   # an inbound SMS's text (INBOUND events)
 
 
 def _changed(event: HookEvent, column: str) -> bool:
@@ -68,6 +71,10 @@ def _status_change(trigger: StatusChangeTrigger, event: HookEvent) -> bool:
     return old[0] != new[0] or (watches_status and "statuscode" in event.pre and old[1] != new[1])
 
 
+def _inbound(trigger: InboundTrigger, event: HookEvent) -> bool:
+    return event.message == INBOUND and event.text is not None and is_keyword(event.text, trigger.keywords)
+
+
 _MATCHERS: dict[str, Callable[[Any, HookEvent], bool]] = {
     "create": lambda trigger, event: event.message == "Create",
     "update": _update,
@@ -75,6 +82,7 @@ _MATCHERS: dict[str, Callable[[Any, HookEvent], bool]] = {
     "assign": _assign,
     "delete": lambda trigger, event: event.message == "Delete",
     "schedule": lambda trigger, event: event.message == SCHEDULE,
+    "inbound": _inbound,
 }
 
 

@@ -11,11 +11,13 @@ import difflib
 from datetime import date
 from typing import Any
 
+from connector.configuration import Configuration
+from connector.inbound.keywords import opt_out_keyword
 from connector.text.templates import TemplateError, compile_template
 from workflows.conditions import OPERATORS
 from workflows.definition import (
-    DefinitionError, IfStep, ScheduleTrigger, SendSms, StatusChangeTrigger, UpdateTrigger, WorkflowDefinition,
-    from_data, load_definition,
+    DefinitionError, IfStep, InboundTrigger, ScheduleTrigger, SendSms, StatusChangeTrigger, UpdateTrigger,
+    WorkflowDefinition, from_data, load_definition,
 )
 from workflows.issues import ValidationIssue, parse_yaml
 from workflows.raw_checks import raw_issues
@@ -24,6 +26,7 @@ from workflows.schema import RECIPIENT_TABLES, VALUE_TYPES, ColumnInfo, TableSch
 __all__ = ["ValidationIssue", "validate"]
 
 LOOKUP_FIELDS = frozenset({"id", "name", "entity"})      # what a template can read of any lookup
+OPT_OUT_KEYWORDS = Configuration()       # the shipped STOP / START lists (an organisation's own are read at run time)
 
 
 def validate(definition_or_yaml: WorkflowDefinition | str | bytes | dict,
@@ -99,6 +102,11 @@ class _Checker:
                     self.option("statecode", state, codes.statecode, f"trigger.{side}.statecode")
         elif isinstance(trigger, ScheduleTrigger):
             self.condition(trigger.query, "trigger.query")
+        elif isinstance(trigger, InboundTrigger):
+            for i, keyword in enumerate(trigger.keywords):
+                if opt_out_keyword(keyword, OPT_OUT_KEYWORDS) is not None:
+                    self.add(f"trigger.keywords[{i}]", f"'{keyword}' is an opt-out keyword (STOP / START): such "
+                                                       "messages opt the number out or in and never start a workflow")
 
     def option(self, name: str, info: ColumnInfo, value: Any, path: str) -> None:
         if info.options is not None and isinstance(value, int) and value not in info.options:

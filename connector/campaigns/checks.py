@@ -1,6 +1,7 @@
 """The per-recipient checks of a campaign (product guide, "Simulation de la campagne"), after merge:
 text not empty and within 489 characters, a valid mobile number, the STOP mention for marketing SMS
-to French numbers, the sender, opt-out, and each number once."""
+to French numbers, the sender, opt-out, and each number once; and, at validate, the opt-outs that
+came after the preparation (`LateOptOuts`)."""
 from __future__ import annotations
 
 import sqlite3
@@ -10,9 +11,10 @@ from dataclasses import dataclass
 
 from connector.campaigns.personalize import provider_merge
 from connector.configuration import Configuration
+from connector.consent import consent_missing
 from connector.repositories.campaign_recipients import CampaignRecipients, Candidate
-from connector.send_policy import (CAMPAIGN_MAX_LENGTH, SmsRejected, check_sender, check_text, phone_number,
-                                   stop_missing, with_stop_mention)
+from connector.send_policy import (CAMPAIGN_MAX_LENGTH, SmsRejected, cheaper_form, check_sender, check_text,
+                                   phone_number, stop_missing, text_budget, with_stop_mention)
 from connector.sms.port import SmsType
 from connector.text.templates import MessageTemplate, TemplateError, record_context
 from connector.user_texts import CAMPAIGN_REPORT_DETAILS as DETAIL
@@ -49,6 +51,24 @@ class NumberLedger:
         self.db.close()
 
 
+class LateOptOuts:
+    """Validate reads the opt-out list again: a STOP that came after the preparation must still keep its
+    number out (DESIGN §7). The numbers it left out are kept, to be reported."""
+
+    def __init__(self, optouts: Iterable[str]):
+        self.ledger = NumberLedger(optouts)
+        self.left_out: list[str] = []
+
+    def excludes(self, number: str) -> bool:
+        if not self.ledger.opted_out(number):
+            return False
+        self.left_out.append(number)
+        return True
+
+    def close(self) -> None:
+        self.ledger.close()
+
+
 class CampaignChecker:
     def __init__(self, records: CampaignRecipients, template: MessageTemplate | None, text: str,
                  config: Configuration, sms_type: SmsType, sender: str | None, ledger: NumberLedger, locale: dict):
@@ -69,12 +89,21 @@ class CampaignChecker:
         if problem is None:
             text = with_stop_mention(text, self.sms_type, number, self.config)
             provider_text = provider_text and with_stop_mention(provider_text, self.sms_type, number, self.config)
-        problem = problem or self._text_problem(text, number) or self.sender_error
+            found = cheaper_form(text, self.config)
+            if found is not None and found.changed:     # the report shows the text really sent
+                text, provider_text, slots = found.text, None, None
+        problem = problem or self._text_problem(text, number) or self.sender_error or self._consent_problem(candidate)
         if problem is None and self.config.exclude_optouts and self.ledger.opted_out(number):
             problem = DETAIL["opted_out"]
         if problem is None and not self.ledger.first_time(number):
             problem = DETAIL["duplicate"]
         return Verdict(candidate, problem is None, problem or "", number, text, provider_text, slots)
+
+    def _consent_problem(self, candidate: Candidate) -> str | None:
+        column = self.config.consent_column
+        if self.sms_type == SmsType.MARKETING and consent_missing(candidate.row, column):
+            return DETAIL["no_consent"].format(column=column)
+        return None
 
     def context(self, candidate: Candidate) -> dict:
         if self.template is None:
@@ -102,11 +131,11 @@ class CampaignChecker:
 
     def _text_problem(self, text: str, number: str) -> str | None:
         try:
-            check_text(text, CAMPAIGN_MAX_LENGTH)
+            check_text(text, text_budget(CAMPAIGN_MAX_LENGTH, self.config))
         except SmsRejected as refusal:
             return _detail(refusal)
-        if stop_missing(text, self.sms_type, number):
-            return DETAIL["stop_missing"]
+        if stop_missing(text, self.sms_type, number, self.config):
+            return DETAIL["stop_missing"].format(stop=self.config.stop_text)
         return None
 
     def _lookup(self, row: dict, name: str, columns) -> dict | None:

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import io
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
 from connector.campaigns.model import Campaign
 from connector.campaigns.progress import Progress, chunked
 from connector.idempotency import campaign_recipient_key, campaign_request_id, campaign_window_key
-from connector.quiet_hours import next_allowed
+from connector.quiet_times import QuietTimes, next_allowed
 from connector.repositories.campaign_activities import CampaignActivities, CampaignSms
 from connector.repositories.report_notes import ReportNotes
 from connector.sms.port import MERGE_SLOTS, DuplicateRequest, Recipient, SmsRequest, SmsType
@@ -56,7 +56,7 @@ def campaign_sms(campaign: Campaign, staged: Staged, ticket: str | None) -> Camp
 
 
 def send_window(provider, window: list[Staged], key: str, sms_type: SmsType, sender: str | None,
-                send_at: datetime | None) -> dict[str, str | None]:
+                send_at: datetime | None, with_replies: bool = False) -> dict[str, str | None]:
     """One request per text, or per placeholder model (≤ 500 numbers each); the ticket per number."""
     by_text: dict[str, list[Staged]] = {}
     for staged in window:
@@ -67,7 +67,7 @@ def send_window(provider, window: list[Staged], key: str, sms_type: SmsType, sen
             recipients = tuple(Recipient.merged(s.number, dict(s.slots)) if s.model else Recipient(s.number)
                                for s in part)
             request = SmsRequest(recipients, text, sms_type, campaign_request_id(key, group_no, part_no),
-                                 sender=sender, send_at=send_at)
+                                 sender=sender, send_at=send_at, with_replies=with_replies)
             try:
                 ticket = provider.send(request).ticket
             except DuplicateRequest:
@@ -84,17 +84,21 @@ class Released:
 
 def release_part(notes: ReportNotes, activities: CampaignActivities, provider, campaign: Campaign, part_no: int,
                  note_id: str, *, sms_type: SmsType, sender: str | None, now: datetime,
-                 quiet: tuple[int, int] | None = None) -> Released:
+                 quiet: QuietTimes | None = None, excludes: Callable[[str], bool] | None = None,
+                 with_replies: bool = False) -> Released:
     """One preparation part, end to end. Parts are independent (keys carry the part number), so
-    they can run in any order, again, or on several workers."""
+    they can run in any order, again, or on several workers. `excludes`: numbers opted out since."""
     send_at = campaign.start if campaign.deferred(now) else None
     done = Released()
-    for window_no, window in enumerate(chunked(staged_messages(notes.content(note_id)), CHUNK)):
+    staged = staged_messages(notes.content(note_id))
+    if excludes is not None:
+        staged = (s for s in staged if not excludes(s.number))
+    for window_no, window in enumerate(chunked(staged, CHUNK)):
         key = campaign_window_key(campaign.ticket or "", part_no, window_no)
         at = send_at
-        if sms_type == SmsType.MARKETING:     # held until the quiet hours end (first number's time zone)
+        if sms_type == SmsType.MARKETING:     # held until the quiet times end (first number's time zone)
             at = next_allowed(send_at or now, window[0].number, quiet) or send_at
-        tickets = send_window(provider, window, key, sms_type, sender, at)
+        tickets = send_window(provider, window, key, sms_type, sender, at, with_replies)
         messages = [campaign_sms(campaign, s, tickets[s.number]) for s in window]
         done.refused_activities += activities.create(campaign, messages, sms_type=sms_type, sender=sender,
                                                      sent_at=None if at is not None else now)
@@ -104,12 +108,15 @@ def release_part(notes: ReportNotes, activities: CampaignActivities, provider, c
 
 def release(notes: ReportNotes, activities: CampaignActivities, provider, campaign: Campaign, *,
             sms_type: SmsType, sender: str | None, now: datetime, progress: Progress,
-            quiet: tuple[int, int] | None = None) -> tuple[int, int]:
-    """Every part in turn; returns (messages released, activities refused)."""
+            quiet: QuietTimes | None = None, excludes: Callable[[str], bool] | None = None,
+            with_replies: bool = False) -> tuple[int, int]:
+    """Every part in turn; returns (messages released, activities refused). `excludes`: numbers opted
+    out since the preparation (read again at validate), left out. `with_replies`: as the send policy
+    decides it for the campaign's sender (connector.send_policy.replies_wanted)."""
     total = Released()
     for part_no, note_id in enumerate(notes.staged_parts(campaign.id, campaign.ticket), start=1):
         done = release_part(notes, activities, provider, campaign, part_no, note_id, sms_type=sms_type,
-                            sender=sender, now=now, quiet=quiet)
+                            sender=sender, now=now, quiet=quiet, excludes=excludes, with_replies=with_replies)
         total.messages += done.messages
         total.refused_activities += done.refused_activities
         progress("validate", total.messages)

@@ -11,9 +11,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict
 
 from connector.campaigns.cancel import cancel_scheduled
+from connector.campaigns.checks import LateOptOuts
+from connector.campaigns.closing import closed_at
+from connector.campaigns.figures import figures_line, rates
 from connector.campaigns.context import ActionContext, CheckSources, TemplateTexts, build_context
 from connector.campaigns.lifecycle import Transition, keeps_preparation, transition
 from connector.campaigns.model import CampaignAction, CampaignError, CampaignStatus, status_label
@@ -23,18 +26,22 @@ from connector.campaigns.simulate import simulate
 from connector.campaigns.transmit import new_ticket, prepare
 from connector.clock import utcnow
 from connector.errors import Conflict, SmscError
+from connector.quiet_times import QuietTimes
 from connector.repositories.campaign_activities import CampaignActivities
+from connector.repositories.campaign_figures import CampaignFiguresSource
 from connector.repositories.campaign_recipients import CampaignRecipients, UnknownColumn
-from connector.repositories.campaigns import Campaign, Campaigns
+from connector.repositories.campaigns import KEEP, Campaign, Campaigns
 from connector.repositories.configuration import ConfigurationSource
 from connector.repositories.optouts import OptOuts
 from connector.repositories.report_notes import ReportNotes
 from connector.repositories.users import Users
+from connector.send_policy import replies_wanted
 from connector.sms.port import ProviderError, SmsRequest
 from connector.user_texts import say
 
 log = logging.getLogger(__name__)
 NOTE_TIME = "%d/%m/%Y %H:%M:%S"
+CLOSED_TIME = "%d/%m/%Y %H:%M UTC"
 AUTH_CODE = 101            # the provider's "wrong API login or key"
 
 
@@ -64,7 +71,12 @@ def provider_reason(lang: str, error: ProviderError) -> str:
     return str(error)
 
 
-def _preparation(status: CampaignStatus) -> dict[str, None]:
+class _Cleared(TypedDict, total=False):
+    ticket: None
+    cost: None
+
+
+def _preparation(status: CampaignStatus) -> _Cleared:
     """The ticket and cost to clear when the campaign goes to `status`."""
     return {} if keeps_preparation(status) else {"ticket": None, "cost": None}
 
@@ -73,8 +85,10 @@ class CampaignService:
     def __init__(self, *, campaigns: Campaigns, recipients: CampaignRecipients, notes: ReportNotes,
                  activities: CampaignActivities, configuration: ConfigurationSource, users: Users,
                  optouts: OptOuts, templates: TemplateTexts, provider: CampaignProvider,
+                 figures: CampaignFiguresSource,
                  clock: Callable[[], datetime] = utcnow, progress: Progress = no_progress, page_size: int = 5000):
         self.campaigns, self.recipients, self.notes, self.activities = campaigns, recipients, notes, activities
+        self.figures = figures
         self.configuration, self.users, self.optouts, self.templates = configuration, users, optouts, templates
         self.provider, self.clock, self.progress, self.page_size = provider, clock, progress, page_size
 
@@ -127,17 +141,27 @@ class CampaignService:
     def _validate(self, run: _Run) -> CampaignResult:
         ctx = run.ctx
         self._start(run)              # Ready -> Sending; already Sending: resumes an interrupted run
+        late = LateOptOuts(self.optouts.active_numbers() if ctx.config.exclude_optouts else ())
         try:
             released, failed = release(self.notes, self.activities, self.provider, ctx.campaign,
                                        sms_type=ctx.sms_type, sender=ctx.sender, now=run.now,
-                                       progress=self.progress, quiet=ctx.config.quiet_hours)
+                                       progress=self.progress, quiet=QuietTimes.of(ctx.config),
+                                       excludes=late.excludes,
+                                       with_replies=replies_wanted(ctx.sender, ctx.config))
         except ProviderError as error:
             # Stays Sending: validating again resumes, and what went out is not sent again.
             raise CampaignError("provider_refused", detail=provider_reason(ctx.lang, error)) from None
+        finally:
+            late.close()
         summary = say(ctx.lang, "campaign_sent", total=released)
         if failed:
             summary += " " + say(ctx.lang, "campaign_activities_refused", count=failed)
-        self.campaigns.finish(ctx.campaign.id, summary, status=run.step.succeeded)
+        if late.left_out:
+            summary += " " + say(ctx.lang, "campaign_optouts_since_preparation", count=len(late.left_out),
+                                 numbers=", ".join(late.left_out))
+        # The send time its closing counts from: a deferred start is kept, else it went now.
+        start = KEEP if ctx.campaign.deferred(run.now) else run.now
+        self.campaigns.finish(ctx.campaign.id, summary, status=run.step.succeeded, start=start)
         return CampaignResult(CampaignAction.VALIDATE, run.step.succeeded, summary, Tally(total=released))
 
     def _cancel(self, run: _Run) -> CampaignResult:
@@ -158,9 +182,21 @@ class CampaignService:
         return CampaignResult(CampaignAction.CANCEL, step.succeeded, note)
 
     def _refresh(self, run: _Run) -> CampaignResult:
-        # Octopush has no status endpoint for ad-hoc sends: the statuses we keep are the truth.
-        summary = status_label(run.ctx.lang, run.ctx.campaign.status).capitalize() + "."
-        self.campaigns.finish(run.ctx.campaign.id, None)
+        # Octopush has no status endpoint for ad-hoc sends: the statuses we keep (delivery reports
+        # applied to the activities) are the truth, counted now by the CRM.
+        ctx, campaign = run.ctx, run.ctx.campaign
+        if campaign.status not in (CampaignStatus.SENDING, CampaignStatus.SENT):   # nothing sent to count
+            summary = status_label(ctx.lang, campaign.status).capitalize() + "."
+            self.campaigns.finish(campaign.id, None)
+            return CampaignResult(CampaignAction.REFRESH, run.step.succeeded, summary)
+        figures = self.figures.figures(campaign.id)
+        summary = figures_line(ctx.lang, figures)
+        closed_on = closed_at(campaign, ctx.config.campaign_duration_hours, run.now)
+        if closed_on is not None:
+            summary += " " + say(ctx.lang, "campaign_closed_on", when=closed_on.strftime(CLOSED_TIME))
+        # Its time has come but the timer has not closed it yet: this refresh closes it.
+        closing = closed_on if closed_on is not None and campaign.closed_on is None else KEEP
+        self.campaigns.finish(campaign.id, summary, rates=rates(figures), closed_on=closing)
         return CampaignResult(CampaignAction.REFRESH, run.step.succeeded, summary)
 
     # -- helpers --------------------------------------------------------------------------------
@@ -200,7 +236,8 @@ class CampaignService:
     @staticmethod
     def _reason(error: Exception, action: CampaignAction, lang: str) -> str:
         if isinstance(error, UnknownColumn):
-            return CampaignError("unknown_field", table=error.table, field=error.column).say(lang)
+            key = "unknown_consent_column" if error.consent else "unknown_field"
+            return CampaignError(key, table=error.table, field=error.column).say(lang)
         if isinstance(error, ProviderError):
             reason = provider_reason(lang, error)
             return say(lang, "campaign_prepare_failed", detail=reason) if action == CampaignAction.PREPARE else reason

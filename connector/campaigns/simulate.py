@@ -8,8 +8,10 @@ from connector.campaigns.checks import Verdict
 from connector.campaigns.context import ActionContext
 from connector.campaigns.progress import Progress, Tally, chunked
 from connector.campaigns.reports import csv_report, csv_row
-from connector.repositories.campaign_recipients import CampaignRecipients
+from connector.repositories.campaign_recipients import CampaignRecipients, UnknownColumn
 from connector.repositories.report_notes import ReportNotes
+from connector.sms.port import SmsType
+from connector.text.template_rules import FieldRefs
 from connector.user_texts import say
 
 CHUNK = 1000
@@ -18,8 +20,16 @@ CHUNK = 1000
 def verdicts(recipients: CampaignRecipients, ctx: ActionContext, page_size: int) -> Iterator[list[Verdict]]:
     assert ctx.checker is not None, "simulate and prepare build their context with checks"
     fields = ctx.template.fields if ctx.template else None
-    for chunk in chunked(recipients.candidates(ctx.campaign, fields, page_size), CHUNK):
-        yield [ctx.checker.check(candidate) for candidate in chunk]
+    consent = ctx.config.consent_column if ctx.checker.sms_type == SmsType.MARKETING else None
+    if consent:         # the recipients' consent column is read with them
+        fields = FieldRefs((fields.columns if fields else frozenset()) | {consent}, fields.lookups if fields else {})
+    try:
+        for chunk in chunked(recipients.candidates(ctx.campaign, fields, page_size), CHUNK):
+            yield [ctx.checker.check(candidate) for candidate in chunk]
+    except UnknownColumn as error:
+        if error.column == consent:
+            raise UnknownColumn(error.table, error.column, consent=True) from None
+        raise
 
 
 def simulate(recipients: CampaignRecipients, notes: ReportNotes, ctx: ActionContext, now: datetime,

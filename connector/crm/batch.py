@@ -76,6 +76,14 @@ def update_requests(set_url: str, updates: Sequence[tuple[str, Mapping[str, Any]
             for record_id, body in updates]
 
 
+def upsert_requests(set_url: str, rows: Sequence[tuple[str, Mapping[str, Any]]]) -> list[Request]:
+    """One `PATCH <set>(<key>)` per row WITHOUT If-Match: the key's row is updated, or created (the
+    single-row `upsert`, batched). `key` comes already addressed (`smsc_phonenumber='%2B33…'`)."""
+    if len(rows) > MAX_REQUESTS:
+        raise ValueError(f"a $batch holds at most {MAX_REQUESTS} requests, not {len(rows)}")
+    return [Request("PATCH", f"{set_url}({key})", {"Content-Type": ENTRY}, to_json(body)) for key, body in rows]
+
+
 def get_request(url: str, headers: Mapping[str, str]) -> Request:
     """A GET whose URL is too long to send plainly (long FetchXML): ≤ 64 KB inside a batch."""
     if len(url) > BATCH_GET_URL_LIMIT:
@@ -105,8 +113,10 @@ def decode(content_type: str, body: bytes, status: int = 200) -> list[Answer]:
     answers: list[Answer] = []
     for part in _split(body, boundary, status):
         headers, content = _head(part)
-        if _media_type(headers.get("Content-Type", ""))[0] == "multipart/mixed":
-            answers += decode(headers["Content-Type"], content, status)
+        part_type = headers.get("Content-Type", "")
+        # Parsed only when it may be a change set: most parts are `application/http` (1,000 a batch).
+        if "multipart" in part_type.lower() and _media_type(part_type)[0] == "multipart/mixed":
+            answers += decode(part_type, content, status)
         else:
             answers.append(_answer(content, status))
     return answers
@@ -144,6 +154,25 @@ def update_results(ids: Sequence[str], answers: Sequence[Answer]) -> list[BatchI
                for i, a in zip(ids, answers)]
     return results + [BatchItemResult(0, id=i, error=CrmError(0, "NotRun", "no answer in the $batch response"))
                       for i in ids[len(results):]]
+
+
+def upsert_results(count: int, answers: Sequence[Answer]) -> list[BatchItemResult]:
+    """One result per upsert, in order: the row's id when the answer names it (created or updated)."""
+    if len(answers) > count:
+        raise CrmError(200, "", f"$batch answered {len(answers)} parts for {count} requests")
+    results = [_upsert_result(answer) for answer in answers]
+    return results + [BatchItemResult(0, error=CrmError(0, "NotRun", "no answer in the $batch response"))
+                      for _ in range(count - len(results))]
+
+
+def _upsert_result(answer: Answer) -> BatchItemResult:
+    if answer.status >= 400:
+        return BatchItemResult(answer.status, error=error_for(answer.status, answer.body, answer.reason))
+    location = answer.headers.get("OData-EntityId") or answer.headers.get("Location", "")
+    try:
+        return BatchItemResult(answer.status, id=id_from_header(location, answer.status))
+    except CrmError:                       # written; an upsert's answer need not name the row
+        return BatchItemResult(answer.status)
 
 
 def single_json(answers: Sequence[Answer]) -> Any:

@@ -4,20 +4,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from connector.clock import odata_utc, parse_utc
 from connector.crm.port import Crm
+from connector.repositories.campaign_figures import CampaignRates
 from connector.repositories.campaigns import KEEP, Campaign, CampaignAction, CampaignStatus, Keep
 
 CAMPAIGN_SET = "campaigns"
 COLUMNS = ("name", "smsc_recipienttype", "smsc_text", "_smsc_templateid_value", "smsc_smstype",
            "smsc_sender", "smsc_smsstatus", "smsc_action", "smsc_lastresult", "smsc_providerticket",
-           "actualstart", "othercost")
+           "actualstart", "othercost", "smsc_closedon")
 # Marketing-list member types (list.createdfromcode, campaign.smsc_recipienttype) -> the recipient table.
 RECIPIENT_TABLES = {1: "account", 2: "contact", 4: "lead"}
 MAX_RESULT = 2000          # smsc_lastresult's length
 
 
 def campaign_from_row(row: dict[str, Any]) -> Campaign:
-    start = row.get("actualstart")
+    start, closed_on = row.get("actualstart"), row.get("smsc_closedon")
     action = row.get("smsc_action")
     return Campaign(
         id=row["campaignid"], name=row.get("name") or "", etag=row.get("@odata.etag", "*"),
@@ -28,7 +30,7 @@ def campaign_from_row(row: dict[str, Any]) -> Campaign:
         ticket=row.get("smsc_providerticket"),
         start=datetime.fromisoformat(start.replace("Z", "+00:00")) if start else None,
         action=CampaignAction(action) if isinstance(action, int) and action in set(CampaignAction) else None,
-        last_result=row.get("smsc_lastresult"))
+        last_result=row.get("smsc_lastresult"), closed_on=parse_utc(closed_on) if closed_on else None)
 
 
 def _columns(status: CampaignStatus | None, ticket: str | None | Keep, cost: float | None | Keep) -> dict[str, Any]:
@@ -39,6 +41,18 @@ def _columns(status: CampaignStatus | None, ticket: str | None | Keep, cost: flo
         columns["smsc_providerticket"] = ticket
     if cost is not KEEP:
         columns["othercost"] = cost
+    return columns
+
+
+def _closing_columns(start: datetime | Keep, rates: CampaignRates | Keep,
+                     closed_on: datetime | Keep) -> dict[str, Any]:
+    columns: dict[str, Any] = {}
+    if start is not KEEP:
+        columns["actualstart"] = odata_utc(start)
+    if rates is not KEEP:
+        columns.update(smsc_deliveryrate=rates.delivery, smsc_replyrate=rates.reply)
+    if closed_on is not KEEP:
+        columns["smsc_closedon"] = odata_utc(closed_on)
     return columns
 
 
@@ -55,8 +69,10 @@ class DataverseCampaigns:
         self.crm.update(CAMPAIGN_SET, campaign.id, _columns(status, ticket, cost), etag=campaign.etag)
 
     def finish(self, campaign_id: str, result: str | None, *, status: CampaignStatus | None = None,
-               ticket: str | None | Keep = KEEP, cost: float | None | Keep = KEEP) -> None:
-        columns = _columns(status, ticket, cost)
+               ticket: str | None | Keep = KEEP, cost: float | None | Keep = KEEP,
+               start: datetime | Keep = KEEP, rates: CampaignRates | Keep = KEEP,
+               closed_on: datetime | Keep = KEEP) -> None:
+        columns = {**_columns(status, ticket, cost), **_closing_columns(start, rates, closed_on)}
         if result is not None:
             columns["smsc_lastresult"] = result[:MAX_RESULT]
         self.crm.update(CAMPAIGN_SET, campaign_id, {**columns, "smsc_action": None})
@@ -64,3 +80,13 @@ class DataverseCampaigns:
     def restore(self, campaign_id: str, status: CampaignStatus, *, ticket: str | None | Keep = KEEP,
                 cost: float | None | Keep = KEEP) -> None:
         self.crm.update(CAMPAIGN_SET, campaign_id, _columns(status, ticket, cost))
+
+    def due_for_closing(self, sent_before: datetime, limit: int) -> list[Campaign]:
+        rows = self.crm.retrieve_multiple(
+            CAMPAIGN_SET, select=COLUMNS, top=limit, orderby="actualstart asc",
+            filter=(f"smsc_smsstatus eq {int(CampaignStatus.SENT)} and smsc_closedon eq null and "
+                    f"actualstart ne null and actualstart le {odata_utc(sent_before)}"))
+        return [campaign_from_row(row) for row in rows]
+
+    def close(self, campaign_id: str, closed_on: datetime, rates: CampaignRates) -> None:
+        self.crm.update(CAMPAIGN_SET, campaign_id, _closing_columns(KEEP, rates, closed_on))

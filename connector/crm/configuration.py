@@ -15,8 +15,11 @@ COLUMNS = (
     "smsc_appendstop", "smsc_excludeoptouts", "smsc_defaultcountry", "smsc_warnthreshold",
     "smsc_quotasenabled", "smsc_campaignduration", "smsc_quiethoursstart", "smsc_quiethoursend",
     "smsc_repliesallowed", "smsc_replywindow", "smsc_stopkeywords", "smsc_startkeywords",
-    "smsc_consecutivefailures", "smsc_unknownreplycreateslead",
+    "smsc_consecutivefailures", "smsc_unknownreplycreateslead", "smsc_stopseparator",
+    "smsc_quietsundays", "smsc_quietholidays", "smsc_overseasprefix", "smsc_cheapertext", "smsc_maxtextlength",
+    "smsc_consentcolumn",
 )
+STOP_ON_SPACE = 2           # smsc_stopseparator: 1 Line break, 2 Space
 CACHE_SECONDS = 60          # an admin's change applies within a minute; saves a read per SMS
 _cache: TtlCache[Configuration] = TtlCache(CACHE_SECONDS)
 
@@ -40,18 +43,32 @@ def configuration_from_row(row: dict) -> Configuration:
         unit=channel("unit", defaults.unit), campaign=channel("campaign", defaults.campaign),
         stop_text=value("smsc_stoptext", defaults.stop_text),
         append_stop=value("smsc_appendstop", defaults.append_stop),
+        stop_on_new_line=row.get("smsc_stopseparator") != STOP_ON_SPACE,
         exclude_optouts=value("smsc_excludeoptouts", defaults.exclude_optouts),
         default_country=str(value("smsc_defaultcountry", defaults.default_country)).upper(),
         warn_threshold=row.get("smsc_warnthreshold"),
         quotas_enabled=value("smsc_quotasenabled", defaults.quotas_enabled),
         campaign_duration_hours=value("smsc_campaignduration", defaults.campaign_duration_hours),
         quiet_hours=(start, end) if start is not None and end is not None else None,
+        quiet_sundays=value("smsc_quietsundays", defaults.quiet_sundays),
+        quiet_holidays=value("smsc_quietholidays", defaults.quiet_holidays),
+        consent_column=(row.get("smsc_consentcolumn") or "").strip().lower() or None,
+        cheaper_text=value("smsc_cheapertext", defaults.cheaper_text),
+        max_text_length=row.get("smsc_maxtextlength") or None,
+        international_prefix=international_prefix(row.get("smsc_overseasprefix"), defaults.international_prefix),
         replies_allowed=value("smsc_repliesallowed", defaults.replies_allowed),
         reply_window_hours=value("smsc_replywindow", defaults.reply_window_hours),
         stop_keywords=keyword_list(row.get("smsc_stopkeywords")) or defaults.stop_keywords,
         start_keywords=keyword_list(row.get("smsc_startkeywords")) or defaults.start_keywords,
         undeliverable_after=value("smsc_consecutivefailures", defaults.undeliverable_after),
         unknown_reply_creates_lead=value("smsc_unknownreplycreateslead", defaults.unknown_reply_creates_lead))
+
+
+def international_prefix(column: str | None, default: str) -> str:
+    """The dialling prefix as admins type it (`00`, `011`, `+`-less); a value that is not one is ignored
+    rather than failing every send (the form's own validation is the place to refuse it)."""
+    digits = (column or "").strip().lstrip("+")
+    return digits if digits.isdigit() and len(digits) <= 4 else default
 
 
 def keyword_list(column: str | None) -> tuple[str, ...]:

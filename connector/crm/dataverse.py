@@ -112,6 +112,16 @@ class DataverseClient:
         ids = [record_id for record_id, _ in updates]
         return batch.update_results(ids, self._batch(patches, batch.CONTINUE_ON_ERROR)) if updates else []
 
+    def batch_upsert(self, entity_set: str, rows: Sequence[tuple[str, Mapping[str, Any]]]) -> list[BatchItemResult]:
+        """One `$batch` of upserts (alternate key, columns), no If-Match, continue-on-error: a result per row."""
+        upserts = batch.upsert_requests(self._url(entity_set), [(_key_address(key), body) for key, body in rows])
+        return batch.upsert_results(len(rows), self._batch(upserts, batch.CONTINUE_ON_ERROR)) if rows else []
+
+    def execute_action(self, name: str, body: Mapping[str, Any]) -> Record | None:
+        """An unbound action: `POST {api}/<name>`; 204 (no return value) gives None."""
+        response = self._send("POST", self._url(name), body=body)
+        return response.json() if response.status_code != 204 and response.content else None
+
     def create_multiple(self, entity_set: str, logical_name: str, rows: Sequence[Mapping[str, Any]]) -> list[str]:
         """`CreateMultiple` (all or nothing on standard tables): the new ids, in order."""
         if not rows:
@@ -136,9 +146,7 @@ class DataverseClient:
                    headers={"If-Match": etag})
 
     def upsert(self, entity_set: str, key: str, body: Mapping[str, Any]) -> None:
-        # `+` of an E.164 key is encoded: some servers read a bare `+` in a URL as a space.
-        address = quote(key, safe="='")
-        self._send("PATCH", self._url(f"{entity_set}({address})"), body=body)
+        self._send("PATCH", self._url(f"{entity_set}({_key_address(key)})"), body=body)
 
     def delete(self, entity_set: str, record_id: str, *, etag: str | None = None) -> None:
         self._send("DELETE", self._url(f"{entity_set}({record_id})"),
@@ -212,6 +220,12 @@ class DataverseClient:
         if self._caller:
             headers["CallerObjectId"] = self._caller
         return headers | dict(extra or {})
+
+
+def _key_address(key: str) -> str:
+    """An alternate key as it goes in a URL: the `+` of an E.164 key is encoded, since some servers
+    read a bare `+` in a URL as a space."""
+    return quote(key, safe="='")
 
 
 def _names(select: Sequence[str] | None) -> str | None:

@@ -4,13 +4,14 @@ Writes go through the alternate key `smsc_phonenumber` (an upsert), so one row p
 whoever writes first and a STOP arriving twice cannot make two rows."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from connector.crm.odata import odata_literal
 from connector.crm.port import Crm
 from connector.repositories.optouts import OptOut, OptOutReason
 
 OPTOUT_SET = "smsc_optouts"
+BATCH_SIZE = 1000           # operations per `$batch`, the most Dataverse takes
 
 
 def number_key(e164: str) -> str:
@@ -45,3 +46,12 @@ class DataverseOptOuts:
     def lift(self, e164: str) -> None:
         if self.find(e164) is not None:
             self.crm.upsert(OPTOUT_SET, number_key(e164), {"smsc_active": False})
+
+    def opt_out_many(self, numbers: Sequence[str], reason: OptOutReason) -> dict[str, str]:
+        refused: dict[str, str] = {}
+        body = {"smsc_active": True, "smsc_reason": int(reason)}
+        for start in range(0, len(numbers), BATCH_SIZE):
+            chunk = numbers[start:start + BATCH_SIZE]
+            results = self.crm.batch_upsert(OPTOUT_SET, [(number_key(n), body) for n in chunk])
+            refused |= {n: result.error.message for n, result in zip(chunk, results) if result.error is not None}
+        return refused

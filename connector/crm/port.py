@@ -105,6 +105,15 @@ class Crm(Protocol):
     def batch_update(self, entity_set: str, updates: Sequence[tuple[str, Mapping[str, Any]]]) -> list[BatchItemResult]:
         """Up to 1,000 updates `(id, columns)` in one `$batch` (continue-on-error), a result per row."""
 
+    def batch_upsert(self, entity_set: str, rows: Sequence[tuple[str, Mapping[str, Any]]]) -> list[BatchItemResult]:
+        """Up to 1,000 upserts `(key, columns)` in one `$batch` (continue-on-error): `PATCH <set>(<key>)`
+        without If-Match, as `upsert` does one row (`key`: an alternate key such as
+        `smsc_phonenumber='+33…'`). A result per row, in order; a row refused does not stop the rest."""
+
+    def execute_action(self, name: str, body: Mapping[str, Any]) -> Record | None:
+        """POST an unbound action (`AddListMembersList`) with its parameters; its JSON answer, or None
+        when it returns nothing (204)."""
+
     def max_upload_size(self) -> int:
         """`organization.maxuploadfilesize`: the largest base64 `documentbody` a note may carry."""
 

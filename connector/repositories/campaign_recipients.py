@@ -33,9 +33,10 @@ class UnknownColumn(BadInput):
     """A merge field names a column the table does not have."""
     error_code = "unknown_field"
 
-    def __init__(self, table: str, column: str):
+    def __init__(self, table: str, column: str, *, consent: bool = False):
         super().__init__(f"The {table} table has no column '{column}'")
         self.table, self.column = table, column
+        self.consent = consent      # the configuration's consent column, not a merge field
 
 
 class CampaignRecipients(Protocol):

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from connector.repositories.campaign_figures import CampaignRates
+
 
 class CampaignStatus(enum.IntEnum):
     NOT_TRANSMITTED = 1
@@ -50,6 +52,7 @@ class Campaign:
     start: datetime | None            # a deferred start when in the future
     action: CampaignAction | None = None      # the button waiting to be handled
     last_result: str | None = None
+    closed_on: datetime | None = None         # set when it closed (connector.campaigns.closing)
 
     def deferred(self, now: datetime) -> bool:
         return self.start is not None and self.start > now
@@ -67,13 +70,25 @@ class Campaigns(Protocol):
         ...
 
     def finish(self, campaign_id: str, result: str | None, *, status: CampaignStatus | None = None,
-               ticket: str | None | Keep = KEEP, cost: float | None | Keep = KEEP) -> None:
+               ticket: str | None | Keep = KEEP, cost: float | None | Keep = KEEP,
+               start: datetime | Keep = KEEP, rates: CampaignRates | Keep = KEEP,
+               closed_on: datetime | Keep = KEEP) -> None:
         """Writes the last result the user reads (None: leaves it) and clears the pending action,
-        with the final status, ticket and cost when given (unconditional: the run holds it)."""
+        with the final status, ticket, cost, start (the send time), rates and closed-on when given
+        (unconditional: the run holds it)."""
         ...
 
     def restore(self, campaign_id: str, status: CampaignStatus, *, ticket: str | None | Keep = KEEP,
                 cost: float | None | Keep = KEEP) -> None:
         """Puts back a campaign a failed run had moved (unconditional: the run holds it), leaving
         its last result and pending action, so that the queue tries the action again."""
+        ...
+
+    def due_for_closing(self, sent_before: datetime, limit: int) -> list[Campaign]:
+        """At most `limit` Sent campaigns not closed yet whose send (start) is at or before
+        `sent_before`, oldest first."""
+        ...
+
+    def close(self, campaign_id: str, closed_on: datetime, rates: CampaignRates) -> None:
+        """Writes its closed-on and final rates, leaving its last result and pending action."""
         ...

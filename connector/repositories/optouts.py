@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -41,4 +41,9 @@ class OptOuts(Protocol):
     def lift(self, e164: str) -> None:
         """Set the number's row inactive (nothing when it has none). Which opt-outs may be lifted,
         and by whom, is the caller's rule (connector.optout)."""
+        ...
+
+    def opt_out_many(self, numbers: Sequence[str], reason: OptOutReason) -> dict[str, str]:
+        """`opt_out` for many numbers (E.164, distinct) in batched writes (imports): the numbers the
+        CRM refused, each with its reason; the others are written, active with this reason."""
         ...

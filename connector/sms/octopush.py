@@ -1,4 +1,5 @@
-"""Octopush adapter (SMS API v1, https://api.octopush.com/v1/public): send, balance, cancel.
+"""Octopush adapter (SMS API v1, https://api.octopush.com/v1/public): send, balance, cancel, and the
+account's callback URLs.
 
 API facts and their sources are in the shared reference note `reference/octopush.md`. Points it
 marks unconfirmed are handled defensively: any 2xx is a success unless its body carries a `code`
@@ -8,6 +9,7 @@ treated as transient.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,8 +19,8 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTime
 
 from connector.http import build_session
 from connector.sms.octopush_codes import ERROR_MESSAGES
-from connector.sms.port import (Balance, DuplicateRequest, ProviderError, Recipient, SendResult,
-                                SmsRequest, SmsType)
+from connector.sms.port import (Balance, CallbackUrls, DuplicateRequest, ProviderError, Recipient,
+                                SendResult, SmsRequest, SmsType)
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +32,12 @@ PURPOSES = {SmsType.MARKETING: "wholesale", SmsType.TRANSACTIONAL: "alert"}
 # The send carries `request_id`, which Octopush deduplicates, so POST may be retried too.
 RETRY_METHODS = frozenset({"GET", "HEAD", "PATCH", "PUT", "DELETE", "POST"})
 DUPLICATE_CODE = 120
+URL_SECRET = re.compile(r"([?&](?:key|code)=)[^&\s\"']+", re.IGNORECASE)   # our key, Azure's function key
+PARAMETERS, EDIT_PARAMETERS = "/user/campaign-parameters", "/user/campaign-parameters/edit"
+# Our CallbackUrls field -> Octopush's names, the current first ([JAVA] model/Callback.java has the older).
+CALLBACK_NAMES = {"deliveries": ("callback_url_for_deliveries", "callback_url_for_sms_deliveries"),
+                  "inbounds": ("callback_url_for_inbounds",),
+                  "opt_outs": ("callback_url_for_blacklisted_numbers",)}
 
 
 
@@ -70,7 +78,7 @@ class OctopushClient:
             "type": self.sms_quality,
             "purpose": PURPOSES[SmsType(request.sms_type)],
             "request_id": request.request_id,
-            "with_replies": False,
+            "with_replies": request.with_replies,
             "auto_optimize_text": False,     # what we counted (encoding, segments) is what is sent
         }
         if request.sender:
@@ -123,6 +131,26 @@ class OctopushClient:
         self._call("DELETE", "/sms-campaign/cancel", json={"ticket_number": ticket},
                    what=f"cancel of {ticket}")
         log.info("Octopush send %s cancelled", ticket)
+
+    def set_callbacks(self, deliveries_url: str, inbounds_url: str, blacklist_url: str) -> None:
+        """Registers the account's callback URLs (delivery reports, inbound SMS, STOP opt-outs)."""
+        urls = CallbackUrls(deliveries_url, inbounds_url, blacklist_url)
+        body = {"callbacks": {names[0]: getattr(urls, field) for field, names in CALLBACK_NAMES.items()}}
+        # The URLs carry our key: they are never logged, and `what` names no URL.
+        self._call("PATCH", EDIT_PARAMETERS, json=body, what="callback registration")
+        log.info("Octopush callback URLs registered")
+
+    def callbacks(self) -> CallbackUrls:
+        """The callback URLs the account holds (None where none is set)."""
+        data, _ = self._call("GET", PARAMETERS, what="campaign parameters read")
+        section = data.get("callbacks")
+        section = section if isinstance(section, dict) else data
+
+        def url(names: tuple[str, ...]) -> str | None:
+            found = next((section[n] for n in names if isinstance(section.get(n), str) and section[n].strip()), None)
+            return found.strip() if found else None
+
+        return CallbackUrls(**{field: url(names) for field, names in CALLBACK_NAMES.items()})
 
     # -- HTTP -------------------------------------------------------------------------------------
     def _call(self, method: str, path: str, *, what: str, json: Any = None,
@@ -184,6 +212,8 @@ class OctopushClient:
         return ProviderError(message, retryable=True)
 
     def _scrub(self, text: str) -> str:
+        """Without our API key, nor the secrets of a callback URL an answer might quote back."""
+        text = URL_SECRET.sub(r"\1***", text)
         return text.replace(self._api_key, "***") if self._api_key else text
 
 

@@ -48,6 +48,7 @@ class SmsRequest:
     request_id: str                   # idempotency key: the provider refuses a second send with it
     sender: str | None = None
     send_at: datetime | None = None   # timezone-aware; None = now
+    with_replies: bool = False        # recipients may answer (decided by connector.send_policy.replies_wanted)
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,14 @@ class Balance:
     amount: float
     unit: str                         # "euros", or a product name when asked per product
     details: list[dict] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CallbackUrls:
+    """Where the provider posts back (account-level settings): delivery reports, inbound SMS, opt-outs."""
+    deliveries: str | None = None
+    inbounds: str | None = None
+    opt_outs: str | None = None
 
 
 class ProviderError(UpstreamError):
@@ -88,3 +97,12 @@ class SmsProvider(Protocol):
     def send(self, request: SmsRequest) -> SendResult: ...
 
     def balance(self) -> Balance: ...
+
+
+class CallbackRegistry(Protocol):
+    """A provider whose account holds the URLs it posts back to (`smsc provider callbacks`)."""
+    name: str
+
+    def set_callbacks(self, deliveries_url: str, inbounds_url: str, blacklist_url: str) -> None: ...
+
+    def callbacks(self) -> CallbackUrls: ...

@@ -291,3 +291,57 @@ def test_unit_price_is_unknown_on_an_empty_account(server, client):
     server.expect_request("/v1/public/wallet/check-balance", method="GET").respond_with_json(
         {"amount": 0, "unit": "euros"})
     assert client.unit_price("FR") is None
+
+
+# -- replies and callback URLs ---------------------------------------------------------------------
+
+PARAMETERS = "/v1/public/user/campaign-parameters"
+HOOK = "https://smsc.azurewebsites.net/api/providers/octopush/{}?key=hook-SECRET-77&code=fn-SECRET-88"
+
+
+@pytest.mark.parametrize("with_replies", [True, False])
+def test_send_asks_for_replies_only_when_the_request_does(server, client, with_replies):
+    server.expect_request(SEND, method="POST").respond_with_json(SUCCESS)
+    client.send(sms(with_replies=with_replies))
+    assert bodies(server)[0]["with_replies"] is with_replies
+
+
+def test_replies_are_off_unless_asked():
+    assert sms().with_replies is False
+
+
+def test_set_callbacks_patches_the_campaign_parameters(server, client):
+    server.expect_ordered_request(PARAMETERS + "/edit", method="PATCH").respond_with_json({"callbacks": {}})
+    client.set_callbacks(HOOK.format("delivery"), HOOK.format("inbound"), HOOK.format("inbound"))
+    request, _ = server.log[0]
+    assert request.headers["api-login"] == LOGIN and request.headers["api-key"] == KEY
+    assert json.loads(request.get_data()) == {"callbacks": {
+        "callback_url_for_deliveries": HOOK.format("delivery"),
+        "callback_url_for_inbounds": HOOK.format("inbound"),
+        "callback_url_for_blacklisted_numbers": HOOK.format("inbound")}}
+
+
+def test_callbacks_reads_them_back(server, client):
+    server.expect_ordered_request(PARAMETERS, method="GET").respond_with_json({"callbacks": {
+        "callback_url_for_deliveries": HOOK.format("delivery"), "callback_url_for_inbounds": "",
+        "callback_url_for_blacklisted_numbers": HOOK.format("inbound"), "email_for_inbounds": None},
+        "sender_for_sms_premium": "MyShop"})
+    urls = client.callbacks()
+    assert (urls.deliveries, urls.inbounds, urls.opt_outs) == (HOOK.format("delivery"), None, HOOK.format("inbound"))
+
+
+def test_callbacks_read_the_older_name_and_a_flat_answer(server, client):
+    server.expect_ordered_request(PARAMETERS, method="GET").respond_with_json(
+        {"callback_url_for_sms_deliveries": HOOK.format("delivery")})
+    urls = client.callbacks()
+    assert (urls.deliveries, urls.inbounds, urls.opt_outs) == (HOOK.format("delivery"), None, None)
+
+
+def test_a_refused_registration_names_no_secret(server, client, caplog):
+    server.expect_ordered_request(PARAMETERS + "/edit", method="PATCH").respond_with_json(
+        {"code": 190, "message": f"invalid url {HOOK.format('delivery')}"}, status=400)
+    with caplog.at_level("DEBUG", logger="connector.sms.octopush"):
+        error = fails(lambda: client.set_callbacks(HOOK.format("delivery"), HOOK.format("inbound"),
+                                                   HOOK.format("inbound")))
+    assert error.http_status == 400 and "key=***&code=***" in str(error)
+    assert "hook-SECRET-77" not in str(error) + caplog.text and "fn-SECRET-88" not in str(error) + caplog.text

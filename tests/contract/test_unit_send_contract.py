@@ -61,6 +61,10 @@ CONFIG_COLUMNS = (
     "smsc_campaignallowsenderchoice", "smsc_campaigndefaultsender", "smsc_stoptext",
     "smsc_appendstop", "smsc_excludeoptouts", "smsc_defaultcountry", "smsc_warnthreshold",
     "smsc_quotasenabled", "smsc_campaignduration", "smsc_quiethoursstart", "smsc_quiethoursend",
+    "smsc_repliesallowed", "smsc_replywindow", "smsc_stopkeywords", "smsc_startkeywords",
+    "smsc_consecutivefailures", "smsc_unknownreplycreateslead", "smsc_stopseparator",
+    "smsc_quietsundays", "smsc_quietholidays", "smsc_overseasprefix", "smsc_cheapertext", "smsc_maxtextlength",
+    "smsc_consentcolumn",
 )
 CONFIG_QUERY = {"$select": ",".join(CONFIG_COLUMNS), "$orderby": "createdon asc", "$top": "1"}
 
@@ -161,7 +165,7 @@ def activity(server, *, description="Votre commande 4711 est expédiée aujourd'
     return row | columns
 
 
-def configuration_rows(server) -> dict:
+def configuration_rows(server, **changes) -> dict:
     row = {
         "@odata.etag": 'W/"3301120"',
         "smsc_unitallowtypechoice": True,
@@ -176,7 +180,7 @@ def configuration_rows(server) -> dict:
         "smsc_defaultcountry": "FR", "smsc_warnthreshold": None, "smsc_quotasenabled": False,
         "smsc_campaignduration": 72, "smsc_quiethoursstart": None, "smsc_quiethoursend": None,
         "smsc_configurationid": CONFIG_ID,
-    }
+    } | changes
     return {"@odata.context": context(server, "smsc_configurations(" + ",".join(CONFIG_COLUMNS) + ")"),
             "value": [row]}
 
@@ -215,8 +219,9 @@ def expect_activity_read(server):
 
 
 def expect_configuration_recipient_optout(server, *, number: str = "+33649819006", recipient=None,
-                                          optouts: tuple[dict, ...] = ()):
-    expect_get(server, "smsc_configurations", CONFIG_QUERY).respond_with_response(odata(configuration_rows(server)))
+                                          optouts: tuple[dict, ...] = (), configuration: dict | None = None):
+    expect_get(server, "smsc_configurations", CONFIG_QUERY).respond_with_response(
+        odata(configuration_rows(server, **(configuration or {}))))
     if recipient is None:
         expect_get(server, f"contacts({CONTACT_ID})", {"$select": "fullname,mobilephone"}) \
             .respond_with_response(odata(contact(server)))
@@ -417,11 +422,12 @@ def test_an_opted_out_number_fails_with_a_conditional_write_and_nothing_is_sent(
 
 
 def test_octopush_code_121_is_written_as_failed_naming_the_stop_mention(server):
-    """Our check accepts any "STOP au NNNNN"; Octopush wants its own short number (30101) and
-    refuses with 400 / code 121. Not retried; the key is cleared (a definite refusal)."""
+    """An organisation configured another provider's short number (« STOP au 36180 »): our check finds
+    the configured mention, but Octopush wants its own (30101) and refuses with 400 / code 121. Not
+    retried; the key is cleared (a definite refusal)."""
     text = "Soldes -20% ce week-end chez Contoso ! STOP au 36180"
     row = activity(server, description=text, smsc_smstype=1)
-    expect_reads_up_to_the_optout(server, activity_row=row)
+    expect_reads_up_to_the_optout(server, activity_row=row, configuration={"smsc_stoptext": "STOP au 36180"})
     expect_patch(server, ETAG, take(text=text, sms_type=1, sender="CONTOSO")).respond_with_response(updated())
     server.expect_ordered_request(SEND, method="POST", headers=OCTOPUSH_HEADERS, json={
         "recipients": [{"phone_number": "+33649819006"}], "text": text, "type": "sms_premium",

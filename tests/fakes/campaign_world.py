@@ -10,6 +10,7 @@ from connector.repositories.campaigns import Campaign, CampaignStatus
 from connector.repositories.users import UserFormat
 from connector.sms.port import DuplicateRequest, ProviderError, SendResult
 from tests.fakes.campaign_activities import FakeCampaignActivities
+from tests.fakes.campaign_figures import FakeCampaignFigures
 from tests.fakes.campaign_recipients import FakeCampaignRecipients
 from tests.fakes.campaigns import FakeCampaigns
 from tests.fakes.configuration import FakeConfigurationSource
@@ -76,6 +77,7 @@ class World:
     config: Configuration = field(default_factory=Configuration)
     optouts: FakeOptOuts = field(default_factory=FakeOptOuts)
     templates: dict = field(default_factory=dict)       # template id -> text
+    figures: FakeCampaignFigures = field(default_factory=FakeCampaignFigures)
     now: datetime = NOW
 
     def service(self, **kw) -> CampaignService:
@@ -84,7 +86,7 @@ class World:
         return CampaignService(campaigns=self.campaigns, recipients=self.recipients, notes=self.notes,
                                activities=self.activities, configuration=FakeConfigurationSource(self.config),
                                users=users, optouts=self.optouts, templates=self.template_text,
-                               provider=self.provider, clock=lambda: self.now, **kw)
+                               provider=self.provider, figures=self.figures, clock=lambda: self.now, **kw)
 
     def run(self, action, user=ENGLISH, campaign_id="camp-1"):
         return self.service().run(campaign_id, action, user)

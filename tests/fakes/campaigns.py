@@ -10,6 +10,7 @@ class FakeCampaigns:
     def __init__(self, *campaigns: Campaign):
         self.rows = {c.id: c for c in campaigns}
         self.costs: dict[str, float | None] = {}
+        self.rates: dict[str, object] = {}        # campaign id -> CampaignRates written
         self.versions = 0
 
     def get(self, campaign_id: str) -> Campaign:
@@ -22,9 +23,25 @@ class FakeCampaigns:
             raise Conflict("the campaign changed meanwhile")
         self._write(campaign.id, status=status, ticket=ticket, cost=cost)
 
-    def finish(self, campaign_id, result, *, status=None, ticket=KEEP, cost=KEEP) -> None:
+    def finish(self, campaign_id, result, *, status=None, ticket=KEEP, cost=KEEP, start=KEEP, rates=KEEP,
+               closed_on=KEEP) -> None:
         self._write(campaign_id, status=status, ticket=ticket, cost=cost, action=None,
                     **({"last_result": result[:2000]} if result is not None else {}))
+        self._close(campaign_id, start=start, rates=rates, closed_on=closed_on)
+
+    def due_for_closing(self, sent_before, limit):
+        due = sorted((c for c in self.rows.values() if c.status == CampaignStatus.SENT and c.closed_on is None
+                      and c.start is not None and c.start <= sent_before), key=lambda c: c.start)
+        return due[:limit]
+
+    def close(self, campaign_id, closed_on, rates) -> None:
+        self._close(campaign_id, rates=rates, closed_on=closed_on)
+
+    def _close(self, campaign_id, *, start=KEEP, rates=KEEP, closed_on=KEEP) -> None:
+        if rates is not KEEP:
+            self.rates[campaign_id] = rates
+        columns = {k: v for k, v in (("start", start), ("closed_on", closed_on)) if v is not KEEP}
+        self.rows[campaign_id] = replace(self.rows[campaign_id], **columns)
 
     def restore(self, campaign_id, status, *, ticket=KEEP, cost=KEEP) -> None:
         self._write(campaign_id, status=status, ticket=ticket, cost=cost)

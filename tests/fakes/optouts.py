@@ -1,4 +1,4 @@
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from connector.repositories.optouts import OptOut, OptOutReason
 
@@ -8,6 +8,8 @@ class FakeOptOuts:
 
     def __init__(self, numbers: set[str] | None = None):
         self.rows = {n: OptOut(n, OptOutReason.STOP, True) for n in numbers or ()}
+        self.refuse: dict[str, str] = {}      # numbers opt_out_many refuses, with the CRM's reason
+        self.batches: list[int] = []          # sizes of the opt_out_many calls
 
     @property
     def numbers(self) -> set[str]:
@@ -28,3 +30,10 @@ class FakeOptOuts:
     def lift(self, e164: str) -> None:
         if e164 in self.rows:
             self.rows[e164] = OptOut(e164, self.rows[e164].reason, False)
+
+    def opt_out_many(self, numbers: Sequence[str], reason: OptOutReason) -> dict[str, str]:
+        self.batches.append(len(numbers))
+        for number in numbers:
+            if number not in self.refuse:
+                self.opt_out(number, reason)
+        return {n: self.refuse[n] for n in numbers if n in self.refuse}

@@ -10,9 +10,9 @@ from emulators import dataverse_seed as seed
 
 GUIDE_ROWS = [
     "STATUT;DETAIL;NUMERO;SMS",
-    "ECHEC;La mention 'STOP au XXXXX' doit être présente.;+33649819006;Bonjour Mr Smith, votre commande a bien été enregistrée.",
-    "ECHEC;La mention 'STOP au XXXXX' doit être présente.;+33600000002;Bonjour Mr Doe, votre commande a bien été enregistrée.",
-    "ECHEC;La mention 'STOP au XXXXX' doit être présente.;+33600000001;Bonjour Mr Parker, votre commande a bien été enregistrée.",
+    "ECHEC;La mention 'STOP au 30101' doit être présente.;+33649819006;Bonjour Mr Smith, votre commande a bien été enregistrée.",
+    "ECHEC;La mention 'STOP au 30101' doit être présente.;+33600000002;Bonjour Mr Doe, votre commande a bien été enregistrée.",
+    "ECHEC;La mention 'STOP au 30101' doit être présente.;+33600000001;Bonjour Mr Parker, votre commande a bien été enregistrée.",
 ]
 
 

@@ -386,7 +386,8 @@ def test_smsc_emulators_bare_serves_a_fresh_organisation_and_prints_the_settings
     seen: dict[str, object] = {}
 
     def look_then_stop(seconds):
-        settings = dict(line.strip().split("=", 1) for line in capsys.readouterr().out.splitlines() if "=" in line)
+        settings = dict(line.removeprefix("export ").split("=", 1)
+                        for line in capsys.readouterr().out.splitlines() if line.startswith("export "))
         api = make_api(settings["DATAVERSE_URL"] + API, settings["DATAVERSE_ACCESS_TOKEN"])
         seen["tables"] = {r["LogicalName"] for r in api.get("EntityDefinitions?$select=LogicalName").json()["value"]}
         seen["settings"] = settings

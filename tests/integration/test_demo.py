@@ -2,14 +2,40 @@
 from smsc.cli import main
 
 
-def test_demo_runs_and_shows_one_send_and_the_failures(capsys, monkeypatch):
+def test_demo_runs_and_shows_one_send_and_the_failures(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "220")      # no wrapping inside the table cells
-    assert main(["demo"]) == 0
+    assert main(["demo", "--output", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "Bonjour Mr Smith, votre commande a bien été enregistrée." in out
     assert "unit-sms:sent" in out and "unit-sms:nothing-to-do" in out
     assert "What Octopush received (1 send)" in out
     assert "liste d'opposition" in out and "STOP au 30101" in out and "Scheduled" in out
     assert "simulate -> 3 recipients. 3 errors." in out
-    assert "ECHEC;La mention 'STOP au XXXXX' doit être présente.;+33600000001;Bonjour Mr Parker" in out
+    assert "ECHEC;La mention 'STOP au 30101' doit être présente.;+33600000001;Bonjour Mr Parker" in out
     assert "validate (with the mention) -> 3 SMS sent." in out and "3 SMS activities" in out
+    # The loop back, posted by the Octopush emulator over HTTP to the app's provider routes.
+    assert "SMS to David Smith: Delivered (6)" in out and "SMS to John Doe: Undeliverable (7)" in out
+    assert "Reply Received (10) from +33649819006: « Merci, à demain ! » (on the contact David Smith)" in out
+    assert "Opt-outs of +33600000001: STOP (1) active=True" in out
+    assert "his opt-out is now active=False" in out and "key=***" in out
+
+
+def test_demo_twice_on_one_database_tells_the_same_story_and_writes_the_reports(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "220")
+    db, output = str(tmp_path / "org.sqlite3"), tmp_path / "reports"
+    for _ in range(2):
+        assert main(["demo", "--db", db, "--output", str(output)]) == 0
+        out = capsys.readouterr().out
+        assert "simulate -> 3 recipients. 3 errors." in out and "NOT AS EXPECTED" not in out
+        assert "Transactional (2)" in out and "GSM-7 (1)" in out and "{'" not in out
+    assert (output / "resume.csv").read_text(encoding="utf-8").startswith("STATUT;DETAIL;NUMERO;SMS")
+    assert "<" in (output / "resume.xml").read_text(encoding="utf-8")
+
+
+def test_a_demo_step_that_does_not_go_as_told_exits_non_zero(tmp_path, capsys, monkeypatch):
+    from emulators import dataverse_seed
+
+    # The guide's campaign text already carrying the mention: the simulation no longer finds 3 errors.
+    monkeypatch.setattr(dataverse_seed, "ORDER_CAMPAIGN_TEXT", dataverse_seed.ORDER_CAMPAIGN_TEXT + " STOP au 30101")
+    assert main(["demo", "--output", str(tmp_path)]) == 1
+    assert "NOT AS EXPECTED: the simulation finds the 3 missing STOP mentions" in capsys.readouterr().out

@@ -15,7 +15,7 @@ def test_preview_of_plain_text(stack):
     assert response.status == 200
     assert response.json() == {"text": "Votre code : 1234 €", "encoding": "GSM-7", "segments": 1,
                                "characters": 19, "remaining": 140, "warnings": [], "cost": None,
-                               "phonenumber": None}
+                               "phonenumber": None, "segments_saved": 0}
 
 
 def test_preview_of_a_template_on_a_record(stack):
@@ -88,3 +88,20 @@ def test_merged_dates_use_the_users_time_zone(stack):
     assert (claire["time_zone"], john["time_zone"]) == ("Europe/Paris", "Europe/London")
     template = compile_template("RDV le {{ when | datetime }}")
     assert template.render({"when": "2026-11-24T09:30:00Z"}, **claire) == "RDV le 24/11/2026 10:30"
+
+
+def test_preview_with_the_cheaper_text_shows_the_text_sent_and_the_segments_saved(stack):
+    text = "Bonjour, votre commande n° 4711 est prête ; elle vous attend à l’accueil du magasin. " * 2
+    preview = call(stack, "POST", "textmessages/preview", {"text": text, "cheaper": True}).json()
+    assert (preview["encoding"], preview["segments"], preview["segments_saved"]) == ("GSM-7", 2, 1)
+    assert "n°" not in preview["text"] and preview["warnings"][0].startswith("Cheaper text: ")
+    assert call(stack, "POST", "textmessages/preview", {"text": text}).json()["segments"] == 3
+
+
+def test_preview_refuses_a_text_over_the_organisations_budget(stack):
+    from connector.crm.configuration import forget_configuration
+
+    stack.dataverse.update("smsc_configurations", seed.CONFIGURATION_ID, {"smsc_maxtextlength": 149})
+    forget_configuration()
+    answer = call(stack, "POST", "textmessages/preview", {"text": "x" * 150})
+    assert answer.status == 422 and "149" in answer.json()["error"]["message"]

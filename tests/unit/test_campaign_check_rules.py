@@ -24,7 +24,11 @@ def verdict(text: str, mobile: str | None = "06 49 81 90 06", *, sms_type=SmsTyp
      "Le numéro doit être au format international (+XXXXXX ou 00XXXXX) : 06 49."),
     ("   ", "0649819006", SmsType.TRANSACTIONAL, None, "Le message est vide."),
     ("x" * 490, "0649819006", SmsType.TRANSACTIONAL, None, "Le message dépasse 489 caractères (490)."),
-    ("Promo", "0649819006", SmsType.MARKETING, None, "La mention 'STOP au XXXXX' doit être présente."),
+    ("Promo", "0649819006", SmsType.MARKETING, None, "La mention 'STOP au 30101' doit être présente."),
+    # Another short number is not the configured mention (Octopush would refuse it with code 121).
+    ("Promo STOP au 36180", "0649819006", SmsType.MARKETING, None,
+     "La mention 'STOP au 30101' doit être présente."),
+    ("Promo", "0692123456", SmsType.MARKETING, None, "La mention 'STOP au 30101' doit être présente."),
     ("Bonjour", "0649819006", SmsType.TRANSACTIONAL, "AB",
      "Émetteur invalide : Sender 'AB' has 2 characters: 3 to 11 allowed"),
 ])
@@ -59,3 +63,29 @@ def test_an_opted_out_or_repeated_number_is_reported():
     assert verdict("Bonjour", ledger=ledger).ok
     repeated = verdict("Bonjour", "+33 6 49 81 90 06", ledger=ledger)
     assert repeated.detail == "Doublon : ce numéro reçoit déjà le SMS."
+
+
+def test_consent_refusal_and_consent_columns():
+    from connector.consent import consent_missing
+
+    assert consent_missing({"donotphone": True}, "donotphone") and not consent_missing({"donotphone": False}, "donotphone")
+    assert not consent_missing({}, "donotphone")                      # a refusal column left empty refuses nothing
+    assert consent_missing({}, "new_smsoptin") and consent_missing({"new_smsoptin": False}, "new_smsoptin")
+    assert not consent_missing({"new_smsoptin": True}, "new_smsoptin") and not consent_missing({}, None)
+
+
+def test_only_marketing_sms_need_consent():
+    config = Configuration(consent_column="new_smsoptin")
+    assert verdict(f"Promo {STOP}", sms_type=SmsType.MARKETING, config=config).detail == \
+        "Le destinataire n'a pas accepté les SMS marketing (colonne new_smsoptin)."
+    assert verdict("Votre commande", config=config).ok
+
+
+def test_with_the_cheaper_text_option_the_report_shows_the_text_really_sent():
+    found = verdict("Votre commande n° 123 est prête ’", config=Configuration(cheaper_text=True))
+    assert (found.ok, found.text, found.provider_text) == (True, "Votre commande no 123 est prete '", None)
+
+
+def test_the_length_budget_of_the_configuration_is_checked_at_simulation():
+    found = verdict("x" * 150, config=Configuration(max_text_length=149))
+    assert found.detail == "Le message dépasse 149 caractères (150)."

@@ -12,6 +12,7 @@ from connector.sms.port import ProviderError
 from tests.fakes.campaign_world import FRENCH, NOW, a_campaign, contact, world
 from tests.fakes.campaigns import FakeCampaigns
 from tests.fakes.optouts import FakeOptOuts
+from connector.repositories.optouts import OptOutReason
 
 
 def csv_lines(w) -> list[str]:
@@ -219,8 +220,8 @@ def test_a_partial_cancel_keeps_what_the_provider_keeps_and_the_campaign_stays_s
 
 
 # -- refresh -------------------------------------------------------------------------------------
-@pytest.mark.parametrize("status", list(S))
-def test_refresh_tells_the_status_and_changes_nothing_else(status):
+@pytest.mark.parametrize("status", [S.NOT_TRANSMITTED, S.IN_CONSTRUCTION, S.READY])
+def test_refresh_before_the_send_tells_the_status_and_changes_nothing_else(status):
     w = world(a_campaign(status, action=A.REFRESH, last_result="before"))
     result = w.run(A.REFRESH, FRENCH)
     assert result.ok and result.status == status and w.campaign.status == status
@@ -292,3 +293,19 @@ def test_a_crm_failure_mid_prepare_puts_the_campaign_back_for_the_queue_to_retry
         w.run(A.PREPARE)
     assert w.campaign.status == S.NOT_TRANSMITTED and w.campaign.ticket is None
     assert w.campaign.action == A.PREPARE                            # the queue's next attempt runs it
+
+
+def test_validate_reads_the_opt_outs_again_and_leaves_out_a_stop_that_came_after_preparing():
+    w = prepared()
+    w.optouts.opt_out("+33600000002", OptOutReason.STOP)          # a STOP reply between prepare and validate
+    result = w.run(A.VALIDATE)
+
+    assert result.ok and w.provider.numbers == ["+33600000001", "+33600000003"]
+    assert result.summary == "2 SMS sent. 1 number(s) opted out since the preparation, not sent: +33600000002."
+    assert {a["sms"].number for a in w.activities.of("camp-1")} == {"+33600000001", "+33600000003"}
+
+
+def test_validate_sends_to_opted_out_numbers_when_the_configuration_keeps_them():
+    w = prepared(config=Configuration(exclude_optouts=False))
+    w.optouts.opt_out("+33600000002", OptOutReason.STOP)
+    assert w.run(A.VALIDATE).summary == "3 SMS sent."

@@ -74,3 +74,33 @@ def test_unknown_default_country_is_a_configuration_error():
     with pytest.raises(ValueError, match="default country 'XX'") as caught:
         normalize("06 49 81 90 06", "XX")
     assert not isinstance(caught.value, InvalidPhoneNumber)
+
+
+@pytest.mark.parametrize(("raw", "e164"), [
+    ("0692 12 34 56", "+262692123456"),     # Réunion
+    ("0693 12 34 56", "+262693123456"),     # Réunion
+    ("0639 01 23 45", "+262639012345"),     # Mayotte
+    ("0690 00 12 34", "+590690001234"),     # Guadeloupe, Saint-Martin, Saint-Barthélemy
+    ("0691 28 00 00", "+590691280000"),
+    ("0694 20 12 34", "+594694201234"),     # Guyane
+    ("0696 20 12 34", "+596696201234"),     # Martinique
+    ("0697 20 12 34", "+596697201234"),
+])
+def test_overseas_numbers_typed_nationally_go_to_their_own_country_code(raw, e164):
+    assert normalize(raw, "FR", require_mobile=True) == e164
+
+
+def test_mainland_numbers_stay_french_and_other_countries_do_not_try_the_overseas_plan():
+    assert normalize("06 49 81 90 06", "FR") == "+33649819006"
+    with pytest.raises(InvalidPhoneNumber):
+        normalize("0692 12 34 56", "BE")
+
+
+@pytest.mark.parametrize(("raw", "e164"), [("447911123456", "+447911123456"), ("33 6 49 81 90 06", "+33649819006")])
+def test_a_bare_country_code_is_read_when_no_national_reading_fits(raw, e164):
+    assert normalize(raw, "FR") == e164
+
+
+def test_a_configured_international_prefix_is_read_as_plus():
+    assert normalize("011 44 7911 123456", "FR", international_prefix="011") == "+447911123456"
+    assert normalize("0044 7911 123456", "FR", international_prefix="011") == "+447911123456"

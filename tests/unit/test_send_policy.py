@@ -15,7 +15,7 @@ from connector.send_policy import (
     choose_type,
     compose,
     phone_number,
-    quiet_hours_end,
+    quiet_times_end,
     refuse_opted_out,
     stop_missing,
     with_stop_mention,
@@ -128,11 +128,28 @@ def test_another_default_country_reads_national_numbers_as_its_own():
 
 
 def test_the_stop_mention_is_required_for_marketing_to_french_numbers_only():
-    assert stop_missing("Promo", MARKETING, "+33649819006")
-    assert not stop_missing("Promo STOP au 30101", MARKETING, "+33649819006")
-    assert not stop_missing("Promo", TRANSACTIONAL, "+33649819006")
-    assert not stop_missing("Promo", MARKETING, "+447911123456")
-    assert not stop_missing("Promo", MARKETING, None)
+    config = Configuration()
+    assert stop_missing("Promo", MARKETING, "+33649819006", config)
+    assert stop_missing("Promo", MARKETING, "+262692123456", config)           # Réunion is France
+    assert not stop_missing("Promo STOP au 30101", MARKETING, "+33649819006", config)
+    assert not stop_missing("Promo", TRANSACTIONAL, "+33649819006", config)
+    assert not stop_missing("Promo", MARKETING, "+447911123456", config)
+    assert not stop_missing("Promo", MARKETING, None, config)
+
+
+def test_only_the_configured_mention_counts():
+    assert stop_missing("Promo STOP au 36180", MARKETING, "+33649819006", Configuration())
+    assert not stop_missing("Promo .STOP 36608", MARKETING, "+33649819006", Configuration(stop_text=".STOP 36608"))
+
+
+def test_the_mention_is_appended_after_a_space_when_configured():
+    config = Configuration(append_stop=True, stop_on_new_line=False)
+    assert apply_stop_rule("Promo", MARKETING, "+33649819006", config) == "Promo STOP au 30101"
+
+
+def test_overseas_numbers_typed_nationally_get_their_own_country_code():
+    assert phone_number("06 92 12 34 56", Configuration()) == "+262692123456"
+    assert phone_number("011 44 7911 123456", Configuration(international_prefix="011")) == "+447911123456"
 
 
 def test_the_stop_mention_is_appended_only_when_configured_and_required():
@@ -163,9 +180,9 @@ def test_opted_out_numbers_are_refused_when_the_configuration_excludes_them():
 def test_marketing_sms_wait_for_the_end_of_the_quiet_hours_transactional_do_not():
     night = datetime(2026, 11, 23, 21, 30, tzinfo=UTC)
     config = Configuration(quiet_hours=(20, 8))
-    assert quiet_hours_end(night, MARKETING, "+33649819006", config).isoformat() == "2026-11-24T08:00:00+01:00"
-    assert quiet_hours_end(night, TRANSACTIONAL, "+33649819006", config) is None
-    assert quiet_hours_end(night, MARKETING, "+33649819006", Configuration()) is None
+    assert quiet_times_end(night, MARKETING, "+33649819006", config).isoformat() == "2026-11-24T08:00:00+01:00"
+    assert quiet_times_end(night, TRANSACTIONAL, "+33649819006", config) is None
+    assert quiet_times_end(night, MARKETING, "+33649819006", Configuration()) is None
 
 
 def test_the_first_rule_broken_is_named_sender_first():
@@ -177,3 +194,19 @@ def test_the_first_rule_broken_is_named_sender_first():
 def test_a_number_is_optional_where_the_caller_says_so():
     sms = compose("Bonjour", config=Configuration(), prefs=PREFS, raw_number=None, number_required=False)
     assert sms.phone_number is None and sms.text == "Bonjour"
+
+
+def test_the_cheaper_text_option_replaces_costly_characters_and_says_so():
+    text = "Votre commande n° 123 est prête ! Merci ’"
+    sms = compose(text, config=Configuration(cheaper_text=True), prefs=PREFS, raw_number="0649819006")
+    assert sms.text == "Votre commande no 123 est prete ! Merci '" and sms.stats.encoding == "GSM-7"
+    assert sms.warnings[0].startswith("Cheaper text: '°' → 'o', 'ê' → 'e', '’' → \"'\"")
+    unchanged = compose(text, config=Configuration(), prefs=PREFS, raw_number="0649819006")
+    assert unchanged.text == text and unchanged.stats.encoding == "UCS-2"
+
+
+def test_the_organisations_length_budget_applies_below_the_providers_limit():
+    budget = Configuration(max_text_length=149)
+    assert compose("x" * 149, config=budget, prefs=PREFS, raw_number="0649819006").stats.characters == 149
+    with pytest.raises(SmsRejected, match="149"):
+        compose("x" * 150, config=budget, prefs=PREFS, raw_number="0649819006")

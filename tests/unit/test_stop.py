@@ -10,7 +10,8 @@ from connector.text.stop import append_stop, has_stop_mention, stop_required
     ("text", "expected"),
     [
         ("STOP au 30101", True),
-        ("Promo -20% ! STOP au 36608", True),
+        ("Promo -20% ! STOP au 30101", True),
+        ("Promo -20% ! STOP au 36180", False),          # another short number: Octopush refuses it (121)
         ("stop AU 30101", True),
         ("Stop   au    30101", True),
         ("STOP\u00a0au\u00a030101", True),
@@ -28,6 +29,14 @@ def test_has_stop_mention(text, expected):
     assert has_stop_mention(text) is expected
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Soldes .STOP 36608", True), ("Soldes.stop  36608", True), ("Soldes STOP au 36608", False),
+    ("Soldes .STOP 366081", False),
+])
+def test_the_mention_is_the_configured_one(text, expected):
+    assert has_stop_mention(text, ".STOP 36608") is expected
+
+
 @pytest.mark.parametrize(
     ("sms_type", "e164", "expected"),
     [
@@ -36,6 +45,12 @@ def test_has_stop_mention(text, expected):
         (2, "+33649819006", False),
         (1, "+447911123456", False),
         (1, "+3164981900", False),
+        (1, "+262692123456", True),     # Réunion, Mayotte
+        (1, "+590690001234", True),     # Guadeloupe, Saint-Martin, Saint-Barthélemy
+        (1, "+594694201234", True),     # Guyane
+        (1, "+596696201234", True),     # Martinique
+        (1, "+508551234", True),        # Saint-Pierre-et-Miquelon
+        (1, "+32470123456", False),
     ],
 )
 def test_stop_required_for_marketing_to_france(sms_type, e164, expected):
@@ -46,9 +61,17 @@ def test_append_stop_adds_mention_on_new_line():
     assert append_stop("Soldes -20%") == "Soldes -20%\nSTOP au 30101"
 
 
-def test_append_stop_keeps_text_that_has_a_mention():
-    text = "Soldes -20% stop au 36608"
+def test_append_stop_keeps_text_that_has_the_mention():
+    text = "Soldes -20% stop au 30101"
     assert append_stop(text) == text
+
+
+def test_append_stop_adds_the_configured_mention_next_to_another_short_number():
+    assert append_stop("Soldes STOP au 36180") == "Soldes STOP au 36180\nSTOP au 30101"
+
+
+def test_append_stop_after_a_space_when_configured():
+    assert append_stop("Soldes -20%\n", new_line=False) == "Soldes -20% STOP au 30101"
 
 
 def test_append_stop_does_not_double_trailing_newline():

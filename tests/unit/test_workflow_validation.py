@@ -87,7 +87,7 @@ INVALID = [  # (what, definition, [(path, message)])
     ("unknown field", variant("condition:", "conditions:"),
      [("conditions", "unknown field")]),
     ("unknown trigger event", variant("event: status_change", "event: statuschange"),
-     [("trigger.event", "a trigger needs 'event': one of create, update, status_change, assign, delete, schedule")]),
+     [("trigger.event", "a trigger needs 'event': one of create, update, status_change, assign, delete, schedule, inbound")]),
     ("step that is neither", variant("  - if:", "  - when:"),
      [("steps[0]", "a step is {if: ..., then: [...]} or {send_sms: {...}}")]),
 ]

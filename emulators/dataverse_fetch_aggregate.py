@@ -1,0 +1,142 @@
+"""Aggregate FetchXML of the Dataverse emulator (`<fetch aggregate="true">`), compiled to one SQL
+GROUP BY over the store (docs: "Aggregate data using FetchXml").
+
+Each `<attribute>` of the entity carries an `alias` and either `aggregate` (count = rows,
+countcolumn = rows with data, `distinct="true"` for unique values; sum, avg, min, max of the values
+with data) or `groupby="true"`. `<order alias>` sorts the groups. Filters and inner/outer
+link-entities restrict the rows as in any fetch (a link's own attributes are not aggregated here).
+The answer is one row per group, each value under its alias (`{"count": 3, "status": 6}`), nulls
+omitted, a grouped choice with its formatted label when asked; `count`/`page` page the groups
+(no paging cookie, as Dataverse gives none for aggregates). More than 50,000 rows to aggregate
+(or the fetch's lower `aggregatelimit`) is Dataverse's AggregateQueryRecordLimit error.
+"""
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+
+from werkzeug.wrappers import Response
+
+from .dataverse_errors import QueryError
+from .dataverse_fetch import NOT_EMULATED, Fetch, is_true, number
+from .dataverse_fetch_filter import INVALID_ARGUMENT
+from .dataverse_http import Call, reply
+from .dataverse_read import FORMATTED
+
+AGGREGATE_LIMIT = 50_000
+LIMIT_EXCEEDED = "0x8004E023"
+FUNCTIONS = {"count", "countcolumn", "sum", "avg", "min", "max"}
+NUMERIC = {"int", "decimal", "money", "float", "double", "bigint"}
+CRM = "Microsoft.Dynamics.CRM."
+
+
+@dataclass(frozen=True)
+class Output:
+    alias: str
+    sql: str              # the SELECT expression
+    kind: str             # the column's type
+    attr: str
+    function: str | None  # None: a group
+
+
+def outputs(entity: ET.Element, fetch: Fetch) -> list[Output]:
+    found: list[Output] = []
+    for element in entity.findall("attribute"):
+        attr, alias, function = element.get("name"), element.get("alias"), element.get("aggregate")
+        grouped = is_true(element, "groupby")
+        if not alias:
+            raise QueryError(f"The attribute '{attr}' of an aggregate query needs an alias.", 400, INVALID_ARGUMENT)
+        if alias in (o.alias for o in found):
+            raise QueryError(f"The alias '{alias}' is used twice.", 400, INVALID_ARGUMENT)
+        if element.get("dategrouping"):
+            raise QueryError("dategrouping is not emulated.", NOT_EMULATED, INVALID_ARGUMENT)
+        column, kind = fetch.root.column(attr)
+        if grouped == bool(function):
+            raise QueryError(f"The attribute '{attr}' of an aggregate query must have either an aggregate "
+                             "function or groupby='true'.", 400, INVALID_ARGUMENT)
+        if grouped:
+            found.append(Output(alias, column, kind, attr, None))
+            continue
+        function = function.lower()
+        if function not in FUNCTIONS:
+            raise QueryError(f"'{function}' is not an aggregate function ({', '.join(sorted(FUNCTIONS))}).",
+                             400, INVALID_ARGUMENT)
+        distinct = is_true(element, "distinct")
+        if distinct and function != "countcolumn":
+            raise QueryError("distinct is emulated for countcolumn only.", NOT_EMULATED, INVALID_ARGUMENT)
+        if function in ("sum", "avg", "min", "max") and kind not in NUMERIC | ({"datetime"} if function in (
+                "min", "max") else set()):
+            raise QueryError(f"The attribute '{attr}' ({kind}) cannot be aggregated with {function}.",
+                             400, INVALID_ARGUMENT)
+        found.append(Output(alias, sql_of(function, column, distinct), kind, attr, function))
+    if not any(o.function for o in found):
+        raise QueryError("An aggregate query needs at least one attribute with an aggregate function.",
+                         400, INVALID_ARGUMENT)
+    return found
+
+
+def sql_of(function: str, column: str, distinct: bool) -> str:
+    if function == "count":
+        return "count(*)"
+    if function == "countcolumn":
+        return f"count({'DISTINCT ' if distinct else ''}{column})"
+    if function == "sum":
+        return f"coalesce(sum({column}), 0)"        # the docs' example: a group without values sums to 0
+    return f"{function}({column})"
+
+
+def orders(entity: ET.Element, found: list[Output]) -> list[str]:
+    by_alias = {o.alias: o for o in found}
+    clauses = []
+    for order in entity.findall("order"):
+        alias = order.get("alias")
+        if alias not in by_alias:
+            raise QueryError("An aggregate query orders by the alias of one of its attributes "
+                             f"(<order alias='…'/>), not '{alias or order.get('attribute')}'.", 400, INVALID_ARGUMENT)
+        clauses.append(f"\"{alias}\" {'DESC' if is_true(order, 'descending') else 'ASC'} NULLS FIRST")
+    return clauses
+
+
+def aggregate_response(call: Call, fetch: Fetch) -> Response:
+    root = fetch.aggregate
+    entity = root.find("entity") if root is not None else None
+    assert root is not None and entity is not None
+    found = outputs(entity, fetch)
+    limit = min(number(root, "aggregatelimit", AGGREGATE_LIMIT) or AGGREGATE_LIMIT, AGGREGATE_LIMIT)
+    source = (f"FROM rows r {' '.join(fetch.joins)} WHERE r.entity_set = ? AND ({fetch.where})")
+    params = [*fetch.join_params, fetch.root.table.entity_set, *fetch.params]
+    [(rows,)] = call.reader.store.query(f"SELECT count(*) FROM (SELECT 1 {source} LIMIT {limit + 1})", params)
+    if rows > limit:
+        raise QueryError("AggregateQueryRecordLimit exceeded. Cannot perform this operation.", 400, LIMIT_EXCEEDED)
+    groups = [o.sql for o in found if o.function is None]
+    order = orders(entity, found) or [f"{g} NULLS FIRST" for g in groups] or ["1"]
+    size = fetch.top if fetch.top is not None else fetch.count
+    offset = 0 if fetch.top is not None else (fetch.page - 1) * fetch.count
+    select = ", ".join(f"{o.sql} AS \"{o.alias}\"" for o in found)
+    sql = (f"SELECT {select} {source}{' GROUP BY ' + ', '.join(groups) if groups else ''} "
+           f"ORDER BY {', '.join(order)} LIMIT {int(size) + 1} OFFSET {int(offset)}")
+    answer = call.reader.store.query(sql, params)
+    more = fetch.top is None and len(answer) > size
+    body: dict = {"@odata.context": f"{call.base}$metadata#{fetch.root.table.entity_set}"}
+    if more and call.reader.annotate(CRM + "morerecords"):
+        body[f"@{CRM}morerecords"] = True
+    body["value"] = [shape(call, fetch, found, row) for row in answer[:size]]
+    return reply(body, 200, call.headers())
+
+
+def shape(call: Call, fetch: Fetch, found: list[Output], row: tuple) -> dict:
+    """One group: each value under its alias, nulls omitted (as every FetchXML row)."""
+    table, formatted = fetch.root.table, call.reader.annotate(FORMATTED)
+    item: dict = {}
+    for output, value in zip(found, row):
+        if value is None:
+            continue
+        if output.kind == "bool":
+            value = bool(value)
+        elif output.function == "avg" and output.kind == "int":
+            value = int(value)                       # an average of whole numbers is whole, as Dataverse's
+        item[output.alias] = value
+        labels = table.choices.get(output.attr) if output.function is None else None
+        if formatted and labels and value in labels:
+            item[f"{output.alias}@{FORMATTED}"] = labels[value]
+    return item

@@ -1,0 +1,58 @@
+import itertools
+from dataclasses import dataclass
+
+from connector.activity import SmsStatus
+from connector.repositories.delivery_targets import DeliveryTarget
+from connector.sms.callbacks import CallbackKind
+
+SENT = (SmsStatus.SENT, SmsStatus.DELIVERED, SmsStatus.UNDELIVERABLE)
+
+
+@dataclass
+class Row:
+    ticket: str
+    number: str
+    status: SmsStatus
+    owner: str | None
+    error: str | None
+    order: int
+
+
+class FakeDeliveryTargets:
+    """Activities by id (created in order); counts its queries and keeps each write batch. `events`: the
+    provider events `awaiting` reads. Ids in `refuse` fail to be written."""
+
+    def __init__(self, events=None):
+        self.rows: dict[str, Row] = {}
+        self.events = events
+        self.finds, self.writes, self.refuse = 0, [], set()
+        self.order = itertools.count()
+
+    def add(self, activity_id, ticket, number, status=SmsStatus.SENT, owner=None):
+        self.rows[activity_id] = Row(ticket, number, SmsStatus(status), owner, None, next(self.order))
+        return activity_id
+
+    def find(self, pairs):
+        self.finds += 1
+        found = {}
+        for activity_id, row in self.rows.items():
+            if (row.ticket, row.number) in set(pairs):
+                found.setdefault((row.ticket, row.number), []).append(
+                    DeliveryTarget(activity_id, row.ticket, row.number, row.status, row.owner))
+        return found
+
+    def write(self, changes):
+        self.writes.append(list(changes))
+        for change in changes:
+            if change.activity_id not in self.refuse:
+                self.rows[change.activity_id].status = change.status
+                self.rows[change.activity_id].error = change.error
+        return [c.activity_id for c in changes if c.activity_id in self.refuse]
+
+    def latest_statuses(self, number, count):
+        rows = sorted((r for r in self.rows.values() if r.number == number and r.status in SENT),
+                      key=lambda r: r.order, reverse=True)
+        return [r.status for r in rows[:count]]
+
+    def awaiting(self, tickets):
+        return [e for e in self.events.unprocessed(CallbackKind.DELIVERY) if e.callback.ticket in set(tickets)]

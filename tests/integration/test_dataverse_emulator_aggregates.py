@@ -1,0 +1,146 @@
+"""Aggregate FetchXML on the Dataverse emulator, as a client sends it (`GET <set>?fetchXml=`): count,
+countcolumn (distinct), sum/avg/min/max, groupby with the alias order, paging of the groups, the
+aggregate record limit, and the docs' own example (accounts by number of employees)."""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import pytest
+
+from emulators.dataverse import DataverseEmulator
+from emulators.server import EmulatorServer
+
+API = "/api/data/v9.2/"
+FORMATTED = "OData.Community.Display.V1.FormattedValue"
+
+
+@pytest.fixture
+def emulator():
+    return DataverseEmulator()
+
+
+@pytest.fixture
+def api(emulator, make_api):
+    with EmulatorServer(emulator) as server:
+        yield make_api(server.url + API)
+
+
+def fetch(api, entity_set: str, xml: str, **kw):
+    return api.get(f"{entity_set}?fetchXml={quote(xml, safe='')}", **kw)
+
+
+def sms(emulator, campaign_id: str, status: int, number: str, direction: int = 1) -> str:
+    return emulator.insert("smsc_textmessages", {
+        "subject": "SMS", "smsc_status": status, "smsc_direction": direction, "smsc_phonenumber": number,
+        "smsc_CampaignId@odata.bind": f"/campaigns({campaign_id})"})
+
+
+@pytest.fixture
+def campaign(emulator):
+    """5 sent (3 delivered, 1 undeliverable, 1 sent), 3 replies from 2 numbers, and another campaign's SMS."""
+    campaign_id = emulator.insert("campaigns", {"name": "Figures"})
+    other = emulator.insert("campaigns", {"name": "Other"})
+    for n, status in enumerate([6, 6, 6, 7, 5]):
+        sms(emulator, campaign_id, status, f"+3360000000{n}")
+    for number in ("+33600000000", "+33600000000", "+33600000001"):
+        sms(emulator, campaign_id, 10, number, direction=2)
+    sms(emulator, other, 6, "+33600000009")
+    return campaign_id
+
+
+def by_status(campaign_id: str, extra: str = "") -> str:
+    return (f"<fetch aggregate='true'{extra}><entity name='smsc_textmessage'>"
+            "<attribute name='activityid' alias='count' aggregate='count'/>"
+            "<attribute name='smsc_phonenumber' alias='numbers' aggregate='countcolumn' distinct='true'/>"
+            "<attribute name='smsc_status' alias='status' groupby='true'/><order alias='status'/>"
+            f"<filter><condition attribute='smsc_campaignid' operator='eq' value='{campaign_id}'/></filter>"
+            "</entity></fetch>")
+
+
+def test_count_and_distinct_countcolumn_grouped_by_a_choice(api, campaign):
+    answer = fetch(api, "smsc_textmessages", by_status(campaign),
+                   headers={"Prefer": f'odata.include-annotations="{FORMATTED}"'})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["@odata.context"].endswith("$metadata#smsc_textmessages")
+    assert [{k: v for k, v in row.items() if "@" not in k} for row in body["value"]] == [
+        {"count": 1, "numbers": 1, "status": 5}, {"count": 3, "numbers": 3, "status": 6},
+        {"count": 1, "numbers": 1, "status": 7}, {"count": 3, "numbers": 2, "status": 10}]
+    assert body["value"][1][f"status@{FORMATTED}"] == "Delivered"
+    assert "@odata.etag" not in body["value"][0] and "activityid" not in body["value"][0]
+
+
+def test_descending_alias_order_and_paging_of_the_groups(api, campaign):
+    xml = by_status(campaign, " count='2' page='1'").replace("<order alias='status'/>",
+                                                            "<order alias='status' descending='true'/>")
+    more = {"Prefer": 'odata.include-annotations="Microsoft.Dynamics.CRM.morerecords"'}
+    first = fetch(api, "smsc_textmessages", xml, headers=more).json()
+    assert [r["status"] for r in first["value"]] == [10, 7]
+    assert first["@Microsoft.Dynamics.CRM.morerecords"] is True
+    second = fetch(api, "smsc_textmessages", xml.replace("page='1'", "page='2'"), headers=more).json()
+    assert [r["status"] for r in second["value"]] == [6, 5] and "@Microsoft.Dynamics.CRM.morerecords" not in second
+
+
+def test_without_groups_one_row_and_nulls_are_not_counted(api, emulator):
+    """As the docs' example: count counts rows, countcolumn the rows with data (distinct: unique ones)."""
+    campaign_id = emulator.insert("campaigns", {"name": "Segments"})
+    for segments in (None, 1, 2, 2, 6):
+        emulator.update("smsc_textmessages", sms(emulator, campaign_id, 5, "+33600000000"),
+                        {"smsc_segments": segments})
+    xml = ("<fetch aggregate='true'><entity name='smsc_textmessage'>"
+           "<attribute name='smsc_segments' alias='Count' aggregate='count'/>"
+           "<attribute name='smsc_segments' alias='ColumnCount' aggregate='countcolumn'/>"
+           "<attribute name='smsc_segments' alias='Distinct' aggregate='countcolumn' distinct='true'/>"
+           "<attribute name='smsc_segments' alias='Sum' aggregate='sum'/>"
+           "<attribute name='smsc_segments' alias='Average' aggregate='avg'/>"
+           "<attribute name='smsc_segments' alias='Minimum' aggregate='min'/>"
+           "<attribute name='smsc_segments' alias='Maximum' aggregate='max'/>"
+           f"<filter><condition attribute='smsc_campaignid' operator='eq' value='{campaign_id}'/></filter>"
+           "</entity></fetch>")
+    [row] = fetch(api, "smsc_textmessages", xml).json()["value"]
+    assert row == {"Count": 5, "ColumnCount": 4, "Distinct": 3, "Sum": 11, "Average": 2, "Minimum": 1, "Maximum": 6}
+
+
+def test_an_empty_selection_counts_zero(api, emulator):
+    xml = by_status("00000000-0000-0000-0000-000000000001").replace(
+        "<attribute name='smsc_status' alias='status' groupby='true'/><order alias='status'/>", "")
+    assert fetch(api, "smsc_textmessages", xml).json()["value"] == [{"count": 0, "numbers": 0}]
+
+
+@pytest.mark.parametrize("xml, status, text", [
+    ("<fetch aggregate='true'><entity name='smsc_textmessage'><attribute name='smsc_status' aggregate='count'/>"
+     "</entity></fetch>", 400, "needs an alias"),
+    ("<fetch aggregate='true'><entity name='smsc_textmessage'><attribute name='smsc_status' alias='s'/>"
+     "</entity></fetch>", 400, "either an aggregate function or groupby"),
+    ("<fetch aggregate='true'><entity name='smsc_textmessage'>"
+     "<attribute name='smsc_status' alias='s' aggregate='median'/></entity></fetch>", 400, "not an aggregate function"),
+    ("<fetch aggregate='true'><entity name='smsc_textmessage'>"
+     "<attribute name='smsc_phonenumber' alias='s' aggregate='sum'/></entity></fetch>", 400, "cannot be"),
+    ("<fetch aggregate='true'><entity name='smsc_textmessage'>"
+     "<attribute name='nosuch' alias='s' aggregate='count'/></entity></fetch>", 400, "doesn't contain attribute"),
+    ("<fetch aggregate='true'><entity name='smsc_textmessage'><attribute name='activityid' alias='c' "
+     "aggregate='count'/><order attribute='smsc_status'/></entity></fetch>", 400, "orders by the alias"),
+    ("<fetch aggregate='true'><entity name='smsc_textmessage'><attribute name='createdon' alias='d' "
+     "groupby='true' dategrouping='month'/><attribute name='activityid' alias='c' aggregate='count'/>"
+     "</entity></fetch>", 501, "dategrouping"),
+])
+def test_malformed_aggregates_are_refused_naming_the_problem(api, xml, status, text):
+    answer = fetch(api, "smsc_textmessages", xml)
+    assert answer.status_code == status and text in answer.json()["error"]["message"]
+
+
+def test_more_rows_than_the_aggregate_limit_is_dataverses_error(api, campaign):
+    answer = fetch(api, "smsc_textmessages", by_status(campaign, " aggregatelimit='7'"))
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == "0x8004E023"
+    assert "AggregateQueryRecordLimit exceeded" in answer.json()["error"]["message"]
+    assert fetch(api, "smsc_textmessages", by_status(campaign, " aggregatelimit='8'")).status_code == 200
+
+
+def test_a_link_entity_filters_the_aggregated_rows(api, campaign):
+    xml = ("<fetch aggregate='true'><entity name='smsc_textmessage'>"
+           "<attribute name='activityid' alias='count' aggregate='count'/>"
+           "<link-entity name='campaign' from='campaignid' to='smsc_campaignid'>"
+           "<filter><condition attribute='name' operator='eq' value='Figures'/></filter></link-entity>"
+           "</entity></fetch>")
+    assert fetch(api, "smsc_textmessages", xml).json()["value"] == [{"count": 8}]
