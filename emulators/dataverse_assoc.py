@@ -8,10 +8,11 @@ Routes: `GET <set>(id)/<nav>` (an OData collection: $select, $filter, $orderby, 
 `POST <set>(id)/<nav>/$ref` with `{"@odata.id": ".../<other set>(id)"}` (associate, 204),
 `DELETE <set>(id)/<nav>(other id)/$ref` or `DELETE <set>(id)/<nav>/$ref?$id=<url>` (disassociate, 204).
 
-The documented marketing-list actions make the same links: `lists(id)/Microsoft.Dynamics.CRM.AddMemberList`
-(`{"EntityId"}` -> `{"Id"}`), the unbound `AddListMembersList` (`{"List": {...}, "Members": [{...}]}`, 204,
-members already in the list ignored) and `lists(id)/Microsoft.Dynamics.CRM.AddItemCampaign`
-(`{"Campaign": {"campaignid"}}` -> the campaignitem), the way a marketer's page links a list to a campaign.
+The documented actions bound to a list make the same links: `lists(id)/Microsoft.Dynamics.CRM.AddMemberList`
+(`{"EntityId"}` -> `{"Id"}`; the unbound `AddListMembersList` is dataverse_list_actions') and
+`lists(id)/Microsoft.Dynamics.CRM.AddItemCampaign` (`{"Campaign": {"campaignid"}}` -> the campaignitem), the
+way a marketer's page links a list to a campaign. The unbound `AddAppComponents` links a model-driven app to
+its site map and tables (`appmodulecomponents` rows).
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ REST = re.compile(r"^(\w+)(?:\(([0-9a-fA-F-]{36})\))?(/\$ref)?$")
 REF = re.compile(r"^(?:.*/)?([A-Za-z_]\w*)\(([0-9a-fA-F-]{36})\)$")
 ACTION = "Microsoft.Dynamics.CRM."
 LIST_ACTIONS = ("AddMemberList", "AddItemCampaign")          # bound to a list
-UNBOUND_ACTIONS = ("AddListMembersList", "AddAppComponents")
+UNBOUND_ACTIONS = ("AddAppComponents",)
 APP_COMPONENT_TYPES = {"sitemap": 62, "entity": 1}           # appmodulecomponent.componenttype
 GUID_TEXT = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _ITEM_IDS = uuid.UUID("0c0a1e00-0000-4000-8000-0000000000aa")   # namespace of the emulated intersect rows' ids
@@ -204,22 +205,6 @@ def _reference(value: object, logical: str, what: str) -> str:
     return _guid(value.get(f"{logical}id"), f"{what}.{logical}id")
 
 
-def _list_members(store: Store, list_id: str, members: list[tuple[str, str]]) -> None:
-    """Adds existing rows of the list's member type; those already members are left as they are."""
-    with store.transaction():
-        found = store.get("lists", list_id)
-        if found is None:
-            raise not_found("list", list_id)
-        for logical, member_id in members:
-            check_member(found[1], logical)
-            if store.get(TABLES[logical].entity_set, member_id) is None:
-                raise not_found(logical, member_id)
-        rel = MANY_TO_MANY[f"list{MEMBER_TYPES[found[1]['createdfromcode']]}_association"]
-        store.execute("INSERT OR IGNORE INTO associations VALUES (?,?,?)",
-                      ((rel.name, list_id, member_id) for _, member_id in members), many=True)
-        refresh_member_count(store, rel, list_id)
-
-
 def list_action_response(call: Call, list_id: str, action: str) -> Response:
     """`lists(id)/Microsoft.Dynamics.CRM.AddMemberList` and `.../AddItemCampaign`."""
     body, store = request_body(call.request), call.reader.store
@@ -229,7 +214,9 @@ def list_action_response(call: Call, list_id: str, action: str) -> Response:
         member = MEMBER_TYPES.get(found[1].get("createdfromcode")) if found else None
         if found is None or member is None:
             raise not_found("list", list_id)
-        _list_members(store, list_id, [(member, member_id)])
+        from .dataverse_list_actions import add_list_members      # it imports this module
+
+        add_list_members(call, list_id, [(member, member_id)])
         return reply({"@odata.context": f"{call.base}$metadata#{ACTION}AddMemberListResponse",
                       "Id": str(uuid.uuid5(_ITEM_IDS, f"listmember/{list_id}/{member_id}"))})
     campaign_id = _reference(body.get("Campaign"), "campaign", "Campaign")
@@ -244,26 +231,10 @@ def list_action_response(call: Call, list_id: str, action: str) -> Response:
 
 
 def unbound_action_response(call: Call, action: str) -> Response:
-    """`AddListMembersList`: `{"List": {"listid"}, "Members": [{"contactid"}, ...]}` -> 204;
-    `AddAppComponents`: `{"AppId", "Components": [{"sitemapid"} | {"entityid": <MetadataId>}]}` -> 204."""
+    """`AddAppComponents`: `{"AppId", "Components": [{"sitemapid"} | {"entityid": <MetadataId>}]}` -> 204."""
     if call.request.method != "POST":
         raise DataverseError(f"The {call.request.method} method is not allowed on '{action}'.", 405, ODATA_ERROR)
-    body = request_body(call.request)
-    if action == "AddAppComponents":
-        return _add_app_components(call.reader.store, body)
-    list_id = _reference(body.get("List"), "list", "List")
-    raw_members = body.get("Members")
-    if not isinstance(raw_members, list) or not raw_members:
-        raise DataverseError("Members must be a non-empty collection of entities.", 400, BAD_PAYLOAD)
-    members = []
-    for index, member in enumerate(raw_members):
-        kind = str(member.get("@odata.type", "") if isinstance(member, dict) else "").lstrip("#").removeprefix(ACTION)
-        if kind not in MEMBER_TYPES.values():
-            raise DataverseError(f"Members[{index}] must be an account, a contact or a lead "
-                                 "(with its @odata.type).", 400, BAD_PAYLOAD)
-        members.append((kind, _reference(member, kind, f"Members[{index}]")))
-    _list_members(call.reader.store, list_id, members)
-    return reply(None, 204)
+    return _add_app_components(call.reader.store, request_body(call.request))
 
 
 def _add_app_components(store: Store, body: dict) -> Response:
