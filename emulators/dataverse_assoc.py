@@ -205,6 +205,17 @@ def _reference(value: object, logical: str, what: str) -> str:
     return _guid(value.get(f"{logical}id"), f"{what}.{logical}id")
 
 
+def _add_member(store: Store, marketing_list: dict, list_id: str, member: str, member_id: str) -> None:
+    """One member linked to a static list (already there: left as it is); dataverse_list_actions does many."""
+    check_member(marketing_list, member)
+    with store.transaction():
+        if store.get(TABLES[member].entity_set, member_id) is None:
+            raise not_found(member, member_id)
+        rel = MANY_TO_MANY[f"list{member}_association"]
+        store.execute("INSERT OR IGNORE INTO associations VALUES (?,?,?)", (rel.name, list_id, member_id))
+        refresh_member_count(store, rel, list_id)
+
+
 def list_action_response(call: Call, list_id: str, action: str) -> Response:
     """`lists(id)/Microsoft.Dynamics.CRM.AddMemberList` and `.../AddItemCampaign`."""
     body, store = request_body(call.request), call.reader.store
@@ -214,9 +225,7 @@ def list_action_response(call: Call, list_id: str, action: str) -> Response:
         member = MEMBER_TYPES.get(found[1].get("createdfromcode")) if found else None
         if found is None or member is None:
             raise not_found("list", list_id)
-        from .dataverse_list_actions import add_list_members      # it imports this module
-
-        add_list_members(call, list_id, [(member, member_id)])
+        _add_member(store, found[1], list_id, member, member_id)
         return reply({"@odata.context": f"{call.base}$metadata#{ACTION}AddMemberListResponse",
                       "Id": str(uuid.uuid5(_ITEM_IDS, f"listmember/{list_id}/{member_id}"))})
     campaign_id = _reference(body.get("Campaign"), "campaign", "Campaign")
