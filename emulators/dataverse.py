@@ -197,6 +197,8 @@ class DataverseEmulator(Emulator):
             return entity_definitions(call.request, path, assoc.many_to_many_definitions)
         if path in CUSTOMIZATION_ACTIONS:
             return self.customizer.action(call, path)
+        if path in assoc.UNBOUND_ACTIONS:
+            return assoc.unbound_action_response(call, path)
         if path == "$batch":
             return batch_response(self, call)
         if path in LIST_ACTIONS:

@@ -7,16 +7,23 @@ store's `associations` table (relationship, entity1 id, entity2 id), indexed fro
 Routes: `GET <set>(id)/<nav>` (an OData collection: $select, $filter, $orderby, $expand, paging),
 `POST <set>(id)/<nav>/$ref` with `{"@odata.id": ".../<other set>(id)"}` (associate, 204),
 `DELETE <set>(id)/<nav>(other id)/$ref` or `DELETE <set>(id)/<nav>/$ref?$id=<url>` (disassociate, 204).
+
+The documented actions bound to a list make the same links: `lists(id)/Microsoft.Dynamics.CRM.AddMemberList`
+(`{"EntityId"}` -> `{"Id"}`; the unbound `AddListMembersList` is dataverse_list_actions') and
+`lists(id)/Microsoft.Dynamics.CRM.AddItemCampaign` (`{"Campaign": {"campaignid"}}` -> the campaignitem), the
+way a marketer's page links a list to a campaign. The unbound `AddAppComponents` links a model-driven app to
+its site map and tables (`appmodulecomponents` rows).
 """
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
 
 from werkzeug.wrappers import Response
 
 from .dataverse_errors import BAD_PAYLOAD, DUPLICATE, ODATA_ERROR, DataverseError, not_found
-from .dataverse_http import Call, query_response, request_body
+from .dataverse_http import Call, query_response, reply, request_body
 from .dataverse_schema import BY_SET, TABLES, Table
 from .dataverse_store import Store
 
@@ -24,6 +31,12 @@ INVALID_ARGUMENT = "0x80040203"
 MEMBER_TYPES = {1: "account", 2: "contact", 4: "lead"}       # list.createdfromcode
 REST = re.compile(r"^(\w+)(?:\(([0-9a-fA-F-]{36})\))?(/\$ref)?$")
 REF = re.compile(r"^(?:.*/)?([A-Za-z_]\w*)\(([0-9a-fA-F-]{36})\)$")
+ACTION = "Microsoft.Dynamics.CRM."
+LIST_ACTIONS = ("AddMemberList", "AddItemCampaign")          # bound to a list
+UNBOUND_ACTIONS = ("AddAppComponents",)
+APP_COMPONENT_TYPES = {"sitemap": 62, "entity": 1}           # appmodulecomponent.componenttype
+GUID_TEXT = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_ITEM_IDS = uuid.UUID("0c0a1e00-0000-4000-8000-0000000000aa")   # namespace of the emulated intersect rows' ids
 
 
 @dataclass(frozen=True)
@@ -136,18 +149,27 @@ def forget(store: Store, table: Table, row_id: str) -> None:
 
 
 # --- HTTP --------------------------------------------------------------------------------------
-def parse_rest(table: Table, rest: str) -> tuple[ManyToMany, str | None, bool] | None:
-    """`<nav>`, `<nav>/$ref`, `<nav>(<id>)/$ref` of an N:N navigation; None for anything else."""
+def parse_rest(table: Table, rest: str) -> tuple[ManyToMany, str | None, bool] | str | None:
+    """`<nav>`, `<nav>/$ref`, `<nav>(<id>)/$ref` of an N:N navigation, or the name of a list action bound
+    to this row (`Microsoft.Dynamics.CRM.AddMemberList`); None for anything else."""
+    if table.logical == "list" and rest.startswith(ACTION) and rest[len(ACTION):] in LIST_ACTIONS:
+        return rest[len(ACTION):]
     match = REST.match(rest)
     rel = navigation(table, match[1]) if match else None
     return (rel, match[2], bool(match[3])) if rel else None
 
 
 def association_response(call: Call, table: Table, row_id: str | None, key: str, rest: str) -> Response:
-    rel, other_id, ref = parse_rest(table, rest)
+    parsed = parse_rest(table, rest)
     method, store = call.request.method, call.reader.store
     if row_id is None or store.get(table.entity_set, row_id) is None:
         raise not_found(table.logical, key)
+    if isinstance(parsed, str):
+        if method != "POST":
+            raise DataverseError(f"The {method} method is not allowed on '{rest}'.", 405, ODATA_ERROR)
+        return list_action_response(call, row_id, parsed)
+    assert parsed is not None
+    rel, other_id, ref = parsed
     if method == "GET" and not ref and other_id is None:
         return query_response(call, TABLES[rel.other(table.logical)], rel.scope(table.logical, row_id))
     if method == "POST" and ref and other_id is None:
@@ -164,3 +186,94 @@ def association_response(call: Call, table: Table, row_id: str | None, key: str,
         return Response(status=204, headers={"OData-Version": "4.0"})
     raise DataverseError(f"The {method} method is not allowed on '{rest}'.", 405, ODATA_ERROR)
 
+
+
+# --- the documented marketing-list actions ------------------------------------------------------
+def _guid(value: object, what: str) -> str:
+    if not isinstance(value, str) or not GUID_TEXT.match(value.strip("{}")):
+        raise DataverseError(f"{what} must be a GUID.", 400, BAD_PAYLOAD)
+    return value.strip("{}").lower()
+
+
+def _reference(value: object, logical: str, what: str) -> str:
+    """The id of an entity parameter (`{"<table>id": "...", "@odata.type": "Microsoft.Dynamics.CRM.<table>"}`)."""
+    if not isinstance(value, dict):
+        raise DataverseError(f"{what} must be a {logical} entity.", 400, BAD_PAYLOAD)
+    kind = str(value.get("@odata.type", f"#{ACTION}{logical}")).lstrip("#").removeprefix(ACTION)
+    if kind != logical:
+        raise DataverseError(f"{what} must be a {logical} entity, not {kind}.", 400, BAD_PAYLOAD)
+    return _guid(value.get(f"{logical}id"), f"{what}.{logical}id")
+
+
+def _add_member(store: Store, marketing_list: dict, list_id: str, member: str, member_id: str) -> None:
+    """One member linked to a static list (already there: left as it is); dataverse_list_actions does many."""
+    check_member(marketing_list, member)
+    with store.transaction():
+        if store.get(TABLES[member].entity_set, member_id) is None:
+            raise not_found(member, member_id)
+        rel = MANY_TO_MANY[f"list{member}_association"]
+        store.execute("INSERT OR IGNORE INTO associations VALUES (?,?,?)", (rel.name, list_id, member_id))
+        refresh_member_count(store, rel, list_id)
+
+
+def list_action_response(call: Call, list_id: str, action: str) -> Response:
+    """`lists(id)/Microsoft.Dynamics.CRM.AddMemberList` and `.../AddItemCampaign`."""
+    body, store = request_body(call.request), call.reader.store
+    found = store.get("lists", list_id)
+    if action == "AddMemberList":
+        member_id = _guid(body.get("EntityId"), "EntityId")
+        member = MEMBER_TYPES.get(found[1].get("createdfromcode")) if found else None
+        if found is None or member is None:
+            raise not_found("list", list_id)
+        _add_member(store, found[1], list_id, member, member_id)
+        return reply({"@odata.context": f"{call.base}$metadata#{ACTION}AddMemberListResponse",
+                      "Id": str(uuid.uuid5(_ITEM_IDS, f"listmember/{list_id}/{member_id}"))})
+    campaign_id = _reference(body.get("Campaign"), "campaign", "Campaign")
+    rel = MANY_TO_MANY["campaignlist_association"]
+    with store.transaction():
+        if store.get("campaigns", campaign_id) is None:
+            raise not_found("campaign", campaign_id)
+        store.execute("INSERT OR IGNORE INTO associations VALUES (?,?,?)", (rel.name, campaign_id, list_id))
+    item_id = str(uuid.uuid5(_ITEM_IDS, f"campaignitem/{campaign_id}/{list_id}"))
+    return reply({"@odata.context": f"{call.base}$metadata#campaignitems/$entity", "campaignitemid": item_id,
+                  "entityid": list_id, "entitytype": "list", "_campaignid_value": campaign_id})
+
+
+def unbound_action_response(call: Call, action: str) -> Response:
+    """`AddAppComponents`: `{"AppId", "Components": [{"sitemapid"} | {"entityid": <MetadataId>}]}` -> 204."""
+    if call.request.method != "POST":
+        raise DataverseError(f"The {call.request.method} method is not allowed on '{action}'.", 405, ODATA_ERROR)
+    return _add_app_components(call.reader.store, request_body(call.request))
+
+
+def _add_app_components(store: Store, body: dict) -> Response:
+    """The app's components as `appmodulecomponents` rows (a component already there is left as it is)."""
+    app_id = _guid(body.get("AppId"), "AppId")
+    raw = body.get("Components")
+    if not isinstance(raw, list) or not raw:
+        raise DataverseError("Components must be a non-empty collection of entities.", 400, BAD_PAYLOAD)
+    wanted = []
+    for index, component in enumerate(raw):
+        kind = str(component.get("@odata.type", "") if isinstance(component, dict) else "").lstrip("#")
+        kind = kind.removeprefix(ACTION)
+        if kind not in APP_COMPONENT_TYPES:
+            raise DataverseError(f"Components[{index}]: an emulated app takes a sitemap or an entity, not "
+                                 f"'{kind}'.", 400, BAD_PAYLOAD)
+        wanted.append((APP_COMPONENT_TYPES[kind], _guid(component.get(f"{kind}id"), f"Components[{index}].{kind}id")))
+    with store.transaction():
+        found = store.get("appmodules", app_id)
+        if found is None:
+            raise not_found("appmodule", app_id)
+        unique = found[1].get("appmoduleidunique") or app_id
+        if not found[1].get("appmoduleidunique"):
+            store.update("appmodules", app_id, {**found[1], "appmoduleidunique": unique})
+        present = {(data.get("componenttype"), data.get("objectid"))
+                   for _, _, _, data in store.select("appmodulecomponents")
+                   if data.get("_appmoduleidunique_value") == unique}
+        for kind, object_id in wanted:
+            if (kind, object_id) not in present:
+                row_id = str(uuid.uuid5(_ITEM_IDS, f"appmodulecomponent/{unique}/{kind}/{object_id}"))
+                store.insert("appmodulecomponents", row_id, {
+                    "appmodulecomponentid": row_id, "componenttype": kind, "objectid": object_id,
+                    "_appmoduleidunique_value": unique})
+    return reply(None, 204)

@@ -262,6 +262,15 @@ PLATFORM_TABLES = [
            "name entityalias imagetype:choice messagepropertyname attributes", owned=False,
            lookups={"sdkmessageprocessingstepid": {
                "sdkmessageprocessingstep": "sdkmessageprocessingstepid"}}),
+    # The model-driven app: its site map, the app, its components (AddAppComponents writes them).
+    _table("sitemap", "sitemaps", "sitemapid", "sitemapname",
+           "sitemapname sitemapnameunique sitemapxml:memo isappaware:bool", owned=False),
+    _table("appmodule", "appmodules", "appmoduleid", "name",
+           "name uniquename description webresourceid appmoduleidunique clienttype:int formfactor:int "
+           "navigationtype:int", owned=False),
+    _table("appmodulecomponent", "appmodulecomponents", "appmodulecomponentid", None,
+           "componenttype:int objectid", owned=False,
+           lookups={"appmoduleidunique": {"appmodule": "appmoduleidunique"}}),
     _table("systemform", "systemforms", "formid", "name",
            "name description objecttypecode type:choice formxml:memo formjson:memo isdefault:bool "
            "formactivationstate:choice", owned=False),

@@ -20,6 +20,7 @@ import logging
 import mimetypes
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from werkzeug.wrappers import Request, Response
 
 import solution
 from emulators import dataverse_seed as seed
+from emulators.dataverse_seed_hooks import backdate
 from emulators.stack import DATAVERSE_TOKEN, LocalStack
 from emulators.webhook_bodies import option, remote_execution_context, webhook_headers
 from smsc.serve import FunctionHost
@@ -52,6 +54,7 @@ TABLES: dict[str, tuple[str, str, str]] = {
     "annotation": ("annotations", "annotationid", "subject"), "systemuser": ("systemusers", "systemuserid", "fullname"),
     "salesorder": ("salesorders", "salesorderid", "name"), "incident": ("incidents", "incidentid", "title"),
     "list": ("lists", "listid", "listname"),
+    "smsc_providerevent": ("smsc_providerevents", "smsc_providereventid", "smsc_name"),
     "environmentvariabledefinition": ("environmentvariabledefinitions", "environmentvariabledefinitionid",
                                       "schemaname"),
 }
@@ -62,6 +65,7 @@ SMS_STATUS = {1: ("Brouillon", "Draft"), 2: ("Envoi demandé", "Send requested")
               7: ("Non remis", "Undeliverable"), 8: ("Échec", "Failed"), 9: ("Annulé", "Cancelled"),
               10: ("Reçu", "Received")}
 SMS_TYPE = {1: ("Marketing", "Marketing"), 2: ("Transactionnel", "Transactional")}
+CONTROLS = ("webresource", "subgrid")       # form fields that hold no column of the record
 
 
 def _field(name: str, fr: str, en: str, kind: str = "text", **more: Any) -> dict:
@@ -100,6 +104,15 @@ FORMS: dict[str, dict] = {
                    options=_choices({1: ("GSM-7", "GSM-7"), 2: ("UCS-2", "UCS-2")})),
             _field("smsc_segments", "Segments", "Segments", "number", readonly=True),
             _field("smsc_error", "Erreur", "Error", "memo", readonly=True),
+            _field("WebResource_conversation", "Conversation", "Conversation", "webresource",
+                   src="smsc_/html/conversation.html", pass_parameters=True, height=560),
+            _field("smsc_providerevents", "Historique fournisseur", "Provider history", "subgrid",
+                   table="smsc_providerevent", lookup="smsc_textmessageid", order="smsc_receivedon asc",
+                   columns=[{"name": "smsc_receivedon", "label": {"fr": "Reçu le", "en": "Received on"}},
+                            {"name": "smsc_kind", "label": {"fr": "Type", "en": "Kind"}},
+                            {"name": "smsc_providerstatus", "label": {"fr": "Statut reçu", "en": "Status received"}},
+                            {"name": "smsc_ticket", "label": {"fr": "Ticket", "en": "Ticket"}},
+                            {"name": "smsc_processedon", "label": {"fr": "Traité le", "en": "Processed on"}}]),
         ],
     },
     "smsc_smstemplate": {
@@ -134,10 +147,56 @@ FORMS: dict[str, dict] = {
             _field("othercost", "Coûts divers", "Miscellaneous costs", "number", readonly=True),
             _field("smsc_action", "Action demandée", "Requested action", "number", hidden=True),
             _field("WebResource_smscpanel", "Simulation et lancement de la campagne", "Campaign simulation and launch",
-                   "webresource", src="smsc_/html/campaign_panel.html", pass_parameters=True, height=360),
+                   "webresource", src="smsc_/html/campaign_panel.html", pass_parameters=True, height=500),
         ],
     },
 }
+
+
+# A conversation with David Smith for « Afficher toute la conversation »: what the loop back writes (outgoing
+# SMS with their delivery status, incoming replies with smsc_direction 2 and status Received), and one
+# delivery report per SMS sent for « Historique fournisseur ». (id, minutes ago, direction, status, text)
+CONVERSATION_NUMBER = "+33649819006"
+CONVERSATION = [
+    ("5a000000-0000-4000-8000-000000000001", 180, 1, 6,
+     "Bonjour David, votre commande 1042 est arrivée. Répondez OUI pour une livraison demain."),
+    ("5a000000-0000-4000-8000-000000000002", 150, 2, 10, "OUI merci, plutôt après 14 h"),
+    ("5a000000-0000-4000-8000-000000000003", 120, 1, 5, "C'est noté : livraison demain après 14 h."),
+    ("5a000000-0000-4000-8000-000000000004", 60, 2, 10, "Parfait, à demain !"),
+]
+ELSEWHERE_SMS_ID = "5a000000-0000-4000-8000-000000000005"     # to John Doe: not in David's conversation
+CONVERSATION_REPLY_ID = CONVERSATION[-1][0]
+
+
+def seed_conversation(dataverse: Any, now: datetime | None = None) -> None:
+    """The console's own demo rows (the emulator's seed stays the connector's): inserted once."""
+    now = now or datetime.now(timezone.utc)
+    bind = {"regardingobjectid_contact_smsc_textmessage@odata.bind": f"/contacts({seed.DAVID_SMITH_ID})"}
+    rows = [(sms_id, minutes, direction, status, text, CONVERSATION_NUMBER, bind)
+            for sms_id, minutes, direction, status, text in CONVERSATION]
+    rows.append((ELSEWHERE_SMS_ID, 90, 1, 5, "Bonjour John, votre rendez-vous est confirmé.", "+33600000002",
+                 {"regardingobjectid_contact_smsc_textmessage@odata.bind": f"/contacts({seed.JOHN_DOE_ID})"}))
+    for sms_id, minutes, direction, status, text, number, regarding in rows:
+        if dataverse.store.get("smsc_textmessages", sms_id) is not None:
+            continue
+        when = now - timedelta(minutes=minutes)
+        dataverse.insert("smsc_textmessages", {
+            "activityid": sms_id, "subject": "SMS" if direction == 1 else "Réponse SMS", "description": text,
+            "smsc_phonenumber": number, "smsc_direction": direction, "smsc_status": status, "smsc_smstype": 2,
+            "actualend": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "smsc_providermessageid": f"console-{sms_id[-4:]}" if direction == 1 else None, **regarding})
+        backdate(dataverse, "smsc_textmessages", sms_id, when)
+        if direction == 1 and number == CONVERSATION_NUMBER:
+            for n, (status_received, later) in enumerate((("ACK", 1), ("DELIVERED", 2))):
+                if status == 5 and status_received == "DELIVERED":     # still waiting for its report
+                    continue
+                received = (when + timedelta(minutes=later)).strftime("%Y-%m-%dT%H:%M:%SZ")
+                dataverse.insert("smsc_providerevents", {
+                    "smsc_providereventid": f"5e000000-0000-4000-8000-{sms_id[-4:]}0000000{n}",
+                    "smsc_name": f"delivery {status_received} {number}", "smsc_kind": 1,
+                    "smsc_ticket": f"console-{sms_id[-4:]}", "smsc_phonenumber": number,
+                    "smsc_providerstatus": status_received, "smsc_receivedon": received, "smsc_processedon": received,
+                    "smsc_TextMessageId@odata.bind": f"/smsc_textmessages({sms_id})"})
 
 
 @dataclass
@@ -159,6 +218,8 @@ class Console:
         self.http.headers.update({"Authorization": f"Bearer {DATAVERSE_TOKEN}", "OData-MaxVersion": "4.0",
                                   "OData-Version": "4.0", "Accept": "application/json"})
         self.dispatched: list[dict] = []        # the webhook calls made after saves (what and the answer)
+        if "smsc_textmessages" in stack.dataverse.schema.by_set():     # not on a bare organisation
+            seed_conversation(stack.dataverse)
 
     # -- routing -------------------------------------------------------------------------------------------
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
@@ -218,6 +279,8 @@ class Console:
              "Modèle « Confirmation de commande » (champs de fusion, « Insérer »)"),
             ("/console/form?entity=campaign&id=" + seed.CAMPAIGN_ORDERS_ID,
              "Campagne « Confirmation commandes » (« Simulation et lancement de la campagne »)"),
+            ("/console/form?entity=smsc_textmessage&id=" + CONVERSATION_REPLY_ID,
+             "Réponse de David Smith (« Afficher toute la conversation », « Répondre », historique fournisseur)"),
             ("/console/grid?entity=contact", "Contacts : « SMS » sur les enregistrements sélectionnés"),
             ("/console/page?name=smsc_/html/workflow_editor.html", "Éditeur de workflows (administrateurs)"),
         ]
@@ -260,7 +323,7 @@ class Console:
 
     # -- records: the in-page model and its save -------------------------------------------------------------
     def new_model(self, entity: str, regarding: str | None) -> dict:
-        attributes: dict[str, Any] = {f["name"]: None for f in FORMS[entity]["fields"] if f["kind"] != "webresource"}
+        attributes: dict[str, Any] = {f["name"]: None for f in FORMS[entity]["fields"] if f["kind"] not in CONTROLS}
         if entity == "smsc_textmessage":
             attributes.update({"subject": "SMS", "smsc_status": 1, "smsc_smstype": 2})
             if regarding and ":" in regarding:
@@ -271,7 +334,7 @@ class Console:
         return {"entity": entity, "id": None, "attributes": attributes}
 
     def model(self, entity: str, record_id: str) -> dict:
-        fields = [f for f in FORMS[entity]["fields"] if f["kind"] != "webresource"]
+        fields = [f for f in FORMS[entity]["fields"] if f["kind"] not in CONTROLS]
         select = ",".join(f"_{f['name']}_value" if f["kind"] == "lookup" else f["name"] for f in fields)
         row = self.get(entity, record_id, select)
         attributes: dict[str, Any] = {}

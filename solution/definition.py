@@ -3,9 +3,9 @@
 Both outputs are produced from it: `smsc solution package` (solution.package: an unmanaged solution
 zip) and `smsc solution deploy` (solution.deploy: Web API metadata requests). The parts live next to
 this module: solution.tables (DESIGN §4: tables, columns, choices, keys), solution.ui (roles, forms,
-views, command buttons, web resources, environment variables, webhook steps), solution.seed (rows created
-once); the types in solution.model. Web resources are every file under solution/webresources/ (`smsc_/` +
-its path).
+views, command buttons, web resources, environment variables, the model-driven app and its site map,
+webhook steps), solution.seed (rows created once); the types in solution.model. Web resources are every
+file under solution/webresources/ (`smsc_/` + its path).
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from solution.model import ENGLISH, FRENCH, Label, Publisher, SolutionDefinition
 from solution.seed import SEED
 from solution.tables import GLOBAL_CHOICES, TABLES
 from solution.ui import (
-    COMMANDS, ENDPOINT, ENVIRONMENT_VARIABLES, FORMS, ROLES, VIEWS, WEB_RESOURCES_DIR, web_resources,
+    APPS, COMMANDS, ENDPOINT, ENVIRONMENT_VARIABLES, FORMS, ROLES, VIEWS, WEB_RESOURCES_DIR, web_resources,
 )
 
 __all__ = ["DEFINITION", "ENGLISH", "FRENCH", "PUBLISHER", "VERSION", "WEB_RESOURCES_DIR", "SolutionDefinition"]
@@ -40,4 +40,5 @@ DEFINITION = SolutionDefinition(
     endpoint=ENDPOINT,
     seed=SEED,
     environment_variables=ENVIRONMENT_VARIABLES,
+    apps=APPS,
 )

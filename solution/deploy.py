@@ -15,6 +15,7 @@ every CRM user can read them); a value the installer does not know is left as fo
 from __future__ import annotations
 
 import base64
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -40,11 +41,13 @@ from solution.model import (
     Label,
     LookupColumn,
     Mode,
+    ModelDrivenApp,
     SeedRow,
     SolutionDefinition,
     Step,
     WebResource,
 )
+from solution.package import site_map_element
 from solution.ui import API_BASE_URL, API_FUNCTION_KEY, API_KEY, WEB_RESOURCES_DIR
 from workflows.steps import StepRegistration
 
@@ -89,14 +92,28 @@ class Secret(Deferred):
 
 
 @dataclass(frozen=True)
+class IdOf(Deferred):
+    """The bare id of a row found by the read or created (or looked up) earlier in the run."""
+    key: str
+
+    def resolve(self, ids: Mapping[str, str]) -> str:
+        return _id(ids, self.key)
+
+
+@dataclass(frozen=True)
 class PublishScope(Deferred):
     entities: tuple[str, ...]
     option_sets: tuple[str, ...]
     web_resource_keys: tuple[str, ...]
+    site_map_keys: tuple[str, ...] = ()
+    app_keys: tuple[str, ...] = ()
 
     def resolve(self, ids: Mapping[str, str]) -> str:
-        return bodies.publish_xml(self.entities, self.option_sets,
-                                  ("{" + _id(ids, key) + "}" for key in self.web_resource_keys))
+        def braced(keys: tuple[str, ...]) -> list[str]:
+            return ["{" + _id(ids, key) + "}" for key in keys]
+
+        return bodies.publish_xml(self.entities, self.option_sets, braced(self.web_resource_keys),
+                                  braced(self.site_map_keys), braced(self.app_keys))
 
 
 @dataclass(frozen=True)
@@ -473,6 +490,69 @@ def _webhook_operations(plan: Plan, definition: SolutionDefinition, state: OrgSt
             plan.keep("step image", f"{step.name} {PRE_IMAGE}")
 
 
+SITE_MAP_TYPE, TABLE_TYPE = 62, 1      # appmodulecomponent.componenttype
+
+
+def site_map_xml(app: ModelDrivenApp) -> str:
+    """The `sitemapxml` sent: the same <SiteMap> as the package's (both languages' titles)."""
+    return ET.tostring(site_map_element(app), encoding="unicode")
+
+
+def _app_operations(plan: Plan, definition: SolutionDefinition, state: OrgState) -> None:
+    """The site map, the app, the components the app lacks (AddAppComponents: the site map and every table
+    it lists, by MetadataId); roles are not assigned here (see the note)."""
+    for app in definition.apps:
+        name = app.unique_name
+        map_key, app_key = f"sitemap:{name}", f"appmodule:{name}"
+        xml = site_map_xml(app)
+        found_map = state.site_maps.get(name)
+        if found_map is None:
+            plan.add(Operation("site map", name, Result.CREATED, "POST", "sitemaps",
+                               {"sitemapname": app.display.en, "sitemapnameunique": name, "sitemapxml": xml,
+                                "isappaware": True}, produces=map_key))
+        else:
+            plan.ids[map_key] = found_map.id
+            if found_map.xml != xml:
+                plan.add(Operation("site map", name, Result.UPDATED, "PATCH", f"sitemaps({found_map.id})",
+                                   {"sitemapxml": xml}))
+            else:
+                plan.keep("site map", name)
+        found_app = state.apps.get(name)
+        if found_app is None:
+            plan.add(Operation("app", name, Result.CREATED, "POST", "appmodules",
+                               {"uniquename": name, "name": app.display.en, "description": app.description.en,
+                                "webresourceid": app.icon_web_resource_id, "clienttype": 4, "formfactor": 1,
+                                "navigationtype": 0}, produces=app_key))
+        else:
+            plan.ids[app_key] = found_app.id
+            plan.keep("app", name)
+        present = found_app.components if found_app else frozenset()
+        missing_map = found_map is None or (SITE_MAP_TYPE, found_map.id.lower()) not in present
+        missing_tables = [t for t in app.tables
+                          if state.metadata_ids.get(t) is None or (TABLE_TYPE, state.metadata_ids[t]) not in present]
+        if not (missing_map or missing_tables):
+            plan.keep("app components", name)
+            continue
+        components: list[dict[str, Any]] = []
+        if missing_map:
+            components.append({"sitemapid": IdOf(map_key), "@odata.type": "Microsoft.Dynamics.CRM.sitemap"})
+        lookups = []
+        for table in missing_tables:
+            key = f"entity:{table}"
+            if table in state.metadata_ids:
+                plan.ids[key] = state.metadata_ids[table]
+            else:                                    # a table this run creates: its id is read once it exists
+                lookups.append(Lookup(key, "EntityDefinitions", f"LogicalName eq {literal(table)}", "MetadataId"))
+            components.append({"entityid": IdOf(key), "@odata.type": "Microsoft.Dynamics.CRM.entity"})
+        plan.add(Operation("app components", name, Result.CREATED, "POST", "AddAppComponents",
+                           {"AppId": IdOf(app_key), "Components": components}, in_solution=False,
+                           lookups=tuple(lookups)))
+        if found_app is None:
+            roles = ", ".join(app.roles)
+            plan.notes.append(f"app {name}: open to System Administrators and Customizers; give it to the roles "
+                              f"{roles} in the app designer (the solution package carries that role map)")
+
+
 def _seed_operations(plan: Plan, definition: SolutionDefinition, state: OrgState, seeds: Sequence[SeedRow]) -> None:
     for row in seeds:
         name = f"{row.table} {row.values.get('smsc_name', '')}".strip()
@@ -519,8 +599,11 @@ def plan(definition: SolutionDefinition, state: OrgState, *, seeds: Sequence[See
     _web_resource_operations(result, definition, state, read_file)
     _webhook_operations(result, definition, state, webhook, steps, update_key)
     _environment_variable_operations(result, definition, state, pages)
+    _app_operations(result, definition, state)
     scope = PublishScope(tuple(t.logical_name for t in definition.tables), tuple(c.name for c in definition.choices),
-                         tuple(f"webresource:{r.name}" for r in definition.web_resources))
+                         tuple(f"webresource:{r.name}" for r in definition.web_resources),
+                         tuple(f"sitemap:{a.unique_name}" for a in definition.apps),
+                         tuple(f"appmodule:{a.unique_name}" for a in definition.apps))
     result.add(Operation("customizations", definition.unique_name, Result.PUBLISHED, "POST", "PublishXml",
                          {"ParameterXml": scope}, in_solution=False))
     _seed_operations(result, definition, state, seeds)
@@ -626,7 +709,7 @@ def deploy_with_crm(definition: SolutionDefinition, crm: Any, **options: Any) ->
 
 KINDS = ("publisher", "solution", "choice", "option", "table", "column", "relationship", "key", "web resource",
          "service endpoint", "step", "step image", "environment variable", "environment variable value",
-         "customizations", "row")
+         "site map", "app", "app components", "customizations", "row")
 
 
 def summary_rows(report: Report) -> list[tuple[str, int, int, int]]:

@@ -168,11 +168,13 @@ def key(key: AlternateKey, languages: Iterable[int]) -> Body:
             "DisplayName": label(key.display, languages), "KeyAttributes": list(key.columns)}
 
 
-def publish_xml(entities: Iterable[str], option_sets: Iterable[str], web_resource_ids: Iterable[str]) -> str:
+def publish_xml(entities: Iterable[str], option_sets: Iterable[str], web_resource_ids: Iterable[str],
+                site_map_ids: Iterable[str] = (), app_ids: Iterable[str] = ()) -> str:
     """`PublishXml`'s ParameterXml naming exactly what the installer owns (never PublishAllXml)."""
     parts = ["<importexportxml>"]
     for group, item, names in (("entities", "entity", entities), ("optionsets", "optionset", option_sets),
-                               ("webresources", "webresource", web_resource_ids)):
+                               ("webresources", "webresource", web_resource_ids),
+                               ("sitemaps", "sitemap", site_map_ids), ("appmodules", "appmodule", app_ids)):
         names = list(names)
         if names:
             parts += [f"<{group}>", *(f"<{item}>{name}</{item}>" for name in names), f"</{group}>"]

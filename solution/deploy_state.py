@@ -3,8 +3,8 @@
 Each component is read by its name: `EntityDefinitions(LogicalName='t')` with its attributes, then its
 `Keys`, `ManyToOneRelationships` and local choices' options, `GlobalOptionSetDefinitions(Name='n')`, the
 publisher and solution by unique name, web resources, environment variables (with their value row), the
-service endpoint and the steps by name, and the seed tables' rows by their match columns. A missing
-component reads as None.
+model-driven app and its site map by unique name (with the app's components), the service endpoint and the
+steps by name, and the seed tables' rows by their match columns. A missing component reads as None.
 """
 from __future__ import annotations
 
@@ -100,6 +100,19 @@ class EnvironmentVariableState:
     value: str | None = field(default=None, repr=False)    # smsc_ApiKey's value is a key: kept out of reprs
 
 
+@dataclass(frozen=True)
+class SiteMapState:
+    id: str
+    xml: str
+
+
+@dataclass(frozen=True)
+class AppState:
+    id: str
+    name: str
+    components: frozenset[tuple[int, str]]                # (componenttype, objectid) of its components
+
+
 @dataclass
 class OrgState:
     languages: frozenset[int] = frozenset({ENGLISH, FRENCH})
@@ -113,6 +126,9 @@ class OrgState:
     steps: dict[str, StepState | None] = field(default_factory=dict)
     seeds: dict[str, SeedTableState | None] = field(default_factory=dict)   # None: the table is not there
     environment_variables: dict[str, EnvironmentVariableState | None] = field(default_factory=dict)
+    site_maps: dict[str, SiteMapState | None] = field(default_factory=dict)
+    apps: dict[str, AppState | None] = field(default_factory=dict)
+    metadata_ids: dict[str, str] = field(default_factory=dict)       # table -> MetadataId (read for the apps)
 
 
 def literal(text: str) -> str:
@@ -182,6 +198,31 @@ def read_endpoint(api: MetadataApi, name: str) -> EndpointState | None:
         return None
     return EndpointState(row["serviceendpointid"], row.get("url") or "", row.get("contract"), row.get("authtype"),
                          row.get("messageformat"))
+
+
+def read_site_map(api: MetadataApi, unique_name: str) -> SiteMapState | None:
+    row = _first(api, "sitemaps", f"sitemapnameunique eq {literal(unique_name)}", ("sitemapid", "sitemapxml"))
+    return SiteMapState(row["sitemapid"], row.get("sitemapxml") or "") if row else None
+
+
+def read_app(api: MetadataApi, unique_name: str) -> AppState | None:
+    """The app by its unique name, with its components (`appmodulecomponents` of its appmoduleidunique)."""
+    row = _first(api, "appmodules", f"uniquename eq {literal(unique_name)}",
+                 ("appmoduleid", "name", "appmoduleidunique"))
+    if row is None:
+        return None
+    components: frozenset[tuple[int, str]] = frozenset()
+    if row.get("appmoduleidunique"):
+        answer = api.read("appmodulecomponents", {"$select": "componenttype,objectid",
+                                                  "$filter": f"_appmoduleidunique_value eq {row['appmoduleidunique']}"})
+        components = frozenset((int(c["componenttype"]), str(c["objectid"]).lower())
+                               for c in (answer or {}).get("value") or ())
+    return AppState(row["appmoduleid"], row.get("name") or "", components)
+
+
+def read_metadata_id(api: MetadataApi, table: str) -> str | None:
+    row = _first(api, "EntityDefinitions", f"LogicalName eq {literal(table)}", ("MetadataId",))
+    return str(row["MetadataId"]).lower() if row else None
 
 
 def read_step(api: MetadataApi, name: str, with_images: bool) -> StepState | None:
@@ -267,6 +308,17 @@ def read_state(api: MetadataApi, definition: SolutionDefinition, *, seeds: Seque
     for variable in definition.environment_variables:
         with reading(f"environment variable {variable.schema_name}"):
             state.environment_variables[variable.schema_name] = read_environment_variable(api, variable.schema_name)
+    for app in definition.apps:
+        with reading(f"app {app.unique_name}"):
+            state.site_maps[app.unique_name] = read_site_map(api, app.unique_name)
+            state.apps[app.unique_name] = found_app = read_app(api, app.unique_name)
+        if found_app is not None:                  # its components name the tables by their MetadataId
+            for app_table in app.tables:
+                if app_table not in state.metadata_ids:
+                    with reading(f"table {app_table}"):
+                        metadata_id = read_metadata_id(api, app_table)
+                    if metadata_id:
+                        state.metadata_ids[app_table] = metadata_id
     if with_endpoint:
         with reading(f"service endpoint {definition.endpoint.name}"):
             state.endpoint = read_endpoint(api, definition.endpoint.name)

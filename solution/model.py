@@ -306,10 +306,28 @@ class WebResourceControl:
 
 
 @dataclass(frozen=True)
+class SubgridControl:
+    """The rows of `table` whose lookup `lookup` points at the form's record, shown with the view `view`
+    (e.g. every provider event of an SMS: the delivery-report history support reads)."""
+    name: str                            # control id on the form, e.g. smsc_providerevents
+    table: str                           # smsc_providerevent
+    lookup: str                          # smsc_textmessageid: the relationship is this lookup's
+    view: Label                          # the name of a View of `table` in the definition
+    label: Label
+    records_per_page: int = 10
+
+    def view_id(self) -> str:
+        return stable_id("view", self.table, self.view.en)
+
+
+Control = FieldControl | WebResourceControl | SubgridControl
+
+
+@dataclass(frozen=True)
 class Section:
     name: str
     label: Label
-    controls: tuple[FieldControl | WebResourceControl, ...]
+    controls: tuple[Control, ...]
 
 
 @dataclass(frozen=True)
@@ -448,6 +466,41 @@ class EnvironmentVariable:
     default_value: str | None = None     # None: no <defaultvalue> in the package
 
 
+# --- the model-driven app ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SiteMapGroup:
+    """A group of the app's navigation: one entry (SubArea) per table, in order."""
+    id: str                              # smsc_messages: unique in the site map
+    label: Label
+    tables: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ModelDrivenApp:
+    """A model-driven app (AppModule) and its site map (AppModuleSiteMap), both named `unique_name`; its
+    components are the tables its site map lists and the site map itself; the roles given open it."""
+    unique_name: str                     # smsc_SmsConnector
+    display: Label
+    description: Label
+    area: Label
+    groups: tuple[SiteMapGroup, ...]
+    roles: tuple[str, ...]               # SecurityRole names (English) of the definition
+    icon_web_resource_id: str = "953b9fac-1e5e-e611-80d6-00155ded156f"   # the platform's default app icon
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        return tuple(table for group in self.groups for table in group.tables)
+
+    @property
+    def app_id(self) -> str:
+        return stable_id("appmodule", self.unique_name)
+
+    @property
+    def site_map_id(self) -> str:
+        return stable_id("sitemap", self.unique_name)
+
+
 # --- seed data, whole definition -------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -484,6 +537,7 @@ class SolutionDefinition:
     seed: tuple[SeedRow, ...]
     workflow_drafts: str = "workflows/builtin/*.yaml"  # seeded inactive: solution.seed.workflow_drafts()
     environment_variables: tuple[EnvironmentVariable, ...] = ()
+    apps: tuple[ModelDrivenApp, ...] = ()
 
     def table(self, logical_name: str) -> Table:
         return next(t for t in self.tables if t.logical_name == logical_name)

@@ -41,10 +41,12 @@ from solution.model import (
     Label,
     LookupColumn,
     MemoColumn,
+    ModelDrivenApp,
     MoneyColumn,
     RequiredLevel,
     SolutionDefinition,
     StringColumn,
+    SubgridControl,
     Table,
     View,
     WebResource,
@@ -59,6 +61,7 @@ LANGUAGES = (ENGLISH, FRENCH)
 
 # Solution component types (solutioncomponent.componenttype).
 TABLE, OPTION_SET, ROLE, FORM, WEB_RESOURCE_COMPONENT, ENVIRONMENT_VARIABLE = 1, 9, 20, 60, 61, 380
+SITE_MAP, APP_MODULE = 62, 80
 # Root component behaviour: 0 the table and all its parts; 2 a shell (only the parts listed in the XML).
 WHOLE, SHELL = 0, 2
 
@@ -70,6 +73,7 @@ CONTROL_CLASS = {
     "DateTime": "{5B773807-9FB2-42db-97C3-7A91EFF8ADFF}", "Lookup": "{270BD3DB-D9AF-4782-9025-509E298DEC0A}",
     "Picklist": "{3EF39988-22BB-4f0b-BBBE-64B5A3748AEE}", "PartyList": "{CBFB742C-14E7-4a17-96BB-1A13F7F64AA2}",
     "Status": "{5D68B988-0661-4db2-BC3E-17598AD3BE6C}", "WebResource": "{9FDF5F91-88B1-47f4-AD53-C11EFC01A01D}",
+    "Subgrid": "{E7A81278-8635-4d9e-8D4D-59480B391C5B}",
 }
 # Platform columns the forms and views use, with their control type and labels.
 STANDARD_COLUMNS = {
@@ -160,7 +164,7 @@ def root_components(definition: SolutionDefinition) -> list[tuple[int, str, int]
     components: list[tuple[int, str, int]] = []
     for table in definition.tables:
         components.append((TABLE, table.logical_name, WHOLE if table.is_new else SHELL))
-    for shell in sorted({c.table for c in definition.commands} - {t.logical_name for t in definition.tables}):
+    for shell in sorted(shell_tables(definition)):
         components.append((TABLE, shell, SHELL))
     components += [(OPTION_SET, choice.name, WHOLE) for choice in definition.choices]
     components += [(ROLE, _braced(role.role_id), WHOLE) for role in definition.roles]
@@ -168,6 +172,8 @@ def root_components(definition: SolutionDefinition) -> list[tuple[int, str, int]
     components += [(FORM, _braced(form.form_id), WHOLE) for form in definition.forms if form.table in existing]
     components += [(WEB_RESOURCE_COMPONENT, resource.name, WHOLE) for resource in definition.web_resources]
     components += [(ENVIRONMENT_VARIABLE, variable.schema_name, WHOLE) for variable in definition.environment_variables]
+    for app in definition.apps:
+        components += [(SITE_MAP, app.unique_name, WHOLE), (APP_MODULE, app.unique_name, WHOLE)]
     return sorted(components, key=lambda c: (c[0], c[1]))
 
 
@@ -502,6 +508,8 @@ def _form_xml(parent: ET.Element, form: Form, table: Table, definition: Solution
                     cell = _cell(row, stable_id(section_id, control.column), control.label or display, language)
                     _sub(cell, "control", id=control.column, classid=CONTROL_CLASS[kind],
                          datafieldname=control.column, disabled="true" if control.read_only else "false")
+                elif isinstance(control, SubgridControl):
+                    _subgrid_control(row, control, form, section_id, definition, language)
                 else:
                     _web_resource_control(row, control, section_id, definition, language)
     if form.libraries:
@@ -539,6 +547,31 @@ def _web_resource_control(row: ET.Element, control: WebResourceControl, section_
     _sub(parameters, "Border", "false")
     _sub(parameters, "ShowOnMobileClient", "false")
     _sub(parameters, "WebResourceId", _braced(web_resource_id(definition.web_resource(control.web_resource))))
+
+
+def _subgrid_control(row: ET.Element, control: SubgridControl, form: Form, section_id: str,
+                     definition: SolutionDefinition, language: int) -> None:
+    """A subgrid as the form editor writes it: the related table, its relationship and the view it shows."""
+    related = definition.table(control.table)
+    lookup = related.column(control.lookup)
+    assert isinstance(lookup, LookupColumn) and form.table in lookup.targets, control
+    cell = _cell(row, stable_id(section_id, control.name), control.label, language, rowspan=8)
+    element = _sub(cell, "control", id=control.name, classid=CONTROL_CLASS["Subgrid"], indicationOfSubgrid="true")
+    parameters = _sub(element, "parameters")
+    _sub(parameters, "ViewId", _braced(control.view_id()))
+    _sub(parameters, "IsUserView", "false")
+    _sub(parameters, "RelationshipName", lookup.relationship_name(related.logical_name, form.table))
+    _sub(parameters, "TargetEntityType", related.logical_name)
+    _sub(parameters, "AutoExpand", "Fixed")
+    _sub(parameters, "EnableQuickFind", "false")
+    _sub(parameters, "EnableViewPicker", "false")
+    _sub(parameters, "ViewIds")
+    _sub(parameters, "EnableJumpBar", "false")
+    _sub(parameters, "ChartGridMode", "Grid")
+    _sub(parameters, "VisualizationId")
+    _sub(parameters, "IsUserChart", "false")
+    _sub(parameters, "EnableChartPicker", "false")
+    _sub(parameters, "RecordsPerPage", control.records_per_page)
 
 
 def _saved_query(parent: ET.Element, view: View, table: Table, language: int) -> None:
@@ -727,8 +760,7 @@ def customizations_xml(definition: SolutionDefinition, language: int = ENGLISH) 
     entities = _sub(root, "Entities")
     for table in definition.tables:
         _entity(entities, table, definition, language)
-    covered = {t.logical_name for t in definition.tables}
-    for shell in sorted({c.table for c in definition.commands} - covered):
+    for shell in sorted(shell_tables(definition)):
         _ribbon_only_entity(entities, shell, definition, language)
     _roles(_sub(root, "Roles"), definition, language)
     for name in ("Workflows", "FieldSecurityProfiles", "Templates", "EntityMaps"):
@@ -742,11 +774,86 @@ def customizations_xml(definition: SolutionDefinition, language: int = ENGLISH) 
         _global_option_set(option_sets, choice, language)
     _web_resources(_sub(root, "WebResources"), definition)
     _sub(root, "CustomControls")
+    if definition.apps:
+        site_maps, apps = _sub(root, "AppModuleSiteMaps"), _sub(root, "AppModules")
+        for app in definition.apps:
+            _app_site_map(site_maps, app, language)
+            _app_module(apps, app, definition, language)
     _sub(root, "EntityDataProviders")
     languages = _sub(root, "Languages")
     for code in _ordered(language):
         _sub(languages, "Language", code)
     return root
+
+
+def shell_tables(definition: SolutionDefinition) -> set[str]:
+    """Existing tables the solution only touches (their grids' buttons, their place in the app): shells."""
+    touched = {c.table for c in definition.commands} | {t for app in definition.apps for t in app.tables}
+    return touched - {t.logical_name for t in definition.tables}
+
+
+# --- customizations.xml: the model-driven app -------------------------------------------------------------
+
+_CLIENTS = "All,Outlook,OutlookLaptopClient,OutlookWorkstationClient,Web"
+_SKUS = "All,OnPremise,Live,SPLA"
+
+
+def _titles(parent: ET.Element, label: Label, language: int) -> None:
+    titles = _sub(parent, "Titles")
+    for code in _ordered(language):
+        _sub(titles, "Title", LCID=str(code), Title=label.by_language()[code])
+
+
+def site_map_element(app: ModelDrivenApp, language: int = ENGLISH) -> ET.Element:
+    """<SiteMap>: one area, its groups, one SubArea per table (the table's own name is the entry's title),
+    as the app designer writes it. Also the `sitemapxml` the installer sends."""
+    site_map = ET.Element("SiteMap", IntroducedVersion="7.0.0.0")
+    area = _sub(site_map, "Area", Id=f"{app.unique_name.lower()}_area", ResourceId="SitemapDesigner.NewTitle",
+                DescriptionResourceId="SitemapDesigner.NewTitle", ShowGroups="true", IntroducedVersion="7.0.0.0")
+    _titles(area, app.area, language)
+    for group in app.groups:
+        element = _sub(area, "Group", Id=group.id, ResourceId="SitemapDesigner.NewGroup",
+                       DescriptionResourceId="SitemapDesigner.NewGroup", IntroducedVersion="7.0.0.0",
+                       IsProfile="false", ToolTipResourseId="SitemapDesigner.Unknown")
+        _titles(element, group.label, language)
+        for table in group.tables:
+            _sub(element, "SubArea", Id=f"{group.id}_{table}", Icon="/_imgs/imagestrips/transparent_spacer.gif",
+                 Entity=table, Client=_CLIENTS, AvailableOffline="true", PassParams="false", Sku=_SKUS)
+    return site_map
+
+
+def _app_site_map(parent: ET.Element, app: ModelDrivenApp, language: int) -> None:
+    element = _sub(parent, "AppModuleSiteMap")
+    _sub(element, "SiteMapUniqueName", app.unique_name)
+    for name, value in (("EnableCollapsibleGroups", "False"), ("ShowHome", "True"), ("ShowPinned", "True"),
+                        ("ShowRecents", "True")):
+        _sub(element, name, value)
+    element.append(site_map_element(app, language))
+    _labels(element, "LocalizedNames", "LocalizedName", app.display, language)
+
+
+def _app_module(parent: ET.Element, app: ModelDrivenApp, definition: SolutionDefinition, language: int) -> None:
+    element = _sub(parent, "AppModule")
+    _sub(element, "UniqueName", app.unique_name)
+    _sub(element, "IntroducedVersion", INTRODUCED)
+    _sub(element, "WebResourceId", app.icon_web_resource_id)
+    _sub(element, "OptimizedFor", "")
+    for name, value in (("statecode", 0), ("statuscode", 1), ("FormFactor", 1), ("ClientType", 4),
+                        ("NavigationType", 0)):
+        _sub(element, name, value)
+    components = _sub(element, "AppModuleComponents")
+    _sub(components, "AppModuleComponent", type=str(SITE_MAP), schemaName=app.unique_name)
+    for table in app.tables:
+        _sub(components, "AppModuleComponent", type=str(TABLE), schemaName=table)
+    roles = _sub(element, "AppModuleRoleMaps")
+    for role in definition.roles:
+        if role.name.en in app.roles:
+            _sub(roles, "Role", id=_braced(role.role_id))
+    _labels(element, "LocalizedNames", "LocalizedName", app.display, language)
+    _labels(element, "Descriptions", "Description", app.description, language)
+    setting = _sub(_sub(element, "appsettings"), "appsetting", **{"settingdefinitionid.uniquename": "AppChannel"})
+    _sub(setting, "iscustomizable", 1)
+    _sub(setting, "value", 1)
 
 
 def environment_variable_file(variable: EnvironmentVariable) -> str:
@@ -827,4 +934,4 @@ def write_package(output: Path, definition: SolutionDefinition = DEFINITION, *, 
 
 __all__ = ["PackageError", "PackageSummary", "build_package", "content_types", "customizations_xml",
            "environment_variable_file", "environment_variable_xml", "relationships", "root_components",
-           "solution_xml", "web_resource_file", "web_resource_id", "write_package"]
+           "shell_tables", "site_map_element", "solution_xml", "web_resource_file", "web_resource_id", "write_package"]

@@ -11,14 +11,18 @@ from pathlib import Path
 from solution.model import (
     CommandButton,
     CommandLocation,
+    Control,
     Depth,
     EnvironmentVariable,
     EventHandler,
     FieldControl,
     Form,
     Label,
+    ModelDrivenApp,
     SecurityRole,
+    SiteMapGroup,
     Section,
+    SubgridControl,
     ServiceEndpoint,
     Step,
     Tab,
@@ -43,6 +47,7 @@ CAMPAIGN_PANEL = "smsc_/html/campaign_panel.html"
 MERGE_FIELD_PICKER = "smsc_/html/mergefield_picker.html"
 WORKFLOW_EDITOR = "smsc_/html/workflow_editor.html"
 BULK_SMS = "smsc_/html/bulk_sms.html"            # opened by Smsc.BulkSms.open (grid_sms.js)
+CONVERSATION = "smsc_/html/conversation.html"    # on the SMS form: every SMS to and from its number
 STYLES = "smsc_/css/smsc.css"
 SHARED_LIBRARIES = (ENCODING_JS, API_JS)          # loaded before any form library that uses them
 
@@ -56,6 +61,7 @@ DISPLAY_NAMES = {
     MERGE_FIELD_PICKER: "SMS: merge field picker",
     WORKFLOW_EDITOR: "SMS: workflow editor",
     BULK_SMS: "SMS: SMS to selected records",
+    CONVERSATION: "SMS: conversation",
     STYLES: "SMS: styles",
 }
 
@@ -131,12 +137,14 @@ ROLES = (USER_ROLE, ADMIN_ROLE)
 
 
 # -- forms ---------------------------------------------------------------------------------------------------
+# The provider events of one SMS, oldest first (a View below): every delivery report as received.
+PROVIDER_HISTORY_VIEW = Label("Historique fournisseur", "Provider history")
 
 def _f(column: str, fr: str | None = None, en: str | None = None, *, read_only: bool = False) -> FieldControl:
     return FieldControl(column, Label(fr, en) if fr and en else None, read_only)
 
 
-def _section(name: str, fr: str, en: str, *controls: FieldControl | WebResourceControl) -> Section:
+def _section(name: str, fr: str, en: str, *controls: Control) -> Section:
     return Section(name, Label(fr, en), controls)
 
 
@@ -158,7 +166,16 @@ TEXT_MESSAGE_FORM = Form(
                         _f("smsc_encoding", read_only=True), _f("smsc_segments", read_only=True),
                         _f("smsc_cost", read_only=True), _f("smsc_direction", read_only=True),
                         _f("smsc_error", read_only=True), _f("smsc_providermessageid", read_only=True),
-                        _f("smsc_campaignid", read_only=True), _f("smsc_workflowid", read_only=True))),),
+                        _f("smsc_campaignid", read_only=True), _f("smsc_workflowid", read_only=True))),
+          _tab("conversation", "Conversation", "Conversation",
+               _section("conversation", "Afficher toute la conversation", "The whole conversation",
+                        WebResourceControl("WebResource_conversation", CONVERSATION,
+                                           Label("Conversation", "Conversation"), rows=16))),
+          _tab("provider", "Historique fournisseur", "Provider history",
+               _section("providerevents", "Historique fournisseur", "Provider history",
+                        SubgridControl("smsc_providerevents", "smsc_providerevent", "smsc_textmessageid",
+                                       PROVIDER_HISTORY_VIEW, Label("Historique fournisseur", "Provider history"),
+                                       records_per_page=20)))),
     libraries=SHARED_LIBRARIES + (TEXT_MESSAGE_JS,),
     on_load=(EventHandler(TEXT_MESSAGE_JS, "Smsc.TextMessageForm.onLoad"),),
     on_change=(("description", EventHandler(TEXT_MESSAGE_JS, "Smsc.TextMessageForm.onTextChange")),),
@@ -306,6 +323,10 @@ VIEWS = (
          (("smsc_name", 200), ("smsc_kind", 110), ("smsc_ticket", 140), ("smsc_phonenumber", 130),
           ("smsc_receivedon", 140), ("smsc_processedon", 140)),
          order=("smsc_receivedon", True), is_default=True),
+    View("smsc_providerevent", PROVIDER_HISTORY_VIEW,
+         (("smsc_receivedon", 140), ("smsc_kind", 110), ("smsc_providerstatus", 130), ("smsc_phonenumber", 130),
+          ("smsc_text", 200), ("smsc_ticket", 140), ("smsc_processedon", 140)),
+         order=("smsc_receivedon", False)),
     View("smsc_sendledger", Label("Registre d'envoi", "Send ledger"),
          (("smsc_name", 200), ("smsc_campaignid", 160), ("smsc_part", 60), ("smsc_state", 100),
           ("smsc_ticket", 140), ("smsc_recipients", 90)),
@@ -334,6 +355,26 @@ COMMANDS = (
                     "Smsc.BulkSms.open", _GRID_PARAMETERS, needs_selection=True, dependencies=SHARED_LIBRARIES)
       for table in ("contact", "lead", "account")),
 )
+
+
+# -- the model-driven app « SMS » --------------------------------------------------------------------------
+
+SMS_APP = ModelDrivenApp(
+    unique_name="smsc_SmsConnector",
+    display=Label("SMS", "SMS"),
+    description=Label("SMS unitaires, conversations, campagnes SMS, désinscriptions et workflows SMS.",
+                      "Unit SMS, conversations, SMS campaigns, opt-outs and SMS workflows."),
+    area=Label("SMS", "SMS"),
+    groups=(
+        SiteMapGroup("smsc_messages", Label("Messages", "Messages"), ("smsc_textmessage", "smsc_smstemplate")),
+        SiteMapGroup("smsc_marketing", Label("Campagnes", "Campaigns"), ("campaign", "smsc_optout")),
+        SiteMapGroup("smsc_customers", Label("Clients", "Customers"), ("contact", "lead", "account")),
+        SiteMapGroup("smsc_administration", Label("Administration", "Administration"),
+                     ("smsc_providerevent", "smsc_workflow", "smsc_configuration", "smsc_quota")),
+    ),
+    roles=tuple(role.name.en for role in ROLES),
+)
+APPS = (SMS_APP,)
 
 
 # -- webhook ---------------------------------------------------------------------------------------------

@@ -16,6 +16,11 @@
         return table;
     }
     function bare(id) { return String(id || "").replace(/[{}]/g, "").toLowerCase(); }
+    function escapeHtml(value) {
+        return String(value === null || value === undefined ? "" : value).replace(/[&<>"']/g, function (c) {
+            return {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;"}[c];
+        });
+    }
     function el(tag, attributes, children) {
         var node = document.createElement(tag);
         Object.keys(attributes || {}).forEach(function (name) {
@@ -73,6 +78,27 @@
             });
         }
     };
+    /** Xrm.WebApi.online.execute for actions (operationType 0): bound to `request.entity` ({entityType, id})
+     *  or not; the other own properties are the parameters, sent as JSON. Resolves with a Response-like
+     *  object (ok, status, json()), rejects like the other calls when the Web API refuses. */
+    WebApi.online = {
+        execute: function (requestObject) {
+            var meta = requestObject.getMetadata();
+            if (meta.operationType !== 0) { return Promise.reject({message: "the console only executes actions"}); }
+            var path = meta.operationName, body = {};
+            if (meta.boundParameter === "entity") {
+                var bound = requestObject.entity;
+                path = tableOf(bound.entityType).set + "(" + bare(bound.id) + ")/Microsoft.Dynamics.CRM." + meta.operationName;
+            }
+            Object.keys(requestObject).forEach(function (name) {
+                if (name !== "entity" && name !== "getMetadata") { body[name] = requestObject[name]; }
+            });
+            return request("POST", path, body).then(function (r) {
+                return {ok: true, status: r.data === null ? 204 : 200, json: function () { return Promise.resolve(r.data); }};
+            });
+        }
+    };
+    WebApi.execute = WebApi.online.execute;
 
     // ---- Xrm.Navigation: dialogs drawn in the page -------------------------------------------------------
     function dialog(title, body, buttons) {
@@ -184,7 +210,7 @@
             this.getAttribute = function () { return attribute; };
             this.getLabel = function () { return text(field.label); };
             this.getControlType = function () {
-                return {lookup: "lookup", choice: "optionset", webresource: "webresource"}[field.kind] || "standard";
+                return {lookup: "lookup", choice: "optionset", webresource: "webresource", subgrid: "subgrid"}[field.kind] || "standard";
             };
             this.getDisabled = function () { return disabled; };
             this.setDisabled = function (d) { disabled = d; if (input) { input.disabled = d; } };
@@ -251,6 +277,28 @@
                 });
             }
 
+            /** A read-only subgrid: the rows of field.table whose lookup field.lookup is this record. */
+            function fillSubgrid(grid) {
+                var head = "<thead><tr>" + field.columns.map(function (c) { return "<th>" + escapeHtml(text(c.label)) + "</th>"; })
+                    .join("") + "</tr></thead>";
+                if (!model.id) { grid.innerHTML = head; return Promise.resolve(); }
+                var options = "?$select=" + field.columns.map(function (c) { return c.name; }).join(",") +
+                    "&$filter=_" + field.lookup + "_value eq " + bare(model.id) + "&$orderby=" + field.order;
+                return WebApi.retrieveMultipleRecords(field.table, options).then(function (answer) {
+                    grid.innerHTML = head + "<tbody>" + answer.entities.map(function (row) {
+                        return "<tr>" + field.columns.map(function (c) {
+                            var shown = row[c.name + "@OData.Community.Display.V1.FormattedValue"];
+                            var value = shown === undefined ? row[c.name] : shown;
+                            if (typeof value === "string" && /^\d{4}-\d\d-\d\dT[\d:]+Z$/.test(value)) {
+                                value = new Date(value).toLocaleString(language === "fr" ? "fr-FR" : "en-GB");
+                            }
+                            return "<td>" + escapeHtml(value) + "</td>";
+                        }).join("") + "</tr>";
+                    }).join("") + "</tbody>";
+                    grid.setAttribute("data-rows", String(answer.entities.length));
+                });
+            }
+
             this.render = function () {
                 var value = attribute ? attribute.getValue() : null;
                 if (!input) { return; }
@@ -270,6 +318,15 @@
 
             this.build = function () {
                 var id = "field-" + field.name;
+                if (field.kind === "subgrid") {
+                    node.classList.add("console-subgrid-field");
+                    node.appendChild(el("h3", {"class": "console-subgrid-title", text: text(field.label)}));
+                    var grid = el("table", {id: id, "class": "smsc-table console-subgrid"});
+                    node.appendChild(grid);
+                    control.refresh = function () { return fillSubgrid(grid); };
+                    control.refresh();
+                    return node;
+                }
                 if (field.kind === "webresource") {
                     var src = "/WebResources/" + field.src + (field.pass_parameters && model.id
                         ? "?id=%7B" + model.id.toUpperCase() + "%7D&typename=" + model.entity + "&userlcid=" + cfg.user.languageId
@@ -333,7 +390,7 @@
 
         layout.fields.forEach(function (field) {
             var attribute = null;
-            if (field.kind !== "webresource") {
+            if (field.kind !== "webresource" && field.kind !== "subgrid") {
                 attribute = new Attribute(field);
                 attributes[field.name] = attribute;
                 (layout.onchange && layout.onchange[field.name] || []).forEach(function (name) {

@@ -36,7 +36,9 @@ def test_the_buttons_follow_the_status_and_each_click_moves_the_campaign(page, c
     panel = open_campaign(page, console)
     assert panel.locator("#smsc-title").inner_text() == "Simulation et lancement de la campagne"
     assert panel.locator("#smsc-status").inner_text() == "Campagne non trouvée"
-    assert enabled(panel) == {"simulate", "prepare", "refresh"}
+    assert enabled(panel) == {"simulate", "prepare"}
+    assert panel.locator("#smsc-refresh").inner_text() == "Actualiser"
+    assert panel.locator("#smsc-figures").is_hidden()                # no delivery figures before the send
 
     click(panel, "simulate")                                         # « Tester la campagne »
     assert panel.locator("#smsc-lastresult").inner_text() == "3 destinataires. 3 erreurs."
@@ -57,7 +59,7 @@ def test_the_buttons_follow_the_status_and_each_click_moves_the_campaign(page, c
     text.dispatch_event("change")
     click(panel, "prepare")                                          # ...and prepares (the form's change saved too)
     assert panel.locator("#smsc-status").inner_text() == "Campagne prête à l'envoi"
-    assert enabled(panel) == {"simulate", "validate", "cancel", "refresh"}
+    assert enabled(panel) == {"simulate", "validate", "cancel"}
     assert panel.locator("#smsc-cost").inner_text() != "—"
     assert console.stack.dataverse.get("campaigns", CAMPAIGN)["smsc_text"].endswith(" STOP au 30101")
     assert "resume.xml" in panel.locator("#smsc-notes").inner_text()
@@ -67,10 +69,25 @@ def test_the_buttons_follow_the_status_and_each_click_moves_the_campaign(page, c
     page.locator(".console-dialog").get_by_role("button", name="Envoyer").click()
     wait_reloaded(panel, before)
     assert panel.locator("#smsc-status").inner_text() == "Campagne envoyée", panel.locator("#smsc-lastresult").inner_text()
-    assert enabled(panel) == {"simulate", "refresh"}
+    assert enabled(panel) == {"simulate", "refresh"}                 # « Actualiser » once the campaign has gone
+    assert panel.locator("#smsc-figures").is_visible()
     assert len(console.stack.octopush.sends) == 1 and len(console.stack.octopush.sends[0]["numbers"]) == 3
     assert [d["answer"]["handled"] for d in console.console.dispatched] == [
         "campaign:simulate", "campaign:prepare", "campaign:validate"]
+
+    # Two delivery reports and a reply came back (as the loop back writes them); « Actualiser » recomputes.
+    sent = console.stack.dataverse.rows("smsc_textmessages", f"_smsc_campaignid_value eq {CAMPAIGN}")
+    for sms in sorted(sent, key=lambda row: row["smsc_phonenumber"])[:2]:
+        console.stack.dataverse.update("smsc_textmessages", sms["activityid"], {"smsc_status": 6})
+    console.stack.dataverse.insert("smsc_textmessages", {
+        "subject": "Réponse SMS", "description": "Merci !", "smsc_direction": 2, "smsc_status": 10,
+        "smsc_phonenumber": sent[0]["smsc_phonenumber"], "smsc_CampaignId@odata.bind": f"/campaigns({CAMPAIGN})"})
+    click(panel, "refresh")
+    assert console.console.dispatched[-1]["answer"]["handled"] == "campaign:refresh"
+    assert panel.locator("#smsc-delivery").inner_text() == "66,7 %"
+    assert panel.locator("#smsc-reply").inner_text() == "33,3 %"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "campaign_panel_sent.png"), full_page=True)
 
 
 def test_an_english_user_gets_the_panel_and_the_counter_in_english(page, console):
@@ -86,7 +103,7 @@ def test_an_english_user_gets_the_panel_and_the_counter_in_english(page, console
     assert panel.locator("#smsc-status").inner_text() == "Ready to send"
     click(panel, "cancel")                                           # « Annuler la campagne »: back to the start
     assert panel.locator("#smsc-status").inner_text() == "Not transmitted"
-    assert enabled(panel) == {"simulate", "prepare", "refresh"}
+    assert enabled(panel) == {"simulate", "prepare"}
     assert "cancelled" in panel.locator("#smsc-lastresult").inner_text().lower()
     panel.locator("#smsc-credit").click()
     panel.locator("#smsc-credit-value:not(:empty)").wait_for()
@@ -130,29 +147,61 @@ def test_the_workflow_editor_shows_each_problem_with_its_path_and_runs_a_dry_run
     assert console.stack.octopush.sends == []                        # a dry run sends nothing
 
 
-def test_sms_to_the_records_selected_in_a_grid_previews_then_sends_each(page, console):
+def test_sms_to_the_records_selected_in_a_grid_is_a_one_off_campaign_previewed_then_sent(page, console):
     page.goto(f"{console.url}/console/grid?entity=contact")
     page.wait_for_selector("body[data-grid-ready='1']")
     assert page.locator("#console-grid-sms").is_disabled()
-    page.get_by_role("checkbox", name="David Smith").check()
-    page.get_by_role("checkbox", name="Julie Moreau").check()      # no mobile: excluded at the preview
-    assert page.locator("#console-selection").inner_text() == "Actions pour 2 sélectionné(s)"
+    for name in ("David Smith", "John Doe", "Peter Parker", "Sophie Laurent"):     # Sophie said STOP
+        page.get_by_role("checkbox", name=name).check()
+    assert page.locator("#console-selection").inner_text() == "Actions pour 4 sélectionné(s)"
     page.locator("#console-grid-sms").click()
 
     dialog = page.frame_locator(".console-dialog-frame")
     dialog.locator("body[data-loaded='1']").wait_for(state="attached")
-    assert dialog.locator("#smsc-title").inner_text() == "SMS à 2 contact(s) sélectionné(s)"
-    dialog.locator("#smsc-text").fill("Bonjour {{ firstname }}, à demain")
-    assert dialog.locator("#smsc-counter").inner_text().startswith("33 caractères · 1 SMS · GSM-7")
+    assert dialog.locator("#smsc-title").inner_text() == "SMS à 4 contact(s) sélectionné(s)"
+    dialog.locator("#smsc-text").fill("Bonjour {{ firstname }}, votre commande est arrivée.")
+    assert dialog.locator("#smsc-counter").inner_text().startswith("52 caractères · 1 SMS · GSM-7")
     dialog.get_by_role("button", name="Aperçu et coût").click()
-    dialog.locator("#smsc-summary:has-text('prêt(s)')").wait_for()
-    assert dialog.locator("#smsc-summary").inner_text().startswith("1 SMS prêt(s) (1 segment(s), coût estimé")
+    dialog.locator("body[data-previewed]").wait_for(state="attached")
+    summary = dialog.locator("#smsc-summary").inner_text()
+    assert summary.startswith("3 SMS prêt(s) sur 4 destinataire(s) ; 1 exclu(s). Coût : "), summary
+    assert not summary.endswith("Coût : —."), summary                # the cost is known before sending
+    assert dialog.locator("#smsc-lastresult").inner_text() == "4 destinataires. 1 erreurs."
+    assert dialog.locator(".smsc-note-link").all_inner_texts() == ["resume.csv", "resume.xml"]
     david = dialog.locator(f"tr[data-id='{seed.DAVID_SMITH_ID}']")
-    assert "Bonjour David, à demain" in david.inner_text() and "+33649819006" in david.inner_text()
-    assert "Exclu" in dialog.locator(f"tr[data-id='{seed.JULIE_MOREAU_ID}']").inner_text()
+    assert "Bonjour David, votre commande est arrivée." in david.inner_text() and "+33649819006" in david.inner_text()
+    sophie = dialog.locator(f"tr[data-id='{seed.SOPHIE_LAURENT_ID}']")
+    assert sophie.get_attribute("data-verdict") == "ECHEC" and "+33611111111" in sophie.inner_text()
+    assert sophie.locator(".smsc-check").inner_text().strip() != ""  # the reason the number is excluded
+    assert console.stack.octopush.sends == []                        # a preview sends nothing
+    with page.expect_download() as download:                         # the simulation's report
+        dialog.locator(".smsc-note-link", has_text="resume.csv").click()
+    report = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    assert report.startswith("STATUT;DETAIL;NUMERO;SMS") and report.count("SUCCES;") == 3 and report.count("ECHEC;") == 1
 
-    dialog.get_by_role("button", name="Envoyer les SMS").click()
-    page.locator(".console-dialog", has_text="Envoyer 1 SMS ?").get_by_role("button", name="Envoyer").click()
-    dialog.locator("body[data-sent='1']").wait_for(state="attached")
-    assert "Envoyé" in david.inner_text()
-    assert [s["body"]["text"] for s in console.stack.octopush.sends] == ["Bonjour David, à demain"]
+    # What the page wrote: a static list of the 4 contacts, linked to a campaign with the text.
+    lists = [row for row in console.stack.dataverse.rows("lists") if row["listname"].startswith("Sélection SMS")]
+    assert len(lists) == 1 and lists[0]["createdfromcode"] == 2 and lists[0]["type"] is False
+    assert lists[0]["membercount"] == 4
+    campaigns = [row for row in console.stack.dataverse.rows("campaigns") if row["name"].startswith("SMS à la sélection")]
+    assert len(campaigns) == 1 and campaigns[0]["smsc_smsstatus"] == 3 and campaigns[0]["smsc_recipienttype"] == 2
+    assert [path for path in (r.path for r in console.stack.dataverse.requests) if "Add" in path] == [
+        "/api/data/v9.2/AddListMembersList",
+        f"/api/data/v9.2/lists({lists[0]['listid']})/Microsoft.Dynamics.CRM.AddItemCampaign"]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "grid_sms_preview.png"), full_page=True)
+
+    dialog.get_by_role("button", name="Envoyer", exact=True).click()
+    page.locator(".console-dialog", has_text="Envoyer 3 SMS ?").get_by_role("button", name="Envoyer").click()
+    dialog.locator("body[data-sent='3']").wait_for(state="attached")
+    assert dialog.locator("#smsc-summary").inner_text() == "Campagne envoyée : 3 SMS."
+    assert "Envoyé" in david.inner_text() and "Non envoyé" in sophie.inner_text()
+    campaign = console.stack.dataverse.get("campaigns", campaigns[0]["campaignid"])
+    assert campaign["smsc_smsstatus"] == 5
+    activities = console.stack.dataverse.rows("smsc_textmessages",
+                                              f"_smsc_campaignid_value eq {campaign['campaignid']}")
+    assert sorted(a["smsc_phonenumber"] for a in activities) == ["+33600000001", "+33600000002", "+33649819006"]
+    assert len(console.stack.octopush.sends) == 1
+    assert sorted(console.stack.octopush.sends[0]["numbers"]) == ["+33600000001", "+33600000002", "+33649819006"]
+    assert [d["answer"]["handled"] for d in console.console.dispatched] == [
+        "campaign:simulate", "campaign:prepare", "campaign:validate"]

@@ -25,7 +25,8 @@ ID_COLUMNS = {"publishers": "publisherid", "solutions": "solutionid", "webresour
               "sdkmessageprocessingstepimages": "sdkmessageprocessingstepimageid", "sdkmessages": "sdkmessageid",
               "sdkmessagefilters": "sdkmessagefilterid",
               "environmentvariabledefinitions": "environmentvariabledefinitionid",
-              "environmentvariablevalues": "environmentvariablevalueid"}
+              "environmentvariablevalues": "environmentvariablevalueid", "sitemaps": "sitemapid",
+              "appmodules": "appmoduleid", "appmodulecomponents": "appmodulecomponentid"}
 SYSTEM_SETS = set(ID_COLUMNS)
 
 
@@ -55,6 +56,8 @@ class FakeOrg:
         org = cls()
         org.add_table("campaign", ["campaignid", "name"])
         org.add_table("systemuser", ["systemuserid", "fullname"])
+        for customer in ("contact", "lead", "account"):          # the app « SMS » lists them
+            org.add_table(customer, [f"{customer}id"])
         for message in ("Create", "Update", "Delete"):
             message_id = str(uuid.uuid4())
             org.rows.setdefault("sdkmessages", []).append({"sdkmessageid": message_id, "name": message})
@@ -66,7 +69,7 @@ class FakeOrg:
 
     def add_table(self, logical_name: str, columns: list[str]) -> None:
         self.tables[logical_name] = {"attributes": {c: {"LogicalName": c, "AttributeType": "String"} for c in columns},
-                                     "keys": {},
+                                     "keys": {}, "metadata_id": str(uuid.uuid4()),
                                      "relationships": set(), "entity_set": f"{logical_name}s"}
 
     # -- what the tests read ----------------------------------------------------------------------------
@@ -109,6 +112,10 @@ class FakeOrg:
                 return _json({"value": [{"SchemaName": n} for n in table["relationships"]]})
             return _json({"LogicalName": match.group(1), "Attributes": [
                 {"LogicalName": n, "AttributeType": a.get("AttributeType")} for n, a in table["attributes"].items()]})
+        if path == "EntityDefinitions":                 # the collection, by LogicalName (MetadataId)
+            return _json({"value": [{"LogicalName": name, "MetadataId": table["metadata_id"]}
+                                    for name, table in self.tables.items()
+                                    if _matches({"LogicalName": name}, query.get("$filter"))]})
         if match := GLOBAL.fullmatch(path):
             found = self.global_choices.get(match.group(1))
             return _json(found) if found else _not_found("option set not found")
@@ -116,6 +123,8 @@ class FakeOrg:
         if entity_set not in SYSTEM_SETS and not any(t["entity_set"] == entity_set for t in self.tables.values()):
             return _not_found(f"Resource not found for the segment '{entity_set}'.")
         rows = [row for row in self.rows.get(entity_set, []) if _matches(row, query.get("$filter"))]
+        if entity_set == "appmodulecomponents" and "$select" in query:
+            rows = [{c: r.get(c) for c in query["$select"].split(",")} for r in rows]
         if "$top" in query:
             rows = rows[: int(query["$top"])]
         return _json({"value": rows})
@@ -143,6 +152,15 @@ class FakeOrg:
             self.global_choices[body["Name"]] = body
             return _created(f"GlobalOptionSetDefinitions({uuid.uuid4()})")
         if path in ("PublishXml", "InsertOptionValue", "UpdateOptionValue"):
+            return Response(status=204)
+        if path == "AddAppComponents":                 # the app's components, each once
+            app = next(r for r in self.rows["appmodules"] if r["appmoduleid"] == body["AppId"])
+            app.setdefault("appmoduleidunique", app["appmoduleid"])
+            for component in body["Components"]:
+                kind = component["@odata.type"].rsplit(".", 1)[1]
+                row = {"appmodulecomponentid": str(uuid.uuid4()), "componenttype": {"sitemap": 62, "entity": 1}[kind],
+                       "objectid": component[f"{kind}id"], "_appmoduleidunique_value": app["appmoduleidunique"]}
+                self.rows.setdefault("appmodulecomponents", []).append(row)
             return Response(status=204)
         table = next((t for t in self.tables.values() if t["entity_set"] == path), None)
         if path not in SYSTEM_SETS and table is None:

@@ -158,7 +158,28 @@ def test_second_run_only_reads_apart_from_publishing(org, api):
     assert [o.kind for o in report.done] == ["customizations"]
     assert report.plan.notes == []                      # every column found with the definition's type
     kinds = {kind for kind, _ in report.plan.unchanged}
-    assert {"table", "column", "relationship", "key", "web resource", "service endpoint", "step", "row"} <= kinds
+    assert {"table", "column", "relationship", "key", "web resource", "service endpoint", "step", "row", "site map",
+            "app", "app components"} <= kinds
+
+
+def test_the_sms_app_its_site_map_and_its_components_by_metadata_id_then_published(org, api):
+    _deploy(api)
+    [site_map] = org.sent("POST", "sitemaps")
+    assert site_map.solution == SOLUTION and site_map.body["sitemapnameunique"] == "smsc_SmsConnector"
+    assert site_map.body["sitemapxml"].startswith('<SiteMap IntroducedVersion="7.0.0.0">')
+    [app] = org.sent("POST", "appmodules")
+    assert app.solution == SOLUTION
+    assert {k: app.body[k] for k in ("uniquename", "name", "clienttype", "formfactor", "navigationtype")} == {
+        "uniquename": "smsc_SmsConnector", "name": "SMS", "clienttype": 4, "formfactor": 1, "navigationtype": 0}
+    [components] = org.sent("POST", "AddAppComponents")
+    app_id = org.rows["appmodules"][0]["appmoduleid"]
+    assert components.body["AppId"] == app_id and components.solution is None
+    entity_ids = [c["entityid"] for c in components.body["Components"] if "entityid" in c]
+    assert entity_ids == [org.tables[t]["metadata_id"] for t in DEFINITION.apps[0].tables]   # new tables included
+    assert components.body["Components"][0] == {"sitemapid": org.rows["sitemaps"][0]["sitemapid"],
+                                                "@odata.type": "Microsoft.Dynamics.CRM.sitemap"}
+    publish = org.sent("POST", "PublishXml")[-1].body["ParameterXml"]
+    assert f"<appmodules><appmodule>{{{app_id}}}</appmodule></appmodules>" in publish
 
 
 def test_dry_run_sends_only_gets(org, api):

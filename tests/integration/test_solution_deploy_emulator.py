@@ -46,6 +46,9 @@ def test_deploy_creates_everything_then_a_second_run_only_reads_and_publishes(ba
     assert "created: table smsc_textmessage" in first and "created: key smsc_optout.smsc_phonenumber_key" in first
     assert "created: step SMS Connector: campaign Update (smsc_action)" in first
     assert bare.webhook_key not in first and "function-key" not in first          # no secret printed
+    assert "created: app smsc_SmsConnector" in first and "created: app components smsc_SmsConnector" in first
+    components = bare.dataverse.rows("appmodulecomponents")
+    assert sorted(c["componenttype"] for c in components) == [1] * 11 + [62]   # its tables and its site map
     since = len(bare.dataverse.requests)
     assert main(["solution", "deploy", "--webhook-url", WEBHOOK]) == 0
     assert writes(bare, since) == [("POST", "/api/data/v9.2/PublishXml")]

@@ -16,14 +16,17 @@ from solution.deploy import (
     endpoint_steps,
     plan,
     resolved,
+    site_map_xml,
     webhook_url,
     workflow_drafts,
 )
 from solution.deploy_state import (
+    AppState,
     EndpointState,
     EnvironmentVariableState,
     OrgState,
     SeedTableState,
+    SiteMapState,
     StepState,
     TableState,
     WebResourceState,
@@ -68,6 +71,11 @@ def _complete() -> OrgState:
                                    for v in DEFINITION.environment_variables}
     state.seeds = {table: SeedTableState(True, frozenset((r.values["smsc_name"],) for r in SEEDS if r.table == table))
                    for table in {r.table for r in SEEDS}}
+    for app in DEFINITION.apps:
+        state.site_maps[app.unique_name] = SiteMapState("map-id", site_map_xml(app))
+        state.metadata_ids.update({t: f"meta-{t}" for t in app.tables})
+        state.apps[app.unique_name] = AppState("app-id", app.display.en, frozenset(
+            {(62, "map-id")} | {(1, f"meta-{t}") for t in app.tables}))
     return state
 
 
@@ -102,7 +110,7 @@ def test_a_fresh_organisation_gets_everything_in_dependency_order():
 
 def test_every_metadata_write_but_publisher_solution_actions_and_rows_is_inside_the_solution():
     for operation in _plan(_fresh()).operations:
-        outside = operation.kind in ("publisher", "solution", "customizations", "row")
+        outside = operation.kind in ("publisher", "solution", "customizations", "row", "app components")
         assert operation.in_solution is not outside, operation.component
 
 
@@ -328,3 +336,44 @@ def test_the_api_base_url_is_the_origin_of_the_function_app_url():
     assert api_base_url(" http://127.0.0.1:7071/ ") == "http://127.0.0.1:7071"
     with pytest.raises(BadInput, match="API URL"):
         api_base_url("app.azurewebsites.net")
+
+
+def test_a_fresh_organisation_gets_the_app_its_site_map_and_its_components_by_metadata_id():
+    result = _plan(_fresh())
+    app = DEFINITION.apps[0]
+    kinds = _kinds(result)
+    assert kinds.index("web resource") < kinds.index("site map") < kinds.index("app") < kinds.index(
+        "app components") < kinds.index("customizations")
+    site_map = next(o for o in result.operations if o.kind == "site map")
+    assert (site_map.method, site_map.path, site_map.in_solution) == ("POST", "sitemaps", True)
+    assert site_map.body["sitemapnameunique"] == app.unique_name and site_map.body["isappaware"] is True
+    assert site_map.body["sitemapxml"].startswith("<SiteMap") and 'Entity="smsc_textmessage"' in site_map.body["sitemapxml"]
+    created = next(o for o in result.operations if o.kind == "app")
+    assert (created.path, created.body["uniquename"], created.body["clienttype"]) == ("appmodules", app.unique_name, 4)
+    components = next(o for o in result.operations if o.kind == "app components")
+    assert (components.method, components.path) == ("POST", "AddAppComponents")
+    ids = {"sitemap:" + app.unique_name: "map-1", "appmodule:" + app.unique_name: "app-1",
+           **{f"entity:{t}": f"meta-{t}" for t in app.tables}}
+    body = resolved(components.body, ids)
+    assert body["AppId"] == "app-1"
+    assert body["Components"][0] == {"sitemapid": "map-1", "@odata.type": "Microsoft.Dynamics.CRM.sitemap"}
+    assert [c["entityid"] for c in body["Components"][1:]] == [f"meta-{t}" for t in app.tables]
+    assert {lookup.key for lookup in components.lookups} == {f"entity:{t}" for t in app.tables}   # read when they exist
+    publish = resolved(next(o for o in result.operations if o.kind == "customizations").body, {
+        **ids, **{f"webresource:{r.name}": "w" for r in DEFINITION.web_resources}})["ParameterXml"]
+    assert "<sitemaps><sitemap>{map-1}</sitemap></sitemaps><appmodules><appmodule>{app-1}</appmodule></appmodules>" in publish
+    assert any("SMS Connector User" in note for note in result.notes)       # roles: said, not assigned
+
+
+def test_an_installed_app_gets_only_what_it_lacks():
+    state = _complete()
+    app = DEFINITION.apps[0]
+    state.apps[app.unique_name] = AppState("app-id", "SMS", state.apps[app.unique_name].components - {(1, "meta-smsc_quota")})
+    state.site_maps[app.unique_name] = SiteMapState("map-id", "<SiteMap>an older one</SiteMap>")
+    result = _plan(state)
+    changed = [(o.kind, o.method, o.path) for o in result.operations if o.kind in ("site map", "app", "app components")]
+    assert changed == [("site map", "PATCH", "sitemaps(map-id)"), ("app components", "POST", "AddAppComponents")]
+    body = resolved(next(o for o in result.operations if o.kind == "app components").body, result.ids)
+    assert body == {"AppId": "app-id", "Components": [{"entityid": "meta-smsc_quota",
+                                                      "@odata.type": "Microsoft.Dynamics.CRM.entity"}]}
+    assert ("app", app.unique_name) in result.unchanged and not result.notes

@@ -195,11 +195,12 @@ def test_every_web_resource_referenced_is_in_the_zip(package, customizations):
     assert [c.tag for c in sample] == [c.tag for c in ours if c.tag != "DisplayName"]
     for file_name in declared.values():
         assert file_name.startswith("/WebResources/") and file_name[1:] in package
-    referenced = {e.findtext("Url") for e in customizations.iter("parameters")}
+    referenced = {e.findtext("Url") for e in customizations.iter("parameters") if e.find("Url") is not None}
     referenced |= {e.get("name") for e in customizations.iter("Library")}
     referenced |= {e.get("libraryName") for e in customizations.iter("Handler")}
     referenced |= {e.get("Library").removeprefix("$webresource:") for e in customizations.iter("JavaScriptFunction")}
-    assert {"smsc_/html/campaign_panel.html", "smsc_/js/textmessage_form.js", "smsc_/js/grid_sms.js"} <= referenced
+    assert {"smsc_/html/campaign_panel.html", "smsc_/html/conversation.html", "smsc_/js/textmessage_form.js",
+            "smsc_/js/grid_sms.js"} <= referenced
     assert referenced <= set(declared)
     for resource in DEFINITION.web_resources:
         assert package[declared[resource.name][1:]] == (WEB_RESOURCES_DIR / resource.path).read_bytes()
@@ -235,6 +236,65 @@ def test_forms_carry_the_handlers_and_the_ribbons_the_buttons(customizations):
     assert [label.get("description") for label in campaign_tabs[0].find("labels")] == ["SMS", "SMS"]
     sample_ribbon = [c.tag for c in _sample("customizations.xml").find("Entities/Entity/RibbonDiffXml")]
     assert [c.tag for c in sms.find("RibbonDiffXml")] == sample_ribbon
+
+
+def test_the_sms_form_shows_the_conversation_and_the_provider_history(customizations):
+    sms = _entities(customizations)["smsc_textmessage"]
+    tabs = [t.get("name") for t in sms.iter("tab")]
+    assert tabs == ["general", "conversation", "provider"]
+    conversation = next(c for c in sms.iter("control") if c.get("id") == "WebResource_conversation")
+    assert conversation.findtext("parameters/Url") == "smsc_/html/conversation.html"
+    assert conversation.findtext("parameters/PassParameters") == "true"     # the page reads the activity's id
+    grid = next(c for c in sms.iter("control") if c.get("id") == "smsc_providerevents")
+    assert grid.get("classid") == "{E7A81278-8635-4d9e-8D4D-59480B391C5B}" and grid.get("indicationOfSubgrid") == "true"
+    assert grid.findtext("parameters/TargetEntityType") == "smsc_providerevent"
+    relationship = grid.findtext("parameters/RelationshipName")
+    declared = customizations.find(f"EntityRelationships/EntityRelationship[@Name='{relationship}']")
+    assert declared is not None
+    assert (declared.findtext("ReferencingEntityName"), declared.findtext("ReferencedEntityName")) == (
+        "smsc_ProviderEvent", "smsc_TextMessage")
+    events = _entities(customizations)["smsc_providerevent"]
+    views = {q.findtext("savedqueryid"): q for q in events.iter("savedquery")}
+    view = views[grid.findtext("parameters/ViewId")]                      # the subgrid's view ships with the table
+    order = view.find(".//order")
+    assert order.get("attribute") == "smsc_receivedon" and order.get("descending") == "false"   # oldest first
+
+
+def test_the_campaign_form_shows_the_loop_back_figures_next_to_the_panel(customizations):
+    campaign = _entities(customizations)["campaign"]
+    fields = {c.get("datafieldname"): c.get("disabled") for c in campaign.iter("control") if c.get("datafieldname")}
+    for column in ("smsc_deliveryrate", "smsc_replyrate", "smsc_closedon", "smsc_partstotal", "smsc_partsdone",
+                   "smsc_partsfailed"):
+        assert fields[column] == "true", column                           # written by the connector only
+
+
+def test_the_sms_app_and_its_site_map_are_written_as_an_export_writes_them(customizations, manifest):
+    sample = _sample("customizations.xml")
+    site_map = customizations.find("AppModuleSiteMaps/AppModuleSiteMap")
+    assert site_map.findtext("SiteMapUniqueName") == "smsc_SmsConnector"
+    ours_tags, sample_tags = [c.tag for c in site_map], [c.tag for c in sample.find("AppModuleSiteMaps/AppModuleSiteMap")]
+    assert [t for t in ours_tags if t in sample_tags] == sample_tags          # plus a newer export's Show* flags
+    entries = [a.get("Entity") for a in site_map.iter("SubArea")]
+    assert entries == ["smsc_textmessage", "smsc_smstemplate", "campaign", "smsc_optout", "contact", "lead", "account",
+                       "smsc_providerevent", "smsc_workflow", "smsc_configuration", "smsc_quota"]
+    sample_entry = next(a for a in sample.iter("SubArea") if a.get("Entity"))
+    assert all(set(a.attrib) - {"Icon", "IntroducedVersion"} <= set(sample_entry.attrib) | {"Id"} for a in site_map.iter("SubArea"))
+    assert [[t.get("Title") for t in g.find("Titles")] for g in site_map.iter("Group")][0] == ["Messages", "Messages"]
+    app = customizations.find("AppModules/AppModule")
+    sample_app = [c.tag for c in sample.find("AppModules/AppModule")]
+    assert [c.tag for c in app if c.tag in sample_app] == sample_app
+    components = [(c.get("type"), c.get("schemaName")) for c in app.find("AppModuleComponents")]
+    assert components[0] == ("62", "smsc_SmsConnector") and ("1", "smsc_textmessage") in components
+    assert {("1", t) for t in entries} <= set(components)                     # every entry's table is in the app
+    roles = {r.get("id") for r in app.find("AppModuleRoleMaps")}
+    assert roles == {f"{{{role.role_id}}}" for role in DEFINITION.roles}
+    declared_roles = {r.get("id") for r in customizations.findall("Roles/Role")}
+    assert roles <= declared_roles
+    root = {(c.get("type"), c.get("schemaName")) for c in manifest.iter("RootComponent")}
+    assert {("62", "smsc_SmsConnector"), ("80", "smsc_SmsConnector")} <= root
+    tags = [c.tag for c in customizations]
+    assert tags.index("CustomControls") < tags.index("AppModuleSiteMaps") < tags.index("AppModules") < tags.index(
+        "EntityDataProviders")
 
 
 def test_roles_name_the_table_privileges(customizations):

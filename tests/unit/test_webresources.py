@@ -9,7 +9,7 @@ from solution.jsgen import WEBRESOURCES
 
 CONTRACT = ["js/encoding.js", "js/api.js", "js/textmessage_form.js", "js/template_form.js", "js/grid_sms.js",
             "html/mergefield_picker.html", "html/campaign_panel.html", "html/workflow_editor.html",
-            "html/bulk_sms.html", "css/smsc.css"]
+            "html/bulk_sms.html", "html/conversation.html", "css/smsc.css"]
 
 
 def test_the_files_the_solution_definition_names_are_there():
@@ -24,6 +24,9 @@ def test_the_campaign_panel_enables_each_button_from_the_statuses_the_lifecycle_
         deferred = {int(s) for s in CampaignStatus if (t := TRANSITIONS.get((s, action))) and t.only_deferred}
         assert set(table["starts"].get(str(int(action)), [])) == always, action
         assert set(table["deferred"].get(str(int(action)), [])) == deferred, action
+    # « Actualiser » (Refresh) runs anywhere, but the panel offers it where there are figures: Sending, Sent.
+    assert table["useful"] == {"5": [int(CampaignStatus.SENDING), int(CampaignStatus.SENT)]}
+    assert set(table["useful"]["5"]) <= set(table["starts"]["5"])
 
 
 def test_every_script_and_style_a_page_loads_is_a_web_resource_of_the_solution():

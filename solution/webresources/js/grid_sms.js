@@ -1,6 +1,8 @@
 // smsc_/js/grid_sms.js — « SMS » on the contact, lead and account grids (seed 003: « Actions pour X
 // sélectionnés → Sms »). Command: Smsc.BulkSms.open with the CRM parameters SelectedControlSelectedItemIds
-// and SelectedEntityTypeName. Opens smsc_/html/bulk_sms.html as a dialog (Xrm.Navigation.navigateTo).
+// and SelectedEntityTypeName. Opens smsc_/html/bulk_sms.html as a dialog (Xrm.Navigation.navigateTo), where the
+// selection becomes a one-off campaign (a static list of the records): the same checks, reports and cost as any
+// campaign, then one send.
 var Smsc = window.Smsc = window.Smsc || {};
 Smsc.BulkSms = (function () {
     "use strict";
