@@ -112,7 +112,14 @@ def unit_sms_service(crm: Crm, provider: SmsProvider, clock: Callable[[], dateti
     from connector.clock import utcnow
     from connector.unit_sms import UnitSmsService
 
-    return UnitSmsService(provider, sms_activities(crm), sending_repositories(crm), clock or utcnow)
+    return UnitSmsService(provider, sms_activities(crm), sending_repositories(crm), clock or utcnow, quotas(crm))
+
+
+def quotas(crm: Crm):
+    """The quota table and the month's consumption (connector.repositories.quotas) in Dataverse."""
+    from connector.crm.quotas import DataverseQuotas
+
+    return DataverseQuotas(crm)
 
 
 def preview_service(crm: Crm) -> PreviewService:
