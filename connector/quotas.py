@@ -124,7 +124,8 @@ class QuotaDecision:
             return say(lang, "warn_threshold", count=self.threshold[0], threshold=self.threshold[1])
         if not self.exceeded:
             return None
-        limits = (" ; " if lang == "fr" else "; ").join(say(lang, e.key, count=e.count, limit=e.limit) for e in self.exceeded)
+        separator = " ; " if lang == "fr" else "; "
+        limits = separator.join(say(lang, e.key, count=e.count, limit=e.limit) for e in self.exceeded)
         return say(lang, "quota_blocked" if self.outcome == "block" else "quota_warning", limits=limits)
 
 
