@@ -15,7 +15,6 @@ whose SMS count reaches it.
 """
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -24,48 +23,17 @@ from zoneinfo import ZoneInfo
 
 from connector.configuration import Configuration
 from connector.errors import SmscError
+from connector.repositories.quotas import Enforcement, Limits, QuotaMode, QuotaRow, Quotas, Usage
 from connector.user_texts import say
 
 if TYPE_CHECKING:
-    from connector.repositories.quotas import Quotas
     from connector.repositories.users import Users
+
+__all__ = ["Enforcement", "Limits", "QuotaMode", "QuotaRow", "Usage"]     # the port's models, with their rules
 
 # The organisation's time zone for the calendar month: the configuration has no column for it yet,
 # so it is the guide's (French) organisations' one.
 QUOTA_TIME_ZONE = "Europe/Paris"
-
-
-class QuotaMode(enum.IntEnum):
-    """Values of the CRM choice `smsc_quota.smsc_mode`."""
-    DEFAULT = 1
-    SPECIFIC = 2
-    FORBIDDEN = 3
-    UNLIMITED = 4
-
-
-class Enforcement(enum.IntEnum):
-    """Values of the CRM choice `smsc_quota.smsc_enforcement`."""
-    WARN = 1
-    BLOCK = 2
-
-
-@dataclass(frozen=True)
-class Limits:
-    """None (or 0) = no limit."""
-    per_send_sms: int | None = None
-    per_send_recipients: int | None = None
-    per_month_sms: int | None = None
-    per_month_recipients: int | None = None
-
-
-@dataclass(frozen=True)
-class QuotaRow:
-    """One `smsc_quota` row; `user_id` None is the default row."""
-    user_id: str | None
-    mode: QuotaMode = QuotaMode.SPECIFIC
-    limits: Limits = Limits()
-    enforcement: Enforcement = Enforcement.WARN
-    user_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -75,13 +43,6 @@ class Quota:
     limits: Limits
     enforcement: Enforcement
     source: str             # "user" (their own row) or "default" (the default row, or none at all)
-
-
-@dataclass(frozen=True)
-class Usage:
-    """SMS (segments summed) and recipients (one per SMS activity) of a user in the month."""
-    sms: int = 0
-    recipients: int = 0
 
 
 NO_QUOTA = Quota(QuotaMode.UNLIMITED, Limits(), Enforcement.WARN, "default")
@@ -116,8 +77,9 @@ class QuotaDecision:
     def allowed(self) -> bool:
         return self.outcome != "block"
 
-    def say(self, lang: str) -> str | None:
-        """What the user reads: the refusal, the warning, or None when there is nothing to say."""
+    def say(self, lang: str, *, ahead: bool = False) -> str | None:
+        """What the user reads: the refusal, the warning, or None when there is nothing to say.
+        `ahead`: said before the send (a campaign's simulation or preparation): it *will* be refused."""
         if self.forbidden:
             return say(lang, "quota_forbidden")
         if self.threshold is not None:
@@ -126,7 +88,8 @@ class QuotaDecision:
             return None
         separator = " ; " if lang == "fr" else "; "
         limits = separator.join(say(lang, e.key, count=e.count, limit=e.limit) for e in self.exceeded)
-        return say(lang, "quota_blocked" if self.outcome == "block" else "quota_warning", limits=limits)
+        key = "quota_warning" if self.outcome != "block" else "quota_would_block" if ahead else "quota_blocked"
+        return say(lang, key, limits=limits)
 
 
 OK = QuotaDecision("ok")

@@ -17,7 +17,7 @@ from connector.activity import SmsStatus
 from connector.clock import odata_utc
 from connector.crm.odata import odata_literal
 from connector.crm.port import Crm, CrmError
-from connector.quotas import Enforcement, Limits, QuotaMode, QuotaRow, Usage
+from connector.repositories.quotas import Enforcement, Limits, QuotaMode, QuotaRow, Usage
 
 QUOTA_SET = "smsc_quotas"
 ACTIVITY_SET = "smsc_textmessages"

@@ -2,10 +2,49 @@
 the consumption view read them (the rules themselves: `connector.quotas`)."""
 from __future__ import annotations
 
+import enum
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from connector.quotas import QuotaRow, Usage
+
+class QuotaMode(enum.IntEnum):
+    """Values of the CRM choice `smsc_quota.smsc_mode`."""
+    DEFAULT = 1
+    SPECIFIC = 2
+    FORBIDDEN = 3
+    UNLIMITED = 4
+
+
+class Enforcement(enum.IntEnum):
+    """Values of the CRM choice `smsc_quota.smsc_enforcement`."""
+    WARN = 1
+    BLOCK = 2
+
+
+@dataclass(frozen=True)
+class Limits:
+    """None (or 0) = no limit."""
+    per_send_sms: int | None = None
+    per_send_recipients: int | None = None
+    per_month_sms: int | None = None
+    per_month_recipients: int | None = None
+
+
+@dataclass(frozen=True)
+class QuotaRow:
+    """One `smsc_quota` row; `user_id` None is the default row."""
+    user_id: str | None
+    mode: QuotaMode = QuotaMode.SPECIFIC
+    limits: Limits = Limits()
+    enforcement: Enforcement = Enforcement.WARN
+
+
+@dataclass(frozen=True)
+class Usage:
+    """SMS (segments summed) and recipients (one per SMS activity) of a user in the month."""
+    sms: int = 0
+    recipients: int = 0
 
 
 class Quotas(Protocol):

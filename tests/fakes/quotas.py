@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from connector.quotas import QuotaRow, Usage
+from connector.repositories.quotas import QuotaRow, Usage
 
 
 class FakeQuotas:
