@@ -205,3 +205,18 @@ def test_consumption_lists_users_with_a_row_or_sms_this_month_with_what_is_left(
                       "used": {"sms": 5, "recipients": 2}, "remaining": {"sms": 5, "recipients": 3}}
     assert john["mode"] == "unlimited" and john["used"] == {"sms": 1, "recipients": 1}
     assert john["remaining"] == {"sms": None, "recipients": None}
+
+
+# -- the preview -----------------------------------------------------------------------------------------
+def test_the_preview_warns_when_the_threshold_is_reached_and_quotas_are_off():
+    from connector.preview import PreviewRequest, PreviewService
+
+    def warnings(config: Configuration) -> list[str]:
+        sending = fake_sending(config, users={CLAIRE: UserFormat("fr_FR")})
+        return PreviewService(sending).preview(PreviewRequest(text=TWO_SMS, userid=CLAIRE))["warnings"]
+
+    reached = "Cet envoi compte 2 SMS : le seuil d'avertissement (2 SMS) est atteint."
+    assert reached in warnings(Configuration(warn_threshold=2))
+    assert reached.replace("(2 SMS)", "(3 SMS)") not in warnings(Configuration(warn_threshold=3))
+    assert not any("seuil" in w for w in warnings(Configuration(warn_threshold=3)))
+    assert not any("seuil" in w for w in warnings(Configuration(warn_threshold=2, quotas_enabled=True)))
