@@ -125,6 +125,17 @@ def quotas(crm: Crm) -> DataverseQuotas:
     return DataverseQuotas(crm)
 
 
+def quota_consumption(crm: Crm, clock: Callable[[], datetime] | None = None) -> dict:
+    """« Voir l'état des consommations »: each user's quota and use this month (connector.quotas)."""
+    from connector.clock import utcnow
+    from connector.crm.configuration import DataverseConfiguration
+    from connector.crm.users import DataverseUsers
+    from connector.quotas import consumption
+
+    enabled = DataverseConfiguration(crm).get().quotas_enabled
+    return consumption(quotas(crm), DataverseUsers(crm), (clock or utcnow)(), enabled=enabled)
+
+
 def preview_service(crm: Crm) -> PreviewService:
     from connector.preview import PreviewService
 

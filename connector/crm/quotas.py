@@ -10,12 +10,12 @@ again while still too large (a few requests more, never one per SMS).
 """
 from __future__ import annotations
 
+import uuid
 import xml.etree.ElementTree as ET
 from datetime import datetime
 
 from connector.activity import SmsStatus
 from connector.clock import odata_utc
-from connector.crm.odata import odata_literal
 from connector.crm.port import Crm, CrmError
 from connector.repositories.quotas import Enforcement, Limits, QuotaMode, QuotaRow, Usage
 
@@ -29,9 +29,10 @@ MAX_SPLITS = 8                         # 256 slices of 50,000 rows: far beyond a
 
 
 def quota_row(row: dict) -> QuotaRow:
-    mode = QuotaMode._value2member_map_.get(row.get("smsc_mode") or QuotaMode.SPECIFIC, QuotaMode.SPECIFIC)
-    enforcement = Enforcement._value2member_map_.get(row.get("smsc_enforcement") or Enforcement.WARN,
-                                                     Enforcement.WARN)
+    # An empty or unknown choice: Specific limits, Warn (the row says something; nothing is refused by mistake).
+    mode = row.get("smsc_mode") if row.get("smsc_mode") in QuotaMode._value2member_map_ else QuotaMode.SPECIFIC
+    enforcement = row.get("smsc_enforcement") \
+        if row.get("smsc_enforcement") in Enforcement._value2member_map_ else Enforcement.WARN
     limits = Limits(row.get("smsc_persendsms"), row.get("smsc_persendrecipients"), row.get("smsc_permonthsms"),
                     row.get("smsc_permonthrecipients"))
     return QuotaRow(row.get("_smsc_userid_value") or None, QuotaMode(mode), limits, Enforcement(enforcement))
@@ -68,7 +69,7 @@ class DataverseQuotas:
     def rows_for(self, user_id: str) -> tuple[QuotaRow | None, QuotaRow | None]:
         rows = [quota_row(r) for r in self.crm.retrieve_multiple(
             QUOTA_SET, select=COLUMNS,
-            filter=f"_smsc_userid_value eq {odata_literal(user_id)} or _smsc_userid_value eq null")]
+            filter=f"_smsc_userid_value eq {uuid.UUID(user_id)} or _smsc_userid_value eq null")]
         own = next((r for r in rows if r.user_id and r.user_id.lower() == user_id.lower()), None)
         return own, next((r for r in rows if r.user_id is None), None)
 
