@@ -30,9 +30,12 @@ MAX_SPLITS = 8                         # 256 slices of 50,000 rows: far beyond a
 
 def quota_row(row: dict) -> QuotaRow:
     # An empty or unknown choice: Specific limits, Warn (the row says something; nothing is refused by mistake).
-    mode = row.get("smsc_mode") if row.get("smsc_mode") in QuotaMode._value2member_map_ else QuotaMode.SPECIFIC
-    enforcement = row.get("smsc_enforcement") \
-        if row.get("smsc_enforcement") in Enforcement._value2member_map_ else Enforcement.WARN
+    mode: int = row.get("smsc_mode") or 0
+    enforcement: int = row.get("smsc_enforcement") or 0
+    if mode not in QuotaMode._value2member_map_:
+        mode = QuotaMode.SPECIFIC
+    if enforcement not in Enforcement._value2member_map_:
+        enforcement = Enforcement.WARN
     limits = Limits(row.get("smsc_persendsms"), row.get("smsc_persendrecipients"), row.get("smsc_permonthsms"),
                     row.get("smsc_permonthrecipients"))
     return QuotaRow(row.get("_smsc_userid_value") or None, QuotaMode(mode), limits, Enforcement(enforcement))
