@@ -88,8 +88,8 @@ class UnitSmsService:
             decision = self.quota_check.check(config, user_id, sms=sms.stats.segments, recipients=1)
             if not decision.allowed:     # Block (or Forbidden): Failed with the reason, nothing sent
                 return self.fail(activity_id, activity.etag, decision.say(self._lang(user_id)) or "", keep_key=False)
-            # Warn, or the threshold reached: the SMS goes and the warning stays on it (`smsc_error`).
-            sms = replace(sms, notice=decision.say(self._lang(user_id)))
+            if decision.outcome == "warn":   # Warn, or the threshold: it goes, the warning stays on it (`smsc_error`)
+                sms = replace(sms, notice=decision.say(self._lang(user_id)))
         # A fresh key per send request (one kept from an uncertain attempt is reused instead).
         key = activity.idempotency_key or unit_key(activity_id)
         try:
