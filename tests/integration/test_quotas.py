@@ -67,9 +67,21 @@ def test_the_quota_lookup_and_the_month_aggregate_read_back_what_was_written(sta
              datetime(2026, 10, 31, 23, 30, tzinfo=timezone.utc))
     backdate(stack.dataverse, "smsc_textmessages", sent(seed.CLAIRE_MARTIN_ID, 100),
              datetime(2026, 10, 31, 22, 30, tzinfo=timezone.utc))
+    # A workflow's SMS count against the workflow's owner (John), whoever created the activity.
+    workflow = stack.dataverse.insert("smsc_workflows", {"smsc_name": "Relance", "smsc_active": True,
+                                                         "ownerid@odata.bind": f"/systemusers({seed.JOHN_BAKER_ID})"})
+    for owner in (seed.APP_USER_ID, seed.CLAIRE_MARTIN_ID):
+        sms_id = stack.dataverse.insert("smsc_textmessages", {
+            "subject": "SMS", "smsc_status": 6, "smsc_segments": 4,
+            "smsc_WorkflowId@odata.bind": f"/smsc_workflows({workflow})", "ownerid@odata.bind": f"/systemusers({owner})"})
+        backdate(stack.dataverse, "smsc_textmessages", sms_id, now)
     november = month_window(now)
+    before = len(aggregates(stack))
     assert repository.month_usage(seed.CLAIRE_MARTIN_ID, *november) == Usage(16, 4)
-    assert repository.usage_by_user(*november) == {seed.CLAIRE_MARTIN_ID: Usage(16, 4), seed.JOHN_BAKER_ID: Usage(7, 1)}
+    assert repository.month_usage(seed.JOHN_BAKER_ID, *november) == Usage(15, 3)
+    assert len(aggregates(stack)) - before == 2          # one aggregate per check
+    assert repository.usage_by_user(*november) == {seed.CLAIRE_MARTIN_ID: Usage(16, 4),
+                                                   seed.JOHN_BAKER_ID: Usage(15, 3)}
 
 
 def test_a_block_quota_refuses_a_unit_sms_with_the_reason_and_nothing_reaches_octopush(crm, stack):
