@@ -72,8 +72,8 @@ def usage_fetch(start: datetime, end: datetime, user_id: str | None = None, *, b
     ET.SubElement(where, "condition", attribute="createdon", operator="ge", value=odata_utc(start))
     ET.SubElement(where, "condition", attribute="createdon", operator="lt", value=odata_utc(end))
     if user_id is not None:
-        ET.SubElement(entity, "link-entity", name="smsc_workflow", **{
-            "from": "smsc_workflowid", "to": "smsc_workflowid", "link-type": "outer", "alias": "workflow"})
+        ET.SubElement(entity, "link-entity", {"name": "smsc_workflow", "from": "smsc_workflowid",
+                                              "to": "smsc_workflowid", "link-type": "outer", "alias": "workflow"})
     return ET.tostring(fetch, encoding="unicode")
 
 
