@@ -77,6 +77,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from connector.crm.port import Crm
+    from connector.crm.quotas import DataverseQuotas
     from connector.crm.sms_activities import DataverseSmsActivities
     from connector.preview import PreviewService
     from connector.repositories.sending import SendingRepositories
@@ -112,7 +113,27 @@ def unit_sms_service(crm: Crm, provider: SmsProvider, clock: Callable[[], dateti
     from connector.clock import utcnow
     from connector.unit_sms import UnitSmsService
 
-    return UnitSmsService(provider, sms_activities(crm), sending_repositories(crm), clock or utcnow)
+    return UnitSmsService(provider, sms_activities(crm), sending_repositories(crm), clock or utcnow,
+                          quotas(crm.impersonate(None)))
+
+
+def quotas(crm: Crm) -> DataverseQuotas:
+    """The quota table and the month's consumption (connector.repositories.quotas) in Dataverse, read
+    as the app: every user's consumption counts, whatever they may read themselves."""
+    from connector.crm.quotas import DataverseQuotas
+
+    return DataverseQuotas(crm)
+
+
+def quota_consumption(crm: Crm, clock: Callable[[], datetime] | None = None) -> dict:
+    """« Voir l'état des consommations »: each user's quota and use this month (connector.quotas)."""
+    from connector.clock import utcnow
+    from connector.crm.configuration import DataverseConfiguration
+    from connector.crm.users import DataverseUsers
+    from connector.quotas import consumption
+
+    enabled = DataverseConfiguration(crm).get().quotas_enabled
+    return consumption(quotas(crm), DataverseUsers(crm), (clock or utcnow)(), enabled=enabled)
 
 
 def preview_service(crm: Crm) -> PreviewService:
@@ -145,7 +166,7 @@ def campaign_service(crm, provider, *, user_id: str | None = None, **kw) -> "Cam
         notes=DataverseReportNotes(crm), activities=with_waiting_reports(DataverseCampaignActivities(crm), app_crm),
         configuration=DataverseConfiguration(crm), users=DataverseUsers(crm), optouts=DataverseOptOuts(crm),
         templates=partial(template_source, DataverseTemplates(crm)), provider=provider,
-        figures=DataverseCampaignFigures(crm), **kw)
+        figures=DataverseCampaignFigures(crm), quotas=quotas(app_crm), **kw)
 
 
 def table_definitions(crm: Crm) -> TableDefinitions:

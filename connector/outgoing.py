@@ -34,3 +34,4 @@ class ComposedSms:
     phone_number: str | None
     warnings: list[str] = field(default_factory=list)
     with_replies: bool = False
+    notice: str | None = None       # written on the activity with the send (a quota or threshold warning)

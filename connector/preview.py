@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from connector.configuration import Configuration
 from connector.errors import SmscError
 from connector.messages import has_merge_fields, merge_source, render_for
+from connector.quotas import threshold_decision
 from connector.recipients import RECIPIENT_TABLES
 from connector.repositories.sending import SendingRepositories
 from connector.send_policy import (
@@ -98,6 +99,9 @@ class PreviewService:
                 raise SmsRefusal(problem.say(lang)) from None
             warnings.append(problem.say(lang))
         stats = analyze(text)
+        # Quotas off: a send of one recipient reaching the warning threshold says so (connector.quotas).
+        threshold = threshold_decision(config, stats.segments).say(lang)
+        warnings += [threshold] if threshold else []
         return {"text": text, "encoding": stats.encoding, "segments": stats.segments,
                 "characters": stats.characters, "remaining": stats.remaining,
                 "warnings": warnings + text_warnings(stats, lang), "cost": None, "phonenumber": number,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from connector.activity import SmsStatus
@@ -17,6 +17,8 @@ from connector.configuration import Configuration
 from connector.errors import Conflict, NotFound
 from connector.idempotency import unit_key
 from connector.messages import render_text
+from connector.quotas import QuotaCheck
+from connector.repositories.quotas import Quotas
 from connector.repositories.sending import SendingRepositories
 from connector.repositories.sms_activities import SmsActivities, SmsActivity
 from connector.send_policy import (
@@ -49,12 +51,14 @@ class UnitSmsResult:
 
 class UnitSmsService:
     def __init__(self, provider: SmsProvider, activities: SmsActivities, sending: SendingRepositories,
-                 clock: Callable[[], datetime] = utcnow):
+                 clock: Callable[[], datetime] = utcnow, quotas: Quotas | None = None):
         self.provider, self.activities, self.sending, self.clock = provider, activities, sending, clock
+        self.quotas = quotas
+        self.quota_check = QuotaCheck(quotas, clock)
 
     def at(self, clock: Callable[[], datetime]) -> UnitSmsService:
         """The same service on another clock (the recovery timer's instant)."""
-        return UnitSmsService(self.provider, self.activities, self.sending, clock)
+        return UnitSmsService(self.provider, self.activities, self.sending, clock, self.quotas)
 
     def _lang(self, user_id: str | None) -> str:
         """The language of the user who asked: errors are written for them to read."""
@@ -80,6 +84,12 @@ class UnitSmsService:
         except TemplateError as error:
             return self.fail(activity_id, activity.etag, say(self._lang(user_id), "template", detail=error),
                              keep_key=False)
+        if not activity.workflow_id:     # workflow SMS always go; they count against their owner all the same
+            decision = self.quota_check.check(config, user_id, sms=sms.stats.segments, recipients=1)
+            if not decision.allowed:     # Block (or Forbidden): Failed with the reason, nothing sent
+                return self.fail(activity_id, activity.etag, decision.say(self._lang(user_id)) or "", keep_key=False)
+            if decision.outcome == "warn":   # Warn, or the threshold: it goes, the warning stays on it (`smsc_error`)
+                sms = replace(sms, notice=decision.say(self._lang(user_id)))
         # A fresh key per send request (one kept from an uncertain attempt is reused instead).
         key = activity.idempotency_key or unit_key(activity_id)
         try:
@@ -154,7 +164,7 @@ class UnitSmsService:
         status = SmsStatus.SCHEDULED if send_at else SmsStatus.SENT
         annotate(**{"smsc.provider.ticket": ticket, "smsc.sms.status": status.name.lower()})
         log.info("unit SMS %s %s (ticket %s)", activity_id, status.name.lower(), ticket)
-        return UnitSmsResult(status.name.lower(), activity_id, ticket=ticket)
+        return UnitSmsResult(status.name.lower(), activity_id, detail=sms.notice, ticket=ticket)
 
     def fail(self, activity_id: str, etag: str | None, error: str, *, keep_key: bool) -> UnitSmsResult:
         """Failed with the reason, conditional on `etag` (None: whatever the row's version)."""

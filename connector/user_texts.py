@@ -280,3 +280,26 @@ TEXTS["en"].update({
     "import_person_contact": "Contact", "import_person_lead": "Lead",
     "import_person_contact_lower": "contact", "import_person_lead_lower": "lead",
 })
+# Quotas and the warning threshold (connector.quotas): « Contingentement », « Seuil d'avertissement ».
+TEXTS["fr"].update({
+    "quota_forbidden": "Vous n'êtes pas autorisé à envoyer des SMS (contingentement « Interdit »).",
+    "quota_blocked": "Envoi refusé, contingentement dépassé : {limits}.",
+    "quota_warning": "Attention, contingentement dépassé : {limits}.",
+    "quota_would_block": "L'envoi sera refusé, contingentement dépassé : {limits}.",
+    "quota_per_send_sms": "{count} SMS dans cet envoi pour {limit} autorisés par envoi",
+    "quota_per_send_recipients": "{count} destinataires dans cet envoi pour {limit} autorisés par envoi",
+    "quota_per_month_sms": "{count} SMS ce mois-ci avec cet envoi pour {limit} autorisés par mois",
+    "quota_per_month_recipients": "{count} destinataires ce mois-ci avec cet envoi pour {limit} autorisés par mois",
+    "warn_threshold": "Cet envoi compte {count} SMS : le seuil d'avertissement ({threshold} SMS) est atteint.",
+})
+TEXTS["en"].update({
+    "quota_forbidden": "You are not allowed to send SMS (quota 'Forbidden').",
+    "quota_blocked": "Send refused, quota exceeded: {limits}.",
+    "quota_warning": "Warning, quota exceeded: {limits}.",
+    "quota_would_block": "The send will be refused, quota exceeded: {limits}.",
+    "quota_per_send_sms": "{count} SMS in this send, {limit} allowed per send",
+    "quota_per_send_recipients": "{count} recipients in this send, {limit} allowed per send",
+    "quota_per_month_sms": "{count} SMS this month with this send, {limit} allowed per month",
+    "quota_per_month_recipients": "{count} recipients this month with this send, {limit} allowed per month",
+    "warn_threshold": "This send counts {count} SMS: the warning threshold ({threshold} SMS) is reached.",
+})

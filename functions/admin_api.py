@@ -1,4 +1,5 @@
-"""Routes for the configuration page and operations: GET /api/credit, GET /api/health."""
+"""Routes for the configuration page and operations: GET /api/credit, GET /api/health,
+GET /api/quotas/consumption."""
 import azure.functions as func
 
 from functions.http import Keys, error_response, guarded, json_response
@@ -15,6 +16,17 @@ def credit(req: func.HttpRequest) -> func.HttpResponse:
 def health(req: func.HttpRequest) -> func.HttpResponse:
     # Liveness probes carry the function key only; the answer holds no data worth a second key.
     return guarded(req, _health, need_key=False)
+
+
+@bp.route(route="quotas/consumption", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
+def quota_consumption(req: func.HttpRequest) -> func.HttpResponse:
+    return guarded(req, _quota_consumption, keys=Keys.WEBHOOK_OR_FORM)
+
+
+def _quota_consumption(req: func.HttpRequest, services) -> func.HttpResponse:
+    from connector.bootstrap import quota_consumption
+
+    return json_response(quota_consumption(services.crm))
 
 
 def _credit(req: func.HttpRequest, services) -> func.HttpResponse:

@@ -149,6 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
     register_import(commands)
     from smsc.optouts_cli import register as register_optouts
     register_optouts(commands)
+    from smsc.quotas_cli import register as register_quotas
+    register_quotas(commands)
     return parser
 
 

@@ -8,6 +8,7 @@ prepare: Not transmitted, so it can be prepared again), and the result carries t
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,12 +28,14 @@ from connector.campaigns.transmit import new_ticket, prepare
 from connector.clock import utcnow
 from connector.errors import Conflict, SmscError
 from connector.quiet_times import QuietTimes
+from connector.quotas import QuotaCheck, QuotaDecision
 from connector.repositories.campaign_activities import CampaignActivities
 from connector.repositories.campaign_figures import CampaignFiguresSource
 from connector.repositories.campaign_recipients import CampaignRecipients, UnknownColumn
 from connector.repositories.campaigns import KEEP, Campaign, Campaigns
 from connector.repositories.configuration import ConfigurationSource
 from connector.repositories.optouts import OptOuts
+from connector.repositories.quotas import Quotas
 from connector.repositories.report_notes import ReportNotes
 from connector.repositories.users import Users
 from connector.send_policy import replies_wanted
@@ -86,11 +89,13 @@ class CampaignService:
                  activities: CampaignActivities, configuration: ConfigurationSource, users: Users,
                  optouts: OptOuts, templates: TemplateTexts, provider: CampaignProvider,
                  figures: CampaignFiguresSource,
-                 clock: Callable[[], datetime] = utcnow, progress: Progress = no_progress, page_size: int = 5000):
+                 clock: Callable[[], datetime] = utcnow, progress: Progress = no_progress, page_size: int = 5000,
+                 quotas: Quotas | None = None):
         self.campaigns, self.recipients, self.notes, self.activities = campaigns, recipients, notes, activities
         self.figures = figures
         self.configuration, self.users, self.optouts, self.templates = configuration, users, optouts, templates
         self.provider, self.clock, self.progress, self.page_size = provider, clock, progress, page_size
+        self.quota_check = QuotaCheck(quotas, clock)
 
     def run(self, campaign_id: str, action: CampaignAction, user_id: str | None = None) -> CampaignResult:
         campaign = self.campaigns.get(campaign_id)
@@ -123,6 +128,7 @@ class CampaignService:
         ctx = run.ctx
         tally = simulate(self.recipients, self.notes, ctx, run.now, self.progress, self.page_size)
         summary = say(ctx.lang, "campaign_summary", total=tally.total, errors=tally.errors)
+        summary += self._quota_note(run, tally)
         self.campaigns.finish(ctx.campaign.id, summary)
         return CampaignResult(CampaignAction.SIMULATE, run.step.succeeded, summary, tally)
 
@@ -135,11 +141,16 @@ class CampaignService:
                          progress=self.progress, page_size=self.page_size)
         tally = report.tally
         summary = say(ctx.lang, "campaign_summary", total=tally.total, errors=tally.errors)
+        summary += self._quota_note(run, tally)
         self.campaigns.finish(ctx.campaign.id, summary, status=run.step.succeeded, cost=report.cost)
         return CampaignResult(CampaignAction.PREPARE, run.step.succeeded, summary, tally)
 
     def _validate(self, run: _Run) -> CampaignResult:
         ctx = run.ctx
+        decision = self._validate_quota(run)
+        if not decision.allowed:      # Block or Forbidden: nothing sent, the campaign stays Ready to send
+            return self._refuse(ctx.campaign, CampaignAction.VALIDATE, ctx.campaign.status,
+                                decision.say(ctx.lang) or "")
         self._start(run)              # Ready -> Sending; already Sending: resumes an interrupted run
         late = LateOptOuts(self.optouts.active_numbers() if ctx.config.exclude_optouts else ())
         try:
@@ -159,6 +170,8 @@ class CampaignService:
         if late.left_out:
             summary += " " + say(ctx.lang, "campaign_optouts_since_preparation", count=len(late.left_out),
                                  numbers=", ".join(late.left_out))
+        if warning := decision.say(ctx.lang):
+            summary += " " + warning
         # The send time its closing counts from: a deferred start is kept, else it went now.
         start = KEEP if ctx.campaign.deferred(run.now) else run.now
         self.campaigns.finish(ctx.campaign.id, summary, status=run.step.succeeded, start=start)
@@ -198,6 +211,23 @@ class CampaignService:
         closing = closed_on if closed_on is not None and campaign.closed_on is None else KEEP
         self.campaigns.finish(campaign.id, summary, rates=rates(figures), closed_on=closing)
         return CampaignResult(CampaignAction.REFRESH, run.step.succeeded, summary)
+
+    # -- quotas (connector.quotas) ----------------------------------------------------------------
+    def _quota_note(self, run: _Run, tally: Tally) -> str:
+        """Simulate and prepare say what validate will meet: the quota (or the threshold) warning or
+        refusal for the valid recipients' SMS (segments × recipients)."""
+        decision = self.quota_check.check(run.ctx.config, run.user_id, sms=tally.segments, recipients=tally.valid)
+        said = decision.say(run.ctx.lang, ahead=True)
+        return " " + said if said else ""
+
+    def _validate_quota(self, run: _Run) -> QuotaDecision:
+        """The whole campaign as prepared, checked before anything goes. A run resumed (already
+        Sending) is not checked again: what went out already counts in the month."""
+        ctx = run.ctx
+        if not ctx.config.quotas_enabled or not run.user_id or ctx.campaign.status == CampaignStatus.SENDING:
+            return QuotaDecision("ok")
+        sms, recipients = staged_totals(self.notes, ctx.campaign)
+        return self.quota_check.check(ctx.config, run.user_id, sms=sms, recipients=recipients)
 
     # -- helpers --------------------------------------------------------------------------------
     def _start(self, run: _Run, **columns: Any) -> None:
@@ -252,6 +282,15 @@ class CampaignService:
         else:
             self.campaigns.finish(campaign.id, reason)
         return CampaignResult(action, status, reason, ok=False)
+
+
+def staged_totals(notes: ReportNotes, campaign: Campaign) -> tuple[int, int]:
+    """(SMS, recipients) the preparation staged: the campaign's totals, in its last `resume.xml` part."""
+    parts = notes.staged_parts(campaign.id, campaign.ticket)
+    if not parts:
+        return 0, 0
+    found = re.search(rb'<totaux_campagne [^>]*valides="(\d+)"[^>]*sms="(\d+)"', notes.content(parts[-1]))
+    return (int(found.group(2)), int(found.group(1))) if found else (0, 0)
 
 
 @dataclass

@@ -11,6 +11,7 @@ from connector.campaigns.reports import csv_report, csv_row
 from connector.repositories.campaign_recipients import CampaignRecipients, UnknownColumn
 from connector.repositories.report_notes import ReportNotes
 from connector.sms.port import SmsType
+from connector.text.encoding import analyze
 from connector.text.template_rules import FieldRefs
 from connector.user_texts import say
 
@@ -45,6 +46,7 @@ def simulate(recipients: CampaignRecipients, notes: ReportNotes, ctx: ActionCont
             report.add(csv_row("SUCCES" if verdict.ok else "ECHEC", verdict.detail, verdict.number, verdict.text))
             tally.total += 1
             tally.errors += not verdict.ok
+            tally.segments += analyze(verdict.text).segments if verdict.ok else 0    # the quota's SMS count
         progress("simulate", tally.total)
     report.close()
     return tally

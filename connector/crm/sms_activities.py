@@ -57,7 +57,7 @@ def taken(sms: ComposedSms, key: str) -> dict[str, Any]:
         "smsc_phonenumber": sms.phone_number, "description": sms.text,
         "smsc_smstype": int(sms.sms_type), "smsc_sender": sms.sender,
         "smsc_encoding": ENCODING_CHOICE[sms.stats.encoding], "smsc_segments": sms.stats.segments,
-        "smsc_error": None,
+        "smsc_error": sms.notice[:ERROR_LENGTH] if sms.notice else None,
     }
 
 

@@ -38,7 +38,7 @@ class FakeSmsActivities:
     def take(self, activity: SmsActivity, sms: ComposedSms, key: str) -> None:
         self._write(activity.id, activity.etag, status=SmsStatus.SENDING, idempotency_key=key,
                     phone_number=sms.phone_number, text=sms.text, sms_type=int(sms.sms_type), sender=sms.sender,
-                    encoding=sms.stats.encoding, segments=sms.stats.segments, error=None)
+                    encoding=sms.stats.encoding, segments=sms.stats.segments, error=sms.notice)
         if self.answer_lost:
             raise Conflict("the retry of our own take carried the old ETag")
 

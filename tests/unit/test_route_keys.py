@@ -83,6 +83,6 @@ def test_every_keyed_route_names_its_keys_and_only_the_webhook_route_takes_the_w
             if "return guarded(" in line and "need_key=False" not in line:
                 calls.setdefault(module.__name__, []).append(re.search(r"keys=Keys\.(\w+)\)$", line.strip())[1])
     assert calls == {"functions.dataverse_events": ["WEBHOOK"], "functions.form_api": ["WEBHOOK_OR_FORM"],
-                     "functions.admin_api": ["WEBHOOK_OR_FORM"],
+                     "functions.admin_api": ["WEBHOOK_OR_FORM", "WEBHOOK_OR_FORM"],
                      "functions.workflow_api": ["WEBHOOK_OR_FORM", "WEBHOOK_OR_FORM"],
                      "functions.provider_callbacks": ["PROVIDER", "PROVIDER"]}
