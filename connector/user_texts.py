@@ -97,6 +97,18 @@ def say(lang: str, key: str, **values) -> str:
     return TEXTS[lang][key].format(**values)
 
 
+# The `smsc campaign` command's own words (the result around them is in the same language).
+TEXTS["fr"].update({
+    "cli_campaign_result": "{action} : {summary} (statut : {status})", "cli_recipients": "destinataires",
+    "cli_action_simulate": "simulation", "cli_action_prepare": "préparation", "cli_action_validate": "validation",
+    "cli_action_cancel": "annulation", "cli_action_refresh": "actualisation",
+})
+TEXTS["en"].update({
+    "cli_campaign_result": "{action}: {summary} (status: {status})", "cli_recipients": "recipients",
+    "cli_action_simulate": "simulate", "cli_action_prepare": "prepare", "cli_action_validate": "validate",
+    "cli_action_cancel": "cancel", "cli_action_refresh": "refresh",
+})
+
 # Campaigns (connector/campaigns): results, refusals (shown in `smsc_lastresult`) and status labels.
 TEXTS["fr"].update({
     "campaign_summary": "{total} destinataires. {errors} erreurs.",

@@ -53,18 +53,29 @@ def _campaign(args) -> int:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from connector.bootstrap import campaign_service, get_services
-    from connector.campaigns.model import CampaignAction
+    from connector.campaigns.model import CampaignAction, status_label
+    from connector.crm.users import DataverseUsers
+    from connector.user_texts import TEXTS, say
 
     services = get_services()
     user = existing_user(services.crm, args.user)
+    # One language for the whole run: --lang, else the acting user's (the app's without --user).
+    lang = args.lang or DataverseUsers(services.crm).user_format(user).language
+    args.lang = lang                # for the error line, if one comes
+
+    def stage(name: str) -> str:
+        return say(lang, f"cli_action_{name}") if f"cli_action_{name}" in TEXTS[lang] else name
+
     console = Console(stderr=True)
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed} recipients"),
+    with Progress(TextColumn("{task.description}"), BarColumn(),
+                  TextColumn("{task.completed} " + say(lang, "cli_recipients")),
                   TimeElapsedColumn(), console=console, transient=False) as bar:
-        task = bar.add_task(args.action, total=None)
-        service = campaign_service(services.crm, services.sms,
-                                   progress=lambda stage, done: bar.update(task, description=stage, completed=done))
-        result = service.run(args.campaign_id, CampaignAction[args.action.upper()], user)
-    print(f"{result.action.name.lower()}: {result.summary} (status: {result.status.name.lower().replace('_', ' ')})")
+        task = bar.add_task(stage(args.action), total=None)
+        service = campaign_service(services.crm, services.sms, progress=lambda name, done: bar.update(
+            task, description=stage(name), completed=done))
+        result = service.run(args.campaign_id, CampaignAction[args.action.upper()], user, lang=lang)
+    print(say(lang, "cli_campaign_result", action=stage(args.action), summary=result.summary,
+              status=status_label(lang, result.status)))
     return 0 if result.ok else 1
 
 
@@ -118,6 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
     campaign.add_argument("action", choices=["simulate", "prepare", "validate", "cancel", "refresh"])
     campaign.add_argument("campaign_id")
     campaign.add_argument("--user", help="systemuserid to act as (language, notes); default: the app")
+    campaign.add_argument("--lang", choices=["fr", "en"],
+                          help="the language of the result (default: the --user's, else the app user's)")
     campaign.set_defaults(run=_campaign)
     emulators = commands.add_parser("emulators", help="serve the Dataverse and Octopush emulators on 127.0.0.1")
     emulators.add_argument("--db", help="SQLite file for the Dataverse emulator")
@@ -175,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     except SmscError as error:
         # Refusals written for users (campaign, SMS) say it in their language: English here.
         say = getattr(error, "say", None)
-        return _fail(say("en") if callable(say) else str(error))
+        return _fail(say(getattr(args, "lang", None) or "en") if callable(say) else str(error))
     except UnicodeDecodeError as error:
         return _fail(f"not UTF-8 text: {error.reason} at byte {error.start}")
     except OSError as error:

@@ -97,15 +97,18 @@ class CampaignService:
         self.provider, self.clock, self.progress, self.page_size = provider, clock, progress, page_size
         self.quota_check = QuotaCheck(quotas, clock)
 
-    def run(self, campaign_id: str, action: CampaignAction, user_id: str | None = None) -> CampaignResult:
+    def run(self, campaign_id: str, action: CampaignAction, user_id: str | None = None,
+            lang: str | None = None) -> CampaignResult:
+        """`lang`: the language of the results when the caller chose one (`smsc campaign --lang`);
+        else the user's. Merged texts keep the user's formats either way."""
         campaign = self.campaigns.get(campaign_id)
         user = self.users.user_format(user_id)
-        lang, now = user.language, self.clock()
+        lang, now = lang or user.language, self.clock()
         checks = (CheckSources(self.templates, self.recipients, self.optouts)
                   if action in (CampaignAction.SIMULATE, CampaignAction.PREPARE) else None)
         try:
             step = transition(campaign.status, action, deferred=campaign.deferred(now))
-            ctx = build_context(campaign, self.configuration.get(), user, checks)
+            ctx = build_context(campaign, self.configuration.get(), user, checks, lang=lang)
         except CampaignError as error:
             return self._refuse(campaign, action, campaign.status, error.say(lang))
         run = _Run(ctx, step, now, user_id)

@@ -98,7 +98,7 @@ def test_a_provider_failure_during_validate_reports_the_real_status(stack, capsy
 
     refused = run("validate")
     assert not refused.ok and refused.status.name == "SENDING" and row(stack)["smsc_smsstatus"] == 4
-    assert main(["campaign", "validate", ORDERS]) != 0
+    assert main(["campaign", "validate", ORDERS, "--lang", "en"]) != 0
     assert capsys.readouterr().out.strip().endswith("(status: sending)")
 
 

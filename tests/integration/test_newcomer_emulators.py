@@ -123,3 +123,16 @@ def test_the_campaign_command_checks_user_before_running(stack, capsys, user, pr
     assert main(["campaign", "simulate", "ca000000-0000-4000-8000-000000000001", "--user", user]) == 2
     assert capsys.readouterr().err.strip() == f"smsc: {problem}"
     assert len([r for r in stack.dataverse.requests if r.method != "GET"]) == writes
+
+
+def test_the_campaign_command_speaks_one_language_the_users_or_lang(stack, capsys):
+    from emulators import dataverse_seed as seed
+    from smsc.cli import main
+
+    orders = seed.CAMPAIGN_ORDERS_ID
+    assert main(["campaign", "simulate", orders, "--lang", "fr"]) == 0
+    assert capsys.readouterr().out.strip() == "simulation : 3 destinataires. 3 erreurs. (statut : non transmise)"
+    assert main(["campaign", "simulate", orders, "--lang", "en"]) == 0
+    assert capsys.readouterr().out.strip() == "simulate: 3 recipients. 3 errors. (status: not transmitted)"
+    assert main(["campaign", "simulate", orders, "--user", seed.CLAIRE_MARTIN_ID]) == 0     # a French user
+    assert capsys.readouterr().out.strip() == "simulation : 3 destinataires. 3 erreurs. (statut : non transmise)"
