@@ -38,6 +38,7 @@ class Configuration(BaseModel):
     quiet_hours: tuple[int, int] | None = None      # (start hour, end hour), local time
     quiet_sundays: bool = False                     # empty columns mean no quiet day (DESIGN §7)
     quiet_holidays: bool = False                    # public holidays of the recipient's country
+    test_numbers: tuple[str, ...] = ()              # internal numbers a campaign test goes to
     consent_column: str | None = None               # a column of the recipient: connector.consent
     cheaper_text: bool = False                      # replace costly (non GSM-7) characters: connector.text.cheaper
     max_text_length: int | None = Field(default=None, ge=1)   # the organisation's budget per SMS (seed 003: 149)

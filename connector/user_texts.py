@@ -101,12 +101,12 @@ def say(lang: str, key: str, **values) -> str:
 TEXTS["fr"].update({
     "cli_campaign_result": "{action} : {summary} (statut : {status})", "cli_recipients": "destinataires",
     "cli_action_simulate": "simulation", "cli_action_prepare": "préparation", "cli_action_validate": "validation",
-    "cli_action_cancel": "annulation", "cli_action_refresh": "actualisation",
+    "cli_action_cancel": "annulation", "cli_action_refresh": "actualisation", "cli_action_test": "test",
 })
 TEXTS["en"].update({
     "cli_campaign_result": "{action}: {summary} (status: {status})", "cli_recipients": "recipients",
     "cli_action_simulate": "simulate", "cli_action_prepare": "prepare", "cli_action_validate": "validate",
-    "cli_action_cancel": "cancel", "cli_action_refresh": "refresh",
+    "cli_action_cancel": "cancel", "cli_action_refresh": "refresh", "cli_action_test": "test",
 })
 
 # Campaigns (connector/campaigns): results, refusals (shown in `smsc_lastresult`) and status labels.
@@ -138,6 +138,13 @@ TEXTS["fr"].update({
     "campaign_status_5": "envoyée",
     "campaign_already_sent": "La campagne a déjà été envoyée : elle ne repartira pas.",
     "campaign_unknown_field": "Le texte de la campagne utilise un champ que la table {table} n'a pas : {field}.",
+    "campaign_test_no_numbers": "Aucun numéro de test : donnez-en ou renseignez « Numéros de test des campagnes » "
+                                "dans la configuration SMS.",
+    "campaign_test_too_many": "Un test va à {limit} numéros au plus.",
+    "campaign_test_nothing_staged": "La préparation n'a retenu aucun SMS à tester.",
+    "campaign_test_needs_preparation": "Préparez la campagne avant de la tester (elle est {status}).",
+    "campaign_test_sent": "Test envoyé à {count} numéro(s) ; la campagne n'a pas changé.",
+    "campaign_test_note": "Test de la campagne ({when})",
     "campaign_unknown_consent_column": "La colonne de consentement de la configuration SMS ({field}) n'existe pas "
                                        "dans la table {table}.",
     "campaign_prepare_failed": "La préparation a échoué : {detail}. La campagne reste non transmise : corrigez "
@@ -174,6 +181,13 @@ TEXTS["en"].update({
     "campaign_status_5": "sent",
     "campaign_already_sent": "The campaign was already sent: it will not go again.",
     "campaign_unknown_field": "The campaign's text uses a field the {table} table does not have: {field}.",
+    "campaign_test_no_numbers": "No test number: give some, or fill in « Campaign test numbers » in the SMS "
+                                "configuration.",
+    "campaign_test_too_many": "A test goes to {limit} numbers at most.",
+    "campaign_test_nothing_staged": "The preparation kept no SMS to test.",
+    "campaign_test_needs_preparation": "Prepare the campaign before testing it (it is {status}).",
+    "campaign_test_sent": "Test sent to {count} number(s); the campaign did not change.",
+    "campaign_test_note": "Campaign test ({when})",
     "campaign_unknown_consent_column": "The SMS configuration's consent column ({field}) does not exist in the "
                                        "{table} table.",
     "campaign_prepare_failed": "The preparation failed: {detail}. The campaign stays not transmitted: fix it and "

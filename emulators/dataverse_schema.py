@@ -197,7 +197,7 @@ _TABLES = [
            "smsc_repliesallowed:bool smsc_replywindow:int smsc_stopkeywords smsc_startkeywords "
            "smsc_consecutivefailures:int smsc_unknownreplycreateslead:bool smsc_stopseparator:choice "
            "smsc_quietsundays:bool smsc_quietholidays:bool smsc_overseasprefix smsc_cheapertext:bool "
-           "smsc_maxtextlength:int smsc_consentcolumn", owned=False),
+           "smsc_maxtextlength:int smsc_consentcolumn smsc_testnumbers", owned=False),
     _table("smsc_quota", "smsc_quotas", "smsc_quotaid", "smsc_name",
            "smsc_name smsc_mode:choice smsc_persendsms:int smsc_persendrecipients:int "
            "smsc_permonthsms:int smsc_permonthrecipients:int smsc_enforcement:choice",

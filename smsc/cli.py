@@ -53,7 +53,7 @@ def _campaign(args) -> int:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from connector.bootstrap import campaign_service, get_services
-    from connector.campaigns.model import CampaignAction, status_label
+    from connector.campaigns.model import CampaignAction, CampaignStatus, status_label
     from connector.crm.users import DataverseUsers
     from connector.user_texts import TEXTS, say
 
@@ -73,6 +73,15 @@ def _campaign(args) -> int:
         task = bar.add_task(stage(args.action), total=None)
         service = campaign_service(services.crm, services.sms, progress=lambda name, done: bar.update(
             task, description=stage(name), completed=done))
+        if args.action == "test":
+            numbers = [n for n in (args.numbers or "").split(",") if n.strip()] or None
+            summary, sent = service.test(args.campaign_id, numbers, user, lang=lang)
+            bar.stop()
+            for sms in sent:
+                print(f"{sms.number}: {sms.text}")
+            print(say(lang, "cli_campaign_result", action=stage("test"), summary=summary,
+                      status=status_label(lang, CampaignStatus.READY)))
+            return 0
         result = service.run(args.campaign_id, CampaignAction[args.action.upper()], user, lang=lang)
     print(say(lang, "cli_campaign_result", action=stage(args.action), summary=result.summary,
               status=status_label(lang, result.status)))
@@ -126,9 +135,11 @@ def build_parser() -> argparse.ArgumentParser:
                       help="folder for the campaign's reports resume.csv and resume.xml (default ./smsc-demo-output)")
     demo.set_defaults(run=_demo)
     campaign = commands.add_parser("campaign", help="run a campaign action (uses the app settings)")
-    campaign.add_argument("action", choices=["simulate", "prepare", "validate", "cancel", "refresh"])
+    campaign.add_argument("action", choices=["simulate", "prepare", "validate", "cancel", "refresh", "test"])
     campaign.add_argument("campaign_id")
     campaign.add_argument("--user", help="systemuserid to act as (language, notes); default: the app")
+    campaign.add_argument("--numbers", help="test: the internal numbers, comma-separated (default: the "
+                                            "configuration's campaign test numbers)")
     campaign.add_argument("--lang", choices=["fr", "en"],
                           help="the language of the result (default: the --user's, else the app user's)")
     campaign.set_defaults(run=_campaign)

@@ -226,6 +226,7 @@ CONFIGURATION = Table(
         whole("smsc_MaxTextLength", "Longueur maximale du texte", "Maximum text length", 1, 1224),
         yes_no("smsc_CheaperText", "Remplacer les caractères coûteux (UCS-2)", "Replace costly (UCS-2) characters"),
         text("smsc_ConsentColumn", "Colonne de consentement", "Consent column", 100),
+        text("smsc_TestNumbers", "Numéros de test des campagnes", "Campaign test numbers", 500),
         whole("smsc_LowCreditThreshold", "Seuil de crédit bas", "Low credit threshold"),
         text("smsc_OverseasPrefix", "Préfixe international (outre-mer)", "Overseas international prefix", 10),
     ),

@@ -201,7 +201,7 @@ CONFIGURATION_FORM = Form(
                _section("campaigns", "Campagnes SMS", "SMS campaigns",
                         _f("smsc_campaignallowtypechoice"), _f("smsc_campaigndefaultsmstype"),
                         _f("smsc_campaignallowsenderchoice"), _f("smsc_campaigndefaultsender"),
-                        _f("smsc_campaignduration"), _f("smsc_warnthreshold")),
+                        _f("smsc_campaignduration"), _f("smsc_warnthreshold"), _f("smsc_testnumbers")),
                _section("stop", "Mention STOP et désinscriptions", "STOP mention and opt-outs",
                         _f("smsc_stoptext"), _f("smsc_appendstop"), _f("smsc_stopseparator"),
                         _f("smsc_excludeoptouts"),

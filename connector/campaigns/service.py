@@ -24,6 +24,7 @@ from connector.campaigns.model import CampaignAction, CampaignError, CampaignSta
 from connector.campaigns.progress import Progress, Tally, no_progress
 from connector.campaigns.release import release
 from connector.campaigns.simulate import simulate
+from connector.campaigns.test_send import TestSms, send_test
 from connector.campaigns.transmit import new_ticket, prepare
 from connector.clock import utcnow
 from connector.errors import Conflict, SmscError
@@ -36,9 +37,9 @@ from connector.repositories.campaigns import KEEP, Campaign, Campaigns
 from connector.repositories.configuration import ConfigurationSource
 from connector.repositories.optouts import OptOuts
 from connector.repositories.quotas import Quotas
-from connector.repositories.report_notes import ReportNotes
+from connector.repositories.report_notes import Attachment, ReportNotes
 from connector.repositories.users import Users
-from connector.send_policy import replies_wanted
+from connector.send_policy import phone_number, replies_wanted
 from connector.sms.port import ProviderError, SmsRequest
 from connector.user_texts import say
 
@@ -147,6 +148,27 @@ class CampaignService:
         summary += self._quota_note(run, tally)
         self.campaigns.finish(ctx.campaign.id, summary, status=run.step.succeeded, cost=report.cost)
         return CampaignResult(CampaignAction.PREPARE, run.step.succeeded, summary, tally)
+
+    def test(self, campaign_id: str, numbers: list[str] | None = None, user_id: str | None = None,
+             lang: str | None = None) -> tuple[str, list[TestSms]]:
+        """« Tester » a prepared campaign on internal numbers (given, else the configuration's): the first
+        staged texts, a note keeping what was sent; the campaign itself does not change."""
+        campaign = self.campaigns.get(campaign_id)
+        user = self.users.user_format(user_id)
+        lang, now, config = lang or user.language, self.clock(), self.configuration.get()
+        if campaign.status != CampaignStatus.READY:
+            raise CampaignError("test_needs_preparation", status=campaign.status)
+        ctx = build_context(campaign, config, user, None, lang=lang)
+        targets = [phone_number(number, config) for number in (numbers or list(config.test_numbers))]
+        try:
+            sent = send_test(self.provider, self.notes, campaign, targets, sms_type=ctx.sms_type,
+                             sender=ctx.sender, now=now)
+        except ProviderError as error:
+            raise CampaignError("provider_refused", detail=provider_reason(lang, error)) from None
+        lines = ["NUMERO;TICKET;SMS"] + [f"{s.number};{s.ticket};{s.text}" for s in sent]
+        self.notes.create(campaign.id, say(lang, "campaign_test_note", when=now.strftime("%d/%m/%Y %H:%M:%S")),
+                          Attachment("test.csv", "text/csv", ("\ufeff" + "\r\n".join(lines) + "\r\n").encode()))
+        return say(lang, "campaign_test_sent", count=len(sent)), sent
 
     def _validate(self, run: _Run) -> CampaignResult:
         ctx = run.ctx

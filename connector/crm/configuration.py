@@ -17,7 +17,7 @@ COLUMNS = (
     "smsc_repliesallowed", "smsc_replywindow", "smsc_stopkeywords", "smsc_startkeywords",
     "smsc_consecutivefailures", "smsc_unknownreplycreateslead", "smsc_stopseparator",
     "smsc_quietsundays", "smsc_quietholidays", "smsc_overseasprefix", "smsc_cheapertext", "smsc_maxtextlength",
-    "smsc_consentcolumn",
+    "smsc_consentcolumn", "smsc_testnumbers",
 )
 STOP_ON_SPACE = 2           # smsc_stopseparator: 1 Line break, 2 Space
 CACHE_SECONDS = 60          # an admin's change applies within a minute; saves a read per SMS
@@ -52,6 +52,7 @@ def configuration_from_row(row: dict) -> Configuration:
         quiet_hours=(start, end) if start is not None and end is not None else None,
         quiet_sundays=value("smsc_quietsundays", defaults.quiet_sundays),
         quiet_holidays=value("smsc_quietholidays", defaults.quiet_holidays),
+        test_numbers=keyword_list(row.get("smsc_testnumbers")),
         consent_column=(row.get("smsc_consentcolumn") or "").strip().lower() or None,
         cheaper_text=value("smsc_cheapertext", defaults.cheaper_text),
         max_text_length=row.get("smsc_maxtextlength") or None,

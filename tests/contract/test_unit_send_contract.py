@@ -64,7 +64,7 @@ CONFIG_COLUMNS = (
     "smsc_repliesallowed", "smsc_replywindow", "smsc_stopkeywords", "smsc_startkeywords",
     "smsc_consecutivefailures", "smsc_unknownreplycreateslead", "smsc_stopseparator",
     "smsc_quietsundays", "smsc_quietholidays", "smsc_overseasprefix", "smsc_cheapertext", "smsc_maxtextlength",
-    "smsc_consentcolumn",
+    "smsc_consentcolumn", "smsc_testnumbers",
 )
 CONFIG_QUERY = {"$select": ",".join(CONFIG_COLUMNS), "$orderby": "createdon asc", "$top": "1"}
 

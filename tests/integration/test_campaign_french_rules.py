@@ -48,3 +48,41 @@ def test_a_reunion_number_typed_nationally_is_sent_to_its_own_country_code(stack
     run("simulate")
     rows = report_rows(stack)
     assert "ECHEC;La mention 'STOP au 30101' doit être présente.;+262692123456;Promo" in rows
+
+
+def test_a_prepared_campaign_is_tested_on_internal_numbers_and_does_not_change(stack, capsys):
+    from smsc.cli import main
+
+    stack.dataverse.update("campaigns", seed.CAMPAIGN_ORDERS_ID, {
+        "smsc_text": "Bonjour Mr [lastname], -10% ce week-end. STOP au 30101"})
+    assert main(["campaign", "test", seed.CAMPAIGN_ORDERS_ID, "--numbers", "0611223344", "--lang", "en"]) == 2
+    assert "Prepare the campaign before testing it" in capsys.readouterr().err
+    assert run("prepare").ok
+    activities_before = len(stack.dataverse.rows("smsc_textmessages"))
+
+    assert main(["campaign", "test", seed.CAMPAIGN_ORDERS_ID, "--numbers", "06 11 22 33 44,0622334455",
+                 "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "test: Test sent to 2 number(s); the campaign did not change. (status: ready to send)" in out
+    tests = stack.octopush.sends[-2:]
+    assert [s["numbers"] for s in tests] == [["+33611223344"], ["+33622334455"]]
+    assert all(s["body"]["request_id"].startswith("test-") for s in tests)
+    assert tests[0]["body"]["text"].startswith("Bonjour Mr ") and tests[0]["body"]["text"].endswith("STOP au 30101")
+    assert len(stack.dataverse.rows("smsc_textmessages")) == activities_before          # no recipient activity
+    assert stack.dataverse.get("campaigns", seed.CAMPAIGN_ORDERS_ID)["smsc_smsstatus"] == 3   # still ready
+    notes = [n for n in stack.dataverse.rows("annotations", filter=f"_objectid_value eq {seed.CAMPAIGN_ORDERS_ID}")
+             if n.get("filename") == "test.csv"]
+    assert len(notes) == 1 and "+33611223344" in base64.b64decode(notes[0]["documentbody"]).decode("utf-8-sig")
+
+
+def test_without_numbers_the_test_goes_to_the_configurations(stack, capsys):
+    from connector.crm.configuration import forget_configuration
+    from smsc.cli import main
+
+    stack.dataverse.update("smsc_configurations", seed.CONFIGURATION_ID, {"smsc_testnumbers": "0699887766"})
+    forget_configuration()
+    stack.dataverse.update("campaigns", seed.CAMPAIGN_ORDERS_ID, {"smsc_text": "Promo STOP au 30101"})
+    assert run("prepare").ok
+    assert main(["campaign", "test", seed.CAMPAIGN_ORDERS_ID]) == 0
+    assert stack.octopush.sends[-1]["numbers"] == ["+33699887766"]
+    forget_configuration()
