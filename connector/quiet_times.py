@@ -13,7 +13,6 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
 import phonenumbers
 from phonenumbers import timezone as number_zones
 
@@ -48,6 +47,8 @@ def _zone(parsed: phonenumbers.PhoneNumber) -> ZoneInfo:
 def _public_holidays(region: str | None, year: int) -> frozenset[date]:
     if not region:
         return frozenset()
+    import holidays         # deferred: 0.1 s of import a send without quiet holidays does not pay
+
     try:
         return frozenset(holidays.country_holidays(region, years=year))
     except NotImplementedError:     # a country the library does not cover

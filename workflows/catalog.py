@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from connector.repositories.workflows import StoredWorkflow, WorkflowRepository
 from connector.text.templates import TemplateError, compile_template
-from workflows.definition import DefinitionError, IfStep, WorkflowDefinition, load_definition
+from workflows.definition import DefinitionError, WorkflowDefinition, load_definition, sms_steps
 
 log = logging.getLogger(__name__)
 CACHE_LIMIT = 2000
@@ -72,15 +72,9 @@ def _parse(text: str, entity: str | None) -> WorkflowDefinition | str:
 
 
 def _texts(steps: list, path: str) -> Iterator[tuple[str, str]]:
-    for i, step in enumerate(steps):
-        here = f"{path}[{i}]"
-        if isinstance(step, IfStep):
-            yield from _texts(step.then, f"{here}.then")
-            for j, branch in enumerate(step.elif_):
-                yield from _texts(branch.then, f"{here}.elif[{j}].then")
-            yield from _texts(step.else_, f"{here}.else")
-        elif step.send_sms.text is not None:
-            yield f"{here}.send_sms.text", step.send_sms.text
+    for here, action in sms_steps(steps, path):
+        if action.text is not None:
+            yield f"{here}.text", action.text
 
 
 def forget_parsed() -> None:

@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator, model_validator
@@ -131,6 +132,19 @@ Step = Annotated[
     Union[Annotated[IfStep, Tag("IfStep")], Annotated[SmsStep, Tag("SmsStep")]],
     Discriminator(tagger({"if": "IfStep", "send_sms": "SmsStep"}), custom_error_type="step",
                   custom_error_message="a step is {if: ..., then: [...]} or {send_sms: {...}}")]
+
+
+def sms_steps(steps: list, path: str = "steps") -> Iterator[tuple[str, SendSms]]:
+    """Every send_sms of the steps, in every branch, with its path (`steps[0].else[1].send_sms`)."""
+    for i, step in enumerate(steps):
+        here = f"{path}[{i}]"
+        if isinstance(step, IfStep):
+            yield from sms_steps(step.then, f"{here}.then")
+            for j, branch in enumerate(step.elif_):
+                yield from sms_steps(branch.then, f"{here}.elif[{j}].then")
+            yield from sms_steps(step.else_, f"{here}.else")
+        else:
+            yield f"{here}.send_sms", step.send_sms
 
 
 class WorkflowDefinition(Model):

@@ -3,24 +3,9 @@ configuration — today, a marketing SMS without the configured STOP mention whe
 does not append it (French numbers refuse it: connector.send_policy.apply_stop_rule)."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from connector.configuration import Configuration
 from connector.text.stop import has_stop_mention
-from workflows.definition import IfStep, SendSms, WorkflowDefinition
-
-
-def sms_steps(steps: list, path: str = "steps") -> Iterator[tuple[str, SendSms]]:
-    """Every send_sms of the steps, in every branch, with its path."""
-    for i, step in enumerate(steps):
-        here = f"{path}[{i}]"
-        if isinstance(step, IfStep):
-            yield from sms_steps(step.then, f"{here}.then")
-            for j, branch in enumerate(step.elif_):
-                yield from sms_steps(branch.then, f"{here}.elif[{j}].then")
-            yield from sms_steps(step.else_, f"{here}.else")
-        else:
-            yield f"{here}.send_sms", step.send_sms
+from workflows.definition import WorkflowDefinition, sms_steps
 
 
 def not_ready(definition: WorkflowDefinition, config: Configuration) -> list[str]:

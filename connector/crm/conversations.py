@@ -11,7 +11,8 @@ from connector.clock import odata_utc, parse_utc
 from connector.crm.campaigns import CAMPAIGN_SET
 from connector.crm.odata import odata_literal
 from connector.crm.port import Crm, entity_set
-from connector.crm.sms_activities import ACTIVITY_SET, EXPAND_PARTIES, LOOKUP_TABLE, PARTIES, PARTY_TO
+from connector.crm.sms_activities import (ACTIVITY_SET, EXPAND_PARTIES, LOOKUP_TABLE, PARTIES, PARTY_TO, party,
+                                         regarding_bind)
 from connector.repositories.conversations import IncomingSms, OutgoingSms
 from connector.repositories.sms_activities import RowRef
 
@@ -61,11 +62,9 @@ def incoming_row(sms: IncomingSms) -> dict[str, Any]:
         "smsc_idempotencykey": sms.idempotency_key, "actualend": odata_utc(sms.received_on),
     }
     if sms.regarding is not None:
-        body[f"regardingobjectid_{sms.regarding.table}_smsc_textmessage@odata.bind"] = \
-            f"/{entity_set(sms.regarding.table)}({sms.regarding.id})"
+        body |= regarding_bind(sms.regarding)
     if sms.sender is not None:
-        body[PARTIES] = [{"participationtypemask": PARTY_FROM, f"partyid_{sms.sender.table}@odata.bind":
-                          f"/{entity_set(sms.sender.table)}({sms.sender.id})"}]
+        body[PARTIES] = [party(PARTY_FROM, sms.sender)]
     if sms.campaign_id:
         body[f"{CAMPAIGN_NAV}@odata.bind"] = f"/{CAMPAIGN_SET}({sms.campaign_id})"
     return body

@@ -61,6 +61,18 @@ def taken(sms: ComposedSms, key: str) -> dict[str, Any]:
     }
 
 
+def regarding_bind(record: RowRef) -> dict[str, str]:
+    """The activity's regarding record, bound through the table's own navigation property."""
+    address = f"/{entity_set(record.table)}({record.id})"
+    return {f"regardingobjectid_{record.table}_smsc_textmessage@odata.bind": address}
+
+
+def party(mask: int, record: RowRef) -> dict[str, Any]:
+    """One activity party (`to`, `from`…: participationtypemask) on a record."""
+    address = f"/{entity_set(record.table)}({record.id})"
+    return {"participationtypemask": mask, f"partyid_{record.table}@odata.bind": address}
+
+
 def workflow_sms_body(sms: NewWorkflowSms) -> dict[str, Any]:
     status = SmsStatus.FAILED if sms.error else SmsStatus.SEND_REQUESTED
     body: dict[str, Any] = {
@@ -72,11 +84,9 @@ def workflow_sms_body(sms: NewWorkflowSms) -> dict[str, Any]:
     if sms.error:
         body["smsc_error"] = sms.error[:ERROR_LENGTH]
     if sms.regarding is not None:
-        body[f"regardingobjectid_{sms.regarding.table}_smsc_textmessage@odata.bind"] = \
-            f"/{entity_set(sms.regarding.table)}({sms.regarding.id})"
+        body |= regarding_bind(sms.regarding)
     if sms.to is not None:
-        body[PARTIES] = [{"participationtypemask": PARTY_TO, f"partyid_{sms.to.table}@odata.bind":
-                          f"/{entity_set(sms.to.table)}({sms.to.id})"}]
+        body[PARTIES] = [party(PARTY_TO, sms.to)]
     return body
 
 

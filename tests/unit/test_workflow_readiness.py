@@ -3,7 +3,8 @@ from connector.configuration import Configuration
 from connector.text.encoding import is_gsm7
 from smsc.cli import main
 from workflows.definition import BUILTIN_DIR, load_definition
-from workflows.readiness import not_ready, sms_steps
+from workflows.definition import sms_steps
+from workflows.readiness import not_ready
 
 
 def builtin(name: str):
