@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from connector.delivery.service import Applied, DeliveryService
 from connector.repositories.provider_events import ProviderEvent, ProviderEvents
-from connector.sms.callbacks import CallbackKind
+from connector.sms.callbacks import CallbackKind, callback_from_message
 
 
 class Inbound(Protocol):
@@ -44,3 +44,10 @@ def process_events(event_ids: Sequence[str], *, events: ProviderEvents, delivery
     if outcomes:
         events.mark_processed(outcomes, clock())
     return Processed(applied, handled)
+
+
+def record_held(messages: Sequence[Mapping[str, Any]], events: ProviderEvents) -> list[str]:
+    """Callbacks the route held in the queue message (Dataverse could not take them then): recorded
+    now with the time they were received; their ids. A failure here makes the host deliver the
+    message again, as for any queue step."""
+    return [events.record(callback_from_message(m), datetime.fromisoformat(m["received_on"])) for m in messages]

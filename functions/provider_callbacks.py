@@ -4,7 +4,10 @@ and the queue trigger that applies them.
 The provider waits about a second and cannot send custom headers: the route checks SMSC_WEBHOOK_KEY
 in the `key` query parameter (Keys.PROVIDER; hence no function key, anonymous at the host), parses
 the body (400, nothing written, when it cannot), records it as received (the raw body, never the
-key), queues its id and answers 200. The queue trigger applies it (connector.loopback).
+key), queues its id and answers 200. The queue trigger applies it (connector.loopback). When
+Dataverse cannot take the record (down, throttled), the callback itself goes on the queue and the
+answer is 202: the queue step records it once Dataverse is back (the provider is never told 5xx
+for a callback we hold, and does not retry anyway).
 """
 import json
 import logging
@@ -13,7 +16,9 @@ from functools import partial
 import azure.functions as func
 
 from connector.telemetry import queue_message_attributes, traced
-from functions.http import Keys, guarded, json_response
+from connector.crm.port import CrmError
+from connector.sms.callbacks import callback_message
+from functions.http import CRM_TRANSIENT, Keys, guarded, json_response
 
 bp = func.Blueprint()
 log = logging.getLogger(__name__)
@@ -39,7 +44,14 @@ def _record(req: func.HttpRequest, services, *, kind: str, queue: func.Out[str])
     parser = callback_parser(req.route_params.get("provider", ""))       # NotFound: 404 naming it
     parse = parser.delivery if kind == "delivery" else parser.inbound
     callback = parse(req.get_body(), req.headers.get("content-type") or "")   # MalformedCallback: 400
-    event_id = provider_events(services.crm).record(callback, utcnow())
+    received_on = utcnow()
+    try:
+        event_id = provider_events(services.crm).record(callback, received_on)
+    except CrmError as error:
+        if error.status not in CRM_TRANSIENT:
+            raise
+        queue.set(json.dumps({"callbacks": [{**callback_message(callback), "received_on": received_on.isoformat()}]}))
+        return json_response({"received": "queued"}, 202)
     queue.set(json.dumps({"events": [event_id]}))
     return json_response({"received": event_id})
 
@@ -47,10 +59,14 @@ def _record(req: func.HttpRequest, services, *, kind: str, queue: func.Out[str])
 @bp.queue_trigger(arg_name="msg", queue_name=PROVIDER_EVENTS_QUEUE, connection="AzureWebJobsStorage")
 @traced(f"queue {PROVIDER_EVENTS_QUEUE}", queue_message_attributes)
 def apply_provider_events(msg: func.QueueMessage) -> None:
-    from connector.bootstrap import get_services
+    from connector.bootstrap import get_services, provider_events
+    from connector.loopback import record_held
     from dispatch.provider_events import apply_provider_events
 
-    event_ids = [str(i) for i in json.loads(msg.get_body()).get("events", [])]
+    message = json.loads(msg.get_body())
     services = get_services()
+    held = record_held(message.get("callbacks", []), provider_events(services.crm))
+    event_ids = [str(i) for i in message.get("events", [])] + held
     result = apply_provider_events(event_ids, services.crm, services.sms)
     log.info("provider events: %s", result.summary())
+

@@ -34,6 +34,22 @@ class ProviderCallback:
     raw: Mapping[str, Any] = field(default_factory=dict)    # the body as received, for support
 
 
+def callback_message(callback: ProviderCallback) -> dict[str, Any]:
+    """The callback as JSON (a queue message), read back by `callback_from_message`."""
+    return {"kind": int(callback.kind), "number": callback.number, "ticket": callback.ticket,
+            "status": callback.status, "text": callback.text,
+            "occurred_at": callback.occurred_at.isoformat() if callback.occurred_at else None,
+            "raw": dict(callback.raw)}
+
+
+def callback_from_message(message: Mapping[str, Any]) -> ProviderCallback:
+    occurred = message.get("occurred_at")
+    return ProviderCallback(CallbackKind(message["kind"]), message["number"], ticket=message.get("ticket"),
+                            status=message.get("status"), text=message.get("text"),
+                            occurred_at=datetime.fromisoformat(occurred) if occurred else None,
+                            raw=message.get("raw") or {})
+
+
 @dataclass(frozen=True)
 class CallbackParser:
     """One provider's callbacks: `delivery` reads a delivery-report body, `inbound` a reply or an

@@ -227,3 +227,18 @@ def test_replies_and_opt_outs_are_recorded_and_handed_to_the_inbound_service(crm
     no_key = post(stack, {"number": SMITH_NUMBER, "text": "STOP"}, route="providers/octopush/inbound", key=None)
     no_text = post(stack, {"number": SMITH_NUMBER}, route="providers/octopush/inbound")
     assert (no_key.status, no_text.status) == (401, 400) and len(events(stack)) == 2
+
+
+def test_a_report_dataverse_cannot_take_now_is_held_in_the_queue_and_applied_later_never_a_5xx(crm, stack):
+    activity_id, ticket = sent_unit_sms(crm)
+    stack.dataverse.faults.add(status=503, times=20, path_contains="smsc_providerevents", method="POST")
+    answer = post(stack, report_body(ticket, SMITH_NUMBER, "DELIVERED"))
+    assert (answer.status, answer.json()) == (202, {"received": "queued"}) and events(stack) == []
+    [held] = json.loads(answer.outputs["provider_events"])["callbacks"]
+    assert (held["ticket"], held["number"], held["status"]) == (ticket, SMITH_NUMBER, "DELIVERED")
+
+    stack.dataverse.faults.clear()                                        # Dataverse is back
+    run_queue(answer)
+    assert crm.activity(activity_id)["smsc_status"] == 6
+    [event] = events(stack)
+    assert event["smsc_processedon"] and event["_smsc_textmessageid_value"] == activity_id
