@@ -2,6 +2,7 @@
 span per request when telemetry is on."""
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from typing import Any, Self
@@ -16,6 +17,13 @@ from connector import telemetry
 
 # 429 (throttled) and 503/504 (busy, gateway time-out) are worth retrying; the rest are answers.
 RETRY_STATUSES = (429, 503, 504)
+# The secrets a URL of ours may carry: SMSC_WEBHOOK_KEY as `key` (provider callbacks), Azure's function key as `code`.
+URL_SECRET = re.compile(r"([?&](?:key|code)=)[^&\s\"']+", re.IGNORECASE)
+
+
+def mask_url_secrets(text: str) -> str:
+    """`text` with the values of `key=` and `code=` in any URL it holds replaced by ***."""
+    return URL_SECRET.sub(r"\1***", text)
 
 Sleep = Callable[[float], None]
 

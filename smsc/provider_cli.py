@@ -9,21 +9,19 @@ from __future__ import annotations
 
 import argparse
 import os
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
 ROUTES = {"deliveries": "delivery", "inbounds": "inbound", "opt_outs": "inbound"}   # opt-outs share the inbound route
 LABELS = {"deliveries": "delivery reports", "inbounds": "inbound SMS", "opt_outs": "STOP opt-outs"}
-SECRET_PARAMETERS = ("key", "code")
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 FUNCTION_KEY_SETTING = "SMSC_FUNCTION_KEY"
 
 
 def masked(url: str) -> str:
     """`url` with the values of `key` and `code` replaced by ***."""
-    parts = urlsplit(url)
-    query = [(name, "***" if name.lower() in SECRET_PARAMETERS else value)
-             for name, value in parse_qsl(parts.query, keep_blank_values=True)]
-    return urlunsplit(parts._replace(query=urlencode(query, safe="*")))
+    from connector.http import mask_url_secrets
+
+    return mask_url_secrets(url)
 
 
 def app_origin(url: str) -> tuple[str, str | None]:

@@ -9,7 +9,6 @@ treated as transient.
 from __future__ import annotations
 
 import logging
-import re
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,7 +16,7 @@ from urllib.parse import urlsplit
 import requests
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
 
-from connector.http import build_session
+from connector.http import build_session, mask_url_secrets
 from connector.sms.octopush_codes import ERROR_MESSAGES
 from connector.sms.port import (Balance, CallbackUrls, DuplicateRequest, ProviderError, Recipient,
                                 SendResult, SmsRequest, SmsType)
@@ -32,7 +31,6 @@ PURPOSES = {SmsType.MARKETING: "wholesale", SmsType.TRANSACTIONAL: "alert"}
 # The send carries `request_id`, which Octopush deduplicates, so POST may be retried too.
 RETRY_METHODS = frozenset({"GET", "HEAD", "PATCH", "PUT", "DELETE", "POST"})
 DUPLICATE_CODE = 120
-URL_SECRET = re.compile(r"([?&](?:key|code)=)[^&\s\"']+", re.IGNORECASE)   # our key, Azure's function key
 PARAMETERS, EDIT_PARAMETERS = "/user/campaign-parameters", "/user/campaign-parameters/edit"
 # Our CallbackUrls field -> Octopush's names, the current first ([JAVA] model/Callback.java has the older).
 CALLBACK_NAMES = {"deliveries": ("callback_url_for_deliveries", "callback_url_for_sms_deliveries"),
@@ -213,7 +211,7 @@ class OctopushClient:
 
     def _scrub(self, text: str) -> str:
         """Without our API key, nor the secrets of a callback URL an answer might quote back."""
-        text = URL_SECRET.sub(r"\1***", text)
+        text = mask_url_secrets(text)
         return text.replace(self._api_key, "***") if self._api_key else text
 
 
