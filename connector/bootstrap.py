@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from connector.crm.port import Crm
+from connector.repositories.work_queue import WorkQueue
 from connector.settings import CrmSettings, Settings, get_crm_settings, get_settings
 from connector.sms.port import SmsProvider
 
@@ -56,6 +57,22 @@ def get_crm() -> Crm:
     return build_crm(get_crm_settings())
 
 
+_local_queues: dict[str, "LocalQueue"] = {}
+
+
+def work_queue(name: str) -> WorkQueue:
+    """The queue `name` (connector.repositories.work_queue): an in-process one for a local run (no
+    `AzureWebJobsStorage`), whose due messages the local host runs (smsc.serve)."""
+    from connector.queues.local import LocalQueue
+
+    return _local_queues.setdefault(name, LocalQueue(name))
+
+
+def local_queues() -> dict[str, "LocalQueue"]:
+    """The in-process queues made so far, by name (the local host drains them)."""
+    return _local_queues
+
+
 def reset() -> None:
     """Forget the settings, clients and cached configuration (the environment changed: tests, demo)."""
     from connector.crm.configuration import forget_configuration
@@ -77,6 +94,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from connector.crm.port import Crm
+    from connector.queues.local import LocalQueue
     from connector.crm.quotas import DataverseQuotas
     from connector.crm.sms_activities import DataverseSmsActivities
     from connector.preview import PreviewService

@@ -3,12 +3,13 @@ import json
 
 import azure.functions as func
 
+from connector.repositories.work_queue import CAMPAIGN_ACTIONS
 from functions.http import Keys, guarded, json_response
 
 bp = func.Blueprint()
 
 
-CAMPAIGN_QUEUE = "smsc-campaign-actions"
+CAMPAIGN_QUEUE = CAMPAIGN_ACTIONS
 
 
 @bp.route(route="dataverse/events", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
