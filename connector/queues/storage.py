@@ -15,6 +15,7 @@ The storage SDK is imported when a queue is first used, never when `function_app
 from __future__ import annotations
 
 import json
+import logging
 import math
 import threading
 from collections.abc import Mapping
@@ -63,6 +64,7 @@ class StorageConnection:
         from azure.storage.queue import (ExponentialRetry, QueueClient, TextBase64DecodePolicy,
                                          TextBase64EncodePolicy)
 
+        _quiet_request_log()
         options: dict[str, Any] = {
             "message_encode_policy": TextBase64EncodePolicy(), "message_decode_policy": TextBase64DecodePolicy(),
             "retry_policy": ExponentialRetry(initial_backoff=1, increment_base=2, retry_total=retries,
@@ -83,6 +85,14 @@ class StorageConnection:
             return ManagedIdentityCredential()
         # No credential named: the app's managed identity in Azure, the developer's sign-in elsewhere.
         return DefaultAzureCredential(exclude_interactive_browser_credential=True)
+
+
+def _quiet_request_log() -> None:
+    """The SDK logs every request's headers at INFO (redacted, but a dozen lines per message put): only
+    its warnings reach the app's log, unless that logger was configured on purpose."""
+    request_log = logging.getLogger("azure.core.pipeline.policies.http_logging_policy")
+    if request_log.level == logging.NOTSET:
+        request_log.setLevel(logging.WARNING)
 
 
 def storage_connection(environ: Mapping[str, str]) -> StorageConnection | None:

@@ -4,6 +4,7 @@ made on its first message, and the composition root picks the storage queue only
 import base64
 import itertools
 import json
+import logging
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -133,3 +134,11 @@ def test_the_queue_is_made_once_per_process(storage, queue_name):
     for n in range(3):
         queue.put({"n": n})
     assert made == [1] and host_reader(storage, queue_name).get_queue_properties().approximate_message_count == 3
+
+
+def test_a_put_logs_neither_the_request_headers_nor_the_account_key(storage, queue_name, caplog):
+    from tests.azurite import ACCOUNT_KEY
+
+    with caplog.at_level(logging.INFO):
+        bootstrap.work_queue(queue_name).put({"n": 1})
+    assert "Request headers" not in caplog.text and ACCOUNT_KEY not in caplog.text
