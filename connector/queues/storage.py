@@ -74,17 +74,20 @@ class StorageConnection:
         if self.connection_string is not None:
             return QueueClient.from_connection_string(self.connection_string, name, **options)
         assert self.account_url is not None
-        return QueueClient(self.account_url, name, credential=self._identity(), **options)
+        return QueueClient(self.account_url, name, credential=_identity(self), **options)
 
-    def _identity(self) -> Any:
-        from azure.identity import DefaultAzureCredential, ManagedIdentityCredential
 
-        if self.client_id:
-            return ManagedIdentityCredential(client_id=self.client_id)
-        if self.managed_identity:
-            return ManagedIdentityCredential()
-        # No credential named: the app's managed identity in Azure, the developer's sign-in elsewhere.
-        return DefaultAzureCredential(exclude_interactive_browser_credential=True)
+@lru_cache(maxsize=4)
+def _identity(connection: StorageConnection) -> Any:
+    """The app's identity, one per connection: its token is cached and shared by every queue's client."""
+    from azure.identity import DefaultAzureCredential, ManagedIdentityCredential
+
+    if connection.client_id:
+        return ManagedIdentityCredential(client_id=connection.client_id)
+    if connection.managed_identity:
+        return ManagedIdentityCredential()
+    # No credential named: the app's managed identity in Azure, the developer's sign-in elsewhere.
+    return DefaultAzureCredential(exclude_interactive_browser_credential=True)
 
 
 def _quiet_request_log() -> None:

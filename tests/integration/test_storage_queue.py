@@ -121,6 +121,7 @@ def test_identity_based_settings_give_the_account_queue_with_the_apps_identity(m
     assert isinstance(queue, StorageQueue)
     assert queue.client.url == f"https://stsmsc.queue.core.windows.net/{queue_name}"
     assert isinstance(queue.client.credential, ManagedIdentityCredential)
+    assert bootstrap.work_queue(f"{queue_name}-b").client.credential is queue.client.credential   # one token cache
     monkeypatch.setenv("AzureWebJobsStorage__queueServiceUri", "https://other.queue.core.windows.net/")
     assert bootstrap.work_queue(queue_name).client.url == f"https://other.queue.core.windows.net/{queue_name}"
 
