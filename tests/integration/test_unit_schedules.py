@@ -132,3 +132,22 @@ def test_the_timer_functions_are_registered_and_run(crm, stack, name):
     from azure.functions.timer import TimerRequest
     timer.get_user_function()(TimerRequest(past_due=False))     # nothing due: no error, nothing sent
     assert stack.octopush.sends == []
+
+
+def test_smsc_unit_sms_release_runs_the_timer_at_the_instant_given(crm, stack, capsys):
+    from smsc.cli import main
+
+    activity_id, due = scheduled(crm)
+    assert main(["unit-sms", "release", "--at", wire(due - timedelta(minutes=1))]) == 0
+    assert capsys.readouterr().out == "nothing to do\n" and stack.octopush.sends == []
+    assert main(["unit-sms", "release", "--at", wire(due)]) == 0
+    assert capsys.readouterr().out == f"{activity_id}: sent\n" and len(stack.octopush.sends) == 1
+
+
+def test_smsc_unit_sms_refuses_a_bad_instant_in_one_line(stack, capsys):
+    from smsc.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["unit-sms", "release", "--at", "tomorrow"])
+    assert exited.value.code == 2 and "not an ISO 8601 date and time: 'tomorrow'" in capsys.readouterr().err
+    assert stack.octopush.sends == []
