@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from connector.activity import SmsStatus, status_label
 from connector.clock import utcnow
-from connector.configuration import Configuration
+from connector.configuration import ChannelPreferences, Configuration
 from connector.errors import Conflict, NotFound
 from connector.idempotency import unit_key
 from connector.messages import render_text
@@ -146,9 +146,8 @@ class UnitSmsService:
         if not key or not activity.phone_number:     # set Scheduled by hand: nothing was composed
             return self.fail(activity.id, activity.etag, say(lang, "unit_held_unprepared"), keep_key=False)
         config = self.sending.configuration.get()
-        sms = self._as_taken(activity, config)
         try:
-            refuse_opted_out(sms.phone_number, config, self.sending.optouts)
+            sms = self._as_held(activity, config)
         except SmsRejected as error:
             return self.fail(activity.id, activity.etag, error.say(lang), keep_key=False)
         hold_until = self._release_time(None, sms, config)
@@ -161,11 +160,21 @@ class UnitSmsService:
         return self._deliver(activity, sms, key, config, activity.owner_id)
 
     def _as_taken(self, activity: SmsActivity, config: Configuration) -> ComposedSms:
-        """The SMS the take wrote on the activity (text, number, type, sender): what goes out later."""
+        """The SMS the take wrote on the activity (text, number, type, sender), as it was taken."""
         text = activity.text or ""
         return ComposedSms(text, analyze(text), SmsType(activity.sms_type or SmsType.TRANSACTIONAL),
                            activity.sender, activity.phone_number,
                            with_replies=replies_wanted(activity.sender, config), notice=activity.error)
+
+    def _as_held(self, activity: SmsActivity, config: Configuration) -> ComposedSms:
+        """The SMS the hold wrote, through the send policy again: a Scheduled SMS stays editable on
+        its form (a STOP mention removed, a longer text, another sender), and the number may have
+        opted out since. The text is not merged again: the hold wrote it merged."""
+        sms = compose(activity.text or "", config=config, prefs=self._prefs(activity, config),
+                      raw_number=activity.phone_number, requested_type=activity.sms_type,
+                      requested_sender=activity.sender, max_length=PROVIDER_MAX_LENGTH)
+        refuse_opted_out(sms.phone_number, config, self.sending.optouts)
+        return replace(sms, notice=activity.error)
 
     def _release_time(self, due: datetime | None, sms: ComposedSms, config: Configuration) -> datetime | None:
         """When the connector holds the SMS: its due date if it is more than a minute away, moved
@@ -184,15 +193,19 @@ class UnitSmsService:
             raise SmsRejected("no_recipient")
         text, recipient = render_text(self.sending, activity, activity.recipient, user_id)
         raw_number = activity.phone_number or recipient.mobile
-        # Users choose type and sender only where the configuration allows; a hook workflow's
-        # definition is the admin's own choice and is kept.
-        prefs = config.unit
-        if activity.workflow_id:
-            prefs = prefs.model_copy(update={"allow_type_choice": True, "allow_sender_choice": True})
-        sms = compose(text, config=config, prefs=prefs, raw_number=raw_number, requested_type=activity.sms_type,
-                      requested_sender=activity.sender, max_length=PROVIDER_MAX_LENGTH)
+        sms = compose(text, config=config, prefs=self._prefs(activity, config), raw_number=raw_number,
+                      requested_type=activity.sms_type, requested_sender=activity.sender,
+                      max_length=PROVIDER_MAX_LENGTH)
         refuse_opted_out(sms.phone_number, config, self.sending.optouts)
         return sms
+
+    @staticmethod
+    def _prefs(activity: SmsActivity, config: Configuration) -> ChannelPreferences:
+        """Users choose type and sender only where the configuration allows; a hook workflow's
+        definition is the admin's own choice and is kept."""
+        if activity.workflow_id:
+            return config.unit.model_copy(update={"allow_type_choice": True, "allow_sender_choice": True})
+        return config.unit
 
     def _deliver(self, activity: SmsActivity, sms: ComposedSms, key: str, config: Configuration,
                  user_id: str | None) -> UnitSmsResult:

@@ -225,3 +225,11 @@ def test_a_request_the_timer_cannot_send_either_ends_failed_with_the_reason():
     [result] = take_up_left_requests(unit.service, NOW)
     assert result.outcome == "failed" and "429" in result.detail and "rien n'est parti" in result.detail
     assert unit.activities.rows["sms-1"].status == SmsStatus.FAILED and unit.provider.requests == []
+
+
+def test_a_held_sms_edited_on_its_form_goes_through_the_send_policy_again():
+    config = CONFIG.model_copy(update={"append_stop": False})
+    unit = Unit(config=config)
+    unit.activities = unit.service.activities = FakeSmsActivities(scheduled_row(text="Soldes ce week-end !"))
+    [result] = release_due_sms(unit.service, NIGHT)          # the STOP mention was removed while it waited
+    assert result.outcome == "failed" and "STOP au 30101" in result.detail and unit.provider.requests == []
