@@ -54,10 +54,10 @@ def take_up_left_requests(service: UnitSmsService, now: datetime | None = None) 
 
 
 def _take_up(service: UnitSmsService, activity: SmsActivity, instant: datetime) -> UnitSmsResult:
-    lang = service.lang_of(activity.owner_id)
     if activity.modified_on is not None and instant - activity.modified_on > LEFT_TOO_LONG:
         hours = int(LEFT_TOO_LONG.total_seconds() // 3600)
-        return service.fail(activity.id, activity.etag, say(lang, "unit_left_too_old", hours=hours), keep_key=True)
+        reason = say(service.lang_of(activity.owner_id), "unit_left_too_old", hours=hours)
+        return service.fail(activity.id, activity.etag, reason, keep_key=True)
     try:
         return service.send(activity.id, activity.owner_id)
     except SmscError as error:
@@ -65,8 +65,8 @@ def _take_up(service: UnitSmsService, activity: SmsActivity, instant: datetime) 
         # before it failed (it is Sending), that write loses and the Sending recovery finishes it.
         log.warning("unit SMS %s left Send requested could not be sent: %s", activity.id, error.message)
         try:
-            return service.fail(activity.id, activity.etag, say(lang, "unit_left_failed", detail=error.message),
-                                keep_key=True)
+            reason = say(service.lang_of(activity.owner_id), "unit_left_failed", detail=error.message)
+            return service.fail(activity.id, activity.etag, reason, keep_key=True)
         except SmscError as again:      # the CRM still refuses: the next run tries once more
             log.warning("unit SMS %s: its failure could not be written: %s", activity.id, again.message)
             return UnitSmsResult("error", activity.id, detail=error.message)

@@ -142,14 +142,15 @@ class UnitSmsService:
         its key, through the same path as an immediate send. Quiet times are asked again (a
         marketing SMS whose time falls in them waits again), and so is the opt-out list."""
         annotate(**{"smsc.activity_id": activity.id})
-        key, lang = activity.idempotency_key, self.lang_of(activity.owner_id)
+        key = activity.idempotency_key
         if not key or not activity.phone_number:     # set Scheduled by hand: nothing was composed
-            return self.fail(activity.id, activity.etag, say(lang, "unit_held_unprepared"), keep_key=False)
+            reason = say(self.lang_of(activity.owner_id), "unit_held_unprepared")
+            return self.fail(activity.id, activity.etag, reason, keep_key=False)
         config = self.sending.configuration.get()
         try:
             sms = self._as_held(activity, config)
         except SmsRejected as error:
-            return self.fail(activity.id, activity.etag, error.say(lang), keep_key=False)
+            return self.fail(activity.id, activity.etag, error.say(self.lang_of(activity.owner_id)), keep_key=False)
         hold_until = self._release_time(None, sms, config)
         try:
             self.activities.take(activity, sms, key, hold_until=hold_until)
