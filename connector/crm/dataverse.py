@@ -278,7 +278,7 @@ def _repeatable_create(entity_set: str, body: Mapping[str, Any]) -> bool:
     create without either would make a second row: not repeatable."""
     if entity_set == "annotations":
         return bool(body.get("annotationid"))
-    keys = ALTERNATE_KEYS.get(entity_set)
+    keys = ALTERNATE_KEYS.get(entity_set, ())
     return bool(keys) and all(body.get(column) not in (None, "") for column in keys)
 
 
