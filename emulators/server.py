@@ -202,7 +202,7 @@ def fault_options(request: Request) -> tuple[dict, str | None]:
     checks = {
         "status": lambda v: _whole(v, 200, 599), "times": lambda v: _whole(v, 1, 1_000_000),
         "retry_after": lambda v: _whole(v, 0, 3600), "delay": lambda v: _seconds(v, 60),
-        "path_contains": lambda v: isinstance(v, str), "method": lambda v: v in HTTP_METHODS,
+        "path_contains": lambda v: isinstance(v, str), "method": lambda v: isinstance(v, str) and v in HTTP_METHODS,
         "body": lambda v: isinstance(v, dict), "rate": _chance,
         "seed": lambda v: _whole(v, -(2 ** 63), 2 ** 63 - 1)}
     wrong = [name for name, check in checks.items() if name in options and not check(options[name])]
