@@ -166,7 +166,7 @@ def test_random_json_on_the_webhook_is_never_a_5xx_nor_a_write(fuzzed, body):
     assert fuzzed.webhook(_encoded(body)) < 500
 
 
-@examples(100)
+@examples(60)
 @given(body=mutated([body for _, body in SAMPLE_BODIES]), message=st.sampled_from(["Create", "Update", "Delete"]))
 def test_real_remote_execution_contexts_mutated_are_never_a_5xx_nor_a_write_when_refused(fuzzed, body, message):
     entity = body.get("PrimaryEntityName") if isinstance(body.get("PrimaryEntityName"), str) else "contact"
@@ -196,7 +196,7 @@ LIVE = [
 ]
 
 
-@examples(100)
+@examples(60)
 @given(body=mutated(LIVE))
 def test_mutated_events_about_existing_rows_are_never_a_5xx_nor_a_write_when_refused(fuzzed, crm, body):
     if not fuzzed.stack.dataverse.rows("smsc_textmessages", f"activityid eq {LIVE_SMS_ID}"):
@@ -226,7 +226,7 @@ def _callback_body(body: dict, as_form: bool) -> tuple[bytes, str]:
     return _encoded(body), "application/json"
 
 
-@examples(80)
+@examples(60)
 @given(kind=st.sampled_from(["delivery", "inbound"]), body=callback_bodies, as_form=st.booleans(), query=queries,
        right_key=st.booleans(), provider=st.sampled_from(["octopush", "octopush", "nosuch", "OCTOPUSH"]))
 def test_provider_callbacks_with_random_bodies_and_queries_are_never_a_5xx(fuzzed, kind, body, as_form, query,
@@ -255,7 +255,7 @@ TEMPLATE_TOKENS = ["{{", "}}", "{%", "%}", "{#", "#}", " ", "firstname", "lastna
 templates = st.one_of(st.lists(st.sampled_from(TEMPLATE_TOKENS), max_size=25).map("".join), texts)
 
 
-@examples(100)
+@examples(60)
 @given(text=templates, regarding=st.sampled_from([("contact", seed.DAVID_SMITH_ID), ("account", seed.CONTOSO_ID),
                                                    ("contact", "a0000000-0000-4000-8000-0000000000ff")]))
 def test_random_template_texts_in_a_preview_are_refused_or_shown_never_a_5xx_nor_a_write(fuzzed, text, regarding):
@@ -274,7 +274,7 @@ YAML_TOKENS = ["name: ", "entity: ", "trigger:", "steps:", "event: ", "to: ", "-
 yamlish = st.lists(st.sampled_from(YAML_TOKENS), max_size=30).map("".join)
 
 
-@examples(80)
+@examples(60)
 @given(text=st.one_of(yamlish, texts), as_json=st.booleans())
 def test_random_yamlish_definitions_on_validate_are_never_a_5xx_nor_a_write(fuzzed, text, as_json):
     if as_json:
@@ -283,7 +283,7 @@ def test_random_yamlish_definitions_on_validate_are_never_a_5xx_nor_a_write(fuzz
         fuzzed.keyed("workflows/validate", text.encode("utf-8", "surrogatepass"), "text/yaml")
 
 
-@examples(100)
+@examples(60)
 @given(definition=mutated(BUILTINS), as_json=st.booleans())
 def test_mutated_builtin_definitions_on_validate_are_never_a_5xx_nor_a_write(fuzzed, definition, as_json):
     if as_json:
@@ -291,3 +291,43 @@ def test_mutated_builtin_definitions_on_validate_are_never_a_5xx_nor_a_write(fuz
     else:
         text = yaml.safe_dump(definition, allow_unicode=True)
         fuzzed.keyed("workflows/validate", text.encode("utf-8", "surrogatepass"), "text/yaml")
+
+
+def _leaves(node: Any, trail: tuple = ()) -> list[tuple[tuple, Any]]:
+    if isinstance(node, dict):
+        return [leaf for key, value in node.items() for leaf in _leaves(value, (*trail, key))]
+    if isinstance(node, list):
+        return [leaf for index, value in enumerate(node) for leaf in _leaves(value, (*trail, index))]
+    return [(trail, node)]
+
+
+# The builtins' own leaf values, swapped between places, and a few that name columns, paths and operators:
+# definitions that often stay valid, so the dry run goes on to read the CRM with them.
+LEAF_VALUES = sorted({json.dumps(value) for builtin in BUILTINS for _, value in _leaves(builtin)}) + [json.dumps(v) for v in (
+    "", "x'y", "a/b", "contactid", "parentcustomerid.fullname", "ownerid", "createdon", "mobilephone", "regardingobjectid",
+    "customerid.primarycontactid.parentcustomerid", "equals_column", "older_than_days", "is_null", "in", -1, 10 ** 20,
+    0.5, None, True, "{{ x", "name eq 'x'")]
+DRY_RUN_TARGETS = {"salesorder": seed.ORDER_SMITH_ID, "contact": seed.DAVID_SMITH_ID, "account": seed.CONTOSO_ID,
+                   "incident": seed.CASE_SMITH_ID, "invoice": seed.INVOICE_CONTOSO_ID, "quote": seed.QUOTE_SMITH_ID}
+
+
+@st.composite
+def leaf_mutated(draw) -> dict:
+    definition = copy.deepcopy(draw(st.sampled_from(BUILTINS)))
+    places = _leaves(definition)
+    for _ in range(draw(st.integers(1, 2))):
+        trail, _ = draw(st.sampled_from(places))
+        node = _at(definition, trail[:-1])
+        node[trail[-1]] = json.loads(draw(st.sampled_from(LEAF_VALUES)))
+    return definition
+
+
+@examples(60)
+@given(definition=leaf_mutated(), route=st.sampled_from(["workflows/dry-run", "workflows/validate"]),
+       message=st.sampled_from(["Create", "Update"]))
+def test_builtins_with_values_swapped_are_validated_or_dry_run_never_a_5xx_nor_a_write(fuzzed, definition, route,
+                                                                                      message):
+    entity = definition["entity"] if isinstance(definition.get("entity"), str) else "contact"
+    body = {"definition": yaml.safe_dump(definition, allow_unicode=True), "entity": entity,
+            "id": DRY_RUN_TARGETS.get(entity, seed.DAVID_SMITH_ID), "message": message, "userid": seed.CLAIRE_MARTIN_ID}
+    fuzzed.keyed(route, _encoded(body))
