@@ -206,6 +206,35 @@ def test_mutated_events_about_existing_rows_are_never_a_5xx_nor_a_write_when_ref
     fuzzed.webhook(_encoded(body), entity=entity[:60] or "contact", message=message[:20] or "Update")
 
 
+ODD_VALUES = st.one_of(st.sampled_from([
+    "", " ", "x", LIVE_SMS_ID.upper(), "{" + LIVE_SMS_ID + "}", "00000000-0000-0000-0000-000000000000",
+    LIVE_SMS_ID + ")/x", "a'b", "contact'", "campaign?x=1", "smsc_textmessage/../contacts", "\u0000", "A" * 300,
+    "systemuser", "campaign", "smsc_textmessage", "salesorder", "activitypointer"]), texts)
+TOP_FIELDS = ["PrimaryEntityId", "PrimaryEntityName", "UserId", "InitiatingUserId", "MessageName", "Stage", "Mode",
+              "Depth", "OperationId", "CorrelationId", "OperationCreatedOn"]
+
+
+@examples(60)
+@given(base=st.sampled_from(LIVE), changes=st.lists(st.tuples(st.sampled_from([*TOP_FIELDS, "Id", "LogicalName"]),
+                                                             ODD_VALUES), min_size=1, max_size=3),
+       too_big=st.booleans(), entity_header=st.one_of(st.none(), ODD_VALUES), message_header=st.one_of(st.none(), ODD_VALUES))
+def test_events_with_odd_identifiers_and_headers_are_never_a_5xx_nor_a_write_when_refused(
+        fuzzed, crm, base, changes, too_big, entity_header, message_header):
+    if not fuzzed.stack.dataverse.rows("smsc_textmessages", f"activityid eq {LIVE_SMS_ID}"):
+        crm.new_sms(("contact", seed.DAVID_SMITH_ID), text="Bonjour David", activityid=LIVE_SMS_ID)
+    body = copy.deepcopy(base)
+    for field, value in changes:
+        (body["InputParameters"][0]["value"] if field in ("Id", "LogicalName") else body)[field] = value
+    headers = {**webhook_headers("Update", "contact", None), "x-smsc-webhook-key": fuzzed.stack.webhook_key}
+    if too_big:            # Dataverse dropped the Target and images: the handler re-reads the row
+        headers["x-ms-dynamics-msg-size-exceeded"] = "true"
+    if entity_header is not None:
+        headers["x-ms-dynamics-entity-name"] = entity_header
+    if message_header is not None:
+        headers["x-ms-dynamics-request-name"] = message_header
+    fuzzed.post("dataverse/events", _encoded(body), headers=headers)
+
+
 # --- the provider callbacks ---------------------------------------------------------------------------------------
 
 FIELDS = ["number", "message_id", "status", "delivery_date", "reception_date", "stop_date", "text", "sim_card_number",
