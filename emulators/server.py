@@ -23,7 +23,8 @@ from werkzeug.wrappers import Request, Response
 
 
 # Names whose values the JSON log never shows: in query strings, JSON bodies (any depth) and URLs in them.
-SECRET_NAME = re.compile(r"secret|password|token|api[-_]?key|authorization|^(?:key|code)$", re.IGNORECASE)
+SECRET_NAME = re.compile(r"secret|password|token|api[-_]?key|authorization|authvalue|saskey|^(?:key|code)$",
+                         re.IGNORECASE)
 URL_SECRET = re.compile(r"([?&](?:key|code)=)[^&\s\"']+", re.IGNORECASE)
 BEARER = re.compile(r"(Bearer\s+)[\w.~+/=-]+", re.IGNORECASE)
 BODY_SHOWN = 65_536                 # characters of a body the JSON log shows (a $batch can be megabytes)

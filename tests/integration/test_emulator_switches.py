@@ -217,3 +217,10 @@ def test_limits_read_from_the_environment_at_start():
     assert ServiceLimits.from_environment({"SMSC_EMULATOR_LIMITS": "off"}).enabled is False
     with pytest.raises(ValueError, match="SMSC_EMULATOR_WINDOW_SECONDS"):
         ServiceLimits.from_environment({"SMSC_EMULATOR_WINDOW_SECONDS": "soon"})
+
+
+def test_the_webhook_key_of_a_service_endpoint_and_bearer_tokens_are_masked_in_the_log():
+    body = b'{"name": "smsc", "authvalue": "webhook-key-123", "url": "https://x/api?code=abc", "note": "Bearer eyJ.x"}'
+    shown = RecordedRequest("POST", f"{API}serviceendpoints", {"code": "abc"}, {}, body).shown()
+    assert shown["body"] == {"name": "smsc", "authvalue": "***", "url": "https://x/api?code=***", "note": "Bearer ***"}
+    assert shown["query"] == {"code": "***"}
