@@ -174,3 +174,11 @@ def test_a_429_that_lasts_is_throttled_and_names_the_request(server, client, ret
         client.create("contacts", {"lastname": "Durand"})
 
     assert "POST contacts answered 429" in str(throttled.value) and retry_waits == [1.0] * 4
+
+
+def test_the_client_knows_every_alternate_key_the_solution_defines():
+    from connector.crm.dataverse import ALTERNATE_KEYS
+    from solution.tables import TABLES
+
+    assert ALTERNATE_KEYS == {table.entity_set: tuple(column for key in table.keys for column in key.columns)
+                              for table in TABLES if table.keys}
