@@ -276,3 +276,23 @@ def test_a_part_staged_before_it_carried_its_sending_uses_the_values_given():
     part.run(sms_type=SmsType.TRANSACTIONAL, sender="ShopB", with_replies=True, now=NIGHT)
     [request] = part.provider.sends
     assert (request.sms_type, request.sender, request.with_replies) == (SmsType.TRANSACTIONAL, "ShopB", True)
+
+
+def test_prepared_with_sender_a_then_changed_to_b_the_release_sends_a():
+    from dataclasses import replace
+
+    from connector.campaigns.model import CampaignAction as A
+    from tests.fakes.campaign_world import world
+
+    w = world(a_campaign(sender="ShopA", sms_type=2))
+    assert w.run(A.PREPARE).ok
+    [note_id] = w.notes.staged_parts("camp-1", w.campaign.ticket)
+    root = w.notes.content(note_id).split(b"\n")[1]
+    assert b' type="2" expediteur="ShopA" reponses="0">' in root
+    w.campaigns.rows["camp-1"] = replace(w.campaign, sender="ShopB", sms_type=1)      # changed after approval
+
+    done = release_part(w.notes, w.activities, w.provider, w.campaign, 1, note_id, ledger=FakeSendLedger(),
+                        sms_type=SmsType.MARKETING, sender="ShopB", now=NOW)
+    assert done.messages == 3
+    [request] = w.provider.sends
+    assert (request.sender, request.sms_type) == ("ShopA", SmsType.TRANSACTIONAL)
