@@ -18,10 +18,14 @@ instant) is not known: the provider only answers "duplicate" to the same request
 is then Uncertain (sent, never again), and its activities carry the request id as their provider
 reference — so they say which request they left in (the ledger row of that id), and a delivery
 report of that unknown ticket, kept with the provider events, can be matched to them by number.
+When it is the CRM that fails right after the send (the ticket known, the ledger write refused), the
+activities of what left are written with the ticket before the failure surfaces: the resume finds
+the request Uncertain, but its activities already hold the ticket (their keys refuse a second row).
 """
 from __future__ import annotations
 
 import io
+import logging
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -36,6 +40,8 @@ from connector.repositories.report_notes import ReportNotes
 from connector.repositories.send_ledger import LedgerEntry, LedgerState, SendLedger
 from connector.sms.port import MERGE_SLOTS, DuplicateRequest, ProviderError, Recipient, SmsRequest, SmsType
 from connector.text.encoding import analyze
+
+log = logging.getLogger(__name__)
 
 CHUNK = 1000              # activities per $batch, and entries per provider window
 PROVIDER_MAX = 500        # recipients per Octopush request
@@ -153,8 +159,19 @@ def send_request(provider, ledger: SendLedger, request: WindowRequest, entry: Le
             ledger.write([entry.refused(str(error))])
         raise
     entry = entry.accepted(ticket)
-    ledger.write([entry])
+    try:
+        ledger.write([entry])
+    except Exception as error:      # the ticket is known here only: the caller writes it on the activities
+        raise TicketUnrecorded(entry) from error
     return entry
+
+
+class TicketUnrecorded(Exception):
+    """The provider accepted a request whose ticket the ledger could not record (the CRM failed)."""
+
+    def __init__(self, entry: LedgerEntry):
+        super().__init__(entry.request_id)
+        self.entry = entry
 
 
 def release_part(notes: ReportNotes, activities: CampaignActivities, provider, campaign: Campaign, part_no: int,
@@ -214,19 +231,39 @@ class _Part:
                 self.written = []
             entries |= {e.request_id: e for e in reserve}
             for request in to_send:
-                entries[request.request_id] = send_request(provider, self.ledger, request, entries[request.request_id],
-                                                           self.sending)
-        messages = []
-        for request in requests:
-            entry = entries[request.request_id]
-            self.done.uncertain += entry.state == LedgerState.UNCERTAIN
-            messages += [campaign_sms(self.campaign, s, entry.ticket or entry.request_id) for s in request.staged]
+                try:
+                    entries[request.request_id] = send_request(provider, self.ledger, request,
+                                                               entries[request.request_id], self.sending)
+                except TicketUnrecorded as unrecorded:
+                    entries[request.request_id] = unrecorded.entry
+                    self._keep_tickets([r for r in requests if entries[r.request_id].sent], entries, activities, now)
+                    assert unrecorded.__cause__ is not None
+                    raise unrecorded.__cause__ from None
+        messages = self._messages(requests, entries)
         if messages:
             self.done.refused_activities += activities.create(self.campaign, messages, sms_type=self.sending.sms_type,
                                                               sender=self.sending.sender, sent_at=now)
         self.done.messages += len(messages)
+        self.done.uncertain += sum(entries[r.request_id].state == LedgerState.UNCERTAIN for r in requests)
         self.written.append(self._entry(window_no, key, len(messages), LedgerState.WRITTEN))
         return True
+
+    def _messages(self, requests: Sequence[WindowRequest], entries: dict[str, LedgerEntry]) -> list[CampaignSms]:
+        """The window's activities, each with its request's ticket (its request id when Uncertain)."""
+        return [campaign_sms(self.campaign, s, entries[r.request_id].ticket or r.request_id)
+                for r in requests for s in r.staged]
+
+    def _keep_tickets(self, sent: Sequence[WindowRequest], entries: dict[str, LedgerEntry],
+                      activities: CampaignActivities, now: datetime) -> None:
+        """The ledger failed right after a send: the activities of what left are written with their
+        tickets, so a resume (which finds that request Uncertain) keeps them. Best effort: the
+        ledger's failure is the one the caller must see."""
+        try:
+            activities.create(self.campaign, self._messages(sent, entries), sms_type=self.sending.sms_type,
+                              sender=self.sending.sender, sent_at=now)
+        except Exception:
+            log.warning("campaign %s part %s: activities not written after the ledger failed", self.campaign.id,
+                        self.part_no, exc_info=True)
 
     def record_written(self) -> None:
         if self.written:

@@ -152,6 +152,21 @@ def test_killed_after_the_ledger_recorded_the_ticket_the_resume_writes_it_on_eve
     assert sum(tickets.values()) == 10_000 and all(t.startswith("ticket-") for t in tickets)
 
 
+def test_when_the_ledger_fails_right_after_a_send_the_activities_keep_the_ticket_anyway():
+    part = Part(2000)
+    part.ledger.fail_on_write = 5                   # window 2's first Accepted: the CRM failed after the send
+    with pytest.raises(ConnectionError):
+        part.run()
+    assert part.activities.batches == 2 and len(part.activities.rows) == 1500     # window 1, and what left
+    part.ledger.fail_on_write = None
+
+    done = part.run()
+
+    assert done.messages == 2000 and done.uncertain == 1          # the ledger could not learn its ticket…
+    assert set(part.provider.per_number().values()) == {1}
+    assert all(t.startswith("ticket-") for t in part.tickets())   # …but its activities have it
+
+
 def test_a_kill_before_the_reservation_is_written_sends_nothing_of_that_window():
     part = Part(3000)
     part.ledger.fail_on_write = 4                   # window 2's reservation (after window 1's 1 + 2)
