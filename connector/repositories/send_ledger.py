@@ -45,7 +45,9 @@ class LedgerEntry:
 
     @property
     def sent(self) -> bool:
-        return self.state in SENT
+        """Never to be sent again: Accepted or Uncertain, or any entry holding a ticket (a late
+        Reserved write over an Accepted one changes the state, never the ticket)."""
+        return self.state in SENT or self.ticket is not None
 
     def accepted(self, ticket: str) -> LedgerEntry:
         return replace(self, state=LedgerState.ACCEPTED, ticket=ticket, error=None)

@@ -167,6 +167,17 @@ def test_when_the_ledger_fails_right_after_a_send_the_activities_keep_the_ticket
     assert all(t.startswith("ticket-") for t in part.tickets())   # …but its activities have it
 
 
+def test_an_entry_holding_a_ticket_is_never_sent_again_whatever_its_state():
+    from connector.repositories.send_ledger import LedgerEntry
+
+    part = Part(600)
+    first = f"{TICKET}-1-0-0-0"
+    part.ledger.entries[first] = LedgerEntry("camp-1", 1, 0, first, 500, LedgerState.RESERVED, "sms_known")
+    assert part.run().messages == 600
+    assert [r.request_id for r in part.provider.sends] == [f"{TICKET}-1-0-0-1"]
+    assert part.tickets()["sms_known"] == 500
+
+
 def test_a_kill_before_the_reservation_is_written_sends_nothing_of_that_window():
     part = Part(3000)
     part.ledger.fail_on_write = 4                   # window 2's reservation (after window 1's 1 + 2)
