@@ -117,6 +117,7 @@ TEXTS["fr"].update({
     "campaign_cancel_note": "Campagne annulée par {user} le {when}",
     "campaign_cancel_partial": "{cancelled} SMS annulés ; {kept} n'ont pas pu l'être et partiront : {reasons}",
     "campaign_sent": "{total} SMS envoyés.",
+    "campaign_held": "Rien n'est encore parti : la campagne attend le {when} (début différé ou heures calmes).",
     "campaign_part": " (partie {part})",
     "campaign_activities_refused": "{count} activités SMS n'ont pas pu être créées.",
     "campaign_no_recipient_type": "Choisissez le type de destinataires de la campagne "
@@ -162,6 +163,7 @@ TEXTS["en"].update({
     "campaign_cancel_note": "Campaign cancelled by {user} on {when}",
     "campaign_cancel_partial": "{cancelled} SMS cancelled; {kept} could not be and will go out: {reasons}",
     "campaign_sent": "{total} SMS sent.",
+    "campaign_held": "Nothing sent yet: the campaign waits until {when} (deferred start or quiet hours).",
     "campaign_part": " (part {part})",
     "campaign_activities_refused": "{count} SMS activities could not be created.",
     "campaign_no_recipient_type": "Choose the campaign's recipient type (accounts, contacts or leads).",

@@ -94,7 +94,7 @@ CHOICES = {
     "smsc_stopseparator": {1: "Line break", 2: "Space"},
     "smsc_mode": {1: "Default", 2: "Specific", 3: "Forbidden", 4: "Unlimited"},
     "smsc_enforcement": {1: "Warn", 2: "Block"},
-    "smsc_state": {1: "Reserved", 2: "Sending", 3: "Accepted", 4: "Refused", 5: "Uncertain"},
+    "smsc_state": {1: "Reserved", 2: "Sending", 3: "Accepted", 4: "Refused", 5: "Uncertain", 6: "Written"},
     "smsc_recipienttype": {1: "Account", 2: "Contact", 4: "Lead"},
     "createdfromcode": {1: "Account", 2: "Contact", 4: "Lead"},
     "smsc_smsstatus": {1: "Not transmitted", 2: "In construction", 3: "Ready to send",
@@ -211,7 +211,7 @@ _TABLES = [
            lookups={"smsc_textmessageid": {"smsc_textmessage": "smsc_TextMessageId"}}),
     _table("smsc_sendledger", "smsc_sendledgers", "smsc_sendledgerid", "smsc_name",
            "smsc_name smsc_part:int smsc_window:int smsc_requestid smsc_ticket smsc_recipients:int "
-           "smsc_state:choice smsc_leaseowner smsc_leaseexpires:datetime", owned=False,
+           "smsc_state:choice smsc_error:memo smsc_leaseowner smsc_leaseexpires:datetime", owned=False,
            lookups={"smsc_campaignid": {"campaign": "smsc_CampaignId"}}, keys=("smsc_requestid",)),
     _table("smsc_workflow", "smsc_workflows", "smsc_workflowid", "smsc_name",
            "smsc_name smsc_definition:memo smsc_active:bool smsc_entity"),

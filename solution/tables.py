@@ -65,7 +65,8 @@ OPTOUT_REASON = _choice("smsc_reason", "Motif", "Reason", (1, "STOP", "STOP"),
 EVENT_KIND = _choice("smsc_kind", "Type d'événement", "Event kind", (1, "Accusé de réception", "Delivery"),
                      (2, "Réponse", "Inbound"), (3, "Désinscription", "Opt-out"))
 LEDGER_STATE = _choice("smsc_state", "État", "State", (1, "Réservé", "Reserved"), (2, "En cours", "Sending"),
-                       (3, "Accepté", "Accepted"), (4, "Refusé", "Refused"), (5, "Incertain", "Uncertain"))
+                       (3, "Accepté", "Accepted"), (4, "Refusé", "Refused"), (5, "Incertain", "Uncertain"),
+                       (6, "Enregistré", "Written"))
 RECIPIENT_TYPE = _choice("smsc_recipienttype", "Type de destinataires", "Recipient type",
                          (1, "Compte", "Account"), (2, "Contact", "Contact"), (4, "Prospect", "Lead"))
 CAMPAIGN_SMS_STATUS = _choice("smsc_smsstatus", "Statut Octopush", "SMS campaign status",
@@ -299,6 +300,7 @@ SEND_LEDGER = Table(
         text("smsc_Ticket", "Ticket", "Ticket", 100),
         whole("smsc_Recipients", "Destinataires", "Recipients"),
         choice("smsc_State", "État", "State", LEDGER_STATE, 1, required=REQUIRED),
+        memo("smsc_Error", "Erreur", "Error", 2000),
         text("smsc_LeaseOwner", "Détenteur du bail", "Lease owner", 200),
         when("smsc_LeaseExpires", "Fin du bail", "Lease expires"),
     ),

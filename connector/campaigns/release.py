@@ -1,29 +1,51 @@
-"""Validate ("Envoyer les SMS"): sends exactly what preparation staged in the `resume.xml` notes,
-then writes one SMS activity per recipient, in `$batch` requests of up to 1,000.
+"""Validate ("Envoyer les SMS"): sends exactly what preparation staged in the `resume.xml` notes —
+text, SMS type, sender and replies as the marketer approved them — then writes one SMS activity per
+recipient, in `$batch` requests of up to 1,000.
 
-Exactly once, whatever is retried: each provider request carries a `request_id` derived from the
-ticket and the chunk (the provider refuses it twice), and each activity an idempotency key
-campaign + recipient (an alternate key: a second create is refused and ignored).
+Exactly once, whatever is killed or retried: the send ledger (`connector.repositories.send_ledger`)
+records each provider request Reserved before it leaves and Accepted with its ticket right after,
+before the activities; a window whose activities are written gets its own Written entry and is
+skipped by a resume. Each activity also carries an idempotency key campaign + recipient (an
+alternate key: a second create is refused and ignored).
+
+Schedules are held here, not handed to the provider (DESIGN §7 « Schedules »): before a deferred
+start, or when a marketing window falls in quiet times, the part stops before that window and says
+until when (`Released.held_until`); the caller puts it back on the queue for then. Nothing is sent
+with `send_at`, so a cancel until that moment leaves nothing at the provider.
+
+The ticket of a request lost between its send and the ledger's Accepted write (a kill in that
+instant) is not known: the provider only answers "duplicate" to the same request id. The request
+is then Uncertain (sent, never again), and its activities carry the request id as their provider
+reference — so they say which request they left in (the ledger row of that id), and a delivery
+report of that unknown ticket, kept with the provider events, can be matched to them by number.
+When it is the CRM that fails right after the send (the ticket known, the ledger write refused), the
+activities of what left are written with the ticket before the failure surfaces: the resume finds
+the request Uncertain, but its activities already hold the ticket (their keys refuse a second row).
 """
 from __future__ import annotations
 
 import io
+import logging
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
-from connector.campaigns.model import Campaign
+from connector.campaigns.model import Campaign, CampaignError
 from connector.campaigns.progress import Progress, chunked
 from connector.idempotency import campaign_recipient_key, campaign_request_id, campaign_window_key
 from connector.quiet_times import QuietTimes, next_allowed
 from connector.repositories.campaign_activities import CampaignActivities, CampaignSms
 from connector.repositories.report_notes import ReportNotes
-from connector.sms.port import MERGE_SLOTS, DuplicateRequest, Recipient, SmsRequest, SmsType
+from connector.repositories.send_ledger import LedgerEntry, LedgerState, SendLedger
+from connector.sms.port import MERGE_SLOTS, DuplicateRequest, ProviderError, Recipient, SmsRequest, SmsType
 from connector.text.encoding import analyze
+
+log = logging.getLogger(__name__)
 
 CHUNK = 1000              # activities per $batch, and entries per provider window
 PROVIDER_MAX = 500        # recipients per Octopush request
+HELD_TIME = "%d/%m/%Y %H:%M UTC"
 
 
 @dataclass(frozen=True)
@@ -34,6 +56,15 @@ class Staged:
     text: str
     model: str | None = None               # the text with provider placeholders
     slots: tuple = ()                      # (slot, value) pairs for the placeholders
+
+
+@dataclass(frozen=True)
+class StagedSending:
+    """How a part was staged to be sent (the `<transmission>` attributes `type`, `expediteur`,
+    `reponses`); parts staged before they were written there have none."""
+    sms_type: SmsType
+    sender: str | None
+    with_replies: bool
 
 
 def staged_messages(content: bytes) -> Iterator[Staged]:
@@ -49,75 +80,231 @@ def staged_messages(content: bytes) -> Iterator[Staged]:
         element.clear()
 
 
+def staged_sending(content: bytes) -> StagedSending | None:
+    """The SMS type, sender and replies the part was staged with (its root element only)."""
+    for _, element in ET.iterparse(io.BytesIO(content), events=("start",)):
+        kind = element.get("type")
+        if kind is None:
+            return None
+        return StagedSending(SmsType(int(kind)), element.get("expediteur") or None, element.get("reponses") == "1")
+    return None
+
+
 def campaign_sms(campaign: Campaign, staged: Staged, ticket: str | None) -> CampaignSms:
     stats = analyze(staged.text)
     return CampaignSms(campaign_recipient_key(campaign.id, staged.table, staged.id), staged.table, staged.id,
                        staged.number, staged.text, stats.encoding, stats.segments, ticket)
 
 
-def send_window(provider, window: list[Staged], key: str, sms_type: SmsType, sender: str | None,
-                send_at: datetime | None, with_replies: bool = False) -> dict[str, str | None]:
-    """One request per text, or per placeholder model (≤ 500 numbers each); the ticket per number."""
+@dataclass(frozen=True)
+class WindowRequest:
+    """One provider request of a window: its id, the text (or placeholder model), who it goes to."""
+    request_id: str
+    text: str
+    staged: tuple[Staged, ...]
+
+    def sms_request(self, sending: StagedSending) -> SmsRequest:
+        recipients = tuple(Recipient.merged(s.number, dict(s.slots)) if s.model else Recipient(s.number)
+                           for s in self.staged)
+        return SmsRequest(recipients, self.text, sending.sms_type, self.request_id, sender=sending.sender,
+                          with_replies=sending.with_replies)
+
+
+def window_requests(window: Sequence[Staged], key: str,
+                    excludes: Callable[[str], bool] | None = None) -> list[WindowRequest]:
+    """One request per text, or per placeholder model (≤ 500 numbers each). The ids follow the staged
+    order, not who is left out since (late opt-outs), so a resume finds the same ids."""
     by_text: dict[str, list[Staged]] = {}
     for staged in window:
         by_text.setdefault(staged.model or staged.text, []).append(staged)
-    tickets = {}
+    requests = []
     for group_no, (text, group) in enumerate(by_text.items()):
-        for part_no, part in enumerate(chunked(group, PROVIDER_MAX)):
-            recipients = tuple(Recipient.merged(s.number, dict(s.slots)) if s.model else Recipient(s.number)
-                               for s in part)
-            request = SmsRequest(recipients, text, sms_type, campaign_request_id(key, group_no, part_no),
-                                 sender=sender, send_at=send_at, with_replies=with_replies)
-            try:
-                ticket = provider.send(request).ticket
-            except DuplicateRequest:
-                ticket = None          # sent by an earlier, interrupted run: not again
-            tickets.update({s.number: ticket for s in part})
-    return tickets
+        for request_no, chunk in enumerate(chunked(group, PROVIDER_MAX)):
+            kept = tuple(s for s in chunk if excludes is None or not excludes(s.number))
+            if kept:
+                requests.append(WindowRequest(campaign_request_id(key, group_no, request_no), text, kept))
+    return requests
 
 
 @dataclass
 class Released:
-    messages: int = 0
+    messages: int = 0               # SMS of the part released so far (this run or an earlier one)
     refused_activities: int = 0     # refused for a reason other than already existing
+    held_until: datetime | None = None      # stopped before a window that may not leave before then
+    uncertain: int = 0              # requests found sent with their ticket lost (see the module's doc)
+
+
+def hold(campaign: Campaign, now: datetime, sending: StagedSending, first_number: str,
+         quiet: QuietTimes | None) -> datetime | None:
+    """When a window may leave, if not now: the deferred start (its quiet times checked when it comes),
+    or the end of the quiet times for a marketing SMS (the window's first number's time zone)."""
+    if campaign.deferred(now):
+        return campaign.start
+    if sending.sms_type == SmsType.MARKETING:
+        return next_allowed(now, first_number, quiet)
+    return None
+
+
+def send_request(provider, ledger: SendLedger, request: WindowRequest, entry: LedgerEntry,
+                 sending: StagedSending) -> LedgerEntry:
+    """Sends a Reserved request and records what came of it, before anything else happens."""
+    try:
+        ticket = provider.send(request.sms_request(sending)).ticket
+    except DuplicateRequest:        # a run killed before recording it sent it: not again, ticket unknown
+        entry = entry.uncertain()
+        ledger.write([entry])
+        return entry
+    except ProviderError as error:
+        if not error.retryable:     # a clear refusal; a time-out or 5xx may have gone: it stays Reserved
+            ledger.write([entry.refused(str(error))])
+        raise
+    entry = entry.accepted(ticket)
+    try:
+        ledger.write([entry])
+    except Exception as error:      # the ticket is known here only: the caller writes it on the activities
+        raise TicketUnrecorded(entry) from error
+    return entry
+
+
+class TicketUnrecorded(Exception):
+    """The provider accepted a request whose ticket the ledger could not record (the CRM failed)."""
+
+    def __init__(self, entry: LedgerEntry):
+        super().__init__(entry.request_id)
+        self.entry = entry
 
 
 def release_part(notes: ReportNotes, activities: CampaignActivities, provider, campaign: Campaign, part_no: int,
-                 note_id: str, *, sms_type: SmsType, sender: str | None, now: datetime,
+                 note_id: str, *, ledger: SendLedger, sms_type: SmsType, sender: str | None, now: datetime,
                  quiet: QuietTimes | None = None, excludes: Callable[[str], bool] | None = None,
                  with_replies: bool = False) -> Released:
-    """One preparation part, end to end. Parts are independent (keys carry the part number), so
-    they can run in any order, again, or on several workers. `excludes`: numbers opted out since."""
-    send_at = campaign.start if campaign.deferred(now) else None
-    done = Released()
-    staged = staged_messages(notes.content(note_id))
-    if excludes is not None:
-        staged = (s for s in staged if not excludes(s.number))
-    for window_no, window in enumerate(chunked(staged, CHUNK)):
-        key = campaign_window_key(campaign.ticket or "", part_no, window_no)
-        at = send_at
-        if sms_type == SmsType.MARKETING:     # held until the quiet times end (first number's time zone)
-            at = next_allowed(send_at or now, window[0].number, quiet) or send_at
-        tickets = send_window(provider, window, key, sms_type, sender, at, with_replies)
-        messages = [campaign_sms(campaign, s, tickets[s.number]) for s in window]
-        done.refused_activities += activities.create(campaign, messages, sms_type=sms_type, sender=sender,
-                                                     sent_at=None if at is not None else now)
-        done.messages += len(window)
-    return done
+    """One preparation part, end to end, window after window. Parts are independent (keys carry the
+    part number), so they can run in any order, again, or on several workers (one at a time per part:
+    the caller's lease). `sms_type`, `sender`, `with_replies`: for parts staged before the part
+    carried its own. `excludes`: numbers opted out since the preparation, left out. Returns early
+    with `held_until` set when a window must wait (nothing of it sent)."""
+    if campaign.deferred(now):      # nothing can have left before the start: not even read
+        return Released(held_until=campaign.start)
+    content = notes.content(note_id)
+    part = _Part(campaign, part_no, ledger, staged_sending(content) or StagedSending(sms_type, sender, with_replies))
+    try:
+        for window_no, window in enumerate(chunked(staged_messages(content), CHUNK)):
+            if not part.release_window(window_no, window, activities, provider, now, quiet, excludes):
+                break
+    except ProviderError:           # the windows written so far stay done (the CRM answers)
+        part.record_written()
+        raise
+    part.record_written()
+    return part.done
+
+
+class _Part:
+    """A part under way: its ledger entries as read once, and the windows written but not yet recorded
+    (they go with the next ledger write, saving a request per window)."""
+
+    def __init__(self, campaign: Campaign, part_no: int, ledger: SendLedger, sending: StagedSending):
+        self.campaign, self.part_no, self.ledger, self.sending = campaign, part_no, ledger, sending
+        self.known = {entry.request_id: entry for entry in ledger.part_entries(campaign.id, part_no)}
+        self.written: list[LedgerEntry] = []
+        self.done = Released()
+
+    def release_window(self, window_no: int, window: list[Staged], activities: CampaignActivities, provider,
+                       now: datetime, quiet: QuietTimes | None, excludes: Callable[[str], bool] | None) -> bool:
+        """False when the window is held (nothing of it sent)."""
+        key = campaign_window_key(self.campaign.ticket or "", self.part_no, window_no)
+        if (mark := self.known.get(key)) is not None and mark.state == LedgerState.WRITTEN:
+            self.done.messages += mark.recipients
+            return True
+        requests = window_requests(window, key, excludes)
+        entries = {r.request_id: self.known.get(r.request_id) or self._entry(window_no, r.request_id, len(r.staged))
+                   for r in requests}
+        to_send = [r for r in requests if not entries[r.request_id].sent]
+        if to_send:
+            if (until := hold(self.campaign, now, self.sending, window[0].number, quiet)) is not None:
+                self.done.held_until = until
+                return False
+            # Reserved before anything leaves: new requests, and refused ones tried again.
+            reserve = [self._entry(window_no, r.request_id, len(r.staged)) for r in to_send
+                       if r.request_id not in self.known or entries[r.request_id].state != LedgerState.RESERVED]
+            if reserve or self.written:
+                self.ledger.write(self.written + reserve)
+                self.written = []
+            entries |= {e.request_id: e for e in reserve}
+            for request in to_send:
+                try:
+                    entries[request.request_id] = send_request(provider, self.ledger, request,
+                                                               entries[request.request_id], self.sending)
+                except TicketUnrecorded as unrecorded:
+                    entries[request.request_id] = unrecorded.entry
+                    self._keep_tickets([r for r in requests if entries[r.request_id].sent], entries, activities, now)
+                    assert unrecorded.__cause__ is not None
+                    raise unrecorded.__cause__ from None
+        messages = self._messages(requests, entries)
+        if messages:
+            self.done.refused_activities += activities.create(self.campaign, messages, sms_type=self.sending.sms_type,
+                                                              sender=self.sending.sender, sent_at=now)
+        self.done.messages += len(messages)
+        self.done.uncertain += sum(entries[r.request_id].state == LedgerState.UNCERTAIN for r in requests)
+        self.written.append(self._entry(window_no, key, len(messages), LedgerState.WRITTEN))
+        return True
+
+    def _messages(self, requests: Sequence[WindowRequest], entries: dict[str, LedgerEntry]) -> list[CampaignSms]:
+        """The window's activities, each with its request's ticket (its request id when Uncertain)."""
+        return [campaign_sms(self.campaign, s, entries[r.request_id].ticket or r.request_id)
+                for r in requests for s in r.staged]
+
+    def _keep_tickets(self, sent: Sequence[WindowRequest], entries: dict[str, LedgerEntry],
+                      activities: CampaignActivities, now: datetime) -> None:
+        """The ledger failed right after a send: the activities of what left are written with their
+        tickets, so a resume (which finds that request Uncertain) keeps them. Best effort: the
+        ledger's failure is the one the caller must see."""
+        try:
+            activities.create(self.campaign, self._messages(sent, entries), sms_type=self.sending.sms_type,
+                              sender=self.sending.sender, sent_at=now)
+        except Exception:
+            log.warning("campaign %s part %s: activities not written after the ledger failed", self.campaign.id,
+                        self.part_no, exc_info=True)
+
+    def record_written(self) -> None:
+        if self.written:
+            self.ledger.write(self.written)
+            self.written = []
+
+    def _entry(self, window_no: int, request_id: str, recipients: int,
+               state: LedgerState = LedgerState.RESERVED) -> LedgerEntry:
+        return LedgerEntry(self.campaign.id, self.part_no, window_no, request_id, recipients, state)
+
+
+class RunLedger:
+    """A ledger that lasts one run: for callers that have none wired (the single-process validate
+    before the part fan-out). A kill loses it, as before the ledger existed."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, LedgerEntry] = {}
+
+    def part_entries(self, campaign_id: str, part: int) -> list[LedgerEntry]:
+        return [e for e in self.entries.values() if e.campaign_id == campaign_id and e.part == part]
+
+    def write(self, entries: Sequence[LedgerEntry]) -> None:
+        self.entries.update({e.request_id: e for e in entries})
 
 
 def release(notes: ReportNotes, activities: CampaignActivities, provider, campaign: Campaign, *,
             sms_type: SmsType, sender: str | None, now: datetime, progress: Progress,
             quiet: QuietTimes | None = None, excludes: Callable[[str], bool] | None = None,
-            with_replies: bool = False) -> tuple[int, int]:
+            with_replies: bool = False, ledger: SendLedger | None = None) -> tuple[int, int]:
     """Every part in turn; returns (messages released, activities refused). `excludes`: numbers opted
     out since the preparation (read again at validate), left out. `with_replies`: as the send policy
-    decides it for the campaign's sender (connector.send_policy.replies_wanted)."""
-    total = Released()
+    decides it for the campaign's sender (connector.send_policy.replies_wanted), for parts staged
+    without it. A part held (deferred start, quiet times) stops the run: CampaignError `held`."""
+    ledger = ledger if ledger is not None else RunLedger()
+    messages = refused = 0
     for part_no, note_id in enumerate(notes.staged_parts(campaign.id, campaign.ticket), start=1):
-        done = release_part(notes, activities, provider, campaign, part_no, note_id, sms_type=sms_type,
-                            sender=sender, now=now, quiet=quiet, excludes=excludes, with_replies=with_replies)
-        total.messages += done.messages
-        total.refused_activities += done.refused_activities
-        progress("validate", total.messages)
-    return total.messages, total.refused_activities
+        done = release_part(notes, activities, provider, campaign, part_no, note_id, ledger=ledger,
+                            sms_type=sms_type, sender=sender, now=now, quiet=quiet, excludes=excludes,
+                            with_replies=with_replies)
+        messages, refused = messages + done.messages, refused + done.refused_activities
+        progress("validate", messages)
+        if done.held_until is not None:
+            raise CampaignError("held", when=done.held_until.astimezone(timezone.utc).strftime(HELD_TIME))
+    return messages, refused

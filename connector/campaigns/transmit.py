@@ -16,6 +16,7 @@ from connector.campaigns.reports import NoteParts, xml_attr, xml_text
 from connector.campaigns.simulate import verdicts
 from connector.repositories.campaign_recipients import CampaignRecipients
 from connector.repositories.report_notes import ReportNotes
+from connector.send_policy import replies_wanted
 from connector.text.encoding import analyze
 from connector.user_texts import say
 
@@ -47,7 +48,15 @@ class XmlReport:
         self.part_tally = Tally()
         self.models_in_part: dict[str, int] = {}      # each part stands alone: models restated
         return (f'<?xml version="1.0" encoding="UTF-8"?>\n<transmission campagne={xml_attr(self.ctx.campaign.id)} '
-                f'nom={xml_attr(self.ctx.campaign.name)} ticket={xml_attr(self.ticket)} partie="{part}">\n').encode()
+                f'nom={xml_attr(self.ctx.campaign.name)} ticket={xml_attr(self.ticket)} partie="{part}"'
+                f'{self._sending}>\n').encode()
+
+    @property
+    def _sending(self) -> str:
+        """How validate sends the part, as approved here (connector.campaigns.release.staged_sending)."""
+        ctx = self.ctx
+        sender = f" expediteur={xml_attr(ctx.sender)}" if ctx.sender else ""
+        return f' type="{int(ctx.sms_type)}"{sender} reponses="{int(replies_wanted(ctx.sender, ctx.config))}"'
 
     def _footer(self, part: int, final: bool) -> bytes:
         lines = [self._totals("totaux", self.part_tally)]

@@ -207,22 +207,22 @@ def test_an_action_failing_on_its_last_attempt_is_written_on_the_campaign(stack)
     assert row["smsc_action"] is None and row["smsc_lastresult"].startswith("Failed after 3 attempts")
 
 
-def test_a_validated_campaign_with_a_deferred_start_is_cancelled_at_the_provider(stack):
+def test_a_validated_campaign_with_a_deferred_start_is_held_and_cancelled_with_nothing_sent(stack):
+    # Changed on purpose (issue 17): the connector holds the start; nothing is scheduled at the provider.
     from datetime import datetime, timedelta, timezone
 
     start = (datetime.now(timezone.utc) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     stack.dataverse.update("campaigns", seed.CAMPAIGN_ORDERS_ID, {"smsc_text": "Promo STOP au 30101",
                                                                    "actualstart": start})
     run("prepare", seed.CAMPAIGN_ORDERS_ID)
-    assert run("validate", seed.CAMPAIGN_ORDERS_ID).ok
+    held = run("validate", seed.CAMPAIGN_ORDERS_ID)
+    assert not held.ok and held.summary.startswith("Nothing sent yet: the campaign waits until ")
     filter_ = f"_smsc_campaignid_value eq {seed.CAMPAIGN_ORDERS_ID}"
-    assert {a["smsc_status"] for a in stack.dataverse.rows("smsc_textmessages", filter=filter_)} == {4}
-    assert {s["status"] for s in stack.octopush.sends} == {"scheduled"}
+    assert stack.octopush.sends == [] and stack.dataverse.rows("smsc_textmessages", filter=filter_) == []
 
     cancelled = run("cancel", seed.CAMPAIGN_ORDERS_ID)
     assert cancelled.ok and cancelled.status.name == "NOT_TRANSMITTED"
-    assert {s["status"] for s in stack.octopush.sends} == {"cancelled"}
-    assert {a["smsc_status"] for a in stack.dataverse.rows("smsc_textmessages", filter=filter_)} == {9}
+    assert stack.octopush.sends == [] and stack.dataverse.rows("smsc_textmessages", filter=filter_) == []
     assert campaign(stack, seed.CAMPAIGN_ORDERS_ID)["smsc_smsstatus"] == 1
 
 
@@ -236,6 +236,7 @@ def test_a_sent_campaign_cannot_be_cancelled(stack):
 
 
 def test_a_marketing_campaign_validated_at_night_goes_out_when_the_quiet_hours_end(stack):
+    # Changed on purpose (issue 17): held by the connector until 08:00 in Paris, then sent (no send_at).
     from datetime import datetime, timezone
 
     stack.dataverse.update("smsc_configurations", seed.CONFIGURATION_ID,
@@ -245,10 +246,14 @@ def test_a_marketing_campaign_validated_at_night_goes_out_when_the_quiet_hours_e
     services = get_services()
     service = campaign_service(services.crm, services.sms, clock=lambda: night)
     service.run(seed.CAMPAIGN_ORDERS_ID, CampaignAction.PREPARE)
+    held = service.run(seed.CAMPAIGN_ORDERS_ID, CampaignAction.VALIDATE)
+    assert not held.ok and "24/11/2026 07:00 UTC" in held.summary and stack.octopush.sends == []
+    morning = datetime(2026, 11, 24, 7, 0, tzinfo=timezone.utc)
+    service = campaign_service(services.crm, services.sms, clock=lambda: morning)
     assert service.run(seed.CAMPAIGN_ORDERS_ID, CampaignAction.VALIDATE).ok
-    assert {s["body"]["send_at"] for s in stack.octopush.sends} == {"2026-11-24T08:00:00+01:00"}
+    assert len(stack.octopush.sends) == 1 and "send_at" not in stack.octopush.sends[0]["body"]
     filter_ = f"_smsc_campaignid_value eq {seed.CAMPAIGN_ORDERS_ID}"
-    assert {a["smsc_status"] for a in stack.dataverse.rows("smsc_textmessages", filter=filter_)} == {4}
+    assert {a["smsc_status"] for a in stack.dataverse.rows("smsc_textmessages", filter=filter_)} == {5}
 
 
 def test_a_provider_refusal_during_validate_is_shown_and_validating_again_resumes(stack):

@@ -118,8 +118,10 @@ def test_validate_records_the_send_time_and_keeps_a_deferred_start():
     assert w.campaign.start == NOW
     later = NOW + timedelta(days=1)
     deferred = world(a_campaign(start=later))
-    assert deferred.run(A.PREPARE).ok and deferred.run(A.VALIDATE).ok
+    assert deferred.run(A.PREPARE).ok and not deferred.run(A.VALIDATE).ok      # held until its start
     assert deferred.campaign.start == later
+    deferred.now = later                                                        # it leaves at its start
+    assert deferred.run(A.VALIDATE).ok and deferred.campaign.start == later
 
 
 # -- the timer's job -------------------------------------------------------------------------------

@@ -163,19 +163,26 @@ def test_a_provider_failure_during_validate_stays_sending_and_says_so():
     assert w.run(A.VALIDATE).ok and len(w.provider.numbers) == 3
 
 
-def test_validate_with_a_deferred_start_schedules_the_sms():
+def test_validate_with_a_deferred_start_holds_it_and_sends_nothing():
+    # Changed on purpose (issue 17): the connector holds the start, nothing goes to the provider with send_at.
     start = NOW + timedelta(days=1)
     w = prepared(campaign=a_campaign(start=start))
-    assert w.run(A.VALIDATE).ok
-    assert {r.send_at for r in w.provider.sends} == {start}
-    assert {a["status"] for a in w.activities.of("camp-1")} == {"scheduled"}
+    result = w.run(A.VALIDATE)
+    assert not result.ok and result.status == S.SENDING == w.campaign.status
+    assert result.summary == ("Nothing sent yet: the campaign waits until 24/11/2026 10:00 UTC "
+                              "(deferred start or quiet hours).")
+    assert w.provider.sends == [] and w.activities.of("camp-1") == []
+    w.now = start                                                   # its time has come: validate resumes
+    assert w.run(A.VALIDATE).ok and len(w.provider.numbers) == 3
+    assert {r.send_at for r in w.provider.sends} == {None}
 
 
 def test_a_marketing_campaign_at_night_waits_for_the_end_of_the_quiet_hours():
     w = prepared(config=Configuration(quiet_hours=(20, 8)))
     w.now = NOW.replace(hour=22)                                    # 23:00 in Paris
-    assert w.run(A.VALIDATE).ok
-    assert {r.send_at.isoformat() for r in w.provider.sends} == {"2026-11-24T08:00:00+01:00"}
+    result = w.run(A.VALIDATE)
+    assert not result.ok and "24/11/2026 07:00 UTC" in result.summary         # 08:00 in Paris
+    assert w.provider.sends == []
 
 
 # -- cancel --------------------------------------------------------------------------------------
@@ -198,9 +205,29 @@ def test_cancel_is_refused_without_a_deferred_start_to_come(status):
     assert "start has not come" in result.summary
 
 
-def test_cancel_of_a_deferred_sent_campaign_cancels_at_the_provider():
+def test_cancel_of_a_deferred_validated_campaign_leaves_nothing_sent():
     w = prepared(campaign=a_campaign(start=NOW + timedelta(days=1)))
-    w.run(A.VALIDATE)
+    w.run(A.VALIDATE)                                               # held by the connector
+    result = w.run(A.CANCEL)
+
+    assert result.ok and result.status == S.NOT_TRANSMITTED and w.campaign.status == S.NOT_TRANSMITTED
+    assert w.provider.sends == [] and w.provider.cancelled == [] and w.activities.of("camp-1") == []
+
+
+def scheduled_at_the_provider(w):
+    """As a deferred campaign validated before the connector held schedules left it."""
+    from connector.campaigns.release import campaign_sms, staged_messages
+    from connector.sms.port import SmsType
+
+    [note_id] = w.notes.staged_parts("camp-1", w.campaign.ticket)
+    messages = [campaign_sms(w.campaign, s, "ticket-1") for s in staged_messages(w.notes.content(note_id))]
+    w.activities.create(w.campaign, messages, sms_type=SmsType.MARKETING, sender=None, sent_at=None)
+    w.campaigns.restore("camp-1", S.SENT)
+
+
+def test_cancel_of_a_campaign_scheduled_at_the_provider_cancels_there():
+    w = prepared(campaign=a_campaign(start=NOW + timedelta(days=1)))
+    scheduled_at_the_provider(w)
     result = w.run(A.CANCEL)
 
     assert result.ok and result.status == S.NOT_TRANSMITTED and w.campaign.status == S.NOT_TRANSMITTED
@@ -210,7 +237,7 @@ def test_cancel_of_a_deferred_sent_campaign_cancels_at_the_provider():
 
 def test_a_partial_cancel_keeps_what_the_provider_keeps_and_the_campaign_stays_sent():
     w = prepared(campaign=a_campaign(start=NOW + timedelta(days=1)))
-    w.run(A.VALIDATE)
+    scheduled_at_the_provider(w)
     w.provider.keep = {"ticket-1"}
     result = w.run(A.CANCEL)
 

@@ -57,7 +57,8 @@ DESIGN_COLUMNS = {
                            "smsc_body": "Memo", "smsc_processedon": "DateTime", "smsc_textmessageid": "Lookup"},
     "smsc_sendledger": {"smsc_campaignid": "Lookup", "smsc_part": "Integer", "smsc_window": "Integer",
                         "smsc_requestid": "String", "smsc_ticket": "String", "smsc_recipients": "Integer",
-                        "smsc_state": "Picklist", "smsc_leaseowner": "String", "smsc_leaseexpires": "DateTime"},
+                        "smsc_state": "Picklist", "smsc_error": "Memo", "smsc_leaseowner": "String",
+                        "smsc_leaseexpires": "DateTime"},
     "smsc_workflow": {"smsc_name": "String", "smsc_definition": "Memo", "smsc_active": "Boolean",
                       "smsc_entity": "String"},
     "campaign": {"smsc_recipienttype": "Picklist", "smsc_text": "Memo", "smsc_templateid": "Lookup",
@@ -83,6 +84,8 @@ DESIGN_CHOICES = {
     ("campaign", "smsc_smsstatus"): {1: "Not transmitted", 2: "In construction", 3: "Ready to send", 4: "Sending",
                                      5: "Sent"},
     ("campaign", "smsc_action"): {1: "Simulate", 2: "Prepare", 3: "Validate", 4: "Cancel", 5: "Refresh"},
+    ("smsc_sendledger", "smsc_state"): {1: "Reserved", 2: "Sending", 3: "Accepted", 4: "Refused", 5: "Uncertain",
+                                        6: "Written"},
     ("smsc_configuration", "smsc_unitdefaultsmstype"): {1: "Marketing", 2: "Transactional"},
     ("smsc_configuration", "smsc_campaigndefaultsmstype"): {1: "Marketing", 2: "Transactional"},
 }

@@ -1,0 +1,103 @@
+"""What the send ledger sends to the Web API (the real DataverseClient, pytest-httpserver): a part's
+entries in one GET, a window's reservations as upserts on the request id alternate key in one
+`$batch`, and the outcome of a send as one upsert on the same key right after it."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from werkzeug.wrappers import Response
+
+from connector.crm.auth import StaticTokenCredential
+from connector.crm.dataverse import DataverseClient
+from connector.crm.port import CrmError
+from connector.crm.send_ledger import DataverseSendLedger
+from connector.repositories.send_ledger import LedgerEntry, LedgerState
+
+API = "/api/data/v9.2"
+CAMPAIGN_ID = "c0000000-0000-4000-8000-000000000001"
+REQUEST = "smsc-c0000000-20261202120000-abcdef-1-0-0-0"
+OTHER = "smsc-c0000000-20261202120000-abcdef-1-0-0-1"
+
+
+def ledger(server) -> DataverseSendLedger:
+    return DataverseSendLedger(DataverseClient(server.url_for("/"), StaticTokenCredential("contract-token"), timeout=5))
+
+
+def batch_answer(*statuses: int, boundary: str = "batchresponse_1") -> Response:
+    parts = "".join(
+        f"--{boundary}\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n"
+        + ("HTTP/1.1 204 No Content\r\nOData-EntityId: https://org/api/data/v9.2/smsc_sendledgers("
+           f"e0000000-0000-4000-8000-00000000000{n})\r\n\r\n\r\n" if status == 204 else
+           'HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n\r\n'
+           '{"error": {"code": "0x80040203", "message": "bad state"}}\r\n')
+        for n, status in enumerate(statuses, start=1))
+    return Response(parts + f"--{boundary}--\r\n", status=200, content_type=f"multipart/mixed; boundary={boundary}")
+
+
+def test_a_parts_entries_are_read_in_one_request(server):
+    server.expect_ordered_request(f"{API}/smsc_sendledgers", method="GET", query_string={
+        "$select": "smsc_requestid,smsc_part,smsc_window,smsc_recipients,smsc_state,smsc_ticket,smsc_error,"
+                   "_smsc_campaignid_value",
+        "$filter": f"_smsc_campaignid_value eq {CAMPAIGN_ID} and smsc_part eq 2"}).respond_with_json({"value": [
+            {"smsc_requestid": REQUEST, "smsc_part": 2, "smsc_window": 0, "smsc_recipients": 500, "smsc_state": 3,
+             "smsc_ticket": "sms_1", "smsc_error": None, "_smsc_campaignid_value": CAMPAIGN_ID},
+            {"smsc_requestid": OTHER, "smsc_part": 2, "smsc_window": 0, "smsc_recipients": 20, "smsc_state": 1,
+             "smsc_ticket": None, "smsc_error": None, "_smsc_campaignid_value": CAMPAIGN_ID}]})
+
+    entries = ledger(server).part_entries(CAMPAIGN_ID, 2)
+
+    assert entries == [LedgerEntry(CAMPAIGN_ID, 2, 0, REQUEST, 500, LedgerState.ACCEPTED, "sms_1"),
+                       LedgerEntry(CAMPAIGN_ID, 2, 0, OTHER, 20, LedgerState.RESERVED)]
+    [request] = [r for r, _ in server.log]
+    assert "odata.maxpagesize" in request.headers.get("Prefer", "")     # one page holds a part's entries
+
+
+def test_a_windows_reservations_are_upserts_on_the_request_id_in_one_batch(server):
+    seen = []
+
+    def batch(request):
+        seen.append(request.get_data(as_text=True))
+        return batch_answer(204, 204)
+
+    server.expect_ordered_request(f"{API}/$batch", method="POST").respond_with_handler(batch)
+    ledger(server).write([LedgerEntry(CAMPAIGN_ID, 1, 0, REQUEST, 500), LedgerEntry(CAMPAIGN_ID, 1, 0, OTHER, 20)])
+
+    [body] = seen
+    for request_id, recipients in ((REQUEST, 500), (OTHER, 20)):
+        line = f"PATCH {server.url_for(API)}/smsc_sendledgers(smsc_requestid='{request_id}') HTTP/1.1"
+        assert line in body
+        assert json.dumps({"smsc_name": request_id,
+                           "smsc_CampaignId@odata.bind": f"/campaigns({CAMPAIGN_ID})", "smsc_part": 1,
+                           "smsc_window": 0, "smsc_recipients": recipients, "smsc_state": 1,
+                           "smsc_error": None}) in body
+    assert "If-Match" not in body and "If-None-Match" not in body      # created, or the same row updated
+    assert "smsc_ticket" not in body                                   # a reservation never erases a ticket
+
+
+def test_the_accepted_ticket_is_one_upsert_on_the_same_key(server):
+    def no_if_match(request):
+        assert "If-Match" not in request.headers
+        return Response(status=204)
+
+    server.expect_ordered_request(f"{API}/smsc_sendledgers(smsc_requestid='{REQUEST}')", method="PATCH", json={
+        "smsc_name": REQUEST, "smsc_CampaignId@odata.bind": f"/campaigns({CAMPAIGN_ID})", "smsc_part": 1,
+        "smsc_window": 0, "smsc_recipients": 500, "smsc_state": 3, "smsc_error": None,
+        "smsc_ticket": "sms_5fec89fe97109"}).respond_with_handler(no_if_match)
+
+    ledger(server).write([LedgerEntry(CAMPAIGN_ID, 1, 0, REQUEST, 500).accepted("sms_5fec89fe97109")])
+
+
+def test_a_refusal_keeps_its_reason(server):
+    server.expect_ordered_request(f"{API}/smsc_sendledgers(smsc_requestid='{REQUEST}')", method="PATCH", json={
+        "smsc_name": REQUEST, "smsc_CampaignId@odata.bind": f"/campaigns({CAMPAIGN_ID})", "smsc_part": 1,
+        "smsc_window": 0, "smsc_recipients": 500, "smsc_state": 4,
+        "smsc_error": "Octopush code 121: STOP mention missing"}).respond_with_response(Response(status=204))
+
+    ledger(server).write([LedgerEntry(CAMPAIGN_ID, 1, 0, REQUEST, 500).refused("Octopush code 121: STOP mention missing")])
+
+
+def test_a_reservation_the_crm_refused_stops_before_anything_is_sent(server):
+    server.expect_ordered_request(f"{API}/$batch", method="POST").respond_with_response(batch_answer(204, 400))
+    with pytest.raises(CrmError, match="bad state"):
+        ledger(server).write([LedgerEntry(CAMPAIGN_ID, 1, 0, REQUEST, 500), LedgerEntry(CAMPAIGN_ID, 1, 0, OTHER, 20)])

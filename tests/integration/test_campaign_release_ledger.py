@@ -1,0 +1,169 @@
+"""release_part on the emulators with the Dataverse send ledger: a part worker killed at the worst
+moments and run again, as the queue redelivers its message; and validate sends what was staged.
+
+Windows of 10 and provider requests of 5 here (1,000 and 500 in production): the same shapes, at a
+size the emulator answers quickly on a shared machine."""
+from collections import Counter
+from datetime import datetime, timezone
+
+import pytest
+
+from connector.bootstrap import campaign_service, get_services, with_waiting_reports
+from connector.campaigns.model import CampaignAction
+from connector.campaigns.release import release_part
+from connector.crm.campaign_activities import DataverseCampaignActivities
+from connector.crm.campaigns import DataverseCampaigns
+from connector.crm.report_notes import DataverseReportNotes
+from connector.crm.send_ledger import DataverseSendLedger
+from connector.sms.port import SmsType
+from emulators import dataverse_seed as seed
+
+
+@pytest.fixture(autouse=True)
+def small_windows(monkeypatch):
+    monkeypatch.setattr("connector.campaigns.release.CHUNK", 10)
+    monkeypatch.setattr("connector.campaigns.release.PROVIDER_MAX", 5)
+
+
+class Killed(Exception):
+    """The worker process dies here."""
+
+
+class KillAfterSend:
+    """The real provider client; the process dies right after the `kill_after`-th send was accepted."""
+
+    def __init__(self, provider, kill_after: int):
+        self.provider, self.kill_after, self.calls = provider, kill_after, 0
+
+    def send(self, request):
+        self.calls += 1
+        result = self.provider.send(request)
+        if self.calls == self.kill_after:
+            raise Killed()
+        return result
+
+
+class KillBeforeBatch:
+    """The real activities; the process dies before the `kill_on`-th `$batch` of activities."""
+
+    def __init__(self, activities, kill_on: int):
+        self.activities, self.kill_on, self.calls = activities, kill_on, 0
+
+    def create(self, campaign, messages, **kw):
+        self.calls += 1
+        if self.calls == self.kill_on:
+            raise Killed()
+        return self.activities.create(campaign, messages, **kw)
+
+
+def prepared(stack, recipients: int) -> str:
+    campaign_id = seed.seed_bulk_campaign(stack.dataverse, recipients)
+    stack.octopush.credit = 1000.0
+    services = get_services()
+    assert campaign_service(services.crm, services.sms).run(campaign_id, CampaignAction.PREPARE).ok
+    return campaign_id
+
+
+def release(campaign_id: str, *, provider=None, activities=None, now=None):
+    """Every staged part through release_part, as the part workers do."""
+    services = get_services()
+    crm = services.crm
+    campaign = DataverseCampaigns(crm).get(campaign_id)
+    notes = DataverseReportNotes(crm)
+    activities = activities or with_waiting_reports(DataverseCampaignActivities(crm), crm)
+    return [release_part(notes, activities, provider or services.sms, campaign, part_no, note_id,
+                         ledger=DataverseSendLedger(crm), sms_type=SmsType.MARKETING, sender=None,
+                         now=now or datetime.now(timezone.utc))
+            for part_no, note_id in enumerate(notes.staged_parts(campaign.id, campaign.ticket), start=1)]
+
+
+def activities(stack, campaign_id: str) -> list[dict]:
+    return stack.dataverse.rows("smsc_textmessages", filter=f"_smsc_campaignid_value eq {campaign_id}")
+
+
+def sent_numbers(stack) -> Counter:
+    return Counter(n for send in stack.octopush.sends for n in send["numbers"])
+
+
+def traffic(stack, since: int) -> tuple[int, int]:
+    """(provider send requests, CRM `$batch` requests) since the given lengths of the request logs."""
+    octopush, dataverse = since
+    sends = sum(1 for r in stack.octopush.requests[octopush:] if r.path.endswith("/sms-campaign/send"))
+    batches = sum(1 for r in stack.dataverse.requests[dataverse:] if r.path.endswith("/$batch"))
+    return sends, batches
+
+
+def marks(stack) -> tuple[int, int]:
+    return len(stack.octopush.requests), len(stack.dataverse.requests)
+
+
+def test_killed_right_after_the_provider_accepted_the_resume_sends_nothing_twice(stack):
+    campaign_id = prepared(stack, 25)
+    with pytest.raises(Killed):                  # window 2's first request accepted, not recorded
+        release(campaign_id, provider=KillAfterSend(get_services().sms, 3))
+    since = marks(stack)
+
+    [done] = release(campaign_id)
+
+    assert done.messages == 25 and done.uncertain == 1
+    assert len(sent_numbers(stack)) == 25 and set(sent_numbers(stack).values()) == {1}
+    # asked again: the unrecorded request (duplicate) and window 2's other one, then window 3
+    sends, batches = traffic(stack, since)
+    # $batch: activities of windows 2 and 3, and window 3's reservation with window 2's Written entry
+    assert sends == 3 and batches == 2 + 1
+    rows = activities(stack, campaign_id)
+    ledger = {r["smsc_requestid"]: r for r in stack.dataverse.rows("smsc_sendledgers")}
+    [uncertain] = [r for r in ledger.values() if r["smsc_state"] == 5]
+    by_reference = Counter(r["smsc_providermessageid"] for r in rows)
+    assert len(rows) == 25 and by_reference[uncertain["smsc_requestid"]] == 5
+    tickets = {s["ticket"] for s in stack.octopush.sends}
+    assert sum(n for ref, n in by_reference.items() if ref in tickets) == 20
+    assert Counter(r["smsc_state"] for r in ledger.values()) == {3: 4, 5: 1, 6: 3}
+    assert {r["smsc_ticket"] for r in ledger.values() if r["smsc_state"] == 3} <= tickets
+
+
+def test_killed_after_the_ledger_recorded_the_ticket_every_activity_gets_it(stack):
+    campaign_id = prepared(stack, 25)
+    crm = get_services().crm
+    with pytest.raises(Killed):                  # window 2 sent and recorded, its activities not written
+        release(campaign_id, activities=KillBeforeBatch(DataverseCampaignActivities(crm), 2))
+    assert len(stack.octopush.sends) == 4
+    since = marks(stack)
+
+    [done] = release(campaign_id)
+
+    assert done.messages == 25 and done.uncertain == 0
+    assert traffic(stack, since) == (1, 2 + 1)  # window 3's one request; as above
+    assert set(sent_numbers(stack).values()) == {1} and len(sent_numbers(stack)) == 25
+    tickets = {s["ticket"] for s in stack.octopush.sends}
+    rows = activities(stack, campaign_id)
+    assert len(rows) == 25 and all(r["smsc_providermessageid"] in tickets for r in rows)
+    assert {r["smsc_status"] for r in rows} == {5}
+    again = marks(stack)
+    assert [d.messages for d in release(campaign_id)] == [25]       # redelivered once more: nothing to do
+    assert traffic(stack, again) == (0, 0)
+
+
+def test_a_deferred_start_is_held_by_the_connector_and_nothing_reaches_the_provider(stack):
+    campaign_id = prepared(stack, 3)
+    start = datetime(2030, 1, 7, 9, 0, tzinfo=timezone.utc)
+    stack.dataverse.update("campaigns", campaign_id, {"actualstart": "2030-01-07T09:00:00Z"})
+    [done] = release(campaign_id)
+    assert done.held_until == start and stack.octopush.sends == [] and activities(stack, campaign_id) == []
+    [done] = release(campaign_id, now=start)
+    assert done.held_until is None and done.messages == 3
+    assert all("send_at" not in s["body"] for s in stack.octopush.sends)
+
+
+def test_validate_sends_the_sender_the_preparation_staged(stack):
+    stack.dataverse.update("campaigns", seed.CAMPAIGN_ORDERS_ID, {"smsc_text": "Promo STOP au 30101",
+                                                                   "smsc_sender": "ShopA"})
+    services = get_services()
+    service = campaign_service(services.crm, services.sms)
+    assert service.run(seed.CAMPAIGN_ORDERS_ID, CampaignAction.PREPARE).ok
+    stack.dataverse.update("campaigns", seed.CAMPAIGN_ORDERS_ID, {"smsc_sender": "ShopB"})   # after approval
+
+    assert service.run(seed.CAMPAIGN_ORDERS_ID, CampaignAction.VALIDATE).ok
+
+    assert {s["body"].get("sender") for s in stack.octopush.sends} == {"ShopA"}
+    assert {a["smsc_sender"] for a in activities(stack, seed.CAMPAIGN_ORDERS_ID)} == {"ShopA"}
