@@ -176,17 +176,17 @@ class Statistics:
             sent = _fold({k: v.value for k, v in sending.items()}, by)
             stops = _fold(self.source.stops(start, end, grouping), by)
             stops_total = sum(stops.values())
-            replies = self._period_replies(period, by, grouping)
+            replies = self._period_replies(period, by, _grouping(by))
             for key in period_keys(period, by):
                 groups.append(self._group(key, period_label(key, by, lang), sent.get(key, Sending()),
                                           replies.get(key, Replies()), stops.get(key, 0)))
         else:
             stops_total = self.source.stops(start, end, None).get(None, 0)
             replies_by = self.source.replies(start, end, grouping) if by in REPLIES_BY else {}
-            for key, counted in sending.items():
-                label = counted.label or self._name(key, by, lang)
-                answered = replies_by.get(key)
-                groups.append(self._group(key, label, counted.value, (answered.value if answered else Replies())
+            for row_key, counted in sending.items():
+                label = counted.label or self._name(row_key, by, lang)
+                answered = replies_by.get(row_key)
+                groups.append(self._group(row_key, label, counted.value, (answered.value if answered else Replies())
                                           if by in REPLIES_BY else None, None))
             groups.sort(key=lambda g: (str(g["key"]) if by is By.TYPE else "", -g["sent"], g["label"].casefold()))
         total = sum((counted.value for counted in sending.values()), Sending())
