@@ -184,11 +184,14 @@ class Statistics:
             stops_total = self.source.stops(start, end, None).get(None, 0)
             replies_by = self.source.replies(start, end, grouping) if by in REPLIES_BY else {}
             for row_key, counted in sending.items():
-                label = counted.label or self._name(row_key, by, lang)
+                # SMS types in the user's language; a row's name as the CRM gives it.
+                label = (counted.label if by is not By.TYPE else None) or self._name(row_key, by, lang)
                 answered = replies_by.get(row_key)
                 groups.append(self._group(row_key, label, counted.value, (answered.value if answered else Replies())
                                           if by in REPLIES_BY else None, None))
-            groups.sort(key=lambda g: (str(g["key"]) if by is By.TYPE else "", -g["sent"], g["label"].casefold()))
+            # Most used first: recipients, then SMS (segments); SMS types in their own order.
+            groups.sort(key=lambda g: (str(g["key"]) if by is By.TYPE else "", -g["sent"], -g["sms"],
+                                       g["label"].casefold()))
         total = sum((counted.value for counted in sending.values()), Sending())
         return {"from": period.first.isoformat(), "to": period.last.isoformat(), "by": by.value if by else None,
                 "time_zone": "UTC", "lang": lang,

@@ -175,6 +175,8 @@ def build_parser() -> argparse.ArgumentParser:
     register_optouts(commands)
     from smsc.quotas_cli import register as register_quotas
     register_quotas(commands)
+    from smsc.stats_cli import register as register_stats
+    register_stats(commands)
     return parser
 
 
