@@ -210,3 +210,30 @@ def test_get_api_stats_answers_the_same_figures_and_names_a_bad_parameter(month,
         assert bad.status == 400 and bad.json()["error"]["code"] == "bad_input"
         assert named in bad.json()["error"]["message"]
     assert invoke("GET", "stats", params={"by": "user"}).status == 401
+
+
+def test_the_solution_charts_run_as_aggregate_fetches_on_the_seeded_month(month, stack):
+    """Each chart's FetchXML, as the package writes it, is an aggregate the CRM answers (grouped in UTC here:
+    the emulator groups dates in UTC only) and its groups add up to the hand count."""
+    import xml.etree.ElementTree as ET
+
+    from solution.definition import DEFINITION
+    from solution.package import chart_data
+
+    crm = get_services().crm
+    answers = {}
+    for chart in DEFINITION.charts:
+        fetch = chart_data(chart).find("fetchcollection/fetch")
+        fetch.attrib.pop("count", None)             # the client pages; the top rule is the order
+        for attribute in fetch.iter("attribute"):
+            if attribute.get("dategrouping"):
+                attribute.set("usertimezone", "false")
+        answers[chart.name.en] = list(crm.fetch_xml("smsc_textmessages", ET.tostring(fetch, encoding="unicode")))
+    sent = [r for r in month if r.direction == 1 and r.status in LEFT]
+    assert sum(g["aggregate_column"] for g in answers["SMS sent per month"]) == sum(r.segments for r in sent) + 2  # + the two outside November
+    by_status = {g["groupby_column"]: g["aggregate_column"] for g in answers["Delivery rate (by status)"]}
+    assert by_status[6] == sum(1 for r in sent if r.status == 6) + 2       # + the two delivered outside November
+    templates = [g["aggregate_column"] for g in answers["Most used templates"]]
+    assert templates == sorted(templates, reverse=True)
+    assert sum(g["aggregate_column"] for g in answers["Replies per month"]) == sum(
+        1 for r in month if r.direction == 2) + 1
