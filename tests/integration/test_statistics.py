@@ -26,8 +26,9 @@ LEFT = {5, 6, 7}
 
 
 def month_of_sms(n: int = 240) -> list[SeededSms]:
+    """`n` outgoing SMS spread evenly over November 2026, 20 replies, and three SMS just outside it."""
     start = datetime(2026, 11, 1, tzinfo=timezone.utc)
-    rows = [SeededSms(start + timedelta(minutes=179 * i), STATUSES[i % len(STATUSES)], USERS[i % 3],
+    rows = [SeededSms(start + timedelta(days=30) * i / n, STATUSES[i % len(STATUSES)], USERS[i % 3],
                       number=f"+336000{i:05d}", segments=1 + i % 3, cost=round(0.045 * (1 + i % 3), 3),
                       sms_type=1 + i % 2, template=TEMPLATES[i % 5 % 3], campaign=CAMPAIGNS[i % 4])
             for i in range(n)]
@@ -154,8 +155,9 @@ def test_the_crm_requests_do_not_grow_with_the_month(stack):
     counts: dict[int, list[int]] = {}
     seeded = 0
     for size in (1_000, 10_000):
-        seed_sms(stack.dataverse, month_of_sms(size - seeded)[:size - seeded])
+        seed_sms(stack.dataverse, month_of_sms(size - seeded)[:size - seeded])     # all within November
         seeded = size
+        assert service.view(NOV, None)["total"]["sent"] + service.view(NOV, None)["total"]["failed"] == size
         counts[size] = []
         for by in (None, *By):
             before = aggregate_requests(stack)
