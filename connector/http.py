@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, Self
 from urllib.parse import urlsplit
 
@@ -17,6 +19,8 @@ from connector import telemetry
 
 # 429 (throttled) and 503/504 (busy, gateway time-out) are worth retrying; the rest are answers.
 RETRY_STATUSES = (429, 503, 504)
+# A 502 (bad gateway) too, for a request its sender declared repeatable (`repeatable`).
+REPEATABLE_STATUSES = (502, *RETRY_STATUSES)
 # The secrets a URL of ours may carry: SMSC_WEBHOOK_KEY as `key` (provider callbacks), Azure's function key as `code`.
 URL_SECRET = re.compile(r"([?&](?:key|code)=)[^&\s\"']+", re.IGNORECASE)
 
@@ -37,8 +41,26 @@ def wall_clock_sleep(seconds: float) -> None:
 retry_sleep: Sleep = wall_clock_sleep
 
 
+# What the sender of the request being sent knows about repeating it: None (not said: the session's
+# `methods` decide), True (repeating it cannot do a thing twice: retried on 502/503/504 and after a read
+# time-out whatever its method, POST included), False (it may not be repeated: 429 only). A context
+# variable, so one session serves threads sending repeatable and non-repeatable requests at once.
+_repeatable: ContextVar[bool | None] = ContextVar("repeatable_request", default=None)
+
+
+@contextmanager
+def repeatable(decision: bool) -> Iterator[None]:
+    """Requests sent inside are retried on 502/503/504 (`decision` True) or only on 429 (False)."""
+    token = _repeatable.set(decision)
+    try:
+        yield
+    finally:
+        _repeatable.reset(token)
+
+
 class _Retry(Retry):
-    """A 429 means the request was not run, so it is safe to retry whatever the method.
+    """A 429 means the request was not run, so it is safe to retry whatever the method. Other statuses
+    are retried for the session's `methods`, or as the sender said (`repeatable`).
 
     Waits through `sleep` (default: `retry_sleep`) rather than urllib3's own `time.sleep`."""
 
@@ -51,8 +73,14 @@ class _Retry(Retry):
         retry._sleep = self._sleep
         return retry
 
+    def _is_method_retryable(self, method: str) -> bool:
+        decision = _repeatable.get()
+        return super()._is_method_retryable(method) if decision is None else decision
+
     def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
         if status_code == 429 and self.total and self.status_forcelist and 429 in self.status_forcelist:
+            return True
+        if status_code == 502 and _repeatable.get() and self.total:
             return True
         return super().is_retry(method, status_code, has_retry_after)
 
@@ -93,7 +121,8 @@ def build_session(*, retries: int = 4, backoff: float = 0.5, max_retry_after: in
 
     Waits `Retry-After` seconds when the server says so (capped at `max_retry_after`), else
     exponential back-off. POST is retried on 429 (not run by the server), and on 503/504 only when
-    the caller adds it to `methods`, i.e. when it carries an idempotency key the server honours.
+    the caller adds it to `methods`, i.e. when it carries an idempotency key the server honours, or
+    when it is sent inside `repeatable(True)` (then 502 too): the sender decides request by request.
     `sleep` is how it waits (default: `retry_sleep`, the wall clock).
     """
     retry = _Retry(

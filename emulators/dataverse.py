@@ -13,7 +13,8 @@ each request through a context variable that the table views of dataverse_schema
 dataverse_read ($filter in dataverse_filter, other query options in dataverse_query), writes in
 dataverse_write (column values in dataverse_columns), N:N links in dataverse_assoc, FetchXML in
 dataverse_fetch*, bulk actions in dataverse_bulk, `$batch` in dataverse_batch (+ dataverse_multipart),
-errors in dataverse_errors, demo data in dataverse_seed.
+errors in dataverse_errors, demo data in dataverse_seed, service-protection limits in dataverse_limits
+(their switch: `GET|POST|DELETE /_emulator/limits`, beside the shared `/_emulator/faults` and `/requests`).
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ from .dataverse_customize import Customizer
 from .dataverse_list_actions import ACTIONS as LIST_ACTIONS, list_action_response
 from .dataverse_http import (API, Call, entity_definitions, error_reply, query_response, reply,
                              request_body, row_response, written_response)
+from .dataverse_limits import ServiceLimits, limit_options, user_of
 from .dataverse_metadata import ROOTS, parse_path
 from .dataverse_metadata_write import bare as bare_schema
 from .dataverse_query import Query, child_key, parse_query
@@ -45,7 +47,7 @@ from .dataverse_seed import seed as seed_demo
 from .dataverse_seed import seed_platform
 from .dataverse_store import Store, column_sql
 from .dataverse_write import Writer, key_values
-from .server import Emulator
+from .server import Emulator, json_body, json_reply
 
 PATH = re.compile(r"^([A-Za-z_]\w*)(?:\((.*?)\)(?=/|$))?(?:/(.+))?$")
 ACTION = "Microsoft.Dynamics.CRM."
@@ -62,9 +64,11 @@ def table_of(entity_set: str) -> Table:
 
 class DataverseEmulator(Emulator):
     def __init__(self, db_path: str = ":memory:", token: str | None = "emulator-token",
-                 seed: bool = True, bare: bool = False):
+                 seed: bool = True, bare: bool = False, limits: ServiceLimits | None = None):
         super().__init__()
         self.token = token                      # None: any bearer token is accepted
+        # Dataverse's service-protection limits, or what SMSC_EMULATOR_* says (dataverse_limits).
+        self.limits = limits if limits is not None else ServiceLimits.from_environment()
         self.bare = bare
         self.schema = bare_schema(Schema()) if bare else Schema()
         self.store = Store(db_path, indexed_columns())
@@ -158,8 +162,35 @@ class DataverseEmulator(Emulator):
             response = error_reply(DataverseError("A valid bearer token is required.", 401, ""))
             response.headers["WWW-Authenticate"] = SIGN_IN
             return response
-        with self.active():
-            return self.answer(request)
+        user = user_of(request.headers)
+        refusal = self.limits.enter(user)
+        if refusal:
+            return reply({"error": {"code": refusal.code, "message": refusal.message}}, 429,
+                         {"Retry-After": str(refusal.retry_after)})
+        try:
+            with self.active():
+                return self.answer(request)
+        finally:
+            self.limits.leave(user)
+
+    def control(self, request: Request) -> Response:
+        """`/_emulator/limits`: GET the settings and what each user used; POST {"requests": 50, "window": 5,
+        "concurrent": 52, "enabled": true} (any of them) changes them; DELETE restores those of the start."""
+        if request.path != "/_emulator/limits":
+            return super().control(request)
+        if request.method == "POST":
+            options, problem = json_body(request)
+            if not problem:
+                options, problem = limit_options(options)
+            if problem:
+                return json_reply({"error": problem}, 400)
+            self.limits.configure(**options)
+        elif request.method == "DELETE":
+            self.limits.reset()
+            return Response(status=204)
+        elif request.method != "GET":
+            return json_reply({"error": "GET, POST or DELETE /_emulator/limits"}, 405)
+        return json_reply(self.limits.shown())
 
     def answer(self, request: Request) -> Response:
         """One authenticated request (or one operation of a $batch), errors answered as Dataverse does."""

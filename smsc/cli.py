@@ -30,10 +30,35 @@ def _emulators(args) -> int:
     octopush_port = args.port_octopush if args.port_octopush is not None else (args.port + 1 if args.port else 0)
     if args.webhook_key is not None and len(args.webhook_key) < 16:
         return _fail("--webhook-key must be at least 16 characters (as SMSC_WEBHOOK_KEY)")
+    # The Dataverse emulator's service-protection limits: the options win over SMSC_EMULATOR_* (dataverse_limits).
+    for value, variable in ((args.limit_requests, "SMSC_EMULATOR_REQUESTS_PER_WINDOW"),
+                            (args.limit_window, "SMSC_EMULATOR_WINDOW_SECONDS"),
+                            (args.limit_concurrent, "SMSC_EMULATOR_CONCURRENT_REQUESTS"),
+                            ("off" if args.no_limits else None, "SMSC_EMULATOR_LIMITS")):
+        if value is not None:
+            os.environ[variable] = str(value)
+    from emulators.dataverse_limits import ServiceLimits
+    try:
+        ServiceLimits.from_environment()
+    except ValueError as problem:
+        return _fail(str(problem))
     with local_stack(args.db, apply_environment=False, bare=args.bare, dataverse_port=dataverse_port,
                      octopush_port=octopush_port, webhook_key=args.webhook_key) as stack:
         _serve_until_interrupted(stack)
     return 0
+
+
+def _positive(kind):
+    """An argparse type: a number of `kind` above 0."""
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"{text} is not above 0")
+        return value
+    return parse
 
 
 def _port(text: str) -> int:
@@ -152,6 +177,13 @@ def build_parser() -> argparse.ArgumentParser:
     emulators.add_argument("--port-dataverse", type=_port, help="the Dataverse emulator's port")
     emulators.add_argument("--port-octopush", type=_port, help="the Octopush emulator's port")
     emulators.add_argument("--webhook-key", help="SMSC_WEBHOOK_KEY to print (default: a new random one each start)")
+    emulators.add_argument("--limit-requests", type=_positive(int), metavar="N",
+                           help="service protection: requests per user and window (default 6000)")
+    emulators.add_argument("--limit-window", type=_positive(float), metavar="SECONDS",
+                           help="service protection: the sliding window (default 300)")
+    emulators.add_argument("--limit-concurrent", type=_positive(int), metavar="M",
+                           help="service protection: concurrent requests per user (default 52)")
+    emulators.add_argument("--no-limits", action="store_true", help="no service-protection limits")
     emulators.set_defaults(run=_emulators)
     serve = commands.add_parser("serve", help="serve the function app's HTTP routes on 127.0.0.1")
     serve.add_argument("--port", type=int, default=7071, help="port (default 7071, as Core Tools; 0: any free port)")
@@ -175,6 +207,8 @@ def build_parser() -> argparse.ArgumentParser:
     register_optouts(commands)
     from smsc.quotas_cli import register as register_quotas
     register_quotas(commands)
+    from smsc.unit_cli import register as register_unit
+    register_unit(commands)
     from smsc.stats_cli import register as register_stats
     register_stats(commands)
     return parser

@@ -1,8 +1,10 @@
 """The `Crm` port over the Dataverse Web API (OData v4).
 
-Retries on 429/503/504 (honouring `Retry-After`) come from the shared session (`connector.http`);
-an answer still failing after them becomes one of the port's errors. POST is retried on 429 only
-(the request was not run); after a 503/504 it may have been, so it surfaces for the caller to decide.
+Retries on 429/502/503/504 (honouring `Retry-After`) come from the shared session (`connector.http`);
+an answer still failing after them becomes one of the port's errors, naming the request and the status.
+Whether a request may be repeated after a 502/503/504 (it may have been run) is decided here, request
+by request (`_repeatable_post`): reads and PATCH/DELETE always; a POST only when running it twice
+cannot write twice. Any POST is retried on 429 (the request was not run).
 The bearer token only ever travels in the `Authorization` header: never logged, never in an error.
 """
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import base64
 import copy
 import logging
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
@@ -19,9 +22,9 @@ import requests
 from connector.crm import batch
 from connector.crm.auth import TokenCredential
 from connector.crm.fetchxml import FetchQuery
-from connector.crm.odata import entity_id, odata_literal, query_string, raise_for_error, to_json
-from connector.crm.port import BatchItemResult, CrmError, Record, entity_set
-from connector.http import build_session
+from connector.crm.odata import entity_id, error_from, odata_literal, query_string, raise_for_error, to_json
+from connector.crm.port import BatchItemResult, CrmError, DuplicateRecord, Record, entity_set
+from connector.http import REPEATABLE_STATUSES, build_session, repeatable
 
 __all__ = ["DataverseClient", "odata_literal"]
 
@@ -30,6 +33,18 @@ log = logging.getLogger(__name__)
 ANNOTATIONS = 'odata.include-annotations="*"'    # formatted values, lookup logical names
 BASE_HEADERS = {"Accept": "application/json", "OData-MaxVersion": "4.0", "OData-Version": "4.0"}
 JSON_UTF8 = "application/json; charset=utf-8"
+TRANSIENT_STATUSES = frozenset(REPEATABLE_STATUSES)     # still failing after the retries: named errors
+# The alternate keys of the solution's tables (solution/tables.py): a create carrying them all is refused
+# as a duplicate when run a second time, so repeating it after a 5xx cannot make a second row.
+ALTERNATE_KEYS: dict[str, tuple[str, ...]] = {
+    "smsc_textmessages": ("smsc_idempotencykey",),
+    "smsc_sendledgers": ("smsc_requestid",),
+    "smsc_optouts": ("smsc_phonenumber",),
+}
+ACTION = "Microsoft.Dynamics.CRM."
+# Bulk actions that write the same rows the same way however often they run (UpsertMultiple by alternate
+# key or id, UpdateMultiple by id); CreateMultiple is repeatable only when every target carries its key.
+REPEATABLE_ACTIONS = frozenset({"UpsertMultiple", "UpdateMultiple"})
 
 
 class DataverseClient:
@@ -99,27 +114,37 @@ class DataverseClient:
                 return
 
     def create(self, entity_set: str, body: Mapping[str, Any]) -> str:
-        return entity_id(self._send("POST", self._url(entity_set), body=body))
+        return entity_id(self._send("POST", self._url(entity_set), body=body,
+                                    repeatable_post=_repeatable_create(entity_set, body)))
 
     def batch_create(self, entity_set: str, rows: Sequence[Mapping[str, Any]]) -> list[BatchItemResult]:
         """One `$batch` of creates with `Prefer: odata.continue-on-error`: a result per row, in order."""
         creates = batch.create_requests(self._url(entity_set), rows)      # ValueError over 1,000
-        return batch.create_results(len(rows), self._batch(creates, batch.CONTINUE_ON_ERROR)) if rows else []
+        # Repeated after a 5xx only when each row carries its alternate key: a second run then answers
+        # each row already created as a duplicate (DuplicateRecord), which callers count as there.
+        keyed = all(_repeatable_create(entity_set, row) for row in rows)
+        return batch.create_results(len(rows), self._batch(creates, batch.CONTINUE_ON_ERROR, repeatable_post=keyed)) \
+            if rows else []
 
     def batch_update(self, entity_set: str, updates: Sequence[tuple[str, Mapping[str, Any]]]) -> list[BatchItemResult]:
         """One `$batch` of updates (id, columns) with continue-on-error: a result per row, in order."""
         patches = batch.update_requests(self._url(entity_set), updates)
         ids = [record_id for record_id, _ in updates]
-        return batch.update_results(ids, self._batch(patches, batch.CONTINUE_ON_ERROR)) if updates else []
+        # PATCH with If-Match by id: the same columns written again, so the batch is repeatable.
+        return batch.update_results(ids, self._batch(patches, batch.CONTINUE_ON_ERROR, repeatable_post=True)) \
+            if updates else []
 
     def batch_upsert(self, entity_set: str, rows: Sequence[tuple[str, Mapping[str, Any]]]) -> list[BatchItemResult]:
         """One `$batch` of upserts (alternate key, columns), no If-Match, continue-on-error: a result per row."""
         upserts = batch.upsert_requests(self._url(entity_set), [(_key_address(key), body) for key, body in rows])
-        return batch.upsert_results(len(rows), self._batch(upserts, batch.CONTINUE_ON_ERROR)) if rows else []
+        # Upserts by alternate key: a second run updates the rows the first one made, so it is repeatable.
+        return batch.upsert_results(len(rows), self._batch(upserts, batch.CONTINUE_ON_ERROR, repeatable_post=True)) \
+            if rows else []
 
     def execute_action(self, name: str, body: Mapping[str, Any]) -> Record | None:
         """An unbound action: `POST {api}/<name>`; 204 (no return value) gives None."""
-        response = self._send("POST", self._url(name), body=body)
+        response = self._send("POST", self._url(name), body=body,
+                              repeatable_post=name.rpartition(ACTION)[2] in REPEATABLE_ACTIONS)
         return response.json() if response.status_code != 204 and response.content else None
 
     def create_multiple(self, entity_set: str, logical_name: str, rows: Sequence[Mapping[str, Any]]) -> list[str]:
@@ -128,7 +153,8 @@ class DataverseClient:
             return []
         targets = [{"@odata.type": f"Microsoft.Dynamics.CRM.{logical_name}", **row} for row in rows]
         answer = self._send("POST", self._url(f"{entity_set}/Microsoft.Dynamics.CRM.CreateMultiple"),
-                            body={"Targets": targets}).json()
+                            body={"Targets": targets},
+                            repeatable_post=all(_repeatable_create(entity_set, row) for row in rows)).json()
         return list(answer["Ids"])
 
     def max_upload_size(self) -> int:
@@ -155,19 +181,26 @@ class DataverseClient:
     def create_note(self, regarding_table: str, regarding_id: str, *, subject: str, text: str = "",
                     filename: str | None = None, mimetype: str | None = None,
                     content: bytes | None = None) -> str:
-        """An annotation on the row; `regarding_table` is the logical name (`campaign`)."""
+        """An annotation on the row; `regarding_table` is the logical name (`campaign`).
+
+        Its id is chosen here (Dataverse honours a primary key given on create), which makes the POST
+        repeatable: a second run after a 5xx is refused as a duplicate of that id, i.e. the note is there."""
+        note_id = str(uuid.uuid4())
         body: dict[str, Any] = {
-            "subject": subject, "notetext": text,
+            "annotationid": note_id, "subject": subject, "notetext": text,
             f"objectid_{regarding_table}@odata.bind": f"/{entity_set(regarding_table)}({regarding_id})",
         }
-        if content is None:
-            return self.create("annotations", body)
-        body |= {"filename": filename or "attachment", "mimetype": mimetype or "application/octet-stream"}
-        # The base64 is spliced in as bytes: a report part is megabytes, and going through a str and
-        # json.dumps would hold four copies of it at once.
-        payload = to_json(body)[:-1] + b', "documentbody": "' + base64.b64encode(content) + b'"}'
-        return entity_id(self._send("POST", self._url("annotations"), data=payload,
-                                    headers={"Content-Type": JSON_UTF8}))
+        try:
+            if content is None:
+                return self.create("annotations", body)
+            body |= {"filename": filename or "attachment", "mimetype": mimetype or "application/octet-stream"}
+            # The base64 is spliced in as bytes: a report part is megabytes, and going through a str and
+            # json.dumps would hold four copies of it at once.
+            payload = to_json(body)[:-1] + b', "documentbody": "' + base64.b64encode(content) + b'"}'
+            return entity_id(self._send("POST", self._url("annotations"), data=payload,
+                                        headers={"Content-Type": JSON_UTF8}, repeatable_post=True))
+        except DuplicateRecord:         # a fresh id already taken: an earlier attempt of this POST made it
+            return note_id
 
     def _url(self, path: str, options: Mapping[str, Any] | None = None) -> str:
         query = query_string(options or {})
@@ -187,29 +220,46 @@ class DataverseClient:
         """GET with annotations; a URL too long for a plain GET goes inside a `$batch` (≤ 64 KB)."""
         if len(url) <= batch.GET_URL_LIMIT:
             return self._send("GET", url, prefer=ANNOTATIONS).json()
-        return batch.single_json(self._batch([batch.get_request(url, {**BASE_HEADERS, "Prefer": ANNOTATIONS})]))
+        get = batch.get_request(url, {**BASE_HEADERS, "Prefer": ANNOTATIONS})
+        return batch.single_json(self._batch([get], repeatable_post=True))        # a read
 
-    def _batch(self, operations: Sequence[batch.Request], prefer: str | None = None) -> list[batch.Answer]:
+    def _batch(self, operations: Sequence[batch.Request], prefer: str | None = None, *,
+               repeatable_post: bool = False) -> list[batch.Answer]:
         boundary = batch.new_boundary()
         response = self._send("POST", f"{self.api_url}$batch", data=batch.encode(operations, boundary), prefer=prefer,
-                              headers={"Content-Type": f"multipart/mixed; boundary={boundary}"}, check=False)
+                              headers={"Content-Type": f"multipart/mixed; boundary={boundary}"}, check=False,
+                              repeatable_post=repeatable_post)
         batch.raise_for_error(response)         # a failed batch names its first failing request
         return batch.decode(response.headers.get("Content-Type", ""), response.content)
 
     def _send(self, method: str, url: str, *, body: Mapping[str, Any] | None = None, data: bytes | None = None,
               prefer: str | None = None, headers: Mapping[str, str] | None = None,
-              check: bool = True) -> requests.Response:
+              check: bool = True, repeatable_post: bool = False) -> requests.Response:
+        """One request; `repeatable_post`: this POST may be run twice without writing twice (the session
+        then retries it on 502/503/504 like a read). Any other method is repeatable."""
         try:
-            response = self._session.request(
-                method, url, headers=self._headers(prefer, headers, has_body=body is not None),
-                data=to_json(body) if body is not None else data, timeout=self._timeout)
+            with repeatable(method != "POST" or repeatable_post):
+                response = self._session.request(
+                    method, url, headers=self._headers(prefer, headers, has_body=body is not None),
+                    data=to_json(body) if body is not None else data, timeout=self._timeout)
         except requests.RequestException as exc:
             # Its text holds the URL only, but the object holds the request and so the token: not chained.
             raise CrmError(0, type(exc).__name__, f"{method} {url}: {exc}") from None
         log.debug("%s %s -> %s", method, url, response.status_code)
+        if response.status_code in TRANSIENT_STATUSES:
+            raise self._transient_error(method, url, response, method != "POST" or repeatable_post)
         if check:
             raise_for_error(response)
         return response
+
+    def _transient_error(self, method: str, url: str, response: requests.Response, repeated: bool) -> CrmError:
+        """The error of a 429/5xx still there after the retries (or of a POST not repeatable), naming the
+        request (path without its query: filters may quote phone numbers) and the status, so the
+        campaign can show why it stopped."""
+        error = error_from(response)
+        request = f"{method} {url[len(self.api_url):].split('?')[0] if url.startswith(self.api_url) else url}"
+        tried = "after retries" if repeated or response.status_code == 429 else "not repeated: it may have run"
+        return type(error)(error.status, error.code, f"{request} answered {error.status} ({tried}): {error.message}")
 
     def _headers(self, prefer: str | None, extra: Mapping[str, str] | None, *, has_body: bool) -> dict[str, str]:
         headers = {"Authorization": f"Bearer {self._credential.token()}", **BASE_HEADERS}
@@ -220,6 +270,16 @@ class DataverseClient:
         if self._caller:
             headers["CallerObjectId"] = self._caller
         return headers | dict(extra or {})
+
+
+def _repeatable_create(entity_set: str, body: Mapping[str, Any]) -> bool:
+    """A create that a second run cannot repeat: it carries its table's alternate key (the second run is
+    refused as a duplicate), or it is a note carrying the id chosen for it (`create_note`). A plain
+    create without either would make a second row: not repeatable."""
+    if entity_set == "annotations":
+        return bool(body.get("annotationid"))
+    keys = ALTERNATE_KEYS.get(entity_set, ())
+    return bool(keys) and all(body.get(column) not in (None, "") for column in keys)
 
 
 def _key_address(key: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -25,6 +26,7 @@ READ_HEADERS = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/json"
 WRITE_HEADERS = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/json",
                  "OData-MaxVersion": "4.0", "OData-Version": "4.0",
                  "Content-Type": "application/json; charset=utf-8"}
+GUID = r"[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}"
 VERSION_MISMATCH = "The version of the existing record doesn't match the RowVersion property provided."
 
 
@@ -202,6 +204,7 @@ def test_note_carries_the_file_as_base64_and_binds_the_regarding_row(server, cli
     [(request, _)] = server.log
     body = json.loads(request.get_data())
     assert base64.b64decode(body.pop("documentbody"), validate=True) == content
+    assert re.fullmatch(GUID, body.pop("annotationid"))       # chosen by the client: a repeat is a duplicate
     assert body == {"subject": "Simulation", "notetext": "3 recipients.", "filename": "resume.csv",
                     "mimetype": "text/csv", "objectid_campaign@odata.bind": f"/campaigns({CAMPAIGN_ID})"}
 

@@ -170,7 +170,10 @@ def test_faults_can_be_switched_over_http_for_an_emulator_in_another_process():
         assert http.post(f"{server.url}/_emulator/faults", json={"colour": "red"}).status_code == 400
         assert http.delete(f"{server.url}/_emulator/faults").status_code == 204
         log = http.get(f"{server.url}/_emulator/requests").json()
-        assert log == [{"method": "GET", "path": "/v1/public/wallet/check-balance", "query": {}}]
+        [entry] = log
+        assert {k: entry[k] for k in ("method", "path", "query", "body", "status")} == {
+            "method": "GET", "path": "/v1/public/wallet/check-balance", "query": {}, "body": None, "status": 429}
+        assert entry["headers"]["Retry-After"] == "1"
 
 
 # --- The emulator's own counting (emulators.octopush_text), checked against the GSM alphabet -----------
