@@ -110,6 +110,7 @@ if TYPE_CHECKING:
     from connector.sms.port import SmsProvider
     from connector.unit_sms import UnitSmsService
     from connector.campaigns.service import CampaignService
+    from connector.statistics import Statistics
     from connector.repositories.metadata import TableDefinitions
     from connector.repositories.workflows import WorkflowRepositories
 
@@ -160,6 +161,14 @@ def quota_consumption(crm: Crm, clock: Callable[[], datetime] | None = None) -> 
 
     enabled = DataverseConfiguration(crm).get().quotas_enabled
     return consumption(quotas(crm), DataverseUsers(crm), (clock or utcnow)(), enabled=enabled)
+
+
+def statistics(crm: Crm) -> "Statistics":
+    """The SMS statistics (connector.statistics) counted by Dataverse's aggregates."""
+    from connector.crm.statistics import DataverseStatistics
+    from connector.statistics import Statistics
+
+    return Statistics(DataverseStatistics(crm))
 
 
 def preview_service(crm: Crm) -> PreviewService:

@@ -361,3 +361,36 @@ TEXTS["en"].update({
                          "Ask for it again if the SMS is still useful.",
     "unit_left_failed": "The send request could not be handled ({detail}): nothing went out. Ask for it again.",
 })
+
+
+# Statistics (connector.statistics, smsc stats, its chart): group names, periods, headings.
+TEXTS["fr"].update({
+    "stats_type_marketing": "Marketing", "stats_type_transactional": "Transactionnel",
+    "stats_no_type": "(sans type)", "stats_no_template": "(sans modèle)", "stats_no_campaign": "(hors campagne)",
+    "stats_no_user": "(sans propriétaire)",
+    "stats_week": "sem. {week} {year}", "stats_month": "{month} {year}",
+    "stats_months": "janv. févr. mars avr. mai juin juil. août sept. oct. nov. déc.",
+    "stats_title": "Statistiques SMS du {first} au {last} (UTC)",
+    "stats_by_user": "Utilisateur", "stats_by_template": "Modèle", "stats_by_campaign": "Campagne",
+    "stats_by_type": "Type de SMS", "stats_by_day": "Jour", "stats_by_week": "Semaine", "stats_by_month": "Mois",
+    "stats_total": "Total",
+    "stats_sent": "Destinataires", "stats_sms": "SMS", "stats_delivered": "Délivrés", "stats_failed": "Échecs",
+    "stats_delivery_rate": "Taux de réception", "stats_replies": "Réponses", "stats_reply_rate": "Taux de réponse",
+    "stats_stops": "STOP", "stats_stop_rate": "Taux de STOP", "stats_cost": "Coût",
+    "stats_chart_volume": "SMS envoyés (segments)", "stats_chart_rates": "Taux (%)",
+})
+TEXTS["en"].update({
+    "stats_type_marketing": "Marketing", "stats_type_transactional": "Transactional",
+    "stats_no_type": "(no type)", "stats_no_template": "(no template)", "stats_no_campaign": "(no campaign)",
+    "stats_no_user": "(no owner)",
+    "stats_week": "week {week} {year}", "stats_month": "{month} {year}",
+    "stats_months": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec",
+    "stats_title": "SMS statistics from {first} to {last} (UTC)",
+    "stats_by_user": "User", "stats_by_template": "Template", "stats_by_campaign": "Campaign",
+    "stats_by_type": "SMS type", "stats_by_day": "Day", "stats_by_week": "Week", "stats_by_month": "Month",
+    "stats_total": "Total",
+    "stats_sent": "Recipients", "stats_sms": "SMS", "stats_delivered": "Delivered", "stats_failed": "Failed",
+    "stats_delivery_rate": "Delivery rate", "stats_replies": "Replies", "stats_reply_rate": "Reply rate",
+    "stats_stops": "STOP", "stats_stop_rate": "STOP rate", "stats_cost": "Cost",
+    "stats_chart_volume": "SMS sent (segments)", "stats_chart_rates": "Rates (%)",
+})

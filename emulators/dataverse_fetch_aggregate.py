@@ -6,9 +6,16 @@ countcolumn = rows with data, `distinct="true"` for unique values; sum, avg, min
 with data) or `groupby="true"`. `<order alias>` sorts the groups. Filters and inner/outer
 link-entities restrict the rows as in any fetch (a link's own attributes are not aggregated here).
 The answer is one row per group, each value under its alias (`{"count": 3, "status": 6}`), nulls
-omitted, a grouped choice with its formatted label when asked; `count`/`page` page the groups
-(no paging cookie, as Dataverse gives none for aggregates). More than 50,000 rows to aggregate
-(or the fetch's lower `aggregatelimit`) is Dataverse's AggregateQueryRecordLimit error.
+omitted, a grouped choice with its formatted label when asked, a grouped lookup with the name of
+the row it points at and its table (`{"owner": "<id>", "owner@…FormattedValue": "Claire Martin",
+"owner@…lookuplogicalname": "systemuser"}`); `count`/`page` page the groups (no paging cookie, as
+Dataverse gives none for aggregates). More than 50,000 rows to aggregate (or the fetch's lower
+`aggregatelimit`) is Dataverse's AggregateQueryRecordLimit error.
+
+`dategrouping` on a grouped date column: `day` (of the month), `week` (of the year: weeks start on
+Sunday and week 1 holds 1 January, as SQL Server's DATEPART(week) — the docs' example gives week 35
+for 27 August 2023), `month`, `quarter`, `year`, each a whole number. Only UTC grouping is
+emulated (`usertimezone="false"`); the user's time zone and the fiscal periods answer 501.
 """
 from __future__ import annotations
 
@@ -21,7 +28,8 @@ from .dataverse_errors import QueryError
 from .dataverse_fetch import NOT_EMULATED, Fetch, is_true, number
 from .dataverse_fetch_filter import INVALID_ARGUMENT
 from .dataverse_http import Call, reply
-from .dataverse_read import FORMATTED
+from .dataverse_read import FORMATTED, LOGICAL_NAME
+from .dataverse_store import column_sql
 
 AGGREGATE_LIMIT = 50_000
 LIMIT_EXCEEDED = "0x8004E023"
@@ -37,6 +45,36 @@ class Output:
     kind: str             # the column's type
     attr: str
     function: str | None  # None: a group
+    target: str | None = None   # a grouped lookup: SQL reading the table it points at
+
+
+DATE_PARTS = {
+    "day": "CAST(strftime('%d', {c}) AS INTEGER)",
+    "month": "CAST(strftime('%m', {c}) AS INTEGER)",
+    "quarter": "((CAST(strftime('%m', {c}) AS INTEGER) - 1) / 3 + 1)",
+    "year": "CAST(strftime('%Y', {c}) AS INTEGER)",
+    # Days since 1 January plus the weekday of 1 January (Sunday 0), in whole weeks, counted from 1.
+    "week": "((CAST(strftime('%j', {c}) AS INTEGER) - 1 + "
+            "CAST(strftime('%w', strftime('%Y', {c}) || '-01-01') AS INTEGER)) / 7 + 1)",
+}
+FISCAL = {"fiscal-period", "fiscal-year"}
+
+
+def date_part(element: ET.Element, attr: str | None, column: str, kind: str) -> str:
+    """The SQL of a `dategrouping` group (UTC only, see the module's docstring)."""
+    part = (element.get("dategrouping") or "").lower()
+    if part in FISCAL:
+        raise QueryError(f"dategrouping '{part}' is not emulated (no fiscal year settings).",
+                         NOT_EMULATED, INVALID_ARGUMENT)
+    if part not in DATE_PARTS:
+        raise QueryError(f"'{part}' is not a dategrouping ({', '.join([*DATE_PARTS, *sorted(FISCAL)])}).",
+                         400, INVALID_ARGUMENT)
+    if kind != "datetime":
+        raise QueryError(f"The attribute '{attr}' ({kind}) cannot be grouped by date.", 400, INVALID_ARGUMENT)
+    if element.get("usertimezone", "true").lower() not in ("false", "0"):
+        raise QueryError("Grouping dates in the user's time zone is not emulated: set usertimezone='false' "
+                         "(UTC).", NOT_EMULATED, INVALID_ARGUMENT)
+    return DATE_PARTS[part].format(c=column)
 
 
 def outputs(entity: ET.Element, fetch: Fetch) -> list[Output]:
@@ -48,14 +86,19 @@ def outputs(entity: ET.Element, fetch: Fetch) -> list[Output]:
             raise QueryError(f"The attribute '{attr}' of an aggregate query needs an alias.", 400, INVALID_ARGUMENT)
         if alias in (o.alias for o in found):
             raise QueryError(f"The alias '{alias}' is used twice.", 400, INVALID_ARGUMENT)
-        if element.get("dategrouping"):
-            raise QueryError("dategrouping is not emulated.", NOT_EMULATED, INVALID_ARGUMENT)
         column, kind = fetch.root.column(attr)
         if grouped == bool(function):
             raise QueryError(f"The attribute '{attr}' of an aggregate query must have either an aggregate "
                              "function or groupby='true'.", 400, INVALID_ARGUMENT)
+        if element.get("dategrouping") is not None and not grouped:
+            raise QueryError(f"dategrouping on '{attr}' needs groupby='true'.", 400, INVALID_ARGUMENT)
+        if grouped and element.get("dategrouping") is not None:
+            found.append(Output(alias, date_part(element, attr, column, kind), "int", attr, None))
+            continue
         if grouped:
-            found.append(Output(alias, column, kind, attr, None))
+            target = (column_sql(f"@lk._{attr}_value").replace("(data,", f"({fetch.root.sql}.data,", 1)
+                      if attr in fetch.root.table.lookups else None)
+            found.append(Output(alias, column, kind, attr, None, target))
             continue
         function = function.lower()
         if function not in FUNCTIONS:
@@ -112,7 +155,8 @@ def aggregate_response(call: Call, fetch: Fetch) -> Response:
     order = orders(entity, found) or [f"{g} NULLS FIRST" for g in groups] or ["1"]
     size = fetch.top if fetch.top is not None else fetch.count
     offset = 0 if fetch.top is not None else (fetch.page - 1) * fetch.count
-    select = ", ".join(f"{o.sql} AS \"{o.alias}\"" for o in found)
+    targets = [f"max({o.target})" for o in found if o.target]      # one table per lookup value
+    select = ", ".join([*(f"{o.sql} AS \"{o.alias}\"" for o in found), *targets])
     sql = (f"SELECT {select} {source}{' GROUP BY ' + ', '.join(groups) if groups else ''} "
            f"ORDER BY {', '.join(order)} LIMIT {int(size) + 1} OFFSET {int(offset)}")
     answer = call.reader.store.query(sql, params)
@@ -120,15 +164,28 @@ def aggregate_response(call: Call, fetch: Fetch) -> Response:
     body: dict = {"@odata.context": f"{call.base}$metadata#{fetch.root.table.entity_set}"}
     if more and call.reader.annotate(CRM + "morerecords"):
         body[f"@{CRM}morerecords"] = True
-    body["value"] = [shape(call, fetch, found, row) for row in answer[:size]]
+    rows = answer[:size]
+    lookups = [(found.index(o), len(found) + n) for n, o in enumerate(o for o in found if o.target)]
+    names = call.reader.primary_names((row[t], row[v]) for row in rows for v, t in lookups) \
+        if lookups and call.reader.annotate(FORMATTED) else {}
+    body["value"] = [shape(call, fetch, found, row, names) for row in rows]
     return reply(body, 200, call.headers())
 
 
-def shape(call: Call, fetch: Fetch, found: list[Output], row: tuple) -> dict:
-    """One group: each value under its alias, nulls omitted (as every FetchXML row)."""
+def shape(call: Call, fetch: Fetch, found: list[Output], row: tuple, names: dict) -> dict:
+    """One group: each value under its alias, nulls omitted (as every FetchXML row); a grouped lookup
+    with its row's name and table."""
     table, formatted = fetch.root.table, call.reader.annotate(FORMATTED)
+    logical = call.reader.annotate(LOGICAL_NAME)
+    targets = iter(row[len(found):])
     item: dict = {}
     for output, value in zip(found, row):
+        target = next(targets) if output.target else None
+        if value is not None and target is not None:
+            if formatted and names.get((target, value)) is not None:
+                item[f"{output.alias}@{FORMATTED}"] = names[(target, value)]
+            if logical:
+                item[f"{output.alias}@{LOGICAL_NAME}"] = target
         if value is None:
             continue
         if output.kind == "bool":

@@ -209,6 +209,8 @@ def build_parser() -> argparse.ArgumentParser:
     register_quotas(commands)
     from smsc.unit_cli import register as register_unit
     register_unit(commands)
+    from smsc.stats_cli import register as register_stats
+    register_stats(commands)
     return parser
 
 

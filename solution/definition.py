@@ -13,7 +13,8 @@ from solution.model import ENGLISH, FRENCH, Label, Publisher, SolutionDefinition
 from solution.seed import SEED
 from solution.tables import GLOBAL_CHOICES, TABLES
 from solution.ui import (
-    APPS, COMMANDS, ENDPOINT, ENVIRONMENT_VARIABLES, FORMS, ROLES, VIEWS, WEB_RESOURCES_DIR, web_resources,
+    APPS, CHARTS, COMMANDS, DASHBOARDS, ENDPOINT, ENVIRONMENT_VARIABLES, FORMS, ROLES, VIEWS, WEB_RESOURCES_DIR,
+    web_resources,
 )
 
 __all__ = ["DEFINITION", "ENGLISH", "FRENCH", "PUBLISHER", "VERSION", "WEB_RESOURCES_DIR", "SolutionDefinition"]
@@ -41,4 +42,6 @@ DEFINITION = SolutionDefinition(
     seed=SEED,
     environment_variables=ENVIRONMENT_VARIABLES,
     apps=APPS,
+    charts=CHARTS,
+    dashboards=DASHBOARDS,
 )

@@ -374,6 +374,42 @@ class View:
         return stable_id("view", self.table, self.name.en)
 
 
+@dataclass(frozen=True)
+class Chart:
+    """A system chart (savedqueryvisualization) of `table`: `aggregate` of `measure` per value of `category`
+    (per `date_grouping` part of it for a date), over the rows of `filter_xml`, the `top` largest only when
+    given. A dashboard shows it with the view `view` (a View of `table` in the definition)."""
+    table: str
+    name: Label
+    category: str
+    measure: str
+    aggregate: str                       # count, countcolumn, sum, avg, min, max
+    view: Label
+    chart_type: str = "Column"           # the chart control's series type: Column, Bar, Pie, Line
+    date_grouping: str | None = None     # day, week, month, quarter, year
+    filter_xml: str = ""
+    top: int | None = None
+
+    @property
+    def chart_id(self) -> str:
+        return stable_id("chart", self.table, self.name.en)
+
+    @property
+    def view_id(self) -> str:
+        return stable_id("view", self.table, self.view.en)
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """A dashboard (systemform of type dashboard): its charts two by two, in order."""
+    name: Label
+    charts: tuple[Chart, ...]
+
+    @property
+    def dashboard_id(self) -> str:
+        return stable_id("dashboard", self.name.en)
+
+
 class CommandLocation(str, Enum):
     FORM = "Form"                        # Mscrm.Form.<table>.MainTab
     HOME_GRID = "HomePageGrid"           # Mscrm.HomepageGrid.<table>.MainTab
@@ -486,6 +522,7 @@ class ModelDrivenApp:
     area: Label
     groups: tuple[SiteMapGroup, ...]
     roles: tuple[str, ...]               # SecurityRole names (English) of the definition
+    dashboards: tuple[Dashboard, ...] = ()   # listed first in the first group (Url /workplace/home_dashboards.aspx)
     icon_web_resource_id: str = "953b9fac-1e5e-e611-80d6-00155ded156f"   # the platform's default app icon
 
     @property
@@ -538,6 +575,8 @@ class SolutionDefinition:
     workflow_drafts: str = "workflows/builtin/*.yaml"  # seeded inactive: solution.seed.workflow_drafts()
     environment_variables: tuple[EnvironmentVariable, ...] = ()
     apps: tuple[ModelDrivenApp, ...] = ()
+    charts: tuple[Chart, ...] = ()
+    dashboards: tuple[Dashboard, ...] = ()
 
     def table(self, logical_name: str) -> Table:
         return next(t for t in self.tables if t.logical_name == logical_name)

@@ -26,11 +26,13 @@ from solution.model import (
     ENGLISH,
     FRENCH,
     BooleanColumn,
+    Chart,
     Choice,
     ChoiceColumn,
     Column,
     CommandButton,
     CommandLocation,
+    Dashboard,
     DateTimeColumn,
     DateTimeFormat,
     DecimalColumn,
@@ -170,6 +172,7 @@ def root_components(definition: SolutionDefinition) -> list[tuple[int, str, int]
     components += [(ROLE, _braced(role.role_id), WHOLE) for role in definition.roles]
     existing = {t.logical_name for t in definition.tables if not t.is_new}
     components += [(FORM, _braced(form.form_id), WHOLE) for form in definition.forms if form.table in existing]
+    components += [(FORM, _braced(dashboard.dashboard_id), WHOLE) for dashboard in definition.dashboards]
     components += [(WEB_RESOURCE_COMPONENT, resource.name, WHOLE) for resource in definition.web_resources]
     components += [(ENVIRONMENT_VARIABLE, variable.schema_name, WHOLE) for variable in definition.environment_variables]
     for app in definition.apps:
@@ -599,6 +602,115 @@ def _saved_query(parent: ET.Element, view: View, table: Table, language: int) ->
     _labels(query, "LocalizedNames", "LocalizedName", view.name, language)
 
 
+# -- charts (savedqueryvisualization) and dashboards -------------------------------------------------------
+# The chart designer's palette and look, as an export writes them (docs: "Chart presentation description").
+PALETTE = ("91,151,213; 237,125,49; 160,116,166; 255,192,0; 68,114,196; 112,173,71; 37,94,145; 158,72,14; "
+           "117,55,125; 153,115,0; 38,68,120; 67,104,43;")
+GREY, AXIS = "59, 59, 59", "165, 172, 181"
+GROUP_ALIAS, MEASURE_ALIAS = "groupby_column", "aggregate_column"
+
+
+def chart_data(chart: Chart) -> ET.Element:
+    """<datadefinition>: the chart's aggregate FetchXML and which alias is the category, which the measure."""
+    definition = ET.Element("datadefinition")
+    fetch = _sub(_sub(definition, "fetchcollection"), "fetch", mapping="logical", aggregate="true")
+    if chart.top is not None:
+        fetch.set("count", str(chart.top))
+    entity = _sub(fetch, "entity", name=chart.table)
+    group = _sub(entity, "attribute", name=chart.category, groupby="true", alias=GROUP_ALIAS)
+    if chart.date_grouping:
+        group.set("dategrouping", chart.date_grouping)
+    _sub(entity, "attribute", name=chart.measure, aggregate=chart.aggregate, alias=MEASURE_ALIAS)
+    if chart.filter_xml:
+        entity.append(ET.fromstring(chart.filter_xml))
+    if chart.top is not None:                           # the largest first: a "top N" rule
+        _sub(entity, "order", alias=MEASURE_ALIAS, descending="true")
+    category = _sub(_sub(definition, "categorycollection"), "category", alias=GROUP_ALIAS)
+    _sub(_sub(category, "measurecollection"), "measure", alias=MEASURE_ALIAS)
+    return definition
+
+
+def chart_presentation(chart: Chart) -> ET.Element:
+    """<Chart>: the series type, labels on the points, the axes (none for a pie) and, for a pie, its legend."""
+    root = ET.Element("Chart", Palette="None", PaletteCustomColors=PALETTE)
+    pie = chart.chart_type == "Pie"
+    _sub(_sub(root, "Series"), "Series", ChartType=chart.chart_type, IsValueShownAsLabel="True",
+         Font="{0}, 9.5px", LabelForeColor=GREY,
+         CustomProperties="PieLabelStyle=Inside, PieDrawingStyle=Default" if pie
+         else "PointWidth=0.75, MaxPixelPointWidth=40")
+    area = _sub(_sub(root, "ChartAreas"), "ChartArea", BorderColor="White", BorderDashStyle="Solid")
+    if not pie:
+        for axis, grid in (("AxisY", "239, 242, 246"), ("AxisX", "Transparent")):
+            element = _sub(area, axis, LabelAutoFitMinFontSize="8", TitleForeColor=GREY, TitleFont="{0}, 10.5px",
+                           LineColor=AXIS, IntervalAutoMode="VariableCount")
+            _sub(element, "MajorGrid", LineColor=grid)
+            _sub(element, "MajorTickMark", LineColor=AXIS)
+            _sub(element, "LabelStyle", Font="{0}, 10.5px", ForeColor=GREY)
+    _sub(_sub(root, "Titles"), "Title", Alignment="TopLeft", DockingOffset="-3", Font="{0}, 13px", ForeColor=GREY)
+    if pie:
+        _sub(_sub(root, "Legends"), "Legend", Alignment="Center", LegendStyle="Table", Docking="right",
+             IsEquallySpacedItems="True", Font="{0}, 11px", ShadowColor="0, 0, 0, 0", ForeColor=GREY)
+    return root
+
+
+def _visualization(parent: ET.Element, chart: Chart, language: int) -> None:
+    element = _sub(parent, "visualization")
+    _sub(element, "savedqueryvisualizationid", _braced(chart.chart_id))
+    _sub(element, "datadescription").append(chart_data(chart))
+    _sub(element, "presentationdescription").append(chart_presentation(chart))
+    _sub(element, "isdefault", 0)
+    _labels(element, "LocalizedNames", "LocalizedName", chart.name, language)
+    _sub(element, "IsCustomizable", 1)
+    _sub(element, "IntroducedVersion", INTRODUCED)
+    _sub(element, "CanBeDeleted", 1)
+
+
+CHART_ROWS = 12          # a dashboard chart cell spans 12 rows, as the dashboard designer lays them
+
+
+def _dashboard(parent: ET.Element, dashboard: Dashboard, language: int) -> None:
+    """A dashboard as the designer writes it: one tab, one section of four columns, the charts two by two,
+    each a chart-mode subgrid of its view."""
+    element = _sub(parent, "Dashboard")
+    _labels(element, "LocalizedNames", "LocalizedName", dashboard.name, language)
+    _sub(element, "FormId", _braced(dashboard.dashboard_id))
+    _sub(element, "IsCustomizable", 1)
+    _sub(element, "IsDefault", 0)
+    form = _sub(_sub(_sub(element, "FormXml"), "forms", type="dashboard"), "form")
+    tab = _sub(_sub(form, "tabs"), "tab", showlabel="false", verticallayout="true",
+               id=_braced(stable_id("dashboard", dashboard.dashboard_id, "tab")))
+    _labels(tab, "labels", "label", dashboard.name, language)
+    section_id = stable_id("dashboard", dashboard.dashboard_id, "section")
+    section = _sub(_sub(_sub(_sub(tab, "columns"), "column", width="100%"), "sections"), "section",
+                   showlabel="false", showbar="false", columns="1111", id=_braced(section_id))
+    _labels(section, "labels", "label", dashboard.name, language)
+    rows = _sub(section, "rows")
+    for start in range(0, len(dashboard.charts), 2):
+        row = _sub(rows, "row")
+        for chart in dashboard.charts[start:start + 2]:
+            _dashboard_chart(row, chart, section_id, language)
+        for _ in range(CHART_ROWS - 1):
+            _sub(rows, "row")
+    _sub(element, "IntroducedVersion", INTRODUCED)
+    _sub(element, "IsTabletEnabled", 1)
+
+
+def _dashboard_chart(row: ET.Element, chart: Chart, section_id: str, language: int) -> None:
+    cell = _sub(row, "cell", colspan="2", rowspan=str(CHART_ROWS), showlabel="false",
+                id=_braced(stable_id(section_id, chart.chart_id, "cell")), auto="false")
+    _labels(cell, "labels", "label", chart.name, language)
+    control = _sub(cell, "control", id=f"Chart_{chart.chart_id[:8]}",
+                   uniqueid=_braced(stable_id(section_id, chart.chart_id, "control")),
+                   classid=CONTROL_CLASS["Subgrid"], indicationOfSubgrid="true")
+    parameters = _sub(control, "parameters")
+    for name, value in (("TargetEntityType", chart.table), ("ChartGridMode", "Chart"), ("EnableQuickFind", "false"),
+                        ("EnableViewPicker", "false"), ("EnableJumpBar", "false"), ("RecordsPerPage", "10"),
+                        ("HeaderColorCode", None), ("ViewId", _braced(chart.view_id)), ("IsUserView", "false"),
+                        ("ViewIds", None), ("AutoExpand", "Fixed"), ("VisualizationId", _braced(chart.chart_id)),
+                        ("IsUserChart", "false"), ("EnableChartPicker", "false"), ("RelationshipName", None)):
+        _sub(parameters, name, value)
+
+
 def _ribbon(parent: ET.Element, table: str, commands: list[CommandButton], language: int) -> None:
     ribbon = _sub(parent, "RibbonDiffXml")
     actions = _sub(ribbon, "CustomActions")
@@ -671,6 +783,11 @@ def _entity(parent: ET.Element, table: Table, definition: SolutionDefinition, la
         queries = _sub(saved, "savedqueries")
         for view in views:
             _saved_query(queries, view, table, language)
+    charts = [c for c in definition.charts if c.table == table.logical_name]
+    if charts:                          # between the views and the ribbon, as an export places them
+        visualizations = _sub(entity, "Visualizations")
+        for chart in charts:
+            _visualization(visualizations, chart, language)
     commands = [c for c in definition.commands if c.table == table.logical_name]
     if commands:
         _ribbon(entity, table.logical_name, commands, language)
@@ -772,6 +889,10 @@ def customizations_xml(definition: SolutionDefinition, language: int = ENGLISH) 
     option_sets = _sub(root, "optionsets")
     for choice in definition.choices:
         _global_option_set(option_sets, choice, language)
+    if definition.dashboards:
+        dashboards = _sub(root, "Dashboards")
+        for dashboard in definition.dashboards:
+            _dashboard(dashboards, dashboard, language)
     _web_resources(_sub(root, "WebResources"), definition)
     _sub(root, "CustomControls")
     if definition.apps:
@@ -828,8 +949,25 @@ def _app_site_map(parent: ET.Element, app: ModelDrivenApp, language: int) -> Non
     for name, value in (("EnableCollapsibleGroups", "False"), ("ShowHome", "True"), ("ShowPinned", "True"),
                         ("ShowRecents", "True")):
         _sub(element, name, value)
-    element.append(site_map_element(app, language))
+    site_map = site_map_element(app, language)
+    _dashboard_entries(site_map, app, language)
+    element.append(site_map)
     _labels(element, "LocalizedNames", "LocalizedName", app.display, language)
+
+
+def _dashboard_entries(site_map: ET.Element, app: ModelDrivenApp, language: int) -> None:
+    """The app's dashboards, first in its first group, as the app designer writes a Dashboards entry (the
+    package only: `smsc solution deploy` creates no dashboard, so its site map names none)."""
+    group = site_map.find("Area/Group")
+    if group is None:
+        return
+    for n, dashboard in enumerate(app.dashboards):
+        entry = ET.Element("SubArea", Id=f"{group.get('Id')}_dashboard_{n}", ResourceId="SitemapDesigner.NewSubArea",
+                           Icon="/_imgs/imagestrips/transparent_spacer.gif", Url="/workplace/home_dashboards.aspx",
+                           DefaultDashboard=dashboard.dashboard_id, Client=_CLIENTS, AvailableOffline="true",
+                           PassParams="false", Sku=_SKUS)
+        _titles(entry, dashboard.name, language)
+        group.insert(1 + n, entry)          # after the group's Titles
 
 
 def _app_module(parent: ET.Element, app: ModelDrivenApp, definition: SolutionDefinition, language: int) -> None:
@@ -843,6 +981,8 @@ def _app_module(parent: ET.Element, app: ModelDrivenApp, definition: SolutionDef
         _sub(element, name, value)
     components = _sub(element, "AppModuleComponents")
     _sub(components, "AppModuleComponent", type=str(SITE_MAP), schemaName=app.unique_name)
+    for dashboard in app.dashboards:
+        _sub(components, "AppModuleComponent", type=str(FORM), id=_braced(dashboard.dashboard_id))
     for table in app.tables:
         _sub(components, "AppModuleComponent", type=str(TABLE), schemaName=table)
     roles = _sub(element, "AppModuleRoleMaps")

@@ -9,9 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from solution.model import (
+    Chart,
     CommandButton,
     CommandLocation,
     Control,
+    Dashboard,
     Depth,
     EnvironmentVariable,
     EventHandler,
@@ -292,6 +294,9 @@ def _eq(column: str, value: int | str) -> str:
 
 
 _ACTIVE = _eq("statecode", 0)
+# The SMS that left (Sent, Delivered, Undeliverable): what the statistics count as sent (connector.statistics).
+_SENT = ('<filter type="and"><condition attribute="smsc_status" operator="in"><value>5</value><value>6</value>'
+         '<value>7</value></condition></filter>')
 VIEWS = (
     View("smsc_textmessage", Label("SMS", "SMS"),
          (("subject", 200), ("smsc_phonenumber", 130), ("smsc_status", 120), ("smsc_direction", 90),
@@ -306,6 +311,10 @@ VIEWS = (
          (("subject", 200), ("smsc_phonenumber", 130), ("description", 300), ("regardingobjectid", 160),
           ("createdon", 140)),
          filter_xml=_eq("smsc_direction", 2)),
+    View("smsc_textmessage", Label("SMS envoyés", "Sent SMS"),
+         (("subject", 200), ("smsc_phonenumber", 130), ("smsc_status", 120), ("smsc_segments", 80),
+          ("smsc_templateid", 160), ("smsc_campaignid", 160), ("ownerid", 140), ("createdon", 140)),
+         filter_xml=_SENT),
     View("smsc_smstemplate", Label("Modèles de SMS actifs", "Active SMS templates"),
          (("smsc_name", 200), ("smsc_templatestatus", 120), ("smsc_entity", 120), ("smsc_text", 300)),
          filter_xml=_ACTIVE, order=("smsc_name", False), is_default=True),
@@ -335,6 +344,26 @@ VIEWS = (
          (("smsc_name", 250), ("smsc_entity", 120), ("smsc_active", 80), ("modifiedon", 140)),
          filter_xml=_ACTIVE, order=("smsc_name", False), is_default=True),
 )
+
+
+# -- charts and the dashboard « SMS » (issue 13: what managers look at without leaving Dynamics) ---------------
+SENT_VIEW, REPLIES_VIEW = Label("SMS envoyés", "Sent SMS"), Label("Réponses reçues", "Replies received")
+SMS_PER_MONTH = Chart("smsc_textmessage", Label("SMS envoyés par mois", "SMS sent per month"),
+                      category="createdon", date_grouping="month", measure="smsc_segments", aggregate="sum",
+                      filter_xml=_SENT, view=SENT_VIEW)
+# Delivered among the SMS that left: the pie's Delivered share is the delivery rate.
+DELIVERY_BY_STATUS = Chart("smsc_textmessage", Label("Taux de réception (par statut)", "Delivery rate (by status)"),
+                           category="smsc_status", measure="activityid", aggregate="count", chart_type="Pie",
+                           filter_xml=_SENT, view=SENT_VIEW)
+REPLIES_PER_MONTH = Chart("smsc_textmessage", Label("Réponses par mois", "Replies per month"),
+                          category="createdon", date_grouping="month", measure="activityid", aggregate="count",
+                          filter_xml=_eq("smsc_direction", 2), view=REPLIES_VIEW)
+TOP_TEMPLATES = Chart("smsc_textmessage", Label("Modèles les plus utilisés", "Most used templates"),
+                      category="smsc_templateid", measure="activityid", aggregate="count", chart_type="Bar",
+                      filter_xml=_SENT, top=10, view=SENT_VIEW)
+CHARTS = (SMS_PER_MONTH, DELIVERY_BY_STATUS, REPLIES_PER_MONTH, TOP_TEMPLATES)
+SMS_DASHBOARD = Dashboard(Label("SMS", "SMS"), CHARTS)
+DASHBOARDS = (SMS_DASHBOARD,)
 
 
 # -- command buttons -------------------------------------------------------------------------------------
@@ -377,6 +406,7 @@ SMS_APP = ModelDrivenApp(
                      ("smsc_providerevent", "smsc_workflow", "smsc_configuration", "smsc_quota")),
     ),
     roles=tuple(role.name.en for role in ROLES),
+    dashboards=DASHBOARDS,
 )
 APPS = (SMS_APP,)
 

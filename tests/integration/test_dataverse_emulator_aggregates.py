@@ -3,6 +3,7 @@ countcolumn (distinct), sum/avg/min/max, groupby with the alias order, paging of
 aggregate record limit, and the docs' own example (accounts by number of employees)."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from urllib.parse import quote
 
 import pytest
@@ -122,7 +123,16 @@ def test_an_empty_selection_counts_zero(api, emulator):
      "aggregate='count'/><order attribute='smsc_status'/></entity></fetch>", 400, "orders by the alias"),
     ("<fetch aggregate='true'><entity name='smsc_textmessage'><attribute name='createdon' alias='d' "
      "groupby='true' dategrouping='month'/><attribute name='activityid' alias='c' aggregate='count'/>"
-     "</entity></fetch>", 501, "dategrouping"),
+     "</entity></fetch>", 501, "usertimezone='false'"),
+    ("<fetch aggregate='true'><entity name='smsc_textmessage'><attribute name='createdon' alias='d' "
+     "groupby='true' dategrouping='fiscal-year' usertimezone='false'/>"
+     "<attribute name='activityid' alias='c' aggregate='count'/></entity></fetch>", 501, "fiscal"),
+    ("<fetch aggregate='true'><entity name='smsc_textmessage'><attribute name='createdon' alias='d' "
+     "groupby='true' dategrouping='fortnight' usertimezone='false'/>"
+     "<attribute name='activityid' alias='c' aggregate='count'/></entity></fetch>", 400, "not a dategrouping"),
+    ("<fetch aggregate='true'><entity name='smsc_textmessage'><attribute name='smsc_segments' alias='d' "
+     "groupby='true' dategrouping='day' usertimezone='false'/>"
+     "<attribute name='activityid' alias='c' aggregate='count'/></entity></fetch>", 400, "cannot be grouped by date"),
 ])
 def test_malformed_aggregates_are_refused_naming_the_problem(api, xml, status, text):
     answer = fetch(api, "smsc_textmessages", xml)
@@ -144,3 +154,39 @@ def test_a_link_entity_filters_the_aggregated_rows(api, campaign):
            "<filter><condition attribute='name' operator='eq' value='Figures'/></filter></link-entity>"
            "</entity></fetch>")
     assert fetch(api, "smsc_textmessages", xml).json()["value"] == [{"count": 8}]
+
+
+def test_date_grouping_by_day_week_month_quarter_year_in_utc(api, emulator):
+    """The docs' example: 25 March 2023 is day 25, week 12, month 3; 27 August 2023 (a Sunday) is week
+    35 (weeks start on Sunday, week 1 holds 1 January); 1 January 2022 (a Saturday) is week 1 and
+    2 January 2022 (Sunday) week 2."""
+    from emulators.dataverse_seed_hooks import backdate
+
+    campaign_id = emulator.insert("campaigns", {"name": "Dates"})
+    for stamp in ("2023-03-25T10:00:00", "2023-03-25T23:59:59", "2023-08-27T00:00:00", "2022-01-01T12:00:00",
+                  "2022-01-02T12:00:00"):
+        backdate(emulator, "smsc_textmessages", sms(emulator, campaign_id, 5, "+336"),
+                 datetime.fromisoformat(stamp).replace(tzinfo=timezone.utc))
+    parts = "".join(f"<attribute name='createdon' alias='{part}' groupby='true' dategrouping='{part}' "
+                    "usertimezone='false'/>" for part in ("year", "quarter", "month", "week", "day"))
+    xml = (f"<fetch aggregate='true'><entity name='smsc_textmessage'>{parts}"
+           "<attribute name='activityid' alias='count' aggregate='count'/>"
+           "<order alias='year'/><order alias='month'/><order alias='day'/></entity></fetch>")
+    rows = fetch(api, "smsc_textmessages", xml).json()["value"]
+    assert rows == [{"year": 2022, "quarter": 1, "month": 1, "week": 1, "day": 1, "count": 1},
+                    {"year": 2022, "quarter": 1, "month": 1, "week": 2, "day": 2, "count": 1},
+                    {"year": 2023, "quarter": 1, "month": 3, "week": 12, "day": 25, "count": 2},
+                    {"year": 2023, "quarter": 3, "month": 8, "week": 35, "day": 27, "count": 1}]
+
+
+def test_a_grouped_lookup_carries_its_row_name_and_table(api, emulator, campaign):
+    xml = ("<fetch aggregate='true'><entity name='smsc_textmessage'>"
+           "<attribute name='activityid' alias='count' aggregate='count'/>"
+           "<attribute name='smsc_campaignid' alias='campaign' groupby='true'/>"
+           "<order alias='count' descending='true'/></entity></fetch>")
+    rows = fetch(api, "smsc_textmessages", xml, headers={"Prefer": 'odata.include-annotations="*"'}).json()["value"]
+    assert rows[0] == {"count": 8, "campaign": campaign, f"campaign@{FORMATTED}": "Figures",
+                       "campaign@Microsoft.Dynamics.CRM.lookuplogicalname": "campaign"}
+    assert rows[1]["campaign@" + FORMATTED] == "Other" and rows[1]["count"] == 1
+    plain = fetch(api, "smsc_textmessages", xml).json()["value"]
+    assert plain[0] == {"count": 8, "campaign": campaign}

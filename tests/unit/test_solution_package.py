@@ -110,6 +110,8 @@ def _entities(customizations) -> dict[str, ET.Element]:
 
 def test_entities_are_nested_like_the_real_export(customizations):
     sample_entity = _sample("customizations.xml").find("Entities/Entity")
+    # The export's other table has charts: <Visualizations> between the views and the ribbon.
+    with_charts = [c.tag for c in _sample("customizations.xml").find("Entities/Entity[Visualizations]")]
     sample_info = [c.tag for c in sample_entity.find("EntityInfo/entity")]
     sample_lookup = next(a for a in _sample("customizations.xml").iter("attribute")
                          if a.findtext("Type") == "lookup" and a.findtext("IsCustomField") == "1")
@@ -117,7 +119,8 @@ def test_entities_are_nested_like_the_real_export(customizations):
     entities = _entities(customizations)
     for table in DEFINITION.new_tables:
         entity = entities[table.logical_name]
-        assert [c.tag for c in entity] == [c.tag for c in sample_entity], table.logical_name
+        expected = with_charts if entity.find("Visualizations") is not None else [c.tag for c in sample_entity]
+        assert [c.tag for c in entity] == expected, table.logical_name
         info = [c.tag for c in entity.find("EntityInfo/entity")]
         assert [t for t in info if t != "EntityKeys"] == sample_info, table.logical_name
         assert entity.findtext("EntityInfo/entity/EntitySetName") == table.entity_set
@@ -275,11 +278,12 @@ def test_the_sms_app_and_its_site_map_are_written_as_an_export_writes_them(custo
     assert site_map.findtext("SiteMapUniqueName") == "smsc_SmsConnector"
     ours_tags, sample_tags = [c.tag for c in site_map], [c.tag for c in sample.find("AppModuleSiteMaps/AppModuleSiteMap")]
     assert [t for t in ours_tags if t in sample_tags] == sample_tags          # plus a newer export's Show* flags
-    entries = [a.get("Entity") for a in site_map.iter("SubArea")]
+    entries = [a.get("Entity") for a in site_map.iter("SubArea") if a.get("Entity")]
     assert entries == ["smsc_textmessage", "smsc_smstemplate", "campaign", "smsc_optout", "contact", "lead", "account",
                        "smsc_providerevent", "smsc_workflow", "smsc_configuration", "smsc_quota"]
     sample_entry = next(a for a in sample.iter("SubArea") if a.get("Entity"))
-    assert all(set(a.attrib) - {"Icon", "IntroducedVersion"} <= set(sample_entry.attrib) | {"Id"} for a in site_map.iter("SubArea"))
+    assert all(set(a.attrib) - {"Icon", "IntroducedVersion"} <= set(sample_entry.attrib) | {"Id"}
+               for a in site_map.iter("SubArea") if a.get("Entity"))
     assert [[t.get("Title") for t in g.find("Titles")] for g in site_map.iter("Group")][0] == ["Messages", "Messages"]
     app = customizations.find("AppModules/AppModule")
     sample_app = [c.tag for c in sample.find("AppModules/AppModule")]
@@ -379,3 +383,70 @@ def test_a_default_value_is_written_only_when_the_definition_has_one():
                                                                 default_value="https://example.org"))
     assert [c.tag for c in with_default][0] == "defaultvalue" and with_default.findtext("defaultvalue") == (
         "https://example.org")
+
+
+def _columns(table: str) -> set[str]:
+    found = DEFINITION.table(table)
+    return {c.logical_name for c in found.columns} | set(found.standard_columns) | {
+        "createdon", "modifiedon", "activityid" if found.is_activity else found.logical_name + "id"}
+
+
+def test_the_sms_charts_are_aggregate_fetches_on_existing_columns_as_an_export_writes_them(customizations):
+    """Charts (savedqueryvisualization) on the SMS: per month, delivery by status, replies, top templates."""
+    sample = _sample("customizations.xml").find("Entities/Entity/Visualizations/visualization")
+    charts = _entities(customizations)["smsc_textmessage"].findall("Visualizations/visualization")
+    names = {c.find("LocalizedNames/LocalizedName[@languagecode='1036']").get("description"): c for c in charts}
+    assert set(names) == {"SMS envoyés par mois", "Taux de réception (par statut)", "Réponses par mois",
+                          "Modèles les plus utilisés"}
+    columns = _columns("smsc_textmessage")
+    for chart in charts:
+        assert [c.tag for c in chart] == [c.tag for c in sample]
+        assert chart.findtext("savedqueryvisualizationid") in {f"{{{c.chart_id}}}" for c in DEFINITION.charts}
+        fetch = chart.find("datadescription/datadefinition/fetchcollection/fetch")
+        assert fetch.get("aggregate") == "true" and fetch.find("entity").get("name") == "smsc_textmessage"
+        attributes = fetch.findall("entity/attribute")
+        assert {a.get("name") for a in attributes} | {c.get("attribute") for c in fetch.iter("condition")} <= columns
+        aliases = {a.get("alias") for a in attributes}
+        category = chart.find("datadescription/datadefinition/categorycollection/category")
+        assert category.get("alias") in aliases and category.find("measurecollection/measure").get("alias") in aliases
+        assert chart.find("presentationdescription/Chart/Series/Series").get("ChartType") in {"Column", "Bar", "Pie"}
+    month = names["SMS envoyés par mois"].find("datadescription/datadefinition/fetchcollection/fetch/entity")
+    assert month.find("attribute[@groupby='true']").attrib == {"name": "createdon", "groupby": "true",
+                                                               "alias": "groupby_column", "dategrouping": "month"}
+    assert month.find("attribute[@aggregate='sum']").get("name") == "smsc_segments"
+    top = names["Modèles les plus utilisés"].find("datadescription/datadefinition/fetchcollection/fetch")
+    assert top.get("count") == "10" and top.find("entity/order").attrib == {"alias": "aggregate_column",
+                                                                           "descending": "true"}
+    assert names["Taux de réception (par statut)"].find("presentationdescription/Chart/Legends") is not None
+
+
+def test_the_sms_dashboard_shows_the_charts_and_the_app_opens_it(customizations, manifest):
+    sample = _sample("customizations.xml").find("Dashboards/Dashboard")
+    [dashboard] = customizations.findall("Dashboards/Dashboard")
+    assert [c.tag for c in dashboard] == [c.tag for c in sample]
+    assert dashboard.find("LocalizedNames/LocalizedName").get("description") == "SMS"
+    form_id = dashboard.findtext("FormId")
+    assert dashboard.find("FormXml/forms").get("type") == "dashboard"
+    controls = list(dashboard.iter("control"))
+    charts = {f"{{{c.chart_id}}}" for c in DEFINITION.charts}
+    views = {f"{{{v.view_id}}}": v for v in DEFINITION.views}
+    sample_parameters = [p.tag for p in sample.find(".//control/parameters")]
+    assert {c.findtext("parameters/VisualizationId") for c in controls} == charts
+    for control in controls:
+        assert control.get("classid") == sample.find(".//control").get("classid")
+        assert [p.tag for p in control.find("parameters")] == sample_parameters
+        assert control.findtext("parameters/ChartGridMode") == "Chart"
+        view = views[control.findtext("parameters/ViewId")]             # a view the solution ships
+        assert view.table == control.findtext("parameters/TargetEntityType") == "smsc_textmessage"
+    cells = [len(row.findall("cell")) for row in dashboard.iter("row") if row.find("cell") is not None]
+    assert cells == [2, 2]                                              # the four charts two by two
+    root = {(c.get("type"), c.get("id")) for c in manifest.iter("RootComponent")}
+    assert ("60", form_id) in root
+    app = customizations.find("AppModules/AppModule/AppModuleComponents")
+    assert ("60", form_id) in {(c.get("type"), c.get("id")) for c in app}
+    entry = customizations.find("AppModuleSiteMaps/AppModuleSiteMap/SiteMap/Area/Group/SubArea")
+    sample_entry = next(a for a in _sample("customizations.xml").iter("SubArea") if a.get("DefaultDashboard"))
+    assert set(entry.attrib) == set(sample_entry.attrib) and entry.get("Url") == sample_entry.get("Url")
+    assert f"{{{entry.get('DefaultDashboard')}}}" == form_id
+    tags = [c.tag for c in customizations]
+    assert tags.index("optionsets") < tags.index("Dashboards") < tags.index("WebResources")

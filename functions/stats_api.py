@@ -1,0 +1,30 @@
+"""GET /api/stats?from=YYYY-MM-DD&to=YYYY-MM-DD&by=user|template|campaign|type|day|week|month&lang=fr|en:
+the SMS statistics of a period (connector.statistics) for dashboards; the webhook or the form key."""
+import azure.functions as func
+
+from functions.http import Keys, guarded, json_response
+
+bp = func.Blueprint()
+LANGUAGES = ("fr", "en")
+
+
+@bp.route(route="stats", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
+def stats(req: func.HttpRequest) -> func.HttpResponse:
+    return guarded(req, _stats, keys=Keys.WEBHOOK_OR_FORM)
+
+
+def _stats(req: func.HttpRequest, services) -> func.HttpResponse:
+    from datetime import date
+
+    from connector.bootstrap import statistics
+    from connector.crm.users import DataverseUsers
+    from connector.errors import BadInput
+    from connector.statistics import by_of, period_of
+
+    period = period_of(req.params.get("from"), req.params.get("to"), date.today())
+    by = by_of(req.params.get("by"))
+    lang = req.params.get("lang")
+    if lang is not None and lang not in LANGUAGES:
+        raise BadInput(f"lang must be fr or en, not {lang[:20]!r}")
+    lang = lang or DataverseUsers(services.crm).user_format(None).language
+    return json_response(statistics(services.crm).view(period, by, lang))
