@@ -251,6 +251,31 @@ TEXTS["en"].update({
     "delivery_other": "failure reported by the provider",
 })
 
+# Validate's fan-out (connector.campaigns.fan_out, .parts, .poison): parts queued, progress, failures.
+TEXTS["fr"].update({
+    "campaign_parts_queued": "{count} partie(s) sur {total} mise(s) en file d'envoi : l'avancement s'affiche "
+                             "sur la campagne.",
+    "campaign_parts_held": "{count} partie(s) sur {total} en attente du départ différé du {when} (UTC) ; "
+                           "annulable jusque-là.",
+    "campaign_being_sent": "La campagne est en cours d'envoi : un nouvel envoi ne relance rien tant que ses "
+                           "parties sont en route.",
+    "campaign_part_failed": "Partie {part} sur {total} en échec après plusieurs tentatives : {reason}.",
+    "campaign_parts_done": "{done} partie(s) sur {total} envoyée(s).",
+    "campaign_no_reason": "raison inconnue",
+    "campaign_resume_hint": "Cliquez à nouveau sur Envoyer pour reprendre : ce qui est parti ne repartira pas.",
+})
+TEXTS["en"].update({
+    "campaign_parts_queued": "{count} of {total} part(s) queued for sending: the progress shows on the campaign.",
+    "campaign_parts_held": "{count} of {total} part(s) held until the deferred start on {when} (UTC); "
+                           "they can be cancelled until then.",
+    "campaign_being_sent": "The campaign is being sent: validating again starts nothing while its parts are "
+                           "on their way.",
+    "campaign_part_failed": "Part {part} of {total} failed after several attempts: {reason}.",
+    "campaign_parts_done": "{done} of {total} part(s) sent.",
+    "campaign_no_reason": "no reason recorded",
+    "campaign_resume_hint": "Validate again to resume: what went out will not go again.",
+})
+
 # The loop back's inbound side (connector.inbound, connector.optout): replies, opt-outs, late opt-outs.
 TEXTS["fr"].update({
     "reply_subject": "Réponse de {number}",
