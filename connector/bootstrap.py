@@ -78,6 +78,7 @@ def reset() -> None:
     from connector.crm.configuration import forget_configuration
     from connector.crm.users import forget_user_formats
 
+    _local_queues.clear()          # messages naming another organisation's records
     get_services.cache_clear()
     get_settings.cache_clear()
     get_crm.cache_clear()

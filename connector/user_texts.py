@@ -263,6 +263,7 @@ TEXTS["fr"].update({
     "campaign_parts_done": "{done} partie(s) sur {total} envoyée(s).",
     "campaign_no_reason": "raison inconnue",
     "campaign_resume_hint": "Cliquez à nouveau sur Envoyer pour reprendre : ce qui est parti ne repartira pas.",
+    "cli_parts": "parties",
 })
 TEXTS["en"].update({
     "campaign_parts_queued": "{count} of {total} part(s) queued for sending: the progress shows on the campaign.",
@@ -274,6 +275,7 @@ TEXTS["en"].update({
     "campaign_parts_done": "{done} of {total} part(s) sent.",
     "campaign_no_reason": "no reason recorded",
     "campaign_resume_hint": "Validate again to resume: what went out will not go again.",
+    "cli_parts": "parts",
 })
 
 # The loop back's inbound side (connector.inbound, connector.optout): replies, opt-outs, late opt-outs.

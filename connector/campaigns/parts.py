@@ -122,7 +122,7 @@ class PartRelease:
     def reason(self, error: Exception) -> str:
         lang = self.service.users.user_format(self.message.user_id).language
         if isinstance(error, ProviderError):
-            return CampaignError("provider_refused", detail=provider_reason(lang, error)).say(lang)
+            return provider_reason(lang, error)
         if isinstance(error, CampaignError):
             return error.say(lang)
         return str(error) or type(error).__name__

@@ -31,7 +31,8 @@ def part_failed(service_for: Callable[[str | None], "CampaignService"], body: ob
         return f"part {message.part}: the campaign is no longer being sent ({campaign.status.name.lower()})"
     lease = service.leases.read(message.lease_key)
     if lease is not None and (lease.state == LeaseState.DONE or lease.live(now)):
-        outcome = f"part {message.part}: {'done' if lease.state == LeaseState.DONE else 'in a worker’s hands'} after all"
+        where = "done" if lease.state == LeaseState.DONE else "in a worker's hands"
+        outcome = f"part {message.part}: {where} after all"
     else:
         settle(service.leases, lease or Lease(message.lease_key, LeaseState.FREE), LeaseState.FAILED)
         outcome = f"part {message.part}: failed ({lease.reason if lease and lease.reason else 'no reason recorded'})"

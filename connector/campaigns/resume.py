@@ -8,7 +8,6 @@ retried every few minutes. A campaign whose parts are all settled but whose end 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 

@@ -75,7 +75,8 @@ def settle_campaign(campaigns: Campaigns, leases: Leases, campaign_id: str, tick
     campaign_lease = leases.read(LeaseKey(campaign_id, ticket, CAMPAIGN_PART))
     if not progress.settled:
         if report_failures and progress.failed:
-            summary = say(lang, "campaign_parts_done", done=progress.done, total=total) + failure_lines(lang, rows, total)
+            summary = say(lang, "campaign_parts_done", done=progress.done, total=total)
+            summary += failure_lines(lang, rows, total)
             campaigns.finish(campaign_id, summary)
             return Settled(CampaignStatus.SENDING, progress, summary)
         return Settled(CampaignStatus.SENDING, progress)

@@ -32,7 +32,9 @@ def _details(lease: Lease) -> str:
     shortening the reason until it fits."""
     outcome = lease.outcome
     numbers = list(outcome.opted_out_numbers) if outcome else []
-    reason = (lease.reason or "")[:REASON_LENGTH]
+    reason = lease.reason or ""
+    if len(reason) > REASON_LENGTH:
+        reason = reason[:REASON_LENGTH - 1].rstrip() + "…"
     while True:
         details: dict[str, Any] = {"lease": lease.key.part}
         if lease.user_id:
@@ -46,8 +48,10 @@ def _details(lease: Lease) -> str:
             return text
         if numbers:
             numbers.pop()
-        else:
-            reason = reason[:-10]
+        elif len(reason) > 12:
+            reason = reason[:-12].rstrip() + "…"
+        else:                       # cannot be: the other details are short; unreadable rather than too long
+            return text[:NAME_LENGTH]
 
 
 def lease_from_row(row: dict[str, Any], key: LeaseKey) -> Lease:

@@ -7,6 +7,7 @@ import pytest
 from connector.bootstrap import campaign_service, get_services
 from connector.campaigns.model import CampaignAction
 from emulators import dataverse_seed as seed
+from smsc.campaign_parts import release_local_parts
 
 GUIDE_ROWS = [
     "STATUT;DETAIL;NUMERO;SMS",
@@ -17,8 +18,13 @@ GUIDE_ROWS = [
 
 
 def run(action: str, campaign_id: str, user: str | None = seed.JOHN_BAKER_ID):
+    """The action; validate's parts released from the in-process queue (smsc.campaign_parts), as the
+    CLI does: its result is then the campaign's once they are."""
     services = get_services()
-    return campaign_service(services.crm, services.sms).run(campaign_id, CampaignAction[action.upper()], user)
+    result = campaign_service(services.crm, services.sms).run(campaign_id, CampaignAction[action.upper()], user)
+    if action == "validate" and result.ok:
+        result = release_local_parts(services, campaign_id) or result
+    return result
 
 
 def notes(stack, campaign_id: str, extension: str) -> list[dict]:
@@ -207,23 +213,25 @@ def test_an_action_failing_on_its_last_attempt_is_written_on_the_campaign(stack)
     assert row["smsc_action"] is None and row["smsc_lastresult"].startswith("Failed after 3 attempts")
 
 
-def test_a_validated_campaign_with_a_deferred_start_is_cancelled_at_the_provider(stack):
+def test_a_validated_campaign_with_a_deferred_start_is_cancelled_before_anything_reaches_the_provider(stack):
+    # Before the fan-out this test saw the SMS Scheduled at Octopush, then cancelled there; now the parts
+    # wait in the queue until the start, so nothing has gone and cancel has nothing to ask the provider.
     from datetime import datetime, timedelta, timezone
 
     start = (datetime.now(timezone.utc) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     stack.dataverse.update("campaigns", seed.CAMPAIGN_ORDERS_ID, {"smsc_text": "Promo STOP au 30101",
                                                                    "actualstart": start})
     run("prepare", seed.CAMPAIGN_ORDERS_ID)
-    assert run("validate", seed.CAMPAIGN_ORDERS_ID).ok
+    held = run("validate", seed.CAMPAIGN_ORDERS_ID)
+    assert held.ok and held.status.name == "SENDING" and "held until the deferred start" in held.summary
     filter_ = f"_smsc_campaignid_value eq {seed.CAMPAIGN_ORDERS_ID}"
-    assert {a["smsc_status"] for a in stack.dataverse.rows("smsc_textmessages", filter=filter_)} == {4}
-    assert {s["status"] for s in stack.octopush.sends} == {"scheduled"}
+    assert stack.dataverse.rows("smsc_textmessages", filter=filter_) == [] and stack.octopush.sends == []
 
     cancelled = run("cancel", seed.CAMPAIGN_ORDERS_ID)
     assert cancelled.ok and cancelled.status.name == "NOT_TRANSMITTED"
-    assert {s["status"] for s in stack.octopush.sends} == {"cancelled"}
-    assert {a["smsc_status"] for a in stack.dataverse.rows("smsc_textmessages", filter=filter_)} == {9}
-    assert campaign(stack, seed.CAMPAIGN_ORDERS_ID)["smsc_smsstatus"] == 1
+    assert stack.octopush.sends == [] and [r for r in stack.octopush.requests if "sms-campaign" in r.path] == []
+    row = campaign(stack, seed.CAMPAIGN_ORDERS_ID)
+    assert row["smsc_smsstatus"] == 1 and row["smsc_partstotal"] is None
 
 
 def test_a_sent_campaign_cannot_be_cancelled(stack):
@@ -246,6 +254,7 @@ def test_a_marketing_campaign_validated_at_night_goes_out_when_the_quiet_hours_e
     service = campaign_service(services.crm, services.sms, clock=lambda: night)
     service.run(seed.CAMPAIGN_ORDERS_ID, CampaignAction.PREPARE)
     assert service.run(seed.CAMPAIGN_ORDERS_ID, CampaignAction.VALIDATE).ok
+    release_local_parts(services, seed.CAMPAIGN_ORDERS_ID, clock=lambda: night)
     assert {s["body"]["send_at"] for s in stack.octopush.sends} == {"2026-11-24T08:00:00+01:00"}
     filter_ = f"_smsc_campaignid_value eq {seed.CAMPAIGN_ORDERS_ID}"
     assert {a["smsc_status"] for a in stack.dataverse.rows("smsc_textmessages", filter=filter_)} == {4}
@@ -256,7 +265,10 @@ def test_a_provider_refusal_during_validate_is_shown_and_validating_again_resume
     run("prepare", seed.CAMPAIGN_ORDERS_ID)
     stack.octopush.credit = 0.0
     refused = run("validate", seed.CAMPAIGN_ORDERS_ID)
-    assert not refused.ok and refused.summary.startswith("Octopush refused the send: ")
+    # The part failed on each attempt, then its poison step said why (the campaign stays Sending).
+    assert not refused.ok and refused.summary == (
+        "0 SMS sent. Part 1 of 1 failed after several attempts: The Octopush account is out of credit (Octopush "
+        "code 104). Validate again to resume: what went out will not go again.")
     row = campaign(stack, seed.CAMPAIGN_ORDERS_ID)
     assert row["smsc_smsstatus"] == 4 and row["smsc_lastresult"] == refused.summary
     stack.octopush.credit = 10.0

@@ -174,8 +174,8 @@ def test_a_provider_failure_during_validate_stays_sending_and_says_so():
     drain_parts(lambda: [queued.pop()] if queued else [], lambda user: w.service(), max_attempts=3)
 
     assert w.campaign.status == S.SENDING and w.campaign.parts == PartsProgress(1, 0, 1)
-    assert w.campaign.last_result.startswith("0 SMS sent. Part 1 of 1 failed after several attempts: Octopush "
-                                             "refused the send: The Octopush account is out of credit")
+    assert w.campaign.last_result.startswith("0 SMS sent. Part 1 of 1 failed after several attempts: "
+                                             "The Octopush account is out of credit")
     assert w.campaign.last_result.endswith("Validate again to resume: what went out will not go again.")
     w.provider.fail_send = None
     assert w.validate().ok and len(w.provider.numbers) == 3
