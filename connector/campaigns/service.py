@@ -187,7 +187,8 @@ class CampaignService:
         if lease.state == LeaseState.DONE:    # every part went out; only the end was not written
             return self._settled(run, lease.user_id)
         if not lease.held_by(owner, run.now):
-            self.campaigns.finish(campaign.id, None)     # the button is handled; the send's own result stays
+            # Nothing written: the campaign is the other run's (a write would change the ETag its move
+            # is conditional on); its own result stays, and its end clears the pending button.
             return CampaignResult(CampaignAction.VALIDATE, campaign.status, say(ctx.lang, "campaign_being_sent"),
                                   ok=False)
         try:
