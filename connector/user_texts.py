@@ -264,6 +264,9 @@ TEXTS["fr"].update({
     "campaign_no_reason": "raison inconnue",
     "campaign_resume_hint": "Cliquez à nouveau sur Envoyer pour reprendre : ce qui est parti ne repartira pas.",
     "cli_parts": "parties",
+    "cli_parts_waiting": "{count} partie(s) attendent leur heure dans la file de cette commande, qui s'arrête "
+                         "avec elle : relancez la validation une fois l'heure passée (plus 15 minutes), ou "
+                         "laissez faire l'application Functions et sa reprise.",
 })
 TEXTS["en"].update({
     "campaign_parts_queued": "{count} of {total} part(s) queued for sending: the progress shows on the campaign.",
@@ -276,6 +279,9 @@ TEXTS["en"].update({
     "campaign_no_reason": "no reason recorded",
     "campaign_resume_hint": "Validate again to resume: what went out will not go again.",
     "cli_parts": "parts",
+    "cli_parts_waiting": "{count} part(s) wait for their time in this command's queue, which ends with it: "
+                         "validate again once that time has passed (plus 15 minutes), or leave them to the "
+                         "Functions app and its resume timer.",
 })
 
 # The loop back's inbound side (connector.inbound, connector.optout): replies, opt-outs, late opt-outs.

@@ -91,6 +91,8 @@ def _campaign(args) -> int:
                                          on_part=lambda outcome: bar.advance(parts)) or result
     print(say(lang, "cli_campaign_result", action=stage(args.action), summary=result.summary,
               status=status_label(lang, result.status)))
+    if args.action == "validate" and waiting_parts():     # held for later in a queue that ends with this process
+        print(say(lang, "cli_parts_waiting", count=waiting_parts()))
     return 0 if result.ok else 1
 
 
