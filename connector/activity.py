@@ -20,3 +20,9 @@ class SmsStatus(enum.IntEnum):
     CANCELLED = 9
     RECEIVED = 10
 
+
+
+def status_label(status: int | None) -> str:
+    """A status as the connector's answers name it (`scheduled`), or the raw value it does not know."""
+    known = SmsStatus._value2member_map_.get(status)
+    return known.name.lower() if known is not None else str(status)

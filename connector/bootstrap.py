@@ -61,10 +61,18 @@ _local_queues: dict[str, "LocalQueue"] = {}
 
 
 def work_queue(name: str) -> WorkQueue:
-    """The queue `name` (connector.repositories.work_queue): an in-process one for a local run (no
-    `AzureWebJobsStorage`), whose due messages the local host runs (smsc.serve)."""
-    from connector.queues.local import LocalQueue
+    """The queue `name` (connector.repositories.work_queue): the Azure Storage queue of the Functions
+    host's storage (`AzureWebJobsStorage`, its connection string or identity-based settings), whose
+    trigger runs its messages; without them an in-process one (a local run, the demo), whose due
+    messages the local host runs (smsc.serve)."""
+    import os
 
+    from connector.queues.local import LocalQueue
+    from connector.queues.storage import storage_connection, storage_queue
+
+    connection = storage_connection(os.environ)
+    if connection is not None:
+        return storage_queue(connection, name)
     return _local_queues.setdefault(name, LocalQueue(name))
 
 

@@ -12,9 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-STORAGE = "AzureWebJobsStorage"
-# The identity-based forms of the storage connection (Flex Consumption with a managed identity).
-STORAGE_IDENTITY_SETTINGS = (f"{STORAGE}__queueServiceUri", f"{STORAGE}__accountName")
+from connector.repositories.work_queue import CAMPAIGN_ACTIONS
+
 _QUERY = re.compile(r"(https?://[^\s?#'\"]+)\?[^\s'\"]*")
 _LONG_TOKEN = re.compile(r"[A-Za-z0-9+=_\-]{40,}")
 
@@ -57,23 +56,19 @@ def check_health(probes: Mapping[str, Callable[[], Any]]) -> dict:
     return {"status": status, "checks": checks, "ms": round((time.perf_counter() - started) * 1000, 1)}
 
 
-def storage_queue_probe(environ: Mapping[str, str]) -> Callable[[], NotChecked]:
-    """The queue of the campaign actions lives in the `AzureWebJobsStorage` account. Contacting it needs
-    the storage SDK, which the app does not otherwise need: say how it is configured instead (never the
-    connection string itself)."""
-    def probe() -> NotChecked:
-        identity = next((name for name in STORAGE_IDENTITY_SETTINGS if environ.get(name)), None)
-        if identity:
-            how = f"identity-based ({identity} is set)"
-        elif environ.get(STORAGE, "").startswith("UseDevelopmentStorage"):
-            how = "the local storage emulator (UseDevelopmentStorage)"
-        elif environ.get(STORAGE):
-            how = f"a connection string ({STORAGE} is set)"
-        else:
+def storage_queue_probe(environ: Mapping[str, str], queue: str = CAMPAIGN_ACTIONS
+                        ) -> Callable[[], dict | NotChecked]:
+    """The work queues live in the `AzureWebJobsStorage` account: the queue service is asked about the
+    campaign actions' queue (its message count shown, never the connection string). Without storage
+    settings, a local run: its queues are in-process and nothing is contacted."""
+    def probe() -> dict | NotChecked:
+        from connector.queues.storage import STORAGE, check_queue_service, storage_connection
+
+        connection = storage_connection(environ)
+        if connection is None:
             return NotChecked(f"{STORAGE} is not set: a local run, where queue messages run in-process "
                               "(the Functions host does not start without it)")
-        return NotChecked(f"{how}; the queue service is not contacted (the storage SDK is not a dependency), "
-                          "the Functions host reports a storage it cannot reach")
+        return check_queue_service(connection, queue)
     return probe
 
 

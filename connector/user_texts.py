@@ -362,3 +362,33 @@ TEXTS["en"].update({
     "quota_per_month_recipients": "{count} recipients this month with this send, {limit} allowed per month",
     "warn_threshold": "This send counts {count} SMS: the warning threshold ({threshold} SMS) is reached.",
 })
+# Unit SMS held by the connector (connector.unit_release, unit_cancel, unit_recovery): DESIGN §7 « Schedules ».
+TEXTS["fr"].update({
+    "unit_held_unprepared": "Ce SMS a été mis « Planifié » sans avoir été préparé par le connecteur : "
+                            "demandez son envoi avec le bouton « Envoyer ».",
+    "unit_cancel_refused": "Annulation impossible : le SMS était déjà {status} quand l'annulation est arrivée.",
+    "unit_cancel_status_3": "en cours d'envoi",
+    "unit_cancel_status_4": "confié au fournisseur",
+    "unit_cancel_status_5": "envoyé",
+    "unit_cancel_status_6": "remis",
+    "unit_cancel_status_7": "non remis",
+    "unit_cancel_status_10": "reçu",
+    "unit_left_too_old": "La demande d'envoi n'a pas été prise en charge pendant plus de {hours} heures : "
+                         "rien n'est parti. Demandez l'envoi à nouveau si le SMS est toujours utile.",
+    "unit_left_failed": "La demande d'envoi n'a pas pu être traitée ({detail}) : rien n'est parti. "
+                        "Demandez l'envoi à nouveau.",
+})
+TEXTS["en"].update({
+    "unit_held_unprepared": "This SMS was set to 'Scheduled' without the connector preparing it: "
+                            "ask for it to be sent with the 'Send' button.",
+    "unit_cancel_refused": "The cancel came too late: the SMS was already {status}.",
+    "unit_cancel_status_3": "being sent",
+    "unit_cancel_status_4": "handed to the provider",
+    "unit_cancel_status_5": "sent",
+    "unit_cancel_status_6": "delivered",
+    "unit_cancel_status_7": "undeliverable",
+    "unit_cancel_status_10": "received",
+    "unit_left_too_old": "The send request was not taken up for more than {hours} hours: nothing went out. "
+                         "Ask for it again if the SMS is still useful.",
+    "unit_left_failed": "The send request could not be handled ({detail}): nothing went out. Ask for it again.",
+})

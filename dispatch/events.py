@@ -7,6 +7,7 @@ parses the HTTP request and shapes the answer.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timezone
 from typing import Any
 
 from pydantic import ValidationError
@@ -16,10 +17,12 @@ from connector.campaigns.model import CampaignAction
 from connector.crm.identity import acting_as
 from connector.crm.port import UnknownTable, entity_set
 from connector.crm.webhook import (RemoteExecutionContext, is_sms_activity_write, requested_campaign_action,
-                                   requested_sms_status)
+                                   requested_sms_status, sms_status_before)
 from connector.bootstrap import unit_sms_service, workflow_repositories
 from connector.errors import BadInput
 from connector.safe_json import parse_json
+from connector.unit_cancel import settle_cancel
+from connector.unit_sms import UnitSmsResult
 from workflows.engine import HookEngine, summarize
 
 SIZE_EXCEEDED = "x-ms-dynamics-msg-size-exceeded"   # Target and images were dropped (> 256 KB)
@@ -105,6 +108,23 @@ def is_send_request(context: RemoteExecutionContext, headers: dict[str, str]) ->
     return requested_sms_status(context) == SmsStatus.SEND_REQUESTED
 
 
+def is_cancel_request(context: RemoteExecutionContext) -> bool:
+    """« Annuler l'envoi » on the SMS form: an Update setting the SMS status Cancelled."""
+    return (is_sms_activity_write(context) and context.message_name == "Update"
+            and requested_sms_status(context) == SmsStatus.CANCELLED)
+
+
+def unit_sms_answer(result: UnitSmsResult) -> EventResult:
+    if result.outcome == "gone":
+        return EventResult("ignored", {"activityid": result.activity_id, "reason": result.detail})
+    detail: dict[str, Any] = {"activityid": result.activity_id, "outcome": result.outcome}
+    if result.send_at is not None:      # held by the connector: the instant it leaves (UTC), until then cancellable
+        detail["sendat"] = result.send_at.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    if result.detail:
+        detail["error" if result.outcome in ("failed", "cancel-refused") else "detail"] = result.detail
+    return EventResult(f"unit-sms:{result.outcome}", detail)
+
+
 def handle_event(context: RemoteExecutionContext, headers: dict[str, str], crm, sms) -> EventResult:
     if not is_known_table(context.primary_entity_name):
         return EventResult("ignored", {"reason": f"the connector has no business with table "
@@ -113,16 +133,16 @@ def handle_event(context: RemoteExecutionContext, headers: dict[str, str], crm, 
     if queued:
         name = CampaignAction(queued["action"]).name.lower()
         return EventResult(f"campaign:{name}", {"campaignid": queued["campaignid"]}, queued)
+    if is_cancel_request(context):
+        user, activity_id = context.acting_user_id, context.primary_entity_id
+        assert activity_id, "parse_event refuses a Create/Update event without PrimaryEntityId"
+        before = sms_status_before(context)
+        return unit_sms_answer(settle_cancel(unit_sms_service(acting_as(crm, user), sms), activity_id,
+                                             before if isinstance(before, int) else None, user))
     if is_send_request(context, headers):
         user, activity_id = context.acting_user_id, context.primary_entity_id
         assert activity_id, "parse_event refuses a Create/Update event without PrimaryEntityId"
-        result = unit_sms_service(acting_as(crm, user), sms).send(activity_id, user)
-        if result.outcome == "gone":
-            return EventResult("ignored", {"activityid": activity_id, "reason": result.detail})
-        detail = {"activityid": result.activity_id, "outcome": result.outcome}
-        if result.detail:
-            detail["error" if result.outcome == "failed" else "detail"] = result.detail
-        return EventResult(f"unit-sms:{result.outcome}", detail)
+        return unit_sms_answer(unit_sms_service(acting_as(crm, user), sms).send(activity_id, user))
     # Everything else goes to the hook workflows of that table and message.
     handled, detail = summarize(HookEngine(workflow_repositories(crm), sms).dispatch(context, headers))
     return EventResult(handled, detail)

@@ -22,6 +22,34 @@ def resume_interrupted_sends(timer: func.TimerRequest) -> None:
                  ", ".join(f"{r.activity_id}={r.outcome}" for r in results))
 
 
+@bp.timer_trigger(schedule="0 * * * * *", arg_name="timer", run_on_startup=False, use_monitor=True)
+@traced("timer release_scheduled_sms")
+def release_scheduled_sms(timer: func.TimerRequest) -> None:
+    """Unit SMS held by the connector (due date, quiet times) leave at their minute."""
+    from connector.bootstrap import get_services, unit_sms_service
+    from connector.unit_release import release_due_sms
+
+    services = get_services()
+    results = release_due_sms(unit_sms_service(services.crm, services.sms))
+    if results:
+        log.info("released %d scheduled unit SMS: %s", len(results),
+                 ", ".join(f"{r.activity_id}={r.outcome}" for r in results))
+
+
+@bp.timer_trigger(schedule="30 */5 * * * *", arg_name="timer", run_on_startup=False, use_monitor=True)
+@traced("timer take_up_left_requests")
+def take_up_left_requests(timer: func.TimerRequest) -> None:
+    """Unit SMS no webhook delivery took (Dataverse throttled both): sent once, or Failed with the reason."""
+    from connector.bootstrap import get_services, unit_sms_service
+    from connector.unit_recovery import take_up_left_requests as take_up
+
+    services = get_services()
+    results = take_up(unit_sms_service(services.crm, services.sms))
+    if results:
+        log.info("took up %d unit SMS left Send requested: %s", len(results),
+                 ", ".join(f"{r.activity_id}={r.outcome}" for r in results))
+
+
 @bp.timer_trigger(schedule="0 */15 * * * *", arg_name="timer", run_on_startup=False, use_monitor=True)
 @traced("timer close_due_campaigns")
 def close_due_campaigns(timer: func.TimerRequest) -> None:

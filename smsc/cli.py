@@ -183,6 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
     register_optouts(commands)
     from smsc.quotas_cli import register as register_quotas
     register_quotas(commands)
+    from smsc.unit_cli import register as register_unit
+    register_unit(commands)
     return parser
 
 

@@ -86,7 +86,9 @@ FORMS: dict[str, dict] = {
         "commands": [{"label": {"fr": "Enregistrer", "en": "Save"}, "save": True},
                      {"label": {"fr": "Aperçu", "en": "Preview"}, "function": "Smsc.TextMessageForm.preview"},
                      {"label": {"fr": "Envoyer", "en": "Send"}, "function": "Smsc.TextMessageForm.send",
-                      "primary": True}],
+                      "primary": True},
+                     {"label": {"fr": "Annuler l'envoi", "en": "Cancel sending"},
+                      "function": "Smsc.TextMessageForm.cancelSend"}],
         "fields": [
             _field("subject", "Objet", "Subject"),
             _field("regardingobjectid", "Destinataire", "Recipient", "lookup", readonly=True,
@@ -206,6 +208,7 @@ class Written:
     logical: str
     record_id: str
     body: dict
+    before: dict | None = None      # the step's pre-image: the columns it names, as they were before the write
 
 
 class Console:
@@ -366,10 +369,11 @@ class Console:
         if entity not in FORMS:
             return _json({"error": {"message": f"no form for '{entity}'"}}, 400)
         fields = {f["name"]: f for f in FORMS[entity]["fields"]}
+        forced = set(payload.get("forced") or ())     # setSubmitMode("always"): saved even when read-only
         body: dict[str, Any] = {}
         for name, value in changes.items():
             field = fields.get(name)
-            if field is None or field.get("readonly") and record_id:
+            if field is None or field.get("readonly") and record_id and name not in forced:
                 continue
             if field["kind"] == "lookup":
                 if value:
@@ -380,6 +384,9 @@ class Console:
                 body[name] = value
         language = self.language_of(request)
         url = f"{self.stack.dataverse_url}{API}{TABLES[entity][0]}"
+        before = None
+        if record_id and entity == "smsc_textmessage" and "smsc_status" in body:     # the status step's pre-image
+            before = {"smsc_status": self.stack.dataverse.get(TABLES[entity][0], record_id).get("smsc_status")}
         if record_id:
             answer = self.http.patch(f"{url}({record_id})", json=body, timeout=30)
         else:
@@ -388,7 +395,7 @@ class Console:
             return Response(answer.content, status=answer.status_code, content_type="application/json")
         if not record_id:
             record_id = answer.headers["OData-EntityId"].rsplit("(", 1)[1].rstrip(")")
-        self.after_write(Written("PATCH" if payload.get("id") else "POST", entity, record_id, body), language)
+        self.after_write(Written("PATCH" if payload.get("id") else "POST", entity, record_id, body, before), language)
         return _json(self.model(entity, record_id))
 
     # -- Xrm.WebApi: the proxy to the emulator's Web API -----------------------------------------------------
@@ -430,14 +437,20 @@ class Console:
     # -- what Dataverse's webhook steps do -------------------------------------------------------------------
     def after_write(self, written: Written, language: str) -> None:
         """The SDK steps the solution registers: an SMS set to Send requested, a campaign button."""
+        pre_image = None
         if written.logical == "smsc_textmessage" and written.body.get("smsc_status") == 2:
             message, attributes = ("Create" if written.method == "POST" else "Update"), {"smsc_status": option(2)}
+        elif (written.logical == "smsc_textmessage" and written.body.get("smsc_status") == 9
+              and written.method == "PATCH"):
+            message, attributes = "Update", {"smsc_status": option(9)}      # « Annuler l'envoi »
+            status_before = (written.before or {}).get("smsc_status")
+            pre_image = {"smsc_status": option(status_before)} if status_before is not None else None
         elif written.logical == "campaign" and isinstance(written.body.get("smsc_action"), int):
             message, attributes = "Update", {"smsc_action": option(written.body["smsc_action"])}
         else:
             return
         event = remote_execution_context(message, written.logical, written.record_id, user_id=USERS[language][0],
-                                         attributes=attributes)
+                                         attributes=attributes, pre_image=pre_image)
         headers = webhook_headers(message, written.logical, self.stack.webhook_key)
         answer = self.host.call("POST", "dataverse/events", body=json.dumps(event).encode(), headers=headers)
         self.dispatched.append({"message": message, "table": written.logical, "id": written.record_id,

@@ -3,21 +3,28 @@
 A real HTTP server (werkzeug) around the registered handlers, called the way the Functions host calls
 them (functions.local_host); what a handler puts on a queue output is handed at once, in-process, to
 the queue-triggered function of that queue, retried up to the host's maxDequeueCount like the host
-would. The shared-key check is the handlers' own, unchanged; the function key is not checked, as Core
-Tools does not check it locally either.
+would. The in-process work queues of a local run (connector.bootstrap.local_queues: no
+`AzureWebJobsStorage`) are run the same way once their messages are due, after each request and every
+second (QueueTicker); a message that failed its last attempt goes to the `-poison` queue, whose function
+runs it when one is registered, as the Functions host does in Azure. The shared-key check is the
+handlers' own, unchanged; the function key is not checked, as Core Tools does not check it locally either.
 """
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
 # One loopback WSGI server for the emulators, `smsc serve` and `smsc console`.
 from emulators.server import EmulatorServer as BackgroundServer
+
+if TYPE_CHECKING:
+    from connector.queues.local import LocalQueue
 
 log = logging.getLogger(__name__)
 Invoke = Callable[..., Any]
@@ -37,45 +44,159 @@ def _output_queues() -> dict[str, str]:
     return queues
 
 
-def drain_queue(queue_name: str, payloads: Any) -> list[str]:
-    """Runs the queue function on each message now; returns what happened to each (for the log)."""
+def _queue_message(body: str, attempt: int) -> Any:
+    """The trigger's argument, as the host builds it: the body and how often it was delivered."""
     import azure.functions as func
 
+    class Message(func.QueueMessage):
+        @property
+        def dequeue_count(self) -> int:
+            return attempt
+
+    return Message(body=body)
+
+
+def run_message(queue_name: str, body: str, worker: Callable[[Any], Any] | None = None) -> list[str]:
+    """Runs the queue function on one message, delivered again after a failure up to the host's
+    maxDequeueCount; after the last failed attempt the message goes to the `-poison` queue (in-process),
+    whose function, if any, runs it from there. What happened, for the log."""
     from connector.campaigns.worker import MAX_ATTEMPTS
     from functions.local_host import queue_function
 
-    class Message(func.QueueMessage):
-        def __init__(self, body: str, attempt: int):
-            super().__init__(body=body)
-            self.attempt = attempt
+    worker = worker or queue_function(queue_name)
+    outcomes = []
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            worker(_queue_message(body, attempt))
+            outcomes.append(f"{queue_name}: done (attempt {attempt})")
+            return outcomes
+        except Exception as error:      # the host logs it and delivers the message again
+            log.warning("%s: attempt %d failed: %s", queue_name, attempt, error)
+            outcomes.append(f"{queue_name}: attempt {attempt} failed: {error}")
+    try:
+        message = json.loads(body)
+    except ValueError:                  # not a message of this app's: said, not kept
+        log.error("%s: a message that is not JSON failed %d times and is dropped", queue_name, MAX_ATTEMPTS)
+        return [*outcomes, f"{queue_name}: dropped (not JSON)"]
+    poison = poison_queue(queue_name)
+    poison.put(message)
+    return [*outcomes, f"{queue_name}: moved to {poison.name}"]
 
-        @property
-        def dequeue_count(self) -> int:
-            return self.attempt
+
+def poison_queue(queue_name: str) -> LocalQueue:
+    """The in-process `-poison` queue of `queue_name` (with its clock, when that queue is in-process too)."""
+    from connector.bootstrap import local_queues
+    from connector.queues.local import LocalQueue
+    from connector.repositories.work_queue import POISON_SUFFIX
+
+    queues = local_queues()
+    name = f"{queue_name}{POISON_SUFFIX}"
+    if name not in queues:
+        source = queues.get(queue_name)
+        queues[name] = LocalQueue(name, source.clock) if source else LocalQueue(name)
+    return queues[name]
+
+
+def drain_queue(queue_name: str, payloads: Any) -> list[str]:
+    """Runs the queue function on each message now; returns what happened to each (for the log)."""
+    from functions.local_host import queue_function
 
     worker = queue_function(queue_name)
     outcomes = []
     for payload in payloads if isinstance(payloads, list) else [payloads]:
         body = payload if isinstance(payload, str) else json.dumps(payload)
-        for attempt in range(1, MAX_ATTEMPTS + 1):
-            try:
-                worker(Message(body, attempt))
-                outcomes.append(f"{queue_name}: done (attempt {attempt})")
-                break
-            except Exception as error:      # the host logs it and delivers the message again
-                log.warning("%s: attempt %d failed: %s", queue_name, attempt, error)
-                outcomes.append(f"{queue_name}: attempt {attempt} failed: {error}")
+        outcomes += run_message(queue_name, body, worker)
     return outcomes
+
+
+MAX_PASSES = 10     # a poison message runs in the pass after its failure; a bound for a queue that refills itself
+
+
+def run_due_messages(queues: Callable[[], Mapping[str, LocalQueue]] | None = None,
+                     function_for: Callable[[str], Callable[[Any], Any]] | None = None) -> list[str]:
+    """Runs the due messages of every in-process queue that has a queue function (a queue without one,
+    e.g. a poison queue nobody reads, keeps its messages), until none is due; what happened, for the log."""
+    from connector.bootstrap import local_queues
+    from functions.local_host import queue_function
+
+    queues, function_for = queues or local_queues, function_for or queue_function
+    outcomes: list[str] = []
+    for _ in range(MAX_PASSES):
+        ran = False
+        for name, queue in list(queues().items()):
+            try:
+                worker = function_for(name)
+            except LookupError:
+                continue
+            for body in queue.take_due():
+                ran = True
+                outcomes += run_message(name, body, worker)
+        if not ran:
+            break
+    return outcomes
+
+
+class QueueTicker:
+    """Runs the due messages of the in-process queues every `interval` seconds (a daemon thread while the
+    server runs) and after each request (`after_request`, which does not wait for a run under way)."""
+
+    def __init__(self, run: Callable[[], list[str]] = run_due_messages, interval: float = 1.0):
+        self.run, self.interval = run, interval
+        self._running = threading.Lock()        # one run at a time, like host.json's batchSize 1
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def tick(self, *, wait: bool = True) -> list[str]:
+        if not self._running.acquire(blocking=wait):
+            return []
+        try:
+            outcomes = self.run()
+        except Exception:                       # a broken run must not end the ticker: logged, tried again
+            log.exception("running the due queue messages failed")
+            return []
+        finally:
+            self._running.release()
+        for outcome in outcomes:
+            log.info("%s", outcome)
+        return outcomes
+
+    def after_request(self) -> list[str]:
+        return self.tick(wait=False)
+
+    def start(self) -> QueueTicker:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="smsc-queue-ticker", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.tick()
+
+    def __enter__(self) -> QueueTicker:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
 
 class FunctionHost:
     """WSGI application: `/api/<route>` -> the registered HTTP function, queue outputs drained."""
 
-    def __init__(self, invoke: Invoke | None = None, drain: Callable[[str, Any], list[str]] = drain_queue):
+    def __init__(self, invoke: Invoke | None = None, drain: Callable[[str, Any], list[str]] = drain_queue,
+                 after_request: Callable[[], list[str]] | None = None):
         if invoke is None:
             from functions.local_host import invoke as local_invoke
             invoke = local_invoke
         self.invoke, self.drain = invoke, drain
+        # The due messages of the in-process queues (smsc serve: QueueTicker.after_request).
+        self.after_request = after_request
 
     def call(self, method: str, route: str, *, body: bytes | None = None, headers: dict | None = None,
              params: dict | None = None) -> Any:
@@ -86,6 +207,8 @@ class FunctionHost:
             if queue:
                 for outcome in self.drain(queue, value):
                     log.info("%s", outcome)
+        if self.after_request is not None:
+            self.after_request()
         return answer
 
     def handle(self, request: Request) -> Response:
@@ -137,7 +260,9 @@ def serve_command(args: Any) -> int:
             print("Emulators running. Settings the app uses:")
             for name, value in stack.environment.items():
                 print(f"  {name}={value}")
-        server = scope.enter_context(BackgroundServer(FunctionHost(), port=args.port))
+        ticker = scope.enter_context(QueueTicker())
+        server = scope.enter_context(BackgroundServer(FunctionHost(after_request=ticker.after_request),
+                                                      port=args.port))
         print(f"\nFunction app routes on {server.url}/api/ (Ctrl-C to stop). Try:")
         for line in curl_examples(server.url, key or "$SMSC_FORM_KEY"):
             print(f"  {line}")

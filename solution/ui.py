@@ -351,6 +351,10 @@ COMMANDS = (
     CommandButton("smsc.smsc_textmessage.Preview", "smsc_textmessage", CommandLocation.FORM,
                   Label("Aperçu", "Preview"), TEXT_MESSAGE_JS, "Smsc.TextMessageForm.preview", ("PrimaryControl",),
                   sequence=30, dependencies=SHARED_LIBRARIES),
+    # A scheduled SMS is held by the connector until it leaves: the user may cancel it until then.
+    CommandButton("smsc.smsc_textmessage.CancelSend", "smsc_textmessage", CommandLocation.FORM,
+                  Label("Annuler l'envoi", "Cancel sending"), TEXT_MESSAGE_JS, "Smsc.TextMessageForm.cancelSend",
+                  ("PrimaryControl",), sequence=40, dependencies=SHARED_LIBRARIES),
     *(CommandButton(f"smsc.{table}.BulkSms", table, CommandLocation.HOME_GRID, Label("SMS", "SMS"), GRID_SMS_JS,
                     "Smsc.BulkSms.open", _GRID_PARAMETERS, needs_selection=True, dependencies=SHARED_LIBRARIES)
       for table in ("contact", "lead", "account")),
@@ -384,8 +388,10 @@ ENDPOINT = ServiceEndpoint(
     key_setting="SMSC_WEBHOOK_KEY",
     steps=(
         Step("SMS Connector: smsc_textmessage Create", "smsc_textmessage", "Create"),
+        # The pre-image tells a cancel that replaced Scheduled (it stands) from one that came after the
+        # release took the SMS (refused, the status written back): connector.unit_cancel.
         Step("SMS Connector: smsc_textmessage Update (smsc_status)", "smsc_textmessage", "Update",
-             filtering_columns=("smsc_status",)),
+             filtering_columns=("smsc_status",), pre_image_columns=("smsc_status",)),
         Step("SMS Connector: campaign Update (smsc_action)", "campaign", "Update", filtering_columns=("smsc_action",)),
     ),
     include_workflow_steps=True,

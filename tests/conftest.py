@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from connector import http
+from tests.azurite import azurite  # noqa: F401  (Azurite's queue service, session-wide, for the storage tests)
 
 
 @pytest.fixture(autouse=True)

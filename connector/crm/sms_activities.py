@@ -1,7 +1,7 @@
 """The SMS activity table `smsc_textmessage` (DESIGN §4) behind the `SmsActivities` port."""
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +23,9 @@ COLUMNS = (
 )
 EXPAND_PARTIES = f"{PARTIES}($select=participationtypemask,_partyid_value,addressused)"
 RESUME_COLUMNS = COLUMNS + ("modifiedon",)
+# The timers also read whose SMS it is (a failure is written in the owner's language) and the notice
+# the request left (a quota warning), which the release writes again.
+TIMER_COLUMNS = RESUME_COLUMNS + ("_ownerid_value", "smsc_error")
 ENCODING_CHOICE = {"GSM-7": 1, "UCS-2": 2}
 OUTGOING = 1            # smsc_direction
 ERROR_LENGTH = 2000     # smsc_error's maximum length
@@ -47,13 +50,17 @@ def activity_from_row(row: Mapping[str, Any], activity_id: str | None = None) ->
         sms_type=row.get("smsc_smstype"), sender=row.get("smsc_sender"), due=parse_utc(due) if due else None,
         idempotency_key=row.get("smsc_idempotencykey"), recipient=recipient_reference(row),
         template_id=row.get("_smsc_templateid_value"), workflow_id=row.get("_smsc_workflowid_value"),
-        modified_on=parse_utc(modified) if modified else None, ticket=row.get("smsc_providermessageid"))
+        modified_on=parse_utc(modified) if modified else None, ticket=row.get("smsc_providermessageid"),
+        owner_id=row.get("_ownerid_value"), error=row.get("smsc_error"))
 
 
-def taken(sms: ComposedSms, key: str) -> dict[str, Any]:
-    """The take: status Sending plus what will be sent, in one conditional write."""
-    return {
-        "smsc_status": int(SmsStatus.SENDING), "smsc_idempotencykey": key,
+def taken(sms: ComposedSms, key: str, hold_until: datetime | None = None) -> dict[str, Any]:
+    """The take: status Sending plus what will be sent, in one conditional write; held by the
+    connector (Scheduled) until `hold_until`, the due date then saying when it leaves."""
+    held = {"scheduledend": odata_utc(hold_until)} if hold_until is not None else {}
+    status = SmsStatus.SCHEDULED if hold_until is not None else SmsStatus.SENDING
+    return held | {
+        "smsc_status": int(status), "smsc_idempotencykey": key,
         "smsc_phonenumber": sms.phone_number, "description": sms.text,
         "smsc_smstype": int(sms.sms_type), "smsc_sender": sms.sender,
         "smsc_encoding": ENCODING_CHOICE[sms.stats.encoding], "smsc_segments": sms.stats.segments,
@@ -98,24 +105,20 @@ class DataverseSmsActivities:
         row = self.crm.retrieve(ACTIVITY_SET, activity_id, select=COLUMNS, expand=EXPAND_PARTIES)
         return activity_from_row(row, activity_id)
 
-    def take(self, activity: SmsActivity, sms: ComposedSms, key: str) -> None:
-        self.crm.update(ACTIVITY_SET, activity.id, taken(sms, key), etag=activity.etag or "*")
+    def take(self, activity: SmsActivity, sms: ComposedSms, key: str, *, hold_until: datetime | None = None) -> None:
+        self.crm.update(ACTIVITY_SET, activity.id, taken(sms, key, hold_until), etag=activity.etag or "*")
 
     def take_state(self, activity_id: str) -> SmsActivity:
-        row = self.crm.retrieve(ACTIVITY_SET, activity_id, select=["smsc_status", "smsc_idempotencykey"])
+        row = self.crm.retrieve(ACTIVITY_SET, activity_id,
+                                select=["smsc_status", "smsc_idempotencykey", "smsc_providermessageid"])
         return SmsActivity(activity_id, etag=row.get("@odata.etag"), status=row.get("smsc_status"),
-                           idempotency_key=row.get("smsc_idempotencykey"))
+                           idempotency_key=row.get("smsc_idempotencykey"), ticket=row.get("smsc_providermessageid"))
 
     def mark_sent(self, activity_id: str, ticket: str | None, cost: float | None, sent_on: datetime) -> None:
-        self._finish(activity_id, SmsStatus.SENT, ticket, cost, odata_utc(sent_on))
-
-    def mark_scheduled(self, activity_id: str, ticket: str | None, cost: float | None) -> None:
-        self._finish(activity_id, SmsStatus.SCHEDULED, ticket, cost, None)
-
-    def _finish(self, activity_id: str, status: SmsStatus, ticket: str | None, cost: float | None,
-                actualend: str | None) -> None:
         self.crm.update(ACTIVITY_SET, activity_id, {
-            "smsc_status": int(status), "smsc_providermessageid": ticket, "smsc_cost": cost, "actualend": actualend})
+            "smsc_status": int(SmsStatus.SENT), "smsc_providermessageid": ticket, "smsc_cost": cost,
+            "actualend": odata_utc(sent_on)})
+
 
     def fail(self, activity_id: str, etag: str | None, reason: str, *, keep_key: bool) -> None:
         body: dict[str, Any] = {"smsc_status": int(SmsStatus.FAILED), "smsc_error": reason[:ERROR_LENGTH]}
@@ -129,6 +132,24 @@ class DataverseSmsActivities:
         rows = self.crm.retrieve_multiple(ACTIVITY_SET, select=RESUME_COLUMNS, filter=query,
                                           orderby="modifiedon asc", top=limit)
         return [activity_from_row(row) for row in rows]
+
+    def due_scheduled(self, now: datetime, page_size: int = 500) -> Iterable[SmsActivity]:
+        query = (f"smsc_status eq {int(SmsStatus.SCHEDULED)} and smsc_providermessageid eq null"
+                 f" and scheduledend le {odata_utc(now)} and _smsc_campaignid_value eq null")
+        rows = self.crm.retrieve_multiple(ACTIVITY_SET, select=TIMER_COLUMNS, filter=query,
+                                          orderby="scheduledend asc", page_size=page_size)
+        return (activity_from_row(row) for row in rows)
+
+    def left_requested(self, modified_before: datetime, page_size: int = 500) -> Iterable[SmsActivity]:
+        query = (f"smsc_status eq {int(SmsStatus.SEND_REQUESTED)} and modifiedon lt {odata_utc(modified_before)}"
+                 " and _smsc_campaignid_value eq null")
+        rows = self.crm.retrieve_multiple(ACTIVITY_SET, select=TIMER_COLUMNS, filter=query,
+                                          orderby="modifiedon asc", page_size=page_size)
+        return (activity_from_row(row) for row in rows)
+
+    def undo_cancel(self, activity: SmsActivity, status: int, reason: str) -> None:
+        self.crm.update(ACTIVITY_SET, activity.id, {"smsc_status": int(status), "smsc_error": reason[:ERROR_LENGTH]},
+                        etag=activity.etag or "*")
 
     def claim(self, activity: SmsActivity) -> None:
         self.crm.update(ACTIVITY_SET, activity.id, {"smsc_error": None}, etag=activity.etag or "*")

@@ -128,6 +128,7 @@ class RemoteExecutionContext(BaseModel):
 
 # What the connector's own requests look like in an event (DESIGN §3: a button sets a column and saves).
 SMS_ACTIVITY_TABLE = "smsc_textmessage"
+PRE_IMAGE = "PreImage"      # the alias the solution registers its step images under (solution.deploy)
 
 
 def is_sms_activity_write(context: RemoteExecutionContext) -> bool:
@@ -138,6 +139,12 @@ def is_sms_activity_write(context: RemoteExecutionContext) -> bool:
 def requested_sms_status(context: RemoteExecutionContext) -> Any:
     """The `smsc_status` the event's Target sets on an SMS activity (None when it sets none)."""
     return context.target.attributes.get("smsc_status") if context.target is not None else None
+
+
+def sms_status_before(context: RemoteExecutionContext) -> Any:
+    """The `smsc_status` an Update replaced, from the step's pre-image (None without one)."""
+    image = context.image(pre=True, alias=PRE_IMAGE) or context.image(pre=True)
+    return image.attributes.get("smsc_status") if image is not None else None
 
 
 def requested_campaign_action(context: RemoteExecutionContext) -> Any:

@@ -2,7 +2,7 @@
 its recovery timer, the workflow actions, and the delivery reports to come."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple, Protocol
@@ -34,6 +34,7 @@ class SmsActivity:
     template_id: str | None = None
     workflow_id: str | None = None
     modified_on: datetime | None = None
+    owner_id: str | None = None         # whose language a timer writes a failure in (read by the timers' queries)
     # Written by the send; not read back by `get` (the fakes keep them for tests to look at).
     encoding: str | None = None
     segments: int | None = None
@@ -63,19 +64,19 @@ class SmsActivities(Protocol):
         """The activity with what a send reads; NotFound naming it when it does not exist."""
         ...
 
-    def take(self, activity: SmsActivity, sms: ComposedSms, key: str) -> None:
+    def take(self, activity: SmsActivity, sms: ComposedSms, key: str, *, hold_until: datetime | None = None) -> None:
         """Status Sending plus what will be sent and the key, in one write conditional on
-        `activity.etag`; connector.errors.Conflict when the row changed since it was read."""
+        `activity.etag`; connector.errors.Conflict when the row changed since it was read.
+        With `hold_until`: status Scheduled instead, the due date (`scheduledend`) set to the instant
+        the connector releases it (nothing goes to the provider before)."""
         ...
 
     def take_state(self, activity_id: str) -> SmsActivity:
-        """The status and key of the row now (to tell our own take from a rival's)."""
+        """The status, key and provider ticket of the row now, with its ETag (to tell our own take
+        from a rival's; to settle a cancel)."""
         ...
 
     def mark_sent(self, activity_id: str, ticket: str | None, cost: float | None, sent_on: datetime) -> None:
-        ...
-
-    def mark_scheduled(self, activity_id: str, ticket: str | None, cost: float | None) -> None:
         ...
 
     def fail(self, activity_id: str, etag: str | None, reason: str, *, keep_key: bool) -> None:
@@ -85,6 +86,21 @@ class SmsActivities(Protocol):
 
     def stuck_sending(self, modified_before: datetime, limit: int = 500) -> Sequence[SmsActivity]:
         """Unit SMS (not campaign SMS) still Sending and unchanged since `modified_before`, oldest first."""
+        ...
+
+    def due_scheduled(self, now: datetime, page_size: int = 500) -> Iterable[SmsActivity]:
+        """Unit SMS held by the connector (Scheduled, no provider ticket) whose due date is `now` or
+        earlier, earliest first: one query, read page by page."""
+        ...
+
+    def left_requested(self, modified_before: datetime, page_size: int = 500) -> Iterable[SmsActivity]:
+        """Unit SMS still Send requested and unchanged since `modified_before` (no webhook delivery
+        took them), oldest first: one query, read page by page."""
+        ...
+
+    def undo_cancel(self, activity: SmsActivity, status: int, reason: str) -> None:
+        """A cancel that came too late: the status it replaced written back with the reason, conditional
+        on `activity.etag` (Conflict when the send wrote its own outcome meanwhile)."""
         ...
 
     def claim(self, activity: SmsActivity) -> None:

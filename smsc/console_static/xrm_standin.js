@@ -422,14 +422,15 @@
         }
 
         function save() {
-            var changes = {};
+            var changes = {}, forced = [];
             Object.keys(attributes).forEach(function (name) {
                 var value = attributes[name].getValue();     // a new record takes every value it has
                 if (attributes[name].wanted() || (!model.id && value !== null)) { changes[name] = value; }
+                if (attributes[name].getSubmitMode() === "always") { forced.push(name); }
             });
             var language = cfg.user.language;
             return fetch("/console/save?lang=" + language, {method: "POST", headers: {"Content-Type": "application/json"},
-                body: JSON.stringify({entity: model.entity, id: model.id, changes: changes})})
+                body: JSON.stringify({entity: model.entity, id: model.id, changes: changes, forced: forced})})
                 .then(function (response) {
                     return response.json().then(function (body) {
                         if (!response.ok) {

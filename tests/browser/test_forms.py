@@ -1,6 +1,8 @@
 """The SMS form, the template form and its merge-field picker, in Chromium on `smsc console`."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 from emulators import dataverse_seed as seed
 from tests.browser.conftest import ARTIFACTS
 
@@ -126,3 +128,69 @@ def test_the_merge_field_picker_lists_the_columns_and_inserts_at_the_cursor(page
     page.locator("#field-smsc_entity").select_option("account")   # another table: its own columns
     picker.locator("#smsc-fields option[value='primarycontactid']").wait_for(state="attached")
     assert "firstname" not in fields.locator("option").evaluate_all("options => options.map(o => o.value)")
+
+
+def scheduled_sms(console, minutes: int = 30) -> tuple[str, datetime]:
+    """An SMS due in `minutes` that the user sent: the connector holds it (Scheduled, no ticket)."""
+    from emulators.webhook_bodies import option, remote_execution_context, webhook_headers
+    from functions.local_host import invoke
+
+    due = (datetime.now(timezone.utc) + timedelta(minutes=minutes)).replace(microsecond=0)
+    activity_id = console.stack.dataverse.insert("smsc_textmessages", {
+        "subject": "Rappel", "description": "Votre rendez-vous de demain est confirmé.", "smsc_status": 2,
+        "scheduledend": due.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "regardingobjectid_contact_smsc_textmessage@odata.bind": f"/contacts({seed.DAVID_SMITH_ID})"})
+    event = remote_execution_context("Create", "smsc_textmessage", activity_id, user_id=seed.CLAIRE_MARTIN_ID,
+                                     attributes={"smsc_status": option(2)})
+    answer = invoke("POST", "dataverse/events", body=event,
+                    headers=webhook_headers("Create", "smsc_textmessage", console.stack.webhook_key)).json()
+    assert answer["outcome"] == "scheduled"
+    return activity_id, due
+
+
+def test_a_scheduled_sms_says_when_it_leaves_and_annuler_l_envoi_stops_it(page, console):
+    from connector.bootstrap import get_services, unit_sms_service
+    from connector.unit_release import release_due_sms
+
+    activity_id, due = scheduled_sms(console)
+    page.goto(console.form("smsc_textmessage", id=activity_id))
+    page.wait_for_selector("body[data-form-ready='1']")
+    assert "SMS planifié : il partira le" in page.locator("[data-id='smsc-scheduled']").inner_text()
+
+    page.get_by_role("button", name="Annuler l'envoi").click()
+    dialog = page.locator(".console-dialog")
+    dialog.wait_for()
+    assert "ne partira pas" in dialog.inner_text()
+    dialog.get_by_role("button", name="Annuler l'envoi").click()
+    page.wait_for_function("() => document.querySelector('#field-smsc_status').value === '9'")
+    assert page.locator("#field-smsc_status option:checked").inner_text() == "Annulé"
+    page.wait_for_selector("[data-id='smsc-cancel']")
+    assert "Envoi annulé" in page.locator("[data-id='smsc-cancel']").inner_text()
+    assert [(d["message"], d["answer"]["handled"]) for d in console.console.dispatched] == [
+        ("Update", "unit-sms:cancelled")]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "sms_form_cancelled.png"))
+
+    services = get_services()                      # the timer runs on, past the SMS's time: nothing leaves
+    assert release_due_sms(unit_sms_service(services.crm, services.sms), due + timedelta(minutes=1)) == []
+    assert console.stack.octopush.sends == []
+    assert console.stack.dataverse.get("smsc_textmessages", activity_id)["smsc_status"] == 9
+
+
+def test_annuler_l_envoi_after_the_sms_left_is_refused_and_says_so(page, console):
+    from connector.bootstrap import get_services, unit_sms_service
+    from connector.unit_release import release_due_sms
+
+    activity_id, due = scheduled_sms(console)
+    page.goto(console.form("smsc_textmessage", id=activity_id))
+    page.wait_for_selector("body[data-form-ready='1']")
+    services = get_services()                      # it leaves while the form is open
+    [released] = release_due_sms(unit_sms_service(services.crm, services.sms), due)
+    assert released.outcome == "sent"
+
+    page.get_by_role("button", name="Annuler l'envoi").click()     # the form looks again first: too late
+    dialog = page.locator(".console-dialog")
+    dialog.wait_for()
+    assert "déjà parti" in dialog.inner_text()
+    assert console.console.dispatched == [] and len(console.stack.octopush.sends) == 1
+    assert console.stack.dataverse.get("smsc_textmessages", activity_id)["smsc_status"] == 5

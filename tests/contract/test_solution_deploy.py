@@ -127,6 +127,9 @@ def test_web_resources_endpoint_steps_publish_and_seed(org, api):
     assert (status_step.body["filteringattributes"], status_step.body["stage"], status_step.body["mode"]) == (
         "smsc_status", 40, 1)
     assert status_step.body["eventhandler_serviceendpoint@odata.bind"] == f"/serviceendpoints({endpoint_id})"
+    # The status a cancel replaced travels with it (connector.unit_cancel): the step's pre-image.
+    images = [r.body for r in org.sent("POST", "sdkmessageprocessingstepimages")]
+    assert {(i["entityalias"], i["attributes"], i["imagetype"]) for i in images} >= {("PreImage", "smsc_status", 0)}
     update = next(m["sdkmessageid"] for m in org.rows["sdkmessages"] if m["name"] == "Update")
     campaign_filter = next(f["sdkmessagefilterid"] for f in org.rows["sdkmessagefilters"]
                            if f["_sdkmessageid_value"] == update and f["primaryobjecttypecode"] == "campaign")

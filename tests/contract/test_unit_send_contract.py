@@ -295,7 +295,7 @@ def test_transactional_sms_every_request_in_order_then_sent(server):
     assert "Authorization" not in octopush.headers and "CallerObjectId" not in octopush.headers
 
 
-def test_marketing_sms_due_tomorrow_is_scheduled_with_its_existing_key(server):
+def test_marketing_sms_due_later_is_held_by_the_connector_with_its_existing_key(server):
     """Regarding a lead (no To party), marketing with the STOP mention, the user's sender, a due
     date in the future, and a key kept from an earlier uncertain attempt."""
     text = "Soldes -20% ce week-end chez Contoso ! STOP au 30101"
@@ -309,23 +309,20 @@ def test_marketing_sms_due_tomorrow_is_scheduled_with_its_existing_key(server):
             "@odata.context": context(server, "leads(fullname,mobilephone)/$entity"), "@odata.etag": 'W/"81234"',
             "fullname": "Anne Girard", "mobilephone": "+33 6 22 22 22 22", "leadid": LEAD_ID}))
 
+    # Was: the take, then Octopush with `send_at` 2031-03-14T09:30:00+00:00, then Scheduled + ticket.
+    # Now the take itself holds it at the connector (Scheduled, the due date kept) and Octopush gets nothing:
+    # the release timer sends it at its time (connector.unit_release), cancellable until then.
     expect_reads_up_to_the_optout(server, activity_row=row, number="+33622222222", recipient=lead)
-    expect_patch(server, ETAG, take(text=text, sms_type=1, sender="SOLDES", key=kept_key, number="+33622222222")) \
+    expect_patch(server, ETAG, {**take(text=text, sms_type=1, sender="SOLDES", key=kept_key, number="+33622222222"),
+                                "smsc_status": 4, "scheduledend": "2031-03-14T09:30:00Z"}) \
         .respond_with_response(updated())
-    server.expect_ordered_request(SEND, method="POST", headers=OCTOPUSH_HEADERS, json={
-        "recipients": [{"phone_number": "+33622222222"}], "text": text, "type": "sms_premium",
-        "purpose": "wholesale", "sender": "SOLDES", "request_id": kept_key, "with_replies": False,
-        "auto_optimize_text": False, "send_at": "2031-03-14T09:30:00+00:00",
-    }).respond_with_json({"sms_ticket": "sms_5f6c4ba715694", "number_of_contacts": 1, "total_cost": 0.062},
-                         status=201)
-    expect_patch(server, "*", {"smsc_status": 4, "smsc_providermessageid": "sms_5f6c4ba715694",
-                               "smsc_cost": 0.062, "actualend": None}).respond_with_response(updated())
 
     response = post_webhook()
 
     assert response.status == 200
-    assert response.json() == {"handled": "unit-sms:scheduled", "activityid": ACTIVITY_ID, "outcome": "scheduled"}
-    assert len(server.log) == 8
+    assert response.json() == {"handled": "unit-sms:scheduled", "activityid": ACTIVITY_ID, "outcome": "scheduled",
+                               "sendat": "2031-03-14T09:30:00Z"}
+    assert len(server.log) == 6 and requests_to(server, OCTOPUSH) == []
 
 
 def test_template_text_is_merged_with_the_recipient_in_the_users_format(server):
@@ -383,7 +380,7 @@ def test_a_412_on_the_take_is_already_taken_and_octopush_is_never_called(server)
     # Whose take won? The row holds a rival delivery's key, not ours.
     server.expect_ordered_request(
         f"{API}/smsc_textmessages({ACTIVITY_ID})", method="GET",
-        query_string={"$select": "smsc_status,smsc_idempotencykey"}).respond_with_response(
+        query_string={"$select": "smsc_status,smsc_idempotencykey,smsc_providermessageid"}).respond_with_response(
         odata(activity(server, smsc_status=3, smsc_idempotencykey=f"unit-{ACTIVITY_ID}-rival0000000")))
 
     response = post_webhook()

@@ -35,10 +35,11 @@ class FakeSmsActivities:
             raise NotFound(f"the SMS activity {activity_id} does not exist")
         return self.rows[activity_id]
 
-    def take(self, activity: SmsActivity, sms: ComposedSms, key: str) -> None:
-        self._write(activity.id, activity.etag, status=SmsStatus.SENDING, idempotency_key=key,
+    def take(self, activity: SmsActivity, sms: ComposedSms, key: str, *, hold_until: datetime | None = None) -> None:
+        held = {"status": SmsStatus.SCHEDULED, "due": hold_until} if hold_until else {"status": SmsStatus.SENDING}
+        self._write(activity.id, activity.etag, idempotency_key=key,
                     phone_number=sms.phone_number, text=sms.text, sms_type=int(sms.sms_type), sender=sms.sender,
-                    encoding=sms.stats.encoding, segments=sms.stats.segments, error=sms.notice)
+                    encoding=sms.stats.encoding, segments=sms.stats.segments, error=sms.notice, **held)
         if self.answer_lost:
             raise Conflict("the retry of our own take carried the old ETag")
 
@@ -48,9 +49,6 @@ class FakeSmsActivities:
     def mark_sent(self, activity_id: str, ticket, cost, sent_on: datetime) -> None:
         self._write(activity_id, status=SmsStatus.SENT, ticket=ticket, cost=cost, sent_on=sent_on)
 
-    def mark_scheduled(self, activity_id: str, ticket, cost) -> None:
-        self._write(activity_id, status=SmsStatus.SCHEDULED, ticket=ticket, cost=cost, sent_on=None)
-
     def fail(self, activity_id: str, etag: str | None, reason: str, *, keep_key: bool) -> None:
         key = self.get(activity_id).idempotency_key if keep_key else None
         self._write(activity_id, etag, status=SmsStatus.FAILED, error=reason, idempotency_key=key)
@@ -59,6 +57,19 @@ class FakeSmsActivities:
         stuck = [a for a in self.rows.values() if a.status == SmsStatus.SENDING and a.modified_on
                  and a.modified_on < modified_before]
         return sorted(stuck, key=lambda a: a.modified_on)[:limit]
+
+    def due_scheduled(self, now: datetime, page_size: int = 500) -> list[SmsActivity]:
+        due = [a for a in self.rows.values() if a.status == SmsStatus.SCHEDULED and not a.ticket
+               and a.due is not None and a.due <= now]
+        return sorted(due, key=lambda a: a.due or now)
+
+    def left_requested(self, modified_before: datetime, page_size: int = 500) -> list[SmsActivity]:
+        left = [a for a in self.rows.values() if a.status == SmsStatus.SEND_REQUESTED and a.modified_on
+                and a.modified_on < modified_before]
+        return sorted(left, key=lambda a: a.modified_on or modified_before)
+
+    def undo_cancel(self, activity: SmsActivity, status: int, reason: str) -> None:
+        self._write(activity.id, activity.etag, status=status, error=reason)
 
     def claim(self, activity: SmsActivity) -> None:
         self._write(activity.id, activity.etag, error=None)

@@ -82,14 +82,16 @@ def test_a_lead_and_a_national_number_are_normalised(crm, stack):
     assert [s["numbers"] for s in stack.octopush.sends] == [["+33622222222"], ["+33612345678"]]
 
 
-def test_a_future_due_date_schedules_at_the_provider(crm, stack):
+def test_a_future_due_date_is_held_by_the_connector_not_the_provider(crm, stack):
+    # Was: Octopush got the SMS with `send_at` = the due date (and could not really cancel it).
     due = (datetime.now(timezone.utc) + timedelta(days=1)).replace(microsecond=0)
     activity_id = crm.new_sms(SMITH, text="Rappel demain", scheduledend=due.strftime("%Y-%m-%dT%H:%M:%SZ"))
-    assert crm.webhook(activity_id).json()["outcome"] == "scheduled"
-    [send] = stack.octopush.sends
-    assert datetime.fromisoformat(send["body"]["send_at"]) == due and send["status"] == "scheduled"
+    answer = crm.webhook(activity_id).json()
+    assert (answer["outcome"], answer["sendat"]) == ("scheduled", due.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    assert stack.octopush.sends == []
     activity = crm.activity(activity_id)
-    assert activity["smsc_status"] == 4 and activity["actualend"] is None
+    assert (activity["smsc_status"], activity["smsc_providermessageid"], activity["actualend"]) == (4, None, None)
+    assert activity["smsc_idempotencykey"] and activity["smsc_phonenumber"] == "+33649819006"
 
 
 def test_merge_fields_from_a_lookup_and_a_default(crm, stack):
@@ -235,10 +237,13 @@ def test_a_marketing_sms_asked_at_night_waits_for_the_end_of_the_quiet_hours(crm
     services = get_services()
     promo = crm.new_sms(SMITH, text="Soldes ! STOP au 30101", smsc_smstype=1)
     notice = crm.new_sms(SMITH, text="Votre colis est arrivé.", smsc_smstype=2)
+    # Was: the marketing SMS went to Octopush with `send_at` 08:00 Paris time; now the connector holds it.
     assert unit_sms_service(services.crm, services.sms, clock=lambda: night).send(promo).outcome == "scheduled"
     assert unit_sms_service(services.crm, services.sms, clock=lambda: night).send(notice).outcome == "sent"
-    marketing, transactional = stack.octopush.sends
-    assert marketing["body"]["send_at"] == "2026-11-24T08:00:00+01:00" and "send_at" not in transactional["body"]
+    [transactional] = stack.octopush.sends
+    assert "send_at" not in transactional["body"] and transactional["numbers"] == ["+33649819006"]
+    held = crm.activity(promo)
+    assert (held["smsc_status"], held["scheduledend"]) == (4, "2026-11-24T07:00:00Z")    # 08:00 in Paris
 
 
 def test_a_template_reading_a_column_its_lookup_lacks_fails_the_sms_naming_the_field(crm, stack):

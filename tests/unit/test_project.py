@@ -75,7 +75,7 @@ def test_host_json_is_v2_with_the_extension_bundle():
 
 def test_ci_runs_the_readme_test_command():
     readme = (ROOT / "README.md").read_text()
-    command = "bash tests/browser/setup.sh && python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/pytest"
+    command = "bash tests/setup.sh && python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/pytest"
     assert f"\n{command}\n" in readme
     assert command in (ROOT / ".ci" / "run").read_text()
 

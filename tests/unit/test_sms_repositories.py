@@ -160,14 +160,11 @@ def test_a_failure_is_conditional_and_clears_the_key_unless_kept():
         ("update", "smsc_textmessages", "sms-1", {"smsc_status": 8, "smsc_error": "time-out"}, "*")]
 
 
-def test_sent_and_scheduled_write_the_ticket_cost_and_sent_on():
+def test_sent_writes_the_ticket_cost_and_sent_on():
     crm = RecordingCrm()
-    activities = DataverseSmsActivities(crm)
-    activities.mark_sent("sms-1", "sms_1", 0.05, datetime(2026, 11, 23, 10, 0, 1, 500, tzinfo=UTC))
-    activities.mark_scheduled("sms-1", "sms_2", None)
+    DataverseSmsActivities(crm).mark_sent("sms-1", "sms_1", 0.05, datetime(2026, 11, 23, 10, 0, 1, 500, tzinfo=UTC))
     assert [call[3] for call in crm.calls] == [
-        {"smsc_status": 5, "smsc_providermessageid": "sms_1", "smsc_cost": 0.05, "actualend": "2026-11-23T10:00:01Z"},
-        {"smsc_status": 4, "smsc_providermessageid": "sms_2", "smsc_cost": None, "actualend": None}]
+        {"smsc_status": 5, "smsc_providermessageid": "sms_1", "smsc_cost": 0.05, "actualend": "2026-11-23T10:00:01Z"}]
 
 
 def test_stuck_sends_are_unit_sms_in_sending_oldest_first():

@@ -279,7 +279,8 @@ def test_the_form_contract_with_the_web_resources():
 def test_the_sms_form_buttons_in_the_guide_order_with_the_shared_libraries():
     form_buttons = [c for c in DEFINITION.commands if c.table == "smsc_textmessage"]
     assert [(c.label.fr, c.label.en) for c in sorted(form_buttons, key=lambda c: c.sequence)] == [
-        ("Envoyer", "Send"), ("Appliquer le modèle", "Apply template"), ("Aperçu", "Preview")]
+        ("Envoyer", "Send"), ("Appliquer le modèle", "Apply template"), ("Aperçu", "Preview"),
+        ("Annuler l'envoi", "Cancel sending")]
     assert len({c.id for c in DEFINITION.commands}) == len(DEFINITION.commands)
     script = (WEB_RESOURCES_DIR / "js" / "textmessage_form.js").read_text(encoding="utf-8")
     for command in form_buttons:

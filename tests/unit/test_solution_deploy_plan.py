@@ -65,7 +65,9 @@ def _complete() -> OrgState:
                            for r in DEFINITION.web_resources}
     state.endpoint = EndpointState("e-id", WEBHOOK.url, 8, 5, 2)
     for step in endpoint_steps(DEFINITION):
-        state.steps[step.name] = StepState(f"id-{step.name}", frozenset(step.filtering_columns), 40, 1, {})
+        images = ({"PreImage": (f"image-{step.name}", frozenset(step.pre_image_columns))}
+                  if step.pre_image_columns else {})
+        state.steps[step.name] = StepState(f"id-{step.name}", frozenset(step.filtering_columns), 40, 1, images)
     state.environment_variables = {v.schema_name: EnvironmentVariableState(f"id-{v.schema_name}", v.display.en,
                                                                            f"value-{v.schema_name}", "set by hand")
                                    for v in DEFINITION.environment_variables}
@@ -377,3 +379,12 @@ def test_an_installed_app_gets_only_what_it_lacks():
     assert body == {"AppId": "app-id", "Components": [{"entityid": "meta-smsc_quota",
                                                       "@odata.type": "Microsoft.Dynamics.CRM.entity"}]}
     assert ("app", app.unique_name) in result.unchanged and not result.notes
+
+
+def test_an_organisation_installed_before_the_cancel_gets_the_status_steps_pre_image():
+    state = _complete()
+    name = "SMS Connector: smsc_textmessage Update (smsc_status)"
+    step = state.steps[name]
+    state.steps[name] = StepState(step.id, step.filtering, step.stage, step.mode, {})
+    [image] = [o for o in _plan(state).operations if o.kind == "step image"]
+    assert (image.body["entityalias"], image.body["attributes"], image.body["imagetype"]) == ("PreImage", "smsc_status", 0)

@@ -214,12 +214,13 @@ def test_forms_carry_the_handlers_and_the_ribbons_the_buttons(customizations):
     assert [lib.get("name") for lib in sms.iter("Library")][:2] == ["smsc_/js/encoding.js", "smsc_/js/api.js"]
     send = [f for f in sms.iter("JavaScriptFunction") if f.get("FunctionName") == "Smsc.TextMessageForm.send"]
     assert [p.get("Value") for p in send[0]] == ["PrimaryControl"]
-    for function in ("Smsc.TextMessageForm.applyTemplate", "Smsc.TextMessageForm.preview"):
+    for function in ("Smsc.TextMessageForm.applyTemplate", "Smsc.TextMessageForm.preview",
+                     "Smsc.TextMessageForm.cancelSend"):
         calls = [f for f in sms.iter("JavaScriptFunction") if f.get("FunctionName") == function]
         assert [[p.get("Value") for p in call] for call in calls] == [["PrimaryControl"]], function
     buttons = {b.get("Id"): b.get("Sequence") for b in sms.iter("Button")}
     assert buttons == {"smsc.smsc_textmessage.Send.Button": "10", "smsc.smsc_textmessage.ApplyTemplate.Button": "20",
-                       "smsc.smsc_textmessage.Preview.Button": "30"}
+                       "smsc.smsc_textmessage.Preview.Button": "30", "smsc.smsc_textmessage.CancelSend.Button": "40"}
     titles = {label.get("Id"): [t.get("description") for t in label.iter("Title")] for label in sms.iter("LocLabel")}
     assert titles["smsc.smsc_textmessage.ApplyTemplate.LabelText"][0] in ("Apply template", "Appliquer le modèle")
     assert set(titles["smsc.smsc_textmessage.Preview.LabelText"]) == {"Preview", "Aperçu"}

@@ -80,14 +80,18 @@ def test_a_transactional_sms_is_taken_then_sent_and_written_back():
     assert row.idempotency_key == request.request_id and row.idempotency_key.startswith("unit-sms-1-")
 
 
-def test_a_due_date_in_the_future_schedules_the_sms_with_the_provider():
+def test_a_due_date_in_the_future_holds_the_sms_at_the_connector_and_nothing_reaches_the_provider():
+    # Was: the provider got the SMS with `send_at` = the due date and a ticket came back (not cancellable).
     due = NOW + timedelta(days=1)
     unit = Unit(requested(due=due))
     result = unit.send()
 
-    assert result.outcome == "scheduled"
-    assert unit.provider.requests[0].send_at == due
-    assert (unit.row.status, unit.row.ticket, unit.row.sent_on) == (SmsStatus.SCHEDULED, "sms_1", None)
+    assert (result.outcome, result.send_at, result.ticket) == ("scheduled", due, None)
+    assert unit.provider.requests == []
+    row = unit.row
+    assert (row.status, row.ticket, row.sent_on, row.due) == (SmsStatus.SCHEDULED, None, None, due)
+    assert (row.text, row.phone_number, row.segments) == ("Votre commande 4711 est expédiée.", "+33649819006", 1)
+    assert row.idempotency_key.startswith("unit-sms-1-")        # the key the release sends with
 
 
 def test_a_due_date_within_a_minute_is_sent_now():
@@ -96,13 +100,21 @@ def test_a_due_date_within_a_minute_is_sent_now():
 
 
 def test_a_marketing_sms_asked_at_night_is_held_until_the_quiet_hours_end():
+    # Was: handed to the provider with `send_at` 08:00 Paris time.
     config = CONFIG.model_copy(update={"quiet_hours": (20, 8)})
     unit = Unit(requested(text="Soldes ! STOP au 30101", sms_type=SmsType.MARKETING), config=config, now=NIGHT)
     result = unit.send()
 
-    assert result.outcome == "scheduled"
-    assert unit.provider.requests[0].send_at.isoformat() == "2026-11-24T08:00:00+01:00"
-    assert unit.row.status == SmsStatus.SCHEDULED
+    assert result.outcome == "scheduled" and unit.provider.requests == []
+    assert result.send_at.isoformat() == "2026-11-24T08:00:00+01:00"
+    assert (unit.row.status, unit.row.due) == (SmsStatus.SCHEDULED, result.send_at)   # the due date says when
+
+
+def test_a_marketing_sms_due_in_the_quiet_hours_is_held_until_they_end():
+    config = CONFIG.model_copy(update={"quiet_hours": (20, 8)})
+    unit = Unit(requested(text="Soldes ! STOP au 30101", sms_type=SmsType.MARKETING, due=NIGHT), config=config)
+    result = unit.send()
+    assert result.send_at.isoformat() == "2026-11-24T08:00:00+01:00" and unit.row.due == result.send_at
 
 
 def test_a_transactional_sms_at_night_goes_now():
@@ -330,12 +342,14 @@ def test_a_resumed_send_the_provider_already_had_is_marked_sent():
 
 
 def test_a_resumed_marketing_sms_still_waits_for_the_end_of_the_quiet_hours():
+    # Was: resumed to the provider with `send_at` 08:00; now held again with its key, for the release timer.
     config = CONFIG.model_copy(update={"quiet_hours": (20, 8)})
     unit = Unit(stuck(minutes_ago=11, modified_on=NIGHT - timedelta(minutes=11), sms_type=SmsType.MARKETING),
                 config=config, now=NIGHT)
     [result] = resume_stuck_sends(unit.service, NIGHT)
-    assert result.outcome == "scheduled"
-    assert unit.provider.requests[0].send_at.isoformat() == "2026-11-24T08:00:00+01:00"
+    assert result.outcome == "scheduled" and unit.provider.requests == []
+    assert (unit.row.status, unit.row.idempotency_key) == (SmsStatus.SCHEDULED, "unit-sms-1-taken")
+    assert unit.row.due.isoformat() == "2026-11-24T08:00:00+01:00"
 
 
 def test_a_send_interrupted_before_it_was_prepared_is_failed_for_a_new_request():

@@ -4,12 +4,13 @@
 // Form events: OnLoad -> Smsc.TextMessageForm.onLoad, OnChange of `description` ->
 // Smsc.TextMessageForm.onTextChange (pass the execution context). Command bar: « Envoyer » ->
 // Smsc.TextMessageForm.send (PrimaryControl), « Appliquer le modèle » -> Smsc.TextMessageForm.applyTemplate
-// (PrimaryControl). The counter also follows each key typed (addOnKeyPress on the text control).
+// (PrimaryControl), « Annuler l'envoi » -> Smsc.TextMessageForm.cancelSend (PrimaryControl). The counter
+// also follows each key typed (addOnKeyPress on the text control).
 var Smsc = window.Smsc = window.Smsc || {};
 Smsc.TextMessageForm = (function () {
     "use strict";
     var TEXT = "description", STATUS = "smsc_status", TEMPLATE = "smsc_templateid", REGARDING = "regardingobjectid";
-    var SEND_REQUESTED = 2, SENDING = 3, PUBLISHED = 2, FOLLOW_MS = 2000, FOLLOW_TIMES = 15, MARKETING_TYPE = "smsc_smstype", SENDER = "smsc_sender";
+    var SEND_REQUESTED = 2, SENDING = 3, SCHEDULED = 4, CANCELLED = 9, DUE = "scheduledend", PUBLISHED = 2, FOLLOW_MS = 2000, FOLLOW_TIMES = 15, MARKETING_TYPE = "smsc_smstype", SENDER = "smsc_sender";
     var COUNTER_ID = "smsc-counter", ENCODING_ID = "smsc-encoding", TEMPLATE_ID = "smsc-template";
     var LABELS = {
         fr: {counter: "{characters} caractères · {segments} SMS · {encoding} · reste {remaining}",
@@ -30,7 +31,15 @@ Smsc.TextMessageForm = (function () {
              preview_unavailable: "Aperçu indisponible : {message}\nEnvoyer quand même ?",
              no_text: "Le texte du SMS est vide.",
              sent: "Envoi demandé : le statut du SMS se met à jour dès que le connecteur l'a traité.",
-             already: "Ce SMS a déjà été envoyé ou est en cours d'envoi."},
+             already: "Ce SMS a déjà été envoyé ou est en cours d'envoi.",
+             scheduled: "SMS planifié : il partira le {when}. Vous pouvez l'annuler jusque-là (« Annuler l'envoi »).",
+             cancel_title: "Annuler l'envoi du SMS ?",
+             cancel_text: "Le SMS prévu le {when} ne partira pas.",
+             cancel_yes: "Annuler l'envoi", cancel_no: "Garder",
+             not_cancellable: "Seul un SMS planifié (ou dont l'envoi est demandé) peut être annulé : celui-ci est déjà parti ou n'a pas été envoyé.",
+             already_cancelled: "L'envoi de ce SMS est déjà annulé.",
+             cancelled: "Envoi annulé : ce SMS ne partira pas.",
+             cancel_refused: "Trop tard : le SMS était déjà parti. {error}"},
         en: {counter: "{characters} characters · {segments} SMS · {encoding} · {remaining} left",
              empty: "0 characters",
              ucs2: "UCS-2 encoding (70 characters per SMS instead of 160) because of: {characters}",
@@ -49,7 +58,15 @@ Smsc.TextMessageForm = (function () {
              preview_unavailable: "Preview unavailable: {message}\nSend anyway?",
              no_text: "The SMS text is empty.",
              sent: "Sending requested: the SMS status updates as soon as the connector has handled it.",
-             already: "This SMS was sent already or is being sent."}
+             already: "This SMS was sent already or is being sent.",
+             scheduled: "Scheduled SMS: it leaves on {when}. You can cancel it until then ('Cancel sending').",
+             cancel_title: "Cancel sending the SMS?",
+             cancel_text: "The SMS due on {when} will not go out.",
+             cancel_yes: "Cancel sending", cancel_no: "Keep it",
+             not_cancellable: "Only a scheduled SMS (or one whose sending is requested) can be cancelled: this one left already or was never sent.",
+             already_cancelled: "Sending this SMS is already cancelled.",
+             cancelled: "Sending cancelled: this SMS will not go out.",
+             cancel_refused: "Too late: the SMS had already left. {error}"}
     };
 
     function say(key, values) { return Smsc.Api.say(LABELS, key, values); }
@@ -114,6 +131,10 @@ Smsc.TextMessageForm = (function () {
             });
         }
         showCounter(form, textOf(form));
+        var status = form.getAttribute(STATUS);
+        if (status && status.getValue() === SCHEDULED) {
+            form.ui.setFormNotification(say("scheduled", {when: dueText(form)}), "INFO", "smsc-scheduled");
+        }
     }
 
     function onTextChange(executionContext) {
@@ -223,10 +244,20 @@ Smsc.TextMessageForm = (function () {
         });
     }
 
+    function dueText(form) {
+        var due = form.getAttribute(DUE) && form.getAttribute(DUE).getValue();
+        return due ? due.toLocaleString(Smsc.Api.language()) : "?";
+    }
+
     /** The webhook works after the save: the form looks again a few times while the SMS is on its way. */
     function follow(form, attempt) {
         var status = form.getAttribute(STATUS);
         var value = status ? status.getValue() : null;
+        if (value === SCHEDULED) {      // held by the connector until its time: say when, and that it can be cancelled
+            form.ui.clearFormNotification("smsc-sent");
+            form.ui.setFormNotification(say("scheduled", {when: dueText(form)}), "INFO", "smsc-scheduled");
+            return;
+        }
         if (value !== SEND_REQUESTED && value !== SENDING) { form.ui.clearFormNotification("smsc-sent"); return; }
         if (attempt >= FOLLOW_TIMES) { return; }
         window.setTimeout(function () {
@@ -234,6 +265,52 @@ Smsc.TextMessageForm = (function () {
         }, FOLLOW_MS);
     }
 
+    /** « Annuler l'envoi »: a scheduled SMS (held by the connector until it leaves) set Cancelled and saved.
+     *  The release timer takes only Scheduled SMS, under their ETag: a cancel saved first wins. One saved
+     *  after the release took it is refused by the connector (the webhook writes the status back with
+     *  the reason), which the form then shows. */
+    function cancelSend(primaryControl) {
+        var form = primaryControl, xrm = Smsc.Api.xrm();
+        return form.data.refresh(false).then(function () {      // decide on the row as it is now, not as loaded
+            var status = form.getAttribute(STATUS);
+            var value = status ? status.getValue() : null;
+            if (value === CANCELLED) { return xrm.Navigation.openAlertDialog({text: say("already_cancelled")}); }
+            if (value !== SCHEDULED && value !== SEND_REQUESTED) {
+                return xrm.Navigation.openAlertDialog({text: say("not_cancellable")});
+            }
+            return xrm.Navigation.openConfirmDialog({title: say("cancel_title"), text: say("cancel_text", {when: dueText(form)}),
+                                                     confirmButtonLabel: say("cancel_yes"), cancelButtonLabel: say("cancel_no")})
+                .then(function (choice) {
+                    if (!choice || !choice.confirmed) { return false; }
+                    status.setValue(CANCELLED);
+                    status.setSubmitMode("always");
+                    return form.data.save().then(function () {
+                        form.ui.clearFormNotification("smsc-scheduled");
+                        followCancel(form, 0);
+                        return true;
+                    }, function (error) {
+                        status.setValue(value);
+                        return xrm.Navigation.openAlertDialog({text: error.message}).then(function () { return false; });
+                    });
+                });
+        });
+    }
+
+    /** The connector answers a cancel that came too late by writing the status back: shown when it does. */
+    function followCancel(form, attempt) {
+        var value = form.getAttribute(STATUS) ? form.getAttribute(STATUS).getValue() : null;
+        if (value !== CANCELLED) {
+            var error = form.getAttribute("smsc_error") ? form.getAttribute("smsc_error").getValue() || "" : "";
+            form.ui.setFormNotification(say("cancel_refused", {error: error}), "WARNING", "smsc-cancel");
+            return;
+        }
+        form.ui.setFormNotification(say("cancelled"), "INFO", "smsc-cancel");
+        if (attempt >= 3) { return; }
+        window.setTimeout(function () {
+            form.data.refresh(false).then(function () { followCancel(form, attempt + 1); });
+        }, FOLLOW_MS);
+    }
+
     return {onLoad: onLoad, onTextChange: onTextChange, send: send, applyTemplate: applyTemplate, preview: preview,
-            showCounter: showCounter};
+            cancelSend: cancelSend, showCounter: showCounter};
 }());
