@@ -4,9 +4,9 @@ status it writes when it starts (under the ETag), and where it leaves the campai
 Not transmitted -(prepare)-> In construction -> Ready to send -(validate)-> Sending -> Sent;
 cancel from Ready (or a stuck In construction) returns to Not transmitted, and so does cancelling a
 validated campaign whose deferred start has not come: its parts wait in the queue until then
-(connector.campaigns.fan_out), so nothing has gone, and arriving they find it no longer Sending. Simulate and refresh run in any status and
-change none. A failed prepare goes back to Not transmitted (prepare again); a failed validate stays
-Sending (validate again resumes, and what went out does not go again).
+(connector.campaigns.fan_out), so nothing has gone, and arriving they find it no longer Sending.
+Simulate and refresh run in any status and change none. A failed prepare goes back to Not transmitted
+(prepare again); a failed validate stays Sending (validate again resumes, and what went out does not go again).
 """
 from __future__ import annotations
 
