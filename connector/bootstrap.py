@@ -86,6 +86,7 @@ def reset() -> None:
     from connector.crm.configuration import forget_configuration
     from connector.crm.users import forget_user_formats
 
+    _local_queues.clear()          # messages naming another organisation's records
     get_services.cache_clear()
     get_settings.cache_clear()
     get_crm.cache_clear()
@@ -178,7 +179,8 @@ def preview_service(crm: Crm) -> PreviewService:
 
 
 def campaign_service(crm, provider, *, user_id: str | None = None, **kw) -> "CampaignService":
-    """The campaign actions on Dataverse and the SMS provider (`kw`: clock, progress, page_size);
+    """The campaign actions on Dataverse and the SMS provider (`kw`: clock, progress, page_size, and
+    the validate fan-out's leases and parts_queue, for tests);
     `user_id`: act as that CRM user (CallerObjectId), so CRM security applies."""
     from functools import partial
 
@@ -189,13 +191,20 @@ def campaign_service(crm, provider, *, user_id: str | None = None, **kw) -> "Cam
     from connector.crm.campaigns import DataverseCampaigns
     from connector.crm.configuration import DataverseConfiguration
     from connector.crm.identity import acting_as
+    from connector.crm.leases import DataverseLeases
     from connector.crm.optouts import DataverseOptOuts
     from connector.crm.report_notes import DataverseReportNotes
+    from connector.crm.send_ledger import DataverseSendLedger
     from connector.crm.users import DataverseUsers
     from connector.crm.templates import DataverseTemplates
     from connector.messages import template_source
+    from connector.repositories.work_queue import CAMPAIGN_PARTS
 
     app_crm, crm = crm, acting_as(crm, user_id)
+    # Leases are the connector's own bookkeeping (the send ledger), kept as the app whoever validates.
+    kw.setdefault("leases", DataverseLeases(app_crm))
+    kw.setdefault("ledger", DataverseSendLedger(app_crm))
+    kw.setdefault("parts_queue", work_queue(CAMPAIGN_PARTS))
     return CampaignService(
         campaigns=DataverseCampaigns(crm), recipients=DataverseCampaignRecipients(crm),
         notes=DataverseReportNotes(crm), activities=with_waiting_reports(DataverseCampaignActivities(crm), app_crm),

@@ -117,7 +117,6 @@ TEXTS["fr"].update({
     "campaign_cancel_note": "Campagne annulée par {user} le {when}",
     "campaign_cancel_partial": "{cancelled} SMS annulés ; {kept} n'ont pas pu l'être et partiront : {reasons}",
     "campaign_sent": "{total} SMS envoyés.",
-    "campaign_held": "Rien n'est encore parti : la campagne attend le {when} (début différé ou heures calmes).",
     "campaign_part": " (partie {part})",
     "campaign_activities_refused": "{count} activités SMS n'ont pas pu être créées.",
     "campaign_no_recipient_type": "Choisissez le type de destinataires de la campagne "
@@ -163,7 +162,6 @@ TEXTS["en"].update({
     "campaign_cancel_note": "Campaign cancelled by {user} on {when}",
     "campaign_cancel_partial": "{cancelled} SMS cancelled; {kept} could not be and will go out: {reasons}",
     "campaign_sent": "{total} SMS sent.",
-    "campaign_held": "Nothing sent yet: the campaign waits until {when} (deferred start or quiet hours).",
     "campaign_part": " (part {part})",
     "campaign_activities_refused": "{count} SMS activities could not be created.",
     "campaign_no_recipient_type": "Choose the campaign's recipient type (accounts, contacts or leads).",
@@ -251,6 +249,39 @@ TEXTS["en"].update({
     "delivery_blacklisted_number": "number blacklisted at the provider (STOP)",
     "delivery_undefined": "undetermined status",
     "delivery_other": "failure reported by the provider",
+})
+
+# Validate's fan-out (connector.campaigns.fan_out, .parts, .poison): parts queued, progress, failures.
+TEXTS["fr"].update({
+    "campaign_parts_queued": "{count} partie(s) sur {total} mise(s) en file d'envoi : l'avancement s'affiche "
+                             "sur la campagne.",
+    "campaign_parts_held": "{count} partie(s) sur {total} en attente du départ différé du {when} (UTC) ; "
+                           "annulable jusque-là.",
+    "campaign_being_sent": "La campagne est en cours d'envoi : un nouvel envoi ne relance rien tant que ses "
+                           "parties sont en route.",
+    "campaign_part_failed": "Partie {part} sur {total} en échec après plusieurs tentatives : {reason}.",
+    "campaign_parts_done": "{done} partie(s) sur {total} envoyée(s).",
+    "campaign_no_reason": "raison inconnue",
+    "campaign_resume_hint": "Cliquez à nouveau sur Envoyer pour reprendre : ce qui est parti ne repartira pas.",
+    "cli_parts": "parties",
+    "cli_parts_waiting": "{count} partie(s) attendent leur heure dans la file de cette commande, qui s'arrête "
+                         "avec elle : relancez la validation une fois l'heure passée (plus 15 minutes), ou "
+                         "laissez faire l'application Functions et sa reprise.",
+})
+TEXTS["en"].update({
+    "campaign_parts_queued": "{count} of {total} part(s) queued for sending: the progress shows on the campaign.",
+    "campaign_parts_held": "{count} of {total} part(s) held until the deferred start on {when} (UTC); "
+                           "they can be cancelled until then.",
+    "campaign_being_sent": "The campaign is being sent: validating again starts nothing while its parts are "
+                           "on their way.",
+    "campaign_part_failed": "Part {part} of {total} failed after several attempts: {reason}.",
+    "campaign_parts_done": "{done} of {total} part(s) sent.",
+    "campaign_no_reason": "no reason recorded",
+    "campaign_resume_hint": "Validate again to resume: what went out will not go again.",
+    "cli_parts": "parts",
+    "cli_parts_waiting": "{count} part(s) wait for their time in this command's queue, which ends with it: "
+                         "validate again once that time has passed (plus 15 minutes), or leave them to the "
+                         "Functions app and its resume timer.",
 })
 
 # The loop back's inbound side (connector.inbound, connector.optout): replies, opt-outs, late opt-outs.

@@ -81,6 +81,7 @@ def _campaign(args) -> int:
     from connector.campaigns.model import CampaignAction, CampaignStatus, status_label
     from connector.crm.users import DataverseUsers
     from connector.user_texts import TEXTS, say
+    from smsc.campaign_parts import release_local_parts, waiting_parts
 
     services = get_services()
     user = existing_user(services.crm, args.user)
@@ -93,9 +94,9 @@ def _campaign(args) -> int:
 
     console = Console(stderr=True)
     with Progress(TextColumn("{task.description}"), BarColumn(),
-                  TextColumn("{task.completed} " + say(lang, "cli_recipients")),
+                  TextColumn("{task.completed} {task.fields[unit]}"),
                   TimeElapsedColumn(), console=console, transient=False) as bar:
-        task = bar.add_task(stage(args.action), total=None)
+        task = bar.add_task(stage(args.action), total=None, unit=say(lang, "cli_recipients"))
         service = campaign_service(services.crm, services.sms, progress=lambda name, done: bar.update(
             task, description=stage(name), completed=done))
         if args.action == "test":
@@ -108,8 +109,15 @@ def _campaign(args) -> int:
                       status=status_label(lang, CampaignStatus.READY)))
             return 0
         result = service.run(args.campaign_id, CampaignAction[args.action.upper()], user, lang=lang)
+        if args.action == "validate" and result.ok and waiting_parts():
+            # Run locally, the parts queue is in-process: its parts are released here, one bar step each.
+            parts = bar.add_task(stage("validate"), total=waiting_parts(), unit=say(lang, "cli_parts"))
+            result = release_local_parts(services, args.campaign_id,
+                                         on_part=lambda outcome: bar.advance(parts)) or result
     print(say(lang, "cli_campaign_result", action=stage(args.action), summary=result.summary,
               status=status_label(lang, result.status)))
+    if args.action == "validate" and waiting_parts():     # held for later in a queue that ends with this process
+        print(say(lang, "cli_parts_waiting", count=waiting_parts()))
     return 0 if result.ok else 1
 
 

@@ -32,7 +32,7 @@ from emulators import dataverse_seed as seed
 from emulators.dataverse_seed_hooks import backdate
 from emulators.stack import DATAVERSE_TOKEN, LocalStack
 from emulators.webhook_bodies import option, remote_execution_context, webhook_headers
-from smsc.serve import FunctionHost
+from smsc.serve import FunctionHost, run_due_messages
 
 WEBRESOURCES = Path(solution.__file__).resolve().parent / "webresources"
 STATIC = Path(__file__).resolve().parent / "console_static"
@@ -215,7 +215,8 @@ class Console:
     """The WSGI application of `smsc console` (see the module's docstring)."""
 
     def __init__(self, stack: LocalStack, host: FunctionHost | None = None, language: str = "fr"):
-        self.stack, self.host = stack, host or FunctionHost()
+        # Like smsc serve, the in-process queues' due messages run after each request (a validate's parts).
+        self.stack, self.host = stack, host or FunctionHost(after_request=run_due_messages)
         self.language = language if language in USERS else "fr"
         self.http = requests.Session()
         self.http.headers.update({"Authorization": f"Bearer {DATAVERSE_TOKEN}", "OData-MaxVersion": "4.0",

@@ -177,6 +177,9 @@ class Demo:
         dv.update("campaigns", campaign_id, {"smsc_text": seed.ORDER_CAMPAIGN_TEXT + " STOP au 30101"})
         for action in (CampaignAction.SIMULATE, CampaignAction.PREPARE, CampaignAction.VALIDATE):
             result = service.run(campaign_id, action, seed.JOHN_BAKER_ID)
+            if action == CampaignAction.VALIDATE and result.ok:     # its parts, from the in-process queue
+                from smsc.campaign_parts import release_local_parts
+                result = release_local_parts(services, campaign_id) or result
             self.console.print(f"{action.name.lower()} (with the mention) -> {result.summary}")
             self.expect(result.ok, f"{action.name.lower()} with the mention succeeds")
         activities = dv.rows("smsc_textmessages", filter=f"_smsc_campaignid_value eq {campaign_id}")

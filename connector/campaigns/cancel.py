@@ -1,5 +1,7 @@
-"""Cancelling a validated campaign whose deferred start has not come: each provider send is
-cancelled where the provider still allows it, and its SMS activities marked Cancelled."""
+"""Cancelling a validated campaign whose deferred start has not come. A fanned-out campaign has sent
+nothing yet (its parts wait in the queue until the start): there is nothing Scheduled, and no provider
+call. A campaign validated before the fan-out had its SMS Scheduled at the provider: each provider send
+is cancelled where the provider still allows it, and its SMS activities marked Cancelled."""
 from __future__ import annotations
 
 from dataclasses import dataclass

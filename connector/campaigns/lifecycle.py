@@ -3,9 +3,10 @@ status it writes when it starts (under the ETag), and where it leaves the campai
 
 Not transmitted -(prepare)-> In construction -> Ready to send -(validate)-> Sending -> Sent;
 cancel from Ready (or a stuck In construction) returns to Not transmitted, and so does cancelling a
-validated campaign whose deferred start has not come. Simulate and refresh run in any status and
-change none. A failed prepare goes back to Not transmitted (prepare again); a failed validate stays
-Sending (validate again resumes, and what went out does not go again).
+validated campaign whose deferred start has not come: its parts wait in the queue until then
+(connector.campaigns.fan_out), so nothing has gone, and arriving they find it no longer Sending.
+Simulate and refresh run in any status and change none. A failed prepare goes back to Not transmitted
+(prepare again); a failed validate stays Sending (validate again resumes, and what went out does not go again).
 """
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ TRANSITIONS: dict[tuple[CampaignStatus, CampaignAction], Transition] = {
     (S.SENDING, A.VALIDATE): Transition(S.SENDING, S.SENT, S.SENDING),        # resumes an interrupted run
     (S.READY, A.CANCEL): Transition(S.NOT_TRANSMITTED, S.NOT_TRANSMITTED, S.READY),
     (S.IN_CONSTRUCTION, A.CANCEL): Transition(S.NOT_TRANSMITTED, S.NOT_TRANSMITTED, S.IN_CONSTRUCTION),
-    # The provider cancels what it still can; what it keeps goes out, and the campaign stays.
+    # Nothing has gone (the parts wait in the queue); a campaign validated before the fan-out has its SMS
+    # Scheduled at the provider, which cancels what it still can: what it keeps goes out, and it stays.
     (S.SENDING, A.CANCEL): Transition(S.SENDING, S.NOT_TRANSMITTED, S.SENDING, only_deferred=True),
     (S.SENT, A.CANCEL): Transition(S.SENT, S.NOT_TRANSMITTED, S.SENT, only_deferred=True),
     **{(status, action): Transition(status, status, status)

@@ -29,10 +29,10 @@ import logging
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
-from connector.campaigns.model import Campaign, CampaignError
-from connector.campaigns.progress import Progress, chunked
+from connector.campaigns.model import Campaign
+from connector.campaigns.progress import chunked
 from connector.idempotency import campaign_recipient_key, campaign_request_id, campaign_window_key
 from connector.quiet_times import QuietTimes, next_allowed
 from connector.repositories.campaign_activities import CampaignActivities, CampaignSms
@@ -45,7 +45,6 @@ log = logging.getLogger(__name__)
 
 CHUNK = 1000              # activities per $batch, and entries per provider window
 PROVIDER_MAX = 500        # recipients per Octopush request
-HELD_TIME = "%d/%m/%Y %H:%M UTC"
 
 
 @dataclass(frozen=True)
@@ -273,38 +272,3 @@ class _Part:
     def _entry(self, window_no: int, request_id: str, recipients: int,
                state: LedgerState = LedgerState.RESERVED) -> LedgerEntry:
         return LedgerEntry(self.campaign.id, self.part_no, window_no, request_id, recipients, state)
-
-
-class RunLedger:
-    """A ledger that lasts one run: for callers that have none wired (the single-process validate
-    before the part fan-out). A kill loses it, as before the ledger existed."""
-
-    def __init__(self) -> None:
-        self.entries: dict[str, LedgerEntry] = {}
-
-    def part_entries(self, campaign_id: str, part: int) -> list[LedgerEntry]:
-        return [e for e in self.entries.values() if e.campaign_id == campaign_id and e.part == part]
-
-    def write(self, entries: Sequence[LedgerEntry]) -> None:
-        self.entries.update({e.request_id: e for e in entries})
-
-
-def release(notes: ReportNotes, activities: CampaignActivities, provider, campaign: Campaign, *,
-            sms_type: SmsType, sender: str | None, now: datetime, progress: Progress,
-            quiet: QuietTimes | None = None, excludes: Callable[[str], bool] | None = None,
-            with_replies: bool = False, ledger: SendLedger | None = None) -> tuple[int, int]:
-    """Every part in turn; returns (messages released, activities refused). `excludes`: numbers opted
-    out since the preparation (read again at validate), left out. `with_replies`: as the send policy
-    decides it for the campaign's sender (connector.send_policy.replies_wanted), for parts staged
-    without it. A part held (deferred start, quiet times) stops the run: CampaignError `held`."""
-    ledger = ledger if ledger is not None else RunLedger()
-    messages = refused = 0
-    for part_no, note_id in enumerate(notes.staged_parts(campaign.id, campaign.ticket), start=1):
-        done = release_part(notes, activities, provider, campaign, part_no, note_id, ledger=ledger,
-                            sms_type=sms_type, sender=sender, now=now, quiet=quiet, excludes=excludes,
-                            with_replies=with_replies)
-        messages, refused = messages + done.messages, refused + done.refused_activities
-        progress("validate", messages)
-        if done.held_until is not None:
-            raise CampaignError("held", when=done.held_until.astimezone(timezone.utc).strftime(HELD_TIME))
-    return messages, refused

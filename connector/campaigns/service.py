@@ -9,37 +9,40 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, TypedDict
 
 from connector.campaigns.cancel import cancel_scheduled
-from connector.campaigns.checks import LateOptOuts
 from connector.campaigns.closing import closed_at
 from connector.campaigns.figures import figures_line, rates
 from connector.campaigns.context import ActionContext, CheckSources, TemplateTexts, build_context
+from connector.campaigns.fan_out import campaign_lease_key, campaign_lease_until, plan_parts, queue_parts
 from connector.campaigns.lifecycle import Transition, keeps_preparation, transition
 from connector.campaigns.model import CampaignAction, CampaignError, CampaignStatus, status_label
 from connector.campaigns.progress import Progress, Tally, no_progress
-from connector.campaigns.release import release
+from connector.campaigns.settle import settle_campaign
 from connector.campaigns.simulate import simulate
 from connector.campaigns.test_send import TestSms, send_test
 from connector.campaigns.transmit import new_ticket, prepare
 from connector.clock import utcnow
 from connector.errors import Conflict, SmscError
-from connector.quiet_times import QuietTimes
 from connector.quotas import QuotaCheck, QuotaDecision
 from connector.repositories.campaign_activities import CampaignActivities
 from connector.repositories.campaign_figures import CampaignFiguresSource
 from connector.repositories.campaign_recipients import CampaignRecipients, UnknownColumn
 from connector.repositories.campaigns import KEEP, Campaign, Campaigns
 from connector.repositories.configuration import ConfigurationSource
+from connector.repositories.leases import LeaseState, Leases, give_back, take
 from connector.repositories.optouts import OptOuts
 from connector.repositories.quotas import Quotas
 from connector.repositories.report_notes import Attachment, ReportNotes
+from connector.repositories.send_ledger import SendLedger
 from connector.repositories.users import Users
-from connector.send_policy import phone_number, replies_wanted
+from connector.repositories.work_queue import WorkQueue
+from connector.send_policy import phone_number
 from connector.sms.port import ProviderError, SmsRequest
 from connector.user_texts import say
 
@@ -89,10 +92,12 @@ class CampaignService:
     def __init__(self, *, campaigns: Campaigns, recipients: CampaignRecipients, notes: ReportNotes,
                  activities: CampaignActivities, configuration: ConfigurationSource, users: Users,
                  optouts: OptOuts, templates: TemplateTexts, provider: CampaignProvider,
-                 figures: CampaignFiguresSource,
+                 figures: CampaignFiguresSource, leases: Leases, parts_queue: WorkQueue, ledger: SendLedger,
                  clock: Callable[[], datetime] = utcnow, progress: Progress = no_progress, page_size: int = 5000,
                  quotas: Quotas | None = None):
         self.campaigns, self.recipients, self.notes, self.activities = campaigns, recipients, notes, activities
+        self.leases, self.parts_queue = leases, parts_queue      # validate's fan-out (connector.campaigns.parts)
+        self.ledger = ledger                  # what each part's provider requests came to (connector.campaigns.release)
         self.figures = figures
         self.configuration, self.users, self.optouts, self.templates = configuration, users, optouts, templates
         self.provider, self.clock, self.progress, self.page_size = provider, clock, progress, page_size
@@ -171,36 +176,69 @@ class CampaignService:
         return say(lang, "campaign_test_sent", count=len(sent)), sent
 
     def _validate(self, run: _Run) -> CampaignResult:
+        """Puts one message per staged part on the parts queue (connector.campaigns.fan_out), under
+        the campaign's lease: while it is held, validating again says the campaign is being sent."""
         ctx = run.ctx
+        campaign = ctx.campaign
         decision = self._validate_quota(run)
         if not decision.allowed:      # Block or Forbidden: nothing sent, the campaign stays Ready to send
-            return self._refuse(ctx.campaign, CampaignAction.VALIDATE, ctx.campaign.status,
-                                decision.say(ctx.lang) or "")
-        self._start(run)              # Ready -> Sending; already Sending: resumes an interrupted run
-        late = LateOptOuts(self.optouts.active_numbers() if ctx.config.exclude_optouts else ())
+            return self._refuse(campaign, CampaignAction.VALIDATE, campaign.status, decision.say(ctx.lang) or "")
+        owner = f"validate-{uuid.uuid4().hex[:12]}"
+        lease = take(self.leases, campaign_lease_key(campaign), owner, campaign_lease_until(campaign, run.now),
+                     run.now, user_id=run.user_id)
+        if lease.state == LeaseState.DONE:    # every part went out; only the end was not written
+            return self._settled(run, lease.user_id)
+        if not lease.held_by(owner, run.now):
+            # Nothing written: the campaign is the other run's (a write would change the ETag its move
+            # is conditional on); its own result stays, and its end clears the pending button.
+            return CampaignResult(CampaignAction.VALIDATE, campaign.status, say(ctx.lang, "campaign_being_sent"),
+                                  ok=False)
         try:
-            released, failed = release(self.notes, self.activities, self.provider, ctx.campaign,
-                                       sms_type=ctx.sms_type, sender=ctx.sender, now=run.now,
-                                       progress=self.progress, quiet=QuietTimes.of(ctx.config),
-                                       excludes=late.excludes,
-                                       with_replies=replies_wanted(ctx.sender, ctx.config))
-        except ProviderError as error:
-            # Stays Sending: validating again resumes, and what went out is not sent again.
-            raise CampaignError("provider_refused", detail=provider_reason(ctx.lang, error)) from None
-        finally:
-            late.close()
-        summary = say(ctx.lang, "campaign_sent", total=released)
-        if failed:
-            summary += " " + say(ctx.lang, "campaign_activities_refused", count=failed)
-        if late.left_out:
-            summary += " " + say(ctx.lang, "campaign_optouts_since_preparation", count=len(late.left_out),
-                                 numbers=", ".join(late.left_out))
-        if warning := decision.say(ctx.lang):
-            summary += " " + warning
-        # The send time its closing counts from: a deferred start is kept, else it went now.
-        start = KEEP if ctx.campaign.deferred(run.now) else run.now
-        self.campaigns.finish(ctx.campaign.id, summary, status=run.step.succeeded, start=start)
-        return CampaignResult(CampaignAction.VALIDATE, run.step.succeeded, summary, Tally(total=released))
+            plan = plan_parts(self.leases, campaign, self.notes.staged_parts(campaign.id, campaign.ticket), run.now,
+                              failed_too=True)
+            if campaign.status == CampaignStatus.SENDING:     # a resume: what is done stays counted
+                try:
+                    self.campaigns.record_parts(campaign, plan.progress)
+                except Conflict:
+                    raise CampaignBusy("busy") from None
+                run.started = True
+            else:
+                self._start(run, parts=plan.progress)     # Ready -> Sending, with its parts to go
+            summary = self._queued_summary(run, len(plan.queued), plan.progress.total)
+            if warning := decision.say(ctx.lang):
+                summary += " " + warning
+            if plan.queued:
+                # Written before the messages go: a fast worker's final result must not be overwritten.
+                # The send time its closing counts from: a deferred start is kept, else it goes now.
+                self.campaigns.finish(campaign.id, summary, start=KEEP if campaign.deferred(run.now) else run.now)
+                queue_parts(self.parts_queue, campaign, plan.queued, run.user_id, run.now)
+        except BaseException:
+            give_back(self.leases, lease)           # the queue's next attempt (or the user) takes it up
+            raise
+        if not plan.queued:           # nothing left to release (every part done, or none staged): its end
+            return self._settled(run, run.user_id)
+        return CampaignResult(CampaignAction.VALIDATE, CampaignStatus.SENDING, summary)
+
+    def _queued_summary(self, run: _Run, count: int, total: int) -> str:
+        campaign = run.ctx.campaign
+        if campaign.deferred(run.now) and campaign.start is not None:
+            return say(run.ctx.lang, "campaign_parts_held", count=count, total=total,
+                       when=campaign.start.strftime(CLOSED_TIME.removesuffix(" UTC")))
+        return say(run.ctx.lang, "campaign_parts_queued", count=count, total=total)
+
+    def _settled(self, run: _Run, user_id: str | None) -> CampaignResult:
+        """The campaign's end counted from its parts (connector.campaigns.settle)."""
+        campaign = run.ctx.campaign
+        settled = settle_campaign(self.campaigns, self.leases, campaign.id, campaign.ticket or "",
+                                  lang=run.ctx.lang, now=run.now)
+        if settled is None:
+            current = self.campaigns.get(campaign.id)
+            return CampaignResult(CampaignAction.VALIDATE, current.status, current.last_result or "")
+        if settled.summary is None:
+            summary = say(run.ctx.lang, "campaign_parts_done", done=settled.progress.done, total=settled.progress.total)
+            return CampaignResult(CampaignAction.VALIDATE, settled.status, summary)
+        return CampaignResult(CampaignAction.VALIDATE, settled.status, settled.summary,
+                              ok=not settled.progress.failed)
 
     def _cancel(self, run: _Run) -> CampaignResult:
         ctx, step = run.ctx, run.step
@@ -212,7 +250,9 @@ class CampaignService:
                               reasons="; ".join(outcome.reasons))
                 self.campaigns.finish(campaign.id, summary)
                 return CampaignResult(CampaignAction.CANCEL, step.failed, summary, ok=False)
-        self._move(run, step.succeeded, **_preparation(step.succeeded))
+        # A fanned-out campaign's parts wait in the queue: back to Not transmitted, they find it so and
+        # send nothing; its progress goes with its preparation.
+        self._move(run, step.succeeded, **_preparation(step.succeeded), parts=None)
         note = say(ctx.lang, "campaign_cancel_note", user=self._user_name(run.user_id),
                    when=run.now.strftime(NOTE_TIME))
         self.notes.create(campaign.id, note, ticket=campaign.ticket)

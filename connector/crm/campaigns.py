@@ -7,12 +7,12 @@ from typing import Any
 from connector.clock import odata_utc, parse_utc
 from connector.crm.port import Crm
 from connector.repositories.campaign_figures import CampaignRates
-from connector.repositories.campaigns import KEEP, Campaign, CampaignAction, CampaignStatus, Keep
+from connector.repositories.campaigns import KEEP, Campaign, CampaignAction, CampaignStatus, Keep, PartsProgress
 
 CAMPAIGN_SET = "campaigns"
 COLUMNS = ("name", "smsc_recipienttype", "smsc_text", "_smsc_templateid_value", "smsc_smstype",
            "smsc_sender", "smsc_smsstatus", "smsc_action", "smsc_lastresult", "smsc_providerticket",
-           "actualstart", "othercost", "smsc_closedon")
+           "actualstart", "othercost", "smsc_closedon", "smsc_partstotal", "smsc_partsdone", "smsc_partsfailed")
 # Marketing-list member types (list.createdfromcode, campaign.smsc_recipienttype) -> the recipient table.
 RECIPIENT_TABLES = {1: "account", 2: "contact", 4: "lead"}
 MAX_RESULT = 2000          # smsc_lastresult's length
@@ -30,7 +30,23 @@ def campaign_from_row(row: dict[str, Any]) -> Campaign:
         ticket=row.get("smsc_providerticket"),
         start=datetime.fromisoformat(start.replace("Z", "+00:00")) if start else None,
         action=CampaignAction(action) if isinstance(action, int) and action in set(CampaignAction) else None,
-        last_result=row.get("smsc_lastresult"), closed_on=parse_utc(closed_on) if closed_on else None)
+        last_result=row.get("smsc_lastresult"), closed_on=parse_utc(closed_on) if closed_on else None,
+        parts=_parts(row))
+
+
+def _parts(row: dict[str, Any]) -> PartsProgress | None:
+    total = row.get("smsc_partstotal")
+    if total is None:
+        return None
+    return PartsProgress(int(total), int(row.get("smsc_partsdone") or 0), int(row.get("smsc_partsfailed") or 0))
+
+
+def _parts_columns(parts: PartsProgress | None | Keep) -> dict[str, Any]:
+    if parts is KEEP:
+        return {}
+    if parts is None:
+        return {"smsc_partstotal": None, "smsc_partsdone": None, "smsc_partsfailed": None}
+    return {"smsc_partstotal": parts.total, "smsc_partsdone": parts.done, "smsc_partsfailed": parts.failed}
 
 
 def _columns(status: CampaignStatus | None, ticket: str | None | Keep, cost: float | None | Keep) -> dict[str, Any]:
@@ -64,9 +80,19 @@ class DataverseCampaigns:
         return campaign_from_row(self.crm.retrieve(CAMPAIGN_SET, campaign_id, select=COLUMNS))
 
     def move(self, campaign: Campaign, status: CampaignStatus, *, ticket: str | None | Keep = KEEP,
-             cost: float | None | Keep = KEEP) -> None:
+             cost: float | None | Keep = KEEP, parts: PartsProgress | None | Keep = KEEP) -> None:
         # ConcurrencyConflict (412) is a connector.errors.Conflict.
-        self.crm.update(CAMPAIGN_SET, campaign.id, _columns(status, ticket, cost), etag=campaign.etag)
+        self.crm.update(CAMPAIGN_SET, campaign.id, {**_columns(status, ticket, cost), **_parts_columns(parts)},
+                        etag=campaign.etag)
+
+    def record_parts(self, campaign: Campaign, parts: PartsProgress) -> None:
+        self.crm.update(CAMPAIGN_SET, campaign.id, _parts_columns(parts), etag=campaign.etag)
+
+    def sending(self, limit: int) -> list[Campaign]:
+        rows = self.crm.retrieve_multiple(
+            CAMPAIGN_SET, select=COLUMNS, top=limit, orderby="modifiedon asc",
+            filter=f"smsc_smsstatus eq {int(CampaignStatus.SENDING)} and smsc_partstotal ne null")
+        return [campaign_from_row(row) for row in rows]
 
     def finish(self, campaign_id: str, result: str | None, *, status: CampaignStatus | None = None,
                ticket: str | None | Keep = KEEP, cost: float | None | Keep = KEEP,

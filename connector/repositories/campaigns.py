@@ -38,6 +38,20 @@ KEEP = Keep.KEEP
 
 
 @dataclass(frozen=True)
+class PartsProgress:
+    """A validated campaign's parts (its staged `resume.xml` parts, one queue message each): how many,
+    how many went out, how many kept failing."""
+    total: int
+    done: int = 0
+    failed: int = 0
+
+    @property
+    def settled(self) -> bool:
+        """Every part went out or failed: nothing is in flight any more."""
+        return self.done + self.failed >= self.total
+
+
+@dataclass(frozen=True)
 class Campaign:
     id: str
     name: str
@@ -53,6 +67,7 @@ class Campaign:
     action: CampaignAction | None = None      # the button waiting to be handled
     last_result: str | None = None
     closed_on: datetime | None = None         # set when it closed (connector.campaigns.closing)
+    parts: PartsProgress | None = None        # set by validate (the fan-out of its parts)
 
     def deferred(self, now: datetime) -> bool:
         return self.start is not None and self.start > now
@@ -64,9 +79,20 @@ class Campaigns(Protocol):
         ...
 
     def move(self, campaign: Campaign, status: CampaignStatus, *, ticket: str | None | Keep = KEEP,
-             cost: float | None | Keep = KEEP) -> None:
-        """Moves it to `status` if nobody changed it since `campaign` was read (its ETag);
-        raises `connector.errors.Conflict` when another run won."""
+             cost: float | None | Keep = KEEP, parts: PartsProgress | None | Keep = KEEP) -> None:
+        """Moves it to `status` if nobody changed it since `campaign` was read (its ETag), with the
+        ticket, cost and parts progress when given; raises `connector.errors.Conflict` when another
+        run won."""
+        ...
+
+    def record_parts(self, campaign: Campaign, parts: PartsProgress) -> None:
+        """Writes its parts progress if nobody changed it since `campaign` was read (its ETag);
+        raises `connector.errors.Conflict` otherwise (read it again and count again)."""
+        ...
+
+    def sending(self, limit: int) -> list[Campaign]:
+        """At most `limit` campaigns in Sending that were fanned out in parts (parts total set),
+        oldest change first."""
         ...
 
     def finish(self, campaign_id: str, result: str | None, *, status: CampaignStatus | None = None,

@@ -1,5 +1,5 @@
 // The app's storage: the Flex Consumption deployment package (a blob container), the Functions host's
-// state (blobs), the campaign-actions and provider-events queues with their poison queues. Shared-key access is off: only
+// state (blobs), the campaign-actions, campaign-parts and provider-events queues with their poison queues. Shared-key access is off: only
 // Entra ID identities with a data role reach it (the app's, through rbac.bicep).
 param location string
 param tags object
@@ -64,6 +64,29 @@ resource providerEventsQueue 'Microsoft.Storage/storageAccounts/queueServices/qu
 resource providerEventsPoisonQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = {
   parent: queueService
   name: '${providerEventsQueueName}-poison'
+}
+
+@description('Validate puts one message per campaign part here (connector/repositories/work_queue.py CAMPAIGN_PARTS).')
+param campaignPartsQueueName string = 'smsc-campaign-parts'
+
+resource campaignPartsQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = {
+  parent: queueService
+  name: campaignPartsQueueName
+}
+
+@description('Where the host moves a part that kept failing; its own trigger reports it on the campaign.')
+param campaignPartsPoisonQueueName string = 'smsc-campaign-parts-poison'
+
+resource campaignPartsPoisonQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = {
+  parent: queueService
+  name: campaignPartsPoisonQueueName
+}
+
+// A failure report that could not be written either (the CRM down throughout): the part's lease stays free,
+// so the resume timer queues the part again once the campaign's lease has run out.
+resource campaignPartsPoisonPoisonQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = {
+  parent: queueService
+  name: '${campaignPartsPoisonQueueName}-poison'
 }
 
 output name string = storage.name

@@ -6,7 +6,7 @@ from connector.campaigns.service import CampaignService
 from connector.send_policy import SmsRejected
 from connector.configuration import Configuration
 from connector.repositories.campaign_recipients import Candidate
-from connector.repositories.campaigns import Campaign, CampaignStatus
+from connector.repositories.campaigns import Campaign, CampaignAction, CampaignStatus
 from connector.repositories.users import UserFormat
 from connector.sms.port import DuplicateRequest, ProviderError, SendResult
 from tests.fakes.campaign_activities import FakeCampaignActivities
@@ -14,11 +14,15 @@ from tests.fakes.campaign_figures import FakeCampaignFigures
 from tests.fakes.campaign_recipients import FakeCampaignRecipients
 from tests.fakes.campaigns import FakeCampaigns
 from tests.fakes.configuration import FakeConfigurationSource
+from tests.fakes.leases import FakeLeases
+from tests.fakes.send_ledger import FakeSendLedger
 from tests.fakes.optouts import FakeOptOuts
 from tests.fakes.report_notes import FakeReportNotes
 from tests.fakes.users import FakeUsers
+from tests.fakes.work_queue import FakeWorkQueue
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
+A_VALIDATE = CampaignAction.VALIDATE
 FRENCH, ENGLISH = "user-fr", "user-en"
 
 
@@ -78,6 +82,9 @@ class World:
     optouts: FakeOptOuts = field(default_factory=FakeOptOuts)
     templates: dict = field(default_factory=dict)       # template id -> text
     figures: FakeCampaignFigures = field(default_factory=FakeCampaignFigures)
+    leases: FakeLeases = field(default_factory=FakeLeases)
+    ledger: FakeSendLedger = field(default_factory=FakeSendLedger)
+    parts_queue: FakeWorkQueue = field(default_factory=lambda: FakeWorkQueue("smsc-campaign-parts"))
     now: datetime = NOW
 
     def service(self, **kw) -> CampaignService:
@@ -86,10 +93,37 @@ class World:
         return CampaignService(campaigns=self.campaigns, recipients=self.recipients, notes=self.notes,
                                activities=self.activities, configuration=FakeConfigurationSource(self.config),
                                users=users, optouts=self.optouts, templates=self.template_text,
-                               provider=self.provider, figures=self.figures, clock=lambda: self.now, **kw)
+                               provider=self.provider, figures=self.figures, leases=self.leases,
+                               parts_queue=self.parts_queue, ledger=self.ledger, clock=lambda: self.now, **kw)
 
     def run(self, action, user=ENGLISH, campaign_id="camp-1"):
         return self.service().run(campaign_id, action, user)
+
+    def release_parts(self, *, order=None) -> list[str]:
+        """The part workers on every queued message (in `order` of their indexes when given), until
+        none is left; a message a worker puts back comes again (bounded)."""
+        from connector.campaigns.parts import release_queued_part
+
+        outcomes = []
+        for round_no in range(20):
+            queued, self.parts_queue.put_messages = self.parts_queue.put_messages, []
+            if round_no:      # what a worker put back with a delay waits for a later call (a later `now`)
+                self.parts_queue.put_messages = [(m, delay) for m, delay in queued if delay]
+                queued = [(m, delay) for m, delay in queued if not delay]
+            messages = [m for m, _ in queued]
+            if not messages:
+                break
+            for index in order or range(len(messages)):
+                outcomes.append(release_queued_part(lambda user: self.service(), messages[index]))
+            order = None
+        return outcomes
+
+    def validate(self, user=ENGLISH, campaign_id="camp-1"):
+        """Validate, then the queued parts released: the campaign's final last result and status."""
+        queued = self.service().run(campaign_id, A_VALIDATE, user)
+        if queued.ok and queued.status == CampaignStatus.SENDING:
+            self.release_parts()
+        return queued
 
     def template_text(self, template_id: str, table: str) -> str:
         if template_id not in self.templates:

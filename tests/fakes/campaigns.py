@@ -18,10 +18,18 @@ class FakeCampaigns:
             raise NotFound(f"no campaign {campaign_id}")
         return self.rows[campaign_id]
 
-    def move(self, campaign, status, *, ticket=KEEP, cost=KEEP) -> None:
+    def move(self, campaign, status, *, ticket=KEEP, cost=KEEP, parts=KEEP) -> None:
         if self.rows[campaign.id].etag != campaign.etag:
             raise Conflict("the campaign changed meanwhile")
-        self._write(campaign.id, status=status, ticket=ticket, cost=cost)
+        self._write(campaign.id, status=status, ticket=ticket, cost=cost, **({} if parts is KEEP else {"parts": parts}))
+
+    def record_parts(self, campaign, parts) -> None:
+        if self.rows[campaign.id].etag != campaign.etag:
+            raise Conflict("the campaign changed meanwhile")
+        self._write(campaign.id, status=None, ticket=KEEP, cost=KEEP, parts=parts)
+
+    def sending(self, limit):
+        return [c for c in self.rows.values() if c.status == CampaignStatus.SENDING and c.parts is not None][:limit]
 
     def finish(self, campaign_id, result, *, status=None, ticket=KEEP, cost=KEEP, start=KEEP, rates=KEEP,
                closed_on=KEEP) -> None:

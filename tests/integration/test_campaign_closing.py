@@ -131,6 +131,8 @@ def test_a_validated_campaign_records_its_send_and_closes_72_hours_later(stack):
     assert service.run(ORDERS, CampaignAction.PREPARE, None).ok
     before = datetime.now(timezone.utc).replace(microsecond=0)
     assert service.run(ORDERS, CampaignAction.VALIDATE, None).ok
+    from smsc.campaign_parts import release_local_parts
+    assert release_local_parts(services, ORDERS).status.name == "SENT"      # its parts, in-process
     started = parse_utc(campaign(stack, ORDERS)["actualstart"])
     assert before <= started <= datetime.now(timezone.utc)
 

@@ -7,14 +7,19 @@ from connector.bootstrap import campaign_service, get_services
 from connector.campaigns.model import CampaignAction
 from connector.campaigns.worker import run_queued_action
 from emulators import dataverse_seed as seed
+from smsc.campaign_parts import release_local_parts
 from smsc.cli import main
 
 ORDERS = seed.CAMPAIGN_ORDERS_ID
 
 
 def run(action: str, user: str | None = seed.JOHN_BAKER_ID):
+    """The action; validate's parts released from the in-process queue, as the CLI does."""
     services = get_services()
-    return campaign_service(services.crm, services.sms).run(ORDERS, CampaignAction[action.upper()], user)
+    result = campaign_service(services.crm, services.sms).run(ORDERS, CampaignAction[action.upper()], user)
+    if action == "validate" and result.ok:
+        result = release_local_parts(services, ORDERS) or result
+    return result
 
 
 def row(stack) -> dict:

@@ -17,6 +17,7 @@ from connector.crm.report_notes import DataverseReportNotes
 from connector.crm.send_ledger import DataverseSendLedger
 from connector.sms.port import SmsType
 from emulators import dataverse_seed as seed
+from smsc.campaign_parts import release_local_parts
 
 
 @pytest.fixture(autouse=True)
@@ -164,6 +165,7 @@ def test_validate_sends_the_sender_the_preparation_staged(stack):
     stack.dataverse.update("campaigns", seed.CAMPAIGN_ORDERS_ID, {"smsc_sender": "ShopB"})   # after approval
 
     assert service.run(seed.CAMPAIGN_ORDERS_ID, CampaignAction.VALIDATE).ok
+    release_local_parts(services, seed.CAMPAIGN_ORDERS_ID)
 
     assert {s["body"].get("sender") for s in stack.octopush.sends} == {"ShopA"}
     assert {a["smsc_sender"] for a in activities(stack, seed.CAMPAIGN_ORDERS_ID)} == {"ShopA"}

@@ -7,6 +7,7 @@ import pytest
 from connector.bootstrap import campaign_service, get_services
 from connector.campaigns.model import CampaignAction
 from emulators import dataverse_seed as seed
+from smsc.campaign_parts import release_local_parts
 
 GUIDE_ROWS = [
     "STATUT;DETAIL;NUMERO;SMS",
@@ -17,8 +18,13 @@ GUIDE_ROWS = [
 
 
 def run(action: str, campaign_id: str, user: str | None = seed.JOHN_BAKER_ID):
+    """The action; validate's parts released from the in-process queue (smsc.campaign_parts), as the
+    CLI does: its result is then the campaign's once they are."""
     services = get_services()
-    return campaign_service(services.crm, services.sms).run(campaign_id, CampaignAction[action.upper()], user)
+    result = campaign_service(services.crm, services.sms).run(campaign_id, CampaignAction[action.upper()], user)
+    if action == "validate" and result.ok:
+        result = release_local_parts(services, campaign_id) or result
+    return result
 
 
 def notes(stack, campaign_id: str, extension: str) -> list[dict]:
@@ -207,8 +213,9 @@ def test_an_action_failing_on_its_last_attempt_is_written_on_the_campaign(stack)
     assert row["smsc_action"] is None and row["smsc_lastresult"].startswith("Failed after 3 attempts")
 
 
-def test_a_validated_campaign_with_a_deferred_start_is_held_and_cancelled_with_nothing_sent(stack):
-    # Changed on purpose (issue 17): the connector holds the start; nothing is scheduled at the provider.
+def test_a_validated_campaign_with_a_deferred_start_is_cancelled_before_anything_reaches_the_provider(stack):
+    # Before the fan-out this test saw the SMS Scheduled at Octopush, then cancelled there; now the parts
+    # wait in the queue until the start, so nothing has gone and cancel has nothing to ask the provider.
     from datetime import datetime, timedelta, timezone
 
     start = (datetime.now(timezone.utc) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -216,14 +223,15 @@ def test_a_validated_campaign_with_a_deferred_start_is_held_and_cancelled_with_n
                                                                    "actualstart": start})
     run("prepare", seed.CAMPAIGN_ORDERS_ID)
     held = run("validate", seed.CAMPAIGN_ORDERS_ID)
-    assert not held.ok and held.summary.startswith("Nothing sent yet: the campaign waits until ")
+    assert held.ok and held.status.name == "SENDING" and "held until the deferred start" in held.summary
     filter_ = f"_smsc_campaignid_value eq {seed.CAMPAIGN_ORDERS_ID}"
-    assert stack.octopush.sends == [] and stack.dataverse.rows("smsc_textmessages", filter=filter_) == []
+    assert stack.dataverse.rows("smsc_textmessages", filter=filter_) == [] and stack.octopush.sends == []
 
     cancelled = run("cancel", seed.CAMPAIGN_ORDERS_ID)
     assert cancelled.ok and cancelled.status.name == "NOT_TRANSMITTED"
-    assert stack.octopush.sends == [] and stack.dataverse.rows("smsc_textmessages", filter=filter_) == []
-    assert campaign(stack, seed.CAMPAIGN_ORDERS_ID)["smsc_smsstatus"] == 1
+    assert stack.octopush.sends == [] and [r for r in stack.octopush.requests if "sms-campaign" in r.path] == []
+    row = campaign(stack, seed.CAMPAIGN_ORDERS_ID)
+    assert row["smsc_smsstatus"] == 1 and row["smsc_partstotal"] is None
 
 
 def test_a_sent_campaign_cannot_be_cancelled(stack):
@@ -236,8 +244,10 @@ def test_a_sent_campaign_cannot_be_cancelled(stack):
 
 
 def test_a_marketing_campaign_validated_at_night_goes_out_when_the_quiet_hours_end(stack):
-    # Changed on purpose (issue 17): held by the connector until 08:00 in Paris, then sent (no send_at).
-    from datetime import datetime, timezone
+    from datetime import datetime, timedelta, timezone
+
+    from connector.bootstrap import local_queues
+    from connector.repositories.work_queue import CAMPAIGN_PARTS
 
     stack.dataverse.update("smsc_configurations", seed.CONFIGURATION_ID,
                            {"smsc_quiethoursstart": 20, "smsc_quiethoursend": 8})
@@ -246,14 +256,21 @@ def test_a_marketing_campaign_validated_at_night_goes_out_when_the_quiet_hours_e
     services = get_services()
     service = campaign_service(services.crm, services.sms, clock=lambda: night)
     service.run(seed.CAMPAIGN_ORDERS_ID, CampaignAction.PREPARE)
-    held = service.run(seed.CAMPAIGN_ORDERS_ID, CampaignAction.VALIDATE)
-    assert not held.ok and "24/11/2026 07:00 UTC" in held.summary and stack.octopush.sends == []
-    morning = datetime(2026, 11, 24, 7, 0, tzinfo=timezone.utc)
-    service = campaign_service(services.crm, services.sms, clock=lambda: morning)
     assert service.run(seed.CAMPAIGN_ORDERS_ID, CampaignAction.VALIDATE).ok
-    assert len(stack.octopush.sends) == 1 and "send_at" not in stack.octopush.sends[0]["body"]
+    release_local_parts(services, seed.CAMPAIGN_ORDERS_ID, clock=lambda: night)
+    assert stack.octopush.sends == []                          # held by the connector, not at Octopush
     filter_ = f"_smsc_campaignid_value eq {seed.CAMPAIGN_ORDERS_ID}"
+    assert stack.dataverse.rows("smsc_textmessages", filter=filter_) == []
+
+    # The part was put back on the queue for 08:00 in Paris; it surfaces then and goes.
+    queue = local_queues()[CAMPAIGN_PARTS]
+    assert len(queue) == 1
+    queue.clock = lambda: datetime.now(timezone.utc) + timedelta(hours=10)
+    morning = datetime(2026, 11, 24, 7, 0, tzinfo=timezone.utc)
+    release_local_parts(services, seed.CAMPAIGN_ORDERS_ID, clock=lambda: morning)
+    assert len(stack.octopush.sends) == 1 and "send_at" not in stack.octopush.sends[0]["body"]
     assert {a["smsc_status"] for a in stack.dataverse.rows("smsc_textmessages", filter=filter_)} == {5}
+    assert campaign(stack, seed.CAMPAIGN_ORDERS_ID)["smsc_smsstatus"] == 5
 
 
 def test_a_provider_refusal_during_validate_is_shown_and_validating_again_resumes(stack):
@@ -261,7 +278,10 @@ def test_a_provider_refusal_during_validate_is_shown_and_validating_again_resume
     run("prepare", seed.CAMPAIGN_ORDERS_ID)
     stack.octopush.credit = 0.0
     refused = run("validate", seed.CAMPAIGN_ORDERS_ID)
-    assert not refused.ok and refused.summary.startswith("Octopush refused the send: ")
+    # The part failed on each attempt, then its poison step said why (the campaign stays Sending).
+    assert not refused.ok and refused.summary == (
+        "0 SMS sent. Part 1 of 1 failed after several attempts: The Octopush account is out of credit (Octopush "
+        "code 104). Validate again to resume: what went out will not go again.")
     row = campaign(stack, seed.CAMPAIGN_ORDERS_ID)
     assert row["smsc_smsstatus"] == 4 and row["smsc_lastresult"] == refused.summary
     stack.octopush.credit = 10.0

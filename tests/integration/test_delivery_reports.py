@@ -167,6 +167,9 @@ def test_reports_arriving_before_the_campaigns_activities_are_applied_once_they_
 
     service.activities.activities.create = create
     assert service.run(seed.CAMPAIGN_ORDERS_ID, CampaignAction.VALIDATE, seed.JOHN_BAKER_ID).ok
+    from connector.bootstrap import local_queues
+    from connector.campaigns.parts import drain_parts
+    drain_parts(local_queues()["smsc-campaign-parts"].take_due, lambda user: service, max_attempts=1)
     assert len(fast.reported) == 3 and reports_before == [None, None, None]     # they waited
     activities = stack.dataverse.rows("smsc_textmessages", filter=f"_smsc_campaignid_value eq {seed.CAMPAIGN_ORDERS_ID}")
     assert sorted(a["smsc_status"] for a in activities) == [6, 6, 6]

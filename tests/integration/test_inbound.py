@@ -47,9 +47,15 @@ def from_party(stack, activity_id: str) -> list[tuple[int, str]]:
 
 
 def run_campaign(action: str, campaign_id: str):
+    """The action; validate's parts released from the in-process queue, as the CLI does."""
+    from smsc.campaign_parts import release_local_parts
+
     services = get_services()
-    return campaign_service(services.crm, services.sms).run(campaign_id, CampaignAction[action.upper()],
-                                                            seed.JOHN_BAKER_ID)
+    result = campaign_service(services.crm, services.sms).run(campaign_id, CampaignAction[action.upper()],
+                                                              seed.JOHN_BAKER_ID)
+    if action == "validate" and result.ok:
+        result = release_local_parts(services, campaign_id) or result
+    return result
 
 
 def test_a_reply_to_a_unit_sms_becomes_an_incoming_activity_on_the_contact(crm, stack):

@@ -114,14 +114,14 @@ def test_refresh_after_the_duration_closes_the_campaign_the_timer_has_not_closed
 
 def test_validate_records_the_send_time_and_keeps_a_deferred_start():
     w = world()
-    assert w.run(A.PREPARE).ok and w.run(A.VALIDATE).ok
+    assert w.run(A.PREPARE).ok and w.validate().ok
     assert w.campaign.start == NOW
     later = NOW + timedelta(days=1)
     deferred = world(a_campaign(start=later))
-    assert deferred.run(A.PREPARE).ok and not deferred.run(A.VALIDATE).ok      # held until its start
-    assert deferred.campaign.start == later
-    deferred.now = later                                                        # it leaves at its start
-    assert deferred.run(A.VALIDATE).ok and deferred.campaign.start == later
+    assert deferred.run(A.PREPARE).ok and deferred.run(A.VALIDATE).ok
+    deferred.now = later                                       # its parts are released at its start
+    deferred.release_parts()
+    assert deferred.campaign.status == S.SENT and deferred.campaign.start == later
 
 
 # -- the timer's job -------------------------------------------------------------------------------

@@ -1,13 +1,17 @@
 """Every campaign transition and refusal, on in-memory fakes (no HTTP)."""
+import json
 import xml.etree.ElementTree as ET
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from connector.campaigns.model import CampaignAction as A
 from connector.campaigns.model import CampaignStatus as S
 from connector.configuration import Configuration
+from connector.campaigns.release import campaign_sms, staged_messages
 from connector.errors import SmscError
+from connector.repositories.campaigns import PartsProgress
+from connector.sms.port import SmsType
 from connector.sms.port import ProviderError
 from tests.fakes.campaign_world import FRENCH, NOW, a_campaign, contact, world
 from tests.fakes.campaigns import FakeCampaigns
@@ -18,6 +22,10 @@ from connector.repositories.optouts import OptOutReason
 def csv_lines(w) -> list[str]:
     [note] = w.notes.of("camp-1", ".csv")
     return note["attachment"].content.decode("utf-8-sig").split("\r\n")[1:-1]
+
+
+def staged(w):
+    return [s for note in w.notes.staged_parts("camp-1", w.campaign.ticket) for s in staged_messages(w.notes.content(note))]
 
 
 def prepared(**kw):
@@ -70,8 +78,7 @@ def test_prepare_cancel_prepare_within_the_same_second_then_validate_sends_each_
     first = w.campaign.ticket
     assert w.run(A.CANCEL).ok and w.run(A.PREPARE).ok
     assert w.campaign.ticket != first                  # a new preparation, its own ticket
-    result = w.run(A.VALIDATE)
-    assert result.ok and result.status == S.SENT
+    assert w.validate().ok and w.campaign.status == S.SENT
     assert sum(len(send.recipients) for send in w.provider.sends) == 3
 
 
@@ -115,12 +122,16 @@ def test_prepare_uses_a_published_template():
 
 
 # -- validate ------------------------------------------------------------------------------------
+# Validate fans the parts out on the queue (connector.campaigns.fan_out); `w.validate()` runs the part
+# workers after it. The tests below pinned validate's old synchronous result: they now read the campaign
+# (its status and last result once the parts are released), which says what the result used to say.
 def test_validate_from_ready_sends_what_was_prepared_and_is_sent():
     w = prepared()
-    result = w.run(A.VALIDATE)
+    result = w.validate()
 
-    assert result.ok and result.status == S.SENT and w.campaign.status == S.SENT
-    assert result.summary == "3 SMS sent." == w.campaign.last_result
+    assert result.ok and result.status == S.SENDING
+    assert result.summary == "1 of 1 part(s) queued for sending: the progress shows on the campaign."
+    assert w.campaign.status == S.SENT and w.campaign.last_result == "3 SMS sent."
     assert w.provider.numbers == ["+33600000001", "+33600000002", "+33600000003"]
     activities = w.activities.of("camp-1")
     assert len(activities) == 3 and {a["status"] for a in activities} == {"sent"}
@@ -129,11 +140,11 @@ def test_validate_from_ready_sends_what_was_prepared_and_is_sent():
 
 def test_validate_from_sending_resumes_without_sending_twice():
     w = prepared()
-    assert w.run(A.VALIDATE).ok
+    assert w.validate().ok
     w.campaigns.restore("camp-1", S.SENDING)                   # as after a crash before the last write
-    result = w.run(A.VALIDATE)
+    result = w.validate()
 
-    assert result.ok and result.status == S.SENT
+    assert result.ok and result.status == S.SENT and w.campaign.status == S.SENT
     assert len(w.provider.numbers) == 3 and len(w.activities.of("camp-1")) == 3
 
 
@@ -153,36 +164,49 @@ def test_validating_a_sent_campaign_says_it_was_sent():
 
 
 def test_a_provider_failure_during_validate_stays_sending_and_says_so():
+    from connector.campaigns.parts import drain_parts
+
     w = prepared()
     w.provider.fail_send = ProviderError("The Octopush account is out of credit (Octopush code 104)", code=104)
-    result = w.run(A.VALIDATE)
+    assert w.run(A.VALIDATE).ok
+    # The part fails on each of the host's attempts, then lands on the poison queue.
+    queued = [json.dumps(m) for m in w.parts_queue.take()]
+    drain_parts(lambda: [queued.pop()] if queued else [], lambda user: w.service(), max_attempts=3)
 
-    assert not result.ok and result.status == S.SENDING and w.campaign.status == S.SENDING
-    assert result.summary.startswith("Octopush refused the send: The Octopush account is out of credit")
+    assert w.campaign.status == S.SENDING and w.campaign.parts == PartsProgress(1, 0, 1)
+    assert w.campaign.last_result.startswith("0 SMS sent. Part 1 of 1 failed after several attempts: "
+                                             "The Octopush account is out of credit")
+    assert w.campaign.last_result.endswith("Validate again to resume: what went out will not go again.")
     w.provider.fail_send = None
-    assert w.run(A.VALIDATE).ok and len(w.provider.numbers) == 3
+    assert w.validate().ok and len(w.provider.numbers) == 3
+    assert w.campaign.status == S.SENT and w.campaign.parts == PartsProgress(1, 1, 0)
 
 
-def test_validate_with_a_deferred_start_holds_it_and_sends_nothing():
-    # Changed on purpose (issue 17): the connector holds the start, nothing goes to the provider with send_at.
+def test_validate_with_a_deferred_start_holds_the_parts_in_the_queue_until_then():
     start = NOW + timedelta(days=1)
     w = prepared(campaign=a_campaign(start=start))
     result = w.run(A.VALIDATE)
-    assert not result.ok and result.status == S.SENDING == w.campaign.status
-    assert result.summary == ("Nothing sent yet: the campaign waits until 24/11/2026 10:00 UTC "
-                              "(deferred start or quiet hours).")
-    assert w.provider.sends == [] and w.activities.of("camp-1") == []
-    w.now = start                                                   # its time has come: validate resumes
-    assert w.run(A.VALIDATE).ok and len(w.provider.numbers) == 3
-    assert {r.send_at for r in w.provider.sends} == {None}
+    assert result.ok and result.summary == ("1 of 1 part(s) held until the deferred start on 24/11/2026 10:00 (UTC); "
+                                            "they can be cancelled until then.")
+    [(message, delay)] = w.parts_queue.put_messages
+    assert delay == timedelta(days=1) and w.provider.sends == []
+    w.now = start + timedelta(seconds=5)                      # the queue hands the message over at the start
+    w.release_parts()
+    assert {r.send_at for r in w.provider.sends} == {None} and w.campaign.status == S.SENT
+    assert {a["status"] for a in w.activities.of("camp-1")} == {"sent"}
 
 
 def test_a_marketing_campaign_at_night_waits_for_the_end_of_the_quiet_hours():
     w = prepared(config=Configuration(quiet_hours=(20, 8)))
     w.now = NOW.replace(hour=22)                                    # 23:00 in Paris
-    result = w.run(A.VALIDATE)
-    assert not result.ok and "24/11/2026 07:00 UTC" in result.summary         # 08:00 in Paris
-    assert w.provider.sends == []
+    assert w.validate().ok and w.provider.sends == []               # held by the connector, not at Octopush
+    [(_, delay)] = w.parts_queue.put_messages                       # the part waits in the queue until then
+    morning = datetime(2026, 11, 24, 7, 0, tzinfo=timezone.utc)     # 08:00 in Paris
+    assert w.now + delay == morning and w.campaign.status == S.SENDING
+    w.now = morning
+    w.release_parts()
+    assert {r.send_at for r in w.provider.sends} == {None} and len(w.provider.numbers) == 3
+    assert w.campaign.status == S.SENT
 
 
 # -- cancel --------------------------------------------------------------------------------------
@@ -205,29 +229,12 @@ def test_cancel_is_refused_without_a_deferred_start_to_come(status):
     assert "start has not come" in result.summary
 
 
-def test_cancel_of_a_deferred_validated_campaign_leaves_nothing_sent():
+def test_cancel_of_a_deferred_campaign_sent_before_the_fan_out_cancels_at_the_provider():
+    # Validated by the release engine before the fan-out: its SMS are Scheduled at the provider.
     w = prepared(campaign=a_campaign(start=NOW + timedelta(days=1)))
-    w.run(A.VALIDATE)                                               # held by the connector
-    result = w.run(A.CANCEL)
-
-    assert result.ok and result.status == S.NOT_TRANSMITTED and w.campaign.status == S.NOT_TRANSMITTED
-    assert w.provider.sends == [] and w.provider.cancelled == [] and w.activities.of("camp-1") == []
-
-
-def scheduled_at_the_provider(w):
-    """As a deferred campaign validated before the connector held schedules left it."""
-    from connector.campaigns.release import campaign_sms, staged_messages
-    from connector.sms.port import SmsType
-
-    [note_id] = w.notes.staged_parts("camp-1", w.campaign.ticket)
-    messages = [campaign_sms(w.campaign, s, "ticket-1") for s in staged_messages(w.notes.content(note_id))]
-    w.activities.create(w.campaign, messages, sms_type=SmsType.MARKETING, sender=None, sent_at=None)
     w.campaigns.restore("camp-1", S.SENT)
-
-
-def test_cancel_of_a_campaign_scheduled_at_the_provider_cancels_there():
-    w = prepared(campaign=a_campaign(start=NOW + timedelta(days=1)))
-    scheduled_at_the_provider(w)
+    w.activities.create(w.campaign, [campaign_sms(w.campaign, s, "ticket-1") for s in staged(w)],
+                        sms_type=SmsType.MARKETING, sender=None, sent_at=None)
     result = w.run(A.CANCEL)
 
     assert result.ok and result.status == S.NOT_TRANSMITTED and w.campaign.status == S.NOT_TRANSMITTED
@@ -237,7 +244,9 @@ def test_cancel_of_a_campaign_scheduled_at_the_provider_cancels_there():
 
 def test_a_partial_cancel_keeps_what_the_provider_keeps_and_the_campaign_stays_sent():
     w = prepared(campaign=a_campaign(start=NOW + timedelta(days=1)))
-    scheduled_at_the_provider(w)
+    w.campaigns.restore("camp-1", S.SENT)                   # validated before the fan-out
+    w.activities.create(w.campaign, [campaign_sms(w.campaign, s, "ticket-1") for s in staged(w)],
+                        sms_type=SmsType.MARKETING, sender=None, sent_at=None)
     w.provider.keep = {"ticket-1"}
     result = w.run(A.CANCEL)
 
@@ -325,14 +334,14 @@ def test_a_crm_failure_mid_prepare_puts_the_campaign_back_for_the_queue_to_retry
 def test_validate_reads_the_opt_outs_again_and_leaves_out_a_stop_that_came_after_preparing():
     w = prepared()
     w.optouts.opt_out("+33600000002", OptOutReason.STOP)          # a STOP reply between prepare and validate
-    result = w.run(A.VALIDATE)
+    assert w.validate().ok
 
-    assert result.ok and w.provider.numbers == ["+33600000001", "+33600000003"]
-    assert result.summary == "2 SMS sent. 1 number(s) opted out since the preparation, not sent: +33600000002."
+    assert w.provider.numbers == ["+33600000001", "+33600000003"]
+    assert w.campaign.last_result == "2 SMS sent. 1 number(s) opted out since the preparation, not sent: +33600000002."
     assert {a["sms"].number for a in w.activities.of("camp-1")} == {"+33600000001", "+33600000003"}
 
 
 def test_validate_sends_to_opted_out_numbers_when_the_configuration_keeps_them():
     w = prepared(config=Configuration(exclude_optouts=False))
     w.optouts.opt_out("+33600000002", OptOutReason.STOP)
-    assert w.run(A.VALIDATE).summary == "3 SMS sent."
+    assert w.validate().ok and w.campaign.last_result == "3 SMS sent."

@@ -83,7 +83,7 @@ def test_a_resumed_send_decides_as_the_first_attempt():
 ])
 def test_a_campaign_asks_for_replies_as_the_policy_says(sender, config, wanted):
     w = world(a_campaign(sender=sender), config=config)
-    assert w.run(A.PREPARE).ok and w.run(A.VALIDATE).ok
+    assert w.run(A.PREPARE).ok and w.validate().ok
     assert w.provider.sends and {request.with_replies for request in w.provider.sends} == {wanted}
     assert {request.sender for request in w.provider.sends} == {sender}
 
