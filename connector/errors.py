@@ -36,6 +36,11 @@ class Conflict(SmscError):
     error_code, answer_status = "conflict", 409
 
 
+class Forbidden(SmscError):
+    """The CRM refused a write made for a user (CallerObjectId): their security roles lack the privilege."""
+    error_code, answer_status = "forbidden", 403
+
+
 class Unavailable(SmscError):
     """A dependency did not answer or asked us to wait: trying again later may work."""
     error_code, answer_status = "unavailable", 503

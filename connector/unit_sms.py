@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from connector.activity import SmsStatus
 from connector.clock import utcnow
 from connector.configuration import Configuration
-from connector.errors import Conflict, NotFound
+from connector.errors import Conflict, Forbidden, NotFound
 from connector.idempotency import unit_key
 from connector.messages import render_text
 from connector.quotas import QuotaCheck
@@ -51,20 +51,37 @@ class UnitSmsResult:
 
 class UnitSmsService:
     def __init__(self, provider: SmsProvider, activities: SmsActivities, sending: SendingRepositories,
-                 clock: Callable[[], datetime] = utcnow, quotas: Quotas | None = None):
+                 clock: Callable[[], datetime] = utcnow, quotas: Quotas | None = None,
+                 app_activities: SmsActivities | None = None):
         self.provider, self.activities, self.sending, self.clock = provider, activities, sending, clock
         self.quotas = quotas
         self.quota_check = QuotaCheck(quotas, clock)
+        # `activities` act as the user; the CRM refusing them (their roles) is written by the app's.
+        self.app_activities = app_activities
 
     def at(self, clock: Callable[[], datetime]) -> UnitSmsService:
         """The same service on another clock (the recovery timer's instant)."""
-        return UnitSmsService(self.provider, self.activities, self.sending, clock, self.quotas)
+        return UnitSmsService(self.provider, self.activities, self.sending, clock, self.quotas, self.app_activities)
 
     def _lang(self, user_id: str | None) -> str:
         """The language of the user who asked: errors are written for them to read."""
         return self.sending.users.user_format(user_id).language if user_id else "en"
 
     def send(self, activity_id: str, user_id: str | None = None) -> UnitSmsResult:
+        try:
+            return self._send(activity_id, user_id)
+        except Forbidden as denied:
+            return self._denied(activity_id, user_id, denied)
+
+    def _denied(self, activity_id: str, user_id: str | None, denied: Forbidden) -> UnitSmsResult:
+        """The CRM refused to let the user write the SMS: Failed, with why in their language, written
+        by the app (the user cannot); nothing was sent."""
+        message = say(self._lang(user_id), "privilege_sms", privilege=getattr(denied, "privilege", "?"))
+        (self.app_activities or self.activities).fail(activity_id, None, message, keep_key=False)
+        log.info("unit SMS %s refused by the CRM for user %s: %s", activity_id, user_id, denied)
+        return UnitSmsResult("failed", activity_id, detail=message)
+
+    def _send(self, activity_id: str, user_id: str | None) -> UnitSmsResult:
         annotate(**{"smsc.activity_id": activity_id})
         try:
             activity = self.activities.get(activity_id)
@@ -130,11 +147,13 @@ class UnitSmsService:
         raw_number = activity.phone_number or recipient.mobile
         # Users choose type and sender only where the configuration allows; a hook workflow's
         # definition is the admin's own choice and is kept.
-        prefs = config.unit
+        prefs, personal = config.unit, None
         if activity.workflow_id:
             prefs = prefs.model_copy(update={"allow_type_choice": True, "allow_sender_choice": True})
+        elif prefs.allow_sender_choice and not activity.sender:     # the user's (or team's) default sender
+            personal = self.sending.users.default_sender(user_id)
         sms = compose(text, config=config, prefs=prefs, raw_number=raw_number, requested_type=activity.sms_type,
-                      requested_sender=activity.sender, max_length=PROVIDER_MAX_LENGTH)
+                      requested_sender=activity.sender, personal_sender=personal, max_length=PROVIDER_MAX_LENGTH)
         refuse_opted_out(sms.phone_number, config, self.sending.optouts)
         return sms
 
