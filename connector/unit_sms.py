@@ -76,7 +76,7 @@ class UnitSmsService:
     def _denied(self, activity_id: str, user_id: str | None, denied: Forbidden) -> UnitSmsResult:
         """The CRM refused to let the user write the SMS: Failed, with why in their language, written
         by the app (the user cannot); nothing was sent."""
-        message = say(self._lang(user_id), "privilege_sms", privilege=getattr(denied, "privilege", "?"))
+        message = say(self._lang(user_id), "privilege_sms", privilege=denied.privilege)
         (self.app_activities or self.activities).fail(activity_id, None, message, keep_key=False)
         log.info("unit SMS %s refused by the CRM for user %s: %s", activity_id, user_id, denied)
         return UnitSmsResult("failed", activity_id, detail=message)

@@ -122,7 +122,7 @@ class CampaignService:
         except CampaignBusy as busy:      # another run holds it: leave its results alone
             return CampaignResult(action, campaign.status, busy.say(lang), ok=False)
         except Forbidden as denied:       # the CRM refused the user's write: told on the campaign by the app
-            reason = say(lang, "privilege_campaign", privilege=getattr(denied, "privilege", "?"))
+            reason = say(lang, "privilege_campaign", privilege=denied.privilege)
             (self.app_campaigns or self.campaigns).finish(campaign.id, reason)
             return CampaignResult(action, campaign.status, reason, ok=False)
         except (CampaignError, UnknownColumn, ProviderError) as error:

@@ -6,7 +6,6 @@ Records are plain dicts exactly as the Web API returns them (`_x_value` lookups,
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -48,11 +47,6 @@ class PrivilegeDenied(CrmError, Forbidden):
     """403 / 0x80040220 « Principal user (Id=…) is missing prvCreateActivity privilege …»: the user the
     request acts as (CallerObjectId) lacks it. `privilege` names it (e.g. prvWriteCampaign)."""
     error_code, answer_status = "forbidden", 403
-
-    @property
-    def privilege(self) -> str:
-        found = re.search(r"missing (prv\w+)", self.message, re.IGNORECASE)
-        return found.group(1) if found else "?"
 
 
 class Throttled(CrmError):
