@@ -77,6 +77,7 @@ def reset() -> None:
     """Forget the settings, clients and cached configuration (the environment changed: tests, demo)."""
     from connector.crm.configuration import forget_configuration
     from connector.crm.users import forget_user_formats
+    from connector.low_credit import forget_credit_checks
 
     get_services.cache_clear()
     get_settings.cache_clear()
@@ -84,6 +85,7 @@ def reset() -> None:
     get_crm_settings.cache_clear()
     forget_configuration()
     forget_user_formats()
+    forget_credit_checks()
 
 
 # -- services on the Dataverse repositories of one (possibly impersonated) CRM client ---------------

@@ -13,7 +13,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from typing import Any
+
 from connector.configuration import Configuration
+from connector.crm.ttl_cache import TtlCache
 from connector.pricing import Credit, Pricing
 from connector.repositories.low_credit_alerts import LowCreditAlerts
 from connector.repositories.users import Users
@@ -21,6 +24,14 @@ from connector.sms.port import ProviderError
 from connector.user_texts import say
 
 log = logging.getLogger(__name__)
+# A send reads the credit at most every few minutes per process: two wallet reads per SMS would double
+# the provider traffic for a warning that changes slowly.
+SEND_CHECK_SECONDS = 300
+_send_checks: TtlCache[Credit] = TtlCache(SEND_CHECK_SECONDS)
+
+
+def forget_credit_checks() -> None:
+    _send_checks.clear()
 
 
 def threshold_of(config: Configuration) -> int | None:
@@ -46,6 +57,21 @@ def low_credit_warning(config: Configuration, pricing: Pricing, lang: str) -> st
         log.warning("credit check skipped: %s", error)
         return None
     return None if credit is None else say_low_credit(lang, credit, threshold_of(config) or 0)
+
+
+def send_warning(config: Configuration, provider: Any, lang: str) -> str | None:
+    """The warning a unit send or a campaign carries below the threshold (written with it); nothing is
+    read without a threshold, and a provider failure only skips the warning."""
+    threshold = threshold_of(config)
+    if threshold is None or provider is None:
+        return None
+    key = (getattr(provider, "name", ""), getattr(provider, "base_url", id(provider)), config.default_country)
+    try:
+        credit = _send_checks.lookup(key, lambda: Pricing(provider, config.default_country).credit())
+    except ProviderError as error:
+        log.warning("credit check skipped: %s", error)
+        return None
+    return say_low_credit(lang, credit, threshold) if credit.sms is not None and credit.sms < threshold else None
 
 
 def say_low_credit(lang: str, credit: Credit, threshold: int) -> str:

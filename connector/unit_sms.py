@@ -16,6 +16,7 @@ from connector.clock import utcnow
 from connector.configuration import Configuration
 from connector.errors import Conflict, Forbidden, NotFound
 from connector.idempotency import unit_key
+from connector.low_credit import send_warning
 from connector.messages import render_text
 from connector.quotas import QuotaCheck
 from connector.repositories.quotas import Quotas
@@ -107,6 +108,8 @@ class UnitSmsService:
                 return self.fail(activity_id, activity.etag, decision.say(self._lang(user_id)) or "", keep_key=False)
             if decision.outcome == "warn":   # Warn, or the threshold: it goes, the warning stays on it (`smsc_error`)
                 sms = replace(sms, notice=decision.say(self._lang(user_id)))
+        if low := send_warning(config, self.provider, self._lang(user_id)):     # connector.low_credit
+            sms = replace(sms, notice=" ".join(filter(None, (sms.notice, low))))
         # A fresh key per send request (one kept from an uncertain attempt is reused instead).
         key = activity.idempotency_key or unit_key(activity_id)
         try:

@@ -28,6 +28,7 @@ from connector.campaigns.test_send import TestSms, send_test
 from connector.campaigns.transmit import new_ticket, prepare
 from connector.clock import utcnow
 from connector.errors import Conflict, Forbidden, SmscError
+from connector.low_credit import send_warning
 from connector.pricing import Pricing
 from connector.quiet_times import QuietTimes
 from connector.quotas import QuotaCheck, QuotaDecision
@@ -156,6 +157,8 @@ class CampaignService:
         tally = report.tally
         summary = say(ctx.lang, "campaign_summary", total=tally.total, errors=tally.errors)
         summary += self._quota_note(run, tally)
+        if low := send_warning(ctx.config, self.provider, ctx.lang):     # connector.low_credit
+            summary += " " + low
         self.campaigns.finish(ctx.campaign.id, summary, status=run.step.succeeded, cost=report.cost)
         return CampaignResult(CampaignAction.PREPARE, run.step.succeeded, summary, tally)
 
@@ -208,6 +211,8 @@ class CampaignService:
                                  numbers=", ".join(late.left_out))
         if warning := decision.say(ctx.lang):
             summary += " " + warning
+        if low := send_warning(ctx.config, self.provider, ctx.lang):     # connector.low_credit
+            summary += " " + low
         # The send time its closing counts from: a deferred start is kept, else it went now.
         start = KEEP if ctx.campaign.deferred(run.now) else run.now
         self.campaigns.finish(ctx.campaign.id, summary, status=run.step.succeeded, start=start)
