@@ -96,6 +96,7 @@ class Pricing:
         self.provider = provider
         self.default_country = default_country.upper()
         self._money: tuple[float, str] | None = None
+        self.unit: str | None = None
         self._sms: dict[str, int | None] = {}
         self._prices: dict[str, Price] = {}
 
@@ -107,7 +108,8 @@ class Pricing:
         """The wallet in money: (amount, currency)."""
         if self._money is None:
             balance = self.provider.balance()
-            self._money = (float(balance.amount), UNITS.get(str(balance.unit).lower(), str(balance.unit).upper()))
+            self.unit = str(balance.unit)           # the provider's own word ("euros")
+            self._money = (float(balance.amount), UNITS.get(self.unit.lower(), self.unit.upper()))
         return self._money
 
     def sms_left(self, country: str) -> int | None:
@@ -166,6 +168,6 @@ def credit_answer(pricing: Pricing, countries: list[str], low_warning: str | Non
     by_country = {c: {"sms": pricing.sms_left(c), "price": pricing.price(c).amount,
                       "price_source": pricing.price(c).source} for c in asked}
     first = by_country[pricing.default_country]
-    return {"amount": round(amount, 4), "currency": currency, "country": pricing.default_country,
+    return {"amount": round(amount, 4), "unit": pricing.unit, "currency": currency, "country": pricing.default_country,
             "sms": first["sms"], "product": pricing.product, "countries": by_country,
             "low_credit": low_warning is not None, "warnings": [low_warning] if low_warning else []}
