@@ -1,6 +1,7 @@
 """Issue 11 on the emulators: cost per destination country, the credit, the low-credit alert, the
 sender of the user or their team, and the CRM refusing a user whose roles do not allow the write."""
 import pytest
+import requests
 
 from connector.bootstrap import campaign_service, get_services, low_credit_check
 from connector.campaigns.model import CampaignAction
@@ -135,3 +136,27 @@ def test_a_user_whose_role_does_not_write_campaigns_is_told_on_the_campaign(stac
     assert not result.ok and "prvWriteCampaign" in result.summary
     row = stack.dataverse.get("campaigns", seed.CAMPAIGN_ORDERS_ID)
     assert row["smsc_lastresult"] == result.summary and result.summary.startswith("Dataverse a refusé")
+
+
+def test_the_octopush_emulator_answers_credits_per_country_as_octopush_does(stack):
+
+
+    headers = {"api-login": stack.octopush.api_login, "api-key": stack.octopush.api_key}
+    answer = requests.get(f"{stack.octopush_url}/v1/public/wallet/check-credits",
+                          params=[("country_codes[]", "FR"), ("country_codes[]", "BE")], headers=headers,
+                          timeout=5).json()
+    assert answer["FR"]["premium_sms"] == 2222 and answer["BE"]["premium_sms"] == 1265
+    assert set(answer["BE"]) == {"premium_sms", "low_cost_sms", "vocal_sms", "hlr"}
+
+
+def test_the_dataverse_emulator_refuses_an_impersonated_user_without_the_role(stack, make_api):
+    api = make_api(stack.dataverse_url + "/api/data/v9.2/")
+    body = {"subject": "SMS", "description": "x", "smsc_status": 1}
+    refused = api.post("smsc_textmessages", json=body, headers={"CallerObjectId": seed.PAUL_LECTEUR_AAD})
+    assert refused.status_code == 403
+    error = refused.json()["error"]
+    assert error["code"] == "0x80040220"
+    assert error["message"].startswith(f"Principal user (Id={seed.PAUL_LECTEUR_ID}, type=8, roleCount=1")
+    assert "is missing prvCreateActivity privilege" in error["message"]
+    allowed = api.post("smsc_textmessages", json=body, headers={"CallerObjectId": seed.CLAIRE_MARTIN_AAD})
+    assert allowed.status_code == 204
