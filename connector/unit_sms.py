@@ -108,8 +108,8 @@ class UnitSmsService:
                 return self.fail(activity_id, activity.etag, decision.say(self._lang(user_id)) or "", keep_key=False)
             if decision.outcome == "warn":   # Warn, or the threshold: it goes, the warning stays on it (`smsc_error`)
                 sms = replace(sms, notice=decision.say(self._lang(user_id)))
-        if low := send_warning(config, self.provider, self._lang(user_id)):     # connector.low_credit
-            sms = replace(sms, notice=" ".join(filter(None, (sms.notice, low))))
+        if config.low_credit_threshold and (low := send_warning(config, self.provider, self._lang(user_id))):
+            sms = replace(sms, notice=" ".join(filter(None, (sms.notice, low))))     # connector.low_credit
         # A fresh key per send request (one kept from an uncertain attempt is reused instead).
         key = activity.idempotency_key or unit_key(activity_id)
         try:
