@@ -75,17 +75,19 @@ def personalised(text: str, recipient: dict) -> str:
 
 
 class OctopushEmulator(Emulator):
-    """Keeps a euro credit, charges each recipient's SMS parts at their country's price (`price_per_sms`
-    for France premium; emulators.octopush_prices), records sends."""
+    """Keeps a euro credit, charges each recipient's SMS parts at `price_per_sms`, or with `prices`
+    (country -> premium, low-cost euros; emulators.octopush_prices.PRICES) at their country's price;
+    records sends."""
 
     def __init__(self, api_login: str = "demo@example.com", api_key: str = "demo-api-key", *,
-                 credit: float = 100.0, price_per_sms: float = 0.045):
+                 credit: float = 100.0, price_per_sms: float = 0.045,
+                 prices: dict[str, tuple[float, float]] | None = None):
         super().__init__()
         self.api_login = api_login
         self.api_key = api_key
         self.credit = credit
         self.price_per_sms = price_per_sms
-        self.prices = PriceList(premium_fr=price_per_sms)     # per country and product (octopush_prices)
+        self.prices = PriceList(price_per_sms, prices)     # flat, or per country and product (octopush_prices)
         # Accepted sends: ticket, body, received_at, send_at, status, numbers, sms_needed, cost.
         self.sends: list[dict] = []
         self.lock = threading.RLock()

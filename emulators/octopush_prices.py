@@ -38,15 +38,19 @@ def country_of(number: str) -> str | None:
 
 
 class PriceList:
-    """Euros per SMS part by country and product; `premium_fr` overrides France's premium price (the
-    emulator's historical `price_per_sms`)."""
+    """Euros per SMS part by country and product. Without a table (`prices` None), one flat price
+    `premium_fr` for every country and product (the emulator's historical `price_per_sms`); with one,
+    its prices, France's premium one being `premium_fr`, and `OTHER` for countries it does not list."""
 
-    def __init__(self, premium_fr: float | None = None):
-        self.prices = dict(PRICES)
-        if premium_fr is not None:
-            self.prices["FR"] = (premium_fr, self.prices["FR"][1])
+    def __init__(self, premium_fr: float = PRICES["FR"][0], prices: dict[str, tuple[float, float]] | None = None):
+        self.flat = premium_fr if prices is None else None
+        self.prices = dict(prices or {})
+        if prices is not None:
+            self.prices["FR"] = (premium_fr, self.prices.get("FR", PRICES["FR"])[1])
 
     def price(self, country: str | None, product: str = "sms_premium") -> float:
+        if self.flat is not None:
+            return self.flat
         row = self.prices.get((country or "").upper(), OTHER)
         if product in PRODUCTS:
             return row[PRODUCTS[product]]
