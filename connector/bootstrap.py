@@ -85,6 +85,7 @@ def reset() -> None:
     """Forget the settings, clients and cached configuration (the environment changed: tests, demo)."""
     from connector.crm.configuration import forget_configuration
     from connector.crm.users import forget_user_formats
+    from connector.low_credit import forget_credit_checks
 
     _local_queues.clear()          # messages naming another organisation's records
     get_services.cache_clear()
@@ -93,6 +94,7 @@ def reset() -> None:
     get_crm_settings.cache_clear()
     forget_configuration()
     forget_user_formats()
+    forget_credit_checks()
 
 
 # -- services on the Dataverse repositories of one (possibly impersonated) CRM client ---------------
@@ -142,7 +144,7 @@ def unit_sms_service(crm: Crm, provider: SmsProvider, clock: Callable[[], dateti
     from connector.unit_sms import UnitSmsService
 
     return UnitSmsService(provider, sms_activities(crm), sending_repositories(crm), clock or utcnow,
-                          quotas(crm.impersonate(None)))
+                          quotas(crm.impersonate(None)), app_activities=sms_activities(crm.impersonate(None)))
 
 
 def quotas(crm: Crm) -> DataverseQuotas:
@@ -172,10 +174,35 @@ def statistics(crm: Crm) -> "Statistics":
     return Statistics(DataverseStatistics(crm))
 
 
-def preview_service(crm: Crm) -> PreviewService:
+def credit_report(crm: Crm, provider: SmsProvider, countries: list[str]) -> dict:
+    """`GET /api/credit` (connector.pricing.credit_answer) with the low-credit warning in English."""
+    from connector.crm.configuration import DataverseConfiguration
+    from connector.low_credit import low_credit_warning
+    from connector.pricing import Pricing, credit_answer
+
+    config = DataverseConfiguration(crm).get()
+    pricing = Pricing(provider, config.default_country)
+    return credit_answer(pricing, countries, low_credit_warning(config, pricing, "en"))
+
+
+def low_credit_check(crm: Crm, provider: SmsProvider):
+    """The low-credit timer's run (connector.low_credit.check_low_credit), as the app."""
+    from connector.crm.configuration import DataverseConfiguration
+    from connector.crm.low_credit_alerts import DataverseLowCreditAlerts
+    from connector.crm.users import DataverseUsers
+    from connector.low_credit import check_low_credit
+    from connector.pricing import Pricing
+
+    config = DataverseConfiguration(crm).get()
+    return check_low_credit(config, Pricing(provider, config.default_country), DataverseLowCreditAlerts(crm),
+                            DataverseUsers(crm))
+
+
+def preview_service(crm: Crm, provider: SmsProvider | None = None) -> PreviewService:
+    """`provider`: its prices and credit give the preview's cost (connector.pricing)."""
     from connector.preview import PreviewService
 
-    return PreviewService(sending_repositories(crm))
+    return PreviewService(sending_repositories(crm), provider)
 
 
 def campaign_service(crm, provider, *, user_id: str | None = None, **kw) -> "CampaignService":
@@ -210,7 +237,8 @@ def campaign_service(crm, provider, *, user_id: str | None = None, **kw) -> "Cam
         notes=DataverseReportNotes(crm), activities=with_waiting_reports(DataverseCampaignActivities(crm), app_crm),
         configuration=DataverseConfiguration(crm), users=DataverseUsers(crm), optouts=DataverseOptOuts(crm),
         templates=partial(template_source, DataverseTemplates(crm)), provider=provider,
-        figures=DataverseCampaignFigures(crm), quotas=quotas(app_crm), **kw)
+        figures=DataverseCampaignFigures(crm), quotas=quotas(app_crm), app_campaigns=DataverseCampaigns(app_crm),
+        **kw)
 
 
 def table_definitions(crm: Crm) -> TableDefinitions:

@@ -34,6 +34,9 @@ class Configuration(BaseModel):
     default_country: str = Field(default="FR", min_length=2, max_length=2)
     warn_threshold: int | None = None
     quotas_enabled: bool = False
+    # Below this many SMS left (to the default country, connector.low_credit), every preview and send
+    # warns and the admins are notified once: « Alerte crédit » (seed 004). Empty or 0: no alert.
+    low_credit_threshold: int | None = None
     campaign_duration_hours: int = 72
     quiet_hours: tuple[int, int] | None = None      # (start hour, end hour), local time
     quiet_sundays: bool = False                     # empty columns mean no quiet day (DESIGN §7)

@@ -7,6 +7,8 @@ each map it once; nothing else turns errors into answers, and no traceback reach
 """
 from __future__ import annotations
 
+import re
+
 
 class SmscError(Exception):
     error_code = "error"
@@ -34,6 +36,17 @@ class NotFound(SmscError):
 class Conflict(SmscError):
     """A conditional write lost (someone else changed or took the row), or the row already exists."""
     error_code, answer_status = "conflict", 409
+
+
+class Forbidden(SmscError):
+    """The CRM refused a write made for a user (CallerObjectId): their security roles lack the privilege."""
+    error_code, answer_status = "forbidden", 403
+
+    @property
+    def privilege(self) -> str:
+        """The privilege named in the refusal (« is missing prvWriteActivity privilege »), else "?"."""
+        found = re.search(r"missing (prv\w+)", self.message, re.IGNORECASE)
+        return found.group(1) if found else "?"
 
 
 class Unavailable(SmscError):

@@ -5,7 +5,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from connector.configuration import Configuration
 from connector.errors import SmscError
+from connector.low_credit import low_credit_warning
 from connector.messages import has_merge_fields, merge_source, render_for
+from connector.pricing import DEFAULT_OTHER, DEFAULT_PRICES, Pricing, country_of
 from connector.quotas import threshold_decision
 from connector.recipients import RECIPIENT_TABLES
 from connector.repositories.sending import SendingRepositories
@@ -23,6 +25,7 @@ from connector.send_policy import (
     text_warnings,
     unanswerable,
 )
+from connector.sms.port import ProviderError
 from connector.text.encoding import analyze
 from connector.user_texts import say
 
@@ -52,6 +55,7 @@ class PreviewRequest(BaseModel):
     sender: str | None = None
     cheaper: bool | None = None         # this send's choice; None: the configuration's cheaper-text option
     userid: str | None = None
+    phonenumber: str | None = None      # the SMS's own number (else the recipient's mobile): its country's price
 
     @model_validator(mode="after")
     def _something_to_preview(self) -> PreviewRequest:
@@ -63,8 +67,10 @@ class PreviewRequest(BaseModel):
 
 
 class PreviewService:
-    def __init__(self, sending: SendingRepositories):
-        self.sending = sending
+    """`provider`: the SMS provider whose prices and credit the preview shows (None: no cost)."""
+
+    def __init__(self, sending: SendingRepositories, provider: object | None = None):
+        self.sending, self.provider = sending, provider
 
     def preview(self, request: PreviewRequest) -> dict:
         config = self.sending.configuration.get()
@@ -74,13 +80,17 @@ class PreviewService:
         text, number = request.text or "", None
         if not request.regarding and has_merge_fields(merge_source(text)):
             warnings.append(say(lang, "merge_unresolved"))
+        mobile = None
         if request.regarding:
             text, recipient = render_for(self.sending, request.text, request.templateid, request.regarding.entity,
                                          request.regarding.id, request.userid)
-            number = _number_or_warning(recipient.mobile, config, warnings, lang)
+            mobile = recipient.mobile
+        if request.phonenumber or request.regarding:
+            number = _number_or_warning(request.phonenumber or mobile, config, warnings, lang)
         sms_type = choose_type(request.smstype, prefs)
         try:
-            sender = choose_sender(request.sender, prefs)
+            personal = self.sending.users.default_sender(request.userid) if prefs.allow_sender_choice else None
+            sender = choose_sender(request.sender, prefs, personal)
             # Replies are on, but nobody can answer a name: said when the user chose it (they can
             # leave it empty), not for the admin's default sender.
             if request.sender and request.sender.strip() == sender and unanswerable(sender, config):
@@ -102,10 +112,33 @@ class PreviewService:
         # Quotas off: a send of one recipient reaching the warning threshold says so (connector.quotas).
         threshold = threshold_decision(config, stats.segments).say(lang)
         warnings += [threshold] if threshold else []
-        return {"text": text, "encoding": stats.encoding, "segments": stats.segments,
-                "characters": stats.characters, "remaining": stats.remaining,
-                "warnings": warnings + text_warnings(stats, lang), "cost": None, "phonenumber": number,
-                "segments_saved": found.segments_saved if found is not None else 0}
+        warnings += text_warnings(stats, lang)
+        answer = {"text": text, "encoding": stats.encoding, "segments": stats.segments,
+                  "characters": stats.characters, "remaining": stats.remaining,
+                  "warnings": warnings, "cost": None, "phonenumber": number,
+                  "segments_saved": found.segments_saved if found is not None else 0}
+        if self.provider is not None:
+            answer |= self._cost(config, number, stats.segments, lang, warnings)
+        return answer
+
+    def _cost(self, config: Configuration, number: str | None, segments: int, lang: str,
+              warnings: list[str]) -> dict:
+        """The estimate for the destination's country (segments × its price) and the credit left, in
+        money and in SMS to that country; the low-credit warning (connector.low_credit)."""
+        pricing = Pricing(self.provider, config.default_country)
+        country = country_of(number, config.default_country)
+        try:
+            price = pricing.price(country)
+            credit = pricing.credit(country).shown()
+        except ProviderError as error:     # the estimate still shows, from the shipped table
+            warnings.append(say(lang, "credit_unknown", detail=error))
+            amount, currency, source, credit = DEFAULT_PRICES.get(country, DEFAULT_OTHER), "EUR", "default", None
+        else:
+            amount, currency, source = price.amount, price.currency, price.source
+            if low := low_credit_warning(config, pricing, lang):
+                warnings.append(low)
+        return {"cost": round(segments * amount, 4), "currency": currency, "country": country,
+                "price": {"amount": amount, "currency": currency, "source": source}, "credit": credit}
 
 
 def _number_or_warning(raw: str | None, config: Configuration, warnings: list[str], lang: str) -> str | None:

@@ -41,9 +41,15 @@ def check_sender(sender: str) -> str:
         raise SmsRejected("bad_sender", sender=sender, error=error) from None
 
 
-def choose_sender(requested: str | None, prefs: ChannelPreferences) -> str | None:
-    """The user's sender where the configuration allows one, else the channel's default (checked)."""
-    sender = requested if requested and prefs.allow_sender_choice else prefs.default_sender
+def choose_sender(requested: str | None, prefs: ChannelPreferences, personal: str | None = None) -> str | None:
+    """The sender (checked). Where the configuration lets users choose the sender (« choix de
+    l'émetteur »): the one chosen for this send, else the user's own default or their team's
+    (`personal`), else the channel's default. Where it does not, the channel's default only: the
+    admin's sender is everyone's, a personal default included."""
+    if prefs.allow_sender_choice:
+        sender = requested or personal or prefs.default_sender
+    else:
+        sender = prefs.default_sender
     return check_sender(sender) if sender else None
 
 
@@ -140,11 +146,12 @@ def quiet_times_end(moment: datetime, sms_type: SmsType, number: str, config: Co
 
 def compose(text: str, *, config: Configuration, prefs: ChannelPreferences, raw_number: str | None,
             requested_type: int | None = None, requested_sender: str | None = None,
+            personal_sender: str | None = None,
             number_required: bool = True, max_length: int = PROVIDER_MAX_LENGTH) -> ComposedSms:
     """The SMS one recipient gets (unit, workflow). Raises SmsRejected naming the first rule it breaks,
     in this order: sender, number, STOP mention, empty, length."""
     sms_type = choose_type(requested_type, prefs)
-    sender = choose_sender(requested_sender, prefs)
+    sender = choose_sender(requested_sender, prefs, personal_sender)
     number = phone_number(raw_number, config) if (raw_number or number_required) else None
     text = apply_stop_rule(text.strip(), sms_type, number, config)
     cheaper_text = cheaper_form(text, config)

@@ -19,8 +19,9 @@ from datetime import datetime, timedelta
 from connector.activity import SmsStatus, status_label
 from connector.clock import utcnow
 from connector.configuration import ChannelPreferences, Configuration
-from connector.errors import Conflict, NotFound
+from connector.errors import Conflict, Forbidden, NotFound
 from connector.idempotency import unit_key
+from connector.low_credit import send_warning
 from connector.messages import render_text
 from connector.quotas import QuotaCheck
 from connector.repositories.quotas import Quotas
@@ -57,20 +58,37 @@ class UnitSmsResult:
 
 class UnitSmsService:
     def __init__(self, provider: SmsProvider, activities: SmsActivities, sending: SendingRepositories,
-                 clock: Callable[[], datetime] = utcnow, quotas: Quotas | None = None):
+                 clock: Callable[[], datetime] = utcnow, quotas: Quotas | None = None,
+                 app_activities: SmsActivities | None = None):
         self.provider, self.activities, self.sending, self.clock = provider, activities, sending, clock
         self.quotas = quotas
         self.quota_check = QuotaCheck(quotas, clock)
+        # `activities` act as the user; the CRM refusing them (their roles) is written by the app's.
+        self.app_activities = app_activities
 
     def at(self, clock: Callable[[], datetime]) -> UnitSmsService:
         """The same service on another clock (the recovery timer's instant)."""
-        return UnitSmsService(self.provider, self.activities, self.sending, clock, self.quotas)
+        return UnitSmsService(self.provider, self.activities, self.sending, clock, self.quotas, self.app_activities)
 
     def lang_of(self, user_id: str | None) -> str:
         """The language of the user who asked: errors are written for them to read."""
         return self.sending.users.user_format(user_id).language if user_id else "en"
 
     def send(self, activity_id: str, user_id: str | None = None) -> UnitSmsResult:
+        try:
+            return self._send(activity_id, user_id)
+        except Forbidden as denied:
+            return self._denied(activity_id, user_id, denied)
+
+    def _denied(self, activity_id: str, user_id: str | None, denied: Forbidden) -> UnitSmsResult:
+        """The CRM refused to let the user write the SMS: Failed, with why in their language, written
+        by the app (the user cannot); nothing was sent."""
+        message = say(self.lang_of(user_id), "privilege_sms", privilege=denied.privilege)
+        (self.app_activities or self.activities).fail(activity_id, None, message, keep_key=False)
+        log.info("unit SMS %s refused by the CRM for user %s: %s", activity_id, user_id, denied)
+        return UnitSmsResult("failed", activity_id, detail=message)
+
+    def _send(self, activity_id: str, user_id: str | None) -> UnitSmsResult:
         annotate(**{"smsc.activity_id": activity_id})
         try:
             activity = self.activities.get(activity_id)
@@ -94,6 +112,8 @@ class UnitSmsService:
                 return self.fail(activity_id, activity.etag, decision.say(self.lang_of(user_id)) or "", keep_key=False)
             if decision.outcome == "warn":   # Warn, or the threshold: it goes, the warning stays on it (`smsc_error`)
                 sms = replace(sms, notice=decision.say(self.lang_of(user_id)))
+        if config.low_credit_threshold and (low := send_warning(config, self.provider, self.lang_of(user_id))):
+            sms = replace(sms, notice=" ".join(filter(None, (sms.notice, low))))     # connector.low_credit
         # A fresh key per send request (one kept from an uncertain attempt is reused instead).
         key = activity.idempotency_key or unit_key(activity_id)
         hold_until = self._release_time(activity.due, sms, config)
@@ -194,9 +214,12 @@ class UnitSmsService:
             raise SmsRejected("no_recipient")
         text, recipient = render_text(self.sending, activity, activity.recipient, user_id)
         raw_number = activity.phone_number or recipient.mobile
-        sms = compose(text, config=config, prefs=self._prefs(activity, config), raw_number=raw_number,
-                      requested_type=activity.sms_type, requested_sender=activity.sender,
-                      max_length=PROVIDER_MAX_LENGTH)
+        prefs = self._prefs(activity, config)
+        personal = None
+        if not activity.workflow_id and prefs.allow_sender_choice and not activity.sender:
+            personal = self.sending.users.default_sender(user_id)     # the user's (or their team's) default
+        sms = compose(text, config=config, prefs=prefs, raw_number=raw_number, requested_type=activity.sms_type,
+                      requested_sender=activity.sender, personal_sender=personal, max_length=PROVIDER_MAX_LENGTH)
         refuse_opted_out(sms.phone_number, config, self.sending.optouts)
         return sms
 

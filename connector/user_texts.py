@@ -425,3 +425,33 @@ TEXTS["en"].update({
     "stats_stops": "STOP", "stats_stop_rate": "STOP rate", "stats_cost": "Cost",
     "stats_chart_volume": "SMS sent (segments)", "stats_chart_rates": "Rates (%)",
 })
+
+
+# Cost and credit (connector.pricing) and the low-credit alert (connector.low_credit): « Alerte crédit ».
+TEXTS["fr"].update({
+    "low_credit": "Crédit SMS bas : il reste {sms} SMS ({country}), {amount} {currency}, sous le seuil d'alerte "
+                  "de {threshold} SMS. Pensez à réapprovisionner le crédit.",
+    "low_credit_title": "Crédit SMS bas",
+    "credit_unknown": "Coût estimé sans le tarif du fournisseur (crédit non lu : {detail}).",
+    "campaign_cost": "Coût estimé : {cost} {currency}.",
+})
+TEXTS["en"].update({
+    "low_credit": "Low SMS credit: {sms} SMS left ({country}), {amount} {currency}, below the alert threshold "
+                  "of {threshold} SMS. Top up the credit.",
+    "low_credit_title": "Low SMS credit",
+    "credit_unknown": "Cost estimated without the provider's price (credit not read: {detail}).",
+    "campaign_cost": "Estimated cost: {cost} {currency}.",
+})
+# The CRM refused a write made as the user (connector.errors.Forbidden): their security roles.
+TEXTS["fr"].update({
+    "privilege_sms": "Dataverse a refusé l'enregistrement du SMS : votre rôle de sécurité ne donne pas le droit "
+                     "{privilege}. Demandez à votre administrateur le rôle « SMS Connector User ».",
+    "privilege_campaign": "Dataverse a refusé l'action sur la campagne : votre rôle de sécurité ne donne pas le "
+                          "droit {privilege}. Demandez à votre administrateur le rôle « SMS Connector User ».",
+})
+TEXTS["en"].update({
+    "privilege_sms": "Dataverse refused to save the SMS: your security role does not grant {privilege}. "
+                     "Ask your administrator for the 'SMS Connector User' role.",
+    "privilege_campaign": "Dataverse refused the campaign action: your security role does not grant {privilege}. "
+                          "Ask your administrator for the 'SMS Connector User' role.",
+})

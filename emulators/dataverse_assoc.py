@@ -63,7 +63,9 @@ MANY_TO_MANY = {r.name: r for r in (
     ManyToMany("listcontact_association", "list", "contact", "listmember"),
     ManyToMany("listaccount_association", "list", "account", "listmember"),
     ManyToMany("listlead_association", "list", "lead", "listmember"),
-    ManyToMany("campaignlist_association", "campaign", "list", "campaignitem"))}
+    ManyToMany("campaignlist_association", "campaign", "list", "campaignitem"),
+    ManyToMany("systemuserroles_association", "systemuser", "role", "systemuserroles"),
+    ManyToMany("teammembership_association", "systemuser", "team", "teammembership"))}
 
 
 def navigation(table: Table, nav: str) -> ManyToMany | None:

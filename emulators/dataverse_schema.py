@@ -158,7 +158,13 @@ _TABLES = [
            status={0: 1, 1: 2}, lookups={"primarycontactid": {"contact": "primarycontactid"}}),
     _table("systemuser", "systemusers", "systemuserid", "fullname",
            "firstname lastname fullname azureactivedirectoryobjectid:guid domainname "
-           "internalemailaddress mobilephone applicationid:guid isdisabled:bool", owned=False),
+           "internalemailaddress mobilephone applicationid:guid isdisabled:bool smsc_defaultsender", owned=False),
+    # Security roles and teams (their N:N links with users: dataverse_assoc; privileges: dataverse_privileges).
+    _table("role", "roles", "roleid", "name", "name", owned=False),
+    _table("team", "teams", "teamid", "name", "name teamtype:int smsc_defaultsender", owned=False),
+    # In-app notifications (the appnotification table): the low-credit alert for admins.
+    _table("appnotification", "appnotifications", "appnotificationid", "title",
+           "title body:memo icontype:int toasttype:int priority:int ttlinseconds:int data:memo"),
     _table("usersettings", "usersettingscollection", "systemuserid", None,
            "uilanguageid:int localeid:int dateformatstring timeformatstring timezonecode:int",
            owned=False),
@@ -198,7 +204,7 @@ _TABLES = [
            "smsc_repliesallowed:bool smsc_replywindow:int smsc_stopkeywords smsc_startkeywords "
            "smsc_consecutivefailures:int smsc_unknownreplycreateslead:bool smsc_stopseparator:choice "
            "smsc_quietsundays:bool smsc_quietholidays:bool smsc_overseasprefix smsc_cheapertext:bool "
-           "smsc_maxtextlength:int smsc_consentcolumn smsc_testnumbers", owned=False),
+           "smsc_maxtextlength:int smsc_consentcolumn smsc_testnumbers smsc_lowcreditthreshold:int", owned=False),
     _table("smsc_quota", "smsc_quotas", "smsc_quotaid", "smsc_name",
            "smsc_name smsc_mode:choice smsc_persendsms:int smsc_persendrecipients:int "
            "smsc_permonthsms:int smsc_permonthrecipients:int smsc_enforcement:choice",
@@ -230,7 +236,7 @@ _TABLES = [
            "objecttypecode", computed=("filesize", "isdocument", "objecttypecode"),
            lookups={"objectid": {t: f"objectid_{t}" for t in (
                "contact", "lead", "account", "campaign", "list", "smsc_textmessage", "smsc_workflow",
-               "salesorder", "incident", "quote", "invoice")}}),
+               "smsc_configuration", "salesorder", "incident", "quote", "invoice")}}),
     _table("salesorder", "salesorders", "salesorderid", "name",
            "name ordernumber totalamount:money statecode:choice statuscode:int", lookups={"customerid": CUSTOMER},
            states={0: "Active", 1: "Submitted", 2: "Canceled", 3: "Fulfilled", 4: "Invoiced"}),

@@ -25,6 +25,12 @@ CLAIRE_MARTIN_ID = "5e1f0000-0000-4000-8000-000000000002"   # French user (1036)
 CLAIRE_MARTIN_AAD = "aad00000-0000-4000-8000-000000000002"
 JOHN_BAKER_ID = "5e1f0000-0000-4000-8000-000000000003"      # English user (1033)
 JOHN_BAKER_AAD = "aad00000-0000-4000-8000-000000000003"
+PAUL_LECTEUR_ID = "5e1f0000-0000-4000-8000-000000000004"    # French user whose only role writes no SMS
+PAUL_LECTEUR_AAD = "aad00000-0000-4000-8000-000000000004"
+# Security roles (dataverse_privileges): John Baker administers, Claire Martin sends, Paul Lecteur only reads.
+ROLE_ADMINISTRATOR_ID = "7013e000-0000-4000-8000-000000000001"   # System Administrator
+ROLE_SMS_USER_ID = "7013e000-0000-4000-8000-000000000002"        # SMS Connector User
+ROLE_BASIC_USER_ID = "7013e000-0000-4000-8000-000000000003"      # Basic User
 
 DAVID_SMITH_ID = "c0000000-0000-4000-8000-000000000001"
 JOHN_DOE_ID = "c0000000-0000-4000-8000-000000000002"
@@ -102,6 +108,11 @@ ROWS = [
            1036, "dd/MM/yyyy", "HH:mm", 105),
     *_user(JOHN_BAKER_ID, JOHN_BAKER_AAD, "John", "Baker", "john.baker@contoso.example",
            1033, "MM/dd/yyyy", "h:mm tt", 85),
+    *_user(PAUL_LECTEUR_ID, PAUL_LECTEUR_AAD, "Paul", "Lecteur", "paul.lecteur@contoso.example",
+           1036, "dd/MM/yyyy", "HH:mm", 105),
+    ("roles", {"roleid": ROLE_ADMINISTRATOR_ID, "name": "System Administrator"}),
+    ("roles", {"roleid": ROLE_SMS_USER_ID, "name": "SMS Connector User"}),
+    ("roles", {"roleid": ROLE_BASIC_USER_ID, "name": "Basic User"}),
     ("organizations", {"organizationid": ORGANIZATION_ID, "name": "Contoso (emulator)",
                        "maxuploadfilesize": 5_242_880}),
     # A few rows of Dataverse's time zone catalogue (timezonecode -> Windows time zone name).
@@ -162,6 +173,9 @@ BACKDATED = [("contacts", PETER_PARKER_ID, INACTIVE_DAYS)]
 LINKS = [("accounts", CONTOSO_ID, {"primarycontactid@odata.bind": f"/contacts({DAVID_SMITH_ID})"})]
 # N:N links, made when their first row is created: (set, id, navigation, target set, target ids).
 ASSOCIATIONS = [
+    ("roles", ROLE_ADMINISTRATOR_ID, "systemuserroles_association", "systemusers", [JOHN_BAKER_ID]),
+    ("roles", ROLE_SMS_USER_ID, "systemuserroles_association", "systemusers", [CLAIRE_MARTIN_ID]),
+    ("roles", ROLE_BASIC_USER_ID, "systemuserroles_association", "systemusers", [PAUL_LECTEUR_ID]),
     ("campaigns", CAMPAIGN_ORDERS_ID, "campaignlist_association", "lists", [LIST_MARKETING_CONTACTS_ID]),
     ("campaigns", CAMPAIGN_MIXED_ID, "campaignlist_association", "lists",
      [LIST_MIXED_STATIC_ID, LIST_MIXED_DYNAMIC_ID]),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 
+from .dataverse_privileges import check_write
 from .dataverse_assoc import forget
 from .dataverse_columns import convert, set_computed, set_lookup
 from .dataverse_errors import (BAD_PAYLOAD, GUID, ODATA_ERROR, DataverseError, already_exists,
@@ -119,6 +120,7 @@ class Writer:
                 raise already_exists()
             if must_exist and current is None:
                 raise not_found(table.logical, row_id)
+            check_write(self.store, table.logical, caller, current is None)     # the caller's security roles
             data = dict(current[1]) if current else {table.primary_id: row_id}
             children = self.apply(table, body, data)
             if parent:      # (lookup key, parent table, parent id) of a deep-inserted child

@@ -1,7 +1,8 @@
 """Octopush API v1 emulator: the endpoints the connector uses, with the checks the real API makes.
 
 Serves, under `/v1/public`: `POST /sms-campaign/send`, `DELETE /sms-campaign/cancel`,
-`GET /wallet/check-balance`, `PATCH /user/campaign-parameters/edit` and `GET /user/campaign-parameters`
+`GET /wallet/check-balance`, `GET /wallet/check-credits` (prices per country: emulators.octopush_prices),
+`PATCH /user/campaign-parameters/edit` and `GET /user/campaign-parameters`
 (see `reference/octopush.md`). Error bodies are Octopush-shaped
 (`{"code": 121, "message": "..."}`). Where the real behaviour is unconfirmed the emulator picks the
 plausible, lenient reading and says so: success is HTTP 200; numbers it cannot read are dropped (117
@@ -33,7 +34,8 @@ from werkzeug.wrappers import Request, Response
 from emulators.octopush_callbacks import (
     CALLBACK_FIELDS, BadControl, CallbackProducer, Outbox, Outcomes, Poster, check_callback_urls, masked,
 )
-from emulators.octopush_text import total_cost, total_sms_needed
+from emulators.octopush_prices import PriceList
+from emulators.octopush_text import sms_needed as parts_of, total_sms_needed
 from emulators.server import Emulator
 
 PREFIX = "/v1/public"
@@ -73,15 +75,19 @@ def personalised(text: str, recipient: dict) -> str:
 
 
 class OctopushEmulator(Emulator):
-    """Keeps a euro credit, charges `price_per_sms` per segment and recipient, records sends."""
+    """Keeps a euro credit, charges each recipient's SMS parts at `price_per_sms`, or with `prices`
+    (country -> premium, low-cost euros; emulators.octopush_prices.PRICES) at their country's price;
+    records sends."""
 
     def __init__(self, api_login: str = "demo@example.com", api_key: str = "demo-api-key", *,
-                 credit: float = 100.0, price_per_sms: float = 0.045):
+                 credit: float = 100.0, price_per_sms: float = 0.045,
+                 prices: dict[str, tuple[float, float]] | None = None):
         super().__init__()
         self.api_login = api_login
         self.api_key = api_key
         self.credit = credit
         self.price_per_sms = price_per_sms
+        self.prices = PriceList(price_per_sms, prices)     # flat, or per country and product (octopush_prices)
         # Accepted sends: ticket, body, received_at, send_at, status, numbers, sms_needed, cost.
         self.sends: list[dict] = []
         self.lock = threading.RLock()
@@ -93,6 +99,7 @@ class OctopushEmulator(Emulator):
         self._routes = {("POST", "/sms-campaign/send"): self._send,
                         ("DELETE", "/sms-campaign/cancel"): self._cancel,
                         ("GET", "/wallet/check-balance"): self._balance,
+                        ("GET", "/wallet/check-credits"): self._credits,
                         ("PATCH", "/user/campaign-parameters/edit"): self._edit_parameters,
                         ("GET", "/user/campaign-parameters"): self._parameters}
 
@@ -177,7 +184,8 @@ class OctopushEmulator(Emulator):
         send_at = _parse_send_at(body.get("send_at"))
         now = datetime.now(timezone.utc)
         sms_needed = total_sms_needed(texts)
-        cost = total_cost(sms_needed, self.price_per_sms)
+        product = body.get("type") if body.get("type") in ("sms_premium", "sms_low_cost") else "sms_premium"
+        cost = self.prices.send_cost(numbers, [parts_of(t) for t in texts], product)
         request_id = str(body["request_id"]) if body.get("request_id") else None
         with self.lock:
             if request_id and request_id in self._request_ids:
@@ -229,8 +237,7 @@ class OctopushEmulator(Emulator):
         with self.lock:
             credit = self.credit
         if product:
-            count = int(credit / self.price_per_sms + 1e-9)
-            answer: dict[str, Any] = {"amount": count, "unit": product}
+            answer: dict[str, Any] = {"amount": self.prices.count(credit, country or "", product), "unit": product}
         else:
             answer = {"amount": round(credit, 4), "unit": "euros"}
         if request.args.get("with_details", "").lower() in ("true", "1"):
@@ -238,6 +245,11 @@ class OctopushEmulator(Emulator):
                                        "credit": round(credit, 4),
                                        "expiration_date": "2030-10-23T13:41:46+02:00"}]
         return _json(answer)
+
+    def _credits(self, request: Request) -> Response:
+        countries = request.args.getlist("country_codes[]") or request.args.getlist("country_codes")
+        with self.lock:
+            return _json(self.prices.credits(self.credit, countries))
 
     def _parameters(self, request: Request) -> Response:
         with self.lock:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from emulators.dataverse import DataverseEmulator
 from emulators.octopush import OctopushEmulator
+from emulators.octopush_prices import PRICES
 from emulators.server import EmulatorServer
 
 DATAVERSE_TOKEN = "emulator-token"
@@ -53,7 +54,7 @@ def local_stack(db_path: str | Path | None = None, *, apply_environment: bool = 
     with tempfile.TemporaryDirectory(prefix="smsc-") as scratch:
         dataverse = DataverseEmulator(str(db_path or Path(scratch) / "dataverse.sqlite3"), token=DATAVERSE_TOKEN,
                                       bare=bare)
-        octopush = OctopushEmulator(api_login=OCTOPUSH_LOGIN, api_key=OCTOPUSH_KEY)
+        octopush = OctopushEmulator(api_login=OCTOPUSH_LOGIN, api_key=OCTOPUSH_KEY, prices=PRICES)   # per country
         with EmulatorServer(dataverse, port=dataverse_port) as crm_server, \
                 EmulatorServer(octopush, port=octopush_port) as sms_server:
             stack = LocalStack(dataverse, octopush, crm_server.url, sms_server.url,

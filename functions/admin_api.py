@@ -30,13 +30,18 @@ def _quota_consumption(req: func.HttpRequest, services) -> func.HttpResponse:
 
 
 def _credit(req: func.HttpRequest, services) -> func.HttpResponse:
+    """`?country=BE,CH`: the SMS left to those countries too (the default country's always)."""
+    from connector.bootstrap import credit_report
     from connector.sms.port import ProviderError
 
+    countries = [c.strip() for c in (req.params.get("country") or "").split(",") if c.strip()]
+    if any(len(c) != 2 or not c.isalpha() for c in countries):
+        return error_response(400, "invalid_request", "country: ISO codes of two letters, separated by commas")
     try:
-        balance = services.sms.balance()
+        report = credit_report(services.crm, services.sms, countries)
     except ProviderError as error:
         return error_response(502, "provider_error", f"{services.sms.name}: {error}")
-    return json_response({"provider": services.sms.name, "amount": balance.amount, "unit": balance.unit})
+    return json_response({"provider": services.sms.name, **report})
 
 
 def _health(req: func.HttpRequest, services) -> func.HttpResponse:

@@ -23,4 +23,4 @@ def _preview(req: func.HttpRequest, services) -> func.HttpResponse:
     except ValidationError as error:
         return error_response(400, "invalid_request", "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in error.errors()))
-    return json_response(preview_service(services.crm).preview(request))
+    return json_response(preview_service(services.crm, services.sms).preview(request))

@@ -98,7 +98,7 @@ EXISTING_TABLES = {"campaign": ("Campaign", Label("Campagne", "Campaign")),
                    "account": ("Account", Label("Compte", "Account")),
                    "systemuser": ("SystemUser", Label("Utilisateur", "User"))}
 # Their entity type codes, which an export writes for a system table (<ObjectTypeCode>).
-OBJECT_TYPE_CODES = {"account": 1, "contact": 2, "lead": 4, "systemuser": 8, "campaign": 4400}
+OBJECT_TYPE_CODES = {"account": 1, "contact": 2, "lead": 4, "systemuser": 8, "team": 9, "campaign": 4400}
 
 
 class PackageError(BadInput):

@@ -346,5 +346,23 @@ CAMPAIGN = Table(
     ),
 )
 
+# A default sender per user or per team (« émetteur »), used instead of the configuration's default
+# sender where the configuration lets users choose the sender (connector.send_policy.choose_sender).
+SYSTEM_USER = Table(
+    "systemuser", "SystemUser", "systemusers", _label("Utilisateur", "User"), _label("Utilisateurs", "Users"),
+    _label("Table standard ; le connecteur y ajoute l'émetteur SMS par défaut de l'utilisateur.",
+           "Standard table; the connector adds the user's default SMS sender."),
+    ownership=Ownership.ORGANIZATION, is_new=False, standard_columns=("fullname",),
+    columns=(text("smsc_DefaultSender", "Émetteur SMS par défaut", "Default SMS sender", SENDER_LENGTH),),
+)
+
+TEAM = Table(
+    "team", "Team", "teams", _label("Équipe", "Team"), _label("Équipes", "Teams"),
+    _label("Table standard ; le connecteur y ajoute l'émetteur SMS par défaut de l'équipe.",
+           "Standard table; the connector adds the team's default SMS sender."),
+    ownership=Ownership.ORGANIZATION, is_new=False, standard_columns=("name",),
+    columns=(text("smsc_DefaultSender", "Émetteur SMS par défaut", "Default SMS sender", SENDER_LENGTH),),
+)
+
 TABLES: tuple[Table, ...] = (TEXT_MESSAGE, SMS_TEMPLATE, CONFIGURATION, QUOTA, OPT_OUT, PROVIDER_EVENT,
-                             SEND_LEDGER, WORKFLOW, CAMPAIGN)
+                             SEND_LEDGER, WORKFLOW, CAMPAIGN, SYSTEM_USER, TEAM)

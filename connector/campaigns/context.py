@@ -62,12 +62,17 @@ def recipient_table(campaign: Campaign) -> str:
 
 
 def build_context(campaign: Campaign, config: Configuration, user: UserFormat,
-                  checks: CheckSources | None = None, *, lang: str | None = None) -> ActionContext:
+                  checks: CheckSources | None = None, *, lang: str | None = None,
+                  personal_sender: str | None = None) -> ActionContext:
     """`user`: the format of the user who runs the action; `checks` for the actions that read
-    recipients (simulate, prepare), None for the others (validate, cancel, refresh)."""
+    recipients (simulate, prepare), None for the others (validate, cancel, refresh);
+    `personal_sender`: that user's (or their team's) default sender, where users may choose it."""
     prefs = config.campaign
     sms_type = choose_type(campaign.sms_type, prefs)
-    sender = (campaign.sender if campaign.sender and prefs.allow_sender_choice else prefs.default_sender) or None
+    if prefs.allow_sender_choice:
+        sender = campaign.sender or personal_sender or prefs.default_sender or None
+    else:
+        sender = prefs.default_sender or None
     lang = lang or user.language
     if checks is None:
         return ActionContext(campaign, config, sms_type, sender, None, "", lang, None)

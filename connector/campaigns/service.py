@@ -28,7 +28,9 @@ from connector.campaigns.simulate import simulate
 from connector.campaigns.test_send import TestSms, send_test
 from connector.campaigns.transmit import new_ticket, prepare
 from connector.clock import utcnow
-from connector.errors import Conflict, SmscError
+from connector.errors import Conflict, Forbidden, SmscError
+from connector.low_credit import send_warning
+from connector.pricing import Pricing
 from connector.quotas import QuotaCheck, QuotaDecision
 from connector.repositories.campaign_activities import CampaignActivities
 from connector.repositories.campaign_figures import CampaignFiguresSource
@@ -94,7 +96,7 @@ class CampaignService:
                  optouts: OptOuts, templates: TemplateTexts, provider: CampaignProvider,
                  figures: CampaignFiguresSource, leases: Leases, parts_queue: WorkQueue, ledger: SendLedger,
                  clock: Callable[[], datetime] = utcnow, progress: Progress = no_progress, page_size: int = 5000,
-                 quotas: Quotas | None = None):
+                 quotas: Quotas | None = None, app_campaigns: Campaigns | None = None):
         self.campaigns, self.recipients, self.notes, self.activities = campaigns, recipients, notes, activities
         self.leases, self.parts_queue = leases, parts_queue      # validate's fan-out (connector.campaigns.parts)
         self.ledger = ledger                  # what each part's provider requests came to (connector.campaigns.release)
@@ -102,6 +104,7 @@ class CampaignService:
         self.configuration, self.users, self.optouts, self.templates = configuration, users, optouts, templates
         self.provider, self.clock, self.progress, self.page_size = provider, clock, progress, page_size
         self.quota_check = QuotaCheck(quotas, clock)
+        self.app_campaigns = app_campaigns      # writes the CRM's refusal of the user (their roles)
 
     def run(self, campaign_id: str, action: CampaignAction, user_id: str | None = None,
             lang: str | None = None) -> CampaignResult:
@@ -114,7 +117,9 @@ class CampaignService:
                   if action in (CampaignAction.SIMULATE, CampaignAction.PREPARE) else None)
         try:
             step = transition(campaign.status, action, deferred=campaign.deferred(now))
-            ctx = build_context(campaign, self.configuration.get(), user, checks, lang=lang)
+            config = self.configuration.get()
+            personal = self.users.default_sender(user_id) if config.campaign.allow_sender_choice else None
+            ctx = build_context(campaign, config, user, checks, lang=lang, personal_sender=personal)
         except CampaignError as error:
             return self._refuse(campaign, action, campaign.status, error.say(lang))
         run = _Run(ctx, step, now, user_id)
@@ -122,6 +127,10 @@ class CampaignService:
             return getattr(self, f"_{action.name.lower()}")(run)
         except CampaignBusy as busy:      # another run holds it: leave its results alone
             return CampaignResult(action, campaign.status, busy.say(lang), ok=False)
+        except Forbidden as denied:       # the CRM refused the user's write: told on the campaign by the app
+            reason = say(lang, "privilege_campaign", privilege=denied.privilege)
+            (self.app_campaigns or self.campaigns).finish(campaign.id, reason)
+            return CampaignResult(action, campaign.status, reason, ok=False)
         except (CampaignError, UnknownColumn, ProviderError) as error:
             return self._refuse(campaign, action, step.failed if run.started else campaign.status,
                                 self._reason(error, action, lang), moved=run.started and step.failed != step.running)
@@ -143,14 +152,18 @@ class CampaignService:
 
     def _prepare(self, run: _Run) -> CampaignResult:
         ctx = run.ctx
-        unit_price = self._unit_price()            # a provider refusal here leaves the campaign as it was
+        pricing = Pricing(self.provider, ctx.config.default_country)
+        pricing.price()                            # a provider refusal here leaves the campaign as it was
         ticket = new_ticket(ctx.campaign.id, run.now)
         self._start(run, ticket=ticket)
-        report = prepare(self.recipients, self.notes, ctx, ticket=ticket, unit_price=unit_price, now=run.now,
+        report = prepare(self.recipients, self.notes, ctx, ticket=ticket,
+                         price_of=lambda number: pricing.of_number(number).amount, now=run.now,
                          progress=self.progress, page_size=self.page_size)
         tally = report.tally
         summary = say(ctx.lang, "campaign_summary", total=tally.total, errors=tally.errors)
         summary += self._quota_note(run, tally)
+        if low := send_warning(ctx.config, self.provider, ctx.lang):     # connector.low_credit
+            summary += " " + low
         self.campaigns.finish(ctx.campaign.id, summary, status=run.step.succeeded, cost=report.cost)
         return CampaignResult(CampaignAction.PREPARE, run.step.succeeded, summary, tally)
 
@@ -163,7 +176,8 @@ class CampaignService:
         lang, now, config = lang or user.language, self.clock(), self.configuration.get()
         if campaign.status != CampaignStatus.READY:
             raise CampaignError("test_needs_preparation", status=campaign.status)
-        ctx = build_context(campaign, config, user, None, lang=lang)
+        personal = self.users.default_sender(user_id) if config.campaign.allow_sender_choice else None
+        ctx = build_context(campaign, config, user, None, lang=lang, personal_sender=personal)
         targets = [phone_number(number, config) for number in (numbers or list(config.test_numbers))]
         try:
             sent = send_test(self.provider, self.notes, campaign, targets, sms_type=ctx.sms_type,
@@ -207,6 +221,8 @@ class CampaignService:
             summary = self._queued_summary(run, len(plan.queued), plan.progress.total)
             if warning := decision.say(ctx.lang):
                 summary += " " + warning
+            if low := send_warning(ctx.config, self.provider, ctx.lang):     # connector.low_credit
+                summary += " " + low
             if plan.queued:
                 # Written before the messages go: a fast worker's final result must not be overwritten.
                 # The send time its closing counts from: a deferred start is kept, else it goes now.
@@ -314,10 +330,6 @@ class CampaignService:
             self.campaigns.restore(campaign.id, status, **_preparation(status))
         except Exception:
             log.warning("campaign %s could not be put back to %s", campaign.id, status.name, exc_info=True)
-
-    def _unit_price(self) -> float | None:
-        unit_price = getattr(self.provider, "unit_price", None)
-        return unit_price("FR") if unit_price else None
 
     def _user_name(self, user_id: str | None) -> str:
         """Who runs the action, for the notes (the connector itself when run from the CLI)."""

@@ -7,6 +7,7 @@ CRM, where the marketer can read it; the notes carry the preparation ticket.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import datetime
 
 from connector.campaigns.checks import Verdict
@@ -36,8 +37,10 @@ class XmlReport:
     """`resume.xml` parts: each a well-formed document with its own totals; the last one also
     carries the campaign's totals and cost."""
 
-    def __init__(self, notes: ReportNotes, ctx: ActionContext, ticket: str, subject: str, unit_price: float | None):
-        self.ctx, self.ticket, self.unit_price = ctx, ticket, unit_price
+    def __init__(self, notes: ReportNotes, ctx: ActionContext, ticket: str, subject: str,
+                 price_of: Callable[[str | None], float] | None):
+        # price_of: a number's price per SMS part, by its country (connector.pricing); None: no cost
+        self.ctx, self.ticket, self.price_of, self.amount = ctx, ticket, price_of, 0.0
         self.part_tally, self.tally = Tally(), Tally()
         self.parts = NoteParts(notes, ctx.campaign.id, subject=subject, filename="resume.xml",
                                mimetype="application/xml", upload_limit=notes.upload_limit(),
@@ -79,7 +82,7 @@ class XmlReport:
 
     @property
     def cost(self) -> float | None:
-        return round(self.tally.segments * self.unit_price, 4) if self.unit_price is not None else None
+        return round(self.amount, 4) if self.price_of is not None else None
 
     def add(self, verdict: Verdict) -> None:
         candidate = verdict.candidate
@@ -97,14 +100,17 @@ class XmlReport:
             tally.total += 1
             tally.errors += not verdict.ok
             tally.segments += segments
+        if segments and self.price_of is not None:
+            self.amount += segments * self.price_of(verdict.number)
 
 
 def prepare(recipients: CampaignRecipients, notes: ReportNotes, ctx: ActionContext, *, ticket: str,
-            unit_price: float | None, now: datetime, progress: Progress, page_size: int = 5000) -> XmlReport:
+            price_of: Callable[[str | None], float] | None, now: datetime, progress: Progress,
+            page_size: int = 5000) -> XmlReport:
     """Checks and stages every recipient under `ticket` (the campaign is In construction); the
     caller writes the outcome on the campaign."""
     report = XmlReport(notes, ctx, ticket,
-                       say(ctx.lang, "campaign_transmission_note", when=now.strftime("%d/%m/%Y %H:%M:%S")), unit_price)
+                       say(ctx.lang, "campaign_transmission_note", when=now.strftime("%d/%m/%Y %H:%M:%S")), price_of)
     for chunk in verdicts(recipients, ctx, page_size):
         for verdict in chunk:
             report.add(verdict)

@@ -17,7 +17,7 @@ COLUMNS = (
     "smsc_repliesallowed", "smsc_replywindow", "smsc_stopkeywords", "smsc_startkeywords",
     "smsc_consecutivefailures", "smsc_unknownreplycreateslead", "smsc_stopseparator",
     "smsc_quietsundays", "smsc_quietholidays", "smsc_overseasprefix", "smsc_cheapertext", "smsc_maxtextlength",
-    "smsc_consentcolumn", "smsc_testnumbers",
+    "smsc_consentcolumn", "smsc_testnumbers", "smsc_lowcreditthreshold",
 )
 STOP_ON_SPACE = 2           # smsc_stopseparator: 1 Line break, 2 Space
 CACHE_SECONDS = 60          # an admin's change applies within a minute; saves a read per SMS
@@ -48,6 +48,7 @@ def configuration_from_row(row: dict) -> Configuration:
         default_country=str(value("smsc_defaultcountry", defaults.default_country)).upper(),
         warn_threshold=row.get("smsc_warnthreshold"),
         quotas_enabled=value("smsc_quotasenabled", defaults.quotas_enabled),
+        low_credit_threshold=row.get("smsc_lowcreditthreshold") or None,
         campaign_duration_hours=value("smsc_campaignduration", defaults.campaign_duration_hours),
         quiet_hours=(start, end) if start is not None and end is not None else None,
         quiet_sundays=value("smsc_quietsundays", defaults.quiet_sundays),

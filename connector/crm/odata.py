@@ -12,11 +12,13 @@ from urllib.parse import quote
 
 import requests
 
-from connector.crm.port import ConcurrencyConflict, CrmError, DuplicateRecord, RecordNotFound, Throttled
+from connector.crm.port import (ConcurrencyConflict, CrmError, DuplicateRecord, PrivilegeDenied, RecordNotFound,
+                                Throttled)
 
 OBJECT_DOES_NOT_EXIST = "0x80040217"
 DUPLICATE_CODES = frozenset({"0x80060892", "0x80040237"})          # alternate key, primary key
 THROTTLE_CODES = frozenset({"0x80072322", "0x80072321", "0x80072326"})  # count, time, concurrency
+PRIVILEGE_CODE = "0x80040220"     # « Principal user … is missing prv… privilege » (the caller's security roles)
 DUPLICATE_MESSAGE = "a record with matching key values already exists"  # If-None-Match: * answer
 
 _GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
@@ -96,6 +98,8 @@ def _error_class(status: int, code: str, message: str) -> type[CrmError]:
         return ConcurrencyConflict
     if status == 429 or code in THROTTLE_CODES:
         return Throttled
+    if status == 403 and code == PRIVILEGE_CODE and "missing prv" in message:
+        return PrivilegeDenied
     return CrmError
 
 

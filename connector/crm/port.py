@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from connector.errors import Conflict, NotFound, SmscError
+from connector.errors import Conflict, Forbidden, NotFound, SmscError
 
 Record = dict[str, Any]
 
@@ -41,6 +41,12 @@ class ConcurrencyConflict(CrmError, Conflict):
 class DuplicateRecord(CrmError, Conflict):
     """412 on create-only, or 0x80060892 / 0x80040237: the (alternate) key is already used."""
     error_code, answer_status = "conflict", 409
+
+
+class PrivilegeDenied(CrmError, Forbidden):
+    """403 / 0x80040220 « Principal user (Id=…) is missing prvCreateActivity privilege …»: the user the
+    request acts as (CallerObjectId) lacks it. `privilege` names it (e.g. prvWriteCampaign)."""
+    error_code, answer_status = "forbidden", 403
 
 
 class Throttled(CrmError):

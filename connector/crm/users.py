@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 
+import logging
+
 from tzlocal.windows_tz import win_tz
 
 from connector.crm.port import Crm, CrmError
@@ -14,10 +16,14 @@ LOCALES = {1036: "fr_FR", 1033: "en_US", 2057: "en_GB", 2060: "fr_BE", 3084: "fr
 FORMAT_SECONDS = 60        # one read serves the preview, the send and its error message
 _zones: dict[int, str | None] = {}      # Dataverse timezonecode -> IANA name (the catalogue is fixed)
 _formats: TtlCache[UserFormat] = TtlCache(FORMAT_SECONDS)
+_senders: TtlCache[str | None] = TtlCache(FORMAT_SECONDS)
+TEAMS = "teammembership_association"       # systemuser <-> team (N:N)
+log = logging.getLogger(__name__)
 
 
 def forget_user_formats() -> None:
     _formats.clear()
+    _senders.clear()
 
 
 def time_zone(crm: Crm, code: int | None) -> str | None:
@@ -53,6 +59,27 @@ class DataverseUsers:
                           date_format=row.get("dateformatstring") or None,
                           time_format=row.get("timeformatstring") or None,
                           time_zone=time_zone(self.crm, row.get("timezonecode")))
+
+    def default_sender(self, user_id: str | None) -> str | None:
+        """`systemuser.smsc_defaultsender`, else the first of the user's teams (by name) that has one.
+        Kept a minute per user; None when unreadable (e.g. the solution's columns not installed yet)."""
+        if not user_id:
+            return None
+        try:
+            return _senders.lookup((getattr(self.crm, "api_url", None), "sender", user_id),
+                                   lambda: self._read_sender(user_id))
+        except CrmError as error:
+            log.warning("default sender of user %s not read: %s", user_id, error)
+            return None
+
+    def _read_sender(self, user_id: str) -> str | None:
+        own = self.crm.retrieve("systemusers", user_id, select=["smsc_defaultsender"]).get("smsc_defaultsender")
+        if own and own.strip():
+            return own.strip()
+        teams = sorted(self.crm.related("systemusers", user_id, TEAMS, select=["name", "smsc_defaultsender"]),
+                       key=lambda team: (team.get("name") or "").lower())
+        return next((t["smsc_defaultsender"].strip() for t in teams
+                     if t.get("smsc_defaultsender") and t["smsc_defaultsender"].strip()), None)
 
     def full_name(self, user_id: str | None) -> str | None:
         if not user_id:

@@ -31,3 +31,8 @@ class Users(Protocol):
 
     def full_name(self, user_id: str | None) -> str | None:
         ...
+
+    def default_sender(self, user_id: str | None) -> str | None:
+        """The sender the user sends with by default: their own, else their team's (None: neither,
+        or no user). Whether it applies is the send policy's call (connector.send_policy.choose_sender)."""
+        ...

@@ -117,6 +117,11 @@ class OctopushClient:
         unit = str(data.get("unit") or product_name or "euros")
         return Balance(amount=amount, unit=unit, details=packs)
 
+    def sms_left(self, country_code: str = "FR") -> int:
+        """The credit counted in SMS of our quality to that country (one wallet read): what the
+        configuration page and the preview show, and with the euro balance, the country's price."""
+        return int(self.balance(country_code=country_code, product_name=self.sms_quality).amount)
+
     def unit_price(self, country_code: str = "FR") -> float | None:
         """Euros per SMS of our quality to that country, from the two documented balance answers
         (euros, and the same credit counted in SMS); None when the account cannot tell."""

@@ -56,6 +56,7 @@ class FakeOrg:
         org = cls()
         org.add_table("campaign", ["campaignid", "name"])
         org.add_table("systemuser", ["systemuserid", "fullname"])
+        org.add_table("team", ["teamid", "name"])
         for customer in ("contact", "lead", "account"):          # the app « SMS » lists them
             org.add_table(customer, [f"{customer}id"])
         for message in ("Create", "Update", "Delete"):

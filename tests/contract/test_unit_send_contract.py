@@ -64,7 +64,7 @@ CONFIG_COLUMNS = (
     "smsc_repliesallowed", "smsc_replywindow", "smsc_stopkeywords", "smsc_startkeywords",
     "smsc_consecutivefailures", "smsc_unknownreplycreateslead", "smsc_stopseparator",
     "smsc_quietsundays", "smsc_quietholidays", "smsc_overseasprefix", "smsc_cheapertext", "smsc_maxtextlength",
-    "smsc_consentcolumn", "smsc_testnumbers",
+    "smsc_consentcolumn", "smsc_testnumbers", "smsc_lowcreditthreshold",
 )
 CONFIG_QUERY = {"$select": ",".join(CONFIG_COLUMNS), "$orderby": "createdon asc", "$top": "1"}
 
@@ -218,8 +218,23 @@ def expect_activity_read(server):
     return expect_get(server, f"smsc_textmessages({ACTIVITY_ID})", ACTIVITY_QUERY)
 
 
+def expect_default_sender(server, own: str | None = None, teams: tuple[dict, ...] = ()):
+    """The user's default sender (issue 11), then their teams' when they have none."""
+    expect_get(server, f"systemusers({USER_ID})", {"$select": "smsc_defaultsender"}).respond_with_response(odata({
+        "@odata.context": context(server, "systemusers(smsc_defaultsender)/$entity"), "@odata.etag": 'W/"4412088"',
+        "smsc_defaultsender": own, "systemuserid": USER_ID}))
+    if not own:         # a collection read: its Prefer header also asks for pages
+        headers = {k: v for k, v in READ.items() if k != "Prefer"} | AS_USER
+        server.expect_ordered_request(f"{API}/systemusers({USER_ID})/teammembership_association", method="GET",
+                                      query_string={"$select": "name,smsc_defaultsender"}, headers=headers) \
+            .respond_with_response(odata({"@odata.context": context(server, "teams(name,smsc_defaultsender)"),
+                                          "value": list(teams)}))
+
+
 def expect_configuration_recipient_optout(server, *, number: str = "+33649819006", recipient=None,
-                                          optouts: tuple[dict, ...] = (), configuration: dict | None = None):
+                                          optouts: tuple[dict, ...] = (), configuration: dict | None = None,
+                                          sender_read: bool = True, own_sender: str | None = None,
+                                          teams: tuple[dict, ...] = ()):
     expect_get(server, "smsc_configurations", CONFIG_QUERY).respond_with_response(
         odata(configuration_rows(server, **(configuration or {}))))
     if recipient is None:
@@ -227,6 +242,8 @@ def expect_configuration_recipient_optout(server, *, number: str = "+33649819006
             .respond_with_response(odata(contact(server)))
     else:
         recipient()
+    if sender_read:
+        expect_default_sender(server, own_sender, teams)
     expect_get(server, "smsc_optouts", {
         "$select": "smsc_optoutid", "$filter": f"smsc_phonenumber eq '{number}' and smsc_active eq true",
         "$top": "1"}).respond_with_response(odata({
@@ -276,7 +293,7 @@ def test_transactional_sms_every_request_in_order_then_sent(server):
 
     assert response.status == 200
     assert response.json() == {"handled": "unit-sms:sent", "activityid": ACTIVITY_ID, "outcome": "sent"}
-    assert len(server.log) == 8
+    assert len(server.log) == 10
     final = json.loads(server.log[-1][0].get_data())
     actualend = final.pop("actualend")
     assert final == {"smsc_status": 5, "smsc_providermessageid": "sms_5fec89fe97109", "smsc_cost": 0.0333}
@@ -289,7 +306,7 @@ def test_transactional_sms_every_request_in_order_then_sent(server):
     assert all("Content-Type" not in r.headers for r in dataverse if r.method == "GET")
     assert all("api-key" not in r.headers for r in dataverse)
     # `+` in the OData literal travels as %2B (a raw `+` would reach Dataverse as a space).
-    assert b"%2B33649819006" in dataverse[4].query_string and b"+" not in dataverse[4].query_string
+    assert b"%2B33649819006" in dataverse[6].query_string and b"+" not in dataverse[6].query_string
     # The bearer token and the impersonation never travel to Octopush.
     [octopush] = requests_to(server, OCTOPUSH)
     assert "Authorization" not in octopush.headers and "CallerObjectId" not in octopush.headers
@@ -312,7 +329,8 @@ def test_marketing_sms_due_later_is_held_by_the_connector_with_its_existing_key(
     # Was: the take, then Octopush with `send_at` 2031-03-14T09:30:00+00:00, then Scheduled + ticket.
     # Now the take itself holds it at the connector (Scheduled, the due date kept) and Octopush gets nothing:
     # the release timer sends it at its time (connector.unit_release), cancellable until then.
-    expect_reads_up_to_the_optout(server, activity_row=row, number="+33622222222", recipient=lead)
+    expect_reads_up_to_the_optout(server, activity_row=row, number="+33622222222", recipient=lead,
+                                  sender_read=False)      # the SMS names its sender: no default read
     expect_patch(server, ETAG, {**take(text=text, sms_type=1, sender="SOLDES", key=kept_key, number="+33622222222"),
                                 "smsc_status": 4, "scheduledend": "2031-03-14T09:30:00Z"}) \
         .respond_with_response(updated())
@@ -368,7 +386,7 @@ def test_template_text_is_merged_with_the_recipient_in_the_users_format(server):
     response = post_webhook()
 
     assert response.json() == {"handled": "unit-sms:sent", "activityid": ACTIVITY_ID, "outcome": "sent"}
-    assert len(server.log) == 11                     # + the user's time zone, read once per process
+    assert len(server.log) == 13                     # + the user's time zone, read once per process
     assert crm_users._zones == {105: "Europe/Paris"}
 
 
@@ -388,7 +406,7 @@ def test_a_412_on_the_take_is_already_taken_and_octopush_is_never_called(server)
     assert response.status == 200
     assert response.json() == {"handled": "unit-sms:already-taken", "activityid": ACTIVITY_ID,
                                "outcome": "already-taken"}
-    assert len(server.log) == 7                      # nothing after the refused take and the check
+    assert len(server.log) == 9                      # nothing after the refused take and the check
     assert requests_to(server, OCTOPUSH) == []
 
 
@@ -415,7 +433,7 @@ def test_an_opted_out_number_fails_with_a_conditional_write_and_nothing_is_sent(
 
     assert response.json() == {"handled": "unit-sms:failed", "activityid": ACTIVITY_ID, "outcome": "failed",
                                "error": error}
-    assert len(server.log) == 7 and requests_to(server, OCTOPUSH) == []
+    assert len(server.log) == 9 and requests_to(server, OCTOPUSH) == []
 
 
 def test_octopush_code_121_is_written_as_failed_naming_the_stop_mention(server):
@@ -443,7 +461,7 @@ def test_octopush_code_121_is_written_as_failed_naming_the_stop_mention(server):
     assert response.status == 200
     assert response.json() == {"handled": "unit-sms:failed", "activityid": ACTIVITY_ID, "outcome": "failed",
                                "error": error}
-    assert len(server.log) == 9 and len(requests_to(server, OCTOPUSH)) == 1
+    assert len(server.log) == 11 and len(requests_to(server, OCTOPUSH)) == 1
 
 
 def test_a_429_with_retry_after_on_the_activity_read_is_waited_out(server, retry_waits):
@@ -471,7 +489,7 @@ def test_a_429_with_retry_after_on_the_activity_read_is_waited_out(server, retry
     response = post_webhook()
 
     assert response.json() == {"handled": "unit-sms:sent", "activityid": ACTIVITY_ID, "outcome": "sent"}
-    assert len(server.log) == 9                      # the 8 of a send plus the one throttled GET
+    assert len(server.log) == 11                      # the 10 of a send plus the one throttled GET
     assert reads == [0, 1] and retry_waits == [1.0]  # Retry-After: 1 honoured between the reads, nothing else
 
 
@@ -513,3 +531,58 @@ def test_a_take_committed_behind_a_504_still_sends_once(server):
     sends = [json.loads(r.get_data()) for r in requests_to(server, OCTOPUSH)]
     assert [s["request_id"] for s in sends] == [KEY_FROM_ETAG]
     assert response.json()["outcome"] == "sent"
+
+
+# -- issue 11: the sender of the user or their team; the CRM's refusal of the user ---------------------
+def test_the_users_own_default_sender_replaces_the_configurations(server):
+    text = "Votre commande 4711 est expédiée aujourd'hui."
+    expect_reads_up_to_the_optout(server, activity_row=activity(server, description=text), own_sender="CLAIRE")
+    expect_patch(server, ETAG, take(text=text, sms_type=2, sender="CLAIRE")).respond_with_response(updated())
+    server.expect_ordered_request(SEND, method="POST", headers=OCTOPUSH_HEADERS).respond_with_json(OCTOPUSH_SUCCESS)
+    expect_patch(server, "*", None).respond_with_response(updated())
+
+    response = post_webhook()
+
+    assert response.json()["outcome"] == "sent"
+    [octopush] = requests_to(server, OCTOPUSH)
+    assert json.loads(octopush.get_data())["sender"] == "CLAIRE"
+    assert len(server.log) == 9                      # the user has a sender: their teams are not read
+
+
+def test_the_teams_sender_when_the_user_has_none_first_team_by_name(server):
+    text = "Votre commande 4711 est expédiée aujourd'hui."
+    teams = ({"@odata.etag": 'W/"1"', "name": "Support", "smsc_defaultsender": "SUPPORT", "teamid": CONTACT_ID},
+             {"@odata.etag": 'W/"2"', "name": "Agence Lyon", "smsc_defaultsender": "LYON", "teamid": LEAD_ID})
+    expect_reads_up_to_the_optout(server, activity_row=activity(server, description=text), teams=teams)
+    expect_patch(server, ETAG, take(text=text, sms_type=2, sender="LYON")).respond_with_response(updated())
+    server.expect_ordered_request(SEND, method="POST", headers=OCTOPUSH_HEADERS).respond_with_json(OCTOPUSH_SUCCESS)
+    expect_patch(server, "*", None).respond_with_response(updated())
+
+    assert post_webhook().json()["outcome"] == "sent"
+    [octopush] = requests_to(server, OCTOPUSH)
+    assert json.loads(octopush.get_data())["sender"] == "LYON"
+
+
+PRIVILEGE_MESSAGE = (f"Principal user (Id={USER_ID}, type=8, roleCount=1, privilegeCount=2, accessMode=0), is "
+                     "missing prvWriteActivity privilege (Id=7cf3c8ac-2c0a-4bd8-8f5e-6a6a2a1b0a55) on OTC=4200 for "
+                     f"entity 'smsc_textmessage'. context.Caller={USER_ID}")
+
+
+def test_a_user_without_the_write_privilege_is_told_in_french_by_the_app_and_nothing_is_sent(server):
+    text = "Votre commande 4711 est expédiée aujourd'hui."
+    expect_reads_up_to_the_optout(server, activity_row=activity(server, description=text))
+    expect_patch(server, ETAG, take(text=text, sms_type=2, sender="CONTOSO")).respond_with_response(
+        odata(dataverse_error("0x80040220", PRIVILEGE_MESSAGE), 403))
+    expect_user_settings(server)
+    error = ("Dataverse a refusé l'enregistrement du SMS : votre rôle de sécurité ne donne pas le droit "
+             "prvWriteActivity. Demandez à votre administrateur le rôle « SMS Connector User ».")
+    as_app = {k: v for k, v in WRITE.items() if k != "CallerObjectId"} | {"If-Match": "*"}
+    server.expect_ordered_request(f"{API}/smsc_textmessages({ACTIVITY_ID})", method="PATCH", headers=as_app, json={
+        "smsc_status": 8, "smsc_error": error, "smsc_idempotencykey": None}).respond_with_response(updated())
+
+    response = post_webhook()
+
+    assert response.json() == {"handled": "unit-sms:failed", "activityid": ACTIVITY_ID, "outcome": "failed",
+                               "error": error}
+    assert requests_to(server, OCTOPUSH) == []
+    assert "CallerObjectId" not in server.log[-1][0].headers          # the refusal is written by the app

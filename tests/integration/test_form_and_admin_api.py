@@ -14,8 +14,11 @@ def test_preview_of_plain_text(stack):
     response = call(stack, "POST", "textmessages/preview", {"text": "Votre code : 1234 €"})
     assert response.status == 200
     assert response.json() == {"text": "Votre code : 1234 €", "encoding": "GSM-7", "segments": 1,
-                               "characters": 19, "remaining": 140, "warnings": [], "cost": None,
-                               "phonenumber": None, "segments_saved": 0}
+                               "characters": 19, "remaining": 140, "warnings": [], "cost": 0.045,
+                               "phonenumber": None, "segments_saved": 0, "currency": "EUR", "country": "FR",
+                               "price": {"amount": 0.045, "currency": "EUR", "source": "provider"},
+                               "credit": {"amount": 100.0, "currency": "EUR", "sms": 2222, "country": "FR",
+                                          "product": "sms_premium"}}
 
 
 def test_preview_of_a_template_on_a_record(stack):
@@ -64,7 +67,10 @@ def test_preview_needs_the_key(stack):
 
 def test_credit_reads_the_octopush_balance(stack):
     stack.octopush.credit = 12.5
-    assert call(stack, "GET", "credit").json() == {"provider": "octopush", "amount": 12.5, "unit": "euros"}
+    answer = call(stack, "GET", "credit").json()
+    assert (answer["provider"], answer["amount"], answer["unit"], answer["currency"]) == ("octopush", 12.5, "euros",
+                                                                                          "EUR")
+    assert answer["sms"] == 277 and answer["countries"]["FR"]["price"] == 0.045    # 12.5 € at 0.045 € the SMS
     assert call(stack, "GET", "credit", key="nope-nope-nope-nope").status == 401
 
 

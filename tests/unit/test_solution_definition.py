@@ -23,7 +23,7 @@ ENTITY_SETS = {
     "smsc_textmessage": "smsc_textmessages", "smsc_smstemplate": "smsc_smstemplates",
     "smsc_configuration": "smsc_configurations", "smsc_quota": "smsc_quotas", "smsc_optout": "smsc_optouts",
     "smsc_providerevent": "smsc_providerevents", "smsc_sendledger": "smsc_sendledgers",
-    "smsc_workflow": "smsc_workflows", "campaign": "campaigns",
+    "smsc_workflow": "smsc_workflows", "campaign": "campaigns", "systemuser": "systemusers", "team": "teams",
 }
 # DESIGN §4's columns (table -> column -> Dataverse attribute type); the preferences it names in prose
 # are the configuration's columns after the ones the connector reads today.
@@ -66,6 +66,9 @@ DESIGN_COLUMNS = {
                  "smsc_action": "Picklist", "smsc_lastresult": "Memo", "smsc_providerticket": "String",
                  "smsc_partstotal": "Integer", "smsc_partsdone": "Integer", "smsc_partsfailed": "Integer",
                  "smsc_deliveryrate": "Decimal", "smsc_replyrate": "Decimal", "smsc_closedon": "DateTime"},
+    # Issue 11: a default sender per user or team.
+    "systemuser": {"smsc_defaultsender": "String"},
+    "team": {"smsc_defaultsender": "String"},
 }
 # DESIGN §4's choices: (table, column) -> value -> English label.
 DESIGN_CHOICES = {
@@ -117,7 +120,7 @@ def test_every_table_with_its_entity_set_and_schema_name():
     for table in DEFINITION.tables:
         assert table.schema_name.lower() == table.logical_name
         assert table.display.fr and table.display.en and table.plural.fr and table.plural.en
-    assert [t.logical_name for t in DEFINITION.tables if not t.is_new] == ["campaign"]
+    assert [t.logical_name for t in DEFINITION.tables if not t.is_new] == ["campaign", "systemuser", "team"]
 
 
 def test_the_sms_is_an_activity_with_the_standard_activity_columns():

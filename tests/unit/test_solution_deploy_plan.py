@@ -42,6 +42,8 @@ CONTENT = b"/* the same file */"
 def _fresh() -> OrgState:
     state = OrgState()
     state.tables["campaign"] = TableState(frozenset({"campaignid", "name"}), frozenset(), frozenset(), {})
+    state.tables["systemuser"] = TableState(frozenset({"systemuserid", "fullname"}), frozenset(), frozenset(), {})
+    state.tables["team"] = TableState(frozenset({"teamid", "name"}), frozenset(), frozenset(), {})
     return state
 
 
@@ -107,7 +109,7 @@ def test_a_fresh_organisation_gets_everything_in_dependency_order():
     assert {o.name for o in result.operations if o.kind == "key"} >= {
         "smsc_textmessage.smsc_idempotencykey_key", "smsc_optout.smsc_phonenumber_key"}
     assert kinds.count("row") == len(SEEDS) == 1 + 4 + 8
-    assert result.unchanged == [("table", "campaign")]
+    assert result.unchanged == [("table", "campaign"), ("table", "systemuser"), ("table", "team")]
 
 
 def test_every_metadata_write_but_publisher_solution_actions_and_rows_is_inside_the_solution():

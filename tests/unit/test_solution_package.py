@@ -325,7 +325,7 @@ def test_the_cli_writes_the_zip(tmp_path, capsys):
     assert main(["solution", "package", "--output", str(output)]) == 0
     assert zipfile.is_zipfile(output)
     out = capsys.readouterr().out
-    assert str(output) in out and "9 tables" in out
+    assert str(output) in out and "11 tables" in out
 
 
 @pytest.mark.parametrize("where", ["missing/x.zip", "."])
