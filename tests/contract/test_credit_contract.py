@@ -48,13 +48,20 @@ def test_the_alert_is_remembered_as_a_note_on_the_configuration_row(server):
         "$select": "annotationid",
         "$filter": f"_objectid_value eq {CONFIG_ID} and subject eq '{ALERT_SUBJECT}'"}).respond_with_json(
         {"value": []}, headers=ODATA)
-    server.expect_ordered_request(f"{API}/annotations", method="POST", json={
-        "subject": ALERT_SUBJECT, "notetext": "il reste 88 SMS",
-        "objectid_smsc_configuration@odata.bind": f"/smsc_configurations({CONFIG_ID})"}) \
-        .respond_with_response(created("annotations", NOTE_ID))
+    posted = []
+
+    def note(request):
+        posted.append(request.get_json())
+        return created("annotations", NOTE_ID)
+
+    server.expect_ordered_request(f"{API}/annotations", method="POST").respond_with_handler(note)
     repository = alerts(server)
     assert repository.standing() is False
     repository.remember("il reste 88 SMS")
+    [body] = posted      # the note's own id is chosen by the client, so that a retried POST cannot make two
+    assert body.pop("annotationid") and body == {
+        "subject": ALERT_SUBJECT, "notetext": "il reste 88 SMS",
+        "objectid_smsc_configuration@odata.bind": f"/smsc_configurations({CONFIG_ID})"}
 
 
 def test_the_admins_are_the_system_administrators_each_notified_by_an_appnotification(server):

@@ -6,6 +6,7 @@ import requests
 from connector.bootstrap import campaign_service, get_services, low_credit_check
 from connector.campaigns.model import CampaignAction
 from emulators import dataverse_seed as seed
+from smsc.campaign_parts import release_local_parts
 from functions.local_host import invoke
 
 SMITH = ("contact", seed.DAVID_SMITH_ID)
@@ -63,6 +64,7 @@ def test_a_campaign_to_french_and_belgian_numbers_sums_their_prices(stack):
     sent = campaign_service(services.crm, services.sms).run(seed.CAMPAIGN_ORDERS_ID, CampaignAction.VALIDATE,
                                                             seed.JOHN_BAKER_ID)
     assert sent.ok
+    release_local_parts(services, seed.CAMPAIGN_ORDERS_ID)
     # What Octopush charged: the same sum.
     assert sum(s["cost"] for s in stack.octopush.sends) == pytest.approx(2 * 0.045 + 0.079)
 

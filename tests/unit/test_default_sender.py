@@ -70,4 +70,5 @@ def test_the_campaign_service_reads_the_acting_users_sender():
     service.users = FakeUsers(senders={ENGLISH: "JOHN"})
     service.run("camp-1", CampaignAction.PREPARE, ENGLISH)
     service.run("camp-1", CampaignAction.VALIDATE, ENGLISH)
+    w.release_parts()           # the part goes with the sender the preparation staged
     assert {request.sender for request in w.provider.sends} == {"JOHN"}
