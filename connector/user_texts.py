@@ -455,3 +455,14 @@ TEXTS["en"].update({
     "privilege_campaign": "Dataverse refused the campaign action: your security role does not grant {privilege}. "
                           "Ask your administrator for the 'SMS Connector User' role.",
 })
+
+
+# An interrupted preparation put back by the resume timer (connector.campaigns.resume).
+TEXTS["fr"].update({
+    "campaign_preparation_interrupted": "La préparation a été interrompue avant sa fin (rien n'a été envoyé) : "
+                                        "la campagne est revenue à « non transmise », préparez-la à nouveau.",
+})
+TEXTS["en"].update({
+    "campaign_preparation_interrupted": "The preparation was interrupted before it ended (nothing was sent): "
+                                        "the campaign is back to 'not transmitted'; prepare it again.",
+})

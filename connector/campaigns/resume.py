@@ -4,22 +4,32 @@ was lost) get the parts that are neither done nor failed queued again, as the us
 Failed parts are left to the user (validating again takes them up): a part failing for good is not
 retried every few minutes. A campaign whose parts are all settled but whose end was never written
 (a crash right after its last part) is ended here.
+
+A preparation killed mid-way (the host stops a function after 10 minutes, an instance is recycled) leaves
+its campaign In construction, from which prepare is refused: past PREPARATION_DEAD it is put back to Not
+transmitted with the reason, so the marketer prepares it again (the new preparation has its own ticket).
 """
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from connector.campaigns.fan_out import campaign_lease_key, campaign_lease_until, plan_parts, queue_parts
 from connector.campaigns.settle import settle_campaign
 from connector.errors import Conflict
+from connector.repositories.campaigns import CampaignStatus
 from connector.repositories.leases import take
+from connector.user_texts import say
 
 if TYPE_CHECKING:
     from connector.campaigns.service import CampaignService
 
 BATCH = 50          # campaigns looked at per run (a run every 5 minutes)
+# The Functions host stops a function after 10 minutes (host.json functionTimeout): a preparation whose
+# campaign has not changed for longer than this is no longer running anywhere.
+PREPARATION_DEAD = timedelta(minutes=15)
 
 
 @dataclass
@@ -27,6 +37,7 @@ class Resumed:
     requeued: dict[str, int] = field(default_factory=dict)     # campaign id -> parts queued again
     ended: list[str] = field(default_factory=list)             # campaigns whose end was written
     failed: list[str] = field(default_factory=list)            # campaigns that could not be looked at
+    reopened: list[str] = field(default_factory=list)          # interrupted preparations put back
 
 
 def resume_campaigns(service: CampaignService, limit: int = BATCH) -> Resumed:
@@ -60,6 +71,25 @@ def resume_campaigns(service: CampaignService, limit: int = BATCH) -> Resumed:
             resumed.requeued[campaign.id] = len(plan.queued)
         except Conflict:
             continue                                    # it changed meanwhile: the next run looks again
+        except Exception:
+            resumed.failed.append(campaign.id)
+    return resumed
+
+
+def reopen_interrupted_preparations(service: CampaignService, resumed: Resumed | None = None,
+                                    limit: int = BATCH) -> Resumed:
+    """Campaigns left In construction by a preparation that died: back to Not transmitted (under their
+    ETag: a preparation finishing at that moment wins), the reason in their last result."""
+    resumed = resumed if resumed is not None else Resumed()
+    now = service.clock()
+    lang = service.users.user_format(None).language
+    for campaign in service.campaigns.in_construction_since(now - PREPARATION_DEAD, limit):
+        try:
+            service.campaigns.move(campaign, CampaignStatus.NOT_TRANSMITTED, ticket=None, cost=None)
+            service.campaigns.finish(campaign.id, say(lang, "campaign_preparation_interrupted"))
+            resumed.reopened.append(campaign.id)
+        except Conflict:
+            continue                                    # it changed meanwhile: not dead after all
         except Exception:
             resumed.failed.append(campaign.id)
     return resumed

@@ -94,6 +94,13 @@ class DataverseCampaigns:
             filter=f"smsc_smsstatus eq {int(CampaignStatus.SENDING)} and smsc_partstotal ne null")
         return [campaign_from_row(row) for row in rows]
 
+    def in_construction_since(self, changed_before: datetime, limit: int) -> list[Campaign]:
+        rows = self.crm.retrieve_multiple(
+            CAMPAIGN_SET, select=COLUMNS, top=limit, orderby="modifiedon asc",
+            filter=(f"smsc_smsstatus eq {int(CampaignStatus.IN_CONSTRUCTION)} and "
+                    f"modifiedon le {odata_utc(changed_before)}"))
+        return [campaign_from_row(row) for row in rows]
+
     def finish(self, campaign_id: str, result: str | None, *, status: CampaignStatus | None = None,
                ticket: str | None | Keep = KEEP, cost: float | None | Keep = KEEP,
                start: datetime | Keep = KEEP, rates: CampaignRates | Keep = KEEP,

@@ -95,6 +95,11 @@ class Campaigns(Protocol):
         oldest change first."""
         ...
 
+    def in_construction_since(self, changed_before: datetime, limit: int) -> list[Campaign]:
+        """At most `limit` campaigns In construction whose row has not changed since `changed_before`
+        (a preparation writes its notes, not the campaign: the move to In construction is its last change)."""
+        ...
+
     def finish(self, campaign_id: str, result: str | None, *, status: CampaignStatus | None = None,
                ticket: str | None | Keep = KEEP, cost: float | None | Keep = KEEP,
                start: datetime | Keep = KEEP, rates: CampaignRates | Keep = KEEP,

@@ -68,6 +68,19 @@ def test_the_resume_timer_asks_for_a_bounded_page_of_fanned_out_campaigns_in_sen
     assert campaign.id == CAMPAIGN_ID and campaign.parts == PartsProgress(3, 0, 0)
 
 
+def test_the_resume_timer_asks_for_campaigns_left_in_construction_since_a_time(server, crm):
+    server.expect_oneshot_request(f"{API}/campaigns", method="GET", query_string={
+        "$select": "name,smsc_recipienttype,smsc_text,_smsc_templateid_value,smsc_smstype,smsc_sender,"
+                   "smsc_smsstatus,smsc_action,smsc_lastresult,smsc_providerticket,actualstart,othercost,"
+                   "smsc_closedon,smsc_partstotal,smsc_partsdone,smsc_partsfailed",
+        "$filter": "smsc_smsstatus eq 2 and modifiedon le 2026-12-02T15:45:00Z",
+        "$orderby": "modifiedon asc", "$top": "50"}).respond_with_json({"value": [
+            {"campaignid": CAMPAIGN_ID, "smsc_smsstatus": 2}]})
+    since = datetime(2026, 12, 2, 15, 45, tzinfo=timezone.utc)
+    [campaign] = DataverseCampaigns(crm).in_construction_since(since, 50)
+    assert campaign.id == CAMPAIGN_ID and campaign.status.name == "IN_CONSTRUCTION"
+
+
 def test_a_lease_is_created_with_its_alternate_key_and_replaced_under_its_etag(server, crm):
     until = datetime(2026, 12, 2, 16, 11, tzinfo=timezone.utc)
     server.expect_oneshot_request(f"{API}/smsc_sendledgers", method="POST").respond_with_data(

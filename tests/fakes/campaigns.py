@@ -1,4 +1,5 @@
 from dataclasses import replace
+from datetime import datetime
 
 from connector.errors import Conflict, NotFound
 from connector.repositories.campaigns import KEEP, Campaign, CampaignStatus
@@ -12,6 +13,7 @@ class FakeCampaigns:
         self.costs: dict[str, float | None] = {}
         self.rates: dict[str, object] = {}        # campaign id -> CampaignRates written
         self.versions = 0
+        self.changed: dict[str, datetime] = {}    # campaign id -> when its row last changed (when a test says)
 
     def get(self, campaign_id: str) -> Campaign:
         if campaign_id not in self.rows:
@@ -30,6 +32,10 @@ class FakeCampaigns:
 
     def sending(self, limit):
         return [c for c in self.rows.values() if c.status == CampaignStatus.SENDING and c.parts is not None][:limit]
+
+    def in_construction_since(self, changed_before, limit):
+        return [c for c in self.rows.values() if c.status == CampaignStatus.IN_CONSTRUCTION
+                and self.changed.get(c.id, changed_before) <= changed_before][:limit]
 
     def finish(self, campaign_id, result, *, status=None, ticket=KEEP, cost=KEEP, start=KEEP, rates=KEEP,
                closed_on=KEEP) -> None:
