@@ -99,7 +99,7 @@ CHOICES = {
     "createdfromcode": {1: "Account", 2: "Contact", 4: "Lead"},
     "smsc_smsstatus": {1: "Not transmitted", 2: "In construction", 3: "Ready to send",
                        4: "Sending", 5: "Sent"},
-    "smsc_action": {1: "Simulate", 2: "Prepare", 3: "Validate", 4: "Cancel", 5: "Refresh"},
+    "smsc_action": {1: "Simulate", 2: "Prepare", 3: "Validate", 4: "Cancel", 5: "Refresh", 6: "Send a test"},
     "participationtypemask": {1: "Sender", 2: "To Recipient", 3: "CC Recipient", 4: "BCC Recipient",
                               5: "Required attendee", 6: "Optional attendee", 7: "Organizer",
                               8: "Regarding", 9: "Owner", 10: "Resource", 11: "Customer",
