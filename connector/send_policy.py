@@ -146,15 +146,16 @@ def quiet_times_end(moment: datetime, sms_type: SmsType, number: str, config: Co
 
 def compose(text: str, *, config: Configuration, prefs: ChannelPreferences, raw_number: str | None,
             requested_type: int | None = None, requested_sender: str | None = None,
-            personal_sender: str | None = None,
+            personal_sender: str | None = None, requested_cheaper: bool | None = None,
             number_required: bool = True, max_length: int = PROVIDER_MAX_LENGTH) -> ComposedSms:
     """The SMS one recipient gets (unit, workflow). Raises SmsRejected naming the first rule it breaks,
-    in this order: sender, number, STOP mention, empty, length."""
+    in this order: sender, number, STOP mention, empty, length. `requested_cheaper`: the SMS's own
+    cheaper-text choice (None: the configuration's)."""
     sms_type = choose_type(requested_type, prefs)
     sender = choose_sender(requested_sender, prefs, personal_sender)
     number = phone_number(raw_number, config) if (raw_number or number_required) else None
     text = apply_stop_rule(text.strip(), sms_type, number, config)
-    cheaper_text = cheaper_form(text, config)
+    cheaper_text = cheaper_form(text, config, requested_cheaper)
     text = cheaper_text.text if cheaper_text else text
     check_text(text, text_budget(max_length, config))
     stats = analyze(text)

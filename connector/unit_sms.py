@@ -193,7 +193,8 @@ class UnitSmsService:
         opted out since. The text is not merged again: the hold wrote it merged."""
         sms = compose(activity.text or "", config=config, prefs=self._prefs(activity, config),
                       raw_number=activity.phone_number, requested_type=activity.sms_type,
-                      requested_sender=activity.sender, max_length=PROVIDER_MAX_LENGTH)
+                      requested_sender=activity.sender, requested_cheaper=activity.cheaper_text,
+                      max_length=PROVIDER_MAX_LENGTH)
         refuse_opted_out(sms.phone_number, config, self.sending.optouts)
         return replace(sms, notice=activity.error)
 
@@ -219,7 +220,8 @@ class UnitSmsService:
         if not activity.workflow_id and prefs.allow_sender_choice and not activity.sender:
             personal = self.sending.users.default_sender(user_id)     # the user's (or their team's) default
         sms = compose(text, config=config, prefs=prefs, raw_number=raw_number, requested_type=activity.sms_type,
-                      requested_sender=activity.sender, personal_sender=personal, max_length=PROVIDER_MAX_LENGTH)
+                      requested_sender=activity.sender, personal_sender=personal,
+                      requested_cheaper=activity.cheaper_text, max_length=PROVIDER_MAX_LENGTH)
         refuse_opted_out(sms.phone_number, config, self.sending.optouts)
         return sms
 

@@ -145,6 +145,10 @@ TEXTS["fr"].update({
     "campaign_test_needs_preparation": "Préparez la campagne avant de la tester (elle est {status}).",
     "campaign_test_sent": "Test envoyé à {count} numéro(s) ; la campagne n'a pas changé.",
     "campaign_test_note": "Test de la campagne ({when})",
+    "campaign_test_sent_to": "Test envoyé aux {count} numéro(s) de test ({numbers}) ; la campagne n'a pas changé.",
+    "campaign_test_no_configured_numbers": "Aucun numéro de test : renseignez « Numéros de test des campagnes » "
+                                           "dans la configuration SMS.",
+    "campaign_test_bad_number": "Numéro de test refusé : {detail}",
     "campaign_unknown_consent_column": "La colonne de consentement de la configuration SMS ({field}) n'existe pas "
                                        "dans la table {table}.",
     "campaign_prepare_failed": "La préparation a échoué : {detail}. La campagne reste non transmise : corrigez "
@@ -188,6 +192,10 @@ TEXTS["en"].update({
     "campaign_test_needs_preparation": "Prepare the campaign before testing it (it is {status}).",
     "campaign_test_sent": "Test sent to {count} number(s); the campaign did not change.",
     "campaign_test_note": "Campaign test ({when})",
+    "campaign_test_sent_to": "Test sent to the {count} test number(s) ({numbers}); the campaign did not change.",
+    "campaign_test_no_configured_numbers": "No test number: fill in « Campaign test numbers » in the SMS "
+                                           "configuration.",
+    "campaign_test_bad_number": "Test number refused: {detail}",
     "campaign_unknown_consent_column": "The SMS configuration's consent column ({field}) does not exist in the "
                                        "{table} table.",
     "campaign_prepare_failed": "The preparation failed: {detail}. The campaign stays not transmitted: fix it and "

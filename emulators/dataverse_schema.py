@@ -99,7 +99,8 @@ CHOICES = {
     "createdfromcode": {1: "Account", 2: "Contact", 4: "Lead"},
     "smsc_smsstatus": {1: "Not transmitted", 2: "In construction", 3: "Ready to send",
                        4: "Sending", 5: "Sent"},
-    "smsc_action": {1: "Simulate", 2: "Prepare", 3: "Validate", 4: "Cancel", 5: "Refresh"},
+    "smsc_cheapertext": {1: "Yes", 2: "No"},       # an SMS's or a campaign's (a yes/no in the configuration)
+    "smsc_action": {1: "Simulate", 2: "Prepare", 3: "Validate", 4: "Cancel", 5: "Refresh", 6: "Send a test"},
     "participationtypemask": {1: "Sender", 2: "To Recipient", 3: "CC Recipient", 4: "BCC Recipient",
                               5: "Required attendee", 6: "Optional attendee", 7: "Organizer",
                               8: "Regarding", 9: "Owner", 10: "Resource", 11: "Customer",
@@ -120,7 +121,7 @@ def _table(logical, entity_set, primary_id, name, cols, *, lookups=None, states=
     if owned:
         all_lookups["ownerid"] = ({"systemuser": "ownerid"}, False)
     all_lookups.update({a: (t, False) for a, t in (lookups or {}).items()})
-    choices = {c: CHOICES[c] for c in columns if c in CHOICES}
+    choices = {c: CHOICES[c] for c, kind in columns.items() if kind == "choice" and c in CHOICES}
     if states:
         choices["statecode"] = states
     return Table(logical, entity_set, primary_id, name, columns,
@@ -177,7 +178,7 @@ _TABLES = [
            "statuscode:int activitytypecode smsc_phonenumber smsc_direction:choice "
            "smsc_smstype:choice smsc_sender smsc_status:choice smsc_encoding:choice "
            "smsc_segments:int smsc_cost:money smsc_providermessageid smsc_error:memo "
-           "smsc_idempotencykey",
+           "smsc_idempotencykey smsc_cheapertext:choice",
            states={0: "Open", 1: "Completed", 2: "Canceled"}, status={0: 1, 1: 2, 2: 3},
            lookups={"regardingobjectid": _regarding(
                         ["contact", "lead", "account", "salesorder", "incident", "quote", "invoice",
@@ -226,7 +227,7 @@ _TABLES = [
            "statuscode:int smsc_recipienttype:choice smsc_text:memo smsc_smstype:choice smsc_sender "
            "smsc_smsstatus:choice smsc_action:choice smsc_lastresult:memo smsc_providerticket "
            "smsc_partstotal:int smsc_partsdone:int smsc_partsfailed:int smsc_deliveryrate:decimal "
-           "smsc_replyrate:decimal smsc_closedon:datetime",
+           "smsc_replyrate:decimal smsc_closedon:datetime smsc_cheapertext:choice",
            states=ACTIVE, lookups={"smsc_templateid": {"smsc_smstemplate": "smsc_TemplateId"}}),
     _table("list", "lists", "listid", "listname",
            "listname type:bool createdfromcode:choice query:memo membercount:int statecode:choice "

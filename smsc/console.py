@@ -65,6 +65,7 @@ SMS_STATUS = {1: ("Brouillon", "Draft"), 2: ("Envoi demandé", "Send requested")
               7: ("Non remis", "Undeliverable"), 8: ("Échec", "Failed"), 9: ("Annulé", "Cancelled"),
               10: ("Reçu", "Received")}
 SMS_TYPE = {1: ("Marketing", "Marketing"), 2: ("Transactionnel", "Transactional")}
+CHEAPER_TEXT = {1: ("Oui", "Yes"), 2: ("Non", "No")}      # empty (« -- »): the configuration's choice
 CONTROLS = ("webresource", "subgrid")       # form fields that hold no column of the record
 
 
@@ -101,6 +102,7 @@ FORMS: dict[str, dict] = {
                    bind="smsc_TemplateId", button={"label": {"fr": "Appliquer le modèle", "en": "Apply the template"},
                                                    "function": "Smsc.TextMessageForm.applyTemplate"}),
             _field("description", "Texte", "Text", "memo"),
+            _field("smsc_cheapertext", "Texte économique", "Cheaper text", "choice", options=_choices(CHEAPER_TEXT)),
             _field("smsc_status", "Statut", "Status", "choice", readonly=True, options=_choices(SMS_STATUS)),
             _field("smsc_encoding", "Encodage", "Encoding", "choice", readonly=True,
                    options=_choices({1: ("GSM-7", "GSM-7"), 2: ("UCS-2", "UCS-2")})),
@@ -144,6 +146,7 @@ FORMS: dict[str, dict] = {
             _field("smsc_recipienttype", "Type de destinataires", "Recipient type", "choice", readonly=True,
                    options=_choices({1: ("Compte", "Account"), 2: ("Contact", "Contact"), 4: ("Prospect", "Lead")})),
             _field("smsc_text", "Texte", "Text", "memo"),
+            _field("smsc_cheapertext", "Texte économique", "Cheaper text", "choice", options=_choices(CHEAPER_TEXT)),
             _field("smsc_smstype", "Type de SMS", "SMS type", "choice", options=_choices(SMS_TYPE)),
             _field("smsc_sender", "Expéditeur", "Sender"),
             _field("othercost", "Coûts divers", "Miscellaneous costs", "number", readonly=True),

@@ -76,7 +76,14 @@ CAMPAIGN_SMS_STATUS = _choice("smsc_smsstatus", "Statut Octopush", "SMS campaign
                               (4, "Envoi en cours", "Sending"), (5, "Campagne envoyée", "Sent"))
 CAMPAIGN_ACTION = _choice("smsc_action", "Action demandée", "Requested action",
                           (1, "Tester", "Simulate"), (2, "Préparer", "Prepare"), (3, "Envoyer les SMS", "Validate"),
-                          (4, "Annuler", "Cancel"), (5, "Actualiser", "Refresh"))
+                          (4, "Annuler", "Cancel"), (5, "Actualiser", "Refresh"),
+                          # Not DESIGN's: the panel's test send (README « Campaigns »). « Tester » is the
+                          # guide's word for Simulate (1), so this one says what it does.
+                          (6, "Envoyer un test", "Send a test"))
+# One send's (an SMS's, a campaign's) cheaper-text choice; empty: the configuration's (`smsc_cheapertext`
+# there, a yes/no). A choice, not a yes/no: a yes/no column is never empty on a form, so the record
+# would always override the configuration.
+CHEAPER_TEXT = _choice("smsc_cheapertext", "Texte économique", "Cheaper text", (1, "Oui", "Yes"), (2, "Non", "No"))
 GLOBAL_CHOICES = (SMS_TYPE,)
 
 
@@ -163,6 +170,7 @@ TEXT_MESSAGE = Table(
         lookup("smsc_TemplateId", "Modèle de SMS", "SMS template", "smsc_smstemplate"),
         lookup("smsc_WorkflowId", "Workflow SMS", "SMS workflow", "smsc_workflow"),
         text("smsc_IdempotencyKey", "Clé d'unicité", "Idempotency key", 200),
+        choice("smsc_CheaperText", "Texte économique", "Cheaper text", CHEAPER_TEXT),
     ),
     keys=(_key("smsc_IdempotencyKey_Key", "Clé d'unicité", "Idempotency key", "smsc_idempotencykey"),),
 )
@@ -343,6 +351,7 @@ CAMPAIGN = Table(
         decimal("smsc_DeliveryRate", "Taux de remise (%)", "Delivery rate (%)"),
         decimal("smsc_ReplyRate", "Taux de réponse (%)", "Reply rate (%)"),
         when("smsc_ClosedOn", "Clôturée le", "Closed on"),
+        choice("smsc_CheaperText", "Texte économique", "Cheaper text", CHEAPER_TEXT),
     ),
 )
 

@@ -74,6 +74,8 @@ def build_context(campaign: Campaign, config: Configuration, user: UserFormat,
     else:
         sender = prefs.default_sender or None
     lang = lang or user.language
+    if campaign.cheaper_text is not None:     # the campaign's own choice wins over the configuration's
+        config = config.model_copy(update={"cheaper_text": campaign.cheaper_text})
     if checks is None:
         return ActionContext(campaign, config, sms_type, sender, None, "", lang, None)
     text = source_text(checks.templates, campaign)

@@ -5,7 +5,8 @@ Not transmitted -(prepare)-> In construction -> Ready to send -(validate)-> Send
 cancel from Ready (or a stuck In construction) returns to Not transmitted, and so does cancelling a
 validated campaign whose deferred start has not come: its parts wait in the queue until then
 (connector.campaigns.fan_out), so nothing has gone, and arriving they find it no longer Sending.
-Simulate and refresh run in any status and change none. A failed prepare goes back to Not transmitted
+Simulate and refresh run in any status and change none; a test (« Envoyer un test ») runs on a
+campaign Ready to send and changes nothing either. A failed prepare goes back to Not transmitted
 (prepare again); a failed validate stays Sending (validate again resumes, and what went out does not go again).
 """
 from __future__ import annotations
@@ -37,11 +38,13 @@ TRANSITIONS: dict[tuple[CampaignStatus, CampaignAction], Transition] = {
     (S.SENT, A.CANCEL): Transition(S.SENT, S.NOT_TRANSMITTED, S.SENT, only_deferred=True),
     **{(status, action): Transition(status, status, status)
        for status in S for action in (A.SIMULATE, A.REFRESH)},
+    # A test sends the staged texts to internal numbers: it needs a preparation and changes nothing.
+    (S.READY, A.TEST): Transition(S.READY, S.READY, S.READY),
 }
 
 # Why an action cannot start from a status: the refusal's key (connector.user_texts, `campaign_`).
 REFUSALS: dict[CampaignAction, str] = {A.PREPARE: "not_preparable", A.VALIDATE: "not_ready",
-                                       A.CANCEL: "not_cancellable"}
+                                       A.CANCEL: "not_cancellable", A.TEST: "test_needs_preparation"}
 SPECIAL_REFUSALS: dict[tuple[CampaignStatus, CampaignAction], str] = {(S.SENT, A.VALIDATE): "already_sent"}
 
 

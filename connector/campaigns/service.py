@@ -1,4 +1,5 @@
-"""The campaign actions (DESIGN §7): simulate, prepare, validate, cancel and refresh, each allowed
+"""The campaign actions (DESIGN §7): simulate, prepare, validate, cancel and refresh, and the test
+send (« Envoyer un test », connector.campaigns.test_send), each allowed
 and moved by the lifecycle table (`connector.campaigns.lifecycle`).
 
 Every outcome, failures included, ends in the campaign's last result, and its pending action is
@@ -44,7 +45,7 @@ from connector.repositories.report_notes import Attachment, ReportNotes
 from connector.repositories.send_ledger import SendLedger
 from connector.repositories.users import Users
 from connector.repositories.work_queue import WorkQueue
-from connector.send_policy import phone_number
+from connector.send_policy import SmsRejected, phone_number
 from connector.sms.port import ProviderError, SmsRequest
 from connector.user_texts import say
 
@@ -170,7 +171,8 @@ class CampaignService:
     def test(self, campaign_id: str, numbers: list[str] | None = None, user_id: str | None = None,
              lang: str | None = None) -> tuple[str, list[TestSms]]:
         """« Tester » a prepared campaign on internal numbers (given, else the configuration's): the first
-        staged texts, a note keeping what was sent; the campaign itself does not change."""
+        staged texts, a note keeping what was sent; the campaign itself does not change (`smsc campaign
+        test`: its last result is left as it is; the panel's button is the TEST action)."""
         campaign = self.campaigns.get(campaign_id)
         user = self.users.user_format(user_id)
         lang, now, config = lang or user.language, self.clock(), self.configuration.get()
@@ -179,6 +181,26 @@ class CampaignService:
         personal = self.users.default_sender(user_id) if config.campaign.allow_sender_choice else None
         ctx = build_context(campaign, config, user, None, lang=lang, personal_sender=personal)
         targets = [phone_number(number, config) for number in (numbers or list(config.test_numbers))]
+        return say(lang, "campaign_test_sent", count=len(targets)), self._send_test(ctx, targets, now)
+
+    def _test(self, run: _Run) -> CampaignResult:
+        """« Envoyer un test » on the campaign panel: the configured test numbers only (the panel names
+        them before the click); the result, in the user's language, names them too."""
+        ctx = run.ctx
+        if not ctx.config.test_numbers:
+            raise CampaignError("test_no_configured_numbers")
+        try:
+            targets = [phone_number(number, ctx.config) for number in ctx.config.test_numbers]
+        except SmsRejected as refusal:
+            raise CampaignError("test_bad_number", detail=refusal.say(ctx.lang)) from None
+        sent = self._send_test(ctx, targets, run.now)
+        summary = say(ctx.lang, "campaign_test_sent_to", count=len(sent), numbers=", ".join(s.number for s in sent))
+        self.campaigns.finish(ctx.campaign.id, summary)
+        return CampaignResult(CampaignAction.TEST, run.step.succeeded, summary)
+
+    def _send_test(self, ctx: ActionContext, targets: list[str], now: datetime) -> list[TestSms]:
+        """The test SMS (connector.campaigns.test_send), and the note « Test de la campagne » keeping them."""
+        campaign, lang = ctx.campaign, ctx.lang
         try:
             sent = send_test(self.provider, self.notes, campaign, targets, sms_type=ctx.sms_type,
                              sender=ctx.sender, now=now)
@@ -187,7 +209,7 @@ class CampaignService:
         lines = ["NUMERO;TICKET;SMS"] + [f"{s.number};{s.ticket};{s.text}" for s in sent]
         self.notes.create(campaign.id, say(lang, "campaign_test_note", when=now.strftime("%d/%m/%Y %H:%M:%S")),
                           Attachment("test.csv", "text/csv", ("\ufeff" + "\r\n".join(lines) + "\r\n").encode()))
-        return say(lang, "campaign_test_sent", count=len(sent)), sent
+        return sent
 
     def _validate(self, run: _Run) -> CampaignResult:
         """Puts one message per staged part on the parts queue (connector.campaigns.fan_out), under

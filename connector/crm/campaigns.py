@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from connector.clock import odata_utc, parse_utc
+from connector.crm.choices import cheaper_choice
 from connector.crm.port import Crm
 from connector.repositories.campaign_figures import CampaignRates
 from connector.repositories.campaigns import KEEP, Campaign, CampaignAction, CampaignStatus, Keep, PartsProgress
@@ -12,7 +13,8 @@ from connector.repositories.campaigns import KEEP, Campaign, CampaignAction, Cam
 CAMPAIGN_SET = "campaigns"
 COLUMNS = ("name", "smsc_recipienttype", "smsc_text", "_smsc_templateid_value", "smsc_smstype",
            "smsc_sender", "smsc_smsstatus", "smsc_action", "smsc_lastresult", "smsc_providerticket",
-           "actualstart", "othercost", "smsc_closedon", "smsc_partstotal", "smsc_partsdone", "smsc_partsfailed")
+           "actualstart", "othercost", "smsc_closedon", "smsc_partstotal", "smsc_partsdone", "smsc_partsfailed",
+           "smsc_cheapertext")
 # Marketing-list member types (list.createdfromcode, campaign.smsc_recipienttype) -> the recipient table.
 RECIPIENT_TABLES = {1: "account", 2: "contact", 4: "lead"}
 MAX_RESULT = 2000          # smsc_lastresult's length
@@ -31,7 +33,7 @@ def campaign_from_row(row: dict[str, Any]) -> Campaign:
         start=datetime.fromisoformat(start.replace("Z", "+00:00")) if start else None,
         action=CampaignAction(action) if isinstance(action, int) and action in set(CampaignAction) else None,
         last_result=row.get("smsc_lastresult"), closed_on=parse_utc(closed_on) if closed_on else None,
-        parts=_parts(row))
+        parts=_parts(row), cheaper_text=cheaper_choice(row.get("smsc_cheapertext")))
 
 
 def _parts(row: dict[str, Any]) -> PartsProgress | None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from connector.activity import SmsStatus
 from connector.clock import odata_utc, parse_utc
+from connector.crm.choices import cheaper_choice
 from connector.crm.odata import odata_literal
 from connector.crm.port import Crm, entity_set
 from connector.repositories.sms_activities import NewWorkflowSms, RowRef, SmsActivity
@@ -19,7 +20,7 @@ LOOKUP_TABLE = "@Microsoft.Dynamics.CRM.lookuplogicalname"
 COLUMNS = (
     "subject", "description", "scheduledend", "smsc_status", "smsc_smstype", "smsc_sender",
     "smsc_phonenumber", "smsc_idempotencykey", "_regardingobjectid_value", "_smsc_templateid_value",
-    "_smsc_workflowid_value",
+    "_smsc_workflowid_value", "smsc_cheapertext",
 )
 EXPAND_PARTIES = f"{PARTIES}($select=participationtypemask,_partyid_value,addressused)"
 RESUME_COLUMNS = COLUMNS + ("modifiedon",)
@@ -51,7 +52,8 @@ def activity_from_row(row: Mapping[str, Any], activity_id: str | None = None) ->
         idempotency_key=row.get("smsc_idempotencykey"), recipient=recipient_reference(row),
         template_id=row.get("_smsc_templateid_value"), workflow_id=row.get("_smsc_workflowid_value"),
         modified_on=parse_utc(modified) if modified else None, ticket=row.get("smsc_providermessageid"),
-        owner_id=row.get("_ownerid_value"), error=row.get("smsc_error"))
+        owner_id=row.get("_ownerid_value"), error=row.get("smsc_error"),
+        cheaper_text=cheaper_choice(row.get("smsc_cheapertext")))
 
 
 def taken(sms: ComposedSms, key: str, hold_until: datetime | None = None) -> dict[str, Any]:

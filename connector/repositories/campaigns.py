@@ -27,6 +27,7 @@ class CampaignAction(enum.IntEnum):
     VALIDATE = 3
     CANCEL = 4
     REFRESH = 5
+    TEST = 6         # « Envoyer un test »: the staged texts to the configured test numbers (beyond DESIGN's five)
 
 
 class Keep(enum.Enum):
@@ -68,6 +69,7 @@ class Campaign:
     last_result: str | None = None
     closed_on: datetime | None = None         # set when it closed (connector.campaigns.closing)
     parts: PartsProgress | None = None        # set by validate (the fan-out of its parts)
+    cheaper_text: bool | None = None          # the campaign's own cheaper-text choice; None: the configuration's
 
     def deferred(self, now: datetime) -> bool:
         return self.start is not None and self.start > now

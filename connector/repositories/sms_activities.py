@@ -35,6 +35,7 @@ class SmsActivity:
     workflow_id: str | None = None
     modified_on: datetime | None = None
     owner_id: str | None = None         # whose language a timer writes a failure in (read by the timers' queries)
+    cheaper_text: bool | None = None    # this SMS's cheaper-text choice; None: the configuration's
     # Written by the send; not read back by `get` (the fakes keep them for tests to look at).
     encoding: str | None = None
     segments: int | None = None

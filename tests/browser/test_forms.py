@@ -88,6 +88,29 @@ def test_send_shows_the_text_really_sent_then_sets_send_requested_and_the_sms_go
         ("smsc_textmessage", "Create", "unit-sms:sent")]
 
 
+def test_texte_economique_chosen_on_the_form_shows_then_sends_the_gsm7_text(page, console):
+    new_sms(page, console)                                          # the configuration leaves the option off
+    text = page.locator("#field-description")
+    text.fill("« Votre commande est prête » ’")
+    text.dispatch_event("change")
+    assert "UCS-2" in counter(page)
+    page.locator("#field-smsc_cheapertext").select_option("1")     # « Texte économique » : Oui
+    page.get_by_role("button", name="Envoyer", exact=True).click()
+    dialog = page.locator(".console-dialog")
+    dialog.wait_for()
+    shown = dialog.inner_text()
+    assert '" Votre commande est prete " \'' in shown and "GSM-7, 1 SMS" in shown     # the text really sent
+    assert "Texte économique : " in shown                           # never silently
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "sms_form_cheaper_text.png"))
+    dialog.get_by_role("button", name="Envoyer").click()
+    page.wait_for_function("() => document.querySelector('#field-smsc_status').value === '5'")
+    assert [s["body"]["text"] for s in console.stack.octopush.sends] == ['" Votre commande est prete " \'']
+    activity_id = page.evaluate("Xrm.Page.data.entity.getId()").strip("{}").lower()
+    row = console.stack.dataverse.get("smsc_textmessages", activity_id)
+    assert row["smsc_cheapertext"] == 1 and row["smsc_encoding"] == 1
+
+
 def test_the_confirmation_says_what_the_connector_would_refuse_and_cancel_sends_nothing(page, console):
     new_sms(page, console)
     page.locator("#field-smsc_smstype").select_option("1")         # marketing, and no STOP mention...

@@ -8,7 +8,7 @@ from tests.browser.conftest import ARTIFACTS
 
 CAMPAIGN = seed.CAMPAIGN_ORDERS_ID
 BUTTONS = {"simulate": "#smsc-simulate", "prepare": "#smsc-prepare", "validate": "#smsc-validate",
-           "cancel": "#smsc-cancel", "refresh": "#smsc-refresh"}
+           "cancel": "#smsc-cancel", "refresh": "#smsc-refresh", "test": "#smsc-test"}
 
 
 def open_campaign(page, console, **args):
@@ -59,7 +59,7 @@ def test_the_buttons_follow_the_status_and_each_click_moves_the_campaign(page, c
     text.dispatch_event("change")
     click(panel, "prepare")                                          # ...and prepares (the form's change saved too)
     assert panel.locator("#smsc-status").inner_text() == "Campagne prête à l'envoi"
-    assert enabled(panel) == {"simulate", "validate", "cancel"}
+    assert enabled(panel) == {"simulate", "validate", "cancel", "test"}
     assert panel.locator("#smsc-cost").inner_text() != "—"
     assert console.stack.dataverse.get("campaigns", CAMPAIGN)["smsc_text"].endswith(" STOP au 30101")
     assert "resume.xml" in panel.locator("#smsc-notes").inner_text()
@@ -88,6 +88,61 @@ def test_the_buttons_follow_the_status_and_each_click_moves_the_campaign(page, c
     assert panel.locator("#smsc-reply").inner_text() == "33,3 %"
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "campaign_panel_sent.png"), full_page=True)
+
+
+def test_send_a_test_names_the_test_numbers_sends_to_them_and_leaves_the_campaign_ready(page, console):
+    from connector.crm.configuration import forget_configuration
+
+    console.stack.dataverse.update("smsc_configurations", seed.CONFIGURATION_ID,
+                                   {"smsc_testnumbers": "06 99 88 77 66; 0611223344"})
+    forget_configuration()
+    console.stack.dataverse.update("campaigns", CAMPAIGN, {"smsc_text": "Bonjour Mr [lastname], -10 % ce week-end. STOP au 30101"})
+    panel = open_campaign(page, console)
+    assert panel.locator("#smsc-test").inner_text() == "Envoyer un test"
+    assert panel.locator("#smsc-test").is_disabled()                  # nothing prepared to test yet
+    click(panel, "prepare")
+    assert panel.locator("#smsc-status").inner_text() == "Campagne prête à l'envoi"
+    assert panel.locator("#smsc-test").is_enabled()
+    sends, activities = len(console.stack.octopush.sends), len(console.stack.dataverse.rows("smsc_textmessages"))
+
+    before = panel.locator("body").get_attribute("data-loaded")
+    panel.locator(BUTTONS["test"]).click()                             # asks first, naming the numbers
+    dialog = page.locator(".console-dialog")
+    assert "numéros de test (06 99 88 77 66, 0611223344)" in dialog.inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "campaign_panel_test_confirm.png"))
+    dialog.get_by_role("button", name="Envoyer le test").click()
+    wait_reloaded(panel, before)
+
+    tests = console.stack.octopush.sends[sends:]                      # what the Octopush emulator received
+    assert [s["numbers"] for s in tests] == [["+33699887766"], ["+33611223344"]]
+    assert all(s["body"]["text"].endswith("STOP au 30101") and s["body"]["request_id"].startswith("test-")
+               for s in tests)
+    assert panel.locator("#smsc-lastresult").inner_text() == (
+        "Test envoyé aux 2 numéro(s) de test (+33699887766, +33611223344) ; la campagne n'a pas changé.")
+    assert panel.locator("#smsc-status").inner_text() == "Campagne prête à l'envoi"      # the status did not move
+    assert enabled(panel) == {"simulate", "validate", "cancel", "test"}
+    assert "Test de la campagne (" in panel.locator("#smsc-notes").inner_text()
+    assert panel.locator("#smsc-notes a", has_text="test.csv").count() == 1
+    row = console.stack.dataverse.get("campaigns", CAMPAIGN)
+    assert row["smsc_smsstatus"] == 3 and row["smsc_action"] is None
+    assert len(console.stack.dataverse.rows("smsc_textmessages")) == activities    # no recipient activity
+    assert console.console.dispatched[-1]["answer"]["handled"] == "campaign:test"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "campaign_panel_test_sent.png"), full_page=True)
+    forget_configuration()
+
+
+def test_send_a_test_without_test_numbers_says_where_to_set_them_and_sends_nothing(page, console):
+    console.stack.dataverse.update("campaigns", CAMPAIGN, {"smsc_text": "Promo STOP au 30101"})
+    panel = open_campaign(page, console)
+    click(panel, "prepare")
+    sends = len(console.stack.octopush.sends)
+    panel.locator(BUTTONS["test"]).click()
+    panel.locator("#smsc-message:not(:empty)").wait_for()
+    assert panel.locator("#smsc-message").inner_text().startswith("Aucun numéro de test : renseignez")
+    assert len(console.stack.octopush.sends) == sends
+    assert console.stack.dataverse.get("campaigns", CAMPAIGN)["smsc_action"] is None
 
 
 def test_an_english_user_gets_the_panel_and_the_counter_in_english(page, console):

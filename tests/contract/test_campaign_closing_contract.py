@@ -59,7 +59,7 @@ def test_campaigns_due_for_closing_are_one_bounded_query(server, crm):
     server.expect_oneshot_request(f"{API}/campaigns", method="GET", query_string={
         "$select": "name,smsc_recipienttype,smsc_text,_smsc_templateid_value,smsc_smstype,smsc_sender,"
                    "smsc_smsstatus,smsc_action,smsc_lastresult,smsc_providerticket,actualstart,othercost,"
-                   "smsc_closedon,smsc_partstotal,smsc_partsdone,smsc_partsfailed",
+                   "smsc_closedon,smsc_partstotal,smsc_partsdone,smsc_partsfailed,smsc_cheapertext",
         "$filter": "smsc_smsstatus eq 5 and smsc_closedon eq null and actualstart ne null and "
                    "actualstart le 2026-11-20T10:00:00Z",
         "$orderby": "actualstart asc", "$top": "50"}).respond_with_json({"value": [

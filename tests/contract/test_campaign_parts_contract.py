@@ -60,7 +60,7 @@ def test_the_resume_timer_asks_for_a_bounded_page_of_fanned_out_campaigns_in_sen
     server.expect_oneshot_request(f"{API}/campaigns", method="GET", query_string={
         "$select": "name,smsc_recipienttype,smsc_text,_smsc_templateid_value,smsc_smstype,smsc_sender,"
                    "smsc_smsstatus,smsc_action,smsc_lastresult,smsc_providerticket,actualstart,othercost,"
-                   "smsc_closedon,smsc_partstotal,smsc_partsdone,smsc_partsfailed",
+                   "smsc_closedon,smsc_partstotal,smsc_partsdone,smsc_partsfailed,smsc_cheapertext",
         "$filter": "smsc_smsstatus eq 4 and smsc_partstotal ne null",
         "$orderby": "modifiedon asc", "$top": "50"}).respond_with_json({"value": [
             {"campaignid": CAMPAIGN_ID, "smsc_smsstatus": 4, "smsc_partstotal": 3}]})

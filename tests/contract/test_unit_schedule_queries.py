@@ -21,7 +21,8 @@ FIRST, SECOND = "8f2b1c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "9a3c2d4e-5f60-4b7c-9d8e
 OWNER = "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f"
 NOW = datetime(2026, 12, 2, 15, 30, 0, 250000, tzinfo=UTC)
 SELECT = ("subject,description,scheduledend,smsc_status,smsc_smstype,smsc_sender,smsc_phonenumber,"
-          "smsc_idempotencykey,_regardingobjectid_value,_smsc_templateid_value,_smsc_workflowid_value,modifiedon,"
+          "smsc_idempotencykey,_regardingobjectid_value,_smsc_templateid_value,_smsc_workflowid_value,smsc_cheapertext,"
+          "modifiedon,"
           "_ownerid_value,smsc_error")
 PAGED = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/json", "OData-MaxVersion": "4.0",
          "OData-Version": "4.0", "Prefer": 'odata.include-annotations="*",odata.maxpagesize=500'}

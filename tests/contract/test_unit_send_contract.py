@@ -52,7 +52,8 @@ OCTOPUSH_HEADERS = {"api-login": LOGIN, "api-key": KEY, "Content-Type": "applica
 
 ACTIVITY_QUERY = {
     "$select": "subject,description,scheduledend,smsc_status,smsc_smstype,smsc_sender,smsc_phonenumber,"
-               "smsc_idempotencykey,_regardingobjectid_value,_smsc_templateid_value,_smsc_workflowid_value",
+               "smsc_idempotencykey,_regardingobjectid_value,_smsc_templateid_value,_smsc_workflowid_value,"
+               "smsc_cheapertext",
     "$expand": "smsc_textmessage_activity_parties($select=participationtypemask,_partyid_value,addressused)",
 }
 CONFIG_COLUMNS = (
@@ -145,14 +146,15 @@ def activity(server, *, description="Votre commande 4711 est expédiée aujourd'
         "@odata.context": context(server, "smsc_textmessages(subject,description,scheduledend,smsc_status,"
                                           "smsc_smstype,smsc_sender,smsc_phonenumber,smsc_idempotencykey,"
                                           "_regardingobjectid_value,_smsc_templateid_value,"
-                                          "_smsc_workflowid_value,smsc_textmessage_activity_parties(participationtypemask,"
+                                          "_smsc_workflowid_value,smsc_cheapertext,"
+                                          "smsc_textmessage_activity_parties(participationtypemask,"
                                           "_partyid_value,addressused))/$entity"),
         "@odata.etag": ETAG,
         "subject": "SMS", "description": description, "scheduledend": None,
         "smsc_status@OData.Community.Display.V1.FormattedValue": "Send requested", "smsc_status": 2,
         "smsc_smstype": None, "smsc_sender": None, "smsc_phonenumber": None, "smsc_idempotencykey": None,
         "_regardingobjectid_value": None, "_smsc_templateid_value": None, "_smsc_workflowid_value": None,
-        "activityid": ACTIVITY_ID,
+        "smsc_cheapertext": None, "activityid": ACTIVITY_ID,
         "smsc_textmessage_activity_parties": [SENDER_PARTY, TO_CONTACT] if parties is None else parties,
     }
     if regarding:

@@ -123,8 +123,8 @@ def test_the_seeded_organisation_answers_the_collection_form_as_microsofts_clien
         picklists = api.get("EntityDefinitions(LogicalName='campaign')/Attributes?$select=LogicalName&$filter="
                             "AttributeType eq Microsoft.Dynamics.CRM.AttributeTypeCode'Picklist' and "
                             "IsCustomAttribute eq true").json()["value"]
-        assert sorted(a["LogicalName"] for a in picklists) == ["smsc_action", "smsc_recipienttype", "smsc_smsstatus",
-                                                               "smsc_smstype"]
+        assert sorted(a["LogicalName"] for a in picklists) == ["smsc_action", "smsc_cheapertext", "smsc_recipienttype",
+                                                               "smsc_smsstatus", "smsc_smstype"]
         assert api.get("EntityDefinitions?$filter=startswith(LogicalName,'smsc')").status_code == 501
 
 

@@ -12,6 +12,16 @@ def test_each_action_starts_from_the_statuses_of_the_design():
     assert starts_from(A.PREPARE) == {S.NOT_TRANSMITTED}
     assert starts_from(A.VALIDATE) == {S.READY, S.SENDING}
     assert starts_from(A.CANCEL) == {S.READY, S.IN_CONSTRUCTION, S.SENDING, S.SENT}
+    assert starts_from(A.TEST) == {S.READY}
+
+
+@pytest.mark.parametrize("status", [S.NOT_TRANSMITTED, S.IN_CONSTRUCTION, S.SENDING, S.SENT])
+def test_a_test_send_needs_a_campaign_ready_to_send_and_changes_no_status(status):
+    step = transition(S.READY, A.TEST)
+    assert step.running == step.succeeded == step.failed == S.READY
+    with pytest.raises(CampaignError) as refused:
+        transition(status, A.TEST)
+    assert refused.value.key == "test_needs_preparation" and refused.value.say("fr").startswith("Préparez la campagne")
 
 
 @pytest.mark.parametrize("action", [A.SIMULATE, A.REFRESH])

@@ -205,6 +205,16 @@ def test_the_cheaper_text_option_replaces_costly_characters_and_says_so():
     assert unchanged.text == text and unchanged.stats.encoding == "UCS-2"
 
 
+@pytest.mark.parametrize("configured, requested, encoding", [
+    (False, True, "GSM-7"), (True, False, "UCS-2"), (True, None, "GSM-7"), (False, None, "UCS-2")])
+def test_the_sends_own_cheaper_choice_wins_over_the_configuration(configured, requested, encoding):
+    text = "« Votre commande est prête » ’"
+    sms = compose(text, config=Configuration(cheaper_text=configured), prefs=PREFS, raw_number="0649819006",
+                  requested_cheaper=requested)
+    assert sms.stats.encoding == encoding
+    assert (sms.text == '" Votre commande est prete " \'') == (encoding == "GSM-7")
+
+
 def test_the_organisations_length_budget_applies_below_the_providers_limit():
     budget = Configuration(max_text_length=149)
     assert compose("x" * 149, config=budget, prefs=PREFS, raw_number="0649819006").stats.characters == 149

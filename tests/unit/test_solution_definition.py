@@ -86,7 +86,11 @@ DESIGN_CHOICES = {
     ("campaign", "smsc_smstype"): {1: "Marketing", 2: "Transactional"},
     ("campaign", "smsc_smsstatus"): {1: "Not transmitted", 2: "In construction", 3: "Ready to send", 4: "Sending",
                                      5: "Sent"},
-    ("campaign", "smsc_action"): {1: "Simulate", 2: "Prepare", 3: "Validate", 4: "Cancel", 5: "Refresh"},
+    # DESIGN's five, and the test send (6) the README explains.
+    ("campaign", "smsc_action"): {1: "Simulate", 2: "Prepare", 3: "Validate", 4: "Cancel", 5: "Refresh",
+                                  6: "Send a test"},
+    ("smsc_textmessage", "smsc_cheapertext"): {1: "Yes", 2: "No"},     # empty: the configuration's
+    ("campaign", "smsc_cheapertext"): {1: "Yes", 2: "No"},
     ("smsc_sendledger", "smsc_state"): {1: "Reserved", 2: "Sending", 3: "Accepted", 4: "Refused", 5: "Uncertain",
                                         6: "Written"},
     ("smsc_configuration", "smsc_unitdefaultsmstype"): {1: "Marketing", 2: "Transactional"},

@@ -11,6 +11,7 @@ Smsc.TextMessageForm = (function () {
     "use strict";
     var TEXT = "description", STATUS = "smsc_status", TEMPLATE = "smsc_templateid", REGARDING = "regardingobjectid";
     var SEND_REQUESTED = 2, SENDING = 3, SCHEDULED = 4, CANCELLED = 9, DUE = "scheduledend", PUBLISHED = 2, FOLLOW_MS = 2000, FOLLOW_TIMES = 15, MARKETING_TYPE = "smsc_smstype", SENDER = "smsc_sender";
+    var CHEAPER = "smsc_cheapertext", CHEAPER_YES = 1, CHEAPER_NO = 2;
     var COUNTER_ID = "smsc-counter", ENCODING_ID = "smsc-encoding", TEMPLATE_ID = "smsc-template";
     var LABELS = {
         fr: {counter: "{characters} caractères · {segments} SMS · {encoding} · reste {remaining}",
@@ -182,6 +183,9 @@ Smsc.TextMessageForm = (function () {
         if (type) { request.smstype = type; }
         var sender = form.getAttribute(SENDER) && form.getAttribute(SENDER).getValue();
         if (sender) { request.sender = sender; }
+        // « Texte économique »: 1 Oui, 2 Non; empty: the configuration's choice (the preview's default too).
+        var cheaper = form.getAttribute(CHEAPER) && form.getAttribute(CHEAPER).getValue();
+        if (cheaper === CHEAPER_YES || cheaper === CHEAPER_NO) { request.cheaper = cheaper === CHEAPER_YES; }
         return request;
     }
 
