@@ -301,7 +301,7 @@ class Demo:
 
         cancelled = self.create_sms(("contact", seed.DAVID_SMITH_ID), text="Rappel : rendez-vous demain à 10h.",
                                     scheduledend=_wire(in_an_hour))
-        answer = self.deliver(cancelled, f"An SMS due at {in_an_hour:%H:%M} UTC is sent")
+        answer = self.deliver(cancelled, f"The user sends an SMS due at {in_an_hour:%H:%M} UTC")
         row = dv.get("smsc_textmessages", cancelled)
         self.show_schedule("Held", row)
         self.expect(answer.get("handled") == "unit-sms:scheduled" and row["smsc_status"] == 4
@@ -323,7 +323,7 @@ class Demo:
 
         released = self.create_sms(("contact", seed.JOHN_DOE_ID), text="Votre colis arrive cet après-midi.",
                                    scheduledend=_wire(in_half_an_hour))
-        self.deliver(released, f"A second SMS due at {in_half_an_hour:%H:%M} UTC is sent")
+        self.deliver(released, f"The user sends a second SMS due at {in_half_an_hour:%H:%M} UTC")
         services = get_services()
         service = unit_sms_service(services.crm, services.sms)
         # The timer function release_scheduled_sms runs release_due_sms every minute; its minute is given.
