@@ -54,13 +54,25 @@ def test_the_release_timer_sends_a_held_sms_once_at_its_minute(crm, stack):
 
 @pytest.fixture
 def serving(monkeypatch):
-    """`smsc serve` / `smsc console` returning at once instead of waiting for Ctrl-C; the threads that ran."""
+    """`smsc serve` / `smsc console` returning at once instead of waiting for Ctrl-C; the threads that ran.
+    The root logger as it was again after (the commands point it at the test's captured stderr)."""
+    import logging
+
     import smsc.serve
 
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
     seen: list[set[str]] = []
     monkeypatch.setattr(smsc.serve, "until_interrupted", lambda server: seen.append(
         {t.name for t in threading.enumerate()}))
-    return seen
+    yield seen
+    for handler in root.handlers:
+        if handler not in handlers:
+            root.removeHandler(handler)
+    for handler in handlers:
+        if handler not in root.handlers:
+            root.addHandler(handler)
+    root.setLevel(level)
 
 
 @pytest.mark.parametrize("command", [["serve", "--emulators"], ["console"]])
