@@ -1,7 +1,9 @@
-"""Runs the app's HTTP functions in-process, the way the Functions host calls them.
+"""Runs the app's functions in-process, the way the Functions host calls them.
 
 Core Tools (`func start`) cannot be installed everywhere (see README); the demo, the tests and the
-benchmarks call the registered handlers through this instead, with the same request objects.
+benchmarks call the registered handlers through this instead, with the same request objects; `smsc
+serve` also finds here the queue-triggered and timer-triggered functions it runs (smsc.serve,
+smsc.local_timers).
 """
 from __future__ import annotations
 
@@ -64,6 +66,38 @@ def queue_function(queue_name: str):
         if getattr(function.get_trigger(), "queue_name", None) == queue_name:
             return function.get_user_function()
     raise LookupError(queue_name)
+
+
+@dataclass(frozen=True)
+class TimerRegistration:
+    """A timer-triggered function as registered: its NCRONTAB schedule (six fields, seconds first) and
+    the host options `run_on_startup` and `use_monitor`."""
+    name: str
+    schedule: str
+    run_on_startup: bool
+    use_monitor: bool
+    function: Callable[[func.TimerRequest], Any]
+
+
+def timer_functions() -> list[TimerRegistration]:
+    """The app's timer-triggered functions, in the order they were registered."""
+    timers = []
+    for function in registered_functions():
+        trigger = function.get_trigger()
+        if trigger.get_binding_name() == "timerTrigger":
+            timers.append(TimerRegistration(function.get_function_name(), trigger.schedule,
+                                            bool(trigger.run_on_startup), bool(trigger.use_monitor),
+                                            function.get_user_function()))
+    return timers
+
+
+def timer_request(*, past_due: bool = False, status: dict | None = None) -> func.TimerRequest:
+    """The trigger's argument, as the Python worker builds it from the host's TimerInfo: whether the
+    run is for a missed occurrence, and the schedule status (`Last`, `Next`, `LastUpdated`) when the
+    function uses the monitor."""
+    from azure.functions.timer import TimerRequest
+
+    return TimerRequest(past_due=past_due, schedule_status=status or {}, schedule={"AdjustForDST": True})
 
 
 def route_match(template: str, route: str) -> dict[str, str] | None:

@@ -197,11 +197,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=7071, help="port (default 7071, as Core Tools; 0: any free port)")
     serve.add_argument("--emulators", action="store_true", help="start the emulators and point the app at them")
     serve.add_argument("--db", help="SQLite file for the Dataverse emulator (with --emulators)")
+    serve.add_argument("--no-timers", action="store_true", help="do not run the timer functions on their schedules")
     serve.set_defaults(run=_serve)
     console = commands.add_parser("console", help="try the forms in a browser, on the emulators (no Dynamics org)")
     console.add_argument("--port", type=int, default=7070, help="port (default 7070; 0: any free port)")
     console.add_argument("--db", help="SQLite file for the Dataverse emulator")
     console.add_argument("--lang", choices=["fr", "en"], default="fr", help="the user's language (default fr)")
+    console.add_argument("--no-timers", action="store_true", help="do not run the timer functions on their schedules")
     console.set_defaults(run=_console)
     from smsc.workflows_cli import register as register_workflows
     register_workflows(commands)

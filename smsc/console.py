@@ -6,7 +6,8 @@ One server on 127.0.0.1 serves
   (smsc/console_static/xrm_standin.js): the form's attributes are an in-page model of the record, saved
   through the Dataverse emulator's Web API; `Xrm.WebApi` goes to that Web API through a same-origin proxy
   (`/api/data/v9.2/...`, the token added here),
-- the function app's routes (`/api/...`, smsc.serve.FunctionHost: queue outputs drained in-process).
+- the function app's routes (`/api/...`, smsc.serve.FunctionHost: queue outputs drained in-process;
+  due queue messages and the timer functions run as under `smsc serve`).
 
 What Dataverse's webhook steps would do after a save, the console does: a write that sets an SMS to
 Send requested, or a campaign's `smsc_action`, is followed by the webhook body Dataverse would post
@@ -492,14 +493,20 @@ def _text(status: int, text: str) -> Response:
 
 
 def console_command(args: Any) -> int:
-    """`smsc console [--port N] [--db FILE] [--lang fr|en]`."""
+    """`smsc console [--port N] [--db FILE] [--lang fr|en] [--no-timers]`: like `smsc serve`, the queue
+    messages and the timer functions run while it is up."""
+    from contextlib import ExitStack
+
     from connector.bootstrap import reset
     from emulators.stack import local_stack
-    from smsc.serve import BackgroundServer, until_interrupted
+    from smsc.serve import BackgroundServer, start_local_functions, until_interrupted
 
     logging.basicConfig(level=logging.INFO, format="%(message)s", force=True)   # a server shows its log
-    with local_stack(args.db, on_environment_change=reset) as stack, \
-            BackgroundServer(Console(stack, language=args.lang), port=args.port) as server:
+    with ExitStack() as scope:
+        stack = scope.enter_context(local_stack(args.db, on_environment_change=reset))
+        after_request = start_local_functions(scope, timers=not getattr(args, "no_timers", False), db=args.db)
+        console = Console(stack, FunctionHost(after_request=after_request), language=args.lang)
+        server = scope.enter_context(BackgroundServer(console, port=args.port))
         print(f"smsc console: open {server.url}/ in a browser (Ctrl-C to stop).")
         print(f"  Dataverse emulator {stack.dataverse_url}, Octopush emulator {stack.octopush_url}")
         until_interrupted(server)

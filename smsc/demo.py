@@ -1,4 +1,9 @@
-"""`smsc demo`: the unit-SMS story on the local emulators, through the real webhook handler.
+"""`smsc demo`: the connector's story on the local emulators, through the real webhook handler.
+
+A unit SMS sent from a record; more cases; scheduled SMS held by the connector, one cancelled from the
+record and one released by the timer's core at its minute (the minute injected: nothing waits); the
+product guide's campaign; a campaign validated in parts, its progress on the campaign; a deferred
+campaign cancelled before its start; and the loop back from the provider.
 
 `call` is the way the Functions host calls a route (functions.local_host.invoke), injected by the
 CLI so this module stays free of Azure Functions. Every step checks that it went as told; `run`
@@ -43,6 +48,21 @@ def label(column: str, value) -> str:
     return str(value)
 
 
+def _wire(moment: datetime) -> str:
+    """A date and time as the Web API writes it (UTC, seconds)."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class _Clock:
+    """The demo's time for what would otherwise be waited for (a deferred start)."""
+
+    def __init__(self, now: datetime):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
 def fields(answer: dict) -> str:
     """A JSON answer as `name=value` pairs (no Python dict repr)."""
     return " ".join(f"{name}={value}" for name, value in answer.items())
@@ -84,7 +104,10 @@ class Demo:
         self.expect(len(self.stack.octopush.sends) == 1, "Octopush received exactly one send")
         self.show_crm_requests()
         self.more_cases()
+        self.schedules()
         self.campaign()
+        self.campaign_in_parts()
+        self.deferred_campaign_cancelled()
         self.loop_back()
         credit = self.call("GET", "credit", headers=self.headers()).json()
         c.print(f"\nOctopush credit left: {credit.get('amount')} {credit.get('unit')}")
@@ -262,6 +285,171 @@ class Demo:
         [optout] = [o for o in dv.rows("smsc_optouts") if o["smsc_phonenumber"] == "+33600000001"]
         c.print(f"Peter Parker answers START: his opt-out is now active={optout['smsc_active']}")
         self.expect(optout["smsc_active"] is False, "START from the same number lifts the STOP")
+
+    # -- schedules held by the connector ---------------------------------------------------------------
+    def schedules(self) -> None:
+        """A due date in the future: the connector holds the SMS (Octopush gets nothing) until the release
+        timer takes it at its minute; until then « Annuler l'envoi » on the record stops it for good."""
+        from connector.bootstrap import get_services, unit_sms_service
+        from connector.unit_release import release_due_sms
+
+        c, dv, octopush = self.console, self.stack.dataverse, self.stack.octopush
+        c.rule("[bold]Scheduled SMS: held by the connector until their time, cancellable until then")
+        now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+        in_an_hour, in_half_an_hour = now + timedelta(hours=1), now + timedelta(minutes=30)
+        sends_before = len(octopush.sends)
+
+        cancelled = self.create_sms(("contact", seed.DAVID_SMITH_ID), text="Rappel : rendez-vous demain à 10h.",
+                                    scheduledend=_wire(in_an_hour))
+        answer = self.deliver(cancelled, f"The user sends an SMS due at {in_an_hour:%H:%M} UTC")
+        row = dv.get("smsc_textmessages", cancelled)
+        self.show_schedule("Held", row)
+        self.expect(answer.get("handled") == "unit-sms:scheduled" and row["smsc_status"] == 4
+                    and not row.get("smsc_providermessageid") and len(octopush.sends) == sends_before,
+                    "an SMS due later is held Scheduled, with nothing sent to Octopush")
+        # « Annuler l'envoi »: the form saves the status Cancelled; Dataverse's step posts the Update with
+        # the status before in its pre-image.
+        dv.update("smsc_textmessages", cancelled, {"smsc_status": 9})
+        event = remote_execution_context("Update", "smsc_textmessage", cancelled, user_id=seed.CLAIRE_MARTIN_ID,
+                                         attributes={"smsc_status": option(9)}, pre_image={"smsc_status": option(4)})
+        answer = self.call("POST", "dataverse/events", body=event,
+                           headers=webhook_headers("Update", "smsc_textmessage", self.key)).json()
+        self.console.print(f"[bold]The user cancels it from the record[/] (« Annuler l'envoi »): "
+                           f"POST /api/dataverse/events -> {fields(answer)}")
+        row = dv.get("smsc_textmessages", cancelled)
+        self.show_schedule("Cancelled", row)
+        self.expect(answer.get("handled") == "unit-sms:cancelled" and row["smsc_status"] == 9
+                    and len(octopush.sends) == sends_before, "the cancelled SMS is Cancelled, still nothing sent")
+
+        released = self.create_sms(("contact", seed.JOHN_DOE_ID), text="Votre colis arrive cet après-midi.",
+                                   scheduledend=_wire(in_half_an_hour))
+        self.deliver(released, f"The user sends a second SMS due at {in_half_an_hour:%H:%M} UTC")
+        services = get_services()
+        service = unit_sms_service(services.crm, services.sms)
+        # The timer function release_scheduled_sms runs release_due_sms every minute; its minute is given.
+        for minute in (in_half_an_hour - timedelta(minutes=1), in_half_an_hour, in_an_hour + timedelta(minutes=1)):
+            results = release_due_sms(service, minute)
+            ours = {r.activity_id: r.outcome for r in results if r.activity_id in (cancelled, released)}
+            others = len(results) - len(ours)
+            c.print(f"The release timer at {minute:%H:%M} UTC (its core, the minute given): "
+                    + (", ".join(f"{'2nd SMS' if a == released else 'cancelled SMS'} {o}" for a, o in ours.items())
+                       or "nothing of these to release")
+                    + (f" (and {others} held SMS of an earlier run)" if others else ""))
+            if minute == in_half_an_hour:
+                self.expect(ours == {released: "sent"}, "the second SMS is released and sent at its minute")
+            else:
+                self.expect(ours == {}, f"nothing of these leaves at {minute:%H:%M}")
+        row = dv.get("smsc_textmessages", released)
+        self.show_schedule("Released", row)
+        mine = [s for s in octopush.sends[sends_before:] if s["ticket"] == row.get("smsc_providermessageid")]
+        self.expect(row["smsc_status"] == 5 and len(mine) == 1 and "send_at" not in mine[0]["body"],
+                    "the second SMS is Sent: one request to Octopush, at its time, without send_at")
+        self.expect(dv.get("smsc_textmessages", cancelled)["smsc_status"] == 9,
+                    "the cancelled SMS stays Cancelled past its time, never sent")
+
+    def show_schedule(self, title: str, row: dict) -> None:
+        status = label("smsc_status", row["smsc_status"])
+        self.console.print(f"  {title}: {row.get('description')} -> status {status}, "
+                           f"due {row.get('scheduledend') or ''}, ticket {row.get('smsc_providermessageid') or 'none'}")
+
+    # -- campaigns in parts ----------------------------------------------------------------------------
+    def campaign_in_parts(self) -> None:
+        """Validate puts one message per staged part on the parts queue (in-process here, an Azure Storage
+        queue in Azure); each part worker releases its part; the campaign shows the progress."""
+        from connector.bootstrap import campaign_service, get_services, reset
+        from connector.campaigns.model import CampaignAction
+        from smsc.campaign_parts import release_local_parts
+
+        c, dv, octopush = self.console, self.stack.dataverse, self.stack.octopush
+        limit = dv.max_upload
+        c.rule("[bold]A campaign of 40 contacts validated in parts")
+        # Prepare stages the recipients in notes no larger than the organisation's attachment limit: at
+        # 8 KB instead of the usual 5 MB, 40 recipients make several parts.
+        dv.max_upload = 8192
+        reset()                                 # the connector reads the limit once
+        try:
+            campaign_id = seed.seed_bulk_campaign(dv, 40)
+            services = get_services()
+            service = campaign_service(services.crm, services.sms)
+            requests_before, sends_before = self._campaign_requests(), len(octopush.sends)
+            prepared = service.run(campaign_id, CampaignAction.PREPARE, seed.JOHN_BAKER_ID)
+            c.print(f"prepare -> {prepared.summary}")
+            queued = service.run(campaign_id, CampaignAction.VALIDATE, seed.JOHN_BAKER_ID)
+            c.print(f"validate -> {queued.summary}")
+            total, done, failed = self._parts(campaign_id)
+            c.print(f"  on the campaign: parts total {total}, done {done}, failed {failed}")
+            self.expect(queued.ok and (total or 0) > 1 and done == 0, "validate queues the campaign in several parts")
+            progress = []
+
+            def on_part(outcome: str) -> None:
+                progress.append(self._parts(campaign_id))
+                c.print(f"  part worker: {outcome} -> the campaign shows parts done {progress[-1][1]} of {total}")
+
+            result = release_local_parts(services, campaign_id, on_part=on_part)
+            c.print(f"the campaign -> {result.summary if result else ''}")
+            activities = dv.rows("smsc_textmessages", filter=f"_smsc_campaignid_value eq {campaign_id}")
+            numbers = [n for send in octopush.sends[sends_before:] for n in send["numbers"]]
+            c.print(f"{len(activities)} SMS activities; Octopush got {self._campaign_requests() - requests_before} "
+                    f"campaign request(s) for {len(numbers)} numbers ({len(set(numbers))} different)")
+            self.expect([p[1] for p in progress] == list(range(1, (total or 0) + 1)) and result is not None
+                        and result.ok and self._parts(campaign_id) == (total, total, 0),
+                        "each part released shows on the campaign, all parts done")
+            self.expect(len(activities) == 40 and len(numbers) == len(set(numbers)) == 40
+                        and all(a.get("smsc_providermessageid") for a in activities),
+                        "40 SMS activities, each with its ticket; each of the 40 numbers sent once")
+        finally:
+            dv.max_upload = limit
+            reset()
+
+    def deferred_campaign_cancelled(self) -> None:
+        """A campaign whose start is an hour away: validate puts its parts on the queue to be delivered at
+        the start, the user cancels a minute before, and when the queue hands the parts over at the start
+        (the time given, not waited for) nothing goes to Octopush."""
+        from connector.bootstrap import campaign_service, get_services
+        from connector.campaigns.model import CampaignAction
+        from connector.campaigns.parts import drain_parts
+        from connector.campaigns.worker import MAX_ATTEMPTS
+        from connector.queues.local import LocalQueue
+        from connector.repositories.work_queue import CAMPAIGN_PARTS
+
+        c, dv = self.console, self.stack.dataverse
+        clock = _Clock(datetime.now(timezone.utc).replace(microsecond=0))
+        start = clock.now.replace(second=0) + timedelta(hours=1)
+        c.rule(f"[bold]A deferred campaign (start {start:%H:%M} UTC) cancelled before its start")
+        campaign_id = seed.seed_bulk_campaign(dv, 20)
+        dv.update("campaigns", campaign_id, {"actualstart": _wire(start)})
+        queue = LocalQueue(CAMPAIGN_PARTS, clock)       # the in-process queue, on the demo's clock
+        services = get_services()
+
+        def service_for(user_id=None):
+            return campaign_service(services.crm, services.sms, user_id=user_id, parts_queue=queue, clock=clock)
+
+        requests_before = self._campaign_requests()
+        for action in (CampaignAction.PREPARE, CampaignAction.VALIDATE):
+            result = service_for().run(campaign_id, action, seed.JOHN_BAKER_ID)
+            c.print(f"{action.name.lower()} -> {result.summary}")
+        self.expect(result.ok and len(queue) >= 1 and queue.take_due() == [],
+                    "validate puts the parts on the queue, to be delivered at the start")
+        clock.now = start - timedelta(minutes=1)
+        cancelled = service_for().run(campaign_id, CampaignAction.CANCEL, seed.JOHN_BAKER_ID)
+        c.print(f"cancel at {clock.now:%H:%M} UTC -> {cancelled.summary} (status {cancelled.status.name.lower()})")
+        clock.now = start + timedelta(seconds=1)
+        outcomes = drain_parts(queue.take_due, service_for, max_attempts=MAX_ATTEMPTS)
+        for outcome in outcomes:
+            c.print(f"  at {clock.now:%H:%M} UTC the queue hands the part over: {outcome}")
+        activities = dv.rows("smsc_textmessages", filter=f"_smsc_campaignid_value eq {campaign_id}")
+        sent = self._campaign_requests() - requests_before
+        c.print(f"Octopush received {sent} request(s) for it; {len(activities)} SMS activities")
+        self.expect(cancelled.ok and outcomes and all("no longer being sent" in o for o in outcomes),
+                    "the parts of the cancelled campaign are not released at its start")
+        self.expect(sent == 0 and activities == [], "the cancelled deferred campaign sends nothing")
+
+    def _parts(self, campaign_id: str) -> tuple:
+        row = self.stack.dataverse.get("campaigns", campaign_id)
+        return row.get("smsc_partstotal"), row.get("smsc_partsdone"), row.get("smsc_partsfailed")
+
+    def _campaign_requests(self) -> int:
+        return len([r for r in self.stack.octopush.requests if "sms-campaign" in r.path])
 
     def save_reports(self, campaign_id: str) -> None:
         """The campaign's report notes as files the user can open."""

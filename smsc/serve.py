@@ -6,8 +6,10 @@ the queue-triggered function of that queue, retried up to the host's maxDequeueC
 would. The in-process work queues of a local run (connector.bootstrap.local_queues: no
 `AzureWebJobsStorage`) are run the same way once their messages are due, after each request and every
 second (QueueTicker); a message that failed its last attempt goes to the `-poison` queue, whose function
-runs it when one is registered, as the Functions host does in Azure. The shared-key check is the
-handlers' own, unchanged; the function key is not checked, as Core Tools does not check it locally either.
+runs it when one is registered, as the Functions host does in Azure. The timer-triggered functions run on
+their NCRONTAB schedules in a ticker of their own (smsc.local_timers; `--no-timers` leaves them off). The
+shared-key check is the handlers' own, unchanged; the function key is not checked, as Core Tools does not
+check it locally either.
 """
 from __future__ import annotations
 
@@ -136,12 +138,12 @@ def run_due_messages(queues: Callable[[], Mapping[str, LocalQueue]] | None = Non
     return outcomes
 
 
-class QueueTicker:
-    """Runs the due messages of the in-process queues every `interval` seconds (a daemon thread while the
-    server runs) and after each request (`after_request`, which does not wait for a run under way)."""
+class Ticker:
+    """Calls `run` every `interval` seconds (a daemon thread while the server runs) and logs what it did;
+    `after_request` runs it too, without waiting for a run under way."""
 
-    def __init__(self, run: Callable[[], list[str]] = run_due_messages, interval: float = 1.0):
-        self.run, self.interval = run, interval
+    def __init__(self, run: Callable[[], list[str]], interval: float = 1.0, name: str = "smsc-ticker"):
+        self.run, self.interval, self.name = run, interval, name
         self._running = threading.Lock()        # one run at a time, like host.json's batchSize 1
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -152,7 +154,7 @@ class QueueTicker:
         try:
             outcomes = self.run()
         except Exception:                       # a broken run must not end the ticker: logged, tried again
-            log.exception("running the due queue messages failed")
+            log.exception("%s: a run failed", self.name)
             return []
         finally:
             self._running.release()
@@ -163,9 +165,9 @@ class QueueTicker:
     def after_request(self) -> list[str]:
         return self.tick(wait=False)
 
-    def start(self) -> QueueTicker:
+    def start(self) -> Ticker:
         self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="smsc-queue-ticker", daemon=True)
+        self._thread = threading.Thread(target=self._loop, name=self.name, daemon=True)
         self._thread.start()
         return self
 
@@ -179,11 +181,45 @@ class QueueTicker:
         while not self._stop.wait(self.interval):
             self.tick()
 
-    def __enter__(self) -> QueueTicker:
+    def __enter__(self) -> Ticker:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class QueueTicker(Ticker):
+    """Runs the due messages of the in-process queues every `interval` seconds and after each request."""
+
+    def __init__(self, run: Callable[[], list[str]] = run_due_messages, interval: float = 1.0):
+        super().__init__(run, interval, name="smsc-queue-ticker")
+
+
+def timer_ticker(status_file: str | None = None, interval: float = 1.0) -> tuple[Ticker, Any]:
+    """The ticker of the timer functions and their TimerHost; the schedule status (use_monitor) in
+    `status_file` when the run keeps its database, in memory otherwise."""
+    from pathlib import Path
+
+    from smsc.local_timers import FileScheduleStatus, TimerHost
+
+    host = TimerHost(status=FileScheduleStatus(Path(status_file)) if status_file else None)
+    return Ticker(host.run_due, interval, name="smsc-timer-ticker"), host
+
+
+def start_local_functions(scope: Any, *, timers: bool, db: str | None) -> Callable[[], list[str]]:
+    """What the Functions host runs besides HTTP, started in `scope` (an ExitStack): the queue ticker and,
+    unless `timers` is false, the timer functions; says which; the queue ticker's `after_request`."""
+    ticker = scope.enter_context(QueueTicker())
+    if not timers:
+        print("Timer functions: off (--no-timers).")
+        return ticker.after_request
+    timer, host = timer_ticker(f"{db}.timers.json" if db else None)
+    print("Timer functions, on their NCRONTAB schedules (UTC; run as the Functions host would):")
+    for name, schedule, next_run in host.schedules():
+        print(f"  {name:<32} {schedule:<18} next {next_run:%H:%M:%S}" if next_run else
+              f"  {name:<32} {schedule:<18} now (missed while stopped)")
+    scope.enter_context(timer)
+    return ticker.after_request
 
 
 class FunctionHost:
@@ -245,7 +281,7 @@ def until_interrupted(server: BackgroundServer) -> None:
 
 
 def serve_command(args: Any) -> int:
-    """`smsc serve [--port N] [--emulators] [--db FILE]`."""
+    """`smsc serve [--port N] [--emulators] [--db FILE] [--no-timers]`."""
     from contextlib import ExitStack
 
     from connector.bootstrap import reset
@@ -260,9 +296,9 @@ def serve_command(args: Any) -> int:
             print("Emulators running. Settings the app uses:")
             for name, value in stack.environment.items():
                 print(f"  {name}={value}")
-        ticker = scope.enter_context(QueueTicker())
-        server = scope.enter_context(BackgroundServer(FunctionHost(after_request=ticker.after_request),
-                                                      port=args.port))
+        after_request = start_local_functions(scope, timers=not getattr(args, "no_timers", False),
+                                              db=args.db if args.emulators else None)
+        server = scope.enter_context(BackgroundServer(FunctionHost(after_request=after_request), port=args.port))
         print(f"\nFunction app routes on {server.url}/api/ (Ctrl-C to stop). Try:")
         for line in curl_examples(server.url, key or "$SMSC_FORM_KEY"):
             print(f"  {line}")
