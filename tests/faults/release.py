@@ -233,7 +233,7 @@ def crm_throttled(stack, recipients: int, *, seed: int, throttled: float = 0.30,
                                             "resumes": resumes, "status": status})
 
 
-def provider_failing(stack, recipients: int, *, seed: int, errors: float = 0.2, timeouts: float = 0.1,
+def provider_failing(stack, recipients: int, *, seed: int, errors: float = 0.2, timeouts: float = 0.15,
                      undelivered: float = 0.1) -> Figures:
     """Scenario c: Octopush answers `errors` of the sends 500 and holds `timeouts` of them past the
     client's time-out (then accepts them), and `undelivered` of what it accepted is reported failed;
@@ -251,9 +251,8 @@ def provider_failing(stack, recipients: int, *, seed: int, errors: float = 0.2, 
     campaign_id = prepared_campaign(stack, service_for, recipients, per_part=max(50, recipients // 10))
     stack.octopush.set_callback_urls(callback_url_for_deliveries="http://127.0.0.1:9/delivery")
     stack.octopush.set_outcomes(delivered_share=1 - undelivered, hold=True)
-    stack.octopush.faults.add(500, rate=errors, seed=seed, path_contains=SEND_PATH)
-    stack.octopush.faults.add(delay=TIME_OUT_DELAY, rate=timeouts / (1 - errors), seed=seed + 1,
-                              path_contains=SEND_PATH)
+    stack.octopush.faults.add(delay=TIME_OUT_DELAY, rate=timeouts, seed=seed, path_contains=SEND_PATH)
+    stack.octopush.faults.add(500, rate=errors / (1 - timeouts), seed=seed + 1, path_contains=SEND_PATH)
     assert service_for().run(campaign_id, CampaignAction.VALIDATE).ok
     resumes, reruns = until_sent(queue, service_for, clock, campaign_id)
     faults = [rule["hits"] for rule in stack.octopush.faults.shown()]
@@ -267,9 +266,16 @@ def provider_failing(stack, recipients: int, *, seed: int, errors: float = 0.2, 
                 func.QueueMessage(body=answer.outputs["provider_events"].encode()))
         return answer.status
 
+    # The reports all at once (Octopush spreads them over minutes): the CRM's budget of 6,000 requests per
+    # 5 minutes is lifted for them, their cost is counted instead.
+    stack.dataverse.limits.configure(enabled=False)
+    before = len(stack.dataverse.requests)
     reports = stack.octopush.flush_callbacks(report)
+    per_report = (len(stack.dataverse.requests) - before) / max(1, len(reports))
+    stack.dataverse.limits.configure(enabled=True)
     return measure(stack, service_for(), campaign_id, "c. Octopush 5xx/time-outs", started=started, reruns=reruns,
-                   **{"500s": faults[0], "time-outs": faults[1], "reports": len(reports), "resumes": resumes})
+                   **{"time-outs": faults[0], "500s": faults[1], "reports": len(reports),
+                      "CRM req/report": round(per_report, 1), "resumes": resumes})
 
 
 TIME_OUT_DELAY = 2.0     # seconds Octopush holds a send in scenario c (SMSC_HTTP_TIMEOUT is set below it)
