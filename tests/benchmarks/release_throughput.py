@@ -4,8 +4,8 @@ Run: .venv/bin/python -m tests.benchmarks.release_throughput [--recipients 20000
      [--budget 150] [--window 30] [--concurrent 52] [--per-part 500]
 The Dataverse and Octopush emulators run in a process of their own; the parts queue is Azure Storage's,
 on Azurite (.tools/azurite, as the tests start it); each worker is a process pulling part messages from
-it (receive, release as the queue-triggered function does, delete; after MAX_ATTEMPTS deliveries the
-poison step), all acting as the same CRM user, so they share one budget. The Dataverse emulator's limits
+it (receive, release as the queue-triggered function does, delete; a failed delivery comes back after
+host.json's visibilityTimeout, and after MAX_ATTEMPTS deliveries goes to the poison step), all acting as the same CRM user, so they share one budget. The Dataverse emulator's limits
 are set far lower than Dataverse's 6,000 requests / 300 s (default 150 / 30 s: the emulator on a small
 machine serves about 5 requests/s, so a higher budget would never be met) so that the budget binds.
 
@@ -31,7 +31,8 @@ from pathlib import Path
 import requests as http
 
 POLL = 0.3          # seconds a worker waits when the queue shows nothing
-IDLE_ROUNDS = 8     # empty receives in a row after which a worker stops
+IDLE_ROUNDS = 8     # empty receives in a row after which a worker stops (past a failed part's return)
+RETRY_VISIBILITY = 60   # seconds a failed delivery stays hidden (host.json extensions.queues.visibilityTimeout)
 
 
 def serve(db: str, env_file: str) -> None:
@@ -62,8 +63,8 @@ def worker() -> None:
     connection = storage_connection(os.environ)
     assert connection is not None
     client = connection.queue_client(CAMPAIGN_PARTS)
-    idle, released, failures, last = 0, 0, 0, time.time()
-    while idle < IDLE_ROUNDS:
+    idle, released, failures, poisoned, last = 0, 0, 0, 0, time.time()
+    while idle < IDLE_ROUNDS or waiting(client):
         got = list(client.receive_messages(max_messages=1, visibility_timeout=600))
         if not got:
             idle += 1
@@ -78,12 +79,18 @@ def worker() -> None:
             except Exception:                     # delivered again soon, or poisoned after the last attempt
                 failures += 1
                 if message.dequeue_count < MAX_ATTEMPTS:
-                    client.update_message(message, visibility_timeout=1)
+                    client.update_message(message, visibility_timeout=RETRY_VISIBILITY)
                     continue
                 part_failed(service_for, body)
+                poisoned += 1
             client.delete_message(message)
             last = time.time()
-    print(json.dumps({"released": released, "failures": failures, "last": last}))
+    print(json.dumps({"released": released, "failures": failures, "poisoned": poisoned, "last": last}))
+
+
+def waiting(client) -> bool:
+    """Messages still in the queue, hidden ones included (a failed part coming back)."""
+    return bool(client.get_queue_properties().approximate_message_count)
 
 
 @contextmanager
@@ -142,7 +149,8 @@ def run(workers: int, campaign_id: str, dataverse: str, limits: dict) -> dict:
     return {"workers": workers, "seconds": max(a["last"] for a in answers) - started, "requests": len(log),
             "refused": shown["refused"]["requests"] + shown["refused"]["concurrent"],
             "max_window": max_in_window(admitted, limits["window"]), "status": campaign.status.name.lower(),
-            "failures": sum(a["failures"] for a in answers), "released": sum(a["released"] for a in answers)}
+            "failures": sum(a["failures"] for a in answers), "released": sum(a["released"] for a in answers),
+            "poisoned": sum(a["poisoned"] for a in answers)}
 
 
 def main() -> None:
@@ -198,7 +206,8 @@ def main() -> None:
                 print(f"  {workers} worker(s): {rate:7,.0f} recipients/s  CRM {r['requests'] * 1000 / args.recipients:5.1f}"
                       f" req/1000  429s absorbed {r['refused']:4}  max in any {args.window:g} s window "
                       f"{r['max_window']:4} / {args.budget}  x{rate / base:.2f} of 1 worker  "
-                      f"(campaign {r['status']}, {r['released']} parts released, {r['failures']} attempts failed)",
+                      f"(campaign {r['status']}, {r['released']} parts released, {r['failures']} attempts failed, "
+                      f"{r['poisoned']} poisoned)",
                       flush=True)
         finally:
             server.kill()
