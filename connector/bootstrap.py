@@ -4,7 +4,7 @@ Imports of the adapters are deferred so that loading `function_app` stays fast (
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from connector.crm.port import Crm
@@ -13,6 +13,9 @@ from connector.settings import CrmSettings, Settings, get_crm_settings, get_sett
 from connector.sms.port import SmsProvider
 
 WEBHOOK_MAX_WAIT = 10      # seconds of Retry-After honoured per retry in the request path
+# Queue and timer functions: 4 waits of up to 2 minutes stay inside the host's 10-minute function time-out.
+BACKGROUND_MAX_WAIT = 120
+BACKGROUND_RETRIES = 4
 
 
 @dataclass(frozen=True)
@@ -22,7 +25,7 @@ class Services:
     sms: SmsProvider       # connector.sms.octopush.OctopushClient
 
 
-def build_crm(settings: CrmSettings) -> Crm:
+def build_crm(settings: CrmSettings, *, retries: int = 3, max_wait: int = WEBHOOK_MAX_WAIT) -> Crm:
     from connector.crm.credentials import credential_from_settings
     from connector.crm.dataverse import DataverseClient
     from connector.http import build_session
@@ -30,7 +33,7 @@ def build_crm(settings: CrmSettings) -> Crm:
     # A webhook call has 60 s: retries and Retry-After waits are kept well inside that budget.
     return DataverseClient(settings.dataverse_base, credential_from_settings(settings),
                            timeout=settings.smsc_http_timeout,
-                           session=build_session(retries=3, max_retry_after=WEBHOOK_MAX_WAIT))
+                           session=build_session(retries=retries, max_retry_after=max_wait))
 
 
 def build_services(settings: Settings) -> Services:
@@ -49,6 +52,15 @@ def build_services(settings: Settings) -> Services:
 @lru_cache(maxsize=1)
 def get_services() -> Services:
     return build_services(get_settings())
+
+
+@lru_cache(maxsize=1)
+def get_background_services() -> Services:
+    """The services of the queue and timer functions: they have 10 minutes, not a webhook's 60 s, so their
+    CRM client waits as long as Dataverse's service protection asks (its Retry-After) instead of giving up
+    the attempt: a throttled part worker would otherwise fail its deliveries and land on the poison queue."""
+    services = get_services()
+    return replace(services, crm=build_crm(services.settings, retries=BACKGROUND_RETRIES, max_wait=BACKGROUND_MAX_WAIT))
 
 
 @lru_cache(maxsize=1)
@@ -89,6 +101,7 @@ def reset() -> None:
 
     _local_queues.clear()          # messages naming another organisation's records
     get_services.cache_clear()
+    get_background_services.cache_clear()
     get_settings.cache_clear()
     get_crm.cache_clear()
     get_crm_settings.cache_clear()

@@ -13,9 +13,9 @@ log = logging.getLogger(__name__)
 
 
 def _service_for():
-    from connector.bootstrap import campaign_service, get_services
+    from connector.bootstrap import campaign_service, get_background_services
 
-    services = get_services()
+    services = get_background_services()
     return lambda user_id: campaign_service(services.crm, services.sms, user_id=user_id)
 
 

@@ -14,10 +14,10 @@ log = logging.getLogger(__name__)
 @bp.queue_trigger(arg_name="msg", queue_name=CAMPAIGN_QUEUE, connection="AzureWebJobsStorage")
 @traced(f"queue {CAMPAIGN_QUEUE}", queue_message_attributes)
 def run_campaign_action(msg: func.QueueMessage) -> None:
-    from connector.bootstrap import campaign_service, get_services
+    from connector.bootstrap import campaign_service, get_background_services
     from connector.campaigns.worker import run_queued_action
 
-    services = get_services()
+    services = get_background_services()
 
     def service_for(user_id: str | None):
         return campaign_service(services.crm, services.sms, user_id=user_id)

@@ -14,10 +14,10 @@ log = logging.getLogger(__name__)
 @bp.timer_trigger(schedule="15 */5 * * * *", arg_name="timer", run_on_startup=False, use_monitor=True)
 @traced("timer resume_campaign_parts")
 def resume_campaign_parts(timer: func.TimerRequest) -> None:
-    from connector.bootstrap import campaign_service, get_services
+    from connector.bootstrap import campaign_service, get_background_services
     from connector.campaigns.resume import reopen_interrupted_preparations, resume_campaigns
 
-    services = get_services()
+    services = get_background_services()
     service = campaign_service(services.crm, services.sms)
     resumed = reopen_interrupted_preparations(service, resume_campaigns(service))
     if resumed.requeued or resumed.ended or resumed.failed or resumed.reopened:

@@ -12,9 +12,9 @@ log = logging.getLogger(__name__)
 @bp.timer_trigger(schedule="0 7,37 * * * *", arg_name="timer", run_on_startup=False, use_monitor=True)
 @traced("timer low_credit_alert")
 def low_credit_alert(timer: func.TimerRequest) -> None:
-    from connector.bootstrap import get_services, low_credit_check
+    from connector.bootstrap import get_background_services, low_credit_check
 
-    services = get_services()
+    services = get_background_services()
     run = low_credit_check(services.crm, services.sms)
     if run.outcome in ("raised", "cleared"):
         log.info("low-credit alert %s (%s SMS left); admins told: %d", run.outcome,

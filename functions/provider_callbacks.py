@@ -59,12 +59,12 @@ def _record(req: func.HttpRequest, services, *, kind: str, queue: func.Out[str])
 @bp.queue_trigger(arg_name="msg", queue_name=PROVIDER_EVENTS_QUEUE, connection="AzureWebJobsStorage")
 @traced(f"queue {PROVIDER_EVENTS_QUEUE}", queue_message_attributes)
 def apply_provider_events(msg: func.QueueMessage) -> None:
-    from connector.bootstrap import get_services, provider_events
+    from connector.bootstrap import get_background_services, provider_events
     from connector.loopback import record_held
     from dispatch.provider_events import apply_provider_events
 
     message = json.loads(msg.get_body())
-    services = get_services()
+    services = get_background_services()
     held = record_held(message.get("callbacks", []), provider_events(services.crm))
     event_ids = [str(i) for i in message.get("events", [])] + held
     result = apply_provider_events(event_ids, services.crm, services.sms)
