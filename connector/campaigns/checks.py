@@ -15,7 +15,7 @@ from connector.consent import consent_missing
 from connector.repositories.campaign_recipients import CampaignRecipients, Candidate
 from connector.send_policy import (CAMPAIGN_MAX_LENGTH, SmsRejected, cheaper_form, check_sender, check_text,
                                    phone_number, stop_missing, text_budget, with_stop_mention)
-from connector.sms.port import SmsType
+from connector.sms.port import LONGEST_TEXT, SmsType
 from connector.text.templates import MessageTemplate, TemplateError, record_context
 from connector.user_texts import CAMPAIGN_REPORT_DETAILS as DETAIL
 
@@ -81,11 +81,11 @@ class CampaignChecker:
     def check(self, candidate: Candidate) -> Verdict:
         try:
             context = self.context(candidate)
-            text = self.template.render(context, **self.locale).strip() if self.template else self.text.strip()
+            text, values = self._text(context)
         except TemplateError as error:
             return Verdict(candidate, False, DETAIL["template"].format(error=error), candidate.raw_mobile or "", "")
         number, problem = self._number(candidate)
-        provider_text, slots = self._provider_form(context, text)
+        provider_text, slots = self._provider_form(values, text)
         if problem is None:
             text = with_stop_mention(text, self.sms_type, number, self.config)
             provider_text = provider_text and with_stop_mention(provider_text, self.sms_type, number, self.config)
@@ -112,13 +112,28 @@ class CampaignChecker:
                    for name, columns in self.template.fields.lookups.items()}
         return record_context(candidate.row, {k: v for k, v in lookups.items() if v})
 
-    def _provider_form(self, context: dict, text: str) -> tuple[str | None, dict | None]:
+    def _text(self, context: dict) -> tuple[str, dict[str, str] | None]:
+        """The recipient's text, rendered once: from its placeholder values when the template has the
+        provider's form (and those values, to be sent with it), else by the template itself."""
+        if self.template is None:
+            return self.text.strip(), None
+        if self.merge is not None:
+            try:
+                values = self.merge.values(context, self.locale)
+            except TemplateError:       # the whole template's render says it, with its line
+                values = None
+            if values is not None:
+                text = self.merge.compose(values)
+                if len(text) <= LONGEST_TEXT:
+                    return text.strip(), values
+        return self.template.render(context, **self.locale).strip(), None
+
+    def _provider_form(self, values: dict[str, str] | None, text: str) -> tuple[str | None, dict | None]:
         """The provider placeholders and this recipient's values, if they rebuild `text` exactly."""
-        if self.merge is None:
+        if values is None or self.merge is None:
             return None, None
-        values = self.merge.values(context, self.locale)
-        if values is None or self.merge.rebuild(values).strip() != text:
-            return None, None
+        if any("{" in value for value in values.values()) and self.merge.rebuild(values).strip() != text:
+            return None, None           # without a "{" in a value the rebuild is the composed text
         return self.merge.text.strip(), values
 
     def _number(self, candidate: Candidate) -> tuple[str, str | None]:
