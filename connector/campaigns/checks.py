@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from connector.campaigns.personalize import provider_merge
@@ -47,6 +47,24 @@ class NumberLedger:
     def first_time(self, number: str) -> bool:
         return self.db.execute("INSERT OR IGNORE INTO seen VALUES (?)", (number,)).rowcount == 1
 
+    def opted_out_among(self, numbers: Iterable[str]) -> set[str]:
+        """Which of `numbers` are opted out: one query per 500."""
+        return self._among("optout", numbers)
+
+    def seen_among(self, numbers: Iterable[str]) -> set[str]:
+        return self._among("seen", numbers)
+
+    def mark_seen(self, numbers: Iterable[str]) -> None:
+        self.db.executemany("INSERT OR IGNORE INTO seen VALUES (?)", ((number,) for number in numbers))
+
+    def _among(self, table: str, numbers: Iterable[str]) -> set[str]:
+        wanted, found = list(dict.fromkeys(numbers)), set()
+        for start in range(0, len(wanted), 500):
+            part = wanted[start:start + 500]
+            found.update(row[0] for row in self.db.execute(
+                f"SELECT number FROM {table} WHERE number IN ({','.join('?' * len(part))})", part))
+        return found
+
     def close(self) -> None:
         self.db.close()
 
@@ -79,11 +97,36 @@ class CampaignChecker:
         self._related: OrderedDict[tuple[str, str], dict] = OrderedDict()   # bounded lookup cache
 
     def check(self, candidate: Candidate) -> Verdict:
+        return self.check_chunk([candidate])[0]
+
+    def check_chunk(self, candidates: Sequence[Candidate]) -> list[Verdict]:
+        """The verdicts of a chunk, in order: each recipient's own checks, then the opt-outs and the
+        numbers already taken looked up once for the chunk (the first valid occurrence keeps its number)."""
+        checked = [self._own_checks(candidate) for candidate in candidates]
+        valid = [c[2] for c in checked if c[1] is None]
+        opted = self.ledger.opted_out_among(valid) if self.config.exclude_optouts and valid else set()
+        seen = self.ledger.seen_among(valid) if valid else set()
+        taken: list[str] = []
+        verdicts = []
+        for candidate, problem, number, text, provider_text, slots in checked:
+            if problem is None and number in opted:
+                problem = DETAIL["opted_out"]
+            elif problem is None and number in seen:
+                problem = DETAIL["duplicate"]
+            elif problem is None:
+                seen.add(number)
+                taken.append(number)
+            verdicts.append(Verdict(candidate, problem is None, problem or "", number, text, provider_text, slots))
+        self.ledger.mark_seen(taken)
+        return verdicts
+
+    def _own_checks(self, candidate: Candidate) -> tuple:
+        """(candidate, problem, number, text, provider text, slots) before the opt-out and duplicate lookups."""
         try:
             context = self.context(candidate)
             text, values = self._text(context)
         except TemplateError as error:
-            return Verdict(candidate, False, DETAIL["template"].format(error=error), candidate.raw_mobile or "", "")
+            return candidate, DETAIL["template"].format(error=error), candidate.raw_mobile or "", "", None, None
         number, problem = self._number(candidate)
         provider_text, slots = self._provider_form(values, text)
         if problem is None:
@@ -93,11 +136,7 @@ class CampaignChecker:
             if found is not None and found.changed:     # the report shows the text really sent
                 text, provider_text, slots = found.text, None, None
         problem = problem or self._text_problem(text, number) or self.sender_error or self._consent_problem(candidate)
-        if problem is None and self.config.exclude_optouts and self.ledger.opted_out(number):
-            problem = DETAIL["opted_out"]
-        if problem is None and not self.ledger.first_time(number):
-            problem = DETAIL["duplicate"]
-        return Verdict(candidate, problem is None, problem or "", number, text, provider_text, slots)
+        return candidate, problem, number, text, provider_text, slots
 
     def _consent_problem(self, candidate: Candidate) -> str | None:
         column = self.config.consent_column

@@ -18,7 +18,7 @@ from connector.campaigns.simulate import verdicts
 from connector.repositories.campaign_recipients import CampaignRecipients
 from connector.repositories.report_notes import ReportNotes
 from connector.send_policy import replies_wanted
-from connector.text.encoding import analyze
+from connector.text.encoding import segment_count
 from connector.user_texts import say
 
 TICKET_PREFIX = "smsc-"
@@ -86,7 +86,7 @@ class XmlReport:
 
     def add(self, verdict: Verdict) -> None:
         candidate = verdict.candidate
-        segments = analyze(verdict.text).segments if verdict.ok else 0
+        segments = segment_count(verdict.text) if verdict.ok else 0
         status = "SUCCES" if verdict.ok else "ECHEC"
         extra = "" if verdict.ok else f" detail={xml_attr(verdict.detail)}"
         model = ""
