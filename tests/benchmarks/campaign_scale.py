@@ -167,7 +167,8 @@ def run_worker_outside(env: dict, campaign_id: str, action: str) -> tuple[dict, 
     return json.loads(out.strip().splitlines()[-1]), usage.ru_utime + usage.ru_stime
 
 
-def measure(size: int, runs: int, dynamic: bool) -> tuple[dict[str, list[dict]], list[tuple[str, float, float]]]:
+def measure(size: int, runs: int, dynamic: bool, actions: tuple[str, ...] = ACTIONS
+            ) -> tuple[dict[str, list[dict]], list[tuple[str, float, float]]]:
     from emulators.dataverse import DataverseEmulator
     from emulators.dataverse_seed import seed_bulk_campaign
 
@@ -184,10 +185,10 @@ def measure(size: int, runs: int, dynamic: bool) -> tuple[dict[str, list[dict]],
                     break
                 time.sleep(0.05)
             env = {**os.environ, **json.loads(Path(env_file).read_text())}
-            results: dict[str, list[dict]] = {name: [] for name in ("baseline", *ACTIONS)}
+            results: dict[str, list[dict]] = {name: [] for name in ("baseline", *actions)}
             outside = []
             for run, campaign_id in enumerate(campaigns):
-                for action in ("baseline", *ACTIONS):
+                for action in ("baseline", *actions):
                     if run == 0:
                         figures, kernel = run_worker_outside(env, campaign_id, action)
                         outside.append((action, figures["process_cpu"], kernel))
@@ -206,7 +207,7 @@ def lines(size: int, results: dict[str, list[dict]]) -> list[str]:
 
     baseline_us = median(r["cpu"] / r["total"] * 1e6 for r in results["baseline"])
     out = []
-    for action in ACTIONS:
+    for action in [a for a in ACTIONS if a in results]:
         rs = results[action]
         cpu_us = median(r["cpu"] / r["total"] * 1e6 for r in rs)
         out.append(f"{action} {size}: recipients_per_s={median(r['total'] / r['seconds'] for r in rs):.0f} "
@@ -226,12 +227,15 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--million", action="store_true", help="also 1,000,000 recipients")
     parser.add_argument("--runs", type=int, default=3, help="runs per size (the median is printed)")
+    parser.add_argument("--actions", nargs="+", choices=ACTIONS, default=list(ACTIONS),
+                        help="some of the actions only (each needs the ones before it: prepare before validate)")
     parser.add_argument("--dynamic", action="store_true", help="a dynamic list (FetchXML) instead of a static one")
     args = parser.parse_args()
     sizes = args.sizes + ([1_000_000] if args.million else [])
     checks = []
     for size in sizes:
-        results, outside = measure(size, args.runs, args.dynamic)
+        actions = tuple(a for a in ACTIONS if a in args.actions or a == "prepare" and "validate" in args.actions)
+        results, outside = measure(size, args.runs, args.dynamic, actions)
         checks += [(size, *o) for o in outside]
         for line in lines(size, results):
             print(line, flush=True)
