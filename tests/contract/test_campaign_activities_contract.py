@@ -6,12 +6,15 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
+import pytest
+
+from connector.crm.auth import StaticTokenCredential
 from connector.crm.campaign_activities import DataverseCampaignActivities
+from connector.crm.dataverse import DataverseClient
 from connector.repositories.campaign_activities import CampaignSms
 from connector.repositories.campaigns import Campaign, CampaignStatus
 from connector.sms.port import SmsType
-from tests.contract.test_dataverse_bulk import (API, BASE, CREATED, FAILED, RESPONSE_BOUNDARY, TOO_LONG,  # noqa: F401
-                                                _multipart, client, server)
+from tests.contract.test_dataverse_bulk import API, BASE, FAILED, RESPONSE_BOUNDARY, TOKEN, TOO_LONG, _multipart
 
 CAMPAIGN = Campaign("5a1c0000-0000-4000-8000-000000000001", "Soldes", 'W/"1"', "contact", "Bonjour", None, 1, None,
                     CampaignStatus.SENDING, "smsc-5a1c0000-20261202", None)
@@ -21,6 +24,17 @@ MESSAGES = [CampaignSms(f"key-{n}", "contact", contact, f"+3361234567{n}", "Bonj
 SENT = datetime(2026, 12, 2, 16, 0, tzinfo=timezone.utc)
 DUPLICATE = ("A record that has the attribute values smsc_idempotencykey already exists. The entity key "
              "smsc_idempotencykey_key requires that this set of attributes contains unique values.")
+
+
+@pytest.fixture
+def server(httpserver_ipv4):
+    yield httpserver_ipv4
+    httpserver_ipv4.check_assertions()
+
+
+@pytest.fixture
+def client(server):
+    return DataverseClient(server.url_for("/"), StaticTokenCredential(TOKEN), timeout=5)
 
 
 def target(n: int) -> dict:
