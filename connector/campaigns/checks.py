@@ -58,7 +58,7 @@ class NumberLedger:
         self.db.executemany("INSERT OR IGNORE INTO seen VALUES (?)", ((number,) for number in numbers))
 
     def _among(self, table: str, numbers: Iterable[str]) -> set[str]:
-        wanted, found = list(dict.fromkeys(numbers)), set()
+        wanted, found = list(dict.fromkeys(numbers)), set[str]()
         for start in range(0, len(wanted), 500):
             part = wanted[start:start + 500]
             found.update(row[0] for row in self.db.execute(

@@ -96,6 +96,8 @@ def _normalize(raw: str, text: str, region: str, require_mobile: bool, internati
 def _kind(number: phonenumbers.PhoneNumber, where: str | None, mobile_first: bool) -> int:
     """`phonenumbers.number_type` with the region already known; `mobile_first`: a number matching
     its region's mobile pattern is taken as MOBILE without walking the other types."""
+    if where is None or number.country_code is None:      # no metadata: number_type says UNKNOWN too
+        return PhoneNumberType.UNKNOWN
     metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(number.country_code, where)
     if metadata is None:
         return PhoneNumberType.UNKNOWN

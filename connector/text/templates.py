@@ -155,7 +155,7 @@ def _substitute(pieces: Pieces, context: Mapping[str, Any]) -> str | None:
     value that is not a plain column value)."""
     out = []
     for piece in pieces:
-        if type(piece) is str:
+        if isinstance(piece, str):
             out.append(piece)
             continue
         name, attribute = piece
