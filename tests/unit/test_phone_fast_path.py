@@ -83,3 +83,18 @@ def test_a_repeated_number_is_read_once():
     for _ in range(3):
         assert normalize("+33 6 49 81 90 06", "FR", require_mobile=True) == "+33649819006"
     assert normalize.cache_info().hits == 2
+
+
+@settings(max_examples=300, deadline=None)
+@given(numbers())
+def test_a_calling_code_of_one_region_names_the_country_phonenumbers_reads(drawn):
+    from connector.pricing import country_of
+    from connector.text.phone import single_region_code
+
+    region, national = drawn
+    number = f"+{phonenumbers.country_code_for_region(region)}{national}"
+    code = single_region_code(number)
+    if code is not None:
+        assert country_of(number) == phonenumbers.COUNTRY_CODE_TO_REGION_CODE[code][0]
+    assert (code is None) == (len(phonenumbers.COUNTRY_CODE_TO_REGION_CODE[
+        phonenumbers.country_code_for_region(region)]) > 1)
