@@ -52,7 +52,9 @@ class ManyToMany:
     def scope(self, logical: str, row_id: str) -> tuple[str, list]:
         """SQL condition (over `rows`) selecting the rows linked to `row_id` of table `logical`."""
         mine, theirs = ("id1", "id2") if logical == self.entity1 else ("id2", "id1")
-        return (f"id IN (SELECT {theirs} FROM associations WHERE relationship = ? AND {mine} = ?)",
+        # A correlated EXISTS (one primary-key probe per row), not `id IN (SELECT …)`, which SQLite builds
+        # again for each page: reading a list's members then costs the same per row at any size.
+        return (f"EXISTS (SELECT 1 FROM associations WHERE relationship = ? AND {mine} = ? AND {theirs} = rows.id)",
                 [self.name, row_id])
 
     def pair(self, logical: str, row_id: str, other_id: str) -> tuple[str, str, str]:

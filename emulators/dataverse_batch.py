@@ -1,9 +1,10 @@
 """`POST $batch` of the Dataverse emulator, as Microsoft's "Execute batch operations" page shows it.
 
 Up to 1,000 operations (`application/http` parts, relative `/api/data/v9.2/…` or absolute URLs), run
-in order through the emulator's own routing; change sets (`multipart/mixed; boundary=changeset_…`)
-are atomic (one store transaction, rolled back on the first failure, answered then by that single
-error part) and may not hold GETs; `$<Content-ID>` refers to a row created earlier in the same change
+in order through the emulator's own routing, in one store transaction (one commit for the batch);
+change sets (`multipart/mixed; boundary=changeset_…`) are atomic (a savepoint, rolled back on the first
+failure, answered then by that single error part), as is each operation, and may not hold GETs;
+`$<Content-ID>` refers to a row created earlier in the same change
 set (URL, `@odata.bind`, `@odata.id`). The answer is `multipart/mixed; boundary=batchresponse_<guid>`,
 one part per operation in order. By default the batch stops at the first failure: later operations
 are neither run nor answered and the batch's status is the failure's; with
@@ -67,13 +68,16 @@ def batch_response(emulator, call: Call) -> Response:
         raise DataverseError("$batch takes POST.", 405)
     items, go_on = parse_batch(call.request), "odata.continue-on-error" in call.prefer
     parts, status = [], 200
-    for item in items:
-        part, failed = (run_changeset(emulator, call.request, item) if isinstance(item, list)
-                        else run_one(emulator, call.request, item))
-        parts.append(part)
-        if failed and not go_on:
-            status = failed
-            break
+    # One store transaction for the whole batch (one commit, not one per operation); each operation
+    # and change set stays atomic on its own as a savepoint inside it (Store.transaction).
+    with emulator.store.transaction():
+        for item in items:
+            part, failed = (run_changeset(emulator, call.request, item) if isinstance(item, list)
+                            else run_one(emulator, call.request, item))
+            parts.append(part)
+            if failed and not go_on:
+                status = failed
+                break
     boundary = f"batchresponse_{uuid.uuid4()}"
     headers = {"OData-Version": "4.0", **({"Preference-Applied": "odata.continue-on-error"} if go_on else {})}
     return Response(multipart(boundary, parts) + b"\r\n", status, headers=headers,

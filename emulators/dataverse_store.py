@@ -62,22 +62,24 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator["Store"]:
-        """Re-entrant: the outermost level holds the lock and an IMMEDIATE (write) transaction."""
+        """Re-entrant: the outermost level holds the lock and an IMMEDIATE (write) transaction; an inner
+        level is a savepoint, so a failure inside it undoes its own writes only (one operation of a
+        `$batch` run in the batch's single transaction)."""
         with self._lock:
             outer = self._depth == 0
-            if outer:
-                self._db.execute("BEGIN IMMEDIATE")
+            savepoint = f"level{self._depth}"
+            self._db.execute("BEGIN IMMEDIATE" if outer else f"SAVEPOINT {savepoint}")
             self._depth += 1
             try:
                 yield self
             except BaseException:
                 self._depth -= 1
-                if outer:
-                    self._db.execute("ROLLBACK")
+                self._db.execute("ROLLBACK" if outer else f"ROLLBACK TO {savepoint}")
+                if not outer:
+                    self._db.execute(f"RELEASE {savepoint}")
                 raise
             self._depth -= 1
-            if outer:
-                self._db.execute("COMMIT")
+            self._db.execute("COMMIT" if outer else f"RELEASE {savepoint}")
 
     def _query(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
         with self._lock:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from connector.campaigns.personalize import provider_merge
@@ -15,7 +15,7 @@ from connector.consent import consent_missing
 from connector.repositories.campaign_recipients import CampaignRecipients, Candidate
 from connector.send_policy import (CAMPAIGN_MAX_LENGTH, SmsRejected, cheaper_form, check_sender, check_text,
                                    phone_number, stop_missing, text_budget, with_stop_mention)
-from connector.sms.port import SmsType
+from connector.sms.port import LONGEST_TEXT, SmsType
 from connector.text.templates import MessageTemplate, TemplateError, record_context
 from connector.user_texts import CAMPAIGN_REPORT_DETAILS as DETAIL
 
@@ -46,6 +46,24 @@ class NumberLedger:
 
     def first_time(self, number: str) -> bool:
         return self.db.execute("INSERT OR IGNORE INTO seen VALUES (?)", (number,)).rowcount == 1
+
+    def opted_out_among(self, numbers: Iterable[str]) -> set[str]:
+        """Which of `numbers` are opted out: one query per 500."""
+        return self._among("optout", numbers)
+
+    def seen_among(self, numbers: Iterable[str]) -> set[str]:
+        return self._among("seen", numbers)
+
+    def mark_seen(self, numbers: Iterable[str]) -> None:
+        self.db.executemany("INSERT OR IGNORE INTO seen VALUES (?)", ((number,) for number in numbers))
+
+    def _among(self, table: str, numbers: Iterable[str]) -> set[str]:
+        wanted, found = list(dict.fromkeys(numbers)), set[str]()
+        for start in range(0, len(wanted), 500):
+            part = wanted[start:start + 500]
+            found.update(row[0] for row in self.db.execute(
+                f"SELECT number FROM {table} WHERE number IN ({','.join('?' * len(part))})", part))
+        return found
 
     def close(self) -> None:
         self.db.close()
@@ -79,13 +97,38 @@ class CampaignChecker:
         self._related: OrderedDict[tuple[str, str], dict] = OrderedDict()   # bounded lookup cache
 
     def check(self, candidate: Candidate) -> Verdict:
+        return self.check_chunk([candidate])[0]
+
+    def check_chunk(self, candidates: Sequence[Candidate]) -> list[Verdict]:
+        """The verdicts of a chunk, in order: each recipient's own checks, then the opt-outs and the
+        numbers already taken looked up once for the chunk (the first valid occurrence keeps its number)."""
+        checked = [self._own_checks(candidate) for candidate in candidates]
+        valid = [c[2] for c in checked if c[1] is None]
+        opted = self.ledger.opted_out_among(valid) if self.config.exclude_optouts and valid else set()
+        seen = self.ledger.seen_among(valid) if valid else set()
+        taken: list[str] = []
+        verdicts = []
+        for candidate, problem, number, text, provider_text, slots in checked:
+            if problem is None and number in opted:
+                problem = DETAIL["opted_out"]
+            elif problem is None and number in seen:
+                problem = DETAIL["duplicate"]
+            elif problem is None:
+                seen.add(number)
+                taken.append(number)
+            verdicts.append(Verdict(candidate, problem is None, problem or "", number, text, provider_text, slots))
+        self.ledger.mark_seen(taken)
+        return verdicts
+
+    def _own_checks(self, candidate: Candidate) -> tuple:
+        """(candidate, problem, number, text, provider text, slots) before the opt-out and duplicate lookups."""
         try:
             context = self.context(candidate)
-            text = self.template.render(context, **self.locale).strip() if self.template else self.text.strip()
+            text, values = self._text(context)
         except TemplateError as error:
-            return Verdict(candidate, False, DETAIL["template"].format(error=error), candidate.raw_mobile or "", "")
+            return candidate, DETAIL["template"].format(error=error), candidate.raw_mobile or "", "", None, None
         number, problem = self._number(candidate)
-        provider_text, slots = self._provider_form(context, text)
+        provider_text, slots = self._provider_form(values, text)
         if problem is None:
             text = with_stop_mention(text, self.sms_type, number, self.config)
             provider_text = provider_text and with_stop_mention(provider_text, self.sms_type, number, self.config)
@@ -93,11 +136,7 @@ class CampaignChecker:
             if found is not None and found.changed:     # the report shows the text really sent
                 text, provider_text, slots = found.text, None, None
         problem = problem or self._text_problem(text, number) or self.sender_error or self._consent_problem(candidate)
-        if problem is None and self.config.exclude_optouts and self.ledger.opted_out(number):
-            problem = DETAIL["opted_out"]
-        if problem is None and not self.ledger.first_time(number):
-            problem = DETAIL["duplicate"]
-        return Verdict(candidate, problem is None, problem or "", number, text, provider_text, slots)
+        return candidate, problem, number, text, provider_text, slots
 
     def _consent_problem(self, candidate: Candidate) -> str | None:
         column = self.config.consent_column
@@ -112,13 +151,28 @@ class CampaignChecker:
                    for name, columns in self.template.fields.lookups.items()}
         return record_context(candidate.row, {k: v for k, v in lookups.items() if v})
 
-    def _provider_form(self, context: dict, text: str) -> tuple[str | None, dict | None]:
+    def _text(self, context: dict) -> tuple[str, dict[str, str] | None]:
+        """The recipient's text, rendered once: from its placeholder values when the template has the
+        provider's form (and those values, to be sent with it), else by the template itself."""
+        if self.template is None:
+            return self.text.strip(), None
+        if self.merge is not None:
+            try:
+                values = self.merge.values(context, self.locale)
+            except TemplateError:       # the whole template's render says it, with its line
+                values = None
+            if values is not None:
+                text = self.merge.compose(values)
+                if len(text) <= LONGEST_TEXT:
+                    return text.strip(), values
+        return self.template.render(context, **self.locale).strip(), None
+
+    def _provider_form(self, values: dict[str, str] | None, text: str) -> tuple[str | None, dict | None]:
         """The provider placeholders and this recipient's values, if they rebuild `text` exactly."""
-        if self.merge is None:
+        if values is None or self.merge is None:
             return None, None
-        values = self.merge.values(context, self.locale)
-        if values is None or self.merge.rebuild(values).strip() != text:
-            return None, None
+        if any("{" in value for value in values.values()) and self.merge.rebuild(values).strip() != text:
+            return None, None           # without a "{" in a value the rebuild is the composed text
         return self.merge.text.strip(), values
 
     def _number(self, candidate: Candidate) -> tuple[str, str | None]:

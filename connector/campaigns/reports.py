@@ -56,9 +56,21 @@ class NoteParts:
 
 def csv_row(*fields: str) -> bytes:
     """One `;`-separated line, quoted where needed, CRLF as Excel expects."""
-    out = io.StringIO()
-    csv.writer(out, delimiter=";", lineterminator="\r\n").writerow(fields)
-    return out.getvalue().encode("utf-8")
+    return CsvLines()(*fields)
+
+
+class CsvLines:
+    """`csv_row` with one writer kept for a whole report (not one built per row)."""
+
+    def __init__(self) -> None:
+        self._out = io.StringIO()
+        self._writer = csv.writer(self._out, delimiter=";", lineterminator="\r\n")
+
+    def __call__(self, *fields: str) -> bytes:
+        self._out.seek(0)
+        self._out.truncate()
+        self._writer.writerow(fields)
+        return self._out.getvalue().encode("utf-8")
 
 
 def csv_report(notes: ReportNotes, campaign_id: str, *, subject: str, upload_limit: int, part_label) -> NoteParts:

@@ -7,11 +7,11 @@ from datetime import datetime
 from connector.campaigns.checks import Verdict
 from connector.campaigns.context import ActionContext
 from connector.campaigns.progress import Progress, Tally, chunked
-from connector.campaigns.reports import csv_report, csv_row
+from connector.campaigns.reports import CsvLines, csv_report
 from connector.repositories.campaign_recipients import CampaignRecipients, UnknownColumn
 from connector.repositories.report_notes import ReportNotes
 from connector.sms.port import SmsType
-from connector.text.encoding import analyze
+from connector.text.encoding import segment_count
 from connector.text.template_rules import FieldRefs
 from connector.user_texts import say
 
@@ -26,7 +26,7 @@ def verdicts(recipients: CampaignRecipients, ctx: ActionContext, page_size: int)
         fields = FieldRefs((fields.columns if fields else frozenset()) | {consent}, fields.lookups if fields else {})
     try:
         for chunk in chunked(recipients.candidates(ctx.campaign, fields, page_size), CHUNK):
-            yield [ctx.checker.check(candidate) for candidate in chunk]
+            yield ctx.checker.check_chunk(chunk)
     except UnknownColumn as error:
         if error.column == consent:
             raise UnknownColumn(error.table, error.column, consent=True) from None
@@ -40,13 +40,13 @@ def simulate(recipients: CampaignRecipients, notes: ReportNotes, ctx: ActionCont
     report = csv_report(notes, ctx.campaign.id, subject=say(ctx.lang, "campaign_simulation_note", when=when),
                         upload_limit=notes.upload_limit(),
                         part_label=lambda n: say(ctx.lang, "campaign_part", part=n))
-    tally = Tally()
+    tally, line = Tally(), CsvLines()
     for chunk in verdicts(recipients, ctx, page_size):
         for verdict in chunk:
-            report.add(csv_row("SUCCES" if verdict.ok else "ECHEC", verdict.detail, verdict.number, verdict.text))
+            report.add(line("SUCCES" if verdict.ok else "ECHEC", verdict.detail, verdict.number, verdict.text))
             tally.total += 1
             tally.errors += not verdict.ok
-            tally.segments += analyze(verdict.text).segments if verdict.ok else 0    # the quota's SMS count
+            tally.segments += segment_count(verdict.text) if verdict.ok else 0    # the quota's SMS count
         progress("simulate", tally.total)
     report.close()
     return tally

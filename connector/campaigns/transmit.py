@@ -18,7 +18,8 @@ from connector.campaigns.simulate import verdicts
 from connector.repositories.campaign_recipients import CampaignRecipients
 from connector.repositories.report_notes import ReportNotes
 from connector.send_policy import replies_wanted
-from connector.text.encoding import analyze
+from connector.text.encoding import segment_count
+from connector.text.phone import single_region_code
 from connector.user_texts import say
 
 TICKET_PREFIX = "smsc-"
@@ -41,6 +42,7 @@ class XmlReport:
                  price_of: Callable[[str | None], float] | None):
         # price_of: a number's price per SMS part, by its country (connector.pricing); None: no cost
         self.ctx, self.ticket, self.price_of, self.amount = ctx, ticket, price_of, 0.0
+        self.prices: dict[int, float] = {}        # per calling code of one country
         self.part_tally, self.tally = Tally(), Tally()
         self.parts = NoteParts(notes, ctx.campaign.id, subject=subject, filename="resume.xml",
                                mimetype="application/xml", upload_limit=notes.upload_limit(),
@@ -86,7 +88,7 @@ class XmlReport:
 
     def add(self, verdict: Verdict) -> None:
         candidate = verdict.candidate
-        segments = analyze(verdict.text).segments if verdict.ok else 0
+        segments = segment_count(verdict.text) if verdict.ok else 0
         status = "SUCCES" if verdict.ok else "ECHEC"
         extra = "" if verdict.ok else f" detail={xml_attr(verdict.detail)}"
         model = ""
@@ -101,7 +103,18 @@ class XmlReport:
             tally.errors += not verdict.ok
             tally.segments += segments
         if segments and self.price_of is not None:
-            self.amount += segments * self.price_of(verdict.number)
+            self.amount += segments * self._price(verdict.number)
+
+    def _price(self, number: str) -> float:
+        """`price_of`, asked once per calling code that is one country's alone (it reads the number's
+        country: a full parse per recipient otherwise)."""
+        assert self.price_of is not None
+        code = single_region_code(number)
+        if code is None:
+            return self.price_of(number)
+        if code not in self.prices:
+            self.prices[code] = self.price_of(number)
+        return self.prices[code]
 
 
 def prepare(recipients: CampaignRecipients, notes: ReportNotes, ctx: ActionContext, *, ticket: str,

@@ -1,6 +1,11 @@
-"""A campaign's SMS activities (`smsc_textmessage`) behind the `CampaignActivities` port, created and
-cancelled in `$batch` requests of up to 1,000. The idempotency key is an alternate key: a second
-create of the same recipient's activity is refused (DuplicateRecord) and counts as already there."""
+"""A campaign's SMS activities (`smsc_textmessage`) behind the `CampaignActivities` port, created with
+`CreateMultiple` (up to 1,000 a request: one operation for the service, far less work on both sides
+than a `$batch` of single creates) and cancelled in `$batch` requests of up to 1,000. The idempotency
+key is an alternate key: a second create of the same recipient's activity is refused
+(DuplicateRecord) and counts as already there. CreateMultiple is all or nothing, so when it is
+refused — a resumed run meeting activities already written, or one row the CRM will not take — the
+same rows go again as a `$batch` with continue-on-error, which writes the others and says, row by
+row, which were already there."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
@@ -11,12 +16,13 @@ from connector.activity import SmsStatus
 from connector.crm.sms_activities import ACTIVITY_SET, ENCODING_CHOICE
 from connector.clock import odata_utc
 from connector.crm.campaigns import CAMPAIGN_SET
-from connector.crm.port import Crm, DuplicateRecord
+from connector.crm.port import Crm, CrmError, DuplicateRecord, PrivilegeDenied, Throttled
 from connector.repositories.campaign_activities import CampaignSms, ScheduledSms
 from connector.repositories.campaigns import Campaign
 from connector.sms.port import SmsType
 
 BATCH = 1000
+ACTIVITY_TABLE = "smsc_textmessage"
 
 
 def activity_row(campaign: Campaign, sms: CampaignSms, *, sms_type: SmsType, sender: str | None,
@@ -47,6 +53,12 @@ class DataverseCampaignActivities:
         for start in range(0, len(messages), BATCH):
             rows = [activity_row(campaign, sms, sms_type=sms_type, sender=sender, sent_at=stamp)
                     for sms in messages[start:start + BATCH]]
+            try:
+                self.crm.create_multiple(ACTIVITY_SET, ACTIVITY_TABLE, rows)
+                continue
+            except CrmError as refusal:
+                if not 400 <= refusal.status < 500 or isinstance(refusal, (PrivilegeDenied, Throttled)):
+                    raise           # the CRM failing, or refusing the user: not a row's fault
             results = self.crm.batch_create(ACTIVITY_SET, rows)
             refused += sum(1 for r in results if r.error is not None and not isinstance(r.error, DuplicateRecord))
         return refused

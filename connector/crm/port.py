@@ -108,6 +108,9 @@ class Crm(Protocol):
         """Up to 1,000 creates in one `$batch` request with `Prefer: odata.continue-on-error`:
         one result per row, in order; a row refused (e.g. duplicate alternate key) does not stop the rest."""
 
+    def create_multiple(self, entity_set: str, logical_name: str, rows: Sequence[Mapping[str, Any]]) -> list[str]:
+        """`CreateMultiple`: up to 1,000 rows in one request, all or nothing; the new ids, in order."""
+
     def batch_update(self, entity_set: str, updates: Sequence[tuple[str, Mapping[str, Any]]]) -> list[BatchItemResult]:
         """Up to 1,000 updates `(id, columns)` in one `$batch` (continue-on-error), a result per row."""
 

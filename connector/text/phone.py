@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberType, ValidationResult
+from phonenumbers import PhoneNumberDesc as NumberDesc
+from phonenumbers.phonenumberutil import _is_number_matching_desc as _matching
+from phonenumbers.phonenumberutil import _number_type_helper as _number_type
 
 # Types a handset that receives SMS can have. FIXED_LINE_OR_MOBILE is what the metadata
 # says for countries (US, CA...) whose numbering plan does not tell the two apart.
@@ -27,6 +31,7 @@ _LENGTH_REASONS = {
 }
 
 _LETTER = re.compile(r"[^\W\d_]")
+_E164_SHAPE = re.compile(r"\+[1-9]\d{6,16}")
 _DIGITS_ONLY = re.compile(r"[\d\s.\-()/]+")
 
 # The French overseas departments and territories with their own country code (numbering plan of
@@ -47,6 +52,7 @@ class InvalidPhoneNumber(ValueError):
         self.reason = reason
 
 
+@functools.lru_cache(maxsize=4096)      # a list or a campaign often holds the same number many times
 def normalize(raw: str, default_country: str = "FR", *, require_mobile: bool = False,
               international_prefix: str = "00") -> str:
     """Return `raw` in E.164 form (+33649819006).
@@ -60,15 +66,23 @@ def normalize(raw: str, default_country: str = "FR", *, require_mobile: bool = F
     text = (raw or "").strip()
     if not text:
         raise InvalidPhoneNumber(raw, "empty")
+    if require_mobile and (known := _e164_mobile(text)) is not None:
+        return known
+    return _normalize(raw, text, region, require_mobile, international_prefix)
+
+
+def _normalize(raw: str, text: str, region: str, require_mobile: bool, international_prefix: str) -> str:
+    """The whole reading (`phonenumbers.parse`, every number type): what the fast path leaves."""
     # phonenumbers would read letters as a vanity number or "ext." as an extension;
     # neither can receive an SMS, so a letter means a typo or a note in the field.
     if _LETTER.search(text):
         raise InvalidPhoneNumber(raw, "contains letters")
     number = _parse(raw, _international_prefix_to_plus(text, international_prefix), region)
-    # number_type is UNKNOWN exactly when is_valid_number is false: one metadata walk, not two
-    # (the walk is most of the cost of a campaign's checks).
-    kind = phonenumbers.number_type(number)
-    if kind == PhoneNumberType.UNKNOWN or phonenumbers.region_code_for_number(number) is None:
+    # The number's type is UNKNOWN exactly when is_valid_number is false: one metadata walk, not two
+    # (the walk is most of the cost of a campaign's checks), and the region looked up once.
+    where = phonenumbers.region_code_for_number(number)
+    kind = _kind(number, where, require_mobile)
+    if kind == PhoneNumberType.UNKNOWN or where is None:
         found = _other_reading(text, region)
         if found is None:
             raise InvalidPhoneNumber(raw, _invalid_reason(number))
@@ -77,6 +91,59 @@ def normalize(raw: str, default_country: str = "FR", *, require_mobile: bool = F
         label = PhoneNumberType.to_string(kind)
         raise InvalidPhoneNumber(raw, f"not a mobile number ({label.lower().replace('_', ' ')})")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _kind(number: phonenumbers.PhoneNumber, where: str | None, mobile_first: bool) -> int:
+    """`phonenumbers.number_type` with the region already known; `mobile_first`: a number matching
+    its region's mobile pattern is taken as MOBILE without walking the other types."""
+    if where is None or number.country_code is None:      # no metadata: number_type says UNKNOWN too
+        return PhoneNumberType.UNKNOWN
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(number.country_code, where)
+    if metadata is None:
+        return PhoneNumberType.UNKNOWN
+    national = phonenumbers.national_significant_number(number)
+    if mobile_first and metadata.mobile is not None and metadata.general_desc is not None \
+            and _matching(national, metadata.general_desc) and _matching(national, metadata.mobile):
+        return PhoneNumberType.MOBILE
+    return _number_type(national, metadata)
+
+
+def _e164_mobile(text: str) -> str | None:
+    """`text` when it is already an E.164 mobile number: `+`, the country code, the national number
+    without a national prefix, matching its region's mobile pattern — checked on `phonenumbers`'
+    metadata, that pattern alone (the full reading walks every number type). None: not sure, the full
+    reading decides (and words the refusal)."""
+    if not _E164_SHAPE.fullmatch(text):
+        return None
+    digits = text[1:]
+    for size in (1, 2, 3):                        # as phonenumbers extracts a country code
+        code = int(digits[:size])
+        regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(code)
+        if regions:
+            break
+    else:
+        return None
+    national = digits[size:]
+    if national.startswith("0"):                  # Italian leading zeros and the like: the full reading
+        return None
+    region = regions[0] if len(regions) == 1 else phonenumbers.region_code_for_number(
+        phonenumbers.PhoneNumber(country_code=code, national_number=int(national)))
+    checks = _mobile_checks(region) if region else None
+    if checks is None:
+        return None
+    prefix, general, mobile = checks
+    if prefix is not None and prefix.match(national):     # parse might strip it as a national prefix
+        return None
+    return text if _matching(national, general) and _matching(national, mobile) else None
+
+
+@functools.lru_cache(maxsize=None)
+def _mobile_checks(region: str) -> tuple[re.Pattern | None, NumberDesc, NumberDesc] | None:
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if metadata is None or metadata.mobile is None or metadata.general_desc is None:
+        return None
+    prefix = metadata.national_prefix_for_parsing or metadata.national_prefix
+    return (re.compile(prefix) if prefix else None), metadata.general_desc, metadata.mobile
 
 
 def _region(default_country: str) -> str:
@@ -113,6 +180,21 @@ def _other_reading(text: str, region: str) -> tuple[phonenumbers.PhoneNumber, in
         kind = phonenumbers.number_type(number)
         if kind != PhoneNumberType.UNKNOWN and phonenumbers.region_code_for_number(number) is not None:
             return number, kind
+    return None
+
+
+def single_region_code(e164: str) -> int | None:
+    """The calling code of an E.164 number when that code is one region's alone (+33, not +1 or +262):
+    every number with it is of the same country. None otherwise."""
+    if not e164.startswith("+"):
+        return None
+    for size in (1, 2, 3):                        # as phonenumbers extracts a country code
+        digits = e164[1:1 + size]
+        if not digits.isdigit():
+            return None
+        regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(int(digits))
+        if regions:
+            return int(digits) if len(regions) == 1 else None
     return None
 
 

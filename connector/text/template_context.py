@@ -28,13 +28,13 @@ def record_context(
     for key, value in record.items():
         if "@" in key:  # annotations, @odata.etag, @odata.context
             continue
-        lookup = _LOOKUP_COLUMN.fullmatch(key)
+        lookup = _LOOKUP_COLUMN.fullmatch(key) if key[:1] == "_" else None     # most columns are not lookups
         if lookup:
             name = lookup.group(1)
             context[name] = _lookup_value(record, key, lookups.get(name))
         else:
-            label = record.get(key + FORMATTED_VALUE)
-            context[key] = label if _is_choice(value, label) else value
+            label = record.get(key + FORMATTED_VALUE) if value is not None else None
+            context[key] = label if label is not None and _is_choice(value, label) else value
     return context
 
 

@@ -82,6 +82,13 @@ def _environment() -> _RecordDataEnvironment:
 _ENV = _environment()
 
 
+# A template that is only text and `{{ column }}` / `{{ lookup.column }}` (no filter, no logic): its pieces,
+# each literal text or a (name, attribute or None) field; rendered without the engine's per-call set-up.
+Pieces = tuple["str | tuple[str, str | None]", ...]
+_MISSING = object()
+_PLAIN = (str, int, float, bool)      # what a Dataverse JSON column holds; printed with str() as Jinja does
+
+
 @dataclass(frozen=True)
 class MessageTemplate:
     """A checked, compiled template; `fields` says which columns to fetch for it."""
@@ -89,6 +96,7 @@ class MessageTemplate:
     source: str
     fields: FieldRefs
     _compiled: jinja2.Template = field(repr=False, compare=False)
+    _pieces: Pieces | None = field(default=None, repr=False, compare=False)
 
     def render(
         self,
@@ -101,8 +109,15 @@ class MessageTemplate:
     ) -> str:
         """The text for one record. `date_format` / `time_format` are the user's Dataverse
         patterns ("dd/MM/yyyy", "HH:mm"); `time_zone` an IANA name ("Europe/Paris")."""
+        options = _render_options(locale, date_format, time_format, time_zone)
+        if self._pieces is not None:
+            # Plain field substitution reads the same keys the sandbox would; anything it does not
+            # print plainly (a refusal, an error, an odd value, an over-long text) goes to the engine.
+            text = _substitute(self._pieces, context)
+            if text is not None and len(text) <= LONGEST_TEXT:
+                return text
         data = _nulls_as_missing(context)
-        data[OPTIONS_KEY] = _render_options(locale, date_format, time_format, time_zone)
+        data[OPTIONS_KEY] = options
         deadline = data[DEADLINE_KEY] = template_filters.clock() + RENDER_SECONDS
         try:
             return _bounded_text(self._compiled.generate(data), deadline)
@@ -114,6 +129,55 @@ class MessageTemplate:
             raise TemplateError(f"line {_template_line(exc)}: cannot render: {exc}") from exc
         except RecursionError as exc:
             raise TemplateError("the template is nested too deeply to render") from exc
+
+
+def _substitution(tree: jinja2.nodes.Template) -> Pieces | None:
+    """The pieces of a template that is only text and plain fields, else None."""
+    pieces: list[str | tuple[str, str | None]] = []
+    for node in tree.body:
+        if not isinstance(node, jinja2.nodes.Output):
+            return None
+        for item in node.nodes:
+            if isinstance(item, jinja2.nodes.TemplateData):
+                pieces.append(item.data)           # as Jinja prints it (its newlines normalised)
+            elif isinstance(item, jinja2.nodes.Name) and item.name not in (OPTIONS_KEY, DEADLINE_KEY):
+                pieces.append((item.name, None))
+            elif (isinstance(item, jinja2.nodes.Getattr) and isinstance(item.node, jinja2.nodes.Name)
+                  and item.node.name not in (OPTIONS_KEY, DEADLINE_KEY)):
+                pieces.append((item.node.name, item.attr))
+            else:
+                return None
+    return tuple(pieces)
+
+
+def _substitute(pieces: Pieces, context: Mapping[str, Any]) -> str | None:
+    """The text the sandbox would print for these pieces, or None where only the engine can say (a
+    value that is not a plain column value)."""
+    out = []
+    for piece in pieces:
+        if isinstance(piece, str):
+            out.append(piece)
+            continue
+        name, attribute = piece
+        value = context.get(name, _MISSING)
+        if attribute is not None:              # keys of mappings only (_RecordDataEnvironment), else undefined
+            value = value.get(attribute, _MISSING) if isinstance(value, Mapping) else _MISSING
+        printed = _printed(value)
+        if printed is None:
+            return None
+        out.append(printed)
+    return "".join(out)
+
+
+def _printed(value: Any) -> str | None:
+    if value is _MISSING or value is None:
+        return ""
+    if type(value) in _PLAIN:
+        return str(value)
+    if isinstance(value, Mapping):                 # a lookup printed as is shows its name (_printable)
+        name = value.get("name")
+        return "" if name is None else str(name) if type(name) in _PLAIN else None
+    return None
 
 
 def _bounded_text(pieces: Any, deadline: float) -> str:
@@ -141,7 +205,7 @@ def compile_template(text: str) -> MessageTemplate:
         tree = _ENV.parse(text)
         fields = check_template(tree, _ENV.filters, _ENV.tests)
         label_filter_sites(tree)
-        return MessageTemplate(text, fields, _ENV.from_string(tree))
+        return MessageTemplate(text, fields, _ENV.from_string(tree), _substitution(tree))
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(f"line {exc.lineno}: {exc.message}") from exc
     except UnsafeTemplate as exc:

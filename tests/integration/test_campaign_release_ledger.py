@@ -87,10 +87,11 @@ def sent_numbers(stack) -> Counter:
 
 
 def traffic(stack, since: int) -> tuple[int, int]:
-    """(provider send requests, CRM `$batch` requests) since the given lengths of the request logs."""
+    """(provider send requests, CRM bulk writes: `$batch` or CreateMultiple) since the given lengths of the logs."""
     octopush, dataverse = since
     sends = sum(1 for r in stack.octopush.requests[octopush:] if r.path.endswith("/sms-campaign/send"))
-    batches = sum(1 for r in stack.dataverse.requests[dataverse:] if r.path.endswith("/$batch"))
+    batches = sum(1 for r in stack.dataverse.requests[dataverse:]
+                  if r.path.endswith(("/$batch", "/Microsoft.Dynamics.CRM.CreateMultiple")))
     return sends, batches
 
 

@@ -49,14 +49,15 @@ def test_when_the_batches_keep_failing_the_error_names_the_request_and_the_statu
     stack.dataverse.update("campaigns", ORDERS, {"smsc_text": "Promo STOP au 30101"})
     assert run("prepare").ok
     stack.dataverse.faults.add(503, times=1000, path_contains="$batch", method="POST")
+    stack.dataverse.faults.add(503, times=1000, path_contains="CreateMultiple", method="POST")   # the activities
 
     assert run("validate").ok                     # the part is queued
     failed = release_local_parts(get_services(), ORDERS)
 
     # The part worker's attempts ran out: the poison step writes why on the campaign, which stays resumable.
     assert failed is not None and not failed.ok and failed.status.name == "SENDING"
-    assert "POST $batch answered 503 (after retries)" in failed.summary
-    batches = [r for r in stack.dataverse.requests if r.path.endswith("$batch")]
+    assert "smsc_textmessages/Microsoft.Dynamics.CRM.CreateMultiple answered 503 (after retries)" in failed.summary
+    batches = [r for r in stack.dataverse.requests if r.path.endswith(("$batch", "CreateMultiple"))]
     assert batches and len(batches) % 4 == 0 and {r.status for r in batches} == {503}   # 1 + 3 retries each
     # The request was recorded in the ledger (one PATCH) and sent once: the later attempts found its ticket.
     assert len(stack.octopush.sends) == 1

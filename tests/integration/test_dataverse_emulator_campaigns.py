@@ -332,6 +332,19 @@ def test_batch_creates_stop_at_the_first_failure_unless_continue_on_error(api, e
     assert keys(emulator) == ["c:1", "d:1", "d:3"]
 
 
+def test_a_batch_is_one_commit_and_a_failed_operation_undoes_only_itself(api, emulator):
+    statements: list[str] = []
+    emulator.store._db.set_trace_callback(statements.append)
+    creates = [http_part("POST", f"{API}smsc_textmessages", sms(k)) for k in ("e:1", "e:2", "e:1", "e:4")]
+    try:
+        answered = post_batch(api, creates, Prefer="odata.continue-on-error")
+    finally:
+        emulator.store._db.set_trace_callback(None)
+    assert [p[0] for p in parts(answered)] == [204, 204, 412, 204]
+    assert statements.count("COMMIT") == 1                  # not one per operation
+    assert keys(emulator) == ["e:1", "e:2", "e:4"]          # the refused one left nothing behind
+
+
 def test_batch_change_sets_are_atomic_and_gets_are_answered(api, emulator):
     contact = {"firstname": "Zoé", "lastname": "Atomique"}
     bound = {"subject": "Bienvenue", "regardingobjectid_contact_smsc_textmessage@odata.bind": "$1"}

@@ -65,6 +65,28 @@ def test_an_opted_out_or_repeated_number_is_reported():
     assert repeated.detail == "Doublon : ce numéro reçoit déjà le SMS."
 
 
+def test_a_chunk_looks_up_opt_outs_and_repeats_once_with_the_verdicts_of_one_by_one():
+    mobiles = ["0611111111", "0649819006", "+33 6 49 81 90 06", "bad", "0649819006", "0622222222",
+               "0611111111", "0622222222"]
+    candidates = [Candidate("contact", f"c-{n}", "X", mobile, {}, "Liste") for n, mobile in enumerate(mobiles)]
+
+    def checker(ledger):
+        ledger.db.execute("INSERT INTO optout VALUES ('+33611111111')")
+        ledger.mark_seen(["+33622222222"])                       # taken by an earlier chunk
+        return CampaignChecker(None, None, "Bonjour", Configuration(), SmsType.TRANSACTIONAL,  # type: ignore[arg-type]
+                               None, ledger, {})
+
+    one_by_one = checker(NumberLedger())
+    expected = [one_by_one.check(c) for c in candidates]
+    statements: list[str] = []
+    ledger = NumberLedger()
+    chunked = checker(ledger)
+    ledger.db.set_trace_callback(statements.append)
+    assert chunked.check_chunk(candidates) == expected
+    assert [v.ok for v in expected] == [False, True, False, False, False, False, False, False]
+    assert sum(s.startswith("SELECT") for s in statements) == 2     # opt-outs and numbers taken: per chunk
+
+
 def test_consent_refusal_and_consent_columns():
     from connector.consent import consent_missing
 

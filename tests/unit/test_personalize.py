@@ -25,3 +25,20 @@ def test_logic_braces_and_too_many_fields_fall_back():
     assert provider_merge("Code {promo} pour {{ firstname }}") is None
     assert provider_merge(" ".join("{{ f%d }}" % i for i in range(8))) is None
     assert provider_merge("No fields at all") is None
+
+
+def test_the_text_composed_from_the_values_is_the_templates_render():
+    from connector.text.templates import compile_template
+
+    source = "Bonjour {{ firstname }} {{ lastname | upper }}, {{ firstname }} : {{ amount | money }}\n"
+    merge = provider_merge(source)
+    for context in ({"firstname": "Léa", "lastname": "Dubois", "amount": 12.5}, {}, {"firstname": None},
+                    {"firstname": "{last_name}", "lastname": "x", "amount": 0}):
+        values = merge.values(context, {"locale": "fr_FR"})
+        assert merge.compose(values) == compile_template(source).render(context, locale="fr_FR")
+
+
+def test_templates_whose_literal_jinja_rewrites_keep_one_text_per_sms():
+    assert provider_merge("Bonjour {{ firstname }}\r\nà bientôt") is None     # "\r\n" printed as "\n"
+    assert provider_merge("Bonjour   {{- firstname }}") is None               # whitespace control
+    assert provider_merge("Bonjour {{ firstname -}}   !") is None
