@@ -72,7 +72,7 @@ def test_the_resume_timer_asks_for_campaigns_left_in_construction_since_a_time(s
     server.expect_oneshot_request(f"{API}/campaigns", method="GET", query_string={
         "$select": "name,smsc_recipienttype,smsc_text,_smsc_templateid_value,smsc_smstype,smsc_sender,"
                    "smsc_smsstatus,smsc_action,smsc_lastresult,smsc_providerticket,actualstart,othercost,"
-                   "smsc_closedon,smsc_partstotal,smsc_partsdone,smsc_partsfailed",
+                   "smsc_closedon,smsc_partstotal,smsc_partsdone,smsc_partsfailed,smsc_cheapertext",
         "$filter": "smsc_smsstatus eq 2 and modifiedon le 2026-12-02T15:45:00Z",
         "$orderby": "modifiedon asc", "$top": "50"}).respond_with_json({"value": [
             {"campaignid": CAMPAIGN_ID, "smsc_smsstatus": 2}]})
