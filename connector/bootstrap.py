@@ -19,7 +19,7 @@ WEBHOOK_MAX_WAIT = 10      # seconds of Retry-After honoured per retry in the re
 class Services:
     settings: Settings
     crm: Crm               # connector.crm.dataverse.DataverseClient
-    sms: SmsProvider       # connector.sms.octopush.OctopushClient
+    sms: SmsProvider       # the adapter SMS_PROVIDER names (connector.sms.octopush, smsmode, acs)
 
 
 def build_crm(settings: CrmSettings) -> Crm:
@@ -34,16 +34,48 @@ def build_crm(settings: CrmSettings) -> Crm:
 
 
 def build_services(settings: Settings) -> Services:
+    """The CRM client and the SMS provider SMS_PROVIDER names, from their settings."""
+    return Services(settings, build_crm(settings), build_provider(settings))
+
+
+def build_provider(settings: Settings) -> SmsProvider:
+    """The adapter of SMS_PROVIDER (octopush, smsmode, acs); the settings checked it has what it needs."""
     from connector.http import build_session
+
+    timeout = settings.smsc_http_timeout
+    if settings.sms_provider == "smsmode":
+        from connector.sms.smsmode import RETRY_METHODS as SMSMODE_RETRIES
+        from connector.sms.smsmode import SmsmodeClient
+
+        assert settings.smsmode_api_key is not None
+        return SmsmodeClient(settings.smsmode_api_key.get_secret_value(), base_url=str(settings.smsmode_base_url),
+                             timeout=timeout, stop_mention=settings.smsmode_stop_mention,
+                             parallel=settings.smsmode_parallel_requests, callback_urls=_callback_urls(settings),
+                             session=build_session(retries=2, max_retry_after=WEBHOOK_MAX_WAIT,
+                                                   methods=SMSMODE_RETRIES))
     from connector.sms.octopush import RETRY_METHODS, OctopushClient
 
-    crm = build_crm(settings)
-    sms = OctopushClient(settings.octopush_api_login, settings.octopush_api_key.get_secret_value(),
-                         base_url=str(settings.octopush_base_url).rstrip("/"),
-                         timeout=settings.smsc_http_timeout,
-                         session=build_session(retries=2, max_retry_after=WEBHOOK_MAX_WAIT,
-                                               methods=RETRY_METHODS))
-    return Services(settings, crm, sms)
+    assert settings.octopush_api_login is not None and settings.octopush_api_key is not None
+    return OctopushClient(settings.octopush_api_login, settings.octopush_api_key.get_secret_value(),
+                          base_url=str(settings.octopush_base_url).rstrip("/"), timeout=timeout,
+                          session=build_session(retries=2, max_retry_after=WEBHOOK_MAX_WAIT, methods=RETRY_METHODS))
+
+
+def _callback_urls(settings: Settings):
+    """The callback URLs a provider taking them per message names (from SMSC_PUBLIC_URL), else none."""
+    from urllib.parse import quote
+
+    from connector.sms.port import CallbackUrls
+
+    if settings.smsc_public_url is None:
+        return CallbackUrls()
+    origin = str(settings.smsc_public_url).rstrip("/")
+    key = quote(settings.smsc_webhook_key.get_secret_value(), safe="")
+
+    def url(route: str) -> str:
+        return f"{origin}/api/providers/{settings.sms_provider}/{route}?key={key}"
+
+    return CallbackUrls(url("delivery"), url("inbound"), url("inbound"))
 
 
 @lru_cache(maxsize=1)
@@ -277,9 +309,10 @@ def health_probes(services: Services) -> dict[str, Callable[[], object]]:
     from connector.crm.configuration import DataverseConfiguration
     from connector.health import provider_credit_probe, storage_queue_probe
 
-    return {"dataverse": DataverseConfiguration(services.crm).probe,
-            services.sms.name: provider_credit_probe(services.sms.balance),
-            "queue": storage_queue_probe(os.environ)}
+    probes: dict[str, Callable[[], object]] = {"dataverse": DataverseConfiguration(services.crm).probe}
+    if services.sms.capabilities.balance:       # a provider without a balance (ACS) has nothing to probe
+        probes[services.sms.name] = provider_credit_probe(services.sms.balance)
+    return probes | {"queue": storage_queue_probe(os.environ)}
 
 
 if TYPE_CHECKING:
@@ -305,19 +338,23 @@ if TYPE_CHECKING:
     from connector.repositories.campaign_activities import CampaignActivities
     from connector.sms.callbacks import CallbackParser
 
-PROVIDER_NAMES = {"octopush": "Octopush"}
+PROVIDER_NAMES = {"octopush": "Octopush", "smsmode": "smsmode", "acs": "Azure Communication Services"}
 
 
 def callback_parser(provider: str) -> CallbackParser:
     """The parser of a provider's callback bodies (the route's `{provider}`); NotFound naming it."""
     from connector.errors import NotFound
-    from connector.sms.octopush_callbacks import OCTOPUSH_CALLBACKS
 
-    parsers = {"octopush": OCTOPUSH_CALLBACKS}
-    if provider not in parsers:
-        raise NotFound(f"unknown SMS provider '{provider[:40]}' (known: {', '.join(sorted(parsers))})",
-                       error_code="unknown_provider")
-    return parsers[provider]
+    if provider == "octopush":
+        from connector.sms.octopush_callbacks import OCTOPUSH_CALLBACKS
+
+        return OCTOPUSH_CALLBACKS
+    if provider == "smsmode":
+        from connector.sms.smsmode_callbacks import SMSMODE_CALLBACKS
+
+        return SMSMODE_CALLBACKS
+    raise NotFound(f"unknown SMS provider '{provider[:40]}' (known: octopush, smsmode)",
+                   error_code="unknown_provider")
 
 
 def provider_events(crm: Crm):

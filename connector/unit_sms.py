@@ -246,7 +246,7 @@ class UnitSmsService:
         except ProviderError as error:
             # Retryable = we cannot know whether it went out: keep the key so a new request
             # reuses it and the provider refuses a second send.
-            message = say(self.lang_of(user_id), "provider", provider=self.provider.name.capitalize(), detail=error)
+            message = say(self.lang_of(user_id), "provider", provider=self.provider.label, detail=error)
             return self.fail(activity_id, None, message, keep_key=error.retryable)
         self.activities.mark_sent(activity_id, ticket, cost, self.clock())
         annotate(**{"smsc.provider.ticket": ticket, "smsc.sms.status": "sent"})

@@ -237,6 +237,9 @@ TEXTS["fr"].update({
     "delivery_unknown_delivery": "l'opérateur n'a pas confirmé la réception",
     "delivery_bad_destination": "numéro inexistant ou invalide",
     "delivery_blacklisted_number": "numéro en liste noire chez le fournisseur (STOP)",
+    "delivery_blacklisted": "numéro en liste noire chez le fournisseur (STOP)",
+    "delivery_undeliverable": "numéro injoignable ou invalide",
+    "delivery_undelivered": "l'opérateur n'a pas pu le remettre",
     "delivery_undefined": "statut indéterminé",
     "delivery_other": "échec signalé par le fournisseur",
 })
@@ -247,6 +250,9 @@ TEXTS["en"].update({
     "delivery_unknown_delivery": "the operator did not confirm delivery",
     "delivery_bad_destination": "unknown or invalid number",
     "delivery_blacklisted_number": "number blacklisted at the provider (STOP)",
+    "delivery_blacklisted": "number blacklisted at the provider (STOP)",
+    "delivery_undeliverable": "unreachable or invalid number",
+    "delivery_undelivered": "the operator could not deliver it",
     "delivery_undefined": "undetermined status",
     "delivery_other": "failure reported by the provider",
 })
@@ -454,4 +460,25 @@ TEXTS["en"].update({
                      "Ask your administrator for the 'SMS Connector User' role.",
     "privilege_campaign": "Dataverse refused the campaign action: your security role does not grant {privilege}. "
                           "Ask your administrator for the 'SMS Connector User' role.",
+})
+
+# What an SMS provider cannot carry (connector.sms.capabilities), said before anything is sent.
+TEXTS["fr"].update({
+    "provider_purpose_refused": "{provider} n'envoie pas ce type de SMS.",
+    "provider_alphanumeric_refused": "{provider} n'accepte pas d'émetteur alphanumérique (« {sender} ») : "
+                                     "laissez l'émetteur vide ou indiquez un numéro.",
+    "provider_country_refused": "{provider} n'envoie pas de SMS vers ce pays ({country}).",
+    "provider_fr_marketing_alphanumeric": "{provider} n'envoie pas de SMS marketing vers un numéro français "
+                                          "avec un émetteur alphanumérique (« {sender} ») : choisissez le type "
+                                          "transactionnel si le message n'est pas commercial, ou un émetteur "
+                                          "numérique.",
+})
+TEXTS["en"].update({
+    "provider_purpose_refused": "{provider} does not send this type of SMS.",
+    "provider_alphanumeric_refused": "{provider} takes no alphanumeric sender (\u201c{sender}\u201d): "
+                                     "leave the sender empty or give a number.",
+    "provider_country_refused": "{provider} does not send SMS to this country ({country}).",
+    "provider_fr_marketing_alphanumeric": "{provider} does not send marketing SMS to a French number from an "
+                                          "alphanumeric sender (\u201c{sender}\u201d): choose the transactional "
+                                          "type if the message is not commercial, or a numeric sender.",
 })

@@ -28,7 +28,8 @@ import io
 import logging
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from connector.campaigns.model import Campaign
@@ -38,13 +39,14 @@ from connector.quiet_times import QuietTimes, next_allowed
 from connector.repositories.campaign_activities import CampaignActivities, CampaignSms
 from connector.repositories.report_notes import ReportNotes
 from connector.repositories.send_ledger import LedgerEntry, LedgerState, SendLedger
+from connector.sms.capabilities import Capabilities
 from connector.sms.port import MERGE_SLOTS, DuplicateRequest, ProviderError, Recipient, SmsRequest, SmsType
 from connector.text.encoding import analyze
 
 log = logging.getLogger(__name__)
 
 CHUNK = 1000              # activities per $batch, and entries per provider window
-PROVIDER_MAX = 500        # recipients per Octopush request
+PROVIDER_MAX = 500        # a ceiling on recipients per request, below what the provider takes (tests lower it)
 
 
 @dataclass(frozen=True)
@@ -102,26 +104,32 @@ class WindowRequest:
     text: str
     staged: tuple[Staged, ...]
 
+    merged: bool = True                   # `text` is a placeholder model the provider merges
+
     def sms_request(self, sending: StagedSending) -> SmsRequest:
-        recipients = tuple(Recipient.merged(s.number, dict(s.slots)) if s.model else Recipient(s.number)
-                           for s in self.staged)
+        recipients = tuple(Recipient.merged(s.number, dict(s.slots)) if self.merged and s.model
+                           else Recipient(s.number) for s in self.staged)
         return SmsRequest(recipients, self.text, sending.sms_type, self.request_id, sender=sending.sender,
                           with_replies=sending.with_replies)
 
 
-def window_requests(window: Sequence[Staged], key: str,
-                    excludes: Callable[[str], bool] | None = None) -> list[WindowRequest]:
-    """One request per text, or per placeholder model (≤ 500 numbers each). The ids follow the staged
-    order, not who is left out since (late opt-outs), so a resume finds the same ids."""
+def window_requests(window: Sequence[Staged], key: str, excludes: Callable[[str], bool] | None = None,
+                    capabilities: Capabilities | None = None) -> list[WindowRequest]:
+    """One request per text, or per placeholder model where the provider merges placeholders, of at
+    most the provider's recipients per request (one each for smsmode: one ledger entry per recipient).
+    The ids follow the staged order, not who is left out since (late opt-outs), so a resume finds the
+    same ids. `capabilities`: the provider's (None: Octopush's shapes, 500 and placeholders)."""
+    merges = capabilities is None or capabilities.placeholders
+    size = min(PROVIDER_MAX, capabilities.recipients_per_request if capabilities else PROVIDER_MAX)
     by_text: dict[str, list[Staged]] = {}
     for staged in window:
-        by_text.setdefault(staged.model or staged.text, []).append(staged)
+        by_text.setdefault((staged.model if merges else None) or staged.text, []).append(staged)
     requests = []
     for group_no, (text, group) in enumerate(by_text.items()):
-        for request_no, chunk in enumerate(chunked(group, PROVIDER_MAX)):
+        for request_no, chunk in enumerate(chunked(group, size)):
             kept = tuple(s for s in chunk if excludes is None or not excludes(s.number))
             if kept:
-                requests.append(WindowRequest(campaign_request_id(key, group_no, request_no), text, kept))
+                requests.append(WindowRequest(campaign_request_id(key, group_no, request_no), text, kept, merges))
     return requests
 
 
@@ -148,7 +156,8 @@ def send_request(provider, ledger: SendLedger, request: WindowRequest, entry: Le
                  sending: StagedSending) -> LedgerEntry:
     """Sends a Reserved request and records what came of it, before anything else happens."""
     try:
-        ticket = provider.send(request.sms_request(sending)).ticket
+        result = provider.send(request.sms_request(sending))
+        ticket = result.ticket
     except DuplicateRequest:        # a run killed before recording it sent it: not again, ticket unknown
         entry = entry.uncertain()
         ledger.write([entry])
@@ -158,11 +167,34 @@ def send_request(provider, ledger: SendLedger, request: WindowRequest, entry: Le
             ledger.write([entry.refused(str(error))])
         raise
     entry = entry.accepted(ticket)
+    if result.refused:              # some recipients refused (the others accepted): said with the entry
+        entry = replace(entry, error="; ".join(f"{r.number}: {r.reason}" for r in result.refused)[:2000])
     try:
         ledger.write([entry])
     except Exception as error:      # the ticket is known here only: the caller writes it on the activities
         raise TicketUnrecorded(entry) from error
     return entry
+
+
+def send_all(provider, ledger: SendLedger, requests: Sequence[WindowRequest], entries: dict[str, LedgerEntry],
+             sending: StagedSending) -> Iterator[tuple[WindowRequest, LedgerEntry | BaseException]]:
+    """Sends the requests, up to the provider's `parallel_requests` at once (smsmode: one request per
+    recipient), each recorded as it comes back; yields each request with its entry or its failure, in
+    order."""
+    parallel = min(provider.capabilities.parallel_requests, len(requests))
+    if parallel <= 1:
+        for request in requests:
+            try:
+                yield request, send_request(provider, ledger, request, entries[request.request_id], sending)
+            except (ProviderError, TicketUnrecorded) as error:
+                yield request, error
+                return
+        return
+    with ThreadPoolExecutor(max_workers=parallel) as pool:
+        futures = [pool.submit(send_request, provider, ledger, r, entries[r.request_id], sending) for r in requests]
+        for request, future in zip(requests, futures, strict=True):
+            failed = future.exception()
+            yield request, failed if failed is not None else future.result()
 
 
 class TicketUnrecorded(Exception):
@@ -197,6 +229,11 @@ def release_part(notes: ReportNotes, activities: CampaignActivities, provider, c
     return part.done
 
 
+def _refused(entry: LedgerEntry, number: str) -> bool:
+    """An accepted request's recipient the provider refused (the entry's error lists them)."""
+    return entry.state == LedgerState.ACCEPTED and bool(entry.error) and f"{number}: " in (entry.error or "")
+
+
 class _Part:
     """A part under way: its ledger entries as read once, and the windows written but not yet recorded
     (they go with the next ledger write, saving a request per window)."""
@@ -214,9 +251,18 @@ class _Part:
         if (mark := self.known.get(key)) is not None and mark.state == LedgerState.WRITTEN:
             self.done.messages += mark.recipients
             return True
-        requests = window_requests(window, key, excludes)
+        requests = window_requests(window, key, excludes, provider.capabilities)
         entries = {r.request_id: self.known.get(r.request_id) or self._entry(window_no, r.request_id, len(r.staged))
                    for r in requests}
+        if not provider.capabilities.idempotent_requests:
+            # Reserved by an earlier run that may have sent it: without the provider's duplicate
+            # answer, only the ledger can refuse a resend. At most once: it is Uncertain.
+            maybe = [entries[r.request_id].uncertain() for r in requests
+                     if (known := self.known.get(r.request_id)) is not None and known.state == LedgerState.RESERVED]
+            if maybe:
+                self.ledger.write(maybe)
+                entries |= {e.request_id: e for e in maybe}
+                self.known |= {e.request_id: e for e in maybe}
         to_send = [r for r in requests if not entries[r.request_id].sent]
         if to_send:
             if (until := hold(self.campaign, now, self.sending, window[0].number, quiet)) is not None:
@@ -229,15 +275,21 @@ class _Part:
                 self.ledger.write(self.written + reserve)
                 self.written = []
             entries |= {e.request_id: e for e in reserve}
-            for request in to_send:
-                try:
-                    entries[request.request_id] = send_request(provider, self.ledger, request,
-                                                               entries[request.request_id], self.sending)
-                except TicketUnrecorded as unrecorded:
-                    entries[request.request_id] = unrecorded.entry
+            failure: BaseException | None = None
+            unrecorded = False
+            for request, outcome in send_all(provider, self.ledger, to_send, entries, self.sending):
+                if isinstance(outcome, LedgerEntry):
+                    entries[request.request_id] = outcome
+                    continue
+                if isinstance(outcome, TicketUnrecorded):
+                    entries[request.request_id], unrecorded = outcome.entry, True
+                    assert outcome.__cause__ is not None
+                    outcome = outcome.__cause__
+                failure = failure or outcome
+            if failure is not None:
+                if unrecorded:      # the ledger failed after a send: the activities keep what left
                     self._keep_tickets([r for r in requests if entries[r.request_id].sent], entries, activities, now)
-                    assert unrecorded.__cause__ is not None
-                    raise unrecorded.__cause__ from None
+                raise failure
         messages = self._messages(requests, entries)
         if messages:
             self.done.refused_activities += activities.create(self.campaign, messages, sms_type=self.sending.sms_type,
@@ -248,9 +300,10 @@ class _Part:
         return True
 
     def _messages(self, requests: Sequence[WindowRequest], entries: dict[str, LedgerEntry]) -> list[CampaignSms]:
-        """The window's activities, each with its request's ticket (its request id when Uncertain)."""
+        """The window's activities, each with its request's ticket (its request id when Uncertain), but
+        for the recipients the provider refused (named in the entry's error)."""
         return [campaign_sms(self.campaign, s, entries[r.request_id].ticket or r.request_id)
-                for r in requests for s in r.staged]
+                for r in requests for s in r.staged if not _refused(entries[r.request_id], s.number)]
 
     def _keep_tickets(self, sent: Sequence[WindowRequest], entries: dict[str, LedgerEntry],
                       activities: CampaignActivities, now: datetime) -> None:
