@@ -364,8 +364,11 @@ def provider_events(crm: Crm):
 
 
 def delivery_service(crm: Crm, clock: Callable[[], datetime] | None = None,
-                     provider: str = "octopush") -> DeliveryService:
-    """Delivery reports applied to the SMS activities, as the app itself (not a user)."""
+                     provider: str | None = None) -> DeliveryService:
+    """Delivery reports applied to the SMS activities, as the app itself (not a user); failure
+    reasons name `provider` (default: SMS_PROVIDER's)."""
+    import os
+
     from connector.clock import utcnow
     from connector.crm.configuration import DataverseConfiguration
     from connector.crm.delivery_targets import DataverseDeliveryTargets
@@ -375,7 +378,8 @@ def delivery_service(crm: Crm, clock: Callable[[], datetime] | None = None,
 
     return DeliveryService(DataverseDeliveryTargets(crm), provider_events(crm), DataverseOptOuts(crm),
                            DataverseConfiguration(crm), DataverseUsers(crm), clock or utcnow,
-                           provider=PROVIDER_NAMES.get(provider, provider))
+                           provider=PROVIDER_NAMES.get(name := provider or os.environ.get("SMS_PROVIDER") or "octopush",
+                                                       name))
 
 
 def with_waiting_reports(activities: CampaignActivities, crm: Crm) -> CampaignActivities:

@@ -464,6 +464,7 @@ TEXTS["en"].update({
 
 # What an SMS provider cannot carry (connector.sms.capabilities), said before anything is sent.
 TEXTS["fr"].update({
+    "campaign_provider_key_refused": "{provider} a refusé la clé d'API (paramètre {settings})",
     "provider_purpose_refused": "{provider} n'envoie pas ce type de SMS.",
     "provider_alphanumeric_refused": "{provider} n'accepte pas d'émetteur alphanumérique (« {sender} ») : "
                                      "laissez l'émetteur vide ou indiquez un numéro.",
@@ -474,6 +475,7 @@ TEXTS["fr"].update({
                                           "numérique.",
 })
 TEXTS["en"].update({
+    "campaign_provider_key_refused": "{provider} rejected the API key (setting {settings})",
     "provider_purpose_refused": "{provider} does not send this type of SMS.",
     "provider_alphanumeric_refused": "{provider} takes no alphanumeric sender (\u201c{sender}\u201d): "
                                      "leave the sender empty or give a number.",

@@ -105,11 +105,12 @@ class ProviderError(UpstreamError):
     error_code, answer_status = "provider_error", 502
 
     def __init__(self, message: str, *, code: int | None = None, http_status: int | None = None,
-                 retryable: bool = False):
+                 retryable: bool = False, key_refused: str | None = None):
         super().__init__(message)
         self.code = code
         self.http_status = http_status
         self.retryable = retryable
+        self.key_refused = key_refused      # "<provider>|<settings>" when the provider refused our key
 
 
 class DuplicateRequest(ProviderError):

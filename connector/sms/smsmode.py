@@ -147,7 +147,7 @@ class SmsmodeClient:
             raise self._logged(ProviderError("smsmode accepted the send but returned no messageId", http_status=status))
         if status in AUTH_STATUSES:
             raise self._logged(ProviderError(f"smsmode refused the API key (HTTP {status}; setting SMSMODE_API_KEY)",
-                                             code=101, http_status=status))
+                                             http_status=status, key_refused="smsmode|SMSMODE_API_KEY"))
         if status == 429 or status >= 500:
             raise self._logged(ProviderError(f"smsmode answered HTTP {status}; try again later", http_status=status,
                                              retryable=True))
