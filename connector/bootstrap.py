@@ -53,12 +53,36 @@ def build_provider(settings: Settings) -> SmsProvider:
                              parallel=settings.smsmode_parallel_requests, callback_urls=_callback_urls(settings),
                              session=build_session(retries=2, max_retry_after=WEBHOOK_MAX_WAIT,
                                                    methods=SMSMODE_RETRIES))
+    if settings.sms_provider == "acs":
+        return _acs_client(settings, build_session(retries=2, max_retry_after=WEBHOOK_MAX_WAIT,
+                                                   methods=_acs_retries()))
     from connector.sms.octopush import RETRY_METHODS, OctopushClient
 
     assert settings.octopush_api_login is not None and settings.octopush_api_key is not None
     return OctopushClient(settings.octopush_api_login, settings.octopush_api_key.get_secret_value(),
                           base_url=str(settings.octopush_base_url).rstrip("/"), timeout=timeout,
                           session=build_session(retries=2, max_retry_after=WEBHOOK_MAX_WAIT, methods=RETRY_METHODS))
+
+
+def _acs_retries():
+    from connector.sms.acs import RETRY_METHODS
+
+    return RETRY_METHODS
+
+
+def _acs_client(settings: Settings, session):
+    """ACS by ACS_CONNECTION_STRING (its access key), else ACS_ENDPOINT with the managed identity."""
+    from connector.crm.auth import ManagedIdentityCredential
+    from connector.sms.acs import SCOPE, AcsClient, parse_connection_string
+
+    timeout, sender = settings.smsc_http_timeout, settings.acs_sender
+    connection = settings.acs_connection_string.get_secret_value() if settings.acs_connection_string else ""
+    if connection:
+        endpoint, key = parse_connection_string(connection)
+        return AcsClient(endpoint, access_key=key, sender=sender, timeout=timeout, session=session)
+    credential = ManagedIdentityCredential(SCOPE, settings.azure_client_id, timeout=timeout)
+    return AcsClient(str(settings.acs_endpoint), token=credential.token, sender=sender, timeout=timeout,
+                     session=session)
 
 
 def _callback_urls(settings: Settings):

@@ -65,7 +65,7 @@ class CrmSettings(BaseSettings):
 class Settings(CrmSettings):
     """Everything the function app needs (DESIGN §5)."""
 
-    sms_provider: Literal["octopush", "smsmode"] = "octopush"
+    sms_provider: Literal["octopush", "smsmode", "acs"] = "octopush"
     # Octopush (SMS_PROVIDER=octopush): login and key of the API.
     octopush_api_login: str | None = None
     octopush_api_key: SecretStr | None = None
@@ -81,6 +81,7 @@ class Settings(CrmSettings):
     # or the endpoint alone with the managed identity (Entra ID).
     acs_connection_string: SecretStr | None = None
     acs_endpoint: AnyHttpUrl | None = None
+    acs_sender: str | None = None          # the resource's number (E.164), short code or sender ID
 
     smsc_webhook_key: SecretStr
     # The function app's public address (https://<app>.azurewebsites.net): providers that take their
@@ -131,7 +132,7 @@ class Settings(CrmSettings):
 
 # The settings each provider cannot do without (ACS: one of two, checked on its own).
 PROVIDER_SETTINGS = {"octopush": ("octopush_api_login", "octopush_api_key"), "smsmode": ("smsmode_api_key",),
-                     "acs": ()}
+                     "acs": ("acs_sender",)}
 
 
 def _given(value: object) -> bool:

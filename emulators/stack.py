@@ -17,13 +17,16 @@ from emulators.dataverse import DataverseEmulator
 from emulators.octopush import OctopushEmulator
 from emulators.octopush_prices import PRICES
 from emulators.server import EmulatorServer
+from emulators.acs import AcsEmulator
 from emulators.smsmode import SmsmodeEmulator
 
 DATAVERSE_TOKEN = "emulator-token"
 OCTOPUSH_LOGIN = "demo@example.org"
 OCTOPUSH_KEY = "emulator-octopush-key"
 SMSMODE_KEY = "emulator-smsmode-key"
-EMULATED_PROVIDERS = ("octopush", "smsmode")
+ACS_KEY = "ZW11bGF0b3ItYWNzLWFjY2Vzcy1rZXk="       # base64 of "emulator-acs-access-key"
+ACS_SENDER = "+18005550100"
+EMULATED_PROVIDERS = ("octopush", "smsmode", "acs")
 # Where the app listens by default (`smsc serve`): the callback URLs smsmode takes with each message.
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:7071"
 
@@ -41,11 +44,13 @@ class LocalStack:
     smsmode: SmsmodeEmulator | None = None
     smsmode_url: str | None = None
     public_url: str = DEFAULT_PUBLIC_URL        # SMSC_PUBLIC_URL
+    acs: AcsEmulator | None = None
+    acs_url: str | None = None
 
     @property
     def sms(self):
         """The emulator of the provider in use."""
-        return self.smsmode if self.provider == "smsmode" else self.octopush
+        return {"smsmode": self.smsmode, "acs": self.acs}.get(self.provider) or self.octopush
 
     @property
     def environment(self) -> dict[str, str]:
@@ -58,6 +63,9 @@ class LocalStack:
         if self.smsmode_url:
             environment |= {"SMSMODE_API_KEY": SMSMODE_KEY, "SMSMODE_BASE_URL": self.smsmode_url,
                             "SMSC_PUBLIC_URL": self.public_url}
+        if self.acs_url:
+            environment |= {"ACS_CONNECTION_STRING": f"endpoint={self.acs_url}/;accesskey={ACS_KEY}",
+                            "ACS_SENDER": ACS_SENDER}
         return environment
 
 
@@ -70,8 +78,8 @@ def local_stack(db_path: str | Path | None = None, *, apply_environment: bool = 
     any free port; fixed ports and a given `webhook_key` keep the settings the same across restarts.
 
     `on_environment_change` lets the caller forget what it built from the old settings (the
-    emulators know nothing of the connector). `provider`: octopush or smsmode (default: SMS_PROVIDER,
-    else octopush); the smsmode emulator runs only when it is the provider."""
+    emulators know nothing of the connector). `provider`: octopush, smsmode or acs (default:
+    SMS_PROVIDER, else octopush); the smsmode or ACS emulator runs only when it is the provider."""
     provider = provider or os.environ.get("SMS_PROVIDER") or "octopush"
     if provider not in EMULATED_PROVIDERS:
         raise ValueError(f"no emulator for SMS_PROVIDER={provider} (emulated: {', '.join(EMULATED_PROVIDERS)})")
@@ -88,6 +96,10 @@ def local_stack(db_path: str | Path | None = None, *, apply_environment: bool = 
                 stack.smsmode = SmsmodeEmulator(api_key=SMSMODE_KEY)
                 stack.smsmode_url = extra.enter_context(EmulatorServer(stack.smsmode)).url
                 extra.callback(stack.smsmode.close)
+            if provider == "acs":
+                stack.acs = AcsEmulator(ACS_KEY, number=ACS_SENDER)
+                stack.acs_url = extra.enter_context(EmulatorServer(stack.acs)).url
+                extra.callback(stack.acs.close)
             saved = {name: os.environ.get(name) for name in stack.environment}
             if apply_environment:
                 os.environ.update(stack.environment)

@@ -153,8 +153,10 @@ def hold(campaign: Campaign, now: datetime, sending: StagedSending, first_number
 
 
 def send_request(provider, ledger: SendLedger, request: WindowRequest, entry: LedgerEntry,
-                 sending: StagedSending) -> LedgerEntry:
-    """Sends a Reserved request and records what came of it, before anything else happens."""
+                 sending: StagedSending, ids: dict[tuple[str, str], str] | None = None) -> LedgerEntry:
+    """Sends a Reserved request and records what came of it, before anything else happens. `ids`
+    receives the provider's id of each accepted recipient (ACS: one per recipient, which its delivery
+    reports name), by (request id, number)."""
     try:
         result = provider.send(request.sms_request(sending))
         ticket = result.ticket
@@ -167,6 +169,9 @@ def send_request(provider, ledger: SendLedger, request: WindowRequest, entry: Le
             ledger.write([entry.refused(str(error))])
         raise
     entry = entry.accepted(ticket)
+    if ids is not None:
+        ids.update({(request.request_id, r.number): r.provider_id for r in result.results
+                    if r.accepted and r.provider_id})
     if result.refused:              # some recipients refused (the others accepted): said with the entry
         entry = replace(entry, error="; ".join(f"{r.number}: {r.reason}" for r in result.refused)[:2000])
     try:
@@ -177,7 +182,8 @@ def send_request(provider, ledger: SendLedger, request: WindowRequest, entry: Le
 
 
 def send_all(provider, ledger: SendLedger, requests: Sequence[WindowRequest], entries: dict[str, LedgerEntry],
-             sending: StagedSending) -> Iterator[tuple[WindowRequest, LedgerEntry | BaseException]]:
+             sending: StagedSending, ids: dict[tuple[str, str], str]
+             ) -> Iterator[tuple[WindowRequest, LedgerEntry | BaseException]]:
     """Sends the requests, up to the provider's `parallel_requests` at once (smsmode: one request per
     recipient), each recorded as it comes back; yields each request with its entry or its failure, in
     order."""
@@ -185,13 +191,14 @@ def send_all(provider, ledger: SendLedger, requests: Sequence[WindowRequest], en
     if parallel <= 1:
         for request in requests:
             try:
-                yield request, send_request(provider, ledger, request, entries[request.request_id], sending)
+                yield request, send_request(provider, ledger, request, entries[request.request_id], sending, ids)
             except (ProviderError, TicketUnrecorded) as error:
                 yield request, error
                 return
         return
     with ThreadPoolExecutor(max_workers=parallel) as pool:
-        futures = [pool.submit(send_request, provider, ledger, r, entries[r.request_id], sending) for r in requests]
+        futures = [pool.submit(send_request, provider, ledger, r, entries[r.request_id], sending, ids)
+                   for r in requests]
         for request, future in zip(requests, futures, strict=True):
             failed = future.exception()
             yield request, failed if failed is not None else future.result()
@@ -242,6 +249,7 @@ class _Part:
         self.campaign, self.part_no, self.ledger, self.sending = campaign, part_no, ledger, sending
         self.known = {entry.request_id: entry for entry in ledger.part_entries(campaign.id, part_no)}
         self.written: list[LedgerEntry] = []
+        self.ids: dict[tuple[str, str], str] = {}      # (request id, number) -> the provider's id for it
         self.done = Released()
 
     def release_window(self, window_no: int, window: list[Staged], activities: CampaignActivities, provider,
@@ -277,7 +285,7 @@ class _Part:
             entries |= {e.request_id: e for e in reserve}
             failure: BaseException | None = None
             unrecorded = False
-            for request, outcome in send_all(provider, self.ledger, to_send, entries, self.sending):
+            for request, outcome in send_all(provider, self.ledger, to_send, entries, self.sending, self.ids):
                 if isinstance(outcome, LedgerEntry):
                     entries[request.request_id] = outcome
                     continue
@@ -300,9 +308,11 @@ class _Part:
         return True
 
     def _messages(self, requests: Sequence[WindowRequest], entries: dict[str, LedgerEntry]) -> list[CampaignSms]:
-        """The window's activities, each with its request's ticket (its request id when Uncertain), but
-        for the recipients the provider refused (named in the entry's error)."""
-        return [campaign_sms(self.campaign, s, entries[r.request_id].ticket or r.request_id)
+        """The window's activities, each with the provider's id for its recipient when this run sent it,
+        else its request's ticket (its request id when Uncertain), but for the recipients the provider
+        refused (named in the entry's error)."""
+        return [campaign_sms(self.campaign, s, self.ids.get((r.request_id, s.number))
+                             or entries[r.request_id].ticket or r.request_id)
                 for r in requests for s in r.staged if not _refused(entries[r.request_id], s.number)]
 
     def _keep_tickets(self, sent: Sequence[WindowRequest], entries: dict[str, LedgerEntry],

@@ -70,11 +70,13 @@ class Capabilities:
     countries: frozenset[str] | None = None     # ISO codes it sends to; None: any
     restrictions: tuple[Restriction, ...] = ()
     product: str | None = None             # what the credit is counted in (Octopush: sms_premium)
+    default_sender: str | None = None      # what goes out without a sender (ACS: ACS_SENDER)
 
     def refusal(self, purpose: int, number: str, sender: str | None) -> Refusal | None:
         """Why an SMS of `purpose` to `number` from `sender` cannot be sent here, or None."""
         if int(purpose) not in self.purposes:
             return Refusal("provider_purpose_refused", {"purpose": int(purpose)})
+        sender = sender or self.default_sender
         kind = sender_kind(sender)
         if kind is SenderKind.ALPHANUMERIC and not self.alphanumeric_sender:
             return Refusal("provider_alphanumeric_refused", {"sender": sender})
