@@ -129,7 +129,7 @@ TEXTS["fr"].update({
     "campaign_not_cancellable": "Seule une campagne préparée, ou validée dont l'envoi différé n'a pas commencé, "
                                 "peut être annulée (statut : {status}).",
     "campaign_busy": "La campagne a été modifiée entre-temps (un autre clic ?) : réessayez.",
-    "campaign_provider_refused": "Octopush a refusé l'envoi : {detail}. Ce qui est parti ne repartira pas : "
+    "campaign_provider_refused": "Le fournisseur SMS a refusé l'envoi : {detail}. Ce qui est parti ne repartira pas : "
                                  "corrigez puis cliquez à nouveau sur Envoyer pour reprendre.",
     "campaign_status_1": "non transmise",
     "campaign_status_2": "en cours de construction",
@@ -172,7 +172,7 @@ TEXTS["en"].update({
     "campaign_not_cancellable": "Only a prepared campaign, or a validated one whose start has not come, "
                                 "can be cancelled (status: {status}).",
     "campaign_busy": "The campaign changed meanwhile (another click?): try again.",
-    "campaign_provider_refused": "Octopush refused the send: {detail}. What went out will not go again: fix it "
+    "campaign_provider_refused": "The SMS provider refused the send: {detail}. What went out will not go again: fix it "
                                  "and validate again to resume.",
     "campaign_status_1": "not transmitted",
     "campaign_status_2": "in construction",
