@@ -39,7 +39,7 @@ from connector.quiet_times import QuietTimes, next_allowed
 from connector.repositories.campaign_activities import CampaignActivities, CampaignSms
 from connector.repositories.report_notes import ReportNotes
 from connector.repositories.send_ledger import LedgerEntry, LedgerState, SendLedger
-from connector.sms.capabilities import Capabilities
+from connector.sms.capabilities import Capabilities, Refusal
 from connector.sms.port import MERGE_SLOTS, DuplicateRequest, ProviderError, Recipient, SmsRequest, SmsType
 from connector.text.encoding import analyze
 
@@ -139,6 +139,8 @@ class Released:
     refused_activities: int = 0     # refused for a reason other than already existing
     held_until: datetime | None = None      # stopped before a window that may not leave before then
     uncertain: int = 0              # requests found sent with their ticket lost (see the module's doc)
+    refused_by_provider: int = 0    # numbers the provider's capabilities rule out: never sent
+    refusal: Refusal | None = None  # why (a user_texts key and its values), for the caller to say
 
 
 def hold(campaign: Campaign, now: datetime, sending: StagedSending, first_number: str,
@@ -186,22 +188,25 @@ def send_all(provider, ledger: SendLedger, requests: Sequence[WindowRequest], en
              ) -> Iterator[tuple[WindowRequest, LedgerEntry | BaseException]]:
     """Sends the requests, up to the provider's `parallel_requests` at once (smsmode: one request per
     recipient), each recorded as it comes back; yields each request with its entry or its failure, in
-    order."""
-    parallel = min(provider.capabilities.parallel_requests, len(requests))
-    if parallel <= 1:
-        for request in requests:
-            try:
-                yield request, send_request(provider, ledger, request, entries[request.request_id], sending, ids)
-            except (ProviderError, TicketUnrecorded) as error:
-                yield request, error
-                return
-        return
+    order, and stops at the first failure. For a provider without idempotency, each group is marked
+    Sending in the ledger just before it leaves: a resume finds which may have left (Sending: never
+    again) and which never did (Reserved: sent then)."""
+    parallel = max(1, min(provider.capabilities.parallel_requests, len(requests)))
+    marks = not provider.capabilities.idempotent_requests
     with ThreadPoolExecutor(max_workers=parallel) as pool:
-        futures = [pool.submit(send_request, provider, ledger, r, entries[r.request_id], sending, ids)
-                   for r in requests]
-        for request, future in zip(requests, futures, strict=True):
-            failed = future.exception()
-            yield request, failed if failed is not None else future.result()
+        for start in range(0, len(requests), parallel):
+            group = requests[start:start + parallel]
+            if marks:
+                ledger.write([replace(entries[r.request_id], state=LedgerState.SENDING) for r in group])
+            futures = [pool.submit(send_request, provider, ledger, r, entries[r.request_id], sending, ids)
+                       for r in group]
+            failed = False
+            for request, future in zip(group, futures, strict=True):
+                error = future.exception()
+                failed = failed or error is not None
+                yield request, error if error is not None else future.result()
+            if failed:
+                return
 
 
 class TicketUnrecorded(Exception):
@@ -259,14 +264,14 @@ class _Part:
         if (mark := self.known.get(key)) is not None and mark.state == LedgerState.WRITTEN:
             self.done.messages += mark.recipients
             return True
-        requests = window_requests(window, key, excludes, provider.capabilities)
+        requests = window_requests(window, key, self._excluding(excludes, provider.capabilities), provider.capabilities)
         entries = {r.request_id: self.known.get(r.request_id) or self._entry(window_no, r.request_id, len(r.staged))
                    for r in requests}
         if not provider.capabilities.idempotent_requests:
-            # Reserved by an earlier run that may have sent it: without the provider's duplicate
+            # Marked Sending by an earlier run that may have sent it: without the provider's duplicate
             # answer, only the ledger can refuse a resend. At most once: it is Uncertain.
             maybe = [entries[r.request_id].uncertain() for r in requests
-                     if (known := self.known.get(r.request_id)) is not None and known.state == LedgerState.RESERVED]
+                     if (known := self.known.get(r.request_id)) is not None and known.state == LedgerState.SENDING]
             if maybe:
                 self.ledger.write(maybe)
                 entries |= {e.request_id: e for e in maybe}
@@ -306,6 +311,20 @@ class _Part:
         self.done.uncertain += sum(entries[r.request_id].state == LedgerState.UNCERTAIN for r in requests)
         self.written.append(self._entry(window_no, key, len(messages), LedgerState.WRITTEN))
         return True
+
+    def _excluding(self, excludes: Callable[[str], bool] | None, capabilities: Capabilities
+                   ) -> Callable[[str], bool]:
+        """`excludes`, and the numbers this provider cannot carry the part's SMS to (ACS: marketing to
+        France from a name): left out before anything is sent, counted, the reason kept."""
+        def left_out(number: str) -> bool:
+            if excludes is not None and excludes(number):
+                return True
+            refusal = capabilities.refusal(self.sending.sms_type, number, self.sending.sender)
+            if refusal is not None:
+                self.done.refused_by_provider += 1
+                self.done.refusal = refusal
+            return refusal is not None
+        return left_out
 
     def _messages(self, requests: Sequence[WindowRequest], entries: dict[str, LedgerEntry]) -> list[CampaignSms]:
         """The window's activities, each with the provider's id for its recipient when this run sent it,

@@ -108,3 +108,15 @@ def test_the_route_answers_the_validation_handshake_and_refuses_a_wrong_key(stac
     answer = requests.post(url, params={"key": stack.webhook_key}, json=body, timeout=10)
     assert (answer.status_code, answer.json()) == (200, {"validationResponse": "abc-123"})
     assert requests.post(url, params={"key": "wrong" * 5}, json=body, timeout=10).status_code == 401
+
+
+def test_a_marketing_campaign_to_france_from_a_name_sends_nothing_to_acs(stack):
+    campaign_id = seed.seed_bulk_campaign(stack.dataverse, 3)
+    stack.dataverse.update("campaigns", campaign_id, {"smsc_smstype": 1, "smsc_sender": "ShopA",
+                                                      "smsc_text": "Soldes ! STOP au 30101"})
+    services = get_services()
+    service = campaign_service(services.crm, services.sms)
+    assert service.run(campaign_id, CampaignAction.PREPARE).ok
+    service.run(campaign_id, CampaignAction.VALIDATE)
+    release_local_parts(services, campaign_id)
+    assert stack.acs.requests == [] and stack.acs.sends == []
