@@ -8,6 +8,13 @@ before the activities; a window whose activities are written gets its own Writte
 skipped by a resume. Each activity also carries an idempotency key campaign + recipient (an
 alternate key: a second create is refused and ignored).
 
+A provider without idempotency (smsmode, ACS: its capabilities say so) cannot answer "duplicate": each
+group of its requests is marked Sending in the ledger just before it leaves, and a resume makes a
+Sending request Uncertain (never again) while it sends what stayed Reserved (never left). Requests
+are of the provider's size (`Capabilities.recipients_per_request`), carry placeholders only where it
+merges them, and go `parallel_requests` at a time; numbers its capabilities refuse (ACS: marketing to
+France from a name) are left out before anything is sent.
+
 Schedules are held here, not handed to the provider (DESIGN §7 « Schedules »): before a deferred
 start, or when a marketing window falls in quiet times, the part stops before that window and says
 until when (`Released.held_until`); the caller puts it back on the queue for then. Nothing is sent

@@ -34,7 +34,8 @@ import requests
 
 from connector.http import build_session, mask_url_secrets
 from connector.sms.capabilities import MARKETING, Capabilities, Restriction, SenderKind
-from connector.sms.port import (Balance, ProviderError, RecipientResult, SendResult, SmsRequest, Unsupported)
+from connector.sms.port import (Balance, CallbackUrls, ProviderError, RecipientResult, SendResult, SmsRequest,
+                                Unsupported)
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,9 @@ SCOPE = "https://communication.azure.com//.default"
 # POST too: every recipient carries its repeatability id, so a retried call is not sent twice.
 RETRY_METHODS = frozenset({"GET", "HEAD", "POST"})
 AUTH_STATUSES = (401, 403)
+EVENT_GRID_HINT = ("Azure Communication Services reports through Event Grid: subscribe the resource's "
+                   "SMSDeliveryReportReceived and SMSReceived events to https://<app>/api/providers/acs/events"
+                   "?key=<SMSC_WEBHOOK_KEY> (the app answers the validation handshake)")
 FRANCE_MARKETING_ALPHANUMERIC = Restriction(MARKETING, frozenset({"FR"}), SenderKind.ALPHANUMERIC,
                                             "provider_fr_marketing_alphanumeric")
 
@@ -139,6 +143,12 @@ class AcsClient:
 
     def cancel(self, ticket: str) -> None:
         raise Unsupported("Azure Communication Services cannot cancel a send")
+
+    def callbacks(self) -> CallbackUrls:
+        raise Unsupported(EVENT_GRID_HINT)
+
+    def set_callbacks(self, deliveries_url: str, inbounds_url: str, blacklist_url: str) -> None:
+        raise Unsupported(EVENT_GRID_HINT)
 
     # -- HTTP -------------------------------------------------------------------------------------
     def _post(self, body: dict[str, Any]) -> dict[str, Any]:

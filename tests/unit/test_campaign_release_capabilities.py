@@ -6,10 +6,9 @@ from dataclasses import replace
 
 import pytest
 
-from connector.campaigns.release import release_part
 from connector.repositories.send_ledger import LedgerState
 from connector.sms import acs, smsmode
-from connector.sms.port import RecipientResult, SendResult, SmsType
+from connector.sms.port import RecipientResult, SendResult
 from tests.fakes.campaign_world import NOW, FakeProvider
 from tests.unit.test_campaign_release import QUIET, Killed, Part
 
