@@ -157,11 +157,28 @@ def _describe(error: ValidationError) -> str:
     return "; ".join(parts)
 
 
+def _provider_gaps(overrides: dict) -> str | None:
+    """The chosen provider's missing settings, said with other errors (the check after the fields
+    runs only once they are all valid)."""
+    import os
+
+    def given(name: str) -> bool:
+        return bool(overrides.get(name) or os.environ.get(name.upper()) or os.environ.get(name))
+
+    provider = str(overrides.get("sms_provider") or os.environ.get("SMS_PROVIDER") or "octopush").lower()
+    missing = [name.upper() for name in PROVIDER_SETTINGS.get(provider, ()) if not given(name)]
+    return f"SMS_PROVIDER={provider} needs {', '.join(missing)}" if missing else None
+
+
 def load_settings(**overrides) -> Settings:
     try:
         return Settings(**overrides)
     except ValidationError as error:
-        raise SettingsError(f"Invalid settings: {_describe(error)}") from None
+        described = _describe(error)
+        gaps = _provider_gaps(overrides)
+        if gaps and gaps not in described:
+            described += f"; {gaps}"
+        raise SettingsError(f"Invalid settings: {described}") from None
 
 
 def load_crm_settings(**overrides) -> CrmSettings:

@@ -200,20 +200,33 @@ def send_all(provider, ledger: SendLedger, requests: Sequence[WindowRequest], en
     again) and which never did (Reserved: sent then)."""
     parallel = max(1, min(provider.capabilities.parallel_requests, len(requests)))
     marks = not provider.capabilities.idempotent_requests
-    with ThreadPoolExecutor(max_workers=parallel) as pool:
+    pool = ThreadPoolExecutor(max_workers=parallel) if parallel > 1 else None
+    try:
         for start in range(0, len(requests), parallel):
             group = requests[start:start + parallel]
             if marks:
                 ledger.write([replace(entries[r.request_id], state=LedgerState.SENDING) for r in group])
-            futures = [pool.submit(send_request, provider, ledger, r, entries[r.request_id], sending, ids)
-                       for r in group]
-            failed = False
-            for request, future in zip(group, futures, strict=True):
-                error = future.exception()
-                failed = failed or error is not None
-                yield request, error if error is not None else future.result()
-            if failed:
+            outcomes = _send_group(pool, provider, ledger, group, entries, sending, ids)
+            for request, outcome in zip(group, outcomes, strict=True):
+                yield request, outcome
+            if any(not isinstance(o, LedgerEntry) for o in outcomes):
                 return
+    finally:
+        if pool is not None:
+            pool.shutdown()
+
+
+def _send_group(pool: ThreadPoolExecutor | None, provider, ledger: SendLedger, group: Sequence[WindowRequest],
+                entries: dict[str, LedgerEntry], sending: StagedSending, ids: dict[tuple[str, str], str]
+                ) -> list[LedgerEntry | BaseException]:
+    """Each request's entry or failure; in this thread when they go one at a time (Octopush)."""
+    if pool is None:
+        try:
+            return [send_request(provider, ledger, group[0], entries[group[0].request_id], sending, ids)]
+        except (ProviderError, TicketUnrecorded) as error:
+            return [error]
+    futures = [pool.submit(send_request, provider, ledger, r, entries[r.request_id], sending, ids) for r in group]
+    return [future.exception() or future.result() for future in futures]
 
 
 class TicketUnrecorded(Exception):
