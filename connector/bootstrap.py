@@ -22,7 +22,7 @@ BACKGROUND_RETRIES = 4
 class Services:
     settings: Settings
     crm: Crm               # connector.crm.dataverse.DataverseClient
-    sms: SmsProvider       # connector.sms.octopush.OctopushClient
+    sms: SmsProvider       # the adapter SMS_PROVIDER names (connector.sms.octopush, smsmode, acs)
 
 
 def build_crm(settings: CrmSettings, *, retries: int = 3, max_wait: int = WEBHOOK_MAX_WAIT) -> Crm:
@@ -37,16 +37,72 @@ def build_crm(settings: CrmSettings, *, retries: int = 3, max_wait: int = WEBHOO
 
 
 def build_services(settings: Settings) -> Services:
+    """The CRM client and the SMS provider SMS_PROVIDER names, from their settings."""
+    return Services(settings, build_crm(settings), build_provider(settings))
+
+
+def build_provider(settings: Settings) -> SmsProvider:
+    """The adapter of SMS_PROVIDER (octopush, smsmode, acs); the settings checked it has what it needs."""
     from connector.http import build_session
+
+    timeout = settings.smsc_http_timeout
+    if settings.sms_provider == "smsmode":
+        from connector.sms.smsmode import RETRY_METHODS as SMSMODE_RETRIES
+        from connector.sms.smsmode import SmsmodeClient
+
+        assert settings.smsmode_api_key is not None
+        return SmsmodeClient(settings.smsmode_api_key.get_secret_value(), base_url=str(settings.smsmode_base_url),
+                             timeout=timeout, stop_mention=settings.smsmode_stop_mention,
+                             parallel=settings.smsmode_parallel_requests, callback_urls=_callback_urls(settings),
+                             session=build_session(retries=2, max_retry_after=WEBHOOK_MAX_WAIT,
+                                                   methods=SMSMODE_RETRIES))
+    if settings.sms_provider == "acs":
+        return _acs_client(settings, build_session(retries=2, max_retry_after=WEBHOOK_MAX_WAIT,
+                                                   methods=_acs_retries()))
     from connector.sms.octopush import RETRY_METHODS, OctopushClient
 
-    crm = build_crm(settings)
-    sms = OctopushClient(settings.octopush_api_login, settings.octopush_api_key.get_secret_value(),
-                         base_url=str(settings.octopush_base_url).rstrip("/"),
-                         timeout=settings.smsc_http_timeout,
-                         session=build_session(retries=2, max_retry_after=WEBHOOK_MAX_WAIT,
-                                               methods=RETRY_METHODS))
-    return Services(settings, crm, sms)
+    assert settings.octopush_api_login is not None and settings.octopush_api_key is not None
+    return OctopushClient(settings.octopush_api_login, settings.octopush_api_key.get_secret_value(),
+                          base_url=str(settings.octopush_base_url).rstrip("/"), timeout=timeout,
+                          session=build_session(retries=2, max_retry_after=WEBHOOK_MAX_WAIT, methods=RETRY_METHODS))
+
+
+def _acs_retries():
+    from connector.sms.acs import RETRY_METHODS
+
+    return RETRY_METHODS
+
+
+def _acs_client(settings: Settings, session):
+    """ACS by ACS_CONNECTION_STRING (its access key), else ACS_ENDPOINT with the managed identity."""
+    from connector.crm.auth import ManagedIdentityCredential
+    from connector.sms.acs import SCOPE, AcsClient, parse_connection_string
+
+    timeout, sender = settings.smsc_http_timeout, settings.acs_sender
+    connection = settings.acs_connection_string.get_secret_value() if settings.acs_connection_string else ""
+    if connection:
+        endpoint, key = parse_connection_string(connection)
+        return AcsClient(endpoint, access_key=key, sender=sender, timeout=timeout, session=session)
+    credential = ManagedIdentityCredential(SCOPE, settings.azure_client_id, timeout=timeout)
+    return AcsClient(str(settings.acs_endpoint), token=credential.token, sender=sender, timeout=timeout,
+                     session=session)
+
+
+def _callback_urls(settings: Settings):
+    """The callback URLs a provider taking them per message names (from SMSC_PUBLIC_URL), else none."""
+    from urllib.parse import quote
+
+    from connector.sms.port import CallbackUrls
+
+    if settings.smsc_public_url is None:
+        return CallbackUrls()
+    origin = str(settings.smsc_public_url).rstrip("/")
+    key = quote(settings.smsc_webhook_key.get_secret_value(), safe="")
+
+    def url(route: str) -> str:
+        return f"{origin}/api/providers/{settings.sms_provider}/{route}?key={key}"
+
+    return CallbackUrls(url("delivery"), url("inbound"), url("inbound"))
 
 
 @lru_cache(maxsize=1)
@@ -290,9 +346,10 @@ def health_probes(services: Services) -> dict[str, Callable[[], object]]:
     from connector.crm.configuration import DataverseConfiguration
     from connector.health import provider_credit_probe, storage_queue_probe
 
-    return {"dataverse": DataverseConfiguration(services.crm).probe,
-            services.sms.name: provider_credit_probe(services.sms.balance),
-            "queue": storage_queue_probe(os.environ)}
+    probes: dict[str, Callable[[], object]] = {"dataverse": DataverseConfiguration(services.crm).probe}
+    if services.sms.capabilities.balance:       # a provider without a balance (ACS) has nothing to probe
+        probes[services.sms.name] = provider_credit_probe(services.sms.balance)
+    return probes | {"queue": storage_queue_probe(os.environ)}
 
 
 if TYPE_CHECKING:
@@ -318,19 +375,23 @@ if TYPE_CHECKING:
     from connector.repositories.campaign_activities import CampaignActivities
     from connector.sms.callbacks import CallbackParser
 
-PROVIDER_NAMES = {"octopush": "Octopush"}
+PROVIDER_NAMES = {"octopush": "Octopush", "smsmode": "smsmode", "acs": "Azure Communication Services"}
 
 
 def callback_parser(provider: str) -> CallbackParser:
     """The parser of a provider's callback bodies (the route's `{provider}`); NotFound naming it."""
     from connector.errors import NotFound
-    from connector.sms.octopush_callbacks import OCTOPUSH_CALLBACKS
 
-    parsers = {"octopush": OCTOPUSH_CALLBACKS}
-    if provider not in parsers:
-        raise NotFound(f"unknown SMS provider '{provider[:40]}' (known: {', '.join(sorted(parsers))})",
-                       error_code="unknown_provider")
-    return parsers[provider]
+    if provider == "octopush":
+        from connector.sms.octopush_callbacks import OCTOPUSH_CALLBACKS
+
+        return OCTOPUSH_CALLBACKS
+    if provider == "smsmode":
+        from connector.sms.smsmode_callbacks import SMSMODE_CALLBACKS
+
+        return SMSMODE_CALLBACKS
+    raise NotFound(f"unknown SMS provider '{provider[:40]}' (known: octopush, smsmode)",
+                   error_code="unknown_provider")
 
 
 def provider_events(crm: Crm):
@@ -340,8 +401,11 @@ def provider_events(crm: Crm):
 
 
 def delivery_service(crm: Crm, clock: Callable[[], datetime] | None = None,
-                     provider: str = "octopush") -> DeliveryService:
-    """Delivery reports applied to the SMS activities, as the app itself (not a user)."""
+                     provider: str | None = None) -> DeliveryService:
+    """Delivery reports applied to the SMS activities, as the app itself (not a user); failure
+    reasons name `provider` (default: SMS_PROVIDER's)."""
+    import os
+
     from connector.clock import utcnow
     from connector.crm.configuration import DataverseConfiguration
     from connector.crm.delivery_targets import DataverseDeliveryTargets
@@ -351,7 +415,8 @@ def delivery_service(crm: Crm, clock: Callable[[], datetime] | None = None,
 
     return DeliveryService(DataverseDeliveryTargets(crm), provider_events(crm), DataverseOptOuts(crm),
                            DataverseConfiguration(crm), DataverseUsers(crm), clock or utcnow,
-                           provider=PROVIDER_NAMES.get(provider, provider))
+                           provider=PROVIDER_NAMES.get(name := provider or os.environ.get("SMS_PROVIDER") or "octopush",
+                                                       name))
 
 
 def with_waiting_reports(activities: CampaignActivities, crm: Crm) -> CampaignActivities:

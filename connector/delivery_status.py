@@ -2,8 +2,9 @@
 report does to an SMS activity's status.
 
 - DELIVERED (and READ, which implies it) -> Delivered.
-- A failure (NOT_DELIVERED, NOT_ALLOWED, UNKNOWN_DELIVERY, BAD_DESTINATION, BLACKLISTED_NUMBER,
-  UNDEFINED) -> Undeliverable, with a reason naming the provider's status.
+- A failure (Octopush: NOT_DELIVERED, NOT_ALLOWED, UNKNOWN_DELIVERY, BAD_DESTINATION, BLACKLISTED_NUMBER,
+  UNDEFINED; smsmode: UNDELIVERABLE, UNDELIVERED, BLACKLISTED; ACS: FAILED) -> Undeliverable, with a
+  reason naming the provider's status.
 - ACK and any status we do not know -> no change (an intermediate step never decides anything).
 
 Order independence is by precedence, not by time: reports do not reliably carry when they happened
@@ -29,7 +30,10 @@ from connector.user_texts import TEXTS, say
 
 DELIVERED = frozenset({"DELIVERED", "READ"})
 # Most specific first: when several failures settle one activity at once, the first one here is shown.
-FAILURES = ("BLACKLISTED_NUMBER", "BAD_DESTINATION", "NOT_ALLOWED", "NOT_DELIVERED", "UNKNOWN_DELIVERY", "UNDEFINED")
+# Octopush's, then smsmode's (UNDELIVERABLE, UNDELIVERED; BLACKLISTED from its `status.detail`), then
+# Azure Communication Services' (Failed). ENROUTE, SCHEDULED (smsmode) are steps: no change.
+FAILURES = ("BLACKLISTED_NUMBER", "BLACKLISTED", "BAD_DESTINATION", "NOT_ALLOWED", "UNDELIVERABLE", "NOT_DELIVERED",
+            "UNDELIVERED", "FAILED", "UNKNOWN_DELIVERY", "UNDEFINED")
 UNTOUCHABLE = frozenset({SmsStatus.FAILED, SmsStatus.CANCELLED, SmsStatus.RECEIVED})
 RANK = {SmsStatus.UNDELIVERABLE: 1, SmsStatus.DELIVERED: 2}     # every other status: 0
 
@@ -81,5 +85,5 @@ def _before(candidate: Settled, best: Settled) -> bool:
 def failure_reason(lang: str, provider: str, provider_status: str) -> str:
     """Why the SMS was not delivered, in the user's language, naming the provider's own status."""
     key = f"delivery_{provider_status.lower()}"
-    label = say(lang, key if key in TEXTS[lang] else "delivery_other")
+    label = say(lang, key if key in TEXTS[lang] and key != "delivery_failed" else "delivery_other")
     return say(lang, "delivery_failed", provider=provider, status=provider_status, label=label)

@@ -65,7 +65,7 @@ def send_warning(config: Configuration, provider: Any, lang: str) -> str | None:
     threshold = threshold_of(config)
     if threshold is None or provider is None:
         return None
-    key = (getattr(provider, "name", ""), getattr(provider, "base_url", id(provider)), config.default_country)
+    key = (provider.name, id(provider), config.default_country)
     try:
         credit = _send_checks.lookup(key, lambda: Pricing(provider, config.default_country).credit())
     except ProviderError as error:

@@ -6,8 +6,8 @@ est pris en compte », seed 004), per SMS part: a send costs segments × that co
 Where the price comes from, first that answers:
 1. the provider's own answer. Octopush has no price list endpoint, but its wallet answers the same
    credit in euros (`GET /wallet/check-balance`) and counted in SMS of our product for one country
-   (`?country_code=BE&product_name=sms_premium`): the price is their ratio. A provider offering
-   `sms_left(country)` is read that way; one offering `unit_price(country)` gives it directly.
+   (`?country_code=BE&product_name=sms_premium`): the price is their ratio. A provider whose
+   capabilities say `sms_per_country` is read that way.
 2. `DEFAULT_PRICES`, a shipped table of indicative euro prices (premium SMS), when the provider cannot
    tell: an empty wallet (0 € / 0 SMS), a provider without a wallet per country. Shipped rather than
    a configuration column: the provider answers for every funded account, and an admin-maintained
@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import phonenumbers
+
+from connector.sms.port import Unsupported
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +91,8 @@ class Credit:
 
 
 class Pricing:
-    """Prices and credit of one provider account; `provider` an `SmsProvider` (balance()), optionally
-    with `sms_left(country)` or `unit_price(country)`. Provider errors are raised (ProviderError)."""
+    """Prices and credit of one provider account (an `SmsProvider`, what it tells as its capabilities
+    say). Provider errors are raised (ProviderError)."""
 
     def __init__(self, provider: Any, default_country: str = "FR"):
         self.provider = provider
@@ -102,11 +104,14 @@ class Pricing:
 
     @property
     def product(self) -> str | None:
-        return getattr(self.provider, "sms_quality", None)
+        return self.provider.capabilities.product
 
     def money(self) -> tuple[float, str]:
-        """The wallet in money: (amount, currency)."""
+        """The wallet in money: (amount, currency). Unsupported (a ProviderError) where the provider
+        tells no balance (its capabilities): the credit checks are then skipped."""
         if self._money is None:
+            if not self.provider.capabilities.balance:
+                raise Unsupported(f"{self.provider.label} tells no credit balance")
             balance = self.provider.balance()
             self.unit = str(balance.unit)           # the provider's own word ("euros")
             self._money = (float(balance.amount), UNITS.get(self.unit.lower(), self.unit.upper()))
@@ -116,9 +121,8 @@ class Pricing:
         """The credit counted in SMS to `country`: the provider's count, else money / price."""
         country = country.upper()
         if country not in self._sms:
-            counter = getattr(self.provider, "sms_left", None)
-            if counter is not None:
-                self._sms[country] = counter(country)
+            if self.provider.capabilities.sms_per_country:
+                self._sms[country] = self.provider.sms_left(country)
             else:
                 amount, _ = self.money()
                 price = self.price(country).amount
@@ -133,16 +137,11 @@ class Pricing:
         return self._prices[country]
 
     def _read_price(self, country: str) -> Price:
-        unit_price = getattr(self.provider, "unit_price", None)
-        if getattr(self.provider, "sms_left", None) is not None:
+        if self.provider.capabilities.sms_per_country:
             amount, currency = self.money()
             count = self.sms_left(country)
             if amount > 0 and count:
                 return Price(country, simplest_price(amount, count), currency, "provider")
-        elif unit_price is not None:
-            found = unit_price(country)
-            if found:
-                return Price(country, float(found), CURRENCY, "provider")
         return Price(country, DEFAULT_PRICES.get(country, DEFAULT_OTHER), CURRENCY, "default")
 
     def of_number(self, number: str | None) -> Price:

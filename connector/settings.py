@@ -65,15 +65,47 @@ class CrmSettings(BaseSettings):
 class Settings(CrmSettings):
     """Everything the function app needs (DESIGN §5)."""
 
-    sms_provider: Literal["octopush"] = "octopush"
-    octopush_api_login: str = Field(min_length=1)
-    octopush_api_key: SecretStr
+    sms_provider: Literal["octopush", "smsmode", "acs"] = "octopush"
+    # Octopush (SMS_PROVIDER=octopush): login and key of the API.
+    octopush_api_login: str | None = None
+    octopush_api_key: SecretStr | None = None
     octopush_base_url: AnyHttpUrl = AnyHttpUrl("https://api.octopush.com/v1/public")
+    # smsmode (SMS_PROVIDER=smsmode): the channel's API key; SMSMODE_STOP_MENTION asks smsmode to
+    # append its own opt-out mention (« STOP 36xxx ») to marketing SMS; SMSMODE_PARALLEL_REQUESTS
+    # bounds the requests of one window sent at once (one per recipient).
+    smsmode_api_key: SecretStr | None = None
+    smsmode_base_url: AnyHttpUrl = AnyHttpUrl("https://rest.smsmode.com")
+    smsmode_stop_mention: bool = False
+    smsmode_parallel_requests: int = Field(default=4, ge=1, le=16)
+    # Azure Communication Services (SMS_PROVIDER=acs): the connection string (endpoint + access key),
+    # or the endpoint alone with the managed identity (Entra ID).
+    acs_connection_string: SecretStr | None = None
+    acs_endpoint: AnyHttpUrl | None = None
+    acs_sender: str | None = None          # the resource's number (E.164), short code or sender ID
 
     smsc_webhook_key: SecretStr
+    # The function app's public address (https://<app>.azurewebsites.net): providers that take their
+    # callback URLs with each message (smsmode) are given /api/providers/<provider>/... under it.
+    smsc_public_url: AnyHttpUrl | None = None
     # The key the CRM pages send (Dataverse environment variable smsc_ApiKey, readable by every CRM user):
     # accepted by the form and admin routes only, never by the webhook route. Empty or absent: none.
     smsc_form_key: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _provider_settings_are_complete(self) -> "Settings":
+        """The chosen provider's settings are all there (the others' are ignored)."""
+        missing = [name for name in PROVIDER_SETTINGS[self.sms_provider] if not _given(getattr(self, name))]
+        if self.sms_provider == "acs":
+            connection = self.acs_connection_string.get_secret_value() if self.acs_connection_string else ""
+            if not connection and self.acs_endpoint is None:
+                raise ValueError("SMS_PROVIDER=acs needs ACS_CONNECTION_STRING (endpoint=...;accesskey=...) "
+                                 "or ACS_ENDPOINT (with the managed identity)")
+            if connection and not _acs_connection_ok(connection):
+                raise ValueError("ACS_CONNECTION_STRING must read endpoint=https://<resource>.communication."
+                                 "azure.com/;accesskey=<base64 key>")
+        if missing:
+            raise ValueError(f"SMS_PROVIDER={self.sms_provider} needs {', '.join(m.upper() for m in missing)}")
+        return self
 
     @model_validator(mode="after")
     def _keys_are_strong_and_distinct(self) -> "Settings":
@@ -97,6 +129,25 @@ class Settings(CrmSettings):
             return None
         return value
 
+
+# The settings each provider cannot do without (ACS: one of two, checked on its own).
+PROVIDER_SETTINGS = {"octopush": ("octopush_api_login", "octopush_api_key"), "smsmode": ("smsmode_api_key",),
+                     "acs": ("acs_sender",)}
+
+
+def _given(value: object) -> bool:
+    if isinstance(value, SecretStr):
+        return bool(value.get_secret_value().strip())
+    return bool(value.strip()) if isinstance(value, str) else value is not None
+
+
+def _acs_connection_ok(connection: str) -> bool:
+    """An ACS connection string's two parts (connector.sms.acs reads them; the key is never echoed)."""
+    parts = dict(part.split("=", 1) for part in connection.split(";") if "=" in part)
+    parts = {k.strip().lower(): v.strip() for k, v in parts.items()}
+    return parts.get("endpoint", "").startswith(("https://", "http://")) and bool(parts.get("accesskey"))
+
+
 def _describe(error: ValidationError) -> str:
     parts = []
     for item in error.errors():
@@ -106,11 +157,28 @@ def _describe(error: ValidationError) -> str:
     return "; ".join(parts)
 
 
+def _provider_gaps(overrides: dict) -> str | None:
+    """The chosen provider's missing settings, said with other errors (the check after the fields
+    runs only once they are all valid)."""
+    import os
+
+    def given(name: str) -> bool:
+        return bool(overrides.get(name) or os.environ.get(name.upper()) or os.environ.get(name))
+
+    provider = str(overrides.get("sms_provider") or os.environ.get("SMS_PROVIDER") or "octopush").lower()
+    missing = [name.upper() for name in PROVIDER_SETTINGS.get(provider, ()) if not given(name)]
+    return f"SMS_PROVIDER={provider} needs {', '.join(missing)}" if missing else None
+
+
 def load_settings(**overrides) -> Settings:
     try:
         return Settings(**overrides)
     except ValidationError as error:
-        raise SettingsError(f"Invalid settings: {_describe(error)}") from None
+        described = _describe(error)
+        gaps = _provider_gaps(overrides)
+        if gaps and gaps not in described:
+            described += f"; {gaps}"
+        raise SettingsError(f"Invalid settings: {described}") from None
 
 
 def load_crm_settings(**overrides) -> CrmSettings:

@@ -106,6 +106,8 @@ class UnitSmsService:
         except TemplateError as error:
             return self.fail(activity_id, activity.etag, say(self.lang_of(user_id), "template", detail=error),
                              keep_key=False)
+        if (refused := self._refusal(sms, user_id)) is not None:
+            return self.fail(activity_id, activity.etag, refused, keep_key=False)
         if not activity.workflow_id:     # workflow SMS always go; they count against their owner all the same
             decision = self.quota_check.check(config, user_id, sms=sms.stats.segments, recipients=1)
             if not decision.allowed:     # Block (or Forbidden): Failed with the reason, nothing sent
@@ -125,6 +127,15 @@ class UnitSmsService:
         if hold_until is not None:
             return self._held(activity_id, hold_until, sms.notice)
         return self._deliver(activity, sms, key, config, user_id)
+
+    def _refusal(self, sms: ComposedSms, user_id: str | None) -> str | None:
+        """What the provider cannot carry (its capabilities; ACS: marketing to France from a name), in
+        the user's words: refused here, before anything is taken or sent, never as the provider's
+        error afterwards."""
+        refusal = self.provider.capabilities.refusal(sms.sms_type, sms.phone_number or "", sms.sender)
+        if refusal is None:
+            return None
+        return say(self.lang_of(user_id), refusal.key, provider=self.provider.label, **refusal.values)
 
     def _taken_by_us(self, activity_id: str, key: str, *, held: bool = False) -> bool:
         """A lost take can be our own: it committed, its answer was lost (504, time-out) and the
@@ -240,6 +251,8 @@ class UnitSmsService:
         # Never `send_at`: a schedule is held here until it leaves (the provider's cancel is restricted).
         request = SmsRequest((Recipient(number),), sms.text, sms.sms_type, key, sender=sms.sender,
                              with_replies=sms.with_replies)
+        if (refused := self._refusal(sms, user_id)) is not None:     # edited since it was held
+            return self.fail(activity_id, None, refused, keep_key=False)
         try:
             result = self.provider.send(request)
             ticket, cost = result.ticket, result.cost
@@ -248,7 +261,7 @@ class UnitSmsService:
         except ProviderError as error:
             # Retryable = we cannot know whether it went out: keep the key so a new request
             # reuses it and the provider refuses a second send.
-            message = say(self.lang_of(user_id), "provider", provider=self.provider.name.capitalize(), detail=error)
+            message = say(self.lang_of(user_id), "provider", provider=self.provider.label, detail=error)
             return self.fail(activity_id, None, message, keep_key=error.retryable)
         self.activities.mark_sent(activity_id, ticket, cost, self.clock())
         annotate(**{"smsc.provider.ticket": ticket, "smsc.sms.status": "sent"})

@@ -129,7 +129,7 @@ TEXTS["fr"].update({
     "campaign_not_cancellable": "Seule une campagne préparée, ou validée dont l'envoi différé n'a pas commencé, "
                                 "peut être annulée (statut : {status}).",
     "campaign_busy": "La campagne a été modifiée entre-temps (un autre clic ?) : réessayez.",
-    "campaign_provider_refused": "Octopush a refusé l'envoi : {detail}. Ce qui est parti ne repartira pas : "
+    "campaign_provider_refused": "Le fournisseur SMS a refusé l'envoi : {detail}. Ce qui est parti ne repartira pas : "
                                  "corrigez puis cliquez à nouveau sur Envoyer pour reprendre.",
     "campaign_status_1": "non transmise",
     "campaign_status_2": "en cours de construction",
@@ -176,7 +176,7 @@ TEXTS["en"].update({
     "campaign_not_cancellable": "Only a prepared campaign, or a validated one whose start has not come, "
                                 "can be cancelled (status: {status}).",
     "campaign_busy": "The campaign changed meanwhile (another click?): try again.",
-    "campaign_provider_refused": "Octopush refused the send: {detail}. What went out will not go again: fix it "
+    "campaign_provider_refused": "The SMS provider refused the send: {detail}. What went out will not go again: fix it "
                                  "and validate again to resume.",
     "campaign_status_1": "not transmitted",
     "campaign_status_2": "in construction",
@@ -245,6 +245,9 @@ TEXTS["fr"].update({
     "delivery_unknown_delivery": "l'opérateur n'a pas confirmé la réception",
     "delivery_bad_destination": "numéro inexistant ou invalide",
     "delivery_blacklisted_number": "numéro en liste noire chez le fournisseur (STOP)",
+    "delivery_blacklisted": "numéro en liste noire chez le fournisseur (STOP)",
+    "delivery_undeliverable": "numéro injoignable ou invalide",
+    "delivery_undelivered": "l'opérateur n'a pas pu le remettre",
     "delivery_undefined": "statut indéterminé",
     "delivery_other": "échec signalé par le fournisseur",
 })
@@ -255,6 +258,9 @@ TEXTS["en"].update({
     "delivery_unknown_delivery": "the operator did not confirm delivery",
     "delivery_bad_destination": "unknown or invalid number",
     "delivery_blacklisted_number": "number blacklisted at the provider (STOP)",
+    "delivery_blacklisted": "number blacklisted at the provider (STOP)",
+    "delivery_undeliverable": "unreachable or invalid number",
+    "delivery_undelivered": "the operator could not deliver it",
     "delivery_undefined": "undetermined status",
     "delivery_other": "failure reported by the provider",
 })
@@ -473,4 +479,26 @@ TEXTS["fr"].update({
 TEXTS["en"].update({
     "campaign_preparation_interrupted": "The preparation was interrupted before it ended (nothing was sent): "
                                         "the campaign is back to 'not transmitted'; prepare it again.",
+})
+# What an SMS provider cannot carry (connector.sms.capabilities), said before anything is sent.
+TEXTS["fr"].update({
+    "campaign_provider_key_refused": "{provider} a refusé la clé d'API (paramètre {settings})",
+    "provider_purpose_refused": "{provider} n'envoie pas ce type de SMS.",
+    "provider_alphanumeric_refused": "{provider} n'accepte pas d'émetteur alphanumérique (« {sender} ») : "
+                                     "laissez l'émetteur vide ou indiquez un numéro.",
+    "provider_country_refused": "{provider} n'envoie pas de SMS vers ce pays ({country}).",
+    "provider_fr_marketing_alphanumeric": "{provider} n'envoie pas de SMS marketing vers un numéro français "
+                                          "avec un émetteur alphanumérique (« {sender} ») : choisissez le type "
+                                          "transactionnel si le message n'est pas commercial, ou un émetteur "
+                                          "numérique.",
+})
+TEXTS["en"].update({
+    "campaign_provider_key_refused": "{provider} rejected the API key (setting {settings})",
+    "provider_purpose_refused": "{provider} does not send this type of SMS.",
+    "provider_alphanumeric_refused": "{provider} takes no alphanumeric sender (\u201c{sender}\u201d): "
+                                     "leave the sender empty or give a number.",
+    "provider_country_refused": "{provider} does not send SMS to this country ({country}).",
+    "provider_fr_marketing_alphanumeric": "{provider} does not send marketing SMS to a French number from an "
+                                          "alphanumeric sender (\u201c{sender}\u201d): choose the transactional "
+                                          "type if the message is not commercial, or a numeric sender.",
 })

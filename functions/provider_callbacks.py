@@ -56,6 +56,36 @@ def _record(req: func.HttpRequest, services, *, kind: str, queue: func.Out[str])
     return json_response({"received": event_id})
 
 
+@bp.route(route="providers/acs/events", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
+@bp.queue_output(arg_name="provider_events", queue_name=PROVIDER_EVENTS_QUEUE, connection="AzureWebJobsStorage")
+def acs_events(req: func.HttpRequest, provider_events: func.Out[str]) -> func.HttpResponse:
+    """Azure Communication Services' Event Grid subscription (key in the URL as above): the validation
+    handshake answered with its code; delivery reports and inbound SMS recorded and queued."""
+    return guarded(req, partial(_record_events, queue=provider_events), keys=Keys.PROVIDER)
+
+
+def _record_events(req: func.HttpRequest, services, *, queue: func.Out[str]) -> func.HttpResponse:
+    from connector.bootstrap import provider_events
+    from connector.clock import utcnow
+    from connector.sms.acs_events import parse_events
+
+    batch = parse_events(req.get_body())                  # MalformedCallback: 400 (Event Grid drops it)
+    if batch.validation_code is not None:
+        return json_response({"validationResponse": batch.validation_code})
+    received_on, events = utcnow(), provider_events(services.crm)
+    try:
+        event_ids = [events.record(callback, received_on) for callback in batch.callbacks]
+    except CrmError as error:
+        if error.status not in CRM_TRANSIENT:
+            raise
+        queue.set(json.dumps({"callbacks": [{**callback_message(c), "received_on": received_on.isoformat()}
+                                            for c in batch.callbacks]}))
+        return json_response({"received": "queued"}, 202)
+    if event_ids:
+        queue.set(json.dumps({"events": event_ids}))
+    return json_response({"received": event_ids, "ignored": batch.ignored})
+
+
 @bp.queue_trigger(arg_name="msg", queue_name=PROVIDER_EVENTS_QUEUE, connection="AzureWebJobsStorage")
 @traced(f"queue {PROVIDER_EVENTS_QUEUE}", queue_message_attributes)
 def apply_provider_events(msg: func.QueueMessage) -> None:

@@ -22,7 +22,9 @@ class CancelOutcome:
 def cancel_scheduled(activities: CampaignActivities, provider, campaign: Campaign) -> CancelOutcome:
     tickets = {sms.provider_ticket for sms in activities.scheduled(campaign.id)}
     refused: dict[str | None, str] = {None: "an SMS without a provider reference cannot be cancelled"}
-    for ticket in sorted(t for t in tickets if t):
+    if not provider.capabilities.cancel:      # what it holds goes out: nothing to ask
+        refused |= {t: f"{provider.label} cannot cancel a scheduled send" for t in tickets if t}
+    for ticket in sorted(t for t in tickets if t and t not in refused):
         try:
             provider.cancel(ticket)
         except ProviderError as error:

@@ -8,6 +8,13 @@ before the activities; a window whose activities are written gets its own Writte
 skipped by a resume. Each activity also carries an idempotency key campaign + recipient (an
 alternate key: a second create is refused and ignored).
 
+A provider without idempotency (smsmode, ACS: its capabilities say so) cannot answer "duplicate": each
+group of its requests is marked Sending in the ledger just before it leaves, and a resume makes a
+Sending request Uncertain (never again) while it sends what stayed Reserved (never left). Requests
+are of the provider's size (`Capabilities.recipients_per_request`), carry placeholders only where it
+merges them, and go `parallel_requests` at a time; numbers its capabilities refuse (ACS: marketing to
+France from a name) are left out before anything is sent.
+
 Schedules are held here, not handed to the provider (DESIGN §7 « Schedules »): before a deferred
 start, or when a marketing window falls in quiet times, the part stops before that window and says
 until when (`Released.held_until`); the caller puts it back on the queue for then. Nothing is sent
@@ -28,7 +35,8 @@ import io
 import logging
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from connector.campaigns.model import Campaign
@@ -38,13 +46,14 @@ from connector.quiet_times import QuietTimes, next_allowed
 from connector.repositories.campaign_activities import CampaignActivities, CampaignSms
 from connector.repositories.report_notes import ReportNotes
 from connector.repositories.send_ledger import LedgerEntry, LedgerState, SendLedger
+from connector.sms.capabilities import Capabilities, Refusal
 from connector.sms.port import MERGE_SLOTS, DuplicateRequest, ProviderError, Recipient, SmsRequest, SmsType
 from connector.text.encoding import analyze
 
 log = logging.getLogger(__name__)
 
 CHUNK = 1000              # activities per $batch, and entries per provider window
-PROVIDER_MAX = 500        # recipients per Octopush request
+PROVIDER_MAX = 500        # a ceiling on recipients per request, below what the provider takes (tests lower it)
 
 
 @dataclass(frozen=True)
@@ -102,26 +111,32 @@ class WindowRequest:
     text: str
     staged: tuple[Staged, ...]
 
+    merged: bool = True                   # `text` is a placeholder model the provider merges
+
     def sms_request(self, sending: StagedSending) -> SmsRequest:
-        recipients = tuple(Recipient.merged(s.number, dict(s.slots)) if s.model else Recipient(s.number)
-                           for s in self.staged)
+        recipients = tuple(Recipient.merged(s.number, dict(s.slots)) if self.merged and s.model
+                           else Recipient(s.number) for s in self.staged)
         return SmsRequest(recipients, self.text, sending.sms_type, self.request_id, sender=sending.sender,
                           with_replies=sending.with_replies)
 
 
-def window_requests(window: Sequence[Staged], key: str,
-                    excludes: Callable[[str], bool] | None = None) -> list[WindowRequest]:
-    """One request per text, or per placeholder model (≤ 500 numbers each). The ids follow the staged
-    order, not who is left out since (late opt-outs), so a resume finds the same ids."""
+def window_requests(window: Sequence[Staged], key: str, excludes: Callable[[str], bool] | None = None,
+                    capabilities: Capabilities | None = None) -> list[WindowRequest]:
+    """One request per text, or per placeholder model where the provider merges placeholders, of at
+    most the provider's recipients per request (one each for smsmode: one ledger entry per recipient).
+    The ids follow the staged order, not who is left out since (late opt-outs), so a resume finds the
+    same ids. `capabilities`: the provider's (None: Octopush's shapes, 500 and placeholders)."""
+    merges = capabilities is None or capabilities.placeholders
+    size = min(PROVIDER_MAX, capabilities.recipients_per_request if capabilities else PROVIDER_MAX)
     by_text: dict[str, list[Staged]] = {}
     for staged in window:
-        by_text.setdefault(staged.model or staged.text, []).append(staged)
+        by_text.setdefault((staged.model if merges else None) or staged.text, []).append(staged)
     requests = []
     for group_no, (text, group) in enumerate(by_text.items()):
-        for request_no, chunk in enumerate(chunked(group, PROVIDER_MAX)):
+        for request_no, chunk in enumerate(chunked(group, size)):
             kept = tuple(s for s in chunk if excludes is None or not excludes(s.number))
             if kept:
-                requests.append(WindowRequest(campaign_request_id(key, group_no, request_no), text, kept))
+                requests.append(WindowRequest(campaign_request_id(key, group_no, request_no), text, kept, merges))
     return requests
 
 
@@ -131,6 +146,8 @@ class Released:
     refused_activities: int = 0     # refused for a reason other than already existing
     held_until: datetime | None = None      # stopped before a window that may not leave before then
     uncertain: int = 0              # requests found sent with their ticket lost (see the module's doc)
+    refused_by_provider: int = 0    # numbers the provider's capabilities rule out: never sent
+    refusal: Refusal | None = None  # why (a user_texts key and its values), for the caller to say
 
 
 def hold(campaign: Campaign, now: datetime, sending: StagedSending, first_number: str,
@@ -145,10 +162,13 @@ def hold(campaign: Campaign, now: datetime, sending: StagedSending, first_number
 
 
 def send_request(provider, ledger: SendLedger, request: WindowRequest, entry: LedgerEntry,
-                 sending: StagedSending) -> LedgerEntry:
-    """Sends a Reserved request and records what came of it, before anything else happens."""
+                 sending: StagedSending, ids: dict[tuple[str, str], str] | None = None) -> LedgerEntry:
+    """Sends a Reserved request and records what came of it, before anything else happens. `ids`
+    receives the provider's id of each accepted recipient (ACS: one per recipient, which its delivery
+    reports name), by (request id, number)."""
     try:
-        ticket = provider.send(request.sms_request(sending)).ticket
+        result = provider.send(request.sms_request(sending))
+        ticket = result.ticket
     except DuplicateRequest:        # a run killed before recording it sent it: not again, ticket unknown
         entry = entry.uncertain()
         ledger.write([entry])
@@ -158,11 +178,55 @@ def send_request(provider, ledger: SendLedger, request: WindowRequest, entry: Le
             ledger.write([entry.refused(str(error))])
         raise
     entry = entry.accepted(ticket)
+    if ids is not None:
+        ids.update({(request.request_id, r.number): r.provider_id for r in result.results
+                    if r.accepted and r.provider_id})
+    if result.refused:              # some recipients refused (the others accepted): said with the entry
+        entry = replace(entry, error="; ".join(f"{r.number}: {r.reason}" for r in result.refused)[:2000])
     try:
         ledger.write([entry])
     except Exception as error:      # the ticket is known here only: the caller writes it on the activities
         raise TicketUnrecorded(entry) from error
     return entry
+
+
+def send_all(provider, ledger: SendLedger, requests: Sequence[WindowRequest], entries: dict[str, LedgerEntry],
+             sending: StagedSending, ids: dict[tuple[str, str], str]
+             ) -> Iterator[tuple[WindowRequest, LedgerEntry | BaseException]]:
+    """Sends the requests, up to the provider's `parallel_requests` at once (smsmode: one request per
+    recipient), each recorded as it comes back; yields each request with its entry or its failure, in
+    order, and stops at the first failure. For a provider without idempotency, each group is marked
+    Sending in the ledger just before it leaves: a resume finds which may have left (Sending: never
+    again) and which never did (Reserved: sent then)."""
+    parallel = max(1, min(provider.capabilities.parallel_requests, len(requests)))
+    marks = not provider.capabilities.idempotent_requests
+    pool = ThreadPoolExecutor(max_workers=parallel) if parallel > 1 else None
+    try:
+        for start in range(0, len(requests), parallel):
+            group = requests[start:start + parallel]
+            if marks:
+                ledger.write([replace(entries[r.request_id], state=LedgerState.SENDING) for r in group])
+            outcomes = _send_group(pool, provider, ledger, group, entries, sending, ids)
+            for request, outcome in zip(group, outcomes, strict=True):
+                yield request, outcome
+            if any(not isinstance(o, LedgerEntry) for o in outcomes):
+                return
+    finally:
+        if pool is not None:
+            pool.shutdown()
+
+
+def _send_group(pool: ThreadPoolExecutor | None, provider, ledger: SendLedger, group: Sequence[WindowRequest],
+                entries: dict[str, LedgerEntry], sending: StagedSending, ids: dict[tuple[str, str], str]
+                ) -> list[LedgerEntry | BaseException]:
+    """Each request's entry or failure; in this thread when they go one at a time (Octopush)."""
+    if pool is None:
+        try:
+            return [send_request(provider, ledger, group[0], entries[group[0].request_id], sending, ids)]
+        except (ProviderError, TicketUnrecorded) as error:
+            return [error]
+    futures = [pool.submit(send_request, provider, ledger, r, entries[r.request_id], sending, ids) for r in group]
+    return [future.exception() or future.result() for future in futures]
 
 
 class TicketUnrecorded(Exception):
@@ -197,6 +261,11 @@ def release_part(notes: ReportNotes, activities: CampaignActivities, provider, c
     return part.done
 
 
+def _refused(entry: LedgerEntry, number: str) -> bool:
+    """An accepted request's recipient the provider refused (the entry's error lists them)."""
+    return entry.state == LedgerState.ACCEPTED and bool(entry.error) and f"{number}: " in (entry.error or "")
+
+
 class _Part:
     """A part under way: its ledger entries as read once, and the windows written but not yet recorded
     (they go with the next ledger write, saving a request per window)."""
@@ -205,6 +274,7 @@ class _Part:
         self.campaign, self.part_no, self.ledger, self.sending = campaign, part_no, ledger, sending
         self.known = {entry.request_id: entry for entry in ledger.part_entries(campaign.id, part_no)}
         self.written: list[LedgerEntry] = []
+        self.ids: dict[tuple[str, str], str] = {}      # (request id, number) -> the provider's id for it
         self.done = Released()
 
     def release_window(self, window_no: int, window: list[Staged], activities: CampaignActivities, provider,
@@ -214,9 +284,18 @@ class _Part:
         if (mark := self.known.get(key)) is not None and mark.state == LedgerState.WRITTEN:
             self.done.messages += mark.recipients
             return True
-        requests = window_requests(window, key, excludes)
+        requests = window_requests(window, key, self._excluding(excludes, provider.capabilities), provider.capabilities)
         entries = {r.request_id: self.known.get(r.request_id) or self._entry(window_no, r.request_id, len(r.staged))
                    for r in requests}
+        if not provider.capabilities.idempotent_requests:
+            # Marked Sending by an earlier run that may have sent it: without the provider's duplicate
+            # answer, only the ledger can refuse a resend. At most once: it is Uncertain.
+            maybe = [entries[r.request_id].uncertain() for r in requests
+                     if (known := self.known.get(r.request_id)) is not None and known.state == LedgerState.SENDING]
+            if maybe:
+                self.ledger.write(maybe)
+                entries |= {e.request_id: e for e in maybe}
+                self.known |= {e.request_id: e for e in maybe}
         to_send = [r for r in requests if not entries[r.request_id].sent]
         if to_send:
             if (until := hold(self.campaign, now, self.sending, window[0].number, quiet)) is not None:
@@ -229,15 +308,21 @@ class _Part:
                 self.ledger.write(self.written + reserve)
                 self.written = []
             entries |= {e.request_id: e for e in reserve}
-            for request in to_send:
-                try:
-                    entries[request.request_id] = send_request(provider, self.ledger, request,
-                                                               entries[request.request_id], self.sending)
-                except TicketUnrecorded as unrecorded:
-                    entries[request.request_id] = unrecorded.entry
+            failure: BaseException | None = None
+            unrecorded = False
+            for request, outcome in send_all(provider, self.ledger, to_send, entries, self.sending, self.ids):
+                if isinstance(outcome, LedgerEntry):
+                    entries[request.request_id] = outcome
+                    continue
+                if isinstance(outcome, TicketUnrecorded):
+                    entries[request.request_id], unrecorded = outcome.entry, True
+                    assert outcome.__cause__ is not None
+                    outcome = outcome.__cause__
+                failure = failure or outcome
+            if failure is not None:
+                if unrecorded:      # the ledger failed after a send: the activities keep what left
                     self._keep_tickets([r for r in requests if entries[r.request_id].sent], entries, activities, now)
-                    assert unrecorded.__cause__ is not None
-                    raise unrecorded.__cause__ from None
+                raise failure
         messages = self._messages(requests, entries)
         if messages:
             self.done.refused_activities += activities.create(self.campaign, messages, sms_type=self.sending.sms_type,
@@ -247,10 +332,27 @@ class _Part:
         self.written.append(self._entry(window_no, key, len(messages), LedgerState.WRITTEN))
         return True
 
+    def _excluding(self, excludes: Callable[[str], bool] | None, capabilities: Capabilities
+                   ) -> Callable[[str], bool]:
+        """`excludes`, and the numbers this provider cannot carry the part's SMS to (ACS: marketing to
+        France from a name): left out before anything is sent, counted, the reason kept."""
+        def left_out(number: str) -> bool:
+            if excludes is not None and excludes(number):
+                return True
+            refusal = capabilities.refusal(self.sending.sms_type, number, self.sending.sender)
+            if refusal is not None:
+                self.done.refused_by_provider += 1
+                self.done.refusal = refusal
+            return refusal is not None
+        return left_out
+
     def _messages(self, requests: Sequence[WindowRequest], entries: dict[str, LedgerEntry]) -> list[CampaignSms]:
-        """The window's activities, each with its request's ticket (its request id when Uncertain)."""
-        return [campaign_sms(self.campaign, s, entries[r.request_id].ticket or r.request_id)
-                for r in requests for s in r.staged]
+        """The window's activities, each with the provider's id for its recipient when this run sent it,
+        else its request's ticket (its request id when Uncertain), but for the recipients the provider
+        refused (named in the entry's error)."""
+        return [campaign_sms(self.campaign, s, self.ids.get((r.request_id, s.number))
+                             or entries[r.request_id].ticket or r.request_id)
+                for r in requests for s in r.staged if not _refused(entries[r.request_id], s.number)]
 
     def _keep_tickets(self, sent: Sequence[WindowRequest], entries: dict[str, LedgerEntry],
                       activities: CampaignActivities, now: datetime) -> None:

@@ -76,6 +76,9 @@ class CampaignProvider(Protocol):
 
 def provider_reason(lang: str, error: ProviderError) -> str:
     """The provider's refusal as the user reads it (the rejected API key in their language)."""
+    if error.key_refused:           # a provider naming itself and its settings (connector.sms.port)
+        provider, settings = error.key_refused.split("|", 1)
+        return say(lang, "campaign_provider_key_refused", provider=provider, settings=settings)
     if error.code == AUTH_CODE or error.http_status == 401:
         return say(lang, "campaign_provider_auth")
     return str(error)

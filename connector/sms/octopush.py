@@ -9,6 +9,7 @@ treated as transient.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,9 +18,10 @@ import requests
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
 
 from connector.http import build_session, mask_url_secrets
+from connector.sms.capabilities import Capabilities
 from connector.sms.octopush_codes import ERROR_MESSAGES
 from connector.sms.port import (Balance, CallbackUrls, DuplicateRequest, ProviderError, Recipient,
-                                SendResult, SmsRequest, SmsType)
+                                RecipientResult, SendResult, SmsRequest, SmsType)
 
 log = logging.getLogger(__name__)
 
@@ -36,13 +38,17 @@ PARAMETERS, EDIT_PARAMETERS = "/user/campaign-parameters", "/user/campaign-param
 CALLBACK_NAMES = {"deliveries": ("callback_url_for_deliveries", "callback_url_for_sms_deliveries"),
                   "inbounds": ("callback_url_for_inbounds",),
                   "opt_outs": ("callback_url_for_blacklisted_numbers",)}
-
+# What Octopush v1 does (reference/octopush.md): 500 recipients and 7 placeholders per request,
+# `send_at` and its cancel, replies, `request_id` deduplicated; the STOP mention must be in the text.
+CAPABILITIES = Capabilities(recipients_per_request=MAX_RECIPIENTS, placeholders=True, scheduling=True, cancel=True,
+                            replies=True, stop_mention=False, alphanumeric_sender=True, balance=True,
+                            sms_per_country=True, idempotent_requests=True)
 
 
 class OctopushClient:
     """The Octopush implementation of the `SmsProvider` port."""
 
-    name = "octopush"
+    name, label = "octopush", "Octopush"
 
     def __init__(self, api_login: str, api_key: str, *, base_url: str = DEFAULT_BASE_URL,
                  timeout: float = 20, session: requests.Session | None = None,
@@ -53,6 +59,7 @@ class OctopushClient:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.sms_quality = sms_quality
+        self.capabilities = replace(CAPABILITIES, product=sms_quality)
         self.session = session if session is not None else build_session(methods=RETRY_METHODS)
         self._api_key = api_key
         self._headers = {"api-login": api_login, "api-key": api_key,
@@ -90,11 +97,14 @@ class OctopushClient:
                                 http_status=status)
         log.info("Octopush send %s accepted: ticket %s, %s recipient(s)",
                  request.request_id, ticket, count)
+        # One ticket for the request: every recipient accepted under it (Octopush refuses whole requests).
         return SendResult(ticket=str(ticket),
                           recipients=_number(data.get("number_of_contacts"), int) or count,
                           cost=_number(data.get("total_cost"), float),
                           sms_needed=_number(data.get("number_of_sms_needed"), int),
-                          residual_credit=_number(data.get("residual_credit"), float))
+                          residual_credit=_number(data.get("residual_credit"), float),
+                          results=tuple(RecipientResult(r.phone_number, True, str(ticket))
+                                        for r in request.recipients))
 
     def balance(self, *, country_code: str | None = None, product_name: str | None = None,
                 with_details: bool = False) -> Balance:

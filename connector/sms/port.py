@@ -1,4 +1,6 @@
-"""The SMS provider port: what the core needs from an SMS gateway (Octopush is the real adapter)."""
+"""The SMS provider port: what the core needs from an SMS gateway, whichever it is (Octopush, smsmode,
+Azure Communication Services), and what each can do (`Capabilities`), which the services consult
+instead of the provider's name or the methods it happens to have."""
 from __future__ import annotations
 
 import enum
@@ -7,6 +9,7 @@ from datetime import datetime
 from typing import Protocol
 
 from connector.errors import UpstreamError
+from connector.sms.capabilities import Capabilities
 
 
 class SmsType(enum.IntEnum):
@@ -52,12 +55,34 @@ class SmsRequest:
 
 
 @dataclass(frozen=True)
+class RecipientResult:
+    """What became of one recipient of a send: accepted with the provider's id for it (or for the
+    whole request when the provider gives one id per request), or refused with the provider's reason."""
+    number: str
+    accepted: bool
+    provider_id: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
 class SendResult:
-    ticket: str                       # provider reference of the send (one per request)
+    """A send the provider took (at least one recipient accepted: a send refused for everyone raises
+    ProviderError). `ticket`: the request's reference, or its first recipient's id where the provider
+    gives one per recipient; `results`: one per recipient, in the request's order."""
+    ticket: str                       # provider reference of the send
     recipients: int
     cost: float | None = None
     sms_needed: int | None = None
     residual_credit: float | None = None
+    results: tuple[RecipientResult, ...] = ()
+
+    def result_of(self, number: str) -> RecipientResult:
+        """The recipient's outcome; accepted under the ticket when the provider gave none per recipient."""
+        return next((r for r in self.results if r.number == number), RecipientResult(number, True, self.ticket))
+
+    @property
+    def refused(self) -> tuple[RecipientResult, ...]:
+        return tuple(r for r in self.results if not r.accepted)
 
 
 @dataclass(frozen=True)
@@ -80,23 +105,38 @@ class ProviderError(UpstreamError):
     error_code, answer_status = "provider_error", 502
 
     def __init__(self, message: str, *, code: int | None = None, http_status: int | None = None,
-                 retryable: bool = False):
+                 retryable: bool = False, key_refused: str | None = None):
         super().__init__(message)
         self.code = code
         self.http_status = http_status
         self.retryable = retryable
+        self.key_refused = key_refused      # "<provider>|<settings>" when the provider refused our key
 
 
 class DuplicateRequest(ProviderError):
     """The provider already accepted a send with this request id (so it must not be sent again)."""
 
 
+class Unsupported(ProviderError):
+    """The provider has no such operation (its capabilities say so: ask them first)."""
+    error_code, answer_status = "provider_unsupported", 501
+
+
 class SmsProvider(Protocol):
-    name: str
+    """An SMS gateway adapter. Operations its `capabilities` rule out raise Unsupported."""
+    name: str                         # the route's `{provider}` and SMS_PROVIDER value
+    label: str                        # how users read it ("Octopush", "smsmode", ...)
+    capabilities: Capabilities
 
     def send(self, request: SmsRequest) -> SendResult: ...
 
     def balance(self) -> Balance: ...
+
+    def cancel(self, ticket: str) -> None: ...
+
+    def sms_left(self, country_code: str) -> int | None:
+        """The credit counted in SMS to that country (capabilities.sms_per_country)."""
+        ...
 
 
 class CallbackRegistry(Protocol):

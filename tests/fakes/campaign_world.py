@@ -8,7 +8,8 @@ from connector.configuration import Configuration
 from connector.repositories.campaign_recipients import Candidate
 from connector.repositories.campaigns import Campaign, CampaignAction, CampaignStatus
 from connector.repositories.users import UserFormat
-from connector.sms.port import DuplicateRequest, ProviderError, SendResult
+from connector.sms.octopush import CAPABILITIES
+from connector.sms.port import Balance, DuplicateRequest, ProviderError, SendResult
 from tests.fakes.campaign_activities import FakeCampaignActivities
 from tests.fakes.campaign_figures import FakeCampaignFigures
 from tests.fakes.campaign_recipients import FakeCampaignRecipients
@@ -27,7 +28,9 @@ FRENCH, ENGLISH = "user-fr", "user-en"
 
 
 class FakeProvider:
-    """Sends once per request id (a second is a DuplicateRequest); fails as told."""
+    """Sends once per request id (a second is a DuplicateRequest); fails as told. Octopush's
+    capabilities; its wallet tells 0.045 € per SMS (or fails as told by `fail_price`)."""
+    name, label, capabilities = "octopush", "Octopush", CAPABILITIES
 
     def __init__(self):
         self.sends, self.cancelled, self.request_ids = [], [], set()
@@ -49,10 +52,13 @@ class FakeProvider:
             raise ProviderError("too late to cancel")
         self.cancelled.append(ticket)
 
-    def unit_price(self, country_code: str = "FR") -> float:
+    def balance(self) -> Balance:
         if self.fail_price:
             raise self.fail_price
-        return 0.045
+        return Balance(45.0, "euros")
+
+    def sms_left(self, country_code: str = "FR") -> int:
+        return 1000
 
     @property
     def numbers(self) -> list[str]:

@@ -1,9 +1,10 @@
+from connector.sms.octopush import CAPABILITIES
 from connector.sms.port import Balance, ProviderError, SendResult, SmsRequest
 
 
 class FakeSmsProvider:
     """Accepts every request (a ticket per request), or raises `refusal`; refuses a request id twice."""
-    name = "octopush"
+    name, label, capabilities = "octopush", "Octopush", CAPABILITIES
 
     def __init__(self, refusal: ProviderError | None = None, cost: float = 0.045):
         self.requests: list[SmsRequest] = []

@@ -1,5 +1,7 @@
+from dataclasses import replace
 import math
 
+from connector.sms.octopush import CAPABILITIES
 from connector.sms.port import Balance, ProviderError
 
 # Euros per SMS by country, as the provider's wallet implies them.
@@ -8,7 +10,8 @@ PRICES = {"FR": 0.045, "BE": 0.079}
 
 class WalletProvider:
     """An Octopush-like wallet: euros, and the same credit counted in SMS per country (whole SMS)."""
-    name, sms_quality = "octopush", "sms_premium"
+    name, label, sms_quality = "octopush", "Octopush", "sms_premium"
+    capabilities = replace(CAPABILITIES, product=sms_quality)
 
     def __init__(self, euros: float = 100.0, prices: dict[str, float] | None = None):
         self.euros, self.prices, self.reads = euros, prices or dict(PRICES), []

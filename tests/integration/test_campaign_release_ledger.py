@@ -35,6 +35,7 @@ class KillAfterSend:
 
     def __init__(self, provider, kill_after: int):
         self.provider, self.kill_after, self.calls = provider, kill_after, 0
+        self.name, self.label, self.capabilities = provider.name, provider.label, provider.capabilities
 
     def send(self, request):
         self.calls += 1

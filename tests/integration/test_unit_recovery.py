@@ -23,6 +23,7 @@ class CrashingProvider:
 
     def __init__(self, real, after_send: bool):
         self.real, self.after_send = real, after_send
+        self.label, self.capabilities = real.label, real.capabilities
 
     def send(self, request):
         if self.after_send:

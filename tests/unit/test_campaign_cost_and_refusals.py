@@ -10,13 +10,14 @@ from tests.fakes.wallet_provider import WalletProvider
 
 
 class WalletCampaignProvider(FakeProvider, WalletProvider):
-    """The campaign fake provider with an Octopush-like wallet (no `unit_price`)."""
+    """The campaign fake provider with an Octopush-like wallet (its prices per country)."""
 
     def __init__(self):
         FakeProvider.__init__(self)
         WalletProvider.__init__(self)
 
-    unit_price = None      # type: ignore[assignment]
+    balance = WalletProvider.balance                # type: ignore[assignment]
+    sms_left = WalletProvider.sms_left              # type: ignore[assignment]
 
 
 def test_prepare_prices_each_recipient_by_its_country_and_sums_them():

@@ -1,6 +1,8 @@
 """Cost per destination country and the credit left (connector.pricing)."""
 import pytest
 
+from connector.sms.port import Unsupported
+from connector.sms.smsmode import capabilities as smsmode_capabilities
 from connector.pricing import DEFAULT_PRICES, Pricing, country_of, credit_answer, simplest_price
 from tests.fakes.wallet_provider import WalletProvider
 
@@ -36,9 +38,14 @@ def test_an_empty_wallet_or_a_provider_without_one_falls_back_to_the_shipped_tab
     assert (empty.price("BE").amount, empty.price("BE").source) == (DEFAULT_PRICES["BE"], "default")
 
     class NoWallet:
-        name = "other"
+        """smsmode's shape: no balance at all (its capabilities say so)."""
+        name, label = "smsmode", "smsmode"
+        capabilities = smsmode_capabilities()
 
-    assert Pricing(NoWallet(), "FR").price("XK").amount == 0.12
+    pricing = Pricing(NoWallet(), "FR")
+    assert pricing.price("XK").amount == 0.12
+    with pytest.raises(Unsupported, match="smsmode tells no credit balance"):
+        pricing.credit()
 
 
 def test_the_credit_in_money_and_in_sms_to_a_country():

@@ -85,4 +85,4 @@ def test_every_keyed_route_names_its_keys_and_only_the_webhook_route_takes_the_w
     assert calls == {"functions.dataverse_events": ["WEBHOOK"], "functions.form_api": ["WEBHOOK_OR_FORM"],
                      "functions.admin_api": ["WEBHOOK_OR_FORM", "WEBHOOK_OR_FORM"],
                      "functions.workflow_api": ["WEBHOOK_OR_FORM", "WEBHOOK_OR_FORM"],
-                     "functions.provider_callbacks": ["PROVIDER", "PROVIDER"]}
+                     "functions.provider_callbacks": ["PROVIDER", "PROVIDER", "PROVIDER"]}

@@ -9,7 +9,9 @@ GOOD = {"DATAVERSE_URL": "https://org.crm4.dynamics.com", "OCTOPUSH_API_LOGIN": 
 @pytest.fixture
 def env(monkeypatch):
     for name in list(GOOD) + ["SMSC_HTTP_TIMEOUT", "AZURE_CLIENT_SECRET", "AZURE_TENANT_ID", "AZURE_CLIENT_ID",
-                              "DATAVERSE_ACCESS_TOKEN", "AZURE_CLIENT_CERTIFICATE_PATH", "SMSC_FORM_KEY"]:
+                              "DATAVERSE_ACCESS_TOKEN", "AZURE_CLIENT_CERTIFICATE_PATH", "SMSC_FORM_KEY",
+                              "SMS_PROVIDER", "SMSMODE_API_KEY", "ACS_CONNECTION_STRING", "ACS_ENDPOINT", "ACS_SENDER",
+                              "SMSC_PUBLIC_URL"]:
         monkeypatch.delenv(name, raising=False)
     for name, value in GOOD.items():
         monkeypatch.setenv(name, value)
@@ -73,3 +75,45 @@ def test_a_short_form_key_is_named_without_its_value(env):
     with pytest.raises(SettingsError) as caught:
         load_settings()
     assert "SMSC_FORM_KEY" in str(caught.value) and "Secret-Short" not in str(caught.value)
+
+
+def test_smsmode_needs_its_key_and_not_octopush_s(env):
+    env.setenv("SMS_PROVIDER", "smsmode")
+    env.delenv("OCTOPUSH_API_LOGIN")
+    env.delenv("OCTOPUSH_API_KEY")
+    with pytest.raises(SettingsError, match="SMS_PROVIDER=smsmode needs SMSMODE_API_KEY"):
+        load_settings()
+    env.setenv("SMSMODE_API_KEY", "smsmode-secret")
+    settings = load_settings()
+    assert settings.sms_provider == "smsmode" and str(settings.smsmode_base_url).startswith("https://rest.smsmode.com")
+
+
+def test_octopush_still_names_its_two_settings(env):
+    env.delenv("OCTOPUSH_API_KEY")
+    with pytest.raises(SettingsError, match="SMS_PROVIDER=octopush needs OCTOPUSH_API_KEY"):
+        load_settings()
+
+
+@pytest.mark.parametrize("values, expected", [
+    ({}, "ACS_CONNECTION_STRING .* or ACS_ENDPOINT"),
+    ({"ACS_CONNECTION_STRING": "endpoint=ftp://r.communication.azure.com/;accesskey=TOP-SECRET-KEY",
+      "ACS_SENDER": "+18005550100"}, "ACS_CONNECTION_STRING must read endpoint="),
+    ({"ACS_ENDPOINT": "https://r.communication.azure.com"}, "SMS_PROVIDER=acs needs ACS_SENDER"),
+])
+def test_acs_settings_are_named_and_the_key_never_echoed(env, values, expected):
+    env.setenv("SMS_PROVIDER", "acs")
+    for name, value in values.items():
+        env.setenv(name, value)
+    with pytest.raises(SettingsError, match=expected) as caught:
+        load_settings()
+    assert "TOP-SECRET-KEY" not in str(caught.value)
+
+
+def test_acs_by_managed_identity_or_connection_string(env):
+    env.setenv("SMS_PROVIDER", "acs")
+    env.setenv("ACS_SENDER", "+18005550100")
+    env.setenv("ACS_ENDPOINT", "https://r.communication.azure.com")
+    assert load_settings().acs_endpoint is not None
+    env.delenv("ACS_ENDPOINT")
+    env.setenv("ACS_CONNECTION_STRING", "endpoint=https://r.communication.azure.com/;accesskey=a2V5")
+    assert load_settings().acs_connection_string is not None
