@@ -35,7 +35,7 @@ from werkzeug.wrappers import Request, Response
 
 from collections.abc import Callable
 
-from emulators.octopush_callbacks import BadControl, Outbox, Outcomes, Pending, masked
+from emulators.octopush_callbacks import BadControl, Outbox, Outcomes, Pending, masked, outcomes_control
 from emulators.server import Emulator
 
 PHONE = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -209,15 +209,9 @@ class AcsEmulator(Emulator):
         route = (request.method, request.path)
         try:
             body = request.get_json(silent=True) if request.method == "POST" else None
-            if route == ("POST", "/_emulator/outcomes"):
-                if not isinstance(body, dict):
-                    raise BadControl("the body must be a JSON object")
-                return _json(self.set_outcomes(**body).shown())
-            if route == ("GET", "/_emulator/outcomes"):
-                return _json(self.outcomes.shown())
-            if route == ("DELETE", "/_emulator/outcomes"):
-                self.set_outcomes()
-                return Response(status=204)
+            answered = outcomes_control(request, self.set_outcomes, lambda: self.outcomes)
+            if answered is not None:
+                return answered
             if route == ("POST", "/_emulator/subscription"):
                 if not isinstance(body, dict) or not isinstance(body.get("url"), str):
                     raise BadControl("the body must be {\"url\": \"http://127.0.0.1:.../api/providers/acs/events?key=...\"}")

@@ -33,6 +33,7 @@ from werkzeug.wrappers import Request, Response
 
 from emulators.octopush_callbacks import (
     CALLBACK_FIELDS, BadControl, CallbackProducer, Outbox, Outcomes, Poster, check_callback_urls, masked,
+    outcomes_control,
 )
 from emulators.octopush_prices import PriceList
 from emulators.octopush_text import sms_needed as parts_of, total_sms_needed
@@ -278,16 +279,9 @@ class OctopushEmulator(Emulator):
     def control(self, request: Request) -> Response:
         route = (request.method, request.path)
         try:
-            if route == ("POST", "/_emulator/outcomes"):
-                options = request.get_json(silent=True)
-                if not isinstance(options, dict):
-                    raise BadControl("the body must be a JSON object")
-                return _json(self.set_outcomes(**options).shown())
-            if route == ("GET", "/_emulator/outcomes"):
-                return _json(self.callbacks.outcomes.shown())
-            if route == ("DELETE", "/_emulator/outcomes"):
-                self.set_outcomes()
-                return Response(status=204)
+            answered = outcomes_control(request, self.set_outcomes, lambda: self.callbacks.outcomes)
+            if answered is not None:
+                return answered
             if route == ("POST", "/_emulator/inbound"):
                 return self._control_inbound(request)
             if route == ("POST", "/_emulator/callbacks/flush"):

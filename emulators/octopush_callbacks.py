@@ -36,6 +36,8 @@ from ipaddress import ip_address
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
+from werkzeug.wrappers import Request, Response
+from emulators.server import json_reply
 
 PARIS = ZoneInfo("Europe/Paris")
 PHONE = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -408,3 +410,22 @@ class CallbackProducer:
                                               not_before))
         elif is_start(text):
             self.blacklist.discard(number)
+
+
+def outcomes_control(request: Request, set_outcomes: Callable[..., Outcomes],
+                     current: Callable[[], Outcomes]) -> Response | None:
+    """`/_emulator/outcomes`, as every provider emulator answers it: POST sets what the next sends produce
+    (BadControl on a bad body), GET shows it, DELETE resets it; None for any other route."""
+    if request.path != "/_emulator/outcomes":
+        return None
+    if request.method == "POST":
+        options = request.get_json(silent=True)
+        if not isinstance(options, dict):
+            raise BadControl("the body must be a JSON object")
+        return json_reply(set_outcomes(**options).shown())
+    if request.method == "GET":
+        return json_reply(current().shown())
+    if request.method == "DELETE":
+        set_outcomes()
+        return Response(status=204)
+    return None

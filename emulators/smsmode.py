@@ -30,7 +30,8 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from emulators.octopush_callbacks import BadControl, Outbox, Outcomes, Pending, Poster, is_start, is_stop, masked
+from emulators.octopush_callbacks import (BadControl, Outbox, Outcomes, Pending, Poster, is_start, is_stop, masked,
+                                          outcomes_control)
 from emulators.octopush_text import sms_needed
 from emulators.server import Emulator
 
@@ -172,16 +173,9 @@ class SmsmodeEmulator(Emulator):
     def control(self, request: Request) -> Response:
         route = (request.method, request.path)
         try:
-            if route == ("POST", "/_emulator/outcomes"):
-                options = request.get_json(silent=True)
-                if not isinstance(options, dict):
-                    raise BadControl("the body must be a JSON object")
-                return _json(self.set_outcomes(**options).shown())
-            if route == ("GET", "/_emulator/outcomes"):
-                return _json(self.outcomes.shown())
-            if route == ("DELETE", "/_emulator/outcomes"):
-                self.set_outcomes()
-                return Response(status=204)
+            answered = outcomes_control(request, self.set_outcomes, lambda: self.outcomes)
+            if answered is not None:
+                return answered
             if route == ("POST", "/_emulator/inbound"):
                 body = request.get_json(silent=True)
                 if not isinstance(body, dict) or not isinstance(body.get("number"), str) \
