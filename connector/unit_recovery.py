@@ -3,7 +3,8 @@
 - Left in *Sending* (the function stopped between the take and the write-back): resumed by a timer
   with the key they were taken with, so they are neither lost nor sent twice. The provider
   deduplicates `request_id` for 24 hours (reference/octopush.md); activities stuck longer than that
-  are marked Failed for a person to check rather than resent blindly.
+  are marked Failed for a person to check rather than resent blindly. A provider that does not
+  deduplicate (capabilities.idempotent_requests false: smsmode, ACS) gets nothing resent: Failed, with why.
 - Left in *Send requested* (Dataverse throttled longer than both webhook deliveries last, or the
   function app was down): taken up once by a timer, through the same unit send as the webhook (the
   take under the ETag, the SMS's own key), so a late webhook delivery and the timer cannot both send
@@ -39,6 +40,12 @@ def resume_stuck_sends(service: UnitSmsService, now: datetime | None = None) -> 
     for activity in service.activities.stuck_sending(instant - STUCK_AFTER):
         if activity.modified_on is not None and instant - activity.modified_on > DEDUP_WINDOW:
             results.append(service.fail(activity.id, activity.etag, TOO_OLD, keep_key=True))
+        elif not service.provider.capabilities.idempotent_requests:
+            # smsmode, ACS: nothing refuses a request sent twice, and the interrupted attempt may have gone out.
+            # Never twice: the user reads why and sends it again if it did not arrive.
+            reason = say(service.lang_of(activity.owner_id), "unit_interrupted_not_resent",
+                         provider=service.provider.label)
+            results.append(service.fail(activity.id, activity.etag, reason, keep_key=False))
         else:
             results.append(service.resume(activity))
     return results

@@ -502,3 +502,16 @@ TEXTS["en"].update({
                                           "alphanumeric sender (\u201c{sender}\u201d): choose the transactional "
                                           "type if the message is not commercial, or a numeric sender.",
 })
+
+
+# A unit SMS interrupted mid-send on a provider that does not refuse a request twice (connector.unit_recovery).
+TEXTS["fr"].update({
+    "unit_interrupted_not_resent": "L'envoi a été interrompu et a pu partir : {provider} ne reconnaît pas un envoi "
+                                   "répété, il n'est donc pas renvoyé automatiquement. Vérifiez la réception "
+                                   "avant de le renvoyer.",
+})
+TEXTS["en"].update({
+    "unit_interrupted_not_resent": "The send was interrupted and may have gone out: {provider} does not recognise "
+                                   "a repeated send, so it is not sent again automatically. Check it arrived "
+                                   "before sending it again.",
+})

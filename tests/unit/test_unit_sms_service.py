@@ -330,6 +330,19 @@ def test_a_send_interrupted_after_the_take_is_resumed_with_the_same_key():
     assert resume_stuck_sends(unit.service, NOW + timedelta(minutes=30)) == []
 
 
+def test_a_send_interrupted_on_a_provider_without_idempotency_is_not_resent_and_says_why():
+    from dataclasses import replace as replaced
+
+    provider = FakeSmsProvider()
+    provider.capabilities = replaced(provider.capabilities, idempotent_requests=False)
+    provider.label = "smsmode"
+    unit = Unit(stuck(minutes_ago=11), provider=provider)
+    [result] = resume_stuck_sends(unit.service, NOW)
+    assert result.outcome == "failed" and unit.provider.requests == []          # never twice
+    assert unit.row.status == SmsStatus.FAILED
+    assert unit.row.error.startswith("The send was interrupted and may have gone out: smsmode does not recognise")
+
+
 def test_a_recent_send_is_not_resumed_yet():
     unit = Unit(stuck(minutes_ago=5))
     assert resume_stuck_sends(unit.service, NOW) == [] and unit.provider.requests == []
