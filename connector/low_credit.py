@@ -16,22 +16,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from connector.configuration import Configuration
-from connector.crm.ttl_cache import TtlCache
-from connector.pricing import Credit, Pricing
+from connector.pricing import Credit, Pricing, forget_recent_pricing, recent_pricing
 from connector.repositories.low_credit_alerts import LowCreditAlerts
 from connector.repositories.users import Users
 from connector.sms.port import ProviderError
 from connector.user_texts import say
 
 log = logging.getLogger(__name__)
-# A send reads the credit at most every few minutes per process: two wallet reads per SMS would double
-# the provider traffic for a warning that changes slowly.
-SEND_CHECK_SECONDS = 300
-_send_checks: TtlCache[Credit] = TtlCache(SEND_CHECK_SECONDS)
 
 
 def forget_credit_checks() -> None:
-    _send_checks.clear()
+    forget_recent_pricing()
 
 
 def threshold_of(config: Configuration) -> int | None:
@@ -65,9 +60,8 @@ def send_warning(config: Configuration, provider: Any, lang: str) -> str | None:
     threshold = threshold_of(config)
     if threshold is None or provider is None:
         return None
-    key = (provider.name, id(provider), config.default_country)
-    try:
-        credit = _send_checks.lookup(key, lambda: Pricing(provider, config.default_country).credit())
+    try:     # the credit read at most every few minutes per process (connector.pricing.recent_pricing)
+        credit = recent_pricing(provider, config.default_country).credit()
     except ProviderError as error:
         log.warning("credit check skipped: %s", error)
         return None

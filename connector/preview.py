@@ -7,7 +7,7 @@ from connector.configuration import Configuration
 from connector.errors import SmscError
 from connector.low_credit import low_credit_warning
 from connector.messages import has_merge_fields, merge_source, render_for
-from connector.pricing import DEFAULT_OTHER, DEFAULT_PRICES, Pricing, country_of
+from connector.pricing import DEFAULT_OTHER, DEFAULT_PRICES, country_of, recent_pricing
 from connector.quotas import threshold_decision
 from connector.recipients import RECIPIENT_TABLES
 from connector.repositories.sending import SendingRepositories
@@ -125,7 +125,7 @@ class PreviewService:
               warnings: list[str]) -> dict:
         """The estimate for the destination's country (segments × its price) and the credit left, in
         money and in SMS to that country; the low-credit warning (connector.low_credit)."""
-        pricing = Pricing(self.provider, config.default_country)
+        pricing = recent_pricing(self.provider, config.default_country)     # not two wallet reads per keystroke
         country = country_of(number, config.default_country)
         try:
             price = pricing.price(country)

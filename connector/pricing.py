@@ -25,6 +25,7 @@ from typing import Any
 
 import phonenumbers
 
+from connector.crm.ttl_cache import TtlCache
 from connector.sms.port import Unsupported
 
 log = logging.getLogger(__name__)
@@ -155,6 +156,23 @@ class Pricing:
         country = (country or self.default_country).upper()
         amount, currency = self.money()
         return Credit(round(amount, 4), currency, self.sms_left(country), country, self.product)
+
+
+# Previews (typed as the user writes) and sends read prices and credit at most every few minutes per
+# process: a wallet read or two per SMS would double the provider traffic for figures that change slowly.
+RECENT_SECONDS = 300
+_recent: TtlCache[Pricing] = TtlCache(RECENT_SECONDS)
+
+
+def recent_pricing(provider: Any, default_country: str = "FR") -> Pricing:
+    """A `Pricing` shared for RECENT_SECONDS (it keeps what it read); `Pricing(...)` itself reads afresh
+    (prepare's cost, `/api/credit`, the low-credit timer)."""
+    return _recent.lookup((provider.name, id(provider), default_country.upper()),
+                          lambda: Pricing(provider, default_country))
+
+
+def forget_recent_pricing() -> None:
+    _recent.clear()
 
 
 def credit_answer(pricing: Pricing, countries: list[str], low_warning: str | None) -> dict:

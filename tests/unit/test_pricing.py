@@ -60,3 +60,16 @@ def test_the_credit_answer_lists_the_default_country_first_then_those_asked():
     assert list(answer["countries"]) == ["FR", "BE"]
     assert answer["countries"]["BE"] == {"sms": 126, "price": 0.079, "price_source": "provider"}
     assert answer["low_credit"] is False and answer["warnings"] == []
+
+
+def test_previews_and_sends_share_what_was_read_for_a_few_minutes_and_a_fresh_pricing_reads_again():
+    from connector.pricing import forget_recent_pricing, recent_pricing
+
+    forget_recent_pricing()
+    provider = WalletProvider()
+    for _ in range(3):                                      # three previews typed one after the other
+        assert recent_pricing(provider, "FR").credit("FR").sms == Pricing(WalletProvider(), "FR").credit("FR").sms
+    assert provider.reads == ["euros", "FR"]                # one wallet read for all three
+    Pricing(provider, "FR").credit("FR")                    # prepare, /api/credit, the timer: afresh
+    assert provider.reads == ["euros", "FR", "euros", "FR"]
+    forget_recent_pricing()
