@@ -412,6 +412,12 @@
             });
         }
 
+        // The data OnLoad event, as in Dynamics: after formContext.data.refresh and after a save (handlers added
+        // with formContext.data.addOnLoad; the form's first load runs the form OnLoad handlers instead).
+        function dataLoaded() {
+            loaded.forEach(function (handler) { handler(executionContext(null)); });
+        }
+
         function refreshFrom(next) {
             model = form.model = next;
             Object.keys(attributes).forEach(function (name) {
@@ -438,6 +444,7 @@
                         }
                         var created = !model.id;
                         refreshFrom(body);
+                        dataLoaded();
                         if (created) { history.replaceState(null, "", "/console/form?entity=" + model.entity + "&id=" + body.id); }
                         document.body.setAttribute("data-saved", String(Date.now()));
                         return body;
@@ -450,7 +457,7 @@
             return before.then(function () {
                 if (!model.id) { return null; }
                 return fetch("/console/record?entity=" + model.entity + "&id=" + model.id).then(function (r) { return r.json(); })
-                    .then(function (next) { refreshFrom(next); return next; });
+                    .then(function (next) { refreshFrom(next); dataLoaded(); return next; });
             });
         }
 

@@ -189,10 +189,14 @@ def test_a_scheduled_sms_says_when_it_leaves_and_annuler_l_envoi_stops_it(page, 
     assert page.locator("#field-smsc_status option:checked").inner_text() == "Annulé"
     page.wait_for_selector("[data-id='smsc-cancel']")
     assert "Envoi annulé" in page.locator("[data-id='smsc-cancel']").inner_text()
+    conversation = page.frame_locator("#field-WebResource_conversation")   # the thread follows the saved form
+    current = conversation.locator(".smsc-current .smsc-bubble-meta")
+    current.filter(has_text="Annulé").wait_for()
+    assert "Programmé" not in current.inner_text()
     assert [(d["message"], d["answer"]["handled"]) for d in console.console.dispatched] == [
         ("Update", "unit-sms:cancelled")]
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "sms_form_cancelled.png"))
+    page.screenshot(path=str(ARTIFACTS / "sms_form_cancelled.png"), full_page=True)
 
     services = get_services()                      # the timer runs on, past the SMS's time: nothing leaves
     assert release_due_sms(unit_sms_service(services.crm, services.sms), due + timedelta(minutes=1)) == []

@@ -130,7 +130,21 @@ Smsc.Api = (function () {
         });
     }
 
+    /** Hands the client API and the form to the form's web resources, the way Microsoft documents it
+     *  (getContentWindow, then the page's setClientApiContext). */
+    function connectWebResources(formContext) {
+        formContext.ui.controls.forEach(function (control) {
+            if (control.getControlType() !== "webresource" || !control.getContentWindow) { return; }
+            control.getContentWindow().then(function (contentWindow) {
+                if (contentWindow && typeof contentWindow.setClientApiContext === "function") {
+                    contentWindow.setClientApiContext(window.Xrm, formContext);
+                }
+            });
+        });
+    }
+
     return {
+        connectWebResources: connectWebResources,
         xrm: xrm, language: language, say: say, bareId: bareId, userId: userId, configuration: configuration,
         call: call,
         preview: function (request) { return call("POST", "textmessages/preview", request); },

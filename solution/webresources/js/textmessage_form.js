@@ -108,6 +108,7 @@ Smsc.TextMessageForm = (function () {
 
     function onLoad(executionContext) {
         var form = executionContext.getFormContext();
+        Smsc.Api.connectWebResources(form);     // the conversation follows the form's data (saved, refreshed)
         var control = form.getControl(TEXT);
         if (control && control.addOnKeyPress) {
             control.addOnKeyPress(function (keyContext) {
