@@ -110,8 +110,9 @@ class AcsEmulator(Emulator):
             if not self.subscription:
                 raise BadControl("no Event Grid subscription: POST /_emulator/subscription {\"url\": ...} first")
             item = Pending("inbound", self.subscription, body, time.monotonic())   # type: ignore[arg-type]
-        self.outbox.put([item])
-        return [item.shown()]
+            items = [item] * (2 if self.outcomes.duplicates else 1)      # at least once: the same event again
+        self.outbox.put(items)
+        return [i.shown() for i in items]
 
     def close(self) -> None:
         self.outbox.close()
