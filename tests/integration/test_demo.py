@@ -79,7 +79,8 @@ ACS_CANNOT = ["Azure Communication Services cannot schedule: the connector holds
               "ECHEC;Azure Communication Services does not send marketing SMS to a French number"]
 
 
-@pytest.mark.parametrize("provider, told", [("smsmode", []), ("acs", ACS_CANNOT)])
+@pytest.mark.parametrize("provider, told", [
+    ("smsmode", ["smsmode cannot schedule: the connector holds the SMS itself"]), ("acs", ACS_CANNOT)])
 def test_the_demo_tells_its_story_on_the_other_providers_saying_what_they_cannot_do(provider, told, tmp_path, capsys,
                                                                                       monkeypatch):
     monkeypatch.setenv("COLUMNS", "220")

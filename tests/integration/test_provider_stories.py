@@ -94,3 +94,22 @@ def test_the_credit_or_why_there_is_none_to_show(on_provider):
     else:
         assert body["balance"] is None and body["amount"] is None
         assert body["reason"] == f"{body['label']} tells no balance: see the consumption in your {body['label']} account."
+
+
+def test_a_send_scheduled_at_the_provider_is_cancelled_where_the_provider_can(on_provider):
+    from datetime import datetime, timedelta, timezone
+
+    from connector.sms.port import Recipient, SmsRequest, SmsType, Unsupported
+
+    provider = get_services().sms
+    if not provider.capabilities.scheduling:
+        pytest.skip(f"{provider.label} cannot schedule a send (the connector holds scheduled SMS itself)")
+    tomorrow = datetime.now(timezone.utc) + timedelta(days=1)
+    result = provider.send(SmsRequest((Recipient(SMITH_NUMBER),), TEXT, SmsType.TRANSACTIONAL, "story-scheduled",
+                                      send_at=tomorrow))
+    assert on_provider.sent_numbers() == [SMITH_NUMBER]
+    if provider.capabilities.cancel:
+        provider.cancel(result.ticket)
+    else:                                  # its capabilities say so, and the port refuses plainly
+        with pytest.raises(Unsupported):
+            provider.cancel(result.ticket)
