@@ -13,7 +13,8 @@ Delivery reports (`enableDeliveryReport`) and inbound SMS are posted as Event Gr
 POST in a JSON array, to the subscription's URL: `POST /_emulator/subscription {"url"}` first makes
 the validation handshake (Microsoft.EventGrid.SubscriptionValidationEvent) and keeps the URL only when
 the answer is 200 with the `validationResponse`. Outcomes (delivered share, failed numbers, replies,
-duplicates, out of order, hold) are the Octopush emulator's; failures report `Failed`. Control routes
+duplicates, out of order, hold) are the Octopush emulator's; failures report `Failed`; with duplicates,
+an inbound SMS is posted twice too (the same event id, as Event Grid's at-least-once delivery does). Control routes
 beside `/_emulator/faults` and `/_emulator/requests`: `/_emulator/outcomes`, `/_emulator/inbound`
 `{"number", "text"}`, `/_emulator/callbacks/flush`, `GET /_emulator/callbacks`.
 """

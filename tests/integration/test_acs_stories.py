@@ -4,6 +4,7 @@ refused before anything is sent, the reason in the user's language; a campaign o
 recipients per request, each activity holding its recipient's message id; the Event Grid
 subscription validated by the served app, then delivery reports and a STOP reply posted to it."""
 import base64
+import xml.etree.ElementTree as ET
 from collections import Counter
 from datetime import datetime, timezone
 
@@ -144,6 +145,11 @@ def test_a_marketing_campaign_to_france_from_a_name_is_refused_at_simulation_and
     assert sorted(row.split(";")[:3] for row in rows) == [["ECHEC", reason, f"+3361000000{n}"] for n in range(3)]
     prepared = service.run(campaign_id, CampaignAction.PREPARE, seed.JOHN_BAKER_ID)
     assert prepared.ok and prepared.tally.errors == 3 and prepared.tally.valid == 0
+    [xml] = [n for n in stack.dataverse.rows("annotations", filter=f"_objectid_value eq {campaign_id}")
+             if (n.get("filename") or "").endswith(".xml")]
+    sms = ET.fromstring(base64.b64decode(xml["documentbody"])).iter("sms")
+    assert [(e.get("statut"), e.get("detail")[:61]) for e in sms] == [(                  # in John Baker's English
+        "ECHEC", "Azure Communication Services does not send marketing SMS to a")] * 3
     service.run(campaign_id, CampaignAction.VALIDATE)
     release_local_parts(services, campaign_id)
     assert stack.acs.requests == [] and stack.acs.sends == []
