@@ -153,3 +153,18 @@ def test_a_marketing_campaign_to_france_from_a_name_is_refused_at_simulation_and
     service.run(campaign_id, CampaignAction.VALIDATE)
     release_local_parts(services, campaign_id)
     assert stack.acs.requests == [] and stack.acs.sends == []
+
+
+def test_one_post_carrying_the_same_event_twice_records_and_applies_it_once(crm, stack, app):
+    import requests
+
+    event = {"id": "b1a5e7c0-0000-4000-8000-000000000001", "eventType": "Microsoft.Communication.SMSReceived",
+             "eventTime": "2026-12-02T10:01:00Z",
+             "data": {"messageId": "Incoming_1", "from": SMITH_NUMBER, "to": "+18005550100",
+                      "message": "Oui, merci", "receivedTimestamp": "2026-12-02T10:01:00Z"}}
+    answer = requests.post(f"{app.url}/api/providers/acs/events", params={"key": stack.webhook_key},
+                           json=[event, event], timeout=10)
+    assert answer.status_code == 200 and len(answer.json()["received"]) == 1
+    assert len(stack.dataverse.rows("smsc_providerevents")) == 1
+    incoming = [a for a in stack.dataverse.rows("smsc_textmessages") if a.get("description") == "Oui, merci"]
+    assert len(incoming) == 1
