@@ -35,7 +35,7 @@ class Processed:
 def process_events(event_ids: Sequence[str], *, events: ProviderEvents, delivery: DeliveryService,
                    inbound: Callable[[], Inbound], clock: Callable[[], datetime]) -> Processed:
     """Applies these recorded events (those already processed are skipped: a redelivered message)."""
-    loaded = [e for e in events.get_many(list(event_ids)) if e.processed_on is None]
+    loaded = [e for e in events.get_many(list(dict.fromkeys(event_ids))) if e.processed_on is None]
     reports = delivery.with_burst([e for e in loaded if e.callback.kind == CallbackKind.DELIVERY])
     others = [e for e in loaded if e.callback.kind in (CallbackKind.INBOUND, CallbackKind.OPT_OUT)]
     applied = delivery.resolve(reports) if reports else Applied()

@@ -515,3 +515,13 @@ TEXTS["en"].update({
                                    "a repeated send, so it is not sent again automatically. Check it arrived "
                                    "before sending it again.",
 })
+
+
+# GET /api/credit and the campaign panel on a provider that tells no balance (its capabilities: smsmode, ACS).
+TEXTS["fr"].update({
+    "credit_no_balance": "{provider} n'indique pas de solde : consultez la consommation dans votre compte chez "
+                         "{provider}.",
+})
+TEXTS["en"].update({
+    "credit_no_balance": "{provider} tells no balance: see the consumption in your {provider} account.",
+})

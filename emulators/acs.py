@@ -13,7 +13,8 @@ Delivery reports (`enableDeliveryReport`) and inbound SMS are posted as Event Gr
 POST in a JSON array, to the subscription's URL: `POST /_emulator/subscription {"url"}` first makes
 the validation handshake (Microsoft.EventGrid.SubscriptionValidationEvent) and keeps the URL only when
 the answer is 200 with the `validationResponse`. Outcomes (delivered share, failed numbers, replies,
-duplicates, out of order, hold) are the Octopush emulator's; failures report `Failed`. Control routes
+duplicates, out of order, hold) are the Octopush emulator's; failures report `Failed`; with duplicates,
+an inbound SMS is posted twice too (the same event id, as Event Grid's at-least-once delivery does). Control routes
 beside `/_emulator/faults` and `/_emulator/requests`: `/_emulator/outcomes`, `/_emulator/inbound`
 `{"number", "text"}`, `/_emulator/callbacks/flush`, `GET /_emulator/callbacks`.
 """
@@ -110,8 +111,9 @@ class AcsEmulator(Emulator):
             if not self.subscription:
                 raise BadControl("no Event Grid subscription: POST /_emulator/subscription {\"url\": ...} first")
             item = Pending("inbound", self.subscription, body, time.monotonic())   # type: ignore[arg-type]
-        self.outbox.put([item])
-        return [item.shown()]
+            items = [item] * (2 if self.outcomes.duplicates else 1)      # at least once: the same event again
+        self.outbox.put(items)
+        return [i.shown() for i in items]
 
     def close(self) -> None:
         self.outbox.close()

@@ -30,13 +30,19 @@ def _quota_consumption(req: func.HttpRequest, services) -> func.HttpResponse:
 
 
 def _credit(req: func.HttpRequest, services) -> func.HttpResponse:
-    """`?country=BE,CH`: the SMS left to those countries too (the default country's always)."""
+    """`?country=BE,CH`: the SMS left to those countries too (the default country's always). A provider
+    that tells no balance (its capabilities: smsmode, ACS) is answered 200 with `balance: null` and why."""
     from connector.bootstrap import credit_report
     from connector.sms.port import ProviderError
+    from connector.user_texts import say
 
     countries = [c.strip() for c in (req.params.get("country") or "").split(",") if c.strip()]
     if any(len(c) != 2 or not c.isalpha() for c in countries):
         return error_response(400, "invalid_request", "country: ISO codes of two letters, separated by commas")
+    provider = services.sms
+    if not provider.capabilities.balance:
+        return json_response({"provider": provider.name, "label": provider.label, "balance": None, "amount": None,
+                              "reason": say("en", "credit_no_balance", provider=provider.label)})
     try:
         report = credit_report(services.crm, services.sms, countries)
     except ProviderError as error:

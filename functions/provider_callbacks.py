@@ -74,7 +74,8 @@ def _record_events(req: func.HttpRequest, services, *, queue: func.Out[str]) -> 
         return json_response({"validationResponse": batch.validation_code})
     received_on, events = utcnow(), provider_events(services.crm)
     try:
-        event_ids = [events.record(callback, received_on) for callback in batch.callbacks]
+        # An event delivered again (at least once) is recorded once and answers its first id: queued once.
+        event_ids = list(dict.fromkeys(events.record(callback, received_on) for callback in batch.callbacks))
     except CrmError as error:
         if error.status not in CRM_TRANSIENT:
             raise

@@ -16,7 +16,7 @@ def _demo(args) -> int:
     from emulators.stack import local_stack
     from functions.local_host import invoke
 
-    with local_stack(args.db, on_environment_change=reset) as stack:
+    with local_stack(args.db, on_environment_change=reset, provider=args.provider) as stack:
         failures = Demo(stack, invoke, output=Path(args.output)).run()
         if args.keep_running:
             _serve_until_interrupted(stack)
@@ -163,6 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser("demo", help="run the unit-SMS story on the local emulators")
     demo.add_argument("--db", help="SQLite file for the Dataverse emulator (default: a temporary file)")
+    demo.add_argument("--provider", choices=("octopush", "smsmode", "acs"), default="octopush",
+                      help="the SMS provider whose emulator the story runs on (default octopush)")
     demo.add_argument("--keep-running", action="store_true", help="keep the emulators up after the story")
     demo.add_argument("--output", default="smsc-demo-output",
                       help="folder for the campaign's reports resume.csv and resume.xml (default ./smsc-demo-output)")

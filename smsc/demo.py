@@ -1,9 +1,11 @@
 """`smsc demo`: the connector's story on the local emulators, through the real webhook handler.
 
-A unit SMS sent from a record; more cases; scheduled SMS held by the connector, one cancelled from the
+On the chosen provider's emulator (`--provider octopush|smsmode|acs`, `ProviderView`): a unit SMS sent
+from a record; more cases; scheduled SMS held by the connector, one cancelled from the
 record and one released by the timer's core at its minute (the minute injected: nothing waits); the
 product guide's campaign; a campaign validated in parts, its progress on the campaign; a deferred
-campaign cancelled before its start; and the loop back from the provider.
+campaign cancelled before its start; and the loop back from the provider. What a provider cannot do
+(its capabilities) is told as such, never failed.
 
 `call` is the way the Functions host calls a route (functions.local_host.invoke), injected by the
 CLI so this module stays free of Azure Functions. Every step checks that it went as told; `run`
@@ -13,6 +15,7 @@ tells the same story: its campaign is a new one each run.
 from __future__ import annotations
 
 import base64
+import os
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -63,6 +66,65 @@ class _Clock:
         return self.now
 
 
+class ProviderView:
+    """What the demo reads of the provider's emulator, the same whichever it is: what it received (ids,
+    numbers, requests) and how the served app is told to it. The only place the demo names providers."""
+
+    def __init__(self, stack: LocalStack):
+        self.stack, self.name = stack, stack.provider
+        self.emulator = stack.sms
+
+    @property
+    def url(self) -> str:
+        return {"octopush": f"{self.stack.octopush_url}/v1/public", "smsmode": f"{self.stack.smsmode_url}/sms/v1",
+                "acs": f"{self.stack.acs_url}/sms"}[self.name]
+
+    def sends(self) -> list[dict]:
+        """One row per send it took: (its id, the numbers, the text, the sender)."""
+        if self.name == "octopush":
+            return [{"id": s["ticket"], "numbers": list(s["numbers"]), "text": s["body"].get("text", ""),
+                     "sender": s["body"].get("sender") or ""} for s in self.emulator.sends]
+        if self.name == "smsmode":
+            return [{"id": s["messageId"], "numbers": ["+" + s["number"]], "text": s["text"],
+                     "sender": s["body"].get("from") or ""} for s in self.emulator.sends]
+        return [{"id": s["messageId"], "numbers": [s["to"]], "text": s["message"], "sender": s["from"]}
+                for s in self.emulator.sends]
+
+    def answerable(self) -> bool:
+        """The last send lets its recipient answer (Octopush: with_replies; smsmode: a reply URL; ACS: its
+        own number as sender)."""
+        last = self.emulator.sends[-1]
+        if self.name == "octopush":
+            return last["body"].get("with_replies") is True
+        if self.name == "smsmode":
+            return bool(last["body"].get("callbackUrlMo"))
+        return last["from"].startswith("+")
+
+    def numbers(self, since: int = 0) -> list[str]:
+        return [n for s in self.sends()[since:] for n in s["numbers"]]
+
+    def send_requests(self) -> int:
+        path = {"octopush": "sms-campaign/send", "smsmode": "/sms/v1/messages", "acs": "/sms"}[self.name]
+        return len([r for r in self.emulator.requests if r.method == "POST" and r.path.endswith(path)])
+
+    def connect(self, app_url: str, key: str) -> str:
+        """Tells the provider where the app is, as its set-up does; what it was told (key masked)."""
+        from connector.bootstrap import get_services, reset
+        from smsc.provider_cli import callback_urls, masked
+
+        if self.name == "octopush":      # URLs held by the account (`smsc provider callbacks`)
+            urls = callback_urls(app_url, "octopush", key, None)
+            get_services().sms.set_callbacks(urls.deliveries, urls.inbounds, urls.opt_outs)
+            return f"registered at Octopush: {masked(urls.deliveries)} and {masked(urls.inbounds)}"
+        os.environ["SMSC_PUBLIC_URL"] = app_url
+        reset()
+        if self.name == "smsmode":       # each message names them (SMSC_PUBLIC_URL)
+            return f"each smsmode message names {app_url}/api/providers/smsmode/delivery and /inbound"
+        url = f"{app_url}/api/providers/acs/events?key={key}"
+        ok = self.emulator.subscribe(url)
+        return f"Event Grid subscription {masked(url)} validated: {ok}"
+
+
 def fields(answer: dict) -> str:
     """A JSON answer as `name=value` pairs (no Python dict repr)."""
     return " ".join(f"{name}={value}" for name, value in answer.items())
@@ -74,6 +136,7 @@ class Demo:
         # Wide enough for full paths and ids: the CRM requests table is what a developer reads.
         self.console = console or Console(highlight=False, width=max(Console().width, 200), soft_wrap=True)
         self.key = stack.webhook_key
+        self.provider = ProviderView(stack)
         self.output = output or Path("smsc-demo-output")
         self.failures: list[str] = []
         self.replies_shown: set[str] = {r["activityid"] for r in stack.dataverse.rows("smsc_textmessages")
@@ -87,9 +150,13 @@ class Demo:
 
     def run(self) -> list[str]:
         c = self.console
-        c.rule("[bold]smsc demo: a unit SMS from a CRM record, on the local emulators")
+        from connector.bootstrap import get_services
+
+        self.sms = get_services().sms
+        self.label, self.capabilities = self.sms.label, self.sms.capabilities
+        c.rule(f"[bold]smsc demo: a unit SMS from a CRM record, on the local emulators ({self.label})")
         c.print(f"Dataverse Web API emulator: {self.stack.dataverse_url}/api/data/v9.2/\n"
-                f"Octopush emulator:          {self.stack.octopush_url}/v1/public\n")
+                f"{self.label} emulator: {self.provider.url}\n")
         preview = self.preview()
         activity_id = self.create_sms(("contact", seed.DAVID_SMITH_ID), template=seed.TEMPLATE_ORDER_ID)
         self.show_activity("The SMS activity as the user saved it (Send requested)", activity_id)
@@ -101,7 +168,7 @@ class Demo:
         self.expect(sent.get("smsc_status") == 5 and sent.get("description") == preview.get("text"),
                     "the SMS is Sent with the text the preview showed")
         self.show_provider()
-        self.expect(len(self.stack.octopush.sends) == 1, "Octopush received exactly one send")
+        self.expect(self.provider.numbers() == ["+33649819006"], f"{self.label} received exactly one send")
         self.show_crm_requests()
         self.more_cases()
         self.schedules()
@@ -110,7 +177,12 @@ class Demo:
         self.deferred_campaign_cancelled()
         self.loop_back()
         credit = self.call("GET", "credit", headers=self.headers()).json()
-        c.print(f"\nOctopush credit left: {credit.get('amount')} {credit.get('unit')}")
+        if self.capabilities.balance:
+            c.print(f"\n{self.label} credit left: {credit.get('amount')} {credit.get('unit')}")
+            self.expect(credit.get("amount") is not None, "GET /api/credit shows the credit left")
+        else:
+            c.print(f"\n{self.label} has no balance to show: GET /api/credit -> {credit.get('reason')}")
+            self.expect(credit.get("balance", "") is None, "GET /api/credit says there is no balance to show")
         c.rule("[bold green]done" if not self.failures else f"[bold red]{len(self.failures)} step(s) not as expected")
         return self.failures
 
@@ -159,14 +231,12 @@ class Demo:
         return row
 
     def show_provider(self) -> None:
-        sends = self.stack.octopush.sends
-        table = Table(title=f"What Octopush received ({len(sends)} send)", title_justify="left")
-        for name in ("ticket", "numbers", "text", "type", "purpose", "sender", "request_id", "cost"):
+        sends = self.provider.sends()
+        table = Table(title=f"What {self.label} received ({len(sends)} send)", title_justify="left")
+        for name in ("id", "numbers", "text", "sender"):
             table.add_column(name, overflow="fold")
         for s in sends:
-            body = s["body"]
-            table.add_row(s["ticket"], " ".join(s["numbers"]), body.get("text", ""), body.get("type", ""),
-                          body.get("purpose", ""), body.get("sender") or "", body.get("request_id", ""), str(s["cost"]))
+            table.add_row(s["id"], " ".join(s["numbers"]), s["text"], s["sender"])
         self.console.print(table)
 
     def show_crm_requests(self) -> None:
@@ -198,6 +268,8 @@ class Demo:
         report = self._report(campaign_id, ".csv")
         self.console.print(Panel(report, title="resume.csv (note on the campaign)"))
         dv.update("campaigns", campaign_id, {"smsc_text": seed.ORDER_CAMPAIGN_TEXT + " STOP au 30101"})
+        self.refused_campaign(service, campaign_id)
+        sends_before, requests_before = len(self.provider.sends()), self.provider.send_requests()
         for action in (CampaignAction.SIMULATE, CampaignAction.PREPARE, CampaignAction.VALIDATE):
             result = service.run(campaign_id, action, seed.JOHN_BAKER_ID)
             if action == CampaignAction.VALIDATE and result.ok:     # its parts, from the in-process queue
@@ -206,98 +278,130 @@ class Demo:
             self.console.print(f"{action.name.lower()} (with the mention) -> {result.summary}")
             self.expect(result.ok, f"{action.name.lower()} with the mention succeeds")
         activities = dv.rows("smsc_textmessages", filter=f"_smsc_campaignid_value eq {campaign_id}")
-        last = self.stack.octopush.sends[-1]
-        self.console.print(f"{len(activities)} SMS activities on the recipients; Octopush got one request "
-                           f"for {len(last['numbers'])} numbers: « {last['body']['text']} »")
-        self.expect(len(activities) == 3 and len(last["numbers"]) == 3, "3 SMS activities, one request for 3 numbers")
+        numbers, requests = self.provider.numbers(sends_before), self.provider.send_requests() - requests_before
+        # Three different texts: one request where the provider merges them itself, else one per text.
+        merges = self.capabilities.placeholders and self.capabilities.recipients_per_request >= 3
+        wanted = 1 if merges else 3
+        self.console.print(f"{len(activities)} SMS activities on the recipients; {self.label} got {requests} "
+                           f"request(s) for {len(numbers)} numbers: « {self.provider.sends()[-1]['text']} »")
+        self.expect(len(activities) == 3 and sorted(numbers) == sorted(set(numbers)) and len(numbers) == 3
+                    and requests == wanted, f"3 SMS activities, {wanted} request(s) for 3 numbers")
         self.save_reports(campaign_id)
 
-    def loop_back(self) -> None:
-        """What comes back from the provider: delivery reports, a reply, a STOP — posted by the Octopush
-        emulator over HTTP to the function app's provider routes, served here on loopback."""
+    def refused_campaign(self, service, campaign_id: str) -> None:
+        """Where the provider cannot carry the campaign as it is (ACS: marketing SMS to France from an
+        alphanumeric sender), the simulation refuses each recipient with the reason, and the campaign
+        goes as transactional instead."""
         from connector.bootstrap import get_services
-        from smsc.provider_cli import callback_urls, masked
+        from connector.campaigns.model import CampaignAction
+        from connector.crm.configuration import DataverseConfiguration
+        from connector.sms.port import SmsType
+        from connector.user_texts import say
+
+        sender = DataverseConfiguration(get_services().crm).get().campaign.default_sender or None
+        refusal = self.capabilities.refusal(SmsType.MARKETING, "+33649819006", sender)
+        if refusal is None:
+            return
+        reason = say("en", refusal.key, provider=self.label, **refusal.values)
+        self.console.print(f"{self.label} cannot send this marketing campaign to France from « {sender} »:")
+        result = service.run(campaign_id, CampaignAction.SIMULATE, seed.JOHN_BAKER_ID)
+        report = self._report(campaign_id, ".csv")
+        self.console.print(f"simulate -> {result.summary}")
+        self.console.print(Panel(report, title="resume.csv: refused before anything is sent"))
+        self.expect(result.summary == "3 recipients. 3 errors." and report.count(reason) == 3,
+                    "the simulation refuses each recipient, saying why")
+        self.stack.dataverse.update("campaigns", campaign_id, {"smsc_smstype": 2})
+        self.console.print("The campaign is not commercial: it goes as transactional.")
+
+    def transactional_where_refused(self, campaign_id: str) -> None:
+        """A marketing campaign of French numbers the provider cannot carry goes as transactional (told)."""
+        from connector.bootstrap import get_services
+        from connector.crm.configuration import DataverseConfiguration
+        from connector.sms.port import SmsType
+
+        sender = DataverseConfiguration(get_services().crm).get().campaign.default_sender or None
+        if self.capabilities.refusal(SmsType.MARKETING, "+33610000000", sender) is not None:
+            self.stack.dataverse.update("campaigns", campaign_id, {"smsc_smstype": 2})
+            self.console.print(f"{self.label} cannot send marketing SMS to France from « {sender} »: "
+                               "this campaign goes as transactional.")
+
+    def loop_back(self) -> None:
+        """What comes back from the provider: delivery reports, a reply, a STOP — posted by the provider's
+        emulator over HTTP to the function app's provider routes, served here on loopback."""
+        from connector.crm.configuration import forget_configuration
         from smsc.serve import BackgroundServer, FunctionHost
 
-        c, dv, octopush = self.console, self.stack.dataverse, self.stack.octopush
+        c, dv, sms = self.console, self.stack.dataverse, self.provider.emulator
         c.rule("[bold]The loop back: delivery reports, a reply and a STOP from the provider")
         with BackgroundServer(FunctionHost(self.call)) as app:
-            urls = callback_urls(app.url, "octopush", self.key, None)
-            get_services().sms.set_callbacks(urls.deliveries, urls.inbounds, urls.opt_outs)
-            c.print(f"Callback URLs registered at Octopush (as `smsc provider callbacks --url {app.url}` does):")
-            for url in (urls.deliveries, urls.inbounds):
-                c.print(f"  {masked(url)}")
+            c.print(f"The app at {app.url}, {self.provider.connect(app.url, self.key)}")
             # Replies need a sender a phone can answer: the admin leaves the sender name empty.
             config = dv.rows("smsc_configurations")[0]
             dv.update("smsc_configurations", config["smsc_configurationid"], {"smsc_unitdefaultsender": None})
-            from connector.crm.configuration import forget_configuration
             forget_configuration()
-            octopush.set_outcomes(hold=True, failed_numbers=["+33600000002"], failure_status="NOT_DELIVERED",
-                                  replies=[{"number": "+33649819006", "text": "Merci, à demain !"}])
+            sms.set_outcomes(hold=True, failed_numbers=["+33600000002"])
             delivered = self.create_sms(("contact", seed.DAVID_SMITH_ID), text="Votre rendez-vous : demain 10h.")
             failed = self.create_sms(("contact", seed.JOHN_DOE_ID), text="Votre rendez-vous : demain 11h.")
-            for activity_id in (delivered, failed):
+            parker = self.create_sms(("contact", seed.PETER_PARKER_ID), text="Votre rendez-vous : demain 12h.")
+            for activity_id in (delivered, failed, parker):
                 self.deliver(activity_id, "Dataverse calls the webhook")
-            self.expect(octopush.sends[-1]["body"].get("with_replies") is True,
-                        "without a sender name the SMS goes with_replies, so the recipient can answer")
-            attempts = octopush.flush_callbacks()
-            octopush.inbound("+33600000001", "STOP")          # Peter Parker answers an older SMS
-            attempts += octopush.flush_callbacks()
-            table = Table(title="What Octopush posted to the app", title_justify="left")
-            for name in ("callback", "number", "status or text", "answer"):
+            self.expect(self.provider.answerable(), "without a sender name the SMS can be answered")
+            attempts = sms.flush_callbacks()
+            sms.inbound("+33649819006", "Merci, à demain !")     # David Smith answers
+            sms.inbound("+33600000001", "STOP")                  # Peter Parker opts out
+            attempts += sms.flush_callbacks()
+            table = Table(title=f"What {self.label} posted to the app", title_justify="left")
+            for name in ("callback", "answer"):
                 table.add_column(name)
             for a in attempts:
-                body = a["body"]
-                table.add_row(a["kind"], body.get("number", ""), body.get("status") or body.get("text") or "",
-                              str(a["status"]))
+                table.add_row(a["kind"], str(a["status"]))
             c.print(table)
             self.expect(attempts and all(a["status"] == 200 for a in attempts), "the app accepts every callback")
-        rows = {a: dv.get("smsc_textmessages", a) for a in (delivered, failed)}
-        for title, activity_id in (("David Smith", delivered), ("John Doe", failed)):
-            row = rows[activity_id]
-            c.print(f"SMS to {title}: {label('smsc_status', row['smsc_status'])} {row.get('smsc_error') or ''}")
-        self.expect(rows[delivered]["smsc_status"] == 6, "the delivery report makes David Smith's SMS Delivered")
-        self.expect(rows[failed]["smsc_status"] == 7 and bool(rows[failed].get("smsc_error")),
-                    "NOT_DELIVERED makes John Doe's SMS Undeliverable with the reason")
-        replies = [r for r in dv.rows("smsc_textmessages") if r.get("smsc_direction") == 2
-                   and r["activityid"] not in self.replies_shown]
-        for reply in replies:
-            self.replies_shown.add(reply["activityid"])
-            regarding = reply.get("_regardingobjectid_value")
-            who = dv.get("contacts", regarding)["fullname"] if regarding else "no record"
-            c.print(f"Reply {label('smsc_status', reply['smsc_status'])} from {reply['smsc_phonenumber']}: "
-                    f"« {reply['description']} » (on the contact {who})")
-        self.expect(any(r.get("_regardingobjectid_value") == seed.DAVID_SMITH_ID for r in replies),
-                    "David Smith's reply is an incoming SMS on his contact")
-        optouts = [o for o in dv.rows("smsc_optouts") if o["smsc_phonenumber"] == "+33600000001"]
-        c.print("Opt-outs of +33600000001: " + ", ".join(
-            f"{label('smsc_reason', o['smsc_reason'])} active={o['smsc_active']}" for o in optouts))
-        self.expect([(o["smsc_reason"], o["smsc_active"]) for o in optouts] == [(1, True)],
-                    "Peter Parker's STOP puts his number on the opt-out list")
-        refused = self.create_sms(("contact", seed.PETER_PARKER_ID), text="Une dernière offre ?")
-        answer = self.deliver(refused, "An SMS to Peter Parker after his STOP")
-        self.expect(answer.get("outcome") == "failed", "the next SMS to a STOP number is refused")
-        with BackgroundServer(FunctionHost(self.call)) as app:       # the callbacks' new address
-            urls = callback_urls(app.url, "octopush", self.key, None)
-            get_services().sms.set_callbacks(urls.deliveries, urls.inbounds, urls.opt_outs)
-            octopush.inbound("+33600000001", "START")
-            octopush.flush_callbacks()
+            rows = {a: dv.get("smsc_textmessages", a) for a in (delivered, failed)}
+            for title, activity_id in (("David Smith", delivered), ("John Doe", failed)):
+                row = rows[activity_id]
+                c.print(f"SMS to {title}: {label('smsc_status', row['smsc_status'])} {row.get('smsc_error') or ''}")
+            self.expect(rows[delivered]["smsc_status"] == 6, "the delivery report makes David Smith's SMS Delivered")
+            self.expect(rows[failed]["smsc_status"] == 7 and bool(rows[failed].get("smsc_error")),
+                        "a failed report makes John Doe's SMS Undeliverable with the reason")
+            replies = [r for r in dv.rows("smsc_textmessages") if r.get("smsc_direction") == 2
+                       and r["activityid"] not in self.replies_shown]
+            for reply in replies:
+                self.replies_shown.add(reply["activityid"])
+                regarding = reply.get("_regardingobjectid_value")
+                who = dv.get("contacts", regarding)["fullname"] if regarding else "no record"
+                c.print(f"Reply {label('smsc_status', reply['smsc_status'])} from {reply['smsc_phonenumber']}: "
+                        f"« {reply['description']} » (on the contact {who})")
+            self.expect(any(r.get("_regardingobjectid_value") == seed.DAVID_SMITH_ID for r in replies),
+                        "David Smith's reply is an incoming SMS on his contact")
+            optouts = [o for o in dv.rows("smsc_optouts") if o["smsc_phonenumber"] == "+33600000001"]
+            c.print("Opt-outs of +33600000001: " + ", ".join(
+                f"{label('smsc_reason', o['smsc_reason'])} active={o['smsc_active']}" for o in optouts))
+            self.expect([(o["smsc_reason"], o["smsc_active"]) for o in optouts] == [(1, True)],
+                        "Peter Parker's STOP puts his number on the opt-out list")
+            refused = self.create_sms(("contact", seed.PETER_PARKER_ID), text="Une dernière offre ?")
+            answer = self.deliver(refused, "An SMS to Peter Parker after his STOP")
+            self.expect(answer.get("outcome") == "failed", "the next SMS to a STOP number is refused")
+            sms.inbound("+33600000001", "START")
+            sms.flush_callbacks()
         [optout] = [o for o in dv.rows("smsc_optouts") if o["smsc_phonenumber"] == "+33600000001"]
         c.print(f"Peter Parker answers START: his opt-out is now active={optout['smsc_active']}")
         self.expect(optout["smsc_active"] is False, "START from the same number lifts the STOP")
 
     # -- schedules held by the connector ---------------------------------------------------------------
     def schedules(self) -> None:
-        """A due date in the future: the connector holds the SMS (Octopush gets nothing) until the release
+        """A due date in the future: the connector holds the SMS (the provider gets nothing) until the release
         timer takes it at its minute; until then « Annuler l'envoi » on the record stops it for good."""
         from connector.bootstrap import get_services, unit_sms_service
         from connector.unit_release import release_due_sms
 
-        c, dv, octopush = self.console, self.stack.dataverse, self.stack.octopush
+        c, dv, provider = self.console, self.stack.dataverse, self.provider
         c.rule("[bold]Scheduled SMS: held by the connector until their time, cancellable until then")
+        if not self.capabilities.scheduling:
+            c.print(f"{self.label} cannot schedule: the connector holds the SMS itself, so the story is the same.")
         now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
         in_an_hour, in_half_an_hour = now + timedelta(hours=1), now + timedelta(minutes=30)
-        sends_before = len(octopush.sends)
+        sends_before = len(provider.sends())
 
         cancelled = self.create_sms(("contact", seed.DAVID_SMITH_ID), text="Rappel : rendez-vous demain à 10h.",
                                     scheduledend=_wire(in_an_hour))
@@ -305,8 +409,8 @@ class Demo:
         row = dv.get("smsc_textmessages", cancelled)
         self.show_schedule("Held", row)
         self.expect(answer.get("handled") == "unit-sms:scheduled" and row["smsc_status"] == 4
-                    and not row.get("smsc_providermessageid") and len(octopush.sends) == sends_before,
-                    "an SMS due later is held Scheduled, with nothing sent to Octopush")
+                    and not row.get("smsc_providermessageid") and len(provider.sends()) == sends_before,
+                    f"an SMS due later is held Scheduled, with nothing sent to {self.label}")
         # « Annuler l'envoi »: the form saves the status Cancelled; Dataverse's step posts the Update with
         # the status before in its pre-image.
         dv.update("smsc_textmessages", cancelled, {"smsc_status": 9})
@@ -319,7 +423,7 @@ class Demo:
         row = dv.get("smsc_textmessages", cancelled)
         self.show_schedule("Cancelled", row)
         self.expect(answer.get("handled") == "unit-sms:cancelled" and row["smsc_status"] == 9
-                    and len(octopush.sends) == sends_before, "the cancelled SMS is Cancelled, still nothing sent")
+                    and len(provider.sends()) == sends_before, "the cancelled SMS is Cancelled, still nothing sent")
 
         released = self.create_sms(("contact", seed.JOHN_DOE_ID), text="Votre colis arrive cet après-midi.",
                                    scheduledend=_wire(in_half_an_hour))
@@ -341,9 +445,9 @@ class Demo:
                 self.expect(ours == {}, f"nothing of these leaves at {minute:%H:%M}")
         row = dv.get("smsc_textmessages", released)
         self.show_schedule("Released", row)
-        mine = [s for s in octopush.sends[sends_before:] if s["ticket"] == row.get("smsc_providermessageid")]
-        self.expect(row["smsc_status"] == 5 and len(mine) == 1 and "send_at" not in mine[0]["body"],
-                    "the second SMS is Sent: one request to Octopush, at its time, without send_at")
+        mine = [s for s in provider.sends()[sends_before:] if s["id"] == row.get("smsc_providermessageid")]
+        self.expect(row["smsc_status"] == 5 and len(mine) == 1 and len(provider.sends()) == sends_before + 1,
+                    f"the second SMS is Sent: one request to {self.label}, at its time")
         self.expect(dv.get("smsc_textmessages", cancelled)["smsc_status"] == 9,
                     "the cancelled SMS stays Cancelled past its time, never sent")
 
@@ -360,7 +464,7 @@ class Demo:
         from connector.campaigns.model import CampaignAction
         from smsc.campaign_parts import release_local_parts
 
-        c, dv, octopush = self.console, self.stack.dataverse, self.stack.octopush
+        c, dv, provider = self.console, self.stack.dataverse, self.provider
         limit = dv.max_upload
         c.rule("[bold]A campaign of 40 contacts validated in parts")
         # Prepare stages the recipients in notes no larger than the organisation's attachment limit: at
@@ -369,9 +473,10 @@ class Demo:
         reset()                                 # the connector reads the limit once
         try:
             campaign_id = seed.seed_bulk_campaign(dv, 40)
+            self.transactional_where_refused(campaign_id)
             services = get_services()
             service = campaign_service(services.crm, services.sms)
-            requests_before, sends_before = self._campaign_requests(), len(octopush.sends)
+            requests_before, sends_before = provider.send_requests(), len(provider.sends())
             prepared = service.run(campaign_id, CampaignAction.PREPARE, seed.JOHN_BAKER_ID)
             c.print(f"prepare -> {prepared.summary}")
             queued = service.run(campaign_id, CampaignAction.VALIDATE, seed.JOHN_BAKER_ID)
@@ -388,8 +493,8 @@ class Demo:
             result = release_local_parts(services, campaign_id, on_part=on_part)
             c.print(f"the campaign -> {result.summary if result else ''}")
             activities = dv.rows("smsc_textmessages", filter=f"_smsc_campaignid_value eq {campaign_id}")
-            numbers = [n for send in octopush.sends[sends_before:] for n in send["numbers"]]
-            c.print(f"{len(activities)} SMS activities; Octopush got {self._campaign_requests() - requests_before} "
+            numbers = provider.numbers(sends_before)
+            c.print(f"{len(activities)} SMS activities; {self.label} got {provider.send_requests() - requests_before} "
                     f"campaign request(s) for {len(numbers)} numbers ({len(set(numbers))} different)")
             self.expect([p[1] for p in progress] == list(range(1, (total or 0) + 1)) and result is not None
                         and result.ok and self._parts(campaign_id) == (total, total, 0),
@@ -404,7 +509,7 @@ class Demo:
     def deferred_campaign_cancelled(self) -> None:
         """A campaign whose start is an hour away: validate puts its parts on the queue to be delivered at
         the start, the user cancels a minute before, and when the queue hands the parts over at the start
-        (the time given, not waited for) nothing goes to Octopush."""
+        (the time given, not waited for) nothing goes to the provider."""
         from connector.bootstrap import campaign_service, get_services
         from connector.campaigns.model import CampaignAction
         from connector.campaigns.parts import drain_parts
@@ -417,6 +522,7 @@ class Demo:
         start = clock.now.replace(second=0) + timedelta(hours=1)
         c.rule(f"[bold]A deferred campaign (start {start:%H:%M} UTC) cancelled before its start")
         campaign_id = seed.seed_bulk_campaign(dv, 20)
+        self.transactional_where_refused(campaign_id)
         dv.update("campaigns", campaign_id, {"actualstart": _wire(start)})
         queue = LocalQueue(CAMPAIGN_PARTS, clock)       # the in-process queue, on the demo's clock
         services = get_services()
@@ -424,7 +530,7 @@ class Demo:
         def service_for(user_id=None):
             return campaign_service(services.crm, services.sms, user_id=user_id, parts_queue=queue, clock=clock)
 
-        requests_before = self._campaign_requests()
+        requests_before = self.provider.send_requests()
         for action in (CampaignAction.PREPARE, CampaignAction.VALIDATE):
             result = service_for().run(campaign_id, action, seed.JOHN_BAKER_ID)
             c.print(f"{action.name.lower()} -> {result.summary}")
@@ -438,8 +544,8 @@ class Demo:
         for outcome in outcomes:
             c.print(f"  at {clock.now:%H:%M} UTC the queue hands the part over: {outcome}")
         activities = dv.rows("smsc_textmessages", filter=f"_smsc_campaignid_value eq {campaign_id}")
-        sent = self._campaign_requests() - requests_before
-        c.print(f"Octopush received {sent} request(s) for it; {len(activities)} SMS activities")
+        sent = self.provider.send_requests() - requests_before
+        c.print(f"{self.label} received {sent} request(s) for it; {len(activities)} SMS activities")
         self.expect(cancelled.ok and outcomes and all("no longer being sent" in o for o in outcomes),
                     "the parts of the cancelled campaign are not released at its start")
         self.expect(sent == 0 and activities == [], "the cancelled deferred campaign sends nothing")
@@ -447,9 +553,6 @@ class Demo:
     def _parts(self, campaign_id: str) -> tuple:
         row = self.stack.dataverse.get("campaigns", campaign_id)
         return row.get("smsc_partstotal"), row.get("smsc_partsdone"), row.get("smsc_partsfailed")
-
-    def _campaign_requests(self) -> int:
-        return len([r for r in self.stack.octopush.requests if "sms-campaign" in r.path])
 
     def save_reports(self, campaign_id: str) -> None:
         """The campaign's report notes as files the user can open."""

@@ -1,7 +1,9 @@
 """The per-recipient checks of a campaign (product guide, "Simulation de la campagne"), after merge:
 text not empty and within 489 characters, a valid mobile number, the STOP mention for marketing SMS
-to French numbers, the sender, opt-out, and each number once; and, at validate, the opt-outs that
-came after the preparation (`LateOptOuts`)."""
+to French numbers, the sender, opt-out, and each number once; what the provider cannot carry (its
+capabilities: ACS sends no marketing SMS to France from an alphanumeric sender), so the marketer reads it
+before validating, release leaving such numbers out only as a last safety; and, at validate, the opt-outs
+that came after the preparation (`LateOptOuts`)."""
 from __future__ import annotations
 
 import sqlite3
@@ -15,9 +17,11 @@ from connector.consent import consent_missing
 from connector.repositories.campaign_recipients import CampaignRecipients, Candidate
 from connector.send_policy import (CAMPAIGN_MAX_LENGTH, SmsRejected, cheaper_form, check_sender, check_text,
                                    phone_number, stop_missing, text_budget, with_stop_mention)
+from connector.sms.capabilities import Capabilities
 from connector.sms.port import LONGEST_TEXT, SmsType
 from connector.text.templates import MessageTemplate, TemplateError, record_context
 from connector.user_texts import CAMPAIGN_REPORT_DETAILS as DETAIL
+from connector.user_texts import say
 
 
 @dataclass(frozen=True)
@@ -87,12 +91,26 @@ class LateOptOuts:
         self.ledger.close()
 
 
+@dataclass(frozen=True)
+class ProviderRules:
+    """What the campaign's provider carries (its capabilities) and how the user reads its refusals."""
+    capabilities: Capabilities
+    label: str                 # the provider as users name it
+    lang: str                  # the language of the refusal (the user's)
+
+    def refused(self, sms_type: SmsType, number: str, sender: str | None) -> str | None:
+        refusal = self.capabilities.refusal(sms_type, number, sender)
+        return None if refusal is None else say(self.lang, refusal.key, provider=self.label, **refusal.values)
+
+
 class CampaignChecker:
     def __init__(self, records: CampaignRecipients, template: MessageTemplate | None, text: str,
-                 config: Configuration, sms_type: SmsType, sender: str | None, ledger: NumberLedger, locale: dict):
+                 config: Configuration, sms_type: SmsType, sender: str | None, ledger: NumberLedger, locale: dict,
+                 provider: ProviderRules | None = None):
         self.records, self.template, self.text, self.config = records, template, text, config
         self.merge = provider_merge(text) if template else None
         self.sms_type, self.ledger, self.locale = sms_type, ledger, locale
+        self.sender, self.provider = sender, provider
         self.sender_error = _sender_error(sender)
         self._related: OrderedDict[tuple[str, str], dict] = OrderedDict()   # bounded lookup cache
 
@@ -135,8 +153,13 @@ class CampaignChecker:
             found = cheaper_form(text, self.config)
             if found is not None and found.changed:     # the report shows the text really sent
                 text, provider_text, slots = found.text, None, None
-        problem = problem or self._text_problem(text, number) or self.sender_error or self._consent_problem(candidate)
+        problem = (problem or self._text_problem(text, number) or self.sender_error
+                   or self._consent_problem(candidate) or self._provider_problem(number))
         return candidate, problem, number, text, provider_text, slots
+
+    def _provider_problem(self, number: str) -> str | None:
+        """The same rule release applies (connector.campaigns.release leaves such numbers out)."""
+        return self.provider.refused(self.sms_type, number, self.sender) if self.provider else None
 
     def _consent_problem(self, candidate: Candidate) -> str | None:
         column = self.config.consent_column

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from connector.campaigns.checks import CampaignChecker, NumberLedger
+from connector.campaigns.checks import CampaignChecker, NumberLedger, ProviderRules
 from connector.campaigns.model import Campaign, CampaignError
 from connector.configuration import Configuration
 from connector.messages import has_merge_fields
@@ -12,6 +12,7 @@ from connector.repositories.campaign_recipients import CampaignRecipients
 from connector.repositories.optouts import OptOuts
 from connector.repositories.users import UserFormat
 from connector.send_policy import SmsRejected, choose_type
+from connector.sms.capabilities import Capabilities
 from connector.sms.port import SmsType
 from connector.text.templates import MessageTemplate, TemplateError, compile_template, from_legacy
 
@@ -25,6 +26,8 @@ class CheckSources:
     templates: TemplateTexts
     recipients: CampaignRecipients
     optouts: OptOuts
+    capabilities: Capabilities | None = None     # the provider's: what it refuses is refused at the checks
+    provider_label: str = ""
 
 
 @dataclass
@@ -84,6 +87,7 @@ def build_context(campaign: Campaign, config: Configuration, user: UserFormat,
         template = compile_template(text) if has_merge_fields(text) else None
     except TemplateError as error:
         raise CampaignError("template", detail=str(error)) from None
+    rules = ProviderRules(checks.capabilities, checks.provider_label, lang) if checks.capabilities else None
     checker = CampaignChecker(checks.recipients, template, text, config, sms_type, sender,
-                              NumberLedger(checks.optouts.active_numbers()), user.render_options())
+                              NumberLedger(checks.optouts.active_numbers()), user.render_options(), rules)
     return ActionContext(campaign, config, sms_type, sender, template, text, lang, checker)

@@ -46,6 +46,7 @@ from connector.repositories.send_ledger import SendLedger
 from connector.repositories.users import Users
 from connector.repositories.work_queue import WorkQueue
 from connector.send_policy import SmsRejected, phone_number
+from connector.sms.capabilities import Capabilities
 from connector.sms.port import ProviderError, SmsRequest
 from connector.user_texts import say
 
@@ -69,6 +70,9 @@ class CampaignBusy(CampaignError):
 
 
 class CampaignProvider(Protocol):
+    label: str
+    capabilities: Capabilities
+
     def send(self, request: SmsRequest) -> Any: ...
 
     def cancel(self, ticket: str) -> None: ...
@@ -117,7 +121,8 @@ class CampaignService:
         campaign = self.campaigns.get(campaign_id)
         user = self.users.user_format(user_id)
         lang, now = lang or user.language, self.clock()
-        checks = (CheckSources(self.templates, self.recipients, self.optouts)
+        checks = (CheckSources(self.templates, self.recipients, self.optouts,
+                               self.provider.capabilities, self.provider.label)
                   if action in (CampaignAction.SIMULATE, CampaignAction.PREPARE) else None)
         try:
             step = transition(campaign.status, action, deferred=campaign.deferred(now))

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from connector.clock import odata_utc, parse_utc
-from connector.crm.port import Crm
+from connector.crm.port import Crm, DuplicateRecord
 from connector.errors import Unavailable
 from connector.repositories.provider_events import ProviderEvent
 from connector.sms.callbacks import CallbackKind, ProviderCallback
@@ -19,6 +20,7 @@ BODY_LENGTH = 100_000       # smsc_body's maximum length
 NAME_LENGTH = 100
 BATCH = 1000                # rows per $batch (the Web API's limit)
 IDS_PER_QUERY = 50          # ids per `or` filter, well inside the URL limit
+EVENT_IDS = uuid.UUID("5e1f0c3a-7d0b-4c53-9a51-0e5a1d7b2c40")     # namespace of rows named after a provider event
 
 
 def event_row(callback: ProviderCallback, received_on: datetime) -> dict[str, Any]:
@@ -54,7 +56,14 @@ class DataverseProviderEvents:
         self.crm = crm
 
     def record(self, callback: ProviderCallback, received_on: datetime) -> str:
-        return self.crm.create(EVENT_SET, event_row(callback, received_on))
+        if callback.event_id is None:
+            return self.crm.create(EVENT_SET, event_row(callback, received_on))
+        # The row's id is the provider's event id, hashed: a second delivery is refused as a duplicate.
+        event_id = str(uuid.uuid5(EVENT_IDS, callback.event_id))
+        try:
+            return self.crm.create(EVENT_SET, {"smsc_providereventid": event_id, **event_row(callback, received_on)})
+        except DuplicateRecord:
+            return event_id
 
     def get_many(self, event_ids: Sequence[str]) -> Sequence[ProviderEvent]:
         found: dict[str, ProviderEvent] = {}

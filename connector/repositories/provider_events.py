@@ -21,7 +21,8 @@ class ProviderEvent:
 
 class ProviderEvents(Protocol):
     def record(self, callback: ProviderCallback, received_on: datetime) -> str:
-        """Keep the callback as received (unprocessed); its id."""
+        """Keep the callback as received (unprocessed); its id. A callback carrying the provider's
+        `event_id` is kept once: another delivery of it answers the id of the first."""
         ...
 
     def get_many(self, event_ids: Sequence[str]) -> Sequence[ProviderEvent]:

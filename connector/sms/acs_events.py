@@ -10,7 +10,8 @@ A POST carries a JSON array of events (Event Grid schema: `id`, `eventType`, `su
   `to`, `deliveryStatus` (Delivered, Failed; others unconfirmed: no change), `receivedTimestamp`;
 - `Microsoft.Communication.SMSReceived`: `data.from` (the phone), `message`, `receivedTimestamp`.
 Other event types are ignored. Delivery is at least once and unordered: the status rule
-(connector.delivery_status) makes reports order-proof; the event `id` is kept in the raw body.
+(connector.delivery_status) makes reports order-proof, and the event `id` is the callback's `event_id`:
+an event delivered again is recorded once (connector.repositories.provider_events).
 Numbers come with or without `+` and the sample writes `Tag` for `tag`: both read.
 """
 from __future__ import annotations
@@ -83,6 +84,11 @@ def parse_events(body: bytes) -> EventBatch:
     return batch
 
 
+def _event_id(event: dict) -> str | None:
+    value = event.get("id")
+    return value if isinstance(value, str) and value.strip() else None
+
+
 def _report(index: int, event: dict, data: dict) -> ProviderCallback:
     number, message_id = e164(data.get("to")), data.get("messageId")
     if number is None or not isinstance(message_id, str) or not message_id:
@@ -92,7 +98,8 @@ def _report(index: int, event: dict, data: dict) -> ProviderCallback:
         raise MalformedCallback(f"delivery report {index} has no 'deliveryStatus'")
     return ProviderCallback(CallbackKind.DELIVERY, number, ticket=message_id, status=status,
                             occurred_at=_time(data.get("receivedTimestamp")) or _time(event.get("eventTime")),
-                            raw={"id": event.get("id"), "eventType": event.get("eventType"), "data": data})
+                            raw={"id": event.get("id"), "eventType": event.get("eventType"), "data": data},
+                            event_id=_event_id(event))
 
 
 def _received(index: int, event: dict, data: dict) -> ProviderCallback:
@@ -101,4 +108,5 @@ def _received(index: int, event: dict, data: dict) -> ProviderCallback:
         raise MalformedCallback(f"inbound SMS {index} needs a 'from' number and a 'message'")
     return ProviderCallback(CallbackKind.INBOUND, number, ticket=None, text=text,
                             occurred_at=_time(data.get("receivedTimestamp")) or _time(event.get("eventTime")),
-                            raw={"id": event.get("id"), "eventType": event.get("eventType"), "data": data})
+                            raw={"id": event.get("id"), "eventType": event.get("eventType"), "data": data},
+                            event_id=_event_id(event))

@@ -32,6 +32,8 @@ class ProviderCallback:
     text: str | None = None             # an inbound SMS's text, or the opt-out keyword
     occurred_at: datetime | None = None     # when the provider says it happened (UTC)
     raw: Mapping[str, Any] = field(default_factory=dict)    # the body as received, for support
+    event_id: str | None = None         # the provider's own id of this event (Event Grid's `id`): a
+                                        # delivery of it again (at least once) is recorded once
 
 
 def callback_message(callback: ProviderCallback) -> dict[str, Any]:
@@ -39,7 +41,7 @@ def callback_message(callback: ProviderCallback) -> dict[str, Any]:
     return {"kind": int(callback.kind), "number": callback.number, "ticket": callback.ticket,
             "status": callback.status, "text": callback.text,
             "occurred_at": callback.occurred_at.isoformat() if callback.occurred_at else None,
-            "raw": dict(callback.raw)}
+            "raw": dict(callback.raw), "event_id": callback.event_id}
 
 
 def callback_from_message(message: Mapping[str, Any]) -> ProviderCallback:
@@ -47,7 +49,7 @@ def callback_from_message(message: Mapping[str, Any]) -> ProviderCallback:
     return ProviderCallback(CallbackKind(message["kind"]), message["number"], ticket=message.get("ticket"),
                             status=message.get("status"), text=message.get("text"),
                             occurred_at=datetime.fromisoformat(occurred) if occurred else None,
-                            raw=message.get("raw") or {})
+                            raw=message.get("raw") or {}, event_id=message.get("event_id"))
 
 
 @dataclass(frozen=True)

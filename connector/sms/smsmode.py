@@ -40,7 +40,9 @@ AUTH_STATUSES = (401, 403)
 
 
 def capabilities(*, stop_mention: bool = False, parallel: int = 4) -> Capabilities:
-    return Capabilities(recipients_per_request=1, placeholders=False, scheduling=True, cancel=False, replies=True,
+    # smsmode takes a `sentDate`, but cancelling it is unconfirmed (reference/smsmode.md): this adapter sends
+    # none (the connector holds schedules itself, cancellable until they go), so it says it does not schedule.
+    return Capabilities(recipients_per_request=1, placeholders=False, scheduling=False, cancel=False, replies=True,
                         stop_mention=stop_mention, alphanumeric_sender=True, balance=False, sms_per_country=False,
                         idempotent_requests=False, parallel_requests=parallel)
 

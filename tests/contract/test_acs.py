@@ -13,7 +13,7 @@ import pytest
 
 from connector.sms.acs import AcsClient, parse_connection_string, repeatability_id
 from connector.sms.acs_events import parse_events
-from connector.sms.callbacks import CallbackKind, MalformedCallback
+from connector.sms.callbacks import CallbackKind, MalformedCallback, callback_from_message, callback_message
 from connector.sms.capabilities import MARKETING, TRANSACTIONAL
 from connector.sms.port import ProviderError, Recipient, SmsProvider, SmsRequest, SmsType, Unsupported
 
@@ -146,6 +146,8 @@ def test_delivery_reports_and_inbound_sms_become_callbacks_others_are_ignored():
         (CallbackKind.DELIVERY, "+33600000001", "Outgoing_1", "FAILED")
     assert report.raw["id"] == "e1" and report.occurred_at == datetime(2026, 12, 2, 10, 0, 4, 512000, tzinfo=timezone.utc)
     assert (reply.kind, reply.number, reply.text) == (CallbackKind.INBOUND, "+33600000001", "STOP")
+    assert (report.event_id, reply.event_id) == ("e1", "e2")        # what a second delivery is known by
+    assert callback_from_message(callback_message(reply)) == reply  # kept through the queue when held
     assert batch.ignored == 1
 
 

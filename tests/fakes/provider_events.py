@@ -12,7 +12,9 @@ class FakeProviderEvents:
         self.ids = (f"event-{n}" for n in itertools.count(1))
 
     def record(self, callback: ProviderCallback, received_on: datetime) -> str:
-        event_id = next(self.ids)
+        event_id = f"provider-{callback.event_id}" if callback.event_id else next(self.ids)
+        if event_id in self.rows:
+            return event_id
         self.rows[event_id] = ProviderEvent(event_id, callback, received_on)
         return event_id
 

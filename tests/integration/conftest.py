@@ -1,3 +1,5 @@
+from contextlib import contextmanager
+
 import pytest
 import requests
 
@@ -76,3 +78,58 @@ def web_api(base_url: str, token: str = "emulator-token"):
             return session.get(url, **kw)
 
     return Api()
+
+
+# --- the stories on each provider (test_provider_stories.py) --------------------------------------
+# What differs between the providers' emulators is set up here, once: how the served app is told to
+# them, and where each keeps the numbers it sent to. The stories themselves name no provider: what a
+# provider cannot do, they read in its capabilities.
+def _register_callbacks(stack, url: str) -> None:
+    from smsc.cli import main
+
+    assert main(["provider", "callbacks", "--url", url]) == 0      # held by the account (CallbackRegistry)
+
+
+def _subscribe(stack, url: str) -> None:
+    assert stack.acs.subscribe(f"{url}/api/providers/acs/events?key={stack.webhook_key}")   # Event Grid
+
+
+PROVIDER_SETUPS = {
+    # provider: (how the app is told to it, the numbers its emulator received, E.164)
+    "octopush": (_register_callbacks, lambda sms: [n for s in sms.sends for n in s["numbers"]]),
+    "smsmode": (lambda stack, url: None, lambda sms: ["+" + s["number"] for s in sms.sends]),   # per message
+    "acs": (_subscribe, lambda sms: [s["to"] for s in sms.sends]),
+}
+
+
+class ProviderStack:
+    """A stack on one provider: its emulator (`sms`), the numbers it was sent, and `serve()` the app
+    it posts back to."""
+
+    def __init__(self, stack, provider: str, monkeypatch):
+        self.stack, self.provider, self.monkeypatch = stack, provider, monkeypatch
+        self.connect, self._numbers = PROVIDER_SETUPS[provider]
+
+    @property
+    def sms(self):
+        return self.stack.sms
+
+    def sent_numbers(self) -> list[str]:
+        return self._numbers(self.stack.sms)
+
+    @contextmanager
+    def serve(self):
+        """The function app on loopback, told to the provider (messages name SMSC_PUBLIC_URL)."""
+        from smsc.serve import BackgroundServer, FunctionHost
+
+        with BackgroundServer(FunctionHost()) as server:
+            self.monkeypatch.setenv("SMSC_PUBLIC_URL", server.url)
+            bootstrap.reset()
+            self.connect(self.stack, server.url)
+            yield server
+
+
+@pytest.fixture(params=sorted(PROVIDER_SETUPS))
+def on_provider(request, monkeypatch):
+    with local_stack(on_environment_change=bootstrap.reset, provider=request.param) as running:
+        yield ProviderStack(running, request.param, monkeypatch)

@@ -1,4 +1,6 @@
 """`smsc demo` tells the whole story and its facts are true (it runs on the real handler)."""
+import pytest
+
 from smsc.cli import main
 
 
@@ -71,3 +73,21 @@ def test_a_scheduled_sms_the_timer_did_not_release_makes_the_demo_fail(tmp_path,
     assert main(["demo", "--output", str(tmp_path)]) == 1
     out = capsys.readouterr().out
     assert "NOT AS EXPECTED: the second SMS is released and sent at its minute" in out
+
+
+ACS_CANNOT = ["Azure Communication Services cannot schedule: the connector holds the SMS itself",
+              "ECHEC;Azure Communication Services does not send marketing SMS to a French number"]
+
+
+@pytest.mark.parametrize("provider, told", [
+    ("smsmode", ["smsmode cannot schedule: the connector holds the SMS itself"]), ("acs", ACS_CANNOT)])
+def test_the_demo_tells_its_story_on_the_other_providers_saying_what_they_cannot_do(provider, told, tmp_path, capsys,
+                                                                                      monkeypatch):
+    monkeypatch.setenv("COLUMNS", "220")
+    assert main(["demo", "--provider", provider, "--output", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "NOT AS EXPECTED" not in out and "unit-sms:nothing-to-do" in out
+    assert "SMS to David Smith: Delivered (6)" in out and "Opt-outs of +33600000001: STOP (1) active=True" in out
+    assert "Reply Received (10) from +33649819006: « Merci, à demain ! » (on the contact David Smith)" in out
+    assert "has no balance to show: GET /api/credit -> " in out
+    assert all(line in out for line in told)

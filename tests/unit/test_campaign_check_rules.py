@@ -111,3 +111,23 @@ def test_with_the_cheaper_text_option_the_report_shows_the_text_really_sent():
 def test_the_length_budget_of_the_configuration_is_checked_at_simulation():
     found = verdict("x" * 150, config=Configuration(max_text_length=149))
     assert found.detail == "Le message dépasse 149 caractères (150)."
+
+
+def test_what_the_provider_cannot_carry_is_refused_at_the_checks_in_the_users_language():
+    from connector.campaigns.checks import ProviderRules
+    from connector.sms import acs
+
+    def checked(sms_type, mobile, lang="en"):
+        rules = ProviderRules(acs.capabilities(), "Azure Communication Services", lang)
+        checker = CampaignChecker(None, None, f"Soldes {STOP}", Configuration(), sms_type,  # type: ignore[arg-type]
+                                  "ShopA", NumberLedger(), {}, rules)
+        return checker.check(Candidate("contact", "c-1", "David Smith", mobile, {}, "Liste"))
+
+    refused = checked(SmsType.MARKETING, "0649819006")
+    assert (refused.ok, refused.detail) == (False, (
+        "Azure Communication Services does not send marketing SMS to a French number from an alphanumeric "
+        "sender (\u201cShopA\u201d): choose the transactional type if the message is not commercial, or a numeric "
+        "sender."))
+    assert checked(SmsType.MARKETING, "0649819006", "fr").detail.startswith("Azure Communication Services n'envoie")
+    assert checked(SmsType.MARKETING, "+447400123456").ok          # not French
+    assert checked(SmsType.TRANSACTIONAL, "0649819006").ok

@@ -1,0 +1,115 @@
+"""The core user stories on each provider (octopush, smsmode, acs: the `on_provider` fixture starts its
+emulator and settings): a unit SMS whose webhook comes twice goes out once; a campaign simulated,
+prepared and validated reaches each recipient once; a delivery report makes the SMS Delivered; a reply
+becomes an incoming SMS; a STOP opts the number out; the credit, or why there is none to show. No
+provider is named here: what one cannot do, its capabilities say."""
+import pytest
+
+from connector.bootstrap import campaign_service, get_services
+from connector.campaigns.model import CampaignAction
+from emulators import dataverse_seed as seed
+from functions.local_host import invoke
+from smsc.campaign_parts import release_local_parts
+
+SMITH = ("contact", seed.DAVID_SMITH_ID)
+SMITH_NUMBER = "+33649819006"
+SENT, DELIVERED = 5, 6
+TEXT = "Votre colis arrive demain."
+
+
+@pytest.fixture
+def stack(on_provider):
+    """The Dataverse emulator and the provider's of this run (for the shared `crm` fixture)."""
+    return on_provider.stack
+
+
+@pytest.fixture
+def app(on_provider):
+    with on_provider.serve() as server:
+        yield server
+
+
+def unit_sms(crm, **columns) -> str:
+    """A transactional SMS to David Smith, sent by its webhook (every provider carries it)."""
+    activity_id = crm.new_sms(SMITH, text=TEXT, smsc_smstype=2, **columns)
+    assert crm.webhook(activity_id).json()["outcome"] == "sent"
+    return activity_id
+
+
+def test_a_unit_sms_whose_webhook_comes_twice_is_sent_once(crm, on_provider):
+    activity_id = unit_sms(crm)
+    crm.webhook(activity_id)                                       # Dataverse delivers the event again
+    activity = crm.activity(activity_id)
+    assert activity["smsc_status"] in (SENT, DELIVERED) and activity["smsc_providermessageid"]
+    assert on_provider.sent_numbers() == [SMITH_NUMBER]
+
+
+def test_a_campaign_simulated_prepared_and_validated_reaches_each_recipient_once(on_provider):
+    dataverse = on_provider.stack.dataverse
+    campaign_id = seed.seed_bulk_campaign(dataverse, 5)
+    dataverse.update("campaigns", campaign_id, {"smsc_smstype": 2, "smsc_text": "Votre rendez-vous est confirmé."})
+    services = get_services()
+    service = campaign_service(services.crm, services.sms)
+    simulated = service.run(campaign_id, CampaignAction.SIMULATE, seed.JOHN_BAKER_ID)
+    assert simulated.summary == "5 recipients. 0 errors." and on_provider.sent_numbers() == []
+    assert service.run(campaign_id, CampaignAction.PREPARE).ok
+    assert service.run(campaign_id, CampaignAction.VALIDATE).ok
+    release_local_parts(services, campaign_id)
+    assert sorted(on_provider.sent_numbers()) == [f"+3361000000{n}" for n in range(5)]
+    rows = dataverse.rows("smsc_textmessages", filter=f"_smsc_campaignid_value eq {campaign_id}")
+    assert len(rows) == 5 and all(r["smsc_status"] in (SENT, DELIVERED) and r["smsc_providermessageid"] for r in rows)
+
+
+def test_a_delivery_report_makes_the_sms_delivered(crm, on_provider, app):
+    on_provider.sms.set_outcomes(hold=True)
+    activity_id = unit_sms(crm)
+    assert crm.activity(activity_id)["smsc_status"] == SENT
+    assert [a["status"] for a in on_provider.sms.flush_callbacks()] == [200]
+    assert crm.activity(activity_id)["smsc_status"] == DELIVERED
+    [event] = on_provider.stack.dataverse.rows("smsc_providerevents")
+    assert event["smsc_kind"] == 1 and event["smsc_phonenumber"] == SMITH_NUMBER
+
+
+def test_a_reply_becomes_an_incoming_sms_and_a_stop_opts_the_number_out(crm, on_provider, app):
+    on_provider.sms.set_outcomes(hold=True)
+    unit_sms(crm)
+    on_provider.sms.inbound(SMITH_NUMBER, "Merci, à demain")
+    on_provider.sms.inbound(SMITH_NUMBER, "STOP")
+    assert all(a["status"] == 200 for a in on_provider.sms.flush_callbacks())
+    dataverse = on_provider.stack.dataverse
+    replies = [r["description"] for r in dataverse.rows("smsc_textmessages", filter="smsc_direction eq 2")]
+    assert sorted(replies) == ["Merci, à demain", "STOP"]
+    [optout] = [o for o in dataverse.rows("smsc_optouts") if o["smsc_phonenumber"] == SMITH_NUMBER]
+    assert optout["smsc_active"] is True
+    refused = crm.new_sms(SMITH, text=TEXT, smsc_smstype=2)       # the next SMS to that number is refused
+    assert crm.webhook(refused).json()["outcome"] != "sent"
+
+
+def test_the_credit_or_why_there_is_none_to_show(on_provider):
+    answer = invoke("GET", "credit", headers={"x-smsc-webhook-key": on_provider.stack.webhook_key})
+    assert answer.status == 200
+    body = answer.json()
+    if get_services().sms.capabilities.balance:
+        assert body["amount"] > 0 and body["currency"] == "EUR"
+    else:
+        assert body["balance"] is None and body["amount"] is None
+        assert body["reason"] == f"{body['label']} tells no balance: see the consumption in your {body['label']} account."
+
+
+def test_a_send_scheduled_at_the_provider_is_cancelled_where_the_provider_can(on_provider):
+    from datetime import datetime, timedelta, timezone
+
+    from connector.sms.port import Recipient, SmsRequest, SmsType, Unsupported
+
+    provider = get_services().sms
+    if not provider.capabilities.scheduling:
+        pytest.skip(f"{provider.label} cannot schedule a send (the connector holds scheduled SMS itself)")
+    tomorrow = datetime.now(timezone.utc) + timedelta(days=1)
+    result = provider.send(SmsRequest((Recipient(SMITH_NUMBER),), TEXT, SmsType.TRANSACTIONAL, "story-scheduled",
+                                      send_at=tomorrow))
+    assert on_provider.sent_numbers() == [SMITH_NUMBER]
+    if provider.capabilities.cancel:
+        provider.cancel(result.ticket)
+    else:                                  # its capabilities say so, and the port refuses plainly
+        with pytest.raises(Unsupported):
+            provider.cancel(result.ticket)
