@@ -20,6 +20,7 @@ from solution.deploy import (
     webhook_url,
     workflow_drafts,
 )
+from solution.deploy_visuals import visuals
 from solution.deploy_state import (
     AppState,
     EndpointState,
@@ -75,11 +76,13 @@ def _complete() -> OrgState:
                                    for v in DEFINITION.environment_variables}
     state.seeds = {table: SeedTableState(True, frozenset((r.values["smsc_name"],) for r in SEEDS if r.table == table))
                    for table in {r.table for r in SEEDS}}
+    state.visuals = {v.key: {c: v.body[c] for c in (v.id_column, *v.compared)} for v in visuals(DEFINITION)}
     for app in DEFINITION.apps:
         state.site_maps[app.unique_name] = SiteMapState("map-id", site_map_xml(app))
         state.metadata_ids.update({t: f"meta-{t}" for t in app.tables})
         state.apps[app.unique_name] = AppState("app-id", app.display.en, frozenset(
-            {(62, "map-id")} | {(1, f"meta-{t}") for t in app.tables}))
+            {(62, "map-id")} | {(1, f"meta-{t}") for t in app.tables}
+            | {(60, d.dashboard_id) for d in app.dashboards}))
     return state
 
 
@@ -361,7 +364,9 @@ def test_a_fresh_organisation_gets_the_app_its_site_map_and_its_components_by_me
     body = resolved(components.body, ids)
     assert body["AppId"] == "app-1"
     assert body["Components"][0] == {"sitemapid": "map-1", "@odata.type": "Microsoft.Dynamics.CRM.sitemap"}
-    assert [c["entityid"] for c in body["Components"][1:]] == [f"meta-{t}" for t in app.tables]
+    assert body["Components"][1] == {"formid": app.dashboards[0].dashboard_id,
+                                     "@odata.type": "Microsoft.Dynamics.CRM.systemform"}
+    assert [c["entityid"] for c in body["Components"][2:]] == [f"meta-{t}" for t in app.tables]
     assert {lookup.key for lookup in components.lookups} == {f"entity:{t}" for t in app.tables}   # read when they exist
     publish = resolved(next(o for o in result.operations if o.kind == "customizations").body, {
         **ids, **{f"webresource:{r.name}": "w" for r in DEFINITION.web_resources}})["ParameterXml"]
