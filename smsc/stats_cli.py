@@ -79,8 +79,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     stats = subparsers.add_parser("stats", help="SMS statistics of a period: sent, delivery, replies, STOP, cost "
                                                 "(Dataverse settings only)")
     stats.add_argument("--from", dest="date_from", metavar="DATE",
-                       help="first day, YYYY-MM-DD, UTC (default: the first of the --to month)")
-    stats.add_argument("--to", dest="date_to", metavar="DATE", help="last day, YYYY-MM-DD, UTC (default: today)")
+                       help="first day, YYYY-MM-DD, in the app user's time zone (their "
+                            "personal options; default: the first of the --to month)")
+    stats.add_argument("--to", dest="date_to", metavar="DATE",
+                       help="last day, YYYY-MM-DD, in that zone (default: today)")
     stats.add_argument("--by", metavar="|".join(By), help="one line per user, template (most used first), "
                                                           "campaign, SMS type, day, ISO week or month")
     stats.add_argument("--plot", metavar="FILE.png", help="also draw the figures as a PNG chart (by day without --by); "

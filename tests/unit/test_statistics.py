@@ -2,7 +2,7 @@
 and the bad input it refuses."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 
@@ -78,3 +78,16 @@ def test_months_are_listed_even_when_empty():
         Period(date(2026, 9, 15), date(2026, 11, 2)), By.MONTH, "fr")
     assert [(g["key"], g["label"], g["sent"]) for g in view["groups"]] == [
         ("2026-09", "sept. 2026", 0), ("2026-10", "oct. 2026", 1), ("2026-11", "nov. 2026", 0)]
+
+
+def test_the_period_is_made_of_the_local_days_of_the_zone_the_crm_groups_in():
+    """A Paris user's November starts at 23:00 UTC on 31 October (winter time); a summer day at 22:00 UTC."""
+    source = FakeStatistics([Sms(date(2026, 11, 1), 6)], zone="Europe/Paris")
+    view = Statistics(source).view(NOV, By.DAY)
+    assert source.bounds[0] == (datetime(2026, 10, 31, 23, tzinfo=timezone.utc),
+                                datetime(2026, 11, 30, 23, tzinfo=timezone.utc))
+    assert view["time_zone"] == "Europe/Paris" and view["groups"][0]["sent"] == 1
+    july = Period(date(2026, 7, 1), date(2026, 7, 31), "Europe/Paris")
+    assert (july.start, july.end) == (datetime(2026, 6, 30, 22, tzinfo=timezone.utc),
+                                      datetime(2026, 7, 31, 22, tzinfo=timezone.utc))
+    assert NOV.start == datetime(2026, 11, 1, tzinfo=timezone.utc)           # UTC: the zone by default
