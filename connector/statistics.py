@@ -16,7 +16,7 @@ three to five, plus one per week of the period for the weekly replies).
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -72,11 +72,15 @@ def _day(text: str | None, name: str) -> date | None:
         raise BadInput(f"{name}: not a date (YYYY-MM-DD): {text[:40]!r}") from None
 
 
-def period_of(first: str | None, last: str | None, today: date, *, prefix: str = "") -> Period:
+def period_of(first: str | None, last: str | None, today: date | Callable[[], date], *,
+              prefix: str = "") -> Period:
     """The period asked for (`prefix`: how the caller names the parameters, `--` on the command line):
-    by default from the first of this month to today."""
+    by default from the first of this month to today (`today`: a day, or asked only when needed —
+    `Statistics.today`, the CRM user's today)."""
     start, end = _day(first, f"{prefix}from"), _day(last, f"{prefix}to")
-    end = end or (today if start is None or start <= today else start)
+    if end is None:
+        now = today() if callable(today) else today
+        end = now if start is None or start <= now else start
     start = start or end.replace(day=1)
     if start > end:
         raise BadInput(f"{prefix}from ({start}) is after {prefix}to ({end})")
@@ -167,6 +171,10 @@ def _grouping(by: By) -> Grouping:
 class Statistics:
     def __init__(self, source: StatisticsSource):
         self.source = source
+
+    def today(self) -> date:
+        """Today in the zone the CRM groups dates in: the default last day of a period."""
+        return datetime.now(ZoneInfo(self.source.time_zone())).date()
 
     def view(self, period: Period, by: By | None, lang: str = "en") -> dict:
         """The figures as JSON (GET /api/stats, smsc stats --json): the period, the total and the groups.

@@ -3,6 +3,7 @@ and the bad input it refuses."""
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -91,3 +92,19 @@ def test_the_period_is_made_of_the_local_days_of_the_zone_the_crm_groups_in():
     assert (july.start, july.end) == (datetime(2026, 6, 30, 22, tzinfo=timezone.utc),
                                       datetime(2026, 7, 31, 22, tzinfo=timezone.utc))
     assert NOV.start == datetime(2026, 11, 1, tzinfo=timezone.utc)           # UTC: the zone by default
+
+
+def test_today_is_the_crm_users_and_asked_only_when_the_period_needs_it():
+    asked = []
+
+    def today():
+        asked.append(1)
+        return date(2026, 11, 17)
+
+    assert period_of("2026-11-02", "2026-11-09", today) == Period(date(2026, 11, 2), date(2026, 11, 9))
+    with pytest.raises(BadInput):
+        period_of("2026-13-01", None, today)
+    assert not asked
+    assert period_of(None, None, today) == Period(date(2026, 11, 1), date(2026, 11, 17)) and asked == [1]
+    kiritimati = Statistics(FakeStatistics(zone="Pacific/Kiritimati")).today()     # UTC+14: already tomorrow
+    assert kiritimati == datetime.now(timezone.utc).astimezone(ZoneInfo("Pacific/Kiritimati")).date()
