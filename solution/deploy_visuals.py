@@ -5,8 +5,9 @@ already has them and a second run finds them.
 
 Only the views the charts show are created (the forms and the other views come with the zip): a chart is
 drawn on the rows of a view, and the dashboard names the view and the chart of each of its cells.
-Found rows are compared on their name and their XML read as canonical XML (attribute order, quotes and
-blank text left aside), and patched when they differ.
+Found rows are compared on their XML read as canonical XML (attribute order, quotes and blank text left
+aside), and patched when it differs; never on their name, a label Dataverse reads in the caller's language
+(an imported zip's French label is not overwritten).
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ class Visual:
     id_column: str
     row_id: str
     body: Mapping[str, Any]          # the create's body, its id included
-    compared: tuple[str, ...]        # name and XML columns: read, compared, patched
+    compared: tuple[str, ...]        # the XML columns: read, compared, patched
 
     @property
     def key(self) -> str:
@@ -72,7 +73,7 @@ def visuals(definition: SolutionDefinition) -> tuple[Visual, ...]:
             "savedqueryid": view.view_id, "name": view.name.en, "returnedtypecode": view.table,
             "querytype": PUBLIC_VIEW, "fetchxml": _xml(view_fetch(view, table)),
             "layoutxml": _xml(view_layout(view, table)), "isdefault": False, "isquickfindquery": False},
-            ("name", "fetchxml", "layoutxml")))
+            ("fetchxml", "layoutxml")))
     for chart in definition.charts:
         rows.append(Visual("chart", chart.name.en, "savedqueryvisualizations", "savedqueryvisualizationid",
                            chart.chart_id, {
@@ -80,21 +81,16 @@ def visuals(definition: SolutionDefinition) -> tuple[Visual, ...]:
                                "primaryentitytypecode": chart.table, "charttype": ASP_NET_CHART,
                                "datadescription": _xml(chart_data(chart)),
                                "presentationdescription": _xml(chart_presentation(chart)), "isdefault": False},
-                           ("name", "datadescription", "presentationdescription")))
+                           ("datadescription", "presentationdescription")))
     for dashboard in definition.dashboards:
         rows.append(Visual("dashboard", dashboard.name.en, "systemforms", "formid", dashboard.dashboard_id, {
             "formid": dashboard.dashboard_id, "name": dashboard.name.en, "objecttypecode": "none",
             "type": DASHBOARD_FORM, "formxml": _xml(dashboard_form(dashboard)), "isdefault": False,
-            "istabletenabled": True, "formactivationstate": ACTIVE_FORM}, ("name", "formxml")))
+            "istabletenabled": True, "formactivationstate": ACTIVE_FORM}, ("formxml",)))
     return tuple(rows)
 
 
 def differing(visual: Visual, found: Mapping[str, Any]) -> dict[str, Any]:
     """The compared columns whose value in the organisation is not the definition's."""
-    changed = {}
-    for column in visual.compared:
-        wanted, present = visual.body[column], found.get(column)
-        same = present == wanted if column == "name" else canonical(present) == canonical(wanted)
-        if not same:
-            changed[column] = wanted
-    return changed
+    return {column: visual.body[column] for column in visual.compared
+            if canonical(found.get(column)) != canonical(visual.body[column])}

@@ -395,3 +395,18 @@ def test_an_organisation_installed_before_the_cancel_gets_the_status_steps_pre_i
     state.steps[name] = StepState(step.id, step.filtering, step.stage, step.mode, {})
     [image] = [o for o in _plan(state).operations if o.kind == "step image"]
     assert (image.body["entityalias"], image.body["attributes"], image.body["imagetype"]) == ("PreImage", "smsc_status", 0)
+
+
+def test_a_dashboard_whose_form_differs_is_patched_a_renamed_chart_is_left_alone():
+    state = _complete()
+    dashboard = next(v for v in visuals(DEFINITION) if v.kind == "dashboard")
+    chart = next(v for v in visuals(DEFINITION) if v.kind == "chart")
+    state.visuals[dashboard.key] = {"formid": dashboard.row_id, "formxml": "<form><tabs /></form>"}
+    state.visuals[chart.key] = {**state.visuals[chart.key], "name": "Mon graphique"}    # a label, not compared
+    result = _plan(state)
+    [patch] = [o for o in result.operations if o.kind == "dashboard"]
+    assert (patch.method, patch.path, list(patch.body)) == ("PATCH", f"systemforms({dashboard.row_id})", ["formxml"])
+    assert patch.body["formxml"].startswith("<form><tabs><tab ") and patch.in_solution
+    assert ("chart", chart.name) in result.unchanged and ("view", "Sent SMS") in result.unchanged
+    publish = resolved(result.operations[-1].body, result.ids)["ParameterXml"]
+    assert f"<dashboards><dashboard>{{{dashboard.row_id}}}</dashboard></dashboards>" in publish
