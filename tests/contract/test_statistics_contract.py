@@ -6,7 +6,11 @@ import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from werkzeug.wrappers import Response
+
+from connector.crm import statistics as crm_statistics
+from connector.crm import users
 
 from connector.crm.auth import StaticTokenCredential
 from connector.crm.dataverse import DataverseClient
@@ -16,6 +20,14 @@ from connector.repositories.statistics import Grouping
 API = "/api/data/v9.2"
 USER = "7e000000-0000-4000-8000-00000000c1a1"
 CALLER = "aad00000-0000-4000-8000-00000000c1a1"
+
+
+@pytest.fixture(autouse=True)
+def _nothing_kept():
+    """The adapter keeps the caller, its options and the zone catalogue: each test asks afresh."""
+    users._zones.clear()
+    users.forget_user_formats()
+    crm_statistics._callers.clear()
 
 
 def test_the_zone_is_the_calling_users_and_the_days_are_grouped_in_it(server):
