@@ -6,8 +6,9 @@ The rates are the campaigns' (connector.campaigns.figures): delivery rate = deli
 rate = distinct numbers that replied / recipients sent; the STOP rate = STOP opt-outs / recipients
 sent. A reply belongs to a campaign (the one it is threaded to) and a day, never to a user, a template
 or an SMS type; an opt-out only to a day: where a figure cannot be attributed it is None, and the
-total still counts it. Periods are UTC days; weeks are ISO weeks (Monday first), folded from days;
-empty periods are listed with zeros, so a chart has no holes.
+total still counts it. Days are the local days of the time zone the CRM groups dates in — the calling
+user's (Dataverse's `dategrouping` default) — so the period's bounds are that zone's midnights; weeks are
+ISO weeks (Monday first), folded from days; empty periods are listed with zeros, so a chart has no holes.
 
 Every figure is counted by the CRM (StatisticsSource: a bounded number of aggregate requests, about
 three to five, plus one per week of the period for the weekly replies).
@@ -15,9 +16,10 @@ three to five, plus one per week of the period for the weekly replies).
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from connector.campaigns.figures import percent, rates
 from connector.errors import BadInput
@@ -48,14 +50,17 @@ SMS_TYPES = {"1": "stats_type_marketing", "2": "stats_type_transactional"}
 class Period:
     first: date             # both days included
     last: date
+    zone: str = "UTC"       # whose days: the IANA zone the CRM groups dates in
 
     @property
     def start(self) -> datetime:
-        return datetime.combine(self.first, time(), timezone.utc)
+        """The first day's midnight in `zone`, as a UTC instant."""
+        return datetime.combine(self.first, time(), ZoneInfo(self.zone)).astimezone(timezone.utc)
 
     @property
     def end(self) -> datetime:
-        return datetime.combine(self.last + timedelta(days=1), time(), timezone.utc)
+        """The midnight after the last day in `zone`, as a UTC instant (excluded)."""
+        return datetime.combine(self.last + timedelta(days=1), time(), ZoneInfo(self.zone)).astimezone(timezone.utc)
 
 
 def _day(text: str | None, name: str) -> date | None:
@@ -67,11 +72,15 @@ def _day(text: str | None, name: str) -> date | None:
         raise BadInput(f"{name}: not a date (YYYY-MM-DD): {text[:40]!r}") from None
 
 
-def period_of(first: str | None, last: str | None, today: date, *, prefix: str = "") -> Period:
+def period_of(first: str | None, last: str | None, today: date | Callable[[], date], *,
+              prefix: str = "") -> Period:
     """The period asked for (`prefix`: how the caller names the parameters, `--` on the command line):
-    by default from the first of this month to today."""
+    by default from the first of this month to today (`today`: a day, or asked only when needed —
+    `Statistics.today`, the CRM user's today)."""
     start, end = _day(first, f"{prefix}from"), _day(last, f"{prefix}to")
-    end = end or (today if start is None or start <= today else start)
+    if end is None:
+        now = today() if callable(today) else today
+        end = now if start is None or start <= now else start
     start = start or end.replace(day=1)
     if start > end:
         raise BadInput(f"{prefix}from ({start}) is after {prefix}to ({end})")
@@ -163,8 +172,14 @@ class Statistics:
     def __init__(self, source: StatisticsSource):
         self.source = source
 
+    def today(self) -> date:
+        """Today in the zone the CRM groups dates in: the default last day of a period."""
+        return datetime.now(ZoneInfo(self.source.time_zone())).date()
+
     def view(self, period: Period, by: By | None, lang: str = "en") -> dict:
-        """The figures as JSON (GET /api/stats, smsc stats --json): the period, the total and the groups."""
+        """The figures as JSON (GET /api/stats, smsc stats --json): the period, the total and the groups.
+        The period's days are those of the zone the CRM groups in (`time_zone`: the calling user's)."""
+        period = replace(period, zone=self.source.time_zone())
         start, end = period.start, period.end
         grouping = _grouping(by) if by is not None else None
         sending = self.source.sending(start, end, grouping)
@@ -194,7 +209,7 @@ class Statistics:
                                        g["label"].casefold()))
         total = sum((counted.value for counted in sending.values()), Sending())
         return {"from": period.first.isoformat(), "to": period.last.isoformat(), "by": by.value if by else None,
-                "time_zone": "UTC", "lang": lang,
+                "time_zone": period.zone, "lang": lang,
                 "total": asdict(figures(total, total_replies.value if total_replies else Replies(), stops_total)),
                 "groups": groups}
 
@@ -207,7 +222,7 @@ class Statistics:
         for key in period_keys(period, by):
             year, week = key.split("-W")
             monday = date.fromisocalendar(int(year), int(week), 1)
-            span = Period(max(monday, period.first), min(monday + timedelta(days=6), period.last))
+            span = Period(max(monday, period.first), min(monday + timedelta(days=6), period.last), period.zone)
             counted = self.source.replies(span.start, span.end, None).get(None)
             found[key] = counted.value if counted else Replies()
         return found

@@ -12,7 +12,7 @@ The documented actions bound to a list make the same links: `lists(id)/Microsoft
 (`{"EntityId"}` -> `{"Id"}`; the unbound `AddListMembersList` is dataverse_list_actions') and
 `lists(id)/Microsoft.Dynamics.CRM.AddItemCampaign` (`{"Campaign": {"campaignid"}}` -> the campaignitem), the
 way a marketer's page links a list to a campaign. The unbound `AddAppComponents` links a model-driven app to
-its site map and tables (`appmodulecomponents` rows).
+its site map, tables and dashboards (`appmodulecomponents` rows).
 """
 from __future__ import annotations
 
@@ -34,7 +34,8 @@ REF = re.compile(r"^(?:.*/)?([A-Za-z_]\w*)\(([0-9a-fA-F-]{36})\)$")
 ACTION = "Microsoft.Dynamics.CRM."
 LIST_ACTIONS = ("AddMemberList", "AddItemCampaign")          # bound to a list
 UNBOUND_ACTIONS = ("AddAppComponents",)
-APP_COMPONENT_TYPES = {"sitemap": 62, "entity": 1}           # appmodulecomponent.componenttype
+APP_COMPONENT_TYPES = {"sitemap": 62, "entity": 1, "systemform": 60}     # appmodulecomponent.componenttype
+APP_COMPONENT_IDS = {"systemform": "formid"}                  # else `<type>id`
 GUID_TEXT = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _ITEM_IDS = uuid.UUID("0c0a1e00-0000-4000-8000-0000000000aa")   # namespace of the emulated intersect rows' ids
 
@@ -244,7 +245,8 @@ def list_action_response(call: Call, list_id: str, action: str) -> Response:
 
 
 def unbound_action_response(call: Call, action: str) -> Response:
-    """`AddAppComponents`: `{"AppId", "Components": [{"sitemapid"} | {"entityid": <MetadataId>}]}` -> 204."""
+    """`AddAppComponents`: `{"AppId", "Components": [{"sitemapid"} | {"entityid": <MetadataId>} | {"formid"}]}`
+    -> 204."""
     if call.request.method != "POST":
         raise DataverseError(f"The {call.request.method} method is not allowed on '{action}'.", 405, ODATA_ERROR)
     return _add_app_components(call.reader.store, request_body(call.request))
@@ -261,9 +263,10 @@ def _add_app_components(store: Store, body: dict) -> Response:
         kind = str(component.get("@odata.type", "") if isinstance(component, dict) else "").lstrip("#")
         kind = kind.removeprefix(ACTION)
         if kind not in APP_COMPONENT_TYPES:
-            raise DataverseError(f"Components[{index}]: an emulated app takes a sitemap or an entity, not "
-                                 f"'{kind}'.", 400, BAD_PAYLOAD)
-        wanted.append((APP_COMPONENT_TYPES[kind], _guid(component.get(f"{kind}id"), f"Components[{index}].{kind}id")))
+            raise DataverseError(f"Components[{index}]: an emulated app takes a sitemap, an entity or a "
+                                 f"systemform, not '{kind}'.", 400, BAD_PAYLOAD)
+        id_name = APP_COMPONENT_IDS.get(kind, f"{kind}id")
+        wanted.append((APP_COMPONENT_TYPES[kind], _guid(component.get(id_name), f"Components[{index}].{id_name}")))
     with store.transaction():
         found = store.get("appmodules", app_id)
         if found is None:

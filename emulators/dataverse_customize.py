@@ -29,7 +29,8 @@ LOG = """CREATE TABLE IF NOT EXISTS metadata_changes (seq INTEGER PRIMARY KEY AU
     target TEXT, merge INTEGER NOT NULL, body JSON NOT NULL)"""
 # Solution component types (solutioncomponent.componenttype).
 COMPONENT = {"entity": 1, "attribute": 2, "optionset": 9, "relationship": 10, "key": 14, "savedquery": 26,
-             "systemform": 60, "webresource": 61, "sdkmessageprocessingstep": 92, "serviceendpoint": 95,
+             "savedqueryvisualization": 59, "systemform": 60, "webresource": 61, "sdkmessageprocessingstep": 92,
+             "serviceendpoint": 95,
              "environmentvariabledefinition": 380, "environmentvariablevalue": 381}
 # Messages a step can be registered on, with a filter for every table (sdkmessagefilters).
 MESSAGES = ("Create", "Update", "Delete", "Assign", "SetState", "SetStateDynamicEntity", "Retrieve",
@@ -235,9 +236,9 @@ class Customizer:
                       "id": found[-1][0]})
 
     def create_row(self, call: Call, table: Table, body: dict) -> str:
-        """POST of a row; a web resource, service endpoint, step or environment variable (definition, value)
-        created with `MSCRM.SolutionUniqueName` joins that solution (checked first: an unknown solution
-        creates nothing)."""
+        """POST of a row; a web resource, view, chart, form, service endpoint, step or environment variable
+        (definition, value) created with `MSCRM.SolutionUniqueName` joins that solution (checked first: an
+        unknown solution creates nothing)."""
         header = call.request.headers.get("MSCRM.SolutionUniqueName")
         solution = self.solution_id(header) if table.logical in COMPONENT else None
         with self.store.transaction():

@@ -14,14 +14,17 @@ Dataverse gives none for aggregates). More than 50,000 rows to aggregate (or the
 
 `dategrouping` on a grouped date column: `day` (of the month), `week` (of the year: weeks start on
 Sunday and week 1 holds 1 January, as SQL Server's DATEPART(week) — the docs' example gives week 35
-for 27 August 2023), `month`, `quarter`, `year`, each a whole number. Only UTC grouping is
-emulated (`usertimezone="false"`); the user's time zone and the fiscal periods answer 501.
+for 27 August 2023), `month`, `quarter`, `year`, each a whole number, of the date in the calling
+user's time zone (their `usersettings.timezonecode`, its Windows name mapped to an IANA zone; UTC when
+they have none), or in UTC with `usertimezone="false"` — as Dataverse does (docs: FetchXML attribute
+element, `usertimezone`). The fiscal periods answer 501.
 """
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
+from tzlocal.windows_tz import win_tz
 from werkzeug.wrappers import Response
 
 from .dataverse_errors import QueryError
@@ -29,7 +32,7 @@ from .dataverse_fetch import NOT_EMULATED, Fetch, is_true, number
 from .dataverse_fetch_filter import INVALID_ARGUMENT
 from .dataverse_http import Call, reply
 from .dataverse_read import FORMATTED, LOGICAL_NAME
-from .dataverse_store import column_sql
+from .dataverse_store import Store, column_sql
 
 AGGREGATE_LIMIT = 50_000
 LIMIT_EXCEEDED = "0x8004E023"
@@ -60,8 +63,17 @@ DATE_PARTS = {
 FISCAL = {"fiscal-period", "fiscal-year"}
 
 
-def date_part(element: ET.Element, attr: str | None, column: str, kind: str) -> str:
-    """The SQL of a `dategrouping` group (UTC only, see the module's docstring)."""
+def user_zone(store: Store, user_id: str) -> str:
+    """The IANA zone of the user's personal options (`usersettings.timezonecode`), UTC without one."""
+    settings = store.get("usersettingscollection", user_id)
+    code = settings[1].get("timezonecode") if settings else None
+    found = store.find("timezonedefinitions", "timezonecode", [code]) if code is not None else []
+    return (win_tz.get(found[0][2].get("standardname") or "") if found else None) or "UTC"
+
+
+def date_part(element: ET.Element, attr: str | None, column: str, kind: str, zone: str) -> str:
+    """The SQL of a `dategrouping` group: the part of the date in `zone` (the caller's), or in UTC with
+    usertimezone="false"."""
     part = (element.get("dategrouping") or "").lower()
     if part in FISCAL:
         raise QueryError(f"dategrouping '{part}' is not emulated (no fiscal year settings).",
@@ -71,13 +83,12 @@ def date_part(element: ET.Element, attr: str | None, column: str, kind: str) -> 
                          400, INVALID_ARGUMENT)
     if kind != "datetime":
         raise QueryError(f"The attribute '{attr}' ({kind}) cannot be grouped by date.", 400, INVALID_ARGUMENT)
-    if element.get("usertimezone", "true").lower() not in ("false", "0"):
-        raise QueryError("Grouping dates in the user's time zone is not emulated: set usertimezone='false' "
-                         "(UTC).", NOT_EMULATED, INVALID_ARGUMENT)
+    if element.get("usertimezone", "true").lower() not in ("false", "0") and zone != "UTC":
+        column = f"local_time({column}, '{zone.replace(chr(39), '')}')"    # an IANA name (a fixed catalogue)
     return DATE_PARTS[part].format(c=column)
 
 
-def outputs(entity: ET.Element, fetch: Fetch) -> list[Output]:
+def outputs(entity: ET.Element, fetch: Fetch, zone: str = "UTC") -> list[Output]:
     found: list[Output] = []
     for element in entity.findall("attribute"):
         attr, alias, function = element.get("name"), element.get("alias"), element.get("aggregate")
@@ -93,7 +104,7 @@ def outputs(entity: ET.Element, fetch: Fetch) -> list[Output]:
         if element.get("dategrouping") is not None and not grouped:
             raise QueryError(f"dategrouping on '{attr}' needs groupby='true'.", 400, INVALID_ARGUMENT)
         if grouped and element.get("dategrouping") is not None:
-            found.append(Output(alias, date_part(element, attr, column, kind), "int", attr, None))
+            found.append(Output(alias, date_part(element, attr, column, kind, zone), "int", attr, None))
             continue
         if grouped:
             target = (column_sql(f"@lk._{attr}_value").replace("(data,", f"({fetch.root.sql}.data,", 1)
@@ -144,7 +155,8 @@ def aggregate_response(call: Call, fetch: Fetch) -> Response:
     root = fetch.aggregate
     entity = root.find("entity") if root is not None else None
     assert root is not None and entity is not None
-    found = outputs(entity, fetch)
+    zone = user_zone(call.reader.store, call.caller)
+    found = outputs(entity, fetch, zone)
     limit = min(number(root, "aggregatelimit", AGGREGATE_LIMIT) or AGGREGATE_LIMIT, AGGREGATE_LIMIT)
     source = (f"FROM rows r {' '.join(fetch.joins)} WHERE r.entity_set = ? AND ({fetch.where})")
     params = [*fetch.join_params, fetch.root.table.entity_set, *fetch.params]

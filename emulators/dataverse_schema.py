@@ -285,10 +285,14 @@ PLATFORM_TABLES = [
            lookups={"appmoduleidunique": {"appmodule": "appmoduleidunique"}}),
     _table("systemform", "systemforms", "formid", "name",
            "name description objecttypecode type:choice formxml:memo formjson:memo isdefault:bool "
-           "formactivationstate:choice", owned=False),
+           "formactivationstate:choice istabletenabled:bool", owned=False),
     _table("savedquery", "savedqueries", "savedqueryid", "name",
            "name description returnedtypecode querytype:int fetchxml:memo layoutxml:memo isdefault:bool "
            "isquickfindquery:bool", owned=False),
+    # System charts: an aggregate FetchXML (datadescription) and its look (presentationdescription).
+    _table("savedqueryvisualization", "savedqueryvisualizations", "savedqueryvisualizationid", "name",
+           "name description primaryentitytypecode datadescription:memo presentationdescription:memo "
+           "isdefault:bool charttype:int", owned=False),
     _table("publisher", "publishers", "publisherid", "friendlyname",
            "uniquename friendlyname description customizationprefix customizationoptionvalueprefix:int",
            owned=False),

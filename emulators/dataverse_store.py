@@ -7,7 +7,8 @@ alternate keys get partial expression indexes, so `_objectid_value eq <id>` or a
 index search, never a scan. Every write runs inside `transaction()`: one process-wide lock plus an
 SQLite `BEGIN IMMEDIATE`, so a read-check-write (ETag, alternate key) is atomic even when another
 emulator instance shares the file. N:N links live in `associations` (relationship, id1, id2), indexed
-from both sides.
+from both sides. SQL gets one function of its own: `local_time(utc, 'Europe/Paris')`, a stored UTC
+date and time as the wall clock of an IANA zone (aggregates grouping dates in the user's time zone).
 """
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS rows (entity_set TEXT NOT NULL, id TEXT NOT NULL,
@@ -36,11 +39,23 @@ def column_sql(key: str) -> str:
     return f"json_extract(data, '$.\"{key}\"')"
 
 
+def local_time(value: str | None, zone: str) -> str | None:
+    """`2026-10-31T23:30:00Z`, in 'Europe/Paris': `2026-11-01 00:30:00` (None when not a date and time)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M:%S") if moment.tzinfo else value
+
+
 class Store:
     def __init__(self, path: str = ":memory:", indexed: Iterable[tuple[str, bool]] = ()):
         self._lock = threading.RLock()
         self._depth = 0
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+        self._db.create_function("local_time", 2, local_time, deterministic=True)
         if path != ":memory:":
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")

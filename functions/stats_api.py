@@ -14,17 +14,16 @@ def stats(req: func.HttpRequest) -> func.HttpResponse:
 
 
 def _stats(req: func.HttpRequest, services) -> func.HttpResponse:
-    from datetime import date
-
     from connector.bootstrap import statistics
     from connector.crm.users import DataverseUsers
     from connector.errors import BadInput
     from connector.statistics import by_of, period_of
 
-    period = period_of(req.params.get("from"), req.params.get("to"), date.today())
     by = by_of(req.params.get("by"))
     lang = req.params.get("lang")
     if lang is not None and lang not in LANGUAGES:
         raise BadInput(f"lang must be fr or en, not {lang[:20]!r}")
+    service = statistics(services.crm)
+    period = period_of(req.params.get("from"), req.params.get("to"), service.today)   # the CRM user's today
     lang = lang or DataverseUsers(services.crm).user_format(None).language
-    return json_response(statistics(services.crm).view(period, by, lang))
+    return json_response(service.view(period, by, lang))

@@ -43,7 +43,7 @@ def table_of(view: dict):
 
 def _stats(args) -> int:
     import json
-    from datetime import date
+    from functools import cache
 
     from rich.console import Console
 
@@ -51,17 +51,21 @@ def _stats(args) -> int:
     from connector.crm.users import DataverseUsers
     from connector.statistics import by_of, period_of
 
-    period = period_of(args.date_from, args.date_to, date.today(), prefix="--")
+    @cache
+    def crm():
+        return get_crm()
+
+    # Bad input is refused before any CRM request; today is the app user's, asked only when needed.
     by = by_of(args.by, prefix="--")
     if args.plot and by is None:
         by = By.DAY                 # a chart needs groups: the days of the period
     if args.plot:
         from smsc.stats_plot import check_plot_target
         check_plot_target(args.plot)
-    crm = get_crm()
-    lang = args.lang or DataverseUsers(crm).user_format(None).language
+    period = period_of(args.date_from, args.date_to, lambda: statistics(crm()).today(), prefix="--")
+    lang = args.lang or DataverseUsers(crm()).user_format(None).language
     args.lang = lang
-    view = statistics(crm).view(period, by, lang)
+    view = statistics(crm()).view(period, by, lang)
     if args.plot:
         from smsc.stats_plot import plot
 
@@ -79,8 +83,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     stats = subparsers.add_parser("stats", help="SMS statistics of a period: sent, delivery, replies, STOP, cost "
                                                 "(Dataverse settings only)")
     stats.add_argument("--from", dest="date_from", metavar="DATE",
-                       help="first day, YYYY-MM-DD, UTC (default: the first of the --to month)")
-    stats.add_argument("--to", dest="date_to", metavar="DATE", help="last day, YYYY-MM-DD, UTC (default: today)")
+                       help="first day, YYYY-MM-DD, in the app user's time zone (their "
+                            "personal options; default: the first of the --to month)")
+    stats.add_argument("--to", dest="date_to", metavar="DATE",
+                       help="last day, YYYY-MM-DD, in that zone (default: today)")
     stats.add_argument("--by", metavar="|".join(By), help="one line per user, template (most used first), "
                                                           "campaign, SMS type, day, ISO week or month")
     stats.add_argument("--plot", metavar="FILE.png", help="also draw the figures as a PNG chart (by day without --by); "

@@ -7,6 +7,8 @@ Three steps, kept apart so the plan is tested without HTTP:
 3. execute (`execute`): each operation is one request through the metadata adapter, inside the named
    solution (`MSCRM.SolutionUniqueName`); the first refusal stops the run with one line naming the
    component, and the report says what was done before it.
+The views the charts show, the charts and the dashboard « SMS » are rows (solution.deploy_visuals) with
+the zip's ids, created inside the solution and put in the app (AddAppComponents) with its site map.
 A second run finds everything and only reads, apart from publishing (`PublishXml` of what it owns).
 The webhook key only travels inside the service endpoint's AuthValue: never printed, never in a plan's repr.
 The pages' environment variables get the function app's origin and SMSC_FORM_KEY (never the webhook key:
@@ -26,6 +28,7 @@ from xml.sax.saxutils import escape
 
 from connector.errors import BadInput, SmscError
 from solution import deploy_bodies as bodies
+from solution.deploy_visuals import differing, visuals
 from solution.deploy_state import (
     DeployError,
     MetadataApi,
@@ -107,13 +110,15 @@ class PublishScope(Deferred):
     web_resource_keys: tuple[str, ...]
     site_map_keys: tuple[str, ...] = ()
     app_keys: tuple[str, ...] = ()
+    dashboard_ids: tuple[str, ...] = ()              # known before the run: the definition's ids
 
     def resolve(self, ids: Mapping[str, str]) -> str:
         def braced(keys: tuple[str, ...]) -> list[str]:
             return ["{" + _id(ids, key) + "}" for key in keys]
 
         return bodies.publish_xml(self.entities, self.option_sets, braced(self.web_resource_keys),
-                                  braced(self.site_map_keys), braced(self.app_keys))
+                                  braced(self.site_map_keys), braced(self.app_keys),
+                                  ["{" + dashboard + "}" for dashboard in self.dashboard_ids])
 
 
 @dataclass(frozen=True)
@@ -490,7 +495,22 @@ def _webhook_operations(plan: Plan, definition: SolutionDefinition, state: OrgSt
             plan.keep("step image", f"{step.name} {PRE_IMAGE}")
 
 
-SITE_MAP_TYPE, TABLE_TYPE = 62, 1      # appmodulecomponent.componenttype
+def _visual_operations(plan: Plan, definition: SolutionDefinition, state: OrgState) -> None:
+    """The views the charts show, the charts, the dashboards: created with their ids, or patched where their
+    name or XML differ (the ids are the zip's: an imported zip's rows are found)."""
+    for visual in visuals(definition):
+        plan.ids[visual.key] = visual.row_id
+        found = state.visuals.get(visual.key)
+        if found is None:
+            plan.add(Operation(visual.kind, visual.name, Result.CREATED, "POST", visual.entity_set, dict(visual.body)))
+        elif changed := differing(visual, found):
+            plan.add(Operation(visual.kind, visual.name, Result.UPDATED, "PATCH",
+                               f"{visual.entity_set}({visual.row_id})", changed))
+        else:
+            plan.keep(visual.kind, visual.name)
+
+
+SITE_MAP_TYPE, TABLE_TYPE, FORM_TYPE = 62, 1, 60      # appmodulecomponent.componenttype
 
 
 def site_map_xml(app: ModelDrivenApp) -> str:
@@ -499,8 +519,8 @@ def site_map_xml(app: ModelDrivenApp) -> str:
 
 
 def _app_operations(plan: Plan, definition: SolutionDefinition, state: OrgState) -> None:
-    """The site map, the app, the components the app lacks (AddAppComponents: the site map and every table
-    it lists, by MetadataId); roles are not assigned here (see the note)."""
+    """The site map, the app, the components the app lacks (AddAppComponents: the site map, its dashboards
+    by form id and every table it lists, by MetadataId); roles are not assigned here (see the note)."""
     for app in definition.apps:
         name = app.unique_name
         map_key, app_key = f"sitemap:{name}", f"appmodule:{name}"
@@ -530,12 +550,15 @@ def _app_operations(plan: Plan, definition: SolutionDefinition, state: OrgState)
         missing_map = found_map is None or (SITE_MAP_TYPE, found_map.id.lower()) not in present
         missing_tables = [t for t in app.tables
                           if state.metadata_ids.get(t) is None or (TABLE_TYPE, state.metadata_ids[t]) not in present]
-        if not (missing_map or missing_tables):
+        missing_dashboards = [d for d in app.dashboards if (FORM_TYPE, d.dashboard_id.lower()) not in present]
+        if not (missing_map or missing_tables or missing_dashboards):
             plan.keep("app components", name)
             continue
         components: list[dict[str, Any]] = []
         if missing_map:
             components.append({"sitemapid": IdOf(map_key), "@odata.type": "Microsoft.Dynamics.CRM.sitemap"})
+        components += [{"formid": d.dashboard_id, "@odata.type": "Microsoft.Dynamics.CRM.systemform"}
+                       for d in missing_dashboards]
         lookups = []
         for table in missing_tables:
             key = f"entity:{table}"
@@ -599,11 +622,13 @@ def plan(definition: SolutionDefinition, state: OrgState, *, seeds: Sequence[See
     _web_resource_operations(result, definition, state, read_file)
     _webhook_operations(result, definition, state, webhook, steps, update_key)
     _environment_variable_operations(result, definition, state, pages)
+    _visual_operations(result, definition, state)
     _app_operations(result, definition, state)
     scope = PublishScope(tuple(t.logical_name for t in definition.tables), tuple(c.name for c in definition.choices),
                          tuple(f"webresource:{r.name}" for r in definition.web_resources),
                          tuple(f"sitemap:{a.unique_name}" for a in definition.apps),
-                         tuple(f"appmodule:{a.unique_name}" for a in definition.apps))
+                         tuple(f"appmodule:{a.unique_name}" for a in definition.apps),
+                         tuple(d.dashboard_id for d in definition.dashboards))
     result.add(Operation("customizations", definition.unique_name, Result.PUBLISHED, "POST", "PublishXml",
                          {"ParameterXml": scope}, in_solution=False))
     _seed_operations(result, definition, state, seeds)
@@ -709,7 +734,7 @@ def deploy_with_crm(definition: SolutionDefinition, crm: Any, **options: Any) ->
 
 KINDS = ("publisher", "solution", "choice", "option", "table", "column", "relationship", "key", "web resource",
          "service endpoint", "step", "step image", "environment variable", "environment variable value",
-         "site map", "app", "app components", "customizations", "row")
+         "view", "chart", "dashboard", "site map", "app", "app components", "customizations", "row")
 
 
 def summary_rows(report: Report) -> list[tuple[str, int, int, int]]:

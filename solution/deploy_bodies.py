@@ -169,10 +169,13 @@ def key(key: AlternateKey, languages: Iterable[int]) -> Body:
 
 
 def publish_xml(entities: Iterable[str], option_sets: Iterable[str], web_resource_ids: Iterable[str],
-                site_map_ids: Iterable[str] = (), app_ids: Iterable[str] = ()) -> str:
-    """`PublishXml`'s ParameterXml naming exactly what the installer owns (never PublishAllXml)."""
+                site_map_ids: Iterable[str] = (), app_ids: Iterable[str] = (),
+                dashboard_ids: Iterable[str] = ()) -> str:
+    """`PublishXml`'s ParameterXml naming exactly what the installer owns (never PublishAllXml): the tables
+    (with their views and charts), the dashboards by id, choices, web resources, site maps, apps."""
     parts = ["<importexportxml>"]
-    for group, item, names in (("entities", "entity", entities), ("optionsets", "optionset", option_sets),
+    for group, item, names in (("entities", "entity", entities), ("dashboards", "dashboard", dashboard_ids),
+                               ("optionsets", "optionset", option_sets),
                                ("webresources", "webresource", web_resource_ids),
                                ("sitemaps", "sitemap", site_map_ids), ("appmodules", "appmodule", app_ids)):
         names = list(names)

@@ -3,8 +3,9 @@
 Each component is read by its name: `EntityDefinitions(LogicalName='t')` with its attributes, then its
 `Keys`, `ManyToOneRelationships` and local choices' options, `GlobalOptionSetDefinitions(Name='n')`, the
 publisher and solution by unique name, web resources, environment variables (with their value row), the
-model-driven app and its site map by unique name (with the app's components), the service endpoint and the
-steps by name, and the seed tables' rows by their match columns. A missing component reads as None.
+views, charts and dashboard by their ids (solution.deploy_visuals), the model-driven app and its site map
+by unique name (with the app's components), the service endpoint and the steps by name, and the seed
+tables' rows by their match columns. A missing component reads as None.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from connector.errors import SmscError
+from solution.deploy_visuals import visuals
 from solution.model import ENGLISH, FRENCH, SeedRow, SolutionDefinition
 
 Options = dict[int, dict[int, str]]          # option value -> language code -> label
@@ -129,6 +131,7 @@ class OrgState:
     site_maps: dict[str, SiteMapState | None] = field(default_factory=dict)
     apps: dict[str, AppState | None] = field(default_factory=dict)
     metadata_ids: dict[str, str] = field(default_factory=dict)       # table -> MetadataId (read for the apps)
+    visuals: dict[str, dict[str, Any] | None] = field(default_factory=dict)   # Visual.key -> its compared columns
 
 
 def literal(text: str) -> str:
@@ -308,6 +311,10 @@ def read_state(api: MetadataApi, definition: SolutionDefinition, *, seeds: Seque
     for variable in definition.environment_variables:
         with reading(f"environment variable {variable.schema_name}"):
             state.environment_variables[variable.schema_name] = read_environment_variable(api, variable.schema_name)
+    for visual in visuals(definition):
+        with reading(f"{visual.kind} {visual.name}"):
+            state.visuals[visual.key] = _first(api, visual.entity_set, f"{visual.id_column} eq {visual.row_id}",
+                                               (visual.id_column, *visual.compared))
     for app in definition.apps:
         with reading(f"app {app.unique_name}"):
             state.site_maps[app.unique_name] = read_site_map(api, app.unique_name)

@@ -577,6 +577,27 @@ def _subgrid_control(row: ET.Element, control: SubgridControl, form: Form, secti
     _sub(parameters, "RecordsPerPage", control.records_per_page)
 
 
+def view_layout(view: View, table: Table) -> ET.Element:
+    """<grid>: the view's columns (its `layoutxml`, in the zip and as `smsc solution deploy` sends it)."""
+    grid = ET.Element("grid", name="resultset", jump=table.primary_name_column, select="1", icon="1", preview="1")
+    row = _sub(grid, "row", name="result", id=table.primary_id)
+    for column, width in view.columns:
+        _sub(row, "cell", name=column, width=str(width))
+    return grid
+
+
+def view_fetch(view: View, table: Table) -> ET.Element:
+    """<fetch>: the view's query (its `fetchxml`, in the zip and as `smsc solution deploy` sends it)."""
+    fetch = ET.Element("fetch", version="1.0", mapping="logical")
+    entity = _sub(fetch, "entity", name=table.logical_name)
+    for column in (table.primary_id, *(c for c, _ in view.columns)):
+        _sub(entity, "attribute", name=column)
+    _sub(entity, "order", attribute=view.order[0], descending=str(view.order[1]).lower())
+    if view.filter_xml:
+        entity.append(ET.fromstring(view.filter_xml))
+    return fetch
+
+
 def _saved_query(parent: ET.Element, view: View, table: Table, language: int) -> None:
     query = _sub(parent, "savedquery")
     _sub(query, "IsCustomizable", 1)
@@ -585,19 +606,9 @@ def _saved_query(parent: ET.Element, view: View, table: Table, language: int) ->
     _sub(query, "isprivate", 0)
     _sub(query, "isdefault", _flag(view.is_default))
     _sub(query, "savedqueryid", _braced(view.view_id))
-    grid = _sub(_sub(query, "layoutxml"), "grid", name="resultset", jump=table.primary_name_column, select="1",
-                icon="1", preview="1")
-    row = _sub(grid, "row", name="result", id=table.primary_id)
-    for column, width in view.columns:
-        _sub(row, "cell", name=column, width=str(width))
+    _sub(query, "layoutxml").append(view_layout(view, table))
     _sub(query, "querytype", 0)
-    entity = _sub(_sub(_sub(query, "fetchxml"), "fetch", version="1.0", mapping="logical"), "entity",
-                  name=table.logical_name)
-    for column in (table.primary_id, *(c for c, _ in view.columns)):
-        _sub(entity, "attribute", name=column)
-    _sub(entity, "order", attribute=view.order[0], descending=str(view.order[1]).lower())
-    if view.filter_xml:
-        entity.append(ET.fromstring(view.filter_xml))
+    _sub(query, "fetchxml").append(view_fetch(view, table))
     _sub(query, "IntroducedVersion", INTRODUCED)
     _labels(query, "LocalizedNames", "LocalizedName", view.name, language)
 
@@ -668,15 +679,11 @@ def _visualization(parent: ET.Element, chart: Chart, language: int) -> None:
 CHART_ROWS = 12          # a dashboard chart cell spans 12 rows, as the dashboard designer lays them
 
 
-def _dashboard(parent: ET.Element, dashboard: Dashboard, language: int) -> None:
-    """A dashboard as the designer writes it: one tab, one section of four columns, the charts two by two,
-    each a chart-mode subgrid of its view."""
-    element = _sub(parent, "Dashboard")
-    _labels(element, "LocalizedNames", "LocalizedName", dashboard.name, language)
-    _sub(element, "FormId", _braced(dashboard.dashboard_id))
-    _sub(element, "IsCustomizable", 1)
-    _sub(element, "IsDefault", 0)
-    form = _sub(_sub(_sub(element, "FormXml"), "forms", type="dashboard"), "form")
+def dashboard_form(dashboard: Dashboard, language: int = ENGLISH) -> ET.Element:
+    """<form>: the dashboard as the designer writes it (its `formxml`, in the zip and as `smsc solution
+    deploy` sends it): one tab, one section of four columns, the charts two by two, each a chart-mode
+    subgrid of its view."""
+    form = ET.Element("form")
     tab = _sub(_sub(form, "tabs"), "tab", showlabel="false", verticallayout="true",
                id=_braced(stable_id("dashboard", dashboard.dashboard_id, "tab")))
     _labels(tab, "labels", "label", dashboard.name, language)
@@ -691,6 +698,16 @@ def _dashboard(parent: ET.Element, dashboard: Dashboard, language: int) -> None:
             _dashboard_chart(row, chart, section_id, language)
         for _ in range(CHART_ROWS - 1):
             _sub(rows, "row")
+    return form
+
+
+def _dashboard(parent: ET.Element, dashboard: Dashboard, language: int) -> None:
+    element = _sub(parent, "Dashboard")
+    _labels(element, "LocalizedNames", "LocalizedName", dashboard.name, language)
+    _sub(element, "FormId", _braced(dashboard.dashboard_id))
+    _sub(element, "IsCustomizable", 1)
+    _sub(element, "IsDefault", 0)
+    _sub(_sub(element, "FormXml"), "forms", type="dashboard").append(dashboard_form(dashboard, language))
     _sub(element, "IntroducedVersion", INTRODUCED)
     _sub(element, "IsTabletEnabled", 1)
 
@@ -926,8 +943,9 @@ def _titles(parent: ET.Element, label: Label, language: int) -> None:
 
 
 def site_map_element(app: ModelDrivenApp, language: int = ENGLISH) -> ET.Element:
-    """<SiteMap>: one area, its groups, one SubArea per table (the table's own name is the entry's title),
-    as the app designer writes it. Also the `sitemapxml` the installer sends."""
+    """<SiteMap>: one area, its groups, the app's dashboards first in its first group, then one SubArea
+    per table (the table's own name is the entry's title), as the app designer writes it. Also the
+    `sitemapxml` the installer sends."""
     site_map = ET.Element("SiteMap", IntroducedVersion="7.0.0.0")
     area = _sub(site_map, "Area", Id=f"{app.unique_name.lower()}_area", ResourceId="SitemapDesigner.NewTitle",
                 DescriptionResourceId="SitemapDesigner.NewTitle", ShowGroups="true", IntroducedVersion="7.0.0.0")
@@ -940,6 +958,7 @@ def site_map_element(app: ModelDrivenApp, language: int = ENGLISH) -> ET.Element
         for table in group.tables:
             _sub(element, "SubArea", Id=f"{group.id}_{table}", Icon="/_imgs/imagestrips/transparent_spacer.gif",
                  Entity=table, Client=_CLIENTS, AvailableOffline="true", PassParams="false", Sku=_SKUS)
+    _dashboard_entries(site_map, app, language)
     return site_map
 
 
@@ -949,15 +968,12 @@ def _app_site_map(parent: ET.Element, app: ModelDrivenApp, language: int) -> Non
     for name, value in (("EnableCollapsibleGroups", "False"), ("ShowHome", "True"), ("ShowPinned", "True"),
                         ("ShowRecents", "True")):
         _sub(element, name, value)
-    site_map = site_map_element(app, language)
-    _dashboard_entries(site_map, app, language)
-    element.append(site_map)
+    element.append(site_map_element(app, language))
     _labels(element, "LocalizedNames", "LocalizedName", app.display, language)
 
 
 def _dashboard_entries(site_map: ET.Element, app: ModelDrivenApp, language: int) -> None:
-    """The app's dashboards, first in its first group, as the app designer writes a Dashboards entry (the
-    package only: `smsc solution deploy` creates no dashboard, so its site map names none)."""
+    """The app's dashboards, first in its first group, as the app designer writes a Dashboards entry."""
     group = site_map.find("Area/Group")
     if group is None:
         return

@@ -4,8 +4,11 @@ volume; the groups come back in pages of 5,000 (connector.crm.fetchxml), far mor
 
 - Sending: outgoing SMS created in the period with a status that says they were tried (Sent,
   Delivered, Undeliverable, Failed: a status only outgoing SMS take), counted, their segments and cost
-  summed, grouped by status and by the owner, template, campaign, SMS type, or the UTC day or month
-  of `createdon` (`dategrouping`, `usertimezone="false"`: the period's bounds are UTC as well).
+  summed, grouped by status and by the owner, template, campaign, SMS type, or the day or month of
+  `createdon` in the calling user's time zone (`dategrouping`, whose `usertimezone` is true by default:
+  docs, FetchXML attribute element). `time_zone` says which zone that is — the personal options of the
+  user the requests run as (WhoAmI) — so that the service gives the period's bounds as that user's
+  local midnights.
 - Replies: incoming SMS (Received) created in the period, counted, and their distinct numbers.
 - STOP: opt-outs with the reason STOP created in the period (a number that says STOP again after
   START keeps its row, so it counts when it first said it).
@@ -23,7 +26,10 @@ from typing import TypeVar
 
 from connector.activity import SmsStatus
 from connector.clock import odata_utc
+from connector.crm.dataverse import DataverseClient
 from connector.crm.port import Crm, CrmError
+from connector.crm.ttl_cache import TtlCache
+from connector.crm.users import DataverseUsers
 from connector.repositories.statistics import Counted, Grouping, Replies, Sending
 
 ACTIVITY_SET = "smsc_textmessages"
@@ -39,6 +45,7 @@ COLUMNS = {Grouping.USER: "ownerid", Grouping.TEMPLATE: "smsc_templateid", Group
            Grouping.TYPE: "smsc_smstype"}
 DATE_PARTS = {Grouping.DAY: ("year", "month", "day"), Grouping.MONTH: ("year", "month")}
 V = TypeVar("V")
+_callers: TtlCache[str | None] = TtlCache(60)     # (organisation, impersonated user) -> systemuserid
 
 
 def _fetch(entity_name: str, start: datetime, end: datetime, by: Grouping | None) -> tuple[ET.Element, ET.Element]:
@@ -46,8 +53,7 @@ def _fetch(entity_name: str, start: datetime, end: datetime, by: Grouping | None
     entity = ET.SubElement(fetch, "entity", name=entity_name)
     if by in DATE_PARTS:
         for part in DATE_PARTS[by]:
-            ET.SubElement(entity, "attribute", name="createdon", alias=part, groupby="true", dategrouping=part,
-                          usertimezone="false")
+            ET.SubElement(entity, "attribute", name="createdon", alias=part, groupby="true", dategrouping=part)
     elif by is not None:
         ET.SubElement(entity, "attribute", name=COLUMNS[by], alias="group", groupby="true")
     where = ET.SubElement(entity, "filter", type="and")
@@ -149,9 +155,21 @@ def _merge(first: dict, second: dict) -> dict:
     return merged
 
 
+def calling_user(crm: Crm) -> str | None:
+    """The systemuserid the client's requests run as (`WhoAmI`), kept a minute; None off the Web API."""
+    if not isinstance(crm, DataverseClient):
+        return None
+    return _callers.lookup((crm.api_url, crm._caller),
+                           lambda: crm._get_json(crm._url("WhoAmI")).get("UserId"))
+
+
 class DataverseStatistics:
     def __init__(self, crm: Crm):
         self.crm = crm
+
+    def time_zone(self) -> str:
+        """The calling user's zone (their personal options), UTC when they have none the connector knows."""
+        return DataverseUsers(self.crm).user_format(calling_user(self.crm)).time_zone or "UTC"
 
     def sending(self, start: datetime, end: datetime, by: Grouping | None) -> dict[str | None, Counted[Sending]]:
         return self._split(start, end, lambda s, e: sending_groups(

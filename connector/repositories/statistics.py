@@ -22,8 +22,8 @@ class Grouping(enum.StrEnum):
     TEMPLATE = "template"
     CAMPAIGN = "campaign"
     TYPE = "type"            # SMS type: 1 Marketing, 2 Transactional
-    DAY = "day"              # UTC days
-    MONTH = "month"          # UTC months
+    DAY = "day"              # days of the time zone the CRM groups dates in (`time_zone`)
+    MONTH = "month"          # months of that time zone
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,10 @@ class Counted(Generic[T]):
 class StatisticsSource(Protocol):
     """Every method costs a bounded number of CRM requests, whatever the period's volume.
     `by` None: one group for the whole period, key None."""
+
+    def time_zone(self) -> str:
+        """The IANA zone the CRM groups dates in for these requests (Dataverse: the calling user's)."""
+        ...
 
     def sending(self, start: datetime, end: datetime, by: Grouping | None) -> dict[str | None, Counted[Sending]]:
         ...

@@ -26,7 +26,10 @@ ID_COLUMNS = {"publishers": "publisherid", "solutions": "solutionid", "webresour
               "sdkmessagefilters": "sdkmessagefilterid",
               "environmentvariabledefinitions": "environmentvariabledefinitionid",
               "environmentvariablevalues": "environmentvariablevalueid", "sitemaps": "sitemapid",
-              "appmodules": "appmoduleid", "appmodulecomponents": "appmodulecomponentid"}
+              "appmodules": "appmoduleid", "appmodulecomponents": "appmodulecomponentid",
+              "savedqueries": "savedqueryid", "savedqueryvisualizations": "savedqueryvisualizationid",
+              "systemforms": "formid"}
+APP_COMPONENTS = {"sitemap": (62, "sitemapid"), "entity": (1, "entityid"), "systemform": (60, "formid")}
 SYSTEM_SETS = set(ID_COLUMNS)
 
 
@@ -158,16 +161,16 @@ class FakeOrg:
             app = next(r for r in self.rows["appmodules"] if r["appmoduleid"] == body["AppId"])
             app.setdefault("appmoduleidunique", app["appmoduleid"])
             for component in body["Components"]:
-                kind = component["@odata.type"].rsplit(".", 1)[1]
-                row = {"appmodulecomponentid": str(uuid.uuid4()), "componenttype": {"sitemap": 62, "entity": 1}[kind],
-                       "objectid": component[f"{kind}id"], "_appmoduleidunique_value": app["appmoduleidunique"]}
+                kind, id_name = APP_COMPONENTS[component["@odata.type"].rsplit(".", 1)[1]]
+                row = {"appmodulecomponentid": str(uuid.uuid4()), "componenttype": kind,
+                       "objectid": component[id_name], "_appmoduleidunique_value": app["appmoduleidunique"]}
                 self.rows.setdefault("appmodulecomponents", []).append(row)
             return Response(status=204)
         table = next((t for t in self.tables.values() if t["entity_set"] == path), None)
         if path not in SYSTEM_SETS and table is None:
             return _not_found(f"Resource not found for the segment '{path}'.")
         id_column = ID_COLUMNS.get(path) or path.removesuffix("s") + "id"
-        row_id = str(uuid.uuid4())
+        row_id = body.get(id_column) or str(uuid.uuid4())          # an id given in the body is the row's
         row = {id_column: row_id}
         for name, value in body.items():
             if name.endswith("@odata.bind"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import re
+import xml.etree.ElementTree as ET
 
 import pytest
 
@@ -13,7 +14,7 @@ from connector.crm.dataverse import DataverseClient
 from connector.crm.metadata_writer import DataverseMetadataWriter
 from solution.definition import DEFINITION
 from solution.deploy import DeployError, PageSettings, Webhook, deploy, deploy_with_crm, workflow_drafts
-from solution.ui import WEB_RESOURCES_DIR
+from solution.ui import SMS_DASHBOARD, SMS_PER_MONTH, TOP_TEMPLATES, WEB_RESOURCES_DIR
 from tests.contract.fake_metadata_org import FakeOrg
 
 TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.secret-token"
@@ -162,7 +163,63 @@ def test_second_run_only_reads_apart_from_publishing(org, api):
     assert report.plan.notes == []                      # every column found with the definition's type
     kinds = {kind for kind, _ in report.plan.unchanged}
     assert {"table", "column", "relationship", "key", "web resource", "service endpoint", "step", "row", "site map",
-            "app", "app components"} <= kinds
+            "app", "app components", "view", "chart", "dashboard"} <= kinds
+
+
+def test_the_charts_their_views_and_the_dashboard_are_rows_with_the_zips_ids_inside_the_solution(org, api):
+    _deploy(api)
+    views = {r.body["name"]: r for r in org.sent("POST", "savedqueries")}
+    assert set(views) == {"Sent SMS", "Replies received"}                 # the views the charts show
+    sent = views["Sent SMS"]
+    assert sent.solution == SOLUTION and sent.body["savedqueryid"] == SMS_PER_MONTH.view_id
+    assert (sent.body["returnedtypecode"], sent.body["querytype"], sent.body["isdefault"]) == (
+        "smsc_textmessage", 0, False)
+    fetch = ET.fromstring(sent.body["fetchxml"])
+    assert fetch.find("entity").get("name") == "smsc_textmessage"
+    assert [c.get("name") for c in ET.fromstring(sent.body["layoutxml"]).iter("cell")][:2] == [
+        "subject", "smsc_phonenumber"]
+    charts = {r.body["savedqueryvisualizationid"]: r for r in org.sent("POST", "savedqueryvisualizations")}
+    assert list(charts) == [c.chart_id for c in DEFINITION.charts]
+    per_month = charts[SMS_PER_MONTH.chart_id]
+    assert per_month.solution == SOLUTION and per_month.body["name"] == "SMS sent per month"
+    assert (per_month.body["primaryentitytypecode"], per_month.body["charttype"]) == ("smsc_textmessage", 0)
+    grouped = ET.fromstring(per_month.body["datadescription"]).find("fetchcollection/fetch/entity/attribute")
+    assert (grouped.get("name"), grouped.get("dategrouping"), grouped.get("groupby")) == ("createdon", "month", "true")
+    assert ET.fromstring(per_month.body["presentationdescription"]).find("Series/Series").get("ChartType") == "Column"
+    [dashboard] = org.sent("POST", "systemforms")
+    assert dashboard.solution == SOLUTION
+    assert {k: dashboard.body[k] for k in ("formid", "name", "type", "objecttypecode", "isdefault")} == {
+        "formid": SMS_DASHBOARD.dashboard_id, "name": "SMS", "type": 0, "objecttypecode": "none", "isdefault": False}
+    form = ET.fromstring(dashboard.body["formxml"])
+    assert form.tag == "form"
+    cells = {p.findtext("VisualizationId"): p.findtext("ViewId") for p in form.iter("parameters")}
+    assert cells == {f"{{{c.chart_id}}}": f"{{{c.view_id}}}" for c in DEFINITION.charts}
+    assert all(c.view_id in {v.body["savedqueryid"] for v in views.values()} for c in DEFINITION.charts)
+    [site_map] = org.sent("POST", "sitemaps")                         # the dashboard, first in the app
+    assert f'DefaultDashboard="{SMS_DASHBOARD.dashboard_id}"' in site_map.body["sitemapxml"]
+    [components] = org.sent("POST", "AddAppComponents")
+    assert {"formid": SMS_DASHBOARD.dashboard_id, "@odata.type": "Microsoft.Dynamics.CRM.systemform"} in (
+        components.body["Components"])
+    publish = org.sent("POST", "PublishXml")[-1].body["ParameterXml"]
+    assert f"<dashboards><dashboard>{{{SMS_DASHBOARD.dashboard_id}}}</dashboard></dashboards>" in publish
+    assert "<entity>smsc_textmessage</entity>" in publish           # its views and charts publish with it
+
+
+def test_a_chart_changed_in_the_organisation_is_patched_back_the_others_left_alone(org, api):
+    _deploy(api)
+    chart = next(r for r in org.rows["savedqueryvisualizations"]
+                 if r["savedqueryvisualizationid"] == TOP_TEMPLATES.chart_id)
+    chart["datadescription"] = chart["datadescription"].replace('count="10"', 'count="5"')
+    view = next(r for r in org.rows["savedqueries"] if r["name"] == "Sent SMS")
+    view["layoutxml"] = view["layoutxml"].replace(" />", "/>").replace('"', "'")      # the same XML, written otherwise
+    first = len(org.requests)
+    report = _deploy(api)
+    writes = [(r.method, r.path) for r in org.requests[first:] if r.method != "GET"]
+    assert writes == [("PATCH", f"savedqueryvisualizations({TOP_TEMPLATES.chart_id})"), ("POST", "PublishXml")]
+    patch = org.sent("PATCH")[-1]
+    assert list(patch.body) == ["datadescription"] and 'count="10"' in patch.body["datadescription"]
+    assert patch.headers["If-Match"] == "*"
+    assert ("view", "Sent SMS") in report.plan.unchanged
 
 
 def test_the_sms_app_its_site_map_and_its_components_by_metadata_id_then_published(org, api):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from connector.repositories.statistics import Counted, Grouping, Replies, Sending
 
@@ -21,9 +22,21 @@ class Sms:
 
 
 class FakeStatistics:
-    def __init__(self, sms: list[Sms] = (), stops: list[date] = (), names: dict[str, str] | None = None):
-        self.sms, self.stop_days, self.names = list(sms), list(stops), dict(names or {})
+    """`day`s are local days of `zone`, the zone it groups in (as Dataverse groups in the caller's)."""
+
+    def __init__(self, sms: list[Sms] = (), stops: list[date] = (), names: dict[str, str] | None = None,
+                 zone: str = "UTC"):
+        self.sms, self.stop_days, self.names, self.zone = list(sms), list(stops), dict(names or {}), zone
         self.calls: list[tuple[str, Grouping | None]] = []
+        self.bounds: list[tuple[datetime, datetime]] = []
+
+    def time_zone(self) -> str:
+        return self.zone
+
+    def _days(self, start: datetime, end: datetime) -> tuple[date, date]:
+        self.bounds.append((start, end))
+        zone = ZoneInfo(self.zone)
+        return start.astimezone(zone).date(), end.astimezone(zone).date()
 
     def _key(self, day: date, row: Sms | None, by: Grouping | None) -> str | None:
         if by in (Grouping.DAY, Grouping.MONTH):
@@ -33,7 +46,8 @@ class FakeStatistics:
         return None if by is None or row is None else getattr(row, by.value)
 
     def _within(self, start: datetime, end: datetime, status: set[int]) -> list[Sms]:
-        return [s for s in self.sms if s.status in status and start.date() <= s.day < end.date()]
+        first, after = self._days(start, end)
+        return [s for s in self.sms if s.status in status and first <= s.day < after]
 
     def sending(self, start, end, by):
         self.calls.append(("sending", by))
@@ -55,6 +69,7 @@ class FakeStatistics:
     def stops(self, start, end, by):
         self.calls.append(("stops", by))
         found: dict = {}
-        for day in (d for d in self.stop_days if start.date() <= d < end.date()):
+        first, after = self._days(start, end)
+        for day in (d for d in self.stop_days if first <= d < after):
             found[self._key(day, None, by)] = found.get(self._key(day, None, by), 0) + 1
         return found

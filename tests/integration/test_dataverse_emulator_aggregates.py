@@ -122,9 +122,6 @@ def test_an_empty_selection_counts_zero(api, emulator):
     ("<fetch aggregate='true'><entity name='smsc_textmessage'><attribute name='activityid' alias='c' "
      "aggregate='count'/><order attribute='smsc_status'/></entity></fetch>", 400, "orders by the alias"),
     ("<fetch aggregate='true'><entity name='smsc_textmessage'><attribute name='createdon' alias='d' "
-     "groupby='true' dategrouping='month'/><attribute name='activityid' alias='c' aggregate='count'/>"
-     "</entity></fetch>", 501, "usertimezone='false'"),
-    ("<fetch aggregate='true'><entity name='smsc_textmessage'><attribute name='createdon' alias='d' "
      "groupby='true' dategrouping='fiscal-year' usertimezone='false'/>"
      "<attribute name='activityid' alias='c' aggregate='count'/></entity></fetch>", 501, "fiscal"),
     ("<fetch aggregate='true'><entity name='smsc_textmessage'><attribute name='createdon' alias='d' "
@@ -177,6 +174,36 @@ def test_date_grouping_by_day_week_month_quarter_year_in_utc(api, emulator):
                     {"year": 2022, "quarter": 1, "month": 1, "week": 2, "day": 2, "count": 1},
                     {"year": 2023, "quarter": 1, "month": 3, "week": 12, "day": 25, "count": 2},
                     {"year": 2023, "quarter": 3, "month": 8, "week": 35, "day": 27, "count": 1}]
+
+
+def test_date_grouping_follows_the_calling_users_time_zone_unless_usertimezone_is_false(api, emulator):
+    """An SMS sent at 23:30 UTC on 31 October counts on 1 November for a Paris user (Claire Martin,
+    Romance Standard Time, UTC+1 then), on 31 October in UTC; the app user (GMT Standard Time: London,
+    UTC+0 in winter) sees it on the 31st as well."""
+    from emulators import dataverse_seed as seed
+    from emulators.dataverse_seed_hooks import backdate
+
+    campaign_id = emulator.insert("campaigns", {"name": "Midnight"})
+    backdate(emulator, "smsc_textmessages", sms(emulator, campaign_id, 5, "+336"),
+             datetime(2026, 10, 31, 23, 30, tzinfo=timezone.utc))
+    backdate(emulator, "smsc_textmessages", sms(emulator, campaign_id, 5, "+337"),     # summer time: UTC+2
+             datetime(2026, 7, 31, 22, 30, tzinfo=timezone.utc))
+
+    def days(user_time_zone: str, **headers) -> list[tuple[int, int]]:
+        parts = "".join(f"<attribute name='createdon' alias='{part}' groupby='true' dategrouping='{part}'"
+                        f"{user_time_zone}/>" for part in ("month", "day"))
+        xml = (f"<fetch aggregate='true'><entity name='smsc_textmessage'>{parts}"
+               "<attribute name='activityid' alias='count' aggregate='count'/><order alias='month'/>"
+               f"<filter><condition attribute='smsc_campaignid' operator='eq' value='{campaign_id}'/></filter>"
+               "</entity></fetch>")
+        answer = fetch(api, "smsc_textmessages", xml, headers=headers)
+        assert answer.status_code == 200, answer.text
+        return [(row["month"], row["day"]) for row in answer.json()["value"]]
+
+    paris = {"CallerObjectId": seed.CLAIRE_MARTIN_AAD}
+    assert days("", **paris) == [(8, 1), (11, 1)]
+    assert days(" usertimezone='false'", **paris) == [(7, 31), (10, 31)]
+    assert days("") == [(7, 31), (10, 31)]
 
 
 def test_a_grouped_lookup_carries_its_row_name_and_table(api, emulator, campaign):

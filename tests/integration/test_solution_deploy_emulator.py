@@ -48,11 +48,41 @@ def test_deploy_creates_everything_then_a_second_run_only_reads_and_publishes(ba
     assert bare.webhook_key not in first and "function-key" not in first          # no secret printed
     assert "created: app smsc_SmsConnector" in first and "created: app components smsc_SmsConnector" in first
     components = bare.dataverse.rows("appmodulecomponents")
-    assert sorted(c["componenttype"] for c in components) == [1] * 11 + [62]   # its tables and its site map
+    assert sorted(c["componenttype"] for c in components) == [1] * 11 + [60, 62]  # tables, dashboard, site map
+    assert "created: dashboard SMS" in first and "created: chart Most used templates" in first
     since = len(bare.dataverse.requests)
     assert main(["solution", "deploy", "--webhook-url", WEBHOOK]) == 0
     assert writes(bare, since) == [("POST", "/api/data/v9.2/PublishXml")]
     assert "created:" not in capsys.readouterr().out
+
+
+def test_after_deploy_the_dashboard_shows_the_charts_on_their_views_inside_the_solution(bare):
+    import xml.etree.ElementTree as ET
+
+    from solution.definition import DEFINITION
+    from solution.ui import SMS_DASHBOARD
+
+    dv = bare.dataverse
+    [dashboard] = dv.rows("systemforms", f"formid eq {SMS_DASHBOARD.dashboard_id}")
+    assert (dashboard["name"], dashboard["type"], dashboard["objecttypecode"]) == ("SMS", 0, "none")
+    cells = {p.findtext("VisualizationId").strip("{}"): p.findtext("ViewId").strip("{}")
+             for p in ET.fromstring(dashboard["formxml"]).iter("parameters")}
+    charts = {c["savedqueryvisualizationid"]: c for c in dv.rows("savedqueryvisualizations")}
+    views = {v["savedqueryid"]: v for v in dv.rows("savedqueries")}
+    assert set(cells) == set(charts) == {c.chart_id for c in DEFINITION.charts}
+    assert set(cells.values()) == set(views) and {v["name"] for v in views.values()} == {"Sent SMS",
+                                                                                          "Replies received"}
+    assert all(c["primaryentitytypecode"] == "smsc_textmessage" for c in charts.values())
+    solution = dv.rows("solutions", "uniquename eq 'SmsConnector'")[0]["solutionid"]
+    kinds = [c["componenttype"] for c in dv.rows("solutioncomponents", f"_solutionid_value eq {solution}")]
+    assert (kinds.count(26), kinds.count(59), kinds.count(60)) == (2, 4, 1)
+    # Each chart's aggregate, as stored, runs on the SMS table the run created (no SMS yet: no group).
+    for chart in charts.values():
+        fetch = ET.fromstring(chart["datadescription"]).find("fetchcollection/fetch")
+        answer = requests.get(f"{bare.dataverse_url}/api/data/v9.2/smsc_textmessages",
+                              params={"fetchXml": ET.tostring(fetch, encoding="unicode")},
+                              headers={"Authorization": f"Bearer {DATAVERSE_TOKEN}"}, timeout=10)
+        assert answer.status_code == 200 and answer.json()["value"] == [], answer.text
 
 
 def test_after_deploy_the_pages_read_the_function_app_origin_and_the_form_key(bare):

@@ -205,7 +205,7 @@ def test_get_api_stats_answers_the_same_figures_and_names_a_bad_parameter(month,
                       params={"from": "2026-11-01", "to": "2026-11-30", "by": "campaign", "lang": "fr"})
     assert response.status == 200
     assert response.json() == statistics(get_services().crm).view(NOV, By.CAMPAIGN, "fr")
-    assert response.json()["by"] == "campaign" and response.json()["time_zone"] == "UTC"
+    assert response.json()["by"] == "campaign" and response.json()["time_zone"] == "Europe/London"   # the app user
     for params, named in (({"by": "year"}, "by must be"), ({"from": "2026-13-01"}, "from: not a date"),
                           ({"to": "x"}, "to: not a date"), ({"lang": "de"}, "lang must be")):
         bad = invoke("GET", "stats", headers=headers, params=params)
@@ -215,8 +215,8 @@ def test_get_api_stats_answers_the_same_figures_and_names_a_bad_parameter(month,
 
 
 def test_the_solution_charts_run_as_aggregate_fetches_on_the_seeded_month(month, stack):
-    """Each chart's FetchXML, as the package writes it, is an aggregate the CRM answers (grouped in UTC here:
-    the emulator groups dates in UTC only) and its groups add up to the hand count."""
+    """Each chart's FetchXML, as the package writes it, is an aggregate the CRM answers (months of the
+    calling user's time zone, as a dashboard shows them) and its groups add up to the hand count."""
     import xml.etree.ElementTree as ET
 
     from solution.definition import DEFINITION
@@ -227,9 +227,6 @@ def test_the_solution_charts_run_as_aggregate_fetches_on_the_seeded_month(month,
     for chart in DEFINITION.charts:
         fetch = chart_data(chart).find("fetchcollection/fetch")
         fetch.attrib.pop("count", None)             # the client pages; the top rule is the order
-        for attribute in fetch.iter("attribute"):
-            if attribute.get("dategrouping"):
-                attribute.set("usertimezone", "false")
         answers[chart.name.en] = list(crm.fetch_xml("smsc_textmessages", ET.tostring(fetch, encoding="unicode")))
     sent = [r for r in month if r.direction == 1 and r.status in LEFT]
     assert sum(g["aggregate_column"] for g in answers["SMS sent per month"]) == sum(r.segments for r in sent) + 2  # + the two outside November
@@ -239,3 +236,21 @@ def test_the_solution_charts_run_as_aggregate_fetches_on_the_seeded_month(month,
     assert templates == sorted(templates, reverse=True)
     assert sum(g["aggregate_column"] for g in answers["Replies per month"]) == sum(
         1 for r in month if r.direction == 2) + 1
+
+
+def test_days_are_the_calling_users_local_days(stack):
+    """An SMS sent at 23:30 UTC on 31 October counts on 1 November for a Paris user (Claire Martin, whose
+    personal options say Romance Standard Time), on 31 October for the app user (GMT Standard Time):
+    the CRM groups in the caller's zone and the period's bounds are that caller's midnights."""
+    seed_sms(stack.dataverse, [SeededSms(datetime(2026, 10, 31, 23, 30, tzinfo=timezone.utc), 6, seed.APP_USER_ID)])
+    crm = get_services().crm
+    days = Period(date(2026, 10, 31), date(2026, 11, 1))
+    paris = statistics(crm.impersonate(seed.CLAIRE_MARTIN_AAD)).view(days, By.DAY)
+    assert paris["time_zone"] == "Europe/Paris"
+    assert [(g["key"], g["sent"]) for g in paris["groups"]] == [("2026-10-31", 0), ("2026-11-01", 1)]
+    london = statistics(crm).view(days, By.DAY)
+    assert london["time_zone"] == "Europe/London"
+    assert [(g["key"], g["sent"]) for g in london["groups"]] == [("2026-10-31", 1), ("2026-11-01", 0)]
+    first = Period(date(2026, 11, 1), date(2026, 11, 1))          # the bounds follow: 1 November alone
+    assert statistics(crm.impersonate(seed.CLAIRE_MARTIN_AAD)).view(first, None)["total"]["sent"] == 1
+    assert statistics(crm).view(first, None)["total"]["sent"] == 0

@@ -20,6 +20,7 @@ from solution.deploy import (
     webhook_url,
     workflow_drafts,
 )
+from solution.deploy_visuals import visuals
 from solution.deploy_state import (
     AppState,
     EndpointState,
@@ -75,11 +76,13 @@ def _complete() -> OrgState:
                                    for v in DEFINITION.environment_variables}
     state.seeds = {table: SeedTableState(True, frozenset((r.values["smsc_name"],) for r in SEEDS if r.table == table))
                    for table in {r.table for r in SEEDS}}
+    state.visuals = {v.key: {c: v.body[c] for c in (v.id_column, *v.compared)} for v in visuals(DEFINITION)}
     for app in DEFINITION.apps:
         state.site_maps[app.unique_name] = SiteMapState("map-id", site_map_xml(app))
         state.metadata_ids.update({t: f"meta-{t}" for t in app.tables})
         state.apps[app.unique_name] = AppState("app-id", app.display.en, frozenset(
-            {(62, "map-id")} | {(1, f"meta-{t}") for t in app.tables}))
+            {(62, "map-id")} | {(1, f"meta-{t}") for t in app.tables}
+            | {(60, d.dashboard_id) for d in app.dashboards}))
     return state
 
 
@@ -361,7 +364,9 @@ def test_a_fresh_organisation_gets_the_app_its_site_map_and_its_components_by_me
     body = resolved(components.body, ids)
     assert body["AppId"] == "app-1"
     assert body["Components"][0] == {"sitemapid": "map-1", "@odata.type": "Microsoft.Dynamics.CRM.sitemap"}
-    assert [c["entityid"] for c in body["Components"][1:]] == [f"meta-{t}" for t in app.tables]
+    assert body["Components"][1] == {"formid": app.dashboards[0].dashboard_id,
+                                     "@odata.type": "Microsoft.Dynamics.CRM.systemform"}
+    assert [c["entityid"] for c in body["Components"][2:]] == [f"meta-{t}" for t in app.tables]
     assert {lookup.key for lookup in components.lookups} == {f"entity:{t}" for t in app.tables}   # read when they exist
     publish = resolved(next(o for o in result.operations if o.kind == "customizations").body, {
         **ids, **{f"webresource:{r.name}": "w" for r in DEFINITION.web_resources}})["ParameterXml"]
@@ -390,3 +395,18 @@ def test_an_organisation_installed_before_the_cancel_gets_the_status_steps_pre_i
     state.steps[name] = StepState(step.id, step.filtering, step.stage, step.mode, {})
     [image] = [o for o in _plan(state).operations if o.kind == "step image"]
     assert (image.body["entityalias"], image.body["attributes"], image.body["imagetype"]) == ("PreImage", "smsc_status", 0)
+
+
+def test_a_dashboard_whose_form_differs_is_patched_a_renamed_chart_is_left_alone():
+    state = _complete()
+    dashboard = next(v for v in visuals(DEFINITION) if v.kind == "dashboard")
+    chart = next(v for v in visuals(DEFINITION) if v.kind == "chart")
+    state.visuals[dashboard.key] = {"formid": dashboard.row_id, "formxml": "<form><tabs /></form>"}
+    state.visuals[chart.key] = {**state.visuals[chart.key], "name": "Mon graphique"}    # a label, not compared
+    result = _plan(state)
+    [patch] = [o for o in result.operations if o.kind == "dashboard"]
+    assert (patch.method, patch.path, list(patch.body)) == ("PATCH", f"systemforms({dashboard.row_id})", ["formxml"])
+    assert patch.body["formxml"].startswith("<form><tabs><tab ") and patch.in_solution
+    assert ("chart", chart.name) in result.unchanged and ("view", "Sent SMS") in result.unchanged
+    publish = resolved(result.operations[-1].body, result.ids)["ParameterXml"]
+    assert f"<dashboards><dashboard>{{{dashboard.row_id}}}</dashboard></dashboards>" in publish

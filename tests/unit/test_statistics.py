@@ -2,7 +2,8 @@
 and the bad input it refuses."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -78,3 +79,32 @@ def test_months_are_listed_even_when_empty():
         Period(date(2026, 9, 15), date(2026, 11, 2)), By.MONTH, "fr")
     assert [(g["key"], g["label"], g["sent"]) for g in view["groups"]] == [
         ("2026-09", "sept. 2026", 0), ("2026-10", "oct. 2026", 1), ("2026-11", "nov. 2026", 0)]
+
+
+def test_the_period_is_made_of_the_local_days_of_the_zone_the_crm_groups_in():
+    """A Paris user's November starts at 23:00 UTC on 31 October (winter time); a summer day at 22:00 UTC."""
+    source = FakeStatistics([Sms(date(2026, 11, 1), 6)], zone="Europe/Paris")
+    view = Statistics(source).view(NOV, By.DAY)
+    assert source.bounds[0] == (datetime(2026, 10, 31, 23, tzinfo=timezone.utc),
+                                datetime(2026, 11, 30, 23, tzinfo=timezone.utc))
+    assert view["time_zone"] == "Europe/Paris" and view["groups"][0]["sent"] == 1
+    july = Period(date(2026, 7, 1), date(2026, 7, 31), "Europe/Paris")
+    assert (july.start, july.end) == (datetime(2026, 6, 30, 22, tzinfo=timezone.utc),
+                                      datetime(2026, 7, 31, 22, tzinfo=timezone.utc))
+    assert NOV.start == datetime(2026, 11, 1, tzinfo=timezone.utc)           # UTC: the zone by default
+
+
+def test_today_is_the_crm_users_and_asked_only_when_the_period_needs_it():
+    asked = []
+
+    def today():
+        asked.append(1)
+        return date(2026, 11, 17)
+
+    assert period_of("2026-11-02", "2026-11-09", today) == Period(date(2026, 11, 2), date(2026, 11, 9))
+    with pytest.raises(BadInput):
+        period_of("2026-13-01", None, today)
+    assert not asked
+    assert period_of(None, None, today) == Period(date(2026, 11, 1), date(2026, 11, 17)) and asked == [1]
+    kiritimati = Statistics(FakeStatistics(zone="Pacific/Kiritimati")).today()     # UTC+14: already tomorrow
+    assert kiritimati == datetime.now(timezone.utc).astimezone(ZoneInfo("Pacific/Kiritimati")).date()
