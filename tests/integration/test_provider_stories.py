@@ -96,20 +96,31 @@ def test_the_credit_or_why_there_is_none_to_show(on_provider):
         assert body["reason"] == f"{body['label']} tells no balance: see the consumption in your {body['label']} account."
 
 
-def test_a_send_scheduled_at_the_provider_is_cancelled_where_the_provider_can(on_provider):
+def test_scheduled_sms_are_held_by_the_connector_cancelled_with_nothing_sent_or_released_at_their_time(crm, on_provider):
+    """Every provider: schedules are the connector's (nothing is handed over with a send time), so any
+    scheduled SMS can be cancelled until its minute, whether the provider could schedule or cancel."""
     from datetime import datetime, timedelta, timezone
 
-    from connector.sms.port import Recipient, SmsRequest, SmsType, Unsupported
+    from connector.bootstrap import unit_sms_service
+    from connector.unit_release import release_due_sms
+    from emulators.webhook_bodies import option, remote_execution_context
 
-    provider = get_services().sms
-    if not provider.capabilities.scheduling:
-        pytest.skip(f"{provider.label} cannot schedule a send (the connector holds scheduled SMS itself)")
-    tomorrow = datetime.now(timezone.utc) + timedelta(days=1)
-    result = provider.send(SmsRequest((Recipient(SMITH_NUMBER),), TEXT, SmsType.TRANSACTIONAL, "story-scheduled",
-                                      send_at=tomorrow))
-    assert on_provider.sent_numbers() == [SMITH_NUMBER]
-    if provider.capabilities.cancel:
-        provider.cancel(result.ticket)
-    else:                                  # its capabilities say so, and the port refuses plainly
-        with pytest.raises(Unsupported):
-            provider.cancel(result.ticket)
+    due = (datetime.now(timezone.utc) + timedelta(minutes=30)).replace(microsecond=0)
+    kept, cancelled = (crm.new_sms(SMITH, text=TEXT, smsc_smstype=2, scheduledend=due.strftime("%Y-%m-%dT%H:%M:%SZ"))
+                       for _ in range(2))
+    assert [crm.webhook(a).json()["outcome"] for a in (kept, cancelled)] == ["scheduled", "scheduled"]
+    on_provider.stack.dataverse.update("smsc_textmessages", cancelled, {"smsc_status": 9})   # « Annuler l'envoi »
+    answer = crm.post_event(remote_execution_context("Update", "smsc_textmessage", cancelled,
+                                                     user_id=seed.CLAIRE_MARTIN_ID,
+                                                     attributes={"smsc_status": option(9)},
+                                                     pre_image={"smsc_status": option(4)}))
+    assert answer.json()["outcome"] == "cancelled"
+    services = get_services()
+    release = unit_sms_service(services.crm, services.sms)
+    assert release_due_sms(release, due - timedelta(minutes=1)) == [] and on_provider.sent_numbers() == []
+
+    [released] = release_due_sms(release, due)
+
+    assert released.outcome == "sent" and on_provider.sent_numbers() == [SMITH_NUMBER]
+    assert crm.activity(kept)["smsc_status"] in (SENT, DELIVERED)
+    assert crm.activity(cancelled)["smsc_status"] == 9 and crm.activity(cancelled)["smsc_providermessageid"] is None
