@@ -124,3 +124,17 @@ def test_scheduled_sms_are_held_by_the_connector_cancelled_with_nothing_sent_or_
     assert released.outcome == "sent" and on_provider.sent_numbers() == [SMITH_NUMBER]
     assert crm.activity(kept)["smsc_status"] in (SENT, DELIVERED)
     assert crm.activity(cancelled)["smsc_status"] == 9 and crm.activity(cancelled)["smsc_providermessageid"] is None
+
+
+def test_the_form_preview_estimates_the_cost_and_says_in_the_users_words_when_there_is_no_balance(on_provider):
+    body = {"text": TEXT, "regarding": {"entity": "contact", "id": seed.DAVID_SMITH_ID}, "userid": seed.CLAIRE_MARTIN_ID}
+    preview = invoke("POST", "textmessages/preview", body=body,
+                     headers={"x-smsc-webhook-key": on_provider.stack.webhook_key}).json()
+    assert preview["cost"] > 0 and preview["phonenumber"] == SMITH_NUMBER
+    provider = get_services().sms
+    if provider.capabilities.balance:
+        assert preview["credit"]["amount"] > 0 and preview["warnings"] == []
+    else:                                  # Claire reads French: no provider's English inside her sentence
+        assert preview["credit"] is None
+        assert preview["warnings"] == [f"{provider.label} n'indique pas de solde : consultez la consommation dans "
+                                       f"votre compte chez {provider.label}."]
