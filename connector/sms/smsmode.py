@@ -42,7 +42,8 @@ AUTH_STATUSES = (401, 403)
 def capabilities(*, stop_mention: bool = False, parallel: int = 4) -> Capabilities:
     return Capabilities(recipients_per_request=1, placeholders=False, scheduling=True, cancel=False, replies=True,
                         stop_mention=stop_mention, alphanumeric_sender=True, balance=False, sms_per_country=False,
-                        idempotent_requests=False, parallel_requests=parallel)
+                        idempotent_requests=False, parallel_requests=parallel,
+                        ticket_per_request=False)
 
 
 class SmsmodeClient:
