@@ -20,6 +20,7 @@ from connector.crm.odata import odata_literal
 from connector.crm.port import Crm
 from connector.crm.provider_events import COLUMNS as EVENT_COLUMNS
 from connector.crm.provider_events import EVENT_SET, event_from_row
+from connector.crm.send_ledger import LEDGER_SET
 from connector.crm.sms_activities import ACTIVITY_SET, ERROR_LENGTH
 from connector.idempotency import CAMPAIGN_REQUEST_PREFIX, parse_campaign_request_id
 from connector.repositories.delivery_targets import DeliveryTarget, StatusChange
@@ -149,3 +150,15 @@ class DataverseDeliveryTargets:
             rows = self.crm.retrieve_multiple(ACTIVITY_SET, select=SELECT, filter=f"{same_request} and {NOT_INCOMING}")
             targets += [_target(row) for row in rows]
         return targets
+
+    def ledger_requests(self, tickets: Collection[str]) -> Mapping[str, Collection[str]]:
+        ordered = sorted(set(tickets))
+        found: dict[str, set[str]] = defaultdict(set)
+        for start in range(0, len(ordered), TICKETS_PER_QUERY):
+            chunk = ordered[start:start + TICKETS_PER_QUERY]
+            same_ticket = _either([f"smsc_ticket eq {odata_literal(t)}" for t in chunk])
+            for row in self.crm.retrieve_multiple(LEDGER_SET, select=["smsc_requestid", "smsc_ticket"],
+                                                  filter=same_ticket):
+                if row.get("smsc_ticket") and row.get("smsc_requestid"):
+                    found[row["smsc_ticket"]].add(row["smsc_requestid"])
+        return dict(found)

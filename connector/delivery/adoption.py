@@ -13,16 +13,19 @@ carrying a campaign request id, and T written on them:
 - a provider with one ticket per recipient: T goes on the one activity to N carrying a request id.
 
 Never a guess: two requests left for T (two campaigns to the same numbers, both uncertain), one request
-claimed by two tickets, one activity by two reports, or a ledger entry that is not Uncertain (or already
-Accepted with T) leave the reports waiting, and the reason is logged. Bounded: one combined query for the
-candidates of a batch (`DeliveryTargets.unticketed`), one read of the ledger per part concerned, one write
-of the entries, one combined query for the requests' activities (`DeliveryTargets.sent_in`).
+claimed by two tickets, one activity by two reports, a ticket the ledger already records for another
+request (that request's activities, not written yet, will take it: the usual report that comes before
+its activities), or a ledger entry that is not Uncertain (or already Accepted with T) leave the reports
+waiting, and the reason is logged. Bounded: one combined query for the candidates of a batch
+(`DeliveryTargets.unticketed`), one for the tickets the ledger holds, one read of the ledger per part
+concerned, one write of the entries, one combined query for the requests' activities
+(`DeliveryTargets.sent_in`).
 """
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
 
 from connector.idempotency import parse_campaign_request_id
@@ -50,7 +53,7 @@ def adopt_tickets(pairs: Collection[tuple[str, str]], targets: DeliveryTargets, 
         return Adoption()
     if ticket_per_request:
         return _whole_requests(wanted, candidates, targets, ledger)
-    return _one_each(wanted, candidates, ledger)
+    return _one_each(wanted, candidates, targets, ledger)
 
 
 def _whole_requests(wanted, candidates, targets: DeliveryTargets, ledger: SendLedger) -> Adoption:
@@ -78,6 +81,8 @@ def _whole_requests(wanted, candidates, targets: DeliveryTargets, ledger: SendLe
                         len(tickets), ", ".join(sorted(tickets)))
             continue
         chosen[request_id] = next(iter(tickets))
+    elsewhere = _recorded_elsewhere(chosen.items(), targets)
+    chosen = {request_id: ticket for request_id, ticket in chosen.items() if (request_id, ticket) not in elsewhere}
     for number_targets in candidates.values():
         for target in number_targets:
             sample.setdefault(target.ticket, target)
@@ -94,7 +99,7 @@ def _whole_requests(wanted, candidates, targets: DeliveryTargets, ledger: SendLe
     return adoption
 
 
-def _one_each(wanted, candidates, ledger: SendLedger) -> Adoption:
+def _one_each(wanted, candidates, targets: DeliveryTargets, ledger: SendLedger) -> Adoption:
     chosen: dict[str, tuple[str, DeliveryTarget]] = {}          # activity id -> (ticket, activity)
     refused: set[str] = set()
     for ticket, number in wanted:
@@ -111,15 +116,29 @@ def _one_each(wanted, candidates, ledger: SendLedger) -> Adoption:
     for activity_id in refused:
         log.warning("SMS %s stays without a ticket: reports of two tickets point to it", activity_id)
         del chosen[activity_id]
-    by_request = {target.ticket: ticket for ticket, target in chosen.values()}
-    entries = _entries(by_request, {target.ticket: target for _, target in chosen.values()}, ledger,
-                       per_recipient=True)
+    elsewhere = _recorded_elsewhere([(target.ticket, ticket) for ticket, target in chosen.values()], targets)
+    chosen = {a: (ticket, target) for a, (ticket, target) in chosen.items() if (target.ticket, ticket) not in elsewhere}
+    entries = _entries({target.ticket: ticket for ticket, target in chosen.values()},
+                       {target.ticket: target for _, target in chosen.values()}, ledger, per_recipient=True)
     adoption = Adoption()
     for activity_id, (ticket, target) in chosen.items():
         if target.ticket in entries:
             adoption.tickets[activity_id] = ticket
             adoption.found.setdefault((ticket, target.number), []).append(replace(target, ticket=ticket))
     return adoption
+
+
+def _recorded_elsewhere(pairs: Iterable[tuple[str, str]], targets: DeliveryTargets) -> set[tuple[str, str]]:
+    """The (request id, ticket) pairs whose ticket the ledger records for another request (one query)."""
+    pairs = list(pairs)
+    recorded = targets.ledger_requests({ticket for _, ticket in pairs}) if pairs else {}
+    refused = set()
+    for request_id, ticket in pairs:
+        if others := set(recorded.get(ticket, ())) - {request_id}:
+            log.warning("reports of ticket %s stay waiting: the ledger records it for request %s, not %s", ticket,
+                        ", ".join(sorted(others)), request_id)
+            refused.add((request_id, ticket))
+    return refused
 
 
 def _entries(chosen: dict[str, str], sample: dict[str, DeliveryTarget], ledger: SendLedger, *,

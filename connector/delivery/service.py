@@ -124,7 +124,8 @@ class DeliveryService:
         pairs = {(r.callback.ticket or "", r.callback.number) for r in reports}
         found = dict(self.targets.find(pairs))
         adopted = self._adopt(pairs - found.keys())
-        found |= adopted.found
+        for pair, targets in adopted.found.items():
+            found[pair] = [*found.get(pair, ()), *targets]
         by_activity: dict[str, tuple[DeliveryTarget, list[str]]] = {}
         applied_to: dict[str, list[str]] = defaultdict(list)
         for report in reports:

@@ -61,3 +61,8 @@ class DeliveryTargets(Protocol):
         """Every outgoing SMS activity carrying one of these campaign request ids as its provider reference.
         Many request ids per query."""
         ...
+
+    def ledger_requests(self, tickets: Collection[str]) -> Mapping[str, Collection[str]]:
+        """The send-ledger requests already recorded with each of these tickets (tickets recorded nowhere
+        are absent): such a ticket belongs to that request, whose activities take it when written."""
+        ...

@@ -148,3 +148,11 @@ def test_an_adopted_ticket_is_written_with_a_status_or_alone(server):
     assert json.dumps({"smsc_status": 6, "smsc_error": None, "smsc_providermessageid": "sms_T1"}) in body
     assert f"smsc_textmessages({IDS[1]}) HTTP/1.1\r\nContent-Type: application/json; type=entry\r\n" \
            f"If-Match: *\r\n\r\n{json.dumps({'smsc_providermessageid': 'sms_T1'})}\r\n" in body
+
+
+def test_the_tickets_the_send_ledger_already_holds_are_one_query(server):
+    server.expect_request(f"{API}/smsc_sendledgers", method="GET", query_string={
+        "$select": "smsc_requestid,smsc_ticket", "$filter": "(smsc_ticket eq 'sms_T1' or smsc_ticket eq 'sms_T2')"}
+    ).respond_with_json({"value": [{"smsc_requestid": REQUEST, "smsc_ticket": "sms_T1"}]})
+
+    assert targets(server).ledger_requests(["sms_T2", "sms_T1"]) == {"sms_T1": {REQUEST}}

@@ -24,9 +24,9 @@ class FakeDeliveryTargets:
     """Activities by id (created in order); counts its queries and keeps each write batch. `events`: the
     provider events `awaiting` reads. Ids in `refuse` fail to be written."""
 
-    def __init__(self, events=None):
+    def __init__(self, events=None, ledger=None):
         self.rows: dict[str, Row] = {}
-        self.events = events
+        self.events, self.ledger = events, ledger      # ledger: a FakeSendLedger `ledger_requests` reads
         self.finds, self.writes, self.refuse = 0, [], set()
         self.lookups = 0            # unticketed and sent_in queries
         self.order = itertools.count()
@@ -76,3 +76,11 @@ class FakeDeliveryTargets:
     def sent_in(self, request_ids):
         self.lookups += 1
         return [self._target(activity_id, row) for activity_id, row in self.rows.items() if row.ticket in set(request_ids)]
+
+    def ledger_requests(self, tickets):
+        self.lookups += 1
+        found = {}
+        for entry in self.ledger.entries.values() if self.ledger else ():
+            if entry.ticket in set(tickets):
+                found.setdefault(entry.ticket, set()).add(entry.request_id)
+        return found

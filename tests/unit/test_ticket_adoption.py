@@ -50,8 +50,8 @@ class UncertainLedger(FakeSendLedger):
 class World:
     def __init__(self, ticket_per_request=True):
         self.events = FakeProviderEvents()
-        self.targets = FakeDeliveryTargets(self.events)
         self.ledger = UncertainLedger()
+        self.targets = FakeDeliveryTargets(self.events, self.ledger)
         self.service = DeliveryService(self.targets, self.events, FakeOptOuts(),
                                        FakeConfigurationSource(Configuration()), FakeUsers(), lambda: NOW,
                                        ledger=self.ledger, ticket_per_request=ticket_per_request)
@@ -95,7 +95,7 @@ def test_a_report_of_the_lost_ticket_puts_it_on_every_activity_of_the_request_an
     assert world.row(c) == ("sms_T1", SmsStatus.SENT)                 # its report is still to come
     entry = world.ledger.entries[rid]
     assert (entry.state, entry.ticket) == (LedgerState.ACCEPTED, "sms_T1")
-    assert len(world.targets.writes) == 1 and world.targets.lookups == 2     # one write, two combined queries
+    assert len(world.targets.writes) == 1 and world.targets.lookups == 3     # one write, two combined queries
     assert (world.ledger.reads, world.ledger.writes) == (1, 1)
     # The last report now matches as any other: no lookup for it.
     lookups = world.targets.lookups
@@ -214,5 +214,20 @@ def test_many_reports_cost_a_bounded_number_of_lookups():
     done = world.apply(events)
 
     assert done.waiting == [] and done.changed == 300
-    assert world.targets.lookups == 2 and world.ledger.reads == 3 and world.ledger.writes == 1
+    assert world.targets.lookups == 3 and world.ledger.reads == 3 and world.ledger.writes == 1
     assert {world.ledger.entries[r].ticket for r in requests} == {"sms_T0", "sms_T1", "sms_T2"}
+
+
+def test_a_ticket_the_ledger_records_for_another_request_is_not_adopted(caplog):
+    # Campaign 2's report came before its activities (its ledger entry holds the ticket already); campaign
+    # 1's uncertain request to the same number must not take that ticket.
+    world = World()
+    old, new = request_id(), request_id(OTHER_CAMPAIGN)
+    [a] = world.sent_in(old, [A])
+    world.ledger.uncertain(old)
+    world.ledger.uncertain(new, OTHER_CAMPAIGN, state=LedgerState.ACCEPTED, ticket="sms_T2")
+
+    with caplog.at_level(logging.WARNING):
+        assert world.apply(world.reports("sms_T2", A)).waiting
+    assert world.row(a) == (old, SmsStatus.SENT) and world.ledger.entries[old].state == LedgerState.UNCERTAIN
+    assert f"records it for request {new}" in caplog.text
