@@ -410,13 +410,31 @@ def delivery_service(crm: Crm, clock: Callable[[], datetime] | None = None,
     from connector.crm.configuration import DataverseConfiguration
     from connector.crm.delivery_targets import DataverseDeliveryTargets
     from connector.crm.optouts import DataverseOptOuts
+    from connector.crm.send_ledger import DataverseSendLedger
     from connector.crm.users import DataverseUsers
     from connector.delivery.service import DeliveryService
 
+    name = provider or os.environ.get("SMS_PROVIDER") or "octopush"
     return DeliveryService(DataverseDeliveryTargets(crm), provider_events(crm), DataverseOptOuts(crm),
                            DataverseConfiguration(crm), DataverseUsers(crm), clock or utcnow,
-                           provider=PROVIDER_NAMES.get(name := provider or os.environ.get("SMS_PROVIDER") or "octopush",
-                                                       name))
+                           provider=PROVIDER_NAMES.get(name, name), ledger=DataverseSendLedger(crm),
+                           ticket_per_request=ticket_per_request(name))
+
+
+def ticket_per_request(provider: str) -> bool:
+    """Whether this provider gives one ticket for all the recipients of a request (its capabilities),
+    without building its client (delivery reports need no provider credentials)."""
+    if provider == "smsmode":
+        from connector.sms.smsmode import capabilities as smsmode_capabilities
+
+        return smsmode_capabilities().ticket_per_request
+    if provider == "acs":
+        from connector.sms.acs import capabilities as acs_capabilities
+
+        return acs_capabilities().ticket_per_request
+    from connector.sms.octopush import CAPABILITIES
+
+    return CAPABILITIES.ticket_per_request
 
 
 def with_waiting_reports(activities: CampaignActivities, crm: Crm) -> CampaignActivities:

@@ -7,7 +7,9 @@ Every path that sends builds its keys here, so their shapes cannot drift apart.
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
+from dataclasses import dataclass
 
 MAX_KEY = 160          # longer workflow keys keep their workflow and record, the rest hashed
 
@@ -30,6 +32,28 @@ def campaign_window_key(ticket: str, part_no: int, window_no: int) -> str:
 def campaign_request_id(window_key: str, group_no: int, request_no: int) -> str:
     """One provider request of a window (a text group, a chunk of the provider's recipient limit)."""
     return f"{window_key}-{group_no}-{request_no}"
+
+
+# A campaign request id: its window key starts with the preparation's ticket
+# (connector.campaigns.transmit.new_ticket, `smsc-…`), then part, window, group and request numbers.
+CAMPAIGN_REQUEST_PREFIX = "smsc-"
+CAMPAIGN_REQUEST = re.compile(r"smsc-.+-(?P<part>\d+)-(?P<window>\d+)-\d+-\d+")
+
+
+@dataclass(frozen=True)
+class CampaignRequest:
+    request_id: str
+    part: int
+    window: int
+
+
+def parse_campaign_request_id(reference: str) -> CampaignRequest | None:
+    """The campaign request a provider reference names (an activity written without its ticket carries
+    its request id), or None when it is anything else (a provider ticket, a unit SMS key)."""
+    match = CAMPAIGN_REQUEST.fullmatch(reference or "")
+    if match is None:
+        return None
+    return CampaignRequest(reference, int(match["part"]), int(match["window"]))
 
 
 def workflow_key(workflow_id: str, record_id: str | None, event_key: str, step: str) -> str:

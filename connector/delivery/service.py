@@ -8,22 +8,29 @@ activity) in one batch. A report matching no activity is left unprocessed and ke
 not be written yet (a campaign writes its activities after the send); `apply_waiting` (right after a
 campaign's activities are written) and `sweep` (a timer) apply it once the activity exists. After
 `SWEEP_DAYS` it is no longer looked at, and stays for support.
+
+A report matching no activity may also be about a campaign request whose ticket a kill lost: its
+activities carry the request id; the report's ticket is then adopted on them (connector.delivery.adoption)
+and its status applied as usual.
 """
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from connector.activity import SmsStatus
+from connector.delivery.adoption import Adoption, adopt_tickets
 from connector.delivery.undeliverable import opt_out_undeliverable
 from connector.delivery_status import failure_reason, settle
+from connector.errors import SmscError
 from connector.repositories.configuration import ConfigurationSource
 from connector.repositories.delivery_targets import DeliveryTarget, DeliveryTargets, StatusChange
 from connector.repositories.optouts import OptOuts
 from connector.repositories.provider_events import ProviderEvent, ProviderEvents
+from connector.repositories.send_ledger import SendLedger
 from connector.repositories.users import Users
 from connector.sms.callbacks import CallbackKind
 
@@ -64,9 +71,12 @@ def is_pending_report(event: ProviderEvent) -> bool:
 class DeliveryService:
     def __init__(self, targets: DeliveryTargets, events: ProviderEvents, optouts: OptOuts,
                  configuration: ConfigurationSource, users: Users, clock: Callable[[], datetime],
-                 provider: str = "Octopush"):
+                 provider: str = "Octopush", *, ledger: SendLedger | None = None, ticket_per_request: bool = False):
+        # ledger: where a request whose ticket is adopted becomes Accepted (None: no adoption);
+        # ticket_per_request: the provider's capability (one ticket for all the recipients of a request)
         self.targets, self.events, self.optouts = targets, events, optouts
         self.configuration, self.users, self.clock, self.provider = configuration, users, clock, provider
+        self.ledger, self.ticket_per_request = ledger, ticket_per_request
 
     # -- entry points ---------------------------------------------------------------------------
     def apply(self, reports: Sequence[ProviderEvent]) -> Applied:
@@ -111,7 +121,11 @@ class DeliveryService:
         """Writes the statuses these reports (at most a batch) decide, and opts out the numbers that
         stay undeliverable; says which reports were applied, without marking them."""
         done = Applied()
-        found = self.targets.find({(r.callback.ticket or "", r.callback.number) for r in reports})
+        pairs = {(r.callback.ticket or "", r.callback.number) for r in reports}
+        found = dict(self.targets.find(pairs))
+        adopted = self._adopt(pairs - found.keys())
+        for pair, targets in adopted.found.items():
+            found[pair] = [*found.get(pair, ()), *targets]
         by_activity: dict[str, tuple[DeliveryTarget, list[str]]] = {}
         applied_to: dict[str, list[str]] = defaultdict(list)
         for report in reports:
@@ -123,11 +137,15 @@ class DeliveryService:
                 by_activity.setdefault(target.activity_id, (target, []))[1].append(report.callback.status or "")
                 applied_to[report.id].append(target.activity_id)
         changes = [c for c in (self._change(target, statuses) for target, statuses in by_activity.values()) if c]
+        changes = [replace(c, ticket=adopted.tickets.get(c.activity_id)) for c in changes]
+        changed = {c.activity_id for c in changes}
+        changes += [StatusChange(activity_id, None, ticket=ticket) for activity_id, ticket in adopted.tickets.items()
+                    if activity_id not in changed]
         done.failed = list(self.targets.write(changes)) if changes else []
         failed = set(done.failed)
         if failed:
             log.warning("%d SMS statuses could not be written; their reports stay unprocessed", len(failed))
-        done.changed = len(changes) - len(failed)
+        done.changed = sum(1 for c in changes if c.status is not None and c.activity_id not in failed)
         done.outcomes = {event_id: activities[0] for event_id, activities in applied_to.items()
                          if not failed.intersection(activities)}
         undeliverable = {by_activity[c.activity_id][0].number for c in changes
@@ -136,6 +154,17 @@ class DeliveryService:
             done.opted_out = opt_out_undeliverable(undeliverable, self.targets, self.optouts,
                                                    self.configuration.get().undeliverable_after)
         return done
+
+    def _adopt(self, unmatched: set[tuple[str, str]]) -> Adoption:
+        """The tickets of unmatched reports adopted by the activities of an uncertain request (none
+        without a ledger); a failure to read or write leaves the reports waiting for the next sweep."""
+        if self.ledger is None or not unmatched:
+            return Adoption()
+        try:
+            return adopt_tickets(unmatched, self.targets, self.ledger, ticket_per_request=self.ticket_per_request)
+        except SmscError as error:
+            log.warning("reports of unknown tickets stay waiting, their tickets could not be adopted: %s", error)
+            return Adoption()
 
     def _change(self, target: DeliveryTarget, statuses: Sequence[str]) -> StatusChange | None:
         settled = settle(target.status, statuses)

@@ -56,7 +56,7 @@ FRANCE_MARKETING_ALPHANUMERIC = Restriction(MARKETING, frozenset({"FR"}), Sender
 def capabilities(default_sender: str | None = None) -> Capabilities:
     return Capabilities(recipients_per_request=MAX_RECIPIENTS, placeholders=False, scheduling=False, cancel=False,
                         replies=True, stop_mention=False, alphanumeric_sender=True, balance=False,
-                        sms_per_country=False, idempotent_requests=False,
+                        sms_per_country=False, idempotent_requests=False, ticket_per_request=False,
                         restrictions=(FRANCE_MARKETING_ALPHANUMERIC,), default_sender=default_sender)
 
 

@@ -66,6 +66,7 @@ class Capabilities:
     sms_per_country: bool                  # counts that credit in SMS per country (its prices)
     idempotent_requests: bool              # refuses a request id twice (DuplicateRequest)
     parallel_requests: int = 1             # requests of one window sent at once
+    ticket_per_request: bool = False       # one ticket for all the recipients of a request; else one each
     purposes: frozenset[int] = frozenset({MARKETING, TRANSACTIONAL})
     countries: frozenset[str] | None = None     # ISO codes it sends to; None: any
     restrictions: tuple[Restriction, ...] = ()

@@ -42,7 +42,8 @@ CALLBACK_NAMES = {"deliveries": ("callback_url_for_deliveries", "callback_url_fo
 # `send_at` and its cancel, replies, `request_id` deduplicated; the STOP mention must be in the text.
 CAPABILITIES = Capabilities(recipients_per_request=MAX_RECIPIENTS, placeholders=True, scheduling=True, cancel=True,
                             replies=True, stop_mention=False, alphanumeric_sender=True, balance=True,
-                            sms_per_country=True, idempotent_requests=True)
+                            sms_per_country=True, idempotent_requests=True,
+                            ticket_per_request=True)
 
 
 class OctopushClient:

@@ -44,7 +44,8 @@ def capabilities(*, stop_mention: bool = False, parallel: int = 4) -> Capabiliti
     # none (the connector holds schedules itself, cancellable until they go), so it says it does not schedule.
     return Capabilities(recipients_per_request=1, placeholders=False, scheduling=False, cancel=False, replies=True,
                         stop_mention=stop_mention, alphanumeric_sender=True, balance=False, sms_per_country=False,
-                        idempotent_requests=False, parallel_requests=parallel)
+                        idempotent_requests=False, parallel_requests=parallel,
+                        ticket_per_request=False)
 
 
 class SmsmodeClient:
