@@ -129,9 +129,10 @@ class PreviewService:
         country = country_of(number, config.default_country)
         try:
             price = pricing.price(country)
-            if not self.provider.capabilities.balance:      # nothing to read: said in the user's words
-                warnings.append(say(lang, "credit_no_balance", provider=self.provider.label))
-            credit = pricing.credit(country).shown() if self.provider.capabilities.balance else None
+            provider = pricing.provider
+            if not provider.capabilities.balance:           # nothing to read: said in the user's words
+                warnings.append(say(lang, "credit_no_balance", provider=provider.label))
+            credit = pricing.credit(country).shown() if provider.capabilities.balance else None
         except ProviderError as error:     # the estimate still shows, from the shipped table
             warnings.append(say(lang, "credit_unknown", detail=error))
             amount, currency, source, credit = DEFAULT_PRICES.get(country, DEFAULT_OTHER), "EUR", "default", None
