@@ -37,6 +37,8 @@ from .dataverse_list_actions import ACTIONS as LIST_ACTIONS, list_action_respons
 from .dataverse_http import (API, Call, entity_definitions, error_reply, query_response, reply,
                              request_body, row_response, written_response)
 from .dataverse_limits import ServiceLimits, limit_options, user_of
+from .dataverse_loclabels import RETRIEVE as RETRIEVE_LOC_LABELS
+from .dataverse_loclabels import LocLabels
 from .dataverse_metadata import ROOTS, parse_path
 from .dataverse_metadata_write import bare as bare_schema
 from .dataverse_query import Query, child_key, parse_query
@@ -74,6 +76,7 @@ class DataverseEmulator(Emulator):
         self.store = Store(db_path, indexed_columns())
         self.writer = Writer(self.store)
         self.customizer = Customizer(self.schema, self.store, self.writer)
+        self.loc_labels = LocLabels(self.schema, self.store, self.writer)
         with self.active():
             self.customizer.replay()
             if seed:
@@ -104,6 +107,21 @@ class DataverseEmulator(Emulator):
     def max_upload(self, size: int) -> None:
         with self.active():
             self.writer.write(table_of("organizations"), ORGANIZATION_ID, {"maxuploadfilesize": size}, APP_USER_ID)
+
+    @property
+    def base_language(self) -> int:
+        """organization.languagecode: the language a row's localizable column (a view's name…) holds."""
+        return self.loc_labels.base_language()
+
+    @base_language.setter
+    def base_language(self, code: int) -> None:
+        with self.active():
+            self.writer.write(table_of("organizations"), ORGANIZATION_ID, {"languagecode": code}, APP_USER_ID)
+
+    def localized_labels(self, entity_set: str, row_id: str, attribute: str = "name") -> dict[int, str]:
+        """What RetrieveLocLabels answers for a row's column, as {language code: label}."""
+        found = self.store.get(entity_set, row_id.lower())
+        return self.loc_labels.labels(row_id.lower(), attribute, found[1]) if found else {}
 
     # --- in-process helpers for tests and the demo ------------------------------------------------
     def rows(self, entity_set: str, filter: str | None = None) -> list[dict]:
@@ -228,6 +246,10 @@ class DataverseEmulator(Emulator):
             return entity_definitions(call.request, path, assoc.many_to_many_definitions)
         if path in CUSTOMIZATION_ACTIONS:
             return self.customizer.action(call, path)
+        if path == "SetLocLabels":
+            return self.loc_labels.set(call)
+        if path.startswith(RETRIEVE_LOC_LABELS):
+            return self.loc_labels.retrieve(call)
         if path in assoc.UNBOUND_ACTIONS:
             return assoc.unbound_action_response(call, path)
         if path == "$batch":

@@ -170,7 +170,7 @@ _TABLES = [
            "uilanguageid:int localeid:int dateformatstring timeformatstring timezonecode:int",
            owned=False),
     _table("organization", "organizations", "organizationid", "name",
-           "name maxuploadfilesize:int", owned=False),
+           "name maxuploadfilesize:int languagecode:int", owned=False),
     _table("timezonedefinition", "timezonedefinitions", "timezonedefinitionid", "standardname",
            "timezonecode:int standardname userinterfacename", owned=False),
     _table("smsc_textmessage", "smsc_textmessages", "activityid", "subject",

@@ -114,7 +114,7 @@ ROWS = [
     ("roles", {"roleid": ROLE_SMS_USER_ID, "name": "SMS Connector User"}),
     ("roles", {"roleid": ROLE_BASIC_USER_ID, "name": "Basic User"}),
     ("organizations", {"organizationid": ORGANIZATION_ID, "name": "Contoso (emulator)",
-                       "maxuploadfilesize": 5_242_880}),
+                       "maxuploadfilesize": 5_242_880, "languagecode": 1033}),   # base language: English
     # A few rows of Dataverse's time zone catalogue (timezonecode -> Windows time zone name).
     *(("timezonedefinitions", {"timezonedefinitionid": f"7d000000-0000-4000-8000-{code:012d}",
                                "timezonecode": code, "standardname": name, "userinterfacename": label})

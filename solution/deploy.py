@@ -8,7 +8,9 @@ Three steps, kept apart so the plan is tested without HTTP:
    solution (`MSCRM.SolutionUniqueName`); the first refusal stops the run with one line naming the
    component, and the report says what was done before it.
 The views the charts show, the charts and the dashboard « SMS » are rows (solution.deploy_visuals) with
-the zip's ids, created inside the solution and put in the app (AddAppComponents) with its site map.
+the zip's ids, created inside the solution and put in the app (AddAppComponents) with its site map;
+they, the app and its site map are named in the organisation's base language, and the rows get their
+French and English names (`SetLocLabels`) as a zip import gives them.
 A second run finds everything and only reads, apart from publishing (`PublishXml` of what it owns).
 The webhook key only travels inside the service endpoint's AuthValue: never printed, never in a plan's repr.
 The pages' environment variables get the function app's origin and SMSC_FORM_KEY (never the webhook key:
@@ -28,7 +30,7 @@ from xml.sax.saxutils import escape
 
 from connector.errors import BadInput, SmscError
 from solution import deploy_bodies as bodies
-from solution.deploy_visuals import differing, visuals
+from solution.deploy_visuals import NAME, SET_LABELS, differing, text_in, visuals, wanted_labels
 from solution.deploy_state import (
     DeployError,
     MetadataApi,
@@ -497,17 +499,30 @@ def _webhook_operations(plan: Plan, definition: SolutionDefinition, state: OrgSt
 
 def _visual_operations(plan: Plan, definition: SolutionDefinition, state: OrgState) -> None:
     """The views the charts show, the charts, the dashboards: created with their ids, or patched where their
-    name or XML differ (the ids are the zip's: an imported zip's rows are found)."""
+    XML differs (the ids are the zip's: an imported zip's rows are found). A created row is named in the
+    base language; `SetLocLabels` then gives it both names, and gives a found row whose names differ its
+    names again (read per language by `RetrieveLocLabels`: the column reads in the caller's language)."""
     for visual in visuals(definition):
         plan.ids[visual.key] = visual.row_id
         found = state.visuals.get(visual.key)
+        wanted = wanted_labels(visual.label, state.base_language, state.languages)
         if found is None:
-            plan.add(Operation(visual.kind, visual.name, Result.CREATED, "POST", visual.entity_set, dict(visual.body)))
-        elif changed := differing(visual, found):
-            plan.add(Operation(visual.kind, visual.name, Result.UPDATED, "PATCH",
-                               f"{visual.entity_set}({visual.row_id})", changed))
+            body = visual.created_body(state.base_language)
+            plan.add(Operation(visual.kind, visual.name, Result.CREATED, "POST", visual.entity_set, body))
+            named = {state.base_language: body[NAME]}
         else:
-            plan.keep(visual.kind, visual.name)
+            named = state.visual_labels.get(visual.key, {})
+            if changed := differing(visual, found):
+                plan.add(Operation(visual.kind, visual.name, Result.UPDATED, "PATCH",
+                                   f"{visual.entity_set}({visual.row_id})", changed))
+            else:
+                plan.keep(visual.kind, visual.name)
+        if any(named.get(code) != text for code, text in wanted.items()):
+            plan.add(Operation("labels", f"{visual.kind} {visual.name}", Result.UPDATED, "POST", SET_LABELS, {
+                "EntityMoniker": visual.moniker, "AttributeName": NAME,
+                "Labels": [{"Label": text, "LanguageCode": code} for code, text in wanted.items()]}))
+        else:
+            plan.keep("labels", f"{visual.kind} {visual.name}")
 
 
 SITE_MAP_TYPE, TABLE_TYPE, FORM_TYPE = 62, 1, 60      # appmodulecomponent.componenttype
@@ -528,7 +543,8 @@ def _app_operations(plan: Plan, definition: SolutionDefinition, state: OrgState)
         found_map = state.site_maps.get(name)
         if found_map is None:
             plan.add(Operation("site map", name, Result.CREATED, "POST", "sitemaps",
-                               {"sitemapname": app.display.en, "sitemapnameunique": name, "sitemapxml": xml,
+                               {"sitemapname": text_in(app.display, state.base_language),
+                                "sitemapnameunique": name, "sitemapxml": xml,
                                 "isappaware": True}, produces=map_key))
         else:
             plan.ids[map_key] = found_map.id
@@ -540,7 +556,8 @@ def _app_operations(plan: Plan, definition: SolutionDefinition, state: OrgState)
         found_app = state.apps.get(name)
         if found_app is None:
             plan.add(Operation("app", name, Result.CREATED, "POST", "appmodules",
-                               {"uniquename": name, "name": app.display.en, "description": app.description.en,
+                               {"uniquename": name, "name": text_in(app.display, state.base_language),
+                                "description": text_in(app.description, state.base_language),
                                 "webresourceid": app.icon_web_resource_id, "clienttype": 4, "formfactor": 1,
                                 "navigationtype": 0}, produces=app_key))
         else:
@@ -734,7 +751,7 @@ def deploy_with_crm(definition: SolutionDefinition, crm: Any, **options: Any) ->
 
 KINDS = ("publisher", "solution", "choice", "option", "table", "column", "relationship", "key", "web resource",
          "service endpoint", "step", "step image", "environment variable", "environment variable value",
-         "view", "chart", "dashboard", "site map", "app", "app components", "customizations", "row")
+         "view", "chart", "dashboard", "labels", "site map", "app", "app components", "customizations", "row")
 
 
 def summary_rows(report: Report) -> list[tuple[str, int, int, int]]:

@@ -3,7 +3,8 @@
 Each component is read by its name: `EntityDefinitions(LogicalName='t')` with its attributes, then its
 `Keys`, `ManyToOneRelationships` and local choices' options, `GlobalOptionSetDefinitions(Name='n')`, the
 publisher and solution by unique name, web resources, environment variables (with their value row), the
-views, charts and dashboard by their ids (solution.deploy_visuals), the model-driven app and its site map
+views, charts and dashboard by their ids (solution.deploy_visuals) with their names per language
+(`RetrieveLocLabels`), the organisation's base language (`organizations`), the model-driven app and its site map
 by unique name (with the app's components), the service endpoint and the steps by name, and the seed
 tables' rows by their match columns. A missing component reads as None.
 """
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from connector.errors import SmscError
-from solution.deploy_visuals import visuals
+from solution.deploy_visuals import RETRIEVE_LABELS, visuals
 from solution.model import ENGLISH, FRENCH, SeedRow, SolutionDefinition
 
 Options = dict[int, dict[int, str]]          # option value -> language code -> label
@@ -118,6 +119,7 @@ class AppState:
 @dataclass
 class OrgState:
     languages: frozenset[int] = frozenset({ENGLISH, FRENCH})
+    base_language: int = ENGLISH                        # organization.languagecode
     publisher_id: str | None = None
     solution_id: str | None = None
     solution_version: str | None = None
@@ -132,6 +134,7 @@ class OrgState:
     apps: dict[str, AppState | None] = field(default_factory=dict)
     metadata_ids: dict[str, str] = field(default_factory=dict)       # table -> MetadataId (read for the apps)
     visuals: dict[str, dict[str, Any] | None] = field(default_factory=dict)   # Visual.key -> its compared columns
+    visual_labels: dict[str, dict[int, str]] = field(default_factory=dict)    # Visual.key -> its names by language
 
 
 def literal(text: str) -> str:
@@ -149,6 +152,22 @@ def read_languages(api: MetadataApi) -> frozenset[int]:
         return frozenset({ENGLISH, FRENCH})
     provisioned = frozenset(answer["RetrieveProvisionedLanguages"]) & {ENGLISH, FRENCH}
     return provisioned or frozenset({ENGLISH})
+
+
+def read_base_language(api: MetadataApi) -> int:
+    """The organisation's base language (`organization.languagecode`): the language the localizable column
+    of a row (a view's or a chart's name) is written in; English when not answered."""
+    answer = api.read("organizations", {"$select": "languagecode"}) or {}
+    rows = answer.get("value") or []
+    code = rows[0].get("languagecode") if rows else None
+    return int(code) if isinstance(code, int) else ENGLISH
+
+
+def read_labels(api: MetadataApi, path: str, query: Mapping[str, str]) -> dict[int, str]:
+    """RetrieveLocLabels' answer as {language code: label}."""
+    answer = api.read(path, query) or {}
+    labels = (answer.get("Label") or {}).get("LocalizedLabels") or ()
+    return {int(item["LanguageCode"]): str(item.get("Label") or "") for item in labels}
 
 
 def options_of(option_set: Mapping[str, Any] | None) -> Options:
@@ -289,6 +308,8 @@ def read_state(api: MetadataApi, definition: SolutionDefinition, *, seeds: Seque
                with_endpoint: bool = False) -> OrgState:
     """Everything the plan compares with, in GETs (the steps apart: `read_steps`, once the endpoint is known)."""
     state = OrgState(languages=read_languages(api))
+    with reading("the organisation's base language"):
+        state.base_language = read_base_language(api)
     with reading(f"publisher {definition.publisher.unique_name}"):
         publisher = _first(api, "publishers", f"uniquename eq {literal(definition.publisher.unique_name)}",
                            ("publisherid", "uniquename"))
@@ -313,8 +334,11 @@ def read_state(api: MetadataApi, definition: SolutionDefinition, *, seeds: Seque
             state.environment_variables[variable.schema_name] = read_environment_variable(api, variable.schema_name)
     for visual in visuals(definition):
         with reading(f"{visual.kind} {visual.name}"):
-            state.visuals[visual.key] = _first(api, visual.entity_set, f"{visual.id_column} eq {visual.row_id}",
-                                               (visual.id_column, *visual.compared))
+            state.visuals[visual.key] = found = _first(api, visual.entity_set,
+                                                       f"{visual.id_column} eq {visual.row_id}",
+                                                       (visual.id_column, *visual.compared))
+            if found is not None:
+                state.visual_labels[visual.key] = read_labels(api, RETRIEVE_LABELS, visual.label_query)
     for app in definition.apps:
         with reading(f"app {app.unique_name}"):
             state.site_maps[app.unique_name] = read_site_map(api, app.unique_name)

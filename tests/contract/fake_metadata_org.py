@@ -29,6 +29,9 @@ ID_COLUMNS = {"publishers": "publisherid", "solutions": "solutionid", "webresour
               "appmodules": "appmoduleid", "appmodulecomponents": "appmodulecomponentid",
               "savedqueries": "savedqueryid", "savedqueryvisualizations": "savedqueryvisualizationid",
               "systemforms": "formid"}
+LABEL_SETS = {"savedquery": "savedqueries", "savedqueryvisualization": "savedqueryvisualizations",
+              "systemform": "systemforms"}                 # the rows SetLocLabels names here
+MONIKER = re.compile(r"\{'@odata\.id':'(\w+)\(([0-9a-f-]{36})\)'\}$")
 APP_COMPONENTS = {"sitemap": (62, "sitemapid"), "entity": (1, "entityid"), "systemform": (60, "formid")}
 SYSTEM_SETS = set(ID_COLUMNS)
 
@@ -53,6 +56,8 @@ class FakeOrg:
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)   # entity set -> rows
     requests: list[Recorded] = field(default_factory=list)
     refuse: dict[tuple[str, str], tuple[int, str]] = field(default_factory=dict)   # (method, path) -> answer
+    base_language: int = 1033                                             # organization.languagecode
+    labels: dict[tuple[str, str], dict[int, str]] = field(default_factory=dict)   # (set, id) -> other languages' names
 
     @classmethod
     def with_standard_tables(cls, tables: tuple[str, ...] = ("smsc_textmessage", "campaign")) -> FakeOrg:
@@ -103,6 +108,10 @@ class FakeOrg:
     def _get(self, path: str, query: dict[str, str]) -> Response:
         if path == "RetrieveProvisionedLanguages()":
             return _json({"RetrieveProvisionedLanguages": [1033, 1036]})
+        if path == "organizations":
+            return _json({"value": [{"languagecode": self.base_language}]})
+        if path.startswith("RetrieveLocLabels("):
+            return self._labels(query)
         if match := ENTITY.fullmatch(path):
             table = self.tables.get(match.group(1))
             if table is None:
@@ -155,6 +164,8 @@ class FakeOrg:
         if path == "GlobalOptionSetDefinitions":
             self.global_choices[body["Name"]] = body
             return _created(f"GlobalOptionSetDefinitions({uuid.uuid4()})")
+        if path == "SetLocLabels":
+            return self._set_labels(body)
         if path in ("PublishXml", "InsertOptionValue", "UpdateOptionValue"):
             return Response(status=204)
         if path == "AddAppComponents":                 # the app's components, each once
@@ -192,6 +203,35 @@ class FakeOrg:
                 row.update(body)
                 return Response(status=204)
         return _not_found("no row")
+
+    def _row(self, entity_set: str, row_id: str) -> dict[str, Any] | None:
+        id_column = ID_COLUMNS[entity_set]
+        return next((r for r in self.rows.get(entity_set, []) if r[id_column] == row_id), None)
+
+    def name_labels(self, entity_set: str, row_id: str) -> dict[int, str]:
+        """What RetrieveLocLabels answers: the column in the base language, the others beside it."""
+        row = self._row(entity_set, row_id)
+        return {**self.labels.get((entity_set, row_id), {}), **({self.base_language: row["name"]} if row else {})}
+
+    def _labels(self, query: dict[str, str]) -> Response:
+        match = MONIKER.match(query.get("@p1", ""))
+        if not match or query.get("@p2") != "'name'" or self._row(*match.groups()) is None:
+            return _not_found("no such row or column")
+        return _json({"Label": {"LocalizedLabels": [{"Label": text, "LanguageCode": code}
+                                                    for code, text in self.name_labels(*match.groups()).items()]}})
+
+    def _set_labels(self, body: dict[str, Any]) -> Response:
+        moniker = body["EntityMoniker"]
+        entity_set = LABEL_SETS[moniker["@odata.type"].rsplit(".", 1)[1]]
+        row = self._row(entity_set, moniker[ID_COLUMNS[entity_set]])
+        if row is None or body["AttributeName"] != "name":
+            return _not_found("no such row or column")
+        for item in body["Labels"]:
+            if item["LanguageCode"] == self.base_language:
+                row["name"] = item["Label"]
+            else:
+                self.labels.setdefault((entity_set, row[ID_COLUMNS[entity_set]]), {})[item["LanguageCode"]] = item["Label"]
+        return Response(status=204)
 
     def _add_attribute(self, table: str, attribute: dict[str, Any]) -> None:
         logical = attribute["SchemaName"].lower()

@@ -53,6 +53,8 @@ def test_deploy_creates_everything_then_a_second_run_only_reads_and_publishes(ba
     since = len(bare.dataverse.requests)
     assert main(["solution", "deploy", "--webhook-url", WEBHOOK]) == 0
     assert writes(bare, since) == [("POST", "/api/data/v9.2/PublishXml")]
+    label_reads = [r for r in bare.dataverse.requests[since:] if "RetrieveLocLabels" in r.path]
+    assert len(label_reads) == 7                                  # 2 views, 4 charts, the dashboard: read, right
     assert "created:" not in capsys.readouterr().out
 
 
@@ -83,6 +85,34 @@ def test_after_deploy_the_dashboard_shows_the_charts_on_their_views_inside_the_s
                               params={"fetchXml": ET.tostring(fetch, encoding="unicode")},
                               headers={"Authorization": f"Bearer {DATAVERSE_TOKEN}"}, timeout=10)
         assert answer.status_code == 200 and answer.json()["value"] == [], answer.text
+
+
+def retrieve_labels(stack, entity_set: str, row_id: str) -> dict[int, str]:
+    """RetrieveLocLabels of a row's name, over HTTP, as {language code: label}."""
+    answer = requests.get(
+        f"{stack.dataverse_url}/api/data/v9.2/RetrieveLocLabels(EntityMoniker=@p1,AttributeName=@p2,"
+        f"IncludeUnpublished=@p3)", params={"@p1": f"{{'@odata.id':'{entity_set}({row_id})'}}", "@p2": "'name'",
+                                            "@p3": "true"},
+        headers={"Authorization": f"Bearer {DATAVERSE_TOKEN}"}, timeout=10)
+    assert answer.status_code == 200, answer.text
+    return {item["LanguageCode"]: item["Label"] for item in answer.json()["Label"]["LocalizedLabels"]}
+
+
+def test_after_deploy_the_dashboard_the_charts_and_their_views_have_their_french_and_english_names(bare):
+    from solution.definition import DEFINITION
+    from solution.ui import SMS_DASHBOARD
+
+    assert bare.dataverse.base_language == 1033                   # the emulator's organisation: English
+    assert retrieve_labels(bare, "systemforms", SMS_DASHBOARD.dashboard_id) == {1033: "SMS", 1036: "SMS"}
+    for chart in DEFINITION.charts:
+        assert retrieve_labels(bare, "savedqueryvisualizations", chart.chart_id) == {1033: chart.name.en,
+                                                                                     1036: chart.name.fr}
+    views = {v["name"]: v["savedqueryid"] for v in bare.dataverse.rows("savedqueries")}
+    assert {retrieve_labels(bare, "savedqueries", views[name])[1036] for name in ("Sent SMS", "Replies received")} \
+        == {"SMS envoyés", "Réponses reçues"}
+    # the row's column holds the base language's name, as Dataverse's does
+    charts = {c["savedqueryvisualizationid"]: c["name"] for c in bare.dataverse.rows("savedqueryvisualizations")}
+    assert charts == {c.chart_id: c.name.en for c in DEFINITION.charts}
 
 
 def test_after_deploy_the_pages_read_the_function_app_origin_and_the_form_key(bare):
@@ -121,3 +151,23 @@ def test_after_deploy_the_data_api_enforces_the_keys_and_a_unit_sms_goes_out_onc
     with pytest.raises(QueryError) as refused:            # the alternate key holds: a second row with it
         dv.insert("smsc_textmessages", {"subject": "SMS", "smsc_idempotencykey": key})
     assert (refused.value.status, refused.value.code) == (412, "0x80060892")
+
+
+def test_in_a_french_organisation_the_rows_are_named_in_french_and_keep_their_english_names(capsys):
+    from solution.definition import DEFINITION
+
+    with local_stack(bare=True, on_environment_change=bootstrap.reset) as stack:
+        stack.dataverse.base_language = 1036
+        assert main(["solution", "deploy", "--webhook-url", WEBHOOK]) == 0
+        charts = {c["savedqueryvisualizationid"]: c["name"] for c in stack.dataverse.rows("savedqueryvisualizations")}
+        assert charts == {c.chart_id: c.name.fr for c in DEFINITION.charts}
+        assert {v["name"] for v in stack.dataverse.rows("savedqueries")} == {"SMS envoyés", "Réponses reçues"}
+        for chart in DEFINITION.charts:
+            assert retrieve_labels(stack, "savedqueryvisualizations", chart.chart_id) == {
+                1036: chart.name.fr, 1033: chart.name.en}
+        [app] = stack.dataverse.rows("appmodules")
+        assert app["description"].startswith("SMS unitaires")
+        since = len(stack.dataverse.requests)
+        assert main(["solution", "deploy", "--webhook-url", WEBHOOK]) == 0
+        assert writes(stack, since) == [("POST", "/api/data/v9.2/PublishXml")]
+    capsys.readouterr()

@@ -77,6 +77,7 @@ def _complete() -> OrgState:
     state.seeds = {table: SeedTableState(True, frozenset((r.values["smsc_name"],) for r in SEEDS if r.table == table))
                    for table in {r.table for r in SEEDS}}
     state.visuals = {v.key: {c: v.body[c] for c in (v.id_column, *v.compared)} for v in visuals(DEFINITION)}
+    state.visual_labels = {v.key: v.label.by_language() for v in visuals(DEFINITION)}
     for app in DEFINITION.apps:
         state.site_maps[app.unique_name] = SiteMapState("map-id", site_map_xml(app))
         state.metadata_ids.update({t: f"meta-{t}" for t in app.tables})
