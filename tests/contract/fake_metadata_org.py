@@ -15,6 +15,8 @@ from typing import Any
 from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Request, Response
 
+TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.secret-token"     # the installer's bearer token (never to leak)
+
 API = "/api/data/v9.2/"
 ENTITY = re.compile(r"EntityDefinitions\(LogicalName='(\w+)'\)(?:/(Attributes|Keys|ManyToOneRelationships)(/.*)?)?$")
 GLOBAL = re.compile(r"GlobalOptionSetDefinitions\(Name='(\w+)'\)$")

@@ -11,29 +11,15 @@ import pytest
 
 from connector.crm.auth import StaticTokenCredential
 from connector.crm.dataverse import DataverseClient
-from connector.crm.metadata_writer import DataverseMetadataWriter
 from solution.definition import DEFINITION
 from solution.deploy import DeployError, PageSettings, Webhook, deploy, deploy_with_crm, workflow_drafts
 from solution.ui import SMS_DASHBOARD, SMS_PER_MONTH, TOP_TEMPLATES, WEB_RESOURCES_DIR
-from tests.contract.fake_metadata_org import FakeOrg
+from tests.contract.fake_metadata_org import TOKEN, FakeOrg
 
-TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.secret-token"
 WEBHOOK_KEY = "k3y-0f-the-webhook-Only-4-Dataverse"
 WEBHOOK_URL = "https://smsc-app.azurewebsites.net/api/dataverse/events?code=function-key"
 SOLUTION = DEFINITION.unique_name
 NEW_TABLES = [t.logical_name for t in DEFINITION.tables if t.is_new]
-
-
-@pytest.fixture
-def org(server):
-    org = FakeOrg.with_standard_tables()
-    server.expect_request(re.compile(r"/api/data/v9\.2/.*")).respond_with_handler(org.handle)
-    return org
-
-
-@pytest.fixture
-def api(server):
-    return DataverseMetadataWriter(DataverseClient(server.url_for("/"), StaticTokenCredential(TOKEN), timeout=5))
 
 
 FORM_KEY = "the-key-the-pages-hold-0123"

@@ -4,33 +4,16 @@ each row is created in the organisation's base language (`organizations?$select=
 but PublishXml. The exact requests, against the loopback organisation."""
 from __future__ import annotations
 
-import re
 
 import pytest
 
-from connector.crm.auth import StaticTokenCredential
-from connector.crm.dataverse import DataverseClient
-from connector.crm.metadata_writer import DataverseMetadataWriter
 from solution.definition import DEFINITION
 from solution.deploy_visuals import visuals
 from solution.ui import REPLIES_VIEW, SENT_VIEW, SMS_APP, SMS_DASHBOARD, SMS_PER_MONTH, TOP_TEMPLATES
-from tests.contract.fake_metadata_org import FakeOrg
-from tests.contract.test_solution_deploy import TOKEN, _deploy
+from tests.contract.test_solution_deploy import _deploy
 
 ROWS = visuals(DEFINITION)
 FRENCH, ENGLISH = 1036, 1033
-
-
-@pytest.fixture
-def org(server):
-    org = FakeOrg.with_standard_tables()
-    server.expect_request(re.compile(r"/api/data/v9\.2/.*")).respond_with_handler(org.handle)
-    return org
-
-
-@pytest.fixture
-def api(server):
-    return DataverseMetadataWriter(DataverseClient(server.url_for("/"), StaticTokenCredential(TOKEN), timeout=5))
 
 
 def _moniker(visual) -> dict:

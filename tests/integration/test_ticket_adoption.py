@@ -55,15 +55,22 @@ def killed_after_the_first_accepted_send(monkeypatch, release) -> None:
     monkeypatch.setattr(requests.Session, "send", send)
 
 
-def uncertain_campaign(stack, monkeypatch) -> tuple[str, object]:
-    """A campaign sent with a kill right after Octopush accepted its first request, then redelivered."""
-    stack.octopush.set_outcomes(hold=True)                       # the reports wait for the flush
+def killed_campaign(stack, monkeypatch):
+    """A campaign whose part worker is killed right after Octopush accepted its first request; the reports
+    wait for the flush. Returns the campaign, its services, the part's message and the clock."""
+    stack.octopush.set_outcomes(hold=True)
     queue, clock = FakeWorkQueue(), MovingClock()
     service_for = campaign_service_for(queue, clock)
     campaign_id = prepared_campaign(stack, service_for, RECIPIENTS)
     assert service_for().run(campaign_id, CampaignAction.VALIDATE).ok
     [message] = queue.take()
     killed_after_the_first_accepted_send(monkeypatch, lambda: release_queued_part(service_for, message))
+    return campaign_id, service_for, message, clock, queue
+
+
+def uncertain_campaign(stack, monkeypatch) -> tuple[str, object]:
+    """A campaign sent with a kill right after Octopush accepted its first request, then redelivered."""
+    campaign_id, service_for, message, clock, queue = killed_campaign(stack, monkeypatch)
     clock.skip(AFTER_A_KILL)                                     # redelivered once the dead worker's lease ran out
     release_queued_part(service_for, message)
     assert queue.take() == []
@@ -105,13 +112,7 @@ def test_the_reports_of_a_request_sent_before_a_kill_give_its_activities_their_t
 
 
 def test_reports_that_came_before_the_resume_are_adopted_by_the_sweep(stack, app, monkeypatch):
-    stack.octopush.set_outcomes(hold=True)
-    queue, clock = FakeWorkQueue(), MovingClock()
-    service_for = campaign_service_for(queue, clock)
-    campaign_id = prepared_campaign(stack, service_for, RECIPIENTS)
-    assert service_for().run(campaign_id, CampaignAction.VALIDATE).ok
-    [message] = queue.take()
-    killed_after_the_first_accepted_send(monkeypatch, lambda: release_queued_part(service_for, message))
+    campaign_id, service_for, message, clock, _ = killed_campaign(stack, monkeypatch)
     stack.octopush.flush_callbacks()                             # the first request's reports: no activity yet
     assert len(waiting_reports(stack)) == PER_REQUEST
     clock.skip(AFTER_A_KILL)
