@@ -302,7 +302,7 @@ class Demo:
         refusal = self.capabilities.refusal(SmsType.MARKETING, "+33649819006", sender)
         if refusal is None:
             return
-        reason = say("en", refusal.key, provider=self.label, **refusal.values)
+        reason = say("fr", refusal.key, provider=self.label, **refusal.values)     # a report detail: French
         self.console.print(f"{self.label} cannot send this marketing campaign to France from « {sender} »:")
         result = service.run(campaign_id, CampaignAction.SIMULATE, seed.JOHN_BAKER_ID)
         report = self._report(campaign_id, ".csv")

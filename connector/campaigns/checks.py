@@ -93,14 +93,14 @@ class LateOptOuts:
 
 @dataclass(frozen=True)
 class ProviderRules:
-    """What the campaign's provider carries (its capabilities) and how the user reads its refusals."""
+    """What the campaign's provider carries (its capabilities); its refusals are report details, French in
+    every language like the others (connector.user_texts.CAMPAIGN_REPORT_DETAILS)."""
     capabilities: Capabilities
     label: str                 # the provider as users name it
-    lang: str                  # the language of the refusal (the user's)
 
     def refused(self, sms_type: SmsType, number: str, sender: str | None) -> str | None:
         refusal = self.capabilities.refusal(sms_type, number, sender)
-        return None if refusal is None else say(self.lang, refusal.key, provider=self.label, **refusal.values)
+        return None if refusal is None else say("fr", refusal.key, provider=self.label, **refusal.values)
 
 
 class CampaignChecker:

@@ -87,7 +87,7 @@ def build_context(campaign: Campaign, config: Configuration, user: UserFormat,
         template = compile_template(text) if has_merge_fields(text) else None
     except TemplateError as error:
         raise CampaignError("template", detail=str(error)) from None
-    rules = ProviderRules(checks.capabilities, checks.provider_label, lang) if checks.capabilities else None
+    rules = ProviderRules(checks.capabilities, checks.provider_label) if checks.capabilities else None
     checker = CampaignChecker(checks.recipients, template, text, config, sms_type, sender,
                               NumberLedger(checks.optouts.active_numbers()), user.render_options(), rules)
     return ActionContext(campaign, config, sms_type, sender, template, text, lang, checker)

@@ -76,7 +76,7 @@ def test_a_scheduled_sms_the_timer_did_not_release_makes_the_demo_fail(tmp_path,
 
 
 ACS_CANNOT = ["Azure Communication Services cannot schedule: the connector holds the SMS itself",
-              "ECHEC;Azure Communication Services does not send marketing SMS to a French number"]
+              "ECHEC;Azure Communication Services n'envoie pas de SMS marketing vers un numéro français"]
 
 
 @pytest.mark.parametrize("provider, told", [

@@ -113,21 +113,20 @@ def test_the_length_budget_of_the_configuration_is_checked_at_simulation():
     assert found.detail == "Le message dépasse 149 caractères (150)."
 
 
-def test_what_the_provider_cannot_carry_is_refused_at_the_checks_in_the_users_language():
+def test_what_the_provider_cannot_carry_is_refused_at_the_checks_in_french_like_every_report_detail():
     from connector.campaigns.checks import ProviderRules
     from connector.sms import acs
 
-    def checked(sms_type, mobile, lang="en"):
-        rules = ProviderRules(acs.capabilities(), "Azure Communication Services", lang)
+    def checked(sms_type, mobile):
+        rules = ProviderRules(acs.capabilities(), "Azure Communication Services")
         checker = CampaignChecker(None, None, f"Soldes {STOP}", Configuration(), sms_type,  # type: ignore[arg-type]
                                   "ShopA", NumberLedger(), {}, rules)
         return checker.check(Candidate("contact", "c-1", "David Smith", mobile, {}, "Liste"))
 
     refused = checked(SmsType.MARKETING, "0649819006")
     assert (refused.ok, refused.detail) == (False, (
-        "Azure Communication Services does not send marketing SMS to a French number from an alphanumeric "
-        "sender (\u201cShopA\u201d): choose the transactional type if the message is not commercial, or a numeric "
-        "sender."))
-    assert checked(SmsType.MARKETING, "0649819006", "fr").detail.startswith("Azure Communication Services n'envoie")
+        "Azure Communication Services n'envoie pas de SMS marketing vers un numéro français avec un émetteur "
+        "alphanumérique (« ShopA ») : choisissez le type transactionnel si le message n'est pas commercial, "
+        "ou un émetteur numérique."))
     assert checked(SmsType.MARKETING, "+447400123456").ok          # not French
     assert checked(SmsType.TRANSACTIONAL, "0649819006").ok
