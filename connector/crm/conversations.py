@@ -80,7 +80,8 @@ class DataverseConversations:
                 f" and (smsc_direction eq {OUTGOING} or smsc_direction eq null)")
         if ticket:
             base += f" and smsc_providermessageid eq {odata_literal(ticket)}"
-        stamped = self._outgoing(f"{base} and actualend ge {odata_utc(sent_since)}", "actualend desc", 1)
+        # Send times are to the second: of two SMS sent within one, the later created is the one answered.
+        stamped = self._outgoing(f"{base} and actualend ge {odata_utc(sent_since)}", "actualend desc,createdon desc", 1)
         # Campaign SMS released after their activity was written (deferred start, quiet times) keep no
         # actualend; a deferred start may be weeks after the validate, hence the margin on createdon.
         released = self._outgoing(

@@ -36,7 +36,7 @@ def test_the_sms_answered_is_the_latest_sent_to_the_number_under_the_ticket_with
             " and smsc_providermessageid eq 'sms_1'")
     server.expect_ordered_request(f"{API}/smsc_textmessages", method="GET", query_string={
         "$select": select, "$filter": f"{base} and actualend ge 2026-11-30T12:00:00Z",
-        "$orderby": "actualend desc", "$top": "1", "$expand": expand}).respond_with_json({"value": [{
+        "$orderby": "actualend desc,createdon desc", "$top": "1", "$expand": expand}).respond_with_json({"value": [{
             "activityid": ACTIVITY, "actualend": "2026-12-01T09:00:00Z", "smsc_phonenumber": NUMBER,
             "smsc_providermessageid": "sms_1", "_regardingobjectid_value": ACCOUNT,
             f"_regardingobjectid_value{LOOKUP}": "account", "_smsc_campaignid_value": CAMPAIGN,
