@@ -172,7 +172,8 @@ def test_smsc_stats_prints_the_table_the_json_and_draws_the_chart(month, stack, 
 
     assert main(["stats", "--from", "2026-11-01", "--to", "2026-11-30", "--by", "template", "--lang", "fr"]) == 0
     out = capsys.readouterr().out
-    assert "Statistiques SMS du 2026-11-01 au 2026-11-30" in out and "Taux de réception" in out
+    # The days counted are the app user's (GMT Standard Time): the title says so, never "(UTC)".
+    assert "Statistiques SMS du 2026-11-01 au 2026-11-30 (fuseau Europe/London)" in out and "Taux de réception" in out
     assert out.index("Confirmation de commande") < out.index("Rappel RDV") and "Total" in out
 
     assert main(["stats", "--from", "2026-11-01", "--to", "2026-11-30", "--json", "--lang", "en"]) == 0
@@ -183,6 +184,9 @@ def test_smsc_stats_prints_the_table_the_json_and_draws_the_chart(month, stack, 
     assert main(["stats", "--from", "2026-11-01", "--to", "2026-11-30", "--by", "week", "--plot", str(chart),
                  "--lang", "fr"]) == 0
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and chart.stat().st_size > 20_000
+    from PIL import Image
+    with Image.open(chart) as drawn:        # the chart's title, also kept as the PNG's Title
+        assert drawn.info["Title"] == "Statistiques SMS du 2026-11-01 au 2026-11-30 (fuseau Europe/London)"
     assert str(chart) in capsys.readouterr().out
 
 
