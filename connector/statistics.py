@@ -28,6 +28,10 @@ from connector.repositories.statistics import Grouping, Replies, Sending, Statis
 from connector.user_texts import say
 
 MAX_DAYS = 3 * 366         # a longer period is a question for a data warehouse, not a dashboard
+# The days a Dataverse date and time can fall on (1753-01-01 .. 9999-12-31 23:59): the last day a period
+# may end on is the one before, since its end is the next midnight.
+CRM_FIRST_DAY, CRM_LAST_DAY = date(1753, 1, 1), date(9999, 12, 30)
+CRM_EARLIEST = datetime(1753, 1, 1, tzinfo=timezone.utc)
 
 
 class By(enum.StrEnum):
@@ -54,8 +58,9 @@ class Period:
 
     @property
     def start(self) -> datetime:
-        """The first day's midnight in `zone`, as a UTC instant."""
-        return datetime.combine(self.first, time(), ZoneInfo(self.zone)).astimezone(timezone.utc)
+        """The first day's midnight in `zone`, as a UTC instant (east of UTC, 1753-01-01's midnight is
+        before the CRM's first instant: that instant then)."""
+        return max(CRM_EARLIEST, datetime.combine(self.first, time(), ZoneInfo(self.zone)).astimezone(timezone.utc))
 
     @property
     def end(self) -> datetime:
@@ -67,9 +72,12 @@ def _day(text: str | None, name: str) -> date | None:
     if text is None or not text.strip():
         return None
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
         raise BadInput(f"{name}: not a date (YYYY-MM-DD): {text[:40]!r}") from None
+    if not CRM_FIRST_DAY <= day <= CRM_LAST_DAY:
+        raise BadInput(f"{name}: {day} is outside the days the CRM stores ({CRM_FIRST_DAY} to {CRM_LAST_DAY})")
+    return day
 
 
 def period_of(first: str | None, last: str | None, today: date | Callable[[], date], *,
@@ -222,7 +230,9 @@ class Statistics:
         for key in period_keys(period, by):
             year, week = key.split("-W")
             monday = date.fromisocalendar(int(year), int(week), 1)
-            span = Period(max(monday, period.first), min(monday + timedelta(days=6), period.last), period.zone)
+            # The week's Sunday, unless the period ends before it (9999-W52's is past the last date).
+            sunday = period.last if (period.last - monday).days < 6 else monday + timedelta(days=6)
+            span = Period(max(monday, period.first), sunday, period.zone)
             counted = self.source.replies(span.start, span.end, None).get(None)
             found[key] = counted.value if counted else Replies()
         return found

@@ -525,3 +525,12 @@ TEXTS["fr"].update({
 TEXTS["en"].update({
     "credit_no_balance": "{provider} tells no balance: see the consumption in your {provider} account.",
 })
+
+
+# The statistics' title names the time zone whose days they count (the CRM user's; smsc stats, its chart).
+TEXTS["fr"].update({
+    "stats_title_zone": "Statistiques SMS du {first} au {last} (fuseau {zone})",
+})
+TEXTS["en"].update({
+    "stats_title_zone": "SMS statistics from {first} to {last} (time zone {zone})",
+})

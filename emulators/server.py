@@ -313,7 +313,8 @@ class EmulatorServer:
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
+        if self._thread.is_alive():         # shutdown() would wait forever for a loop never started
+            self._server.shutdown()
         self._server.server_close()
 
     def wait(self) -> None:

@@ -27,7 +27,8 @@ SMSMODE_KEY = "emulator-smsmode-key"
 ACS_KEY = "ZW11bGF0b3ItYWNzLWFjY2Vzcy1rZXk="       # base64 of "emulator-acs-access-key"
 ACS_SENDER = "+18005550100"
 EMULATED_PROVIDERS = ("octopush", "smsmode", "acs")
-# Where the app listens by default (`smsc serve`): the callback URLs smsmode takes with each message.
+# Where the app listens by default (`smsc serve`): the callback URLs smsmode takes with each message,
+# unless the caller says where it serves the app (`public_url`) or SMSC_PUBLIC_URL does.
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:7071"
 
 
@@ -72,18 +73,21 @@ class LocalStack:
 @contextmanager
 def local_stack(db_path: str | Path | None = None, *, apply_environment: bool = True,
                 on_environment_change=lambda: None, bare: bool = False, dataverse_port: int = 0,
-                octopush_port: int = 0, webhook_key: str | None = None, provider: str | None = None):
+                octopush_port: int = 0, webhook_key: str | None = None, provider: str | None = None,
+                public_url: str | None = None):
     """Starts both emulators; while inside, the connector's settings point at them. `bare`: Dataverse
     as a fresh organisation (standard tables only, no demo data), for the solution installer. Ports 0:
     any free port; fixed ports and a given `webhook_key` keep the settings the same across restarts.
 
     `on_environment_change` lets the caller forget what it built from the old settings (the
     emulators know nothing of the connector). `provider`: octopush, smsmode or acs (default:
-    SMS_PROVIDER, else octopush); the smsmode or ACS emulator runs only when it is the provider."""
+    SMS_PROVIDER, else octopush); the smsmode or ACS emulator runs only when it is the provider.
+    `public_url`: where the caller serves the function app (SMSC_PUBLIC_URL; else the environment's, else
+    DEFAULT_PUBLIC_URL)."""
     provider = provider or os.environ.get("SMS_PROVIDER") or "octopush"
     if provider not in EMULATED_PROVIDERS:
         raise ValueError(f"no emulator for SMS_PROVIDER={provider} (emulated: {', '.join(EMULATED_PROVIDERS)})")
-    public_url = os.environ.get("SMSC_PUBLIC_URL") or DEFAULT_PUBLIC_URL
+    public_url = public_url or os.environ.get("SMSC_PUBLIC_URL") or DEFAULT_PUBLIC_URL
     with tempfile.TemporaryDirectory(prefix="smsc-") as scratch, ExitStack() as extra:
         dataverse = DataverseEmulator(str(db_path or Path(scratch) / "dataverse.sqlite3"), token=DATAVERSE_TOKEN,
                                       bare=bare)

@@ -499,15 +499,19 @@ def console_command(args: Any) -> int:
 
     from connector.bootstrap import reset
     from emulators.stack import local_stack
-    from smsc.serve import BackgroundServer, start_local_functions, until_interrupted
+    from smsc.serve import bound_server, connect_provider, start_local_functions, until_interrupted
 
+    server, app = bound_server(args.port)
     logging.basicConfig(level=logging.INFO, format="%(message)s", force=True)   # a server shows its log
     with ExitStack() as scope:
-        stack = scope.enter_context(local_stack(args.db, on_environment_change=reset))
+        scope.callback(server.stop)
+        # The provider's emulator calls back the console's own address (it serves the app's routes too).
+        stack = scope.enter_context(local_stack(args.db, on_environment_change=reset, public_url=server.url))
         after_request = start_local_functions(scope, timers=not getattr(args, "no_timers", False), db=args.db)
-        console = Console(stack, FunctionHost(after_request=after_request), language=args.lang)
-        server = scope.enter_context(BackgroundServer(console, port=args.port))
+        app.app = Console(stack, FunctionHost(after_request=after_request), language=args.lang)
+        server.start()
         print(f"smsc console: open {server.url}/ in a browser (Ctrl-C to stop).")
         print(f"  Dataverse emulator {stack.dataverse_url}, Octopush emulator {stack.octopush_url}")
+        print(f"  Callbacks: {connect_provider(stack, server.url)}")
         until_interrupted(server)
     return 0

@@ -15,7 +15,6 @@ tells the same story: its campaign is a new one each run.
 from __future__ import annotations
 
 import base64
-import os
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -106,23 +105,6 @@ class ProviderView:
     def send_requests(self) -> int:
         path = {"octopush": "sms-campaign/send", "smsmode": "/sms/v1/messages", "acs": "/sms"}[self.name]
         return len([r for r in self.emulator.requests if r.method == "POST" and r.path.endswith(path)])
-
-    def connect(self, app_url: str, key: str) -> str:
-        """Tells the provider where the app is, as its set-up does; what it was told (key masked)."""
-        from connector.bootstrap import get_services, reset
-        from smsc.provider_cli import callback_urls, masked
-
-        if self.name == "octopush":      # URLs held by the account (`smsc provider callbacks`)
-            urls = callback_urls(app_url, "octopush", key, None)
-            get_services().sms.set_callbacks(urls.deliveries, urls.inbounds, urls.opt_outs)
-            return f"registered at Octopush: {masked(urls.deliveries)} and {masked(urls.inbounds)}"
-        os.environ["SMSC_PUBLIC_URL"] = app_url
-        reset()
-        if self.name == "smsmode":       # each message names them (SMSC_PUBLIC_URL)
-            return f"each smsmode message names {app_url}/api/providers/smsmode/delivery and /inbound"
-        url = f"{app_url}/api/providers/acs/events?key={key}"
-        ok = self.emulator.subscribe(url)
-        return f"Event Grid subscription {masked(url)} validated: {ok}"
 
 
 def fields(answer: dict) -> str:
@@ -336,12 +318,12 @@ class Demo:
         """What comes back from the provider: delivery reports, a reply, a STOP — posted by the provider's
         emulator over HTTP to the function app's provider routes, served here on loopback."""
         from connector.crm.configuration import forget_configuration
-        from smsc.serve import BackgroundServer, FunctionHost
+        from smsc.serve import BackgroundServer, FunctionHost, connect_provider
 
         c, dv, sms = self.console, self.stack.dataverse, self.provider.emulator
         c.rule("[bold]The loop back: delivery reports, a reply and a STOP from the provider")
         with BackgroundServer(FunctionHost(self.call)) as app:
-            c.print(f"The app at {app.url}, {self.provider.connect(app.url, self.key)}")
+            c.print(f"The app at {app.url}, {connect_provider(self.stack, app.url)}")
             # Replies need a sender a phone can answer: the admin leaves the sender name empty.
             config = dv.rows("smsc_configurations")[0]
             dv.update("smsc_configurations", config["smsc_configurationid"], {"smsc_unitdefaultsender": None})

@@ -273,6 +273,63 @@ def curl_examples(url: str, key: str) -> list[str]:
             f"curl {url}/api/health"]
 
 
+class LateApp:
+    """The WSGI app of a server bound before the app can be built (it needs the server's address)."""
+
+    def __init__(self) -> None:
+        self.app: Callable | None = None
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if self.app is None:
+            return _json_error(503, "starting", "the app is starting")(environ, start_response)
+        return self.app(environ, start_response)
+
+
+def bound_server(port: int) -> tuple[BackgroundServer, LateApp]:
+    """A server bound to 127.0.0.1:`port` (0: any free port), not serving yet: bound first, so its address
+    is known before the emulators start (the callback URLs name it) and a port in use is said in one line
+    (BadInput) before anything else runs. Its app is given to the LateApp."""
+    import errno
+    import socket
+
+    from connector.errors import BadInput
+
+    if port:
+        with socket.socket() as probe:  # werkzeug would print two lines of its own and exit
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)    # as werkzeug's server does
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError as error:
+                why = "in use by another program" if error.errno == errno.EADDRINUSE else error.strerror
+                raise BadInput(f"--port {port}: 127.0.0.1:{port} is {why}; choose another port "
+                               "(--port 0: any free one)") from None
+    app = LateApp()
+    return BackgroundServer(app, port=port), app
+
+
+def connect_provider(stack: Any, app_url: str) -> str:
+    """Tells the provider's emulator where the app is served, as the provider's set-up would: Octopush
+    the account's callback URLs, smsmode SMSC_PUBLIC_URL (each message names it), ACS an Event Grid
+    subscription (its validation handshake asks the app: call this once the app serves). What it was
+    told, keys masked."""
+    import os
+
+    from connector.bootstrap import get_services, reset
+    from smsc.provider_cli import callback_urls, masked
+
+    if stack.provider == "octopush":      # URLs held by the account (`smsc provider callbacks`)
+        urls = callback_urls(app_url, "octopush", stack.webhook_key, None)
+        get_services().sms.set_callbacks(urls.deliveries, urls.inbounds, urls.opt_outs)
+        return f"registered at Octopush: {masked(urls.deliveries)} and {masked(urls.inbounds)}"
+    if stack.provider == "smsmode":
+        if os.environ.get("SMSC_PUBLIC_URL") != app_url:
+            stack.public_url = os.environ["SMSC_PUBLIC_URL"] = app_url
+            reset()
+        return f"each smsmode message names {app_url}/api/providers/smsmode/delivery and /inbound"
+    url = f"{app_url}/api/providers/acs/events?key={stack.webhook_key}"
+    return f"Event Grid subscription {masked(url)} validated: {stack.acs.subscribe(url)}"
+
+
 def until_interrupted(server: BackgroundServer) -> None:
     try:
         server.wait()
@@ -286,22 +343,27 @@ def serve_command(args: Any) -> int:
 
     from connector.bootstrap import reset
 
+    server, app = bound_server(args.port)
     logging.basicConfig(level=logging.INFO, format="%(message)s", force=True)   # a server shows its log
     with ExitStack() as scope:
-        key = None
+        scope.callback(server.stop)
+        key = stack = None
         if args.emulators:
             from emulators.stack import local_stack
-            stack = scope.enter_context(local_stack(args.db, on_environment_change=reset))
+            # The emulators call back the address actually served (--port 0 included).
+            stack = scope.enter_context(local_stack(args.db, on_environment_change=reset, public_url=server.url))
             key = stack.form_key         # the routes tried below take the pages' key
             print("Emulators running. Settings the app uses:")
             for name, value in stack.environment.items():
                 print(f"  {name}={value}")
         after_request = start_local_functions(scope, timers=not getattr(args, "no_timers", False),
                                               db=args.db if args.emulators else None)
-        server = scope.enter_context(BackgroundServer(FunctionHost(after_request=after_request), port=args.port))
+        app.app = FunctionHost(after_request=after_request)
+        server.start()
+        if stack is not None:
+            print(f"Callbacks: {connect_provider(stack, server.url)}")
         print(f"\nFunction app routes on {server.url}/api/ (Ctrl-C to stop). Try:")
         for line in curl_examples(server.url, key or "$SMSC_FORM_KEY"):
             print(f"  {line}")
         until_interrupted(server)
     return 0
-

@@ -24,13 +24,20 @@ def cell(lang: str, name: str, value) -> str:
     return f"{value:,}".replace(",", "\u202f") if lang == "fr" else f"{value:,}"
 
 
+def title_of(view: dict) -> str:
+    """The period and the time zone whose days it counts (the CRM user's), in the view's language."""
+    from connector.user_texts import say
+
+    return say(view["lang"], "stats_title_zone", first=view["from"], last=view["to"], zone=view["time_zone"])
+
+
 def table_of(view: dict):
     from rich.table import Table
 
     from connector.user_texts import say
 
     lang = view["lang"]
-    table = Table(title=say(lang, "stats_title", first=view["from"], last=view["to"]))
+    table = Table(title=title_of(view))
     table.add_column(say(lang, f"stats_by_{view['by']}") if view["by"] else "")
     for name in COLUMNS:
         table.add_column(say(lang, f"stats_{name}"), justify="right")

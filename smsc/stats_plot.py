@@ -32,6 +32,7 @@ def plot(view: dict, path: str) -> None:
     import matplotlib.pyplot as plt
 
     from connector.user_texts import say
+    from smsc.stats_cli import title_of
 
     lang, by = view["lang"], view["by"]
     periods = by in ("day", "week", "month")
@@ -40,7 +41,7 @@ def plot(view: dict, path: str) -> None:
     positions = list(range(len(groups)))
     figure, (volume, rates) = plt.subplots(2, 1, figsize=(max(8.0, 0.45 * len(groups) + 4), 7.5), sharex=True,
                                            height_ratios=(3, 2), layout="constrained")
-    figure.suptitle(say(lang, "stats_title", first=view["from"], last=view["to"]), fontsize=13)
+    figure.suptitle(title_of(view), fontsize=13)
     bars = volume.bar(positions, [g["sms"] for g in groups], color=VOLUME_COLOUR)
     if len(groups) <= 40:
         volume.bar_label(bars, labels=[str(g["sms"]) if g["sms"] else "" for g in groups], fontsize=8, padding=2)
@@ -68,7 +69,7 @@ def plot(view: dict, path: str) -> None:
     upright = not periods and len(groups) <= 5
     rates.set_xticks(positions[::step], [_short(label) for label in labels[::step]], rotation=0 if upright else 45,
                      ha="center" if upright else "right", fontsize=9 if upright else 8)
-    figure.savefig(path, dpi=120)
+    figure.savefig(path, dpi=120, metadata={"Title": title_of(view)})
     plt.close(figure)
 
 

@@ -172,7 +172,8 @@ def test_smsc_stats_prints_the_table_the_json_and_draws_the_chart(month, stack, 
 
     assert main(["stats", "--from", "2026-11-01", "--to", "2026-11-30", "--by", "template", "--lang", "fr"]) == 0
     out = capsys.readouterr().out
-    assert "Statistiques SMS du 2026-11-01 au 2026-11-30" in out and "Taux de réception" in out
+    # The days counted are the app user's (GMT Standard Time): the title says so, never "(UTC)".
+    assert "Statistiques SMS du 2026-11-01 au 2026-11-30 (fuseau Europe/London)" in out and "Taux de réception" in out
     assert out.index("Confirmation de commande") < out.index("Rappel RDV") and "Total" in out
 
     assert main(["stats", "--from", "2026-11-01", "--to", "2026-11-30", "--json", "--lang", "en"]) == 0
@@ -183,6 +184,9 @@ def test_smsc_stats_prints_the_table_the_json_and_draws_the_chart(month, stack, 
     assert main(["stats", "--from", "2026-11-01", "--to", "2026-11-30", "--by", "week", "--plot", str(chart),
                  "--lang", "fr"]) == 0
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and chart.stat().st_size > 20_000
+    from PIL import Image
+    with Image.open(chart) as drawn:        # the chart's title, also kept as the PNG's Title
+        assert drawn.info["Title"] == "Statistiques SMS du 2026-11-01 au 2026-11-30 (fuseau Europe/London)"
     assert str(chart) in capsys.readouterr().out
 
 
@@ -191,6 +195,9 @@ def test_smsc_stats_prints_the_table_the_json_and_draws_the_chart(month, stack, 
     (["--from", "01/11/2026"], "smsc: --from: not a date (YYYY-MM-DD): '01/11/2026'"),
     (["--from", "2026-11-30", "--to", "2026-11-01"], "smsc: --from (2026-11-30) is after --to (2026-11-01)"),
     (["--plot", "chart.svg"], "smsc: --plot: the chart is written as PNG; name the file *.png, not 'chart.svg'"),
+    (["--to", "9999-12-31"], "smsc: --to: 9999-12-31 is outside the days the CRM stores (1753-01-01 to 9999-12-30)"),
+    (["--from", "0001-01-01", "--to", "0001-01-02"],
+     "smsc: --from: 0001-01-01 is outside the days the CRM stores (1753-01-01 to 9999-12-30)"),
 ])
 def test_smsc_stats_refuses_bad_input_in_one_line(stack, capsys, argv, message):
     before = aggregate_requests(stack)
@@ -207,11 +214,17 @@ def test_get_api_stats_answers_the_same_figures_and_names_a_bad_parameter(month,
     assert response.json() == statistics(get_services().crm).view(NOV, By.CAMPAIGN, "fr")
     assert response.json()["by"] == "campaign" and response.json()["time_zone"] == "Europe/London"   # the app user
     for params, named in (({"by": "year"}, "by must be"), ({"from": "2026-13-01"}, "from: not a date"),
-                          ({"to": "x"}, "to: not a date"), ({"lang": "de"}, "lang must be")):
+                          ({"to": "x"}, "to: not a date"), ({"lang": "de"}, "lang must be"),
+                          ({"to": "9999-12-31"}, "to: 9999-12-31 is outside the days the CRM stores"),
+                          ({"from": "0001-01-01", "to": "0001-01-02"}, "from: 0001-01-01 is outside")):
         bad = invoke("GET", "stats", headers=headers, params=params)
         assert bad.status == 400 and bad.json()["error"]["code"] == "bad_input"
         assert named in bad.json()["error"]["message"]
     assert invoke("GET", "stats", params={"by": "user"}).status == 401
+    for first, last in (("1753-01-01", "1753-01-31"), ("9999-12-01", "9999-12-30")):     # the CRM's first and last days
+        for by in ("day", "week", "month", "user"):
+            edge = invoke("GET", "stats", headers=headers, params={"from": first, "to": last, "by": by})
+            assert edge.status == 200 and edge.json()["total"]["sent"] == 0
 
 
 def test_the_solution_charts_run_as_aggregate_fetches_on_the_seeded_month(month, stack):

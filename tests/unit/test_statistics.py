@@ -2,6 +2,7 @@
 and the bad input it refuses."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
@@ -27,6 +28,22 @@ def test_the_default_period_is_this_month_to_today_and_bad_dates_name_their_para
     with pytest.raises(BadInput, match=r"^by must be one of user, template, campaign, type, day, week, month"):
         by_of("year")
     assert by_of("Template") is By.TEMPLATE and by_of(None) is None
+
+
+def test_days_the_crm_cannot_store_are_refused_by_name_and_its_first_day_stays_in_range():
+    """Dataverse keeps dates from 1753-01-01 to 9999-12-31: a period's end is the midnight after its last
+    day, so 9999-12-30 is the last day one may ask for (9999-12-31 overflowed: a 500)."""
+    with pytest.raises(BadInput, match=r"^--to: 9999-12-31 is outside the days the CRM stores "
+                                       r"\(1753-01-01 to 9999-12-30\)$"):
+        period_of(None, "9999-12-31", date(2026, 11, 17), prefix="--")
+    with pytest.raises(BadInput, match=r"^from: 0001-01-01 is outside the days the CRM stores"):
+        period_of("0001-01-01", "0001-01-02", date(2026, 11, 17))
+    with pytest.raises(BadInput, match=r"^from: 1752-12-31 is outside"):
+        period_of("1752-12-31", "1753-01-02", date(2026, 11, 17))
+    last = period_of("9999-12-01", "9999-12-30", date(2026, 11, 17))
+    assert replace(last, zone="Pacific/Pago_Pago").end == datetime(9999, 12, 31, 11, tzinfo=timezone.utc)
+    first = replace(period_of("1753-01-01", "1753-01-02", date(2026, 11, 17)), zone="Europe/Paris")
+    assert first.start == datetime(1753, 1, 1, tzinfo=timezone.utc)     # Paris's midnight was before it
 
 
 def test_totals_and_rates_follow_the_campaign_rules():
