@@ -102,7 +102,8 @@ class PartRelease:
                                     message.note_id, ledger=service.ledger, sms_type=ctx.sms_type,
                                     sender=ctx.sender, now=self.now,
                                     quiet=QuietTimes.of(ctx.config), excludes=late.excludes,
-                                    with_replies=replies_wanted(ctx.sender, ctx.config))
+                                    with_replies=replies_wanted(ctx.sender, ctx.config),
+                                    apply_waiting=service.waiting_reports)
         finally:
             late.close()
             ctx.close()

@@ -119,6 +119,11 @@ class Crm(Protocol):
         without If-Match, as `upsert` does one row (`key`: an alternate key such as
         `smsc_phonenumber='+33…'`). A result per row, in order; a row refused does not stop the rest."""
 
+    def run_batch(self, operations: Sequence[Any], *, repeatable: bool = False) -> list[Any]:
+        """`connector.crm.batch.Request`s (URLs relative to the API, `contacts(…)`) in one `$batch`
+        without continue-on-error, run in order: the `batch.Answer`s of those run, the first failure last.
+        `repeatable`: running them twice writes nothing twice (retried after a 5xx)."""
+
     def execute_action(self, name: str, body: Mapping[str, Any]) -> Record | None:
         """POST an unbound action (`AddListMembersList`) with its parameters; its JSON answer, or None
         when it returns nothing (204)."""
