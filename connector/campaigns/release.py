@@ -51,13 +51,14 @@ from connector.repositories.report_notes import ReportNotes
 from connector.repositories.send_ledger import EntriesUnwritten, LedgerEntry, LedgerState, SendLedger, WindowActivities
 from connector.sms.capabilities import Capabilities, Refusal
 from connector.sms.port import MERGE_SLOTS, DuplicateRequest, ProviderError, Recipient, SmsRequest, SmsType
-from connector.text.encoding import analyze
+from connector.text.encoding import GSM7, GSM_BASIC, GSM_EXTENSION, UCS2, segment_count
 
 log = logging.getLogger(__name__)
 
 CHUNK = 1000              # activities per $batch, and entries per provider window
 PROVIDER_MAX = 500        # a ceiling on recipients per request, below what the provider takes (tests lower it)
 LEDGER_WRITE = 1000       # ledger entries in one write
+GSM_ALL = GSM_BASIC | GSM_EXTENSION
 
 
 @dataclass(frozen=True)
@@ -103,9 +104,10 @@ def staged_sending(content: bytes) -> StagedSending | None:
 
 
 def campaign_sms(campaign: Campaign, staged: Staged, ticket: str | None) -> CampaignSms:
-    stats = analyze(staged.text)
+    text = staged.text
+    encoding = GSM7 if GSM_ALL.issuperset(text) else UCS2      # a set test in C, as segment_count does
     return CampaignSms(campaign_recipient_key(campaign.id, staged.table, staged.id), staged.table, staged.id,
-                       staged.number, staged.text, stats.encoding, stats.segments, ticket)
+                       staged.number, text, encoding, segment_count(text), ticket)
 
 
 @dataclass(frozen=True)
@@ -404,7 +406,12 @@ class _Part:
     def _excluding(self, excludes: Callable[[str], bool] | None, capabilities: Capabilities
                    ) -> Callable[[str], bool]:
         """`excludes`, and the numbers this provider cannot carry the part's SMS to (ACS: marketing to
-        France from a name): left out before anything is sent, counted, the reason kept."""
+        France from a name): left out before anything is sent, counted, the reason kept. Without
+        rules by country, the provider's answer is the same for every number: asked once."""
+        if capabilities.countries is None and not capabilities.restrictions:
+            refusal = capabilities.refusal(self.sending.sms_type, "", self.sending.sender)
+            if refusal is None:
+                return excludes or (lambda number: False)
         def left_out(number: str) -> bool:
             if excludes is not None and excludes(number):
                 return True
