@@ -118,6 +118,12 @@ class DataverseClient:
         return entity_id(self._send("POST", self._url(entity_set), body=body,
                                     repeatable_post=_repeatable_create(entity_set, body)))
 
+    def create_returning(self, entity_set: str, body: Mapping[str, Any], select: Sequence[str]) -> Record:
+        """POST a row with `Prefer: return=representation`: the row as created, with its `@odata.etag`."""
+        return self._send("POST", self._url(entity_set, {"$select": ",".join(select)}), body=body,
+                          prefer="return=representation",
+                          repeatable_post=_repeatable_create(entity_set, body)).json()
+
     def batch_create(self, entity_set: str, rows: Sequence[Mapping[str, Any]]) -> list[BatchItemResult]:
         """One `$batch` of creates with `Prefer: odata.continue-on-error`: a result per row, in order."""
         creates = batch.create_requests(self._url(entity_set), rows)      # ValueError over 1,000

@@ -13,6 +13,7 @@ activities, the late opt-outs, the failure reason, the user who validated.
 from __future__ import annotations
 
 import json
+import dataclasses
 from typing import Any
 
 from connector.clock import odata_utc, parse_utc
@@ -95,10 +96,12 @@ class DataverseLeases:
     def create(self, lease: Lease, *, final: bool = False) -> Lease:
         # The alternate key makes a second create a DuplicateRecord (a connector.errors.Conflict).
         key = lease.key
-        row_id = self.crm.create(LEDGER_SET, {
-            **_row(lease), "smsc_requestid": key.request_id, "smsc_part": key.part,
-            "smsc_CampaignId@odata.bind": f"/campaigns({key.campaign_id})"})
-        return self._reread(lease, row_id, final)
+        body = {**_row(lease), "smsc_requestid": key.request_id, "smsc_part": key.part,
+                "smsc_CampaignId@odata.bind": f"/campaigns({key.campaign_id})"}
+        if final:
+            return self._reread(lease, self.crm.create(LEDGER_SET, body), final)
+        row = self.crm.create_returning(LEDGER_SET, body, ["smsc_sendledgerid"])    # with its ETag: no read
+        return dataclasses.replace(lease, etag=row.get("@odata.etag", "*"), id=row["smsc_sendledgerid"])
 
     def replace(self, lease: Lease, *, final: bool = False) -> Lease:
         if lease.id is None:

@@ -77,6 +77,10 @@ class Crm(Protocol):
     def create(self, entity_set: str, body: Mapping[str, Any]) -> str:
         """POST a row; returns its id (from `OData-EntityId`)."""
 
+    def create_returning(self, entity_set: str, body: Mapping[str, Any], select: Sequence[str]) -> Record:
+        """POST a row with `Prefer: return=representation` (`$select`): the row as created, with its
+        `@odata.etag` (no read after the create)."""
+
     def update(self, entity_set: str, record_id: str, body: Mapping[str, Any], *,
                etag: str = "*") -> None:
         """PATCH with `If-Match: <etag>` (`*` = must exist). Raises ConcurrencyConflict / RecordNotFound."""
