@@ -1,5 +1,8 @@
 """Prepare's staging parts end on a release window's end (1,000 staged SMS), so validate releases
 100,000 recipients in 100 windows, not in a few more made of each part's remainder."""
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from connector.campaigns.reports import NoteParts
 from tests.fakes.report_notes import FakeReportNotes
 
@@ -29,3 +32,14 @@ def test_parts_hold_whole_windows_but_the_last():
 def test_a_window_larger_than_a_part_still_ends_the_part_at_the_row_that_does_not_fit():
     counts = staged(1_000, window=500, upload_limit=20_000)       # ~14,000 bytes a part: under one window
     assert sum(counts) == 1_000 and max(counts) * len(ROW) <= 20_000 * 3 // 4
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=0x2FF) | st.sampled_from("&<>\"'\t\n\r\x00\x0b\x1f"), max_size=40))
+def test_xml_values_are_written_as_the_escaping_functions_write_them(value):
+    from xml.sax.saxutils import escape, quoteattr
+
+    from connector.campaigns.reports import _XML_INVALID, xml_attr, xml_text
+
+    assert xml_text(value) == escape(_XML_INVALID.sub("", value))
+    assert xml_attr(value) == quoteattr(_XML_INVALID.sub("", value))
