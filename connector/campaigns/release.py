@@ -341,12 +341,17 @@ class _Part:
         unrecorded: list[LedgerEntry] = []
         if to_send:
             failure: BaseException | None = None
-            for request, outcome in send_all(provider, self.ledger, to_send, entries, self.sending, self.ids,
-                                             unrecorded):
-                if isinstance(outcome, LedgerEntry):
-                    entries[request.request_id] = outcome
-                else:
-                    failure = failure or outcome
+            try:
+                for request, outcome in send_all(provider, self.ledger, to_send, entries, self.sending, self.ids,
+                                                 unrecorded):
+                    if isinstance(outcome, LedgerEntry):
+                        entries[request.request_id] = outcome
+                    else:
+                        failure = failure or outcome
+            except Exception:           # a ledger write between sends failed: the activities keep what left
+                if unrecorded:
+                    self._keep_tickets(requests, entries, activities, now)
+                raise
             if failure is not None:     # what left is recorded before the failure goes up
                 self._record(unrecorded, requests, entries, activities, now)
                 raise failure
@@ -366,7 +371,7 @@ class _Part:
                       activities: CampaignActivities, now: datetime) -> None:
         """The requests' outcomes, then the window's activities and its Written entry: in one request
         when the ledger can (outcomes first: a ticket is recorded before anything else can fail)."""
-        ahead = self.written + unrecorded
+        ahead, self.written = self.written + unrecorded, []
         while len(ahead) > LEDGER_WRITE - 2:        # the ledger's share of one request, the rest first
             self._record(ahead[:LEDGER_WRITE], requests, entries, activities, now, keep=bool(unrecorded))
             ahead = ahead[LEDGER_WRITE:]
