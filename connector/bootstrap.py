@@ -299,7 +299,9 @@ def campaign_service(crm, provider, *, user_id: str | None = None, **kw) -> "Cam
     app_crm, crm = crm, acting_as(crm, user_id)
     # Leases are the connector's own bookkeeping (the send ledger), kept as the app whoever validates.
     kw.setdefault("leases", DataverseLeases(app_crm))
-    kw.setdefault("ledger", DataverseSendLedger(app_crm))
+    # The ledger writes a window's activities with its entries when both act as the app (one request).
+    kw.setdefault("ledger", DataverseSendLedger(app_crm, activities_crm=crm))
+    kw.setdefault("waiting_reports", lambda tickets: delivery_service(app_crm).apply_waiting(tickets))
     kw.setdefault("parts_queue", work_queue(CAMPAIGN_PARTS))
     return CampaignService(
         campaigns=DataverseCampaigns(crm), recipients=DataverseCampaignRecipients(crm),

@@ -24,9 +24,8 @@ from connector.campaigns.fan_out import CAMPAIGN_LEASE, PartMessage, delay_until
 from connector.campaigns.model import Campaign, CampaignError, CampaignStatus
 from connector.campaigns.release import release_part
 from connector.campaigns.service import CampaignService, provider_reason
-from connector.campaigns.settle import settle_campaign
+from connector.campaigns.settle import Settled, settle_campaign
 from connector.quiet_times import QuietTimes
-from connector.repositories.campaigns import PartsProgress
 from connector.repositories.leases import (CAMPAIGN_PART, LeaseKey, LeaseState, PartOutcome, extend, give_back,
                                            settle, take)
 from connector.send_policy import replies_wanted
@@ -66,7 +65,7 @@ class PartRelease:
             return f"part {message.part}: held until the deferred start"
         lease = take(service.leases, message.lease_key, self.owner, now + PART_LEASE, now)
         if lease.state == LeaseState.DONE:  # a redelivery, or a resume raced the first delivery
-            self.count()
+            self.count(campaign)
             return f"part {message.part}: already done"
         if not lease.held_by(self.owner, now):
             self.put_back(lease.expires)    # another worker has it: see again when its lease ends
@@ -83,8 +82,9 @@ class PartRelease:
             extend(service.leases, self.campaign_key, held_until + CAMPAIGN_LEASE)
             return f"part {message.part}: held until {held_until:%Y-%m-%d %H:%M} UTC"
         settle(service.leases, lease, LeaseState.DONE, outcome=outcome.part)
-        self.count()
-        extend(service.leases, self.campaign_key, self.now + CAMPAIGN_LEASE)
+        settled = self.count(campaign)
+        if settled is not None and settled.status == CampaignStatus.SENDING:   # parts still to come
+            extend(service.leases, self.campaign_key, self.now + CAMPAIGN_LEASE, current=settled.campaign_lease)
         return f"part {message.part}: {outcome.part.messages} SMS released"
 
     @property
@@ -102,7 +102,8 @@ class PartRelease:
                                     message.note_id, ledger=service.ledger, sms_type=ctx.sms_type,
                                     sender=ctx.sender, now=self.now,
                                     quiet=QuietTimes.of(ctx.config), excludes=late.excludes,
-                                    with_replies=replies_wanted(ctx.sender, ctx.config))
+                                    with_replies=replies_wanted(ctx.sender, ctx.config),
+                                    apply_waiting=service.waiting_reports)
         finally:
             late.close()
             ctx.close()
@@ -110,11 +111,11 @@ class PartRelease:
                            tuple(late.left_out[:MAX_OPTED_OUT_KEPT]))
         return _Released(part, released.held_until)
 
-    def count(self) -> PartsProgress | None:
+    def count(self, campaign: Campaign | None = None) -> Settled | None:
+        """The campaign's progress counted (`campaign`: as read when the part began)."""
         lang = self.service.users.user_format(self.message.user_id).language
-        settled = settle_campaign(self.service.campaigns, self.service.leases, self.message.campaign_id,
-                                  self.message.ticket, lang=lang, now=self.now)
-        return settled.progress if settled else None
+        return settle_campaign(self.service.campaigns, self.service.leases, self.message.campaign_id,
+                               self.message.ticket, lang=lang, now=self.now, campaign=campaign)
 
     def put_back(self, when: datetime | None) -> None:
         delay = delay_until(when, self.now) or timedelta(seconds=30)

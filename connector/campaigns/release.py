@@ -3,10 +3,12 @@ text, SMS type, sender and replies as the marketer approved them — then writes
 recipient, in `$batch` requests of up to 1,000.
 
 Exactly once, whatever is killed or retried: the send ledger (`connector.repositories.send_ledger`)
-records each provider request Reserved before it leaves and Accepted with its ticket right after,
-before the activities; a window whose activities are written gets its own Written entry and is
-skipped by a resume. Each activity also carries an idempotency key campaign + recipient (an
-alternate key: a second create is refused and ignored).
+records each provider request Reserved before it leaves (a part's requests in one write, before its
+first send) and Accepted with its ticket once its window's requests are back, ahead of the window's
+activities and its Written entry, in one request (`SendLedger.record_window`: the CRM runs them in
+order and stops at the first failure); a Written window is skipped by a resume. Each activity also
+carries an idempotency key campaign + recipient (an alternate key: a second create is refused and
+ignored).
 
 A provider without idempotency (smsmode, ACS: its capabilities say so) cannot answer "duplicate": each
 group of its requests is marked Sending in the ledger just before it leaves, and a resume makes a
@@ -41,19 +43,22 @@ from datetime import datetime
 
 from connector.campaigns.model import Campaign
 from connector.campaigns.progress import chunked
+from connector.errors import SmscError
 from connector.idempotency import campaign_recipient_key, campaign_request_id, campaign_window_key
 from connector.quiet_times import QuietTimes, next_allowed
 from connector.repositories.campaign_activities import CampaignActivities, CampaignSms
 from connector.repositories.report_notes import ReportNotes
-from connector.repositories.send_ledger import LedgerEntry, LedgerState, SendLedger
+from connector.repositories.send_ledger import EntriesUnwritten, LedgerEntry, LedgerState, SendLedger, WindowActivities
 from connector.sms.capabilities import Capabilities, Refusal
 from connector.sms.port import MERGE_SLOTS, DuplicateRequest, ProviderError, Recipient, SmsRequest, SmsType
-from connector.text.encoding import analyze
+from connector.text.encoding import GSM7, GSM_BASIC, GSM_EXTENSION, UCS2, segment_count
 
 log = logging.getLogger(__name__)
 
 CHUNK = 1000              # activities per $batch, and entries per provider window
 PROVIDER_MAX = 500        # a ceiling on recipients per request, below what the provider takes (tests lower it)
+LEDGER_WRITE = 1000       # ledger entries in one write
+GSM_ALL = GSM_BASIC | GSM_EXTENSION
 
 
 @dataclass(frozen=True)
@@ -99,9 +104,10 @@ def staged_sending(content: bytes) -> StagedSending | None:
 
 
 def campaign_sms(campaign: Campaign, staged: Staged, ticket: str | None) -> CampaignSms:
-    stats = analyze(staged.text)
+    text = staged.text
+    encoding = GSM7 if GSM_ALL.issuperset(text) else UCS2      # a set test in C, as segment_count does
     return CampaignSms(campaign_recipient_key(campaign.id, staged.table, staged.id), staged.table, staged.id,
-                       staged.number, staged.text, stats.encoding, stats.segments, ticket)
+                       staged.number, text, encoding, segment_count(text), ticket)
 
 
 @dataclass(frozen=True)
@@ -163,16 +169,15 @@ def hold(campaign: Campaign, now: datetime, sending: StagedSending, first_number
 
 def send_request(provider, ledger: SendLedger, request: WindowRequest, entry: LedgerEntry,
                  sending: StagedSending, ids: dict[tuple[str, str], str] | None = None) -> LedgerEntry:
-    """Sends a Reserved request and records what came of it, before anything else happens. `ids`
-    receives the provider's id of each accepted recipient (ACS: one per recipient, which its delivery
-    reports name), by (request id, number)."""
+    """Sends a Reserved request; what came of it (Accepted with its ticket, or Uncertain), for the
+    caller to record before anything else happens. A clear refusal is recorded here, then raised.
+    `ids` receives the provider's id of each accepted recipient (ACS: one per recipient, which its
+    delivery reports name), by (request id, number)."""
     try:
         result = provider.send(request.sms_request(sending))
         ticket = result.ticket
     except DuplicateRequest:        # a run killed before recording it sent it: not again, ticket unknown
-        entry = entry.uncertain()
-        ledger.write([entry])
-        return entry
+        return entry.uncertain()
     except ProviderError as error:
         if not error.retryable:     # a clear refusal; a time-out or 5xx may have gone: it stays Reserved
             ledger.write([entry.refused(str(error))])
@@ -183,21 +188,18 @@ def send_request(provider, ledger: SendLedger, request: WindowRequest, entry: Le
                     if r.accepted and r.provider_id})
     if result.refused:              # some recipients refused (the others accepted): said with the entry
         entry = replace(entry, error="; ".join(f"{r.number}: {r.reason}" for r in result.refused)[:2000])
-    try:
-        ledger.write([entry])
-    except Exception as error:      # the ticket is known here only: the caller writes it on the activities
-        raise TicketUnrecorded(entry) from error
     return entry
 
 
 def send_all(provider, ledger: SendLedger, requests: Sequence[WindowRequest], entries: dict[str, LedgerEntry],
-             sending: StagedSending, ids: dict[tuple[str, str], str]
+             sending: StagedSending, ids: dict[tuple[str, str], str], unrecorded: list[LedgerEntry]
              ) -> Iterator[tuple[WindowRequest, LedgerEntry | BaseException]]:
     """Sends the requests, up to the provider's `parallel_requests` at once (smsmode: one request per
-    recipient), each recorded as it comes back; yields each request with its entry or its failure, in
-    order, and stops at the first failure. For a provider without idempotency, each group is marked
-    Sending in the ledger just before it leaves: a resume finds which may have left (Sending: never
-    again) and which never did (Reserved: sent then)."""
+    recipient); yields each request with its entry or its failure, in order, and stops at the first
+    failure. The outcomes gather in `unrecorded`, for the caller's next ledger write. For a provider
+    without idempotency, each group is marked Sending in the ledger just before it leaves, with the
+    outcomes of the groups before it: a resume finds which may have left (Sending: never again) and
+    which never did (Reserved: sent then)."""
     parallel = max(1, min(provider.capabilities.parallel_requests, len(requests)))
     marks = not provider.capabilities.idempotent_requests
     pool = ThreadPoolExecutor(max_workers=parallel) if parallel > 1 else None
@@ -205,8 +207,12 @@ def send_all(provider, ledger: SendLedger, requests: Sequence[WindowRequest], en
         for start in range(0, len(requests), parallel):
             group = requests[start:start + parallel]
             if marks:
-                ledger.write([replace(entries[r.request_id], state=LedgerState.SENDING) for r in group])
+                for chunk in chunked([*unrecorded, *(replace(entries[r.request_id], state=LedgerState.SENDING)
+                                                     for r in group)], LEDGER_WRITE):
+                    ledger.write(chunk)
+                unrecorded.clear()
             outcomes = _send_group(pool, provider, ledger, group, entries, sending, ids)
+            unrecorded += [o for o in outcomes if isinstance(o, LedgerEntry)]
             for request, outcome in zip(group, outcomes, strict=True):
                 yield request, outcome
             if any(not isinstance(o, LedgerEntry) for o in outcomes):
@@ -223,40 +229,39 @@ def _send_group(pool: ThreadPoolExecutor | None, provider, ledger: SendLedger, g
     if pool is None:
         try:
             return [send_request(provider, ledger, group[0], entries[group[0].request_id], sending, ids)]
-        except (ProviderError, TicketUnrecorded) as error:
+        except ProviderError as error:
             return [error]
     futures = [pool.submit(send_request, provider, ledger, r, entries[r.request_id], sending, ids) for r in group]
     return [future.exception() or future.result() for future in futures]
 
 
-class TicketUnrecorded(Exception):
-    """The provider accepted a request whose ticket the ledger could not record (the CRM failed)."""
-
-    def __init__(self, entry: LedgerEntry):
-        super().__init__(entry.request_id)
-        self.entry = entry
-
-
 def release_part(notes: ReportNotes, activities: CampaignActivities, provider, campaign: Campaign, part_no: int,
                  note_id: str, *, ledger: SendLedger, sms_type: SmsType, sender: str | None, now: datetime,
                  quiet: QuietTimes | None = None, excludes: Callable[[str], bool] | None = None,
-                 with_replies: bool = False) -> Released:
+                 with_replies: bool = False, apply_waiting: Callable[[set[str]], object] | None = None
+                 ) -> Released:
     """One preparation part, end to end, window after window. Parts are independent (keys carry the
     part number), so they can run in any order, again, or on several workers (one at a time per part:
     the caller's lease). `sms_type`, `sender`, `with_replies`: for parts staged before the part
     carried its own. `excludes`: numbers opted out since the preparation, left out. Returns early
-    with `held_until` set when a window must wait (nothing of it sent)."""
+    with `held_until` set when a window must wait (nothing of it sent). `apply_waiting`: applies the
+    delivery reports that came before the activities of these tickets (once per part; activities
+    written through `activities` apply theirs themselves)."""
     if campaign.deferred(now):      # nothing can have left before the start: not even read
         return Released(held_until=campaign.start)
     content = notes.content(note_id)
     part = _Part(campaign, part_no, ledger, staged_sending(content) or StagedSending(sms_type, sender, with_replies))
+    windows = list(chunked(staged_messages(content), CHUNK))
     try:
-        for window_no, window in enumerate(chunked(staged_messages(content), CHUNK)):
-            if not part.release_window(window_no, window, activities, provider, now, quiet, excludes):
+        part.reserve(windows, provider, now, quiet, excludes)
+        for window_no, window in enumerate(windows):
+            if not part.release_window(window_no, window, activities, provider, now):
                 break
     except ProviderError:           # the windows written so far stay done (the CRM answers)
         part.record_written()
         raise
+    finally:
+        part.apply_waiting(apply_waiting)
     part.record_written()
     return part.done
 
@@ -266,76 +271,152 @@ def _refused(entry: LedgerEntry, number: str) -> bool:
     return entry.state == LedgerState.ACCEPTED and bool(entry.error) and f"{number}: " in (entry.error or "")
 
 
+@dataclass
+class _Plan:
+    """A window's provider requests and their ledger entries, as planned before the part's first send."""
+    requests: list[WindowRequest]
+    entries: dict[str, LedgerEntry]
+
+
 class _Part:
-    """A part under way: its ledger entries as read once, and the windows written but not yet recorded
-    (they go with the next ledger write, saving a request per window)."""
+    """A part under way: its ledger entries as read once, each window's requests planned and reserved
+    at once, and the ledger entries not yet recorded (they go with the next write)."""
 
     def __init__(self, campaign: Campaign, part_no: int, ledger: SendLedger, sending: StagedSending):
         self.campaign, self.part_no, self.ledger, self.sending = campaign, part_no, ledger, sending
         self.known = {entry.request_id: entry for entry in ledger.part_entries(campaign.id, part_no)}
-        self.written: list[LedgerEntry] = []
+        self.written: list[LedgerEntry] = []           # Written entries (and marks) for the next write
         self.ids: dict[tuple[str, str], str] = {}      # (request id, number) -> the provider's id for it
+        self.plans: dict[int, _Plan] = {}
+        self.held_until: datetime | None = None
+        self.tickets: set[str] = set()                 # of activities written with the ledger
         self.done = Released()
 
+    def reserve(self, windows: Sequence[list[Staged]], provider, now: datetime, quiet: QuietTimes | None,
+                excludes: Callable[[str], bool] | None) -> None:
+        """Plans every window not written yet, up to the first that must wait, and writes at once what
+        must be in the ledger before anything leaves: each request to send Reserved (new ones, and
+        refused ones tried again), and, for a provider without idempotency, Uncertain for each one an
+        earlier run marked Sending (it may have left: only the ledger can refuse a resend)."""
+        left_out = self._excluding(excludes, provider.capabilities)
+        marks = not provider.capabilities.idempotent_requests
+        ahead: list[LedgerEntry] = []
+        for window_no, window in enumerate(windows):
+            key = campaign_window_key(self.campaign.ticket or "", self.part_no, window_no)
+            if (mark := self.known.get(key)) is not None and mark.state == LedgerState.WRITTEN:
+                continue
+            requests = window_requests(window, key, left_out, provider.capabilities)
+            entries = {r.request_id: self.known.get(r.request_id) or self._entry(window_no, r.request_id, len(r.staged))
+                       for r in requests}
+            if marks:
+                maybe = [entries[r.request_id].uncertain() for r in requests
+                         if (known := self.known.get(r.request_id)) is not None and known.state == LedgerState.SENDING]
+                entries |= {e.request_id: e for e in maybe}
+                ahead += maybe
+            to_send = [r for r in requests if not entries[r.request_id].sent]
+            if to_send and (until := hold(self.campaign, now, self.sending, window[0].number, quiet)) is not None:
+                self.held_until = until
+                break
+            reserve = [self._entry(window_no, r.request_id, len(r.staged)) for r in to_send
+                       if r.request_id not in self.known or entries[r.request_id].state != LedgerState.RESERVED]
+            entries |= {e.request_id: e for e in reserve}
+            ahead += reserve
+            self.plans[window_no] = _Plan(requests, entries)
+        for chunk in chunked(ahead, LEDGER_WRITE):
+            self.ledger.write(chunk)
+        self.known |= {e.request_id: e for e in ahead}
+
     def release_window(self, window_no: int, window: list[Staged], activities: CampaignActivities, provider,
-                       now: datetime, quiet: QuietTimes | None, excludes: Callable[[str], bool] | None) -> bool:
+                       now: datetime) -> bool:
         """False when the window is held (nothing of it sent)."""
         key = campaign_window_key(self.campaign.ticket or "", self.part_no, window_no)
         if (mark := self.known.get(key)) is not None and mark.state == LedgerState.WRITTEN:
             self.done.messages += mark.recipients
             return True
-        requests = window_requests(window, key, self._excluding(excludes, provider.capabilities), provider.capabilities)
-        entries = {r.request_id: self.known.get(r.request_id) or self._entry(window_no, r.request_id, len(r.staged))
-                   for r in requests}
-        if not provider.capabilities.idempotent_requests:
-            # Marked Sending by an earlier run that may have sent it: without the provider's duplicate
-            # answer, only the ledger can refuse a resend. At most once: it is Uncertain.
-            maybe = [entries[r.request_id].uncertain() for r in requests
-                     if (known := self.known.get(r.request_id)) is not None and known.state == LedgerState.SENDING]
-            if maybe:
-                self.ledger.write(maybe)
-                entries |= {e.request_id: e for e in maybe}
-                self.known |= {e.request_id: e for e in maybe}
+        if (plan := self.plans.get(window_no)) is None:
+            self.done.held_until = self.held_until
+            return False
+        requests, entries = plan.requests, plan.entries
         to_send = [r for r in requests if not entries[r.request_id].sent]
+        unrecorded: list[LedgerEntry] = []
         if to_send:
-            if (until := hold(self.campaign, now, self.sending, window[0].number, quiet)) is not None:
-                self.done.held_until = until
-                return False
-            # Reserved before anything leaves: new requests, and refused ones tried again.
-            reserve = [self._entry(window_no, r.request_id, len(r.staged)) for r in to_send
-                       if r.request_id not in self.known or entries[r.request_id].state != LedgerState.RESERVED]
-            if reserve or self.written:
-                self.ledger.write(self.written + reserve)
-                self.written = []
-            entries |= {e.request_id: e for e in reserve}
             failure: BaseException | None = None
-            unrecorded = False
-            for request, outcome in send_all(provider, self.ledger, to_send, entries, self.sending, self.ids):
-                if isinstance(outcome, LedgerEntry):
-                    entries[request.request_id] = outcome
-                    continue
-                if isinstance(outcome, TicketUnrecorded):
-                    entries[request.request_id], unrecorded = outcome.entry, True
-                    assert outcome.__cause__ is not None
-                    outcome = outcome.__cause__
-                failure = failure or outcome
-            if failure is not None:
-                if unrecorded:      # the ledger failed after a send: the activities keep what left
-                    self._keep_tickets([r for r in requests if entries[r.request_id].sent], entries, activities, now)
+            try:
+                for request, outcome in send_all(provider, self.ledger, to_send, entries, self.sending, self.ids,
+                                                 unrecorded):
+                    if isinstance(outcome, LedgerEntry):
+                        entries[request.request_id] = outcome
+                    else:
+                        failure = failure or outcome
+            except Exception:           # a ledger write between sends failed: the activities keep what left
+                if unrecorded:
+                    self._keep_tickets(requests, entries, activities, now)
+                raise
+            if failure is not None:     # what left is recorded before the failure goes up
+                self._record(unrecorded, requests, entries, activities, now)
                 raise failure
         messages = self._messages(requests, entries)
-        if messages:
-            self.done.refused_activities += activities.create(self.campaign, messages, sms_type=self.sending.sms_type,
-                                                              sender=self.sending.sender, sent_at=now)
+        written = self._entry(window_no, key, len(messages), LedgerState.WRITTEN)
+        if not messages:
+            self._record(unrecorded, requests, entries, activities, now)
+            self.written.append(written)
+            return True
+        self._write_window(unrecorded, messages, written, requests, entries, activities, now)
         self.done.messages += len(messages)
         self.done.uncertain += sum(entries[r.request_id].state == LedgerState.UNCERTAIN for r in requests)
-        self.written.append(self._entry(window_no, key, len(messages), LedgerState.WRITTEN))
         return True
+
+    def _write_window(self, unrecorded: list[LedgerEntry], messages: list[CampaignSms], written: LedgerEntry,
+                      requests: Sequence[WindowRequest], entries: dict[str, LedgerEntry],
+                      activities: CampaignActivities, now: datetime) -> None:
+        """The requests' outcomes, then the window's activities and its Written entry: in one request
+        when the ledger can (outcomes first: a ticket is recorded before anything else can fail)."""
+        ahead, self.written = self.written + unrecorded, []
+        while len(ahead) > LEDGER_WRITE - 2:        # the ledger's share of one request, the rest first
+            self._record(ahead[:LEDGER_WRITE], requests, entries, activities, now, keep=bool(unrecorded))
+            ahead = ahead[LEDGER_WRITE:]
+        sending = self.sending
+        try:
+            refused = self.ledger.record_window(ahead, WindowActivities(self.campaign, messages, sending.sms_type,
+                                                                        sending.sender, now), written)
+        except EntriesUnwritten as error:
+            if unrecorded:          # the ledger failed after a send: the activities keep what left
+                self._keep_tickets(requests, entries, activities, now)
+            raise error.__cause__ or error from None
+        self.written = []
+        if refused is None:         # the ledger wrote the outcomes only: the activities, then Written
+            refused = activities.create(self.campaign, messages, sms_type=sending.sms_type, sender=sending.sender,
+                                        sent_at=now)
+            self.written = [written]
+        else:
+            self.tickets |= {m.provider_ticket for m in messages if m.provider_ticket}
+        self.done.refused_activities += refused
+
+    def _record(self, entries: list[LedgerEntry], requests: Sequence[WindowRequest],
+                window_entries: dict[str, LedgerEntry], activities: CampaignActivities, now: datetime, *,
+                keep: bool = True) -> None:
+        """Writes the pending entries and these; when that fails after a send, the activities of what
+        left are written with their tickets first (`keep`)."""
+        pending, self.written = self.written + entries, []
+        if not pending:
+            return
+        try:
+            for chunk in chunked(pending, LEDGER_WRITE):
+                self.ledger.write(chunk)
+        except Exception:
+            if keep and entries:
+                self._keep_tickets(requests, window_entries, activities, now)
+            raise
 
     def _excluding(self, excludes: Callable[[str], bool] | None, capabilities: Capabilities
                    ) -> Callable[[str], bool]:
         """`excludes`, and the numbers this provider cannot carry the part's SMS to (ACS: marketing to
-        France from a name): left out before anything is sent, counted, the reason kept."""
+        France from a name): left out before anything is sent, counted, the reason kept. Without
+        rules by country, the provider's answer is the same for every number: asked once."""
+        if capabilities.countries is None and not capabilities.restrictions:
+            refusal = capabilities.refusal(self.sending.sms_type, "", self.sending.sender)
+            if refusal is None:
+                return excludes or (lambda number: False)
         def left_out(number: str) -> bool:
             if excludes is not None and excludes(number):
                 return True
@@ -354,11 +435,12 @@ class _Part:
                              or entries[r.request_id].ticket or r.request_id)
                 for r in requests for s in r.staged if not _refused(entries[r.request_id], s.number)]
 
-    def _keep_tickets(self, sent: Sequence[WindowRequest], entries: dict[str, LedgerEntry],
+    def _keep_tickets(self, requests: Sequence[WindowRequest], entries: dict[str, LedgerEntry],
                       activities: CampaignActivities, now: datetime) -> None:
         """The ledger failed right after a send: the activities of what left are written with their
         tickets, so a resume (which finds that request Uncertain) keeps them. Best effort: the
         ledger's failure is the one the caller must see."""
+        sent = [r for r in requests if entries[r.request_id].sent]
         try:
             activities.create(self.campaign, self._messages(sent, entries), sms_type=self.sending.sms_type,
                               sender=self.sending.sender, sent_at=now)
@@ -368,8 +450,20 @@ class _Part:
 
     def record_written(self) -> None:
         if self.written:
-            self.ledger.write(self.written)
+            for chunk in chunked(self.written, LEDGER_WRITE):
+                self.ledger.write(chunk)
             self.written = []
+
+    def apply_waiting(self, apply: Callable[[set[str]], object] | None) -> None:
+        """The delivery reports that came before the activities written with the ledger, applied (the
+        sweep timer is the safety net when this fails)."""
+        if apply is None or not self.tickets:
+            return
+        try:
+            apply(self.tickets)
+        except SmscError as error:
+            log.warning("reports waiting for campaign %s stay for the sweep: %s", self.campaign.id, error)
+        self.tickets = set()
 
     def _entry(self, window_no: int, request_id: str, recipients: int,
                state: LedgerState = LedgerState.RESERVED) -> LedgerEntry:

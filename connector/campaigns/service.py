@@ -104,10 +104,12 @@ class CampaignService:
                  optouts: OptOuts, templates: TemplateTexts, provider: CampaignProvider,
                  figures: CampaignFiguresSource, leases: Leases, parts_queue: WorkQueue, ledger: SendLedger,
                  clock: Callable[[], datetime] = utcnow, progress: Progress = no_progress, page_size: int = 5000,
-                 quotas: Quotas | None = None, app_campaigns: Campaigns | None = None):
+                 quotas: Quotas | None = None, app_campaigns: Campaigns | None = None,
+                 waiting_reports: Callable[[set[str]], object] | None = None):
         self.campaigns, self.recipients, self.notes, self.activities = campaigns, recipients, notes, activities
         self.leases, self.parts_queue = leases, parts_queue      # validate's fan-out (connector.campaigns.parts)
         self.ledger = ledger                  # what each part's provider requests came to (connector.campaigns.release)
+        self.waiting_reports = waiting_reports  # applies the reports that came before these tickets' activities
         self.figures = figures
         self.configuration, self.users, self.optouts, self.templates = configuration, users, optouts, templates
         self.provider, self.clock, self.progress, self.page_size = provider, clock, progress, page_size

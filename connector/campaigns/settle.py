@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from connector.campaigns.model import CampaignStatus
+from connector.campaigns.model import Campaign, CampaignStatus
 from connector.errors import Conflict
 from connector.repositories.campaigns import KEEP, Campaigns, PartsProgress
-from connector.repositories.leases import CAMPAIGN_PART, Lease, LeaseKey, Leases, LeaseState, give_back, settle
+from connector.repositories.leases import CAMPAIGN_PART, Lease, Leases, LeaseState, give_back, settle
 from connector.user_texts import say
 
 SETTLE_ATTEMPTS = 5
@@ -25,6 +25,7 @@ class Settled:
     status: CampaignStatus
     progress: PartsProgress
     summary: str | None = None      # written on the campaign when it settled (or a part failed)
+    campaign_lease: Lease | None = None     # the campaign's own lease as read (before any write here)
 
 
 def final_summary(lang: str, rows: list[Lease], total: int) -> str:
@@ -51,15 +52,20 @@ def failure_lines(lang: str, rows: list[Lease], total: int) -> str:
 
 
 def settle_campaign(campaigns: Campaigns, leases: Leases, campaign_id: str, ticket: str, *, lang: str,
-                    now: datetime, report_failures: bool = False) -> Settled | None:
+                    now: datetime, report_failures: bool = False, campaign: Campaign | None = None) -> Settled | None:
     """Counts the parts, writes the progress and, when nothing is in flight any more, the end.
     `report_failures`: a part just failed for good, so the last result says it even while other
-    parts are still on their way. None when the campaign is no longer this ticket's send."""
-    for _ in range(SETTLE_ATTEMPTS):
-        campaign = campaigns.get(campaign_id)
+    parts are still on their way. None when the campaign is no longer this ticket's send.
+    `campaign`: as the caller read it (its progress write is conditional on its ETag: read again
+    when it changed since)."""
+    for attempt in range(SETTLE_ATTEMPTS):
+        if attempt or campaign is None:
+            campaign = campaigns.get(campaign_id)
         if campaign.status != CampaignStatus.SENDING or campaign.ticket != ticket:
             return None
-        rows = [r for r in leases.of_campaign(campaign_id, ticket) if r.key.part != CAMPAIGN_PART]
+        every = leases.of_campaign(campaign_id, ticket)
+        rows = [r for r in every if r.key.part != CAMPAIGN_PART]
+        campaign_lease = next((r for r in every if r.key.part == CAMPAIGN_PART), None)
         total = campaign.parts.total if campaign.parts else len(rows)
         progress = PartsProgress(total, sum(r.state == LeaseState.DONE for r in rows),
                                  sum(r.state == LeaseState.FAILED for r in rows))
@@ -72,23 +78,22 @@ def settle_campaign(campaigns: Campaigns, leases: Leases, campaign_id: str, tick
             continue
     else:
         raise Conflict(f"campaign {campaign_id} kept changing while its parts were counted")
-    campaign_lease = leases.read(LeaseKey(campaign_id, ticket, CAMPAIGN_PART))
     if not progress.settled:
         if report_failures and progress.failed:
             summary = say(lang, "campaign_parts_done", done=progress.done, total=total)
             summary += failure_lines(lang, rows, total)
             campaigns.finish(campaign_id, summary)
-            return Settled(CampaignStatus.SENDING, progress, summary)
-        return Settled(CampaignStatus.SENDING, progress)
+            return Settled(CampaignStatus.SENDING, progress, summary, campaign_lease)
+        return Settled(CampaignStatus.SENDING, progress, campaign_lease=campaign_lease)
     summary = final_summary(lang, rows, total)
     if progress.failed:             # stays Sending, in no one's hands: validating again resumes at once
         campaigns.finish(campaign_id, summary)
         if campaign_lease is not None and campaign_lease.state == LeaseState.HELD:
             give_back(leases, campaign_lease)
-        return Settled(CampaignStatus.SENDING, progress, summary)
+        return Settled(CampaignStatus.SENDING, progress, summary, campaign_lease)
     # The send time its closing counts from was written by validate (a deferred start kept, else when it
     # went); a campaign without one gets now.
     campaigns.finish(campaign_id, summary, status=CampaignStatus.SENT, start=KEEP if campaign.start else now)
     if campaign_lease is not None and campaign_lease.state != LeaseState.DONE:
         settle(leases, campaign_lease, LeaseState.DONE)
-    return Settled(CampaignStatus.SENT, progress, summary)
+    return Settled(CampaignStatus.SENT, progress, summary, campaign_lease)

@@ -84,6 +84,13 @@ def upsert_requests(set_url: str, rows: Sequence[tuple[str, Mapping[str, Any]]])
     return [Request("PATCH", f"{set_url}({key})", {"Content-Type": ENTRY}, to_json(body)) for key, body in rows]
 
 
+def create_multiple_request(set_url: str, logical_name: str, rows: Sequence[Mapping[str, Any]]) -> Request:
+    """`POST <set>/Microsoft.Dynamics.CRM.CreateMultiple` (one operation, all or nothing, however many rows)."""
+    targets = [{"@odata.type": f"Microsoft.Dynamics.CRM.{logical_name}", **row} for row in rows]
+    return Request("POST", f"{set_url}/Microsoft.Dynamics.CRM.CreateMultiple", {"Content-Type": "application/json"},
+                   to_json({"Targets": targets}))
+
+
 def get_request(url: str, headers: Mapping[str, str]) -> Request:
     """A GET whose URL is too long to send plainly (long FetchXML): ≤ 64 KB inside a batch."""
     if len(url) > BATCH_GET_URL_LIMIT:
@@ -137,6 +144,15 @@ def raise_for_error(response: requests.Response) -> None:
             if answer.status >= 400:
                 raise error_for(answer.status, answer.body, answer.reason)
     raise error_from(response)
+
+
+def answers_to_failure(response: requests.Response) -> list[Answer]:
+    """The answers of a `$batch` sent without continue-on-error: those run, in order, the first failure
+    last (the operations after it were not run). A failure without a multipart body raises."""
+    content_type = response.headers.get("Content-Type", "")
+    if response.status_code >= 400 and _media_type(content_type)[0] != "multipart/mixed":
+        raise error_from(response)
+    return decode(content_type, response.content, response.status_code)
 
 
 def create_results(count: int, answers: Sequence[Answer]) -> list[BatchItemResult]:

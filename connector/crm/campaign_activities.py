@@ -42,6 +42,17 @@ def activity_row(campaign: Campaign, sms: CampaignSms, *, sms_type: SmsType, sen
     }
 
 
+def create_one_by_one(crm: Crm, rows: Sequence[dict[str, Any]], refusal: CrmError) -> int:
+    """After CreateMultiple refused `rows`: when the refusal is a row's (a 4xx: a key already there,
+    a row the CRM will not take), the same rows as a `$batch` with continue-on-error; how many were
+    refused for another reason than already being there. Otherwise (the CRM failing, or refusing
+    the user) the refusal is raised."""
+    if not 400 <= refusal.status < 500 or isinstance(refusal, (PrivilegeDenied, Throttled)):
+        raise refusal
+    results = crm.batch_create(ACTIVITY_SET, rows)
+    return sum(1 for r in results if r.error is not None and not isinstance(r.error, DuplicateRecord))
+
+
 class DataverseCampaignActivities:
     def __init__(self, crm: Crm):
         self.crm = crm
@@ -57,10 +68,7 @@ class DataverseCampaignActivities:
                 self.crm.create_multiple(ACTIVITY_SET, ACTIVITY_TABLE, rows)
                 continue
             except CrmError as refusal:
-                if not 400 <= refusal.status < 500 or isinstance(refusal, (PrivilegeDenied, Throttled)):
-                    raise           # the CRM failing, or refusing the user: not a row's fault
-            results = self.crm.batch_create(ACTIVITY_SET, rows)
-            refused += sum(1 for r in results if r.error is not None and not isinstance(r.error, DuplicateRecord))
+                refused += create_one_by_one(self.crm, rows, refusal)
         return refused
 
     def scheduled(self, campaign_id: str) -> Iterator[ScheduledSms]:

@@ -14,6 +14,7 @@ import copy
 import logging
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -117,6 +118,12 @@ class DataverseClient:
         return entity_id(self._send("POST", self._url(entity_set), body=body,
                                     repeatable_post=_repeatable_create(entity_set, body)))
 
+    def create_returning(self, entity_set: str, body: Mapping[str, Any], select: Sequence[str]) -> Record:
+        """POST a row with `Prefer: return=representation`: the row as created, with its `@odata.etag`."""
+        return self._send("POST", self._url(entity_set, {"$select": ",".join(select)}), body=body,
+                          prefer="return=representation",
+                          repeatable_post=_repeatable_create(entity_set, body)).json()
+
     def batch_create(self, entity_set: str, rows: Sequence[Mapping[str, Any]]) -> list[BatchItemResult]:
         """One `$batch` of creates with `Prefer: odata.continue-on-error`: a result per row, in order."""
         creates = batch.create_requests(self._url(entity_set), rows)      # ValueError over 1,000
@@ -140,6 +147,15 @@ class DataverseClient:
         # Upserts by alternate key: a second run updates the rows the first one made, so it is repeatable.
         return batch.upsert_results(len(rows), self._batch(upserts, batch.CONTINUE_ON_ERROR, repeatable_post=True)) \
             if rows else []
+
+    def run_batch(self, operations: Sequence[batch.Request], *, repeatable: bool = False) -> list[batch.Answer]:
+        """Operations (URLs relative to the API) in one `$batch`, run in order up to the first failure."""
+        absolute = [replace(op, url=self.api_url + op.url) for op in operations]
+        boundary = batch.new_boundary()
+        response = self._send("POST", f"{self.api_url}$batch", data=batch.encode(absolute, boundary),
+                              headers={"Content-Type": f"multipart/mixed; boundary={boundary}"}, check=False,
+                              repeatable_post=repeatable)
+        return batch.answers_to_failure(response)
 
     def execute_action(self, name: str, body: Mapping[str, Any]) -> Record | None:
         """An unbound action: `POST {api}/<name>`; 204 (no return value) gives None."""

@@ -13,6 +13,7 @@ activities, the late opt-outs, the failure reason, the user who validated.
 from __future__ import annotations
 
 import json
+import dataclasses
 from typing import Any
 
 from connector.clock import odata_utc, parse_utc
@@ -92,23 +93,28 @@ class DataverseLeases:
             f"_smsc_campaignid_value eq {campaign_id} and startswith(smsc_requestid,{prefix})"))
         return [lease_from_row(row, LeaseKey(campaign_id, ticket, int(row.get("smsc_part") or 0))) for row in rows]
 
-    def create(self, lease: Lease) -> Lease:
+    def create(self, lease: Lease, *, final: bool = False) -> Lease:
         # The alternate key makes a second create a DuplicateRecord (a connector.errors.Conflict).
         key = lease.key
-        row_id = self.crm.create(LEDGER_SET, {
-            **_row(lease), "smsc_requestid": key.request_id, "smsc_part": key.part,
-            "smsc_CampaignId@odata.bind": f"/campaigns({key.campaign_id})"})
-        return self._reread(lease, row_id)
+        body = {**_row(lease), "smsc_requestid": key.request_id, "smsc_part": key.part,
+                "smsc_CampaignId@odata.bind": f"/campaigns({key.campaign_id})"}
+        if final:
+            return self._reread(lease, self.crm.create(LEDGER_SET, body), final)
+        row = self.crm.create_returning(LEDGER_SET, body, ["smsc_sendledgerid"])    # with its ETag: no read
+        return dataclasses.replace(lease, etag=row.get("@odata.etag", "*"), id=row["smsc_sendledgerid"])
 
-    def replace(self, lease: Lease) -> Lease:
+    def replace(self, lease: Lease, *, final: bool = False) -> Lease:
         if lease.id is None:
             raise ValueError("a lease is replaced once read")
         # ConcurrencyConflict (412) is a connector.errors.Conflict: someone wrote it since it was read.
         self.crm.update(LEDGER_SET, lease.id, _row(lease), etag=lease.etag)
-        return self._reread(lease, lease.id)
+        return self._reread(lease, lease.id, final)
 
-    def _reread(self, lease: Lease, row_id: str) -> Lease:
-        """The row as written, with its new ETag (the next write is conditional on it)."""
+    def _reread(self, lease: Lease, row_id: str, final: bool) -> Lease:
+        """The row as written, with its new ETag (the next write is conditional on it; none after a final one)."""
+        if final:
+            return Lease(lease.key, lease.state, lease.owner, lease.expires, lease.user_id, lease.outcome,
+                         lease.reason, "*", row_id)
         row = self.crm.retrieve(LEDGER_SET, row_id, select=["smsc_sendledgerid"])
         return Lease(lease.key, lease.state, lease.owner, lease.expires, lease.user_id, lease.outcome,
                      lease.reason, row.get("@odata.etag", "*"), row_id)

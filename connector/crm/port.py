@@ -77,6 +77,10 @@ class Crm(Protocol):
     def create(self, entity_set: str, body: Mapping[str, Any]) -> str:
         """POST a row; returns its id (from `OData-EntityId`)."""
 
+    def create_returning(self, entity_set: str, body: Mapping[str, Any], select: Sequence[str]) -> Record:
+        """POST a row with `Prefer: return=representation` (`$select`): the row as created, with its
+        `@odata.etag` (no read after the create)."""
+
     def update(self, entity_set: str, record_id: str, body: Mapping[str, Any], *,
                etag: str = "*") -> None:
         """PATCH with `If-Match: <etag>` (`*` = must exist). Raises ConcurrencyConflict / RecordNotFound."""
@@ -118,6 +122,11 @@ class Crm(Protocol):
         """Up to 1,000 upserts `(key, columns)` in one `$batch` (continue-on-error): `PATCH <set>(<key>)`
         without If-Match, as `upsert` does one row (`key`: an alternate key such as
         `smsc_phonenumber='+33…'`). A result per row, in order; a row refused does not stop the rest."""
+
+    def run_batch(self, operations: Sequence[Any], *, repeatable: bool = False) -> list[Any]:
+        """`connector.crm.batch.Request`s (URLs relative to the API, `contacts(…)`) in one `$batch`
+        without continue-on-error, run in order: the `batch.Answer`s of those run, the first failure last.
+        `repeatable`: running them twice writes nothing twice (retried after a 5xx)."""
 
     def execute_action(self, name: str, body: Mapping[str, Any]) -> Record | None:
         """POST an unbound action (`AddListMembersList`) with its parameters; its JSON answer, or None

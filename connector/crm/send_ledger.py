@@ -3,16 +3,26 @@
 Every write addresses the row by its alternate key `smsc_requestid` (an upsert): the Reserved entry
 written before a send creates the row, the outcome written right after updates the same row, and a
 run that retries either write cannot make a second one. A Reserved write carries no ticket, so it
-never erases one a faster writer recorded."""
+never erases one a faster writer recorded.
+
+A window's outcomes, its SMS activities (one CreateMultiple) and its Written entry go in one `$batch`
+without continue-on-error: Dataverse runs its operations in order and stops at the first that fails,
+so the activities are never written before the tickets they carry are recorded. Only when the
+activities are written as the ledger's own user (the app): the batch has one caller."""
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import quote
 
+from connector.clock import odata_utc
+from connector.crm import batch
+from connector.crm.campaign_activities import ACTIVITY_TABLE, activity_row, create_one_by_one
 from connector.crm.campaigns import CAMPAIGN_SET
-from connector.crm.odata import odata_literal
+from connector.crm.odata import error_for, odata_literal
 from connector.crm.port import Crm, Record
-from connector.repositories.send_ledger import LedgerEntry, LedgerState
+from connector.crm.sms_activities import ACTIVITY_SET
+from connector.repositories.send_ledger import EntriesUnwritten, LedgerEntry, LedgerState, WindowActivities
 
 LEDGER_SET = "smsc_sendledgers"
 COLUMNS = ("smsc_requestid", "smsc_part", "smsc_window", "smsc_recipients", "smsc_state", "smsc_ticket",
@@ -22,6 +32,11 @@ ERROR_LENGTH = 2000
 
 def request_key(request_id: str) -> str:
     return f"smsc_requestid={odata_literal(request_id)}"
+
+
+def _address(entry: LedgerEntry) -> str:
+    """The entry's key as it goes in a URL inside a `$batch` (as the client's own upserts encode it)."""
+    return quote(request_key(entry.request_id), safe="='")
 
 
 def ledger_row(entry: LedgerEntry) -> dict[str, Any]:
@@ -43,8 +58,10 @@ def ledger_entry(row: Record) -> LedgerEntry:
 
 
 class DataverseSendLedger:
-    def __init__(self, crm: Crm):
+    def __init__(self, crm: Crm, *, activities_crm: Crm | None = None):
+        # activities_crm: the client the campaign's activities are written with (None: this one)
         self.crm = crm
+        self.combines = activities_crm is None or activities_crm is crm
 
     def part_entries(self, campaign_id: str, part: int) -> list[LedgerEntry]:
         rows = self.crm.retrieve_multiple(LEDGER_SET, select=list(COLUMNS), filter=(
@@ -61,3 +78,35 @@ class DataverseSendLedger:
         for result in results:
             if result.error is not None:        # nothing may be sent on the account of an unwritten entry
                 raise result.error
+
+    def record_window(self, entries: Sequence[LedgerEntry], activities: WindowActivities,
+                      written: LedgerEntry) -> int | None:
+        if not self.combines:
+            try:
+                self.write(entries)
+            except Exception as unwritten:
+                raise EntriesUnwritten(str(unwritten)) from unwritten
+            return None
+        stamp = odata_utc(activities.sent_at)
+        rows = [activity_row(activities.campaign, sms, sms_type=activities.sms_type, sender=activities.sender,
+                             sent_at=stamp) for sms in activities.messages]
+        operations = [*batch.upsert_requests(LEDGER_SET, [(_address(e), ledger_row(e)) for e in entries]),
+                      batch.create_multiple_request(ACTIVITY_SET, ACTIVITY_TABLE, rows),
+                      *batch.upsert_requests(LEDGER_SET, [(_address(written), ledger_row(written))])]
+        try:        # upserts by key and keyed creates: run twice, nothing is written twice
+            answers = self.crm.run_batch(operations, repeatable=True)
+        except Exception as unsent:
+            raise EntriesUnwritten(str(unsent)) from unsent
+        failed = next((n for n, answer in enumerate(answers) if answer.status >= 400), None)
+        if failed is None and len(answers) == len(operations):
+            return 0
+        if failed is None:
+            raise EntriesUnwritten(f"$batch answered {len(answers)} of {len(operations)} operations")
+        error = error_for(answers[failed].status, answers[failed].body, answers[failed].reason)
+        if failed < len(entries):
+            raise EntriesUnwritten(str(error)) from error
+        if failed > len(entries):           # the Written entry: the activities are there, a resume sees them
+            raise error
+        refused = create_one_by_one(self.crm, rows, error)
+        self.write([written])
+        return refused

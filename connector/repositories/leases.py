@@ -78,12 +78,14 @@ class Leases(Protocol):
         """Every lease row of the campaign's preparation `ticket` (part 0 included)."""
         ...
 
-    def create(self, lease: Lease) -> Lease:
-        """Writes a new row; raises Conflict when one already exists for its key (another run won)."""
+    def create(self, lease: Lease, *, final: bool = False) -> Lease:
+        """Writes a new row; raises Conflict when one already exists for its key (another run won).
+        `final`: this holder writes it no more, so its new ETag is not read back (left "*")."""
         ...
 
-    def replace(self, lease: Lease) -> Lease:
-        """Writes `lease` over the row if its ETag is still `lease.etag`; raises Conflict otherwise."""
+    def replace(self, lease: Lease, *, final: bool = False) -> Lease:
+        """Writes `lease` over the row if its ETag is still `lease.etag`; raises Conflict otherwise.
+        `final`: as for `create`."""
         ...
 
 
@@ -92,6 +94,10 @@ def take(leases: Leases, key: LeaseKey, owner: str, until: datetime, now: dateti
     """The lease for `owner` until `until` when it is free, expired, failed or already `owner`'s.
     Otherwise (another owner's live lease, a done part) the lease as it is: the caller compares
     `held_by(owner, now)`."""
+    try:                        # most leases are new: created without a read first
+        return leases.create(Lease(key, LeaseState.HELD, owner, until, user_id))
+    except Conflict:
+        pass
     current = leases.read(key)
     if current is not None and (current.state == LeaseState.DONE or (current.live(now) and current.owner != owner)):
         return current
@@ -108,7 +114,7 @@ def give_back(leases: Leases, lease: Lease, *, reason: str | None = None) -> Non
     """Frees it (keeping why the attempt failed, when it did) so that the next attempt can take it.
     Best effort: when someone changed it since, theirs stands."""
     try:
-        leases.replace(replace(lease, state=LeaseState.FREE, expires=None, reason=reason or lease.reason))
+        leases.replace(replace(lease, state=LeaseState.FREE, expires=None, reason=reason or lease.reason), final=True)
     except Conflict:
         pass
 
@@ -121,7 +127,7 @@ def settle(leases: Leases, lease: Lease, state: LeaseState, *, outcome: PartOutc
         wanted = replace(lease, state=state, expires=None, outcome=outcome or lease.outcome,
                          reason=reason or lease.reason)
         try:
-            leases.create(wanted) if lease.id is None else leases.replace(wanted)
+            leases.create(wanted, final=True) if lease.id is None else leases.replace(wanted, final=True)
             return
         except Conflict:
             current = leases.read(lease.key)
@@ -131,13 +137,14 @@ def settle(leases: Leases, lease: Lease, state: LeaseState, *, outcome: PartOutc
     raise Conflict(f"lease {lease.key.request_id} kept changing")
 
 
-def extend(leases: Leases, key: LeaseKey, until: datetime) -> None:
+def extend(leases: Leases, key: LeaseKey, until: datetime, *, current: Lease | None = None) -> None:
     """Pushes a held lease's expiry to `until` (never earlier): the campaign stays in hand while its
-    parts are in flight or held in the queue. Best effort: a lease changed meanwhile was renewed."""
-    current = leases.read(key)
+    parts are in flight or held in the queue. Best effort: a lease changed meanwhile was renewed.
+    `current`: the lease as just read (else read here)."""
+    current = current or leases.read(key)
     if current is None or current.state != LeaseState.HELD or (current.expires and current.expires >= until):
         return
     try:
-        leases.replace(replace(current, expires=until))
+        leases.replace(replace(current, expires=until), final=True)
     except Conflict:
         pass

@@ -16,7 +16,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Protocol
+
+from connector.repositories.campaign_activities import CampaignSms
+from connector.repositories.campaigns import Campaign
+from connector.sms.port import SmsType
 
 
 class LedgerState(enum.IntEnum):
@@ -59,6 +64,21 @@ class LedgerEntry:
         return replace(self, state=LedgerState.UNCERTAIN)
 
 
+@dataclass(frozen=True)
+class WindowActivities:
+    """A window's SMS activities, as `CampaignActivities.create` takes them."""
+    campaign: Campaign
+    messages: Sequence[CampaignSms]
+    sms_type: SmsType
+    sender: str | None
+    sent_at: datetime
+
+
+class EntriesUnwritten(Exception):
+    """Some of the entries written ahead of a window's activities could not be written (the cause
+    chained); nothing after them was."""
+
+
 class SendLedger(Protocol):
     def part_entries(self, campaign_id: str, part: int) -> list[LedgerEntry]:
         """Every entry of one part of the campaign (all its windows), in one request."""
@@ -68,4 +88,15 @@ class SendLedger(Protocol):
         """Writes the entries as they are, each created or updated on its request id (the alternate
         key), all in one request (up to 1,000). Raises when any of them could not be written: what
         follows (a send) must not happen unrecorded."""
+        ...
+
+    def record_window(self, entries: Sequence[LedgerEntry], activities: WindowActivities,
+                      written: LedgerEntry) -> int | None:
+        """`entries` (the outcomes of the window's provider requests), then the window's activities
+        (as `CampaignActivities.create` writes them, a key already there left alone), then its
+        Written entry, in that order in one request, when the ledger can write them as the user the
+        activities are written as: returns how many activities were refused for another reason.
+        Otherwise writes `entries` only and returns None: the caller writes the activities and the
+        Written entry. Raises EntriesUnwritten when any of `entries` could not be written (nothing
+        after them was); any other failure as it came (the entries are written)."""
         ...

@@ -83,10 +83,10 @@ def test_the_resume_timer_asks_for_campaigns_left_in_construction_since_a_time(s
 
 def test_a_lease_is_created_with_its_alternate_key_and_replaced_under_its_etag(server, crm):
     until = datetime(2026, 12, 2, 16, 11, tzinfo=timezone.utc)
-    server.expect_oneshot_request(f"{API}/smsc_sendledgers", method="POST").respond_with_data(
-        status=204, headers={"OData-EntityId": f"{server.url_for('/')}api/data/v9.2/smsc_sendledgers({ROW_ID})"})
-    server.expect_oneshot_request(f"{API}/smsc_sendledgers({ROW_ID})", method="GET").respond_with_json(
-        {"smsc_sendledgerid": ROW_ID, "@odata.etag": 'W/"7"'})
+    server.expect_oneshot_request(f"{API}/smsc_sendledgers", method="POST", query_string={
+        "$select": "smsc_sendledgerid"}, headers={"Prefer": "return=representation"}).respond_with_json(
+        {"smsc_sendledgerid": ROW_ID, "@odata.etag": 'W/"7"'}, status=201,
+        headers={"OData-EntityId": f"{server.url_for('/')}api/data/v9.2/smsc_sendledgers({ROW_ID})"})
     server.expect_oneshot_request(f"{API}/smsc_sendledgers({ROW_ID})", method="PATCH",
                                   headers={"If-Match": 'W/"7"'}).respond_with_data(status=204)
     server.expect_oneshot_request(f"{API}/smsc_sendledgers({ROW_ID})", method="GET").respond_with_json(
@@ -97,7 +97,7 @@ def test_a_lease_is_created_with_its_alternate_key_and_replaced_under_its_etag(s
     outcome = PartOutcome(998, 1, 2, ("+33600000002",))
     done = leases.replace(Lease(KEY, LeaseState.DONE, "part-1f2e", None, outcome=outcome, etag=taken.etag, id=taken.id))
 
-    post, _, patch, _ = [request for request, _ in server.log]
+    post, patch, _ = [request for request, _ in server.log]       # the created row came with its ETag
     assert json.loads(post.data) == {
         "smsc_requestid": "lease-smsc-70bf4d48-20261202150000-a1b2c3-p2", "smsc_part": 2,
         "smsc_CampaignId@odata.bind": f"/campaigns({CAMPAIGN_ID})", "smsc_state": 2, "smsc_leaseowner": "part-1f2e",

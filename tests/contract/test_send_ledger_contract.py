@@ -101,3 +101,88 @@ def test_a_reservation_the_crm_refused_stops_before_anything_is_sent(server):
     server.expect_ordered_request(f"{API}/$batch", method="POST").respond_with_response(batch_answer(204, 400))
     with pytest.raises(CrmError, match="bad state"):
         ledger(server).write([LedgerEntry(CAMPAIGN_ID, 1, 0, REQUEST, 500), LedgerEntry(CAMPAIGN_ID, 1, 0, OTHER, 20)])
+
+
+def window_activities():
+    from datetime import datetime, timezone
+
+    from connector.repositories.campaign_activities import CampaignSms
+    from connector.repositories.send_ledger import WindowActivities
+    from connector.sms.port import SmsType
+    from tests.fakes.campaign_world import a_campaign
+
+    sms = CampaignSms(f"camp:{CAMPAIGN_ID}:contact:c1", "contact", "d0000000-0000-4000-8000-000000000001",
+                      "+33600000001", "Promo STOP au 30101", "GSM-7", 1, "sms_5fec89fe97109")
+    return WindowActivities(a_campaign(id=CAMPAIGN_ID), [sms], SmsType.MARKETING, None,
+                            datetime(2026, 12, 2, 12, 0, tzinfo=timezone.utc))
+
+
+WRITTEN = LedgerEntry(CAMPAIGN_ID, 1, 0, "smsc-c0000000-20261202120000-abcdef-1-0", 1, LedgerState.WRITTEN)
+
+
+def test_a_windows_outcomes_activities_and_written_entry_go_in_one_batch_in_that_order(server):
+    seen = []
+
+    def batch(request):
+        seen.append(request)
+        return batch_answer(204, 204, 204)
+
+    server.expect_ordered_request(f"{API}/$batch", method="POST").respond_with_handler(batch)
+    accepted = LedgerEntry(CAMPAIGN_ID, 1, 0, REQUEST, 1).accepted("sms_5fec89fe97109")
+
+    assert ledger(server).record_window([accepted], window_activities(), WRITTEN) == 0
+
+    [request] = seen
+    body = request.get_data(as_text=True)
+    assert "continue-on-error" not in request.headers.get("Prefer", "")     # it stops at the first failure
+    outcome = body.index(f"PATCH {server.url_for(API)}/smsc_sendledgers(smsc_requestid='{REQUEST}') HTTP/1.1")
+    create = body.index(f"POST {server.url_for(API)}/smsc_textmessages/Microsoft.Dynamics.CRM.CreateMultiple HTTP/1.1")
+    written = body.index(f"PATCH {server.url_for(API)}/smsc_sendledgers(smsc_requestid='{WRITTEN.request_id}') HTTP/1.1")
+    assert outcome < create < written
+    assert '"smsc_ticket": "sms_5fec89fe97109"' in body[outcome:create]
+    targets = json.loads(body[create:written].split("\r\n\r\n", 1)[1].rsplit("\r\n--", 1)[0])["Targets"]
+    assert [(t["@odata.type"], t["smsc_providermessageid"], t["smsc_idempotencykey"]) for t in targets] == [
+        ("Microsoft.Dynamics.CRM.smsc_textmessage", "sms_5fec89fe97109", f"camp:{CAMPAIGN_ID}:contact:c1")]
+    assert '"smsc_state": 6' in body[written:]
+
+
+def test_an_outcome_the_crm_refused_in_the_window_batch_says_nothing_after_it_was_written(server):
+    from connector.repositories.send_ledger import EntriesUnwritten
+
+    server.expect_ordered_request(f"{API}/$batch", method="POST").respond_with_response(batch_answer(400))
+    accepted = LedgerEntry(CAMPAIGN_ID, 1, 0, REQUEST, 1).accepted("sms_5fec89fe97109")
+    with pytest.raises(EntriesUnwritten) as raised:
+        ledger(server).record_window([accepted], window_activities(), WRITTEN)
+    assert isinstance(raised.value.__cause__, CrmError)
+
+
+def test_activities_already_there_go_again_one_by_one_then_the_window_is_marked_written(server):
+    duplicate = ('HTTP/1.1 412 Precondition Failed\r\nContent-Type: application/json\r\n\r\n'
+                 '{"error": {"code": "0x80060892", "message": "A record with matching key values already exists."}}')
+    stopped = Response("--b\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n"
+                       "HTTP/1.1 204 No Content\r\n\r\n\r\n"
+                       f"--b\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n{duplicate}\r\n"
+                       "--b--\r\n", status=412, content_type="multipart/mixed; boundary=b")
+    server.expect_ordered_request(f"{API}/$batch", method="POST").respond_with_response(stopped)
+    one_by_one = Response("--b\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n"
+                          f"{duplicate}\r\n--b--\r\n", status=200, content_type="multipart/mixed; boundary=b")
+    server.expect_ordered_request(f"{API}/$batch", method="POST", headers={
+        "Prefer": "odata.continue-on-error"}).respond_with_response(one_by_one)
+    server.expect_ordered_request(f"{API}/smsc_sendledgers(smsc_requestid='{WRITTEN.request_id}')",
+                                  method="PATCH").respond_with_response(Response(status=204))
+    accepted = LedgerEntry(CAMPAIGN_ID, 1, 0, REQUEST, 1).accepted("sms_5fec89fe97109")
+
+    assert ledger(server).record_window([accepted], window_activities(), WRITTEN) == 0
+    assert len(server.log) == 3
+
+
+def test_activities_written_as_another_user_are_left_to_the_caller_after_the_outcomes(server):
+    client = DataverseClient(server.url_for("/"), StaticTokenCredential("contract-token"), timeout=5)
+    server.expect_ordered_request(f"{API}/smsc_sendledgers(smsc_requestid='{REQUEST}')",
+                                  method="PATCH").respond_with_response(Response(status=204))
+    as_user = DataverseSendLedger(client, activities_crm=client.impersonate("e0000000-0000-4000-8000-0000000000aa"))
+    accepted = LedgerEntry(CAMPAIGN_ID, 1, 0, REQUEST, 1).accepted("sms_5fec89fe97109")
+
+    assert as_user.record_window([accepted], window_activities(), WRITTEN) is None
+    [(request, _)] = server.log
+    assert "CallerObjectId" not in request.headers      # the ledger is the app's, whoever sends

@@ -18,12 +18,12 @@ class FakeLeases:
         return sorted((lease for key, lease in self.rows.items()
                        if key.campaign_id == campaign_id and key.ticket == ticket), key=lambda lease: lease.key.part)
 
-    def create(self, lease: Lease) -> Lease:
+    def create(self, lease: Lease, *, final: bool = False) -> Lease:
         if lease.key in self.rows:
             raise Conflict("a lease row with this request id exists")
         return self._write(lease, f"row-{len(self.rows) + 1}")
 
-    def replace(self, lease: Lease) -> Lease:
+    def replace(self, lease: Lease, *, final: bool = False) -> Lease:
         current = self.rows.get(lease.key)
         if current is None or current.etag != lease.etag:
             raise Conflict("the lease changed meanwhile")

@@ -118,18 +118,17 @@ def test_a_part_that_kept_failing_is_counted_failed_said_on_the_campaign_and_val
 
 
 class MeetingLeases(DataverseLeases):
-    """Both validates read the campaign's lease before either writes it: the race at its closest."""
+    """Both validates are about to write the campaign's lease before either does: the race at its closest."""
 
     def __init__(self, crm, barrier):
         super().__init__(crm)
         self.barrier, self.met = barrier, False
 
-    def read(self, key):
-        found = super().read(key)
-        if key.part == 0 and not self.met:
+    def create(self, lease, **kw):
+        if lease.key.part == 0 and not self.met:
             self.met = True
             self.barrier.wait(timeout=20)
-        return found
+        return super().create(lease, **kw)
 
 
 def test_two_validates_at_once_one_queues_the_parts_and_the_other_says_the_campaign_is_being_sent(stack):

@@ -45,17 +45,30 @@ class KillAfterSend:
         return result
 
 
-class KillBeforeBatch:
-    """The real activities; the process dies before the `kill_on`-th `$batch` of activities."""
+class KillInWindowWrite:
+    """The real ledger; on the `kill_on`-th window write the process dies after its outcomes were
+    written (`after="outcomes"`: the activities not), or after the activities too (`after="activities"`:
+    the window not marked Written) — the states a `$batch` stopped at its CreateMultiple, or at its
+    Written entry, leaves."""
 
-    def __init__(self, activities, kill_on: int):
-        self.activities, self.kill_on, self.calls = activities, kill_on, 0
+    def __init__(self, ledger, activities, kill_on: int, after: str = "outcomes"):
+        self.ledger, self.activities, self.kill_on, self.after, self.calls = ledger, activities, kill_on, after, 0
 
-    def create(self, campaign, messages, **kw):
+    def part_entries(self, campaign_id, part):
+        return self.ledger.part_entries(campaign_id, part)
+
+    def write(self, entries):
+        self.ledger.write(entries)
+
+    def record_window(self, entries, window, written):
         self.calls += 1
-        if self.calls == self.kill_on:
-            raise Killed()
-        return self.activities.create(campaign, messages, **kw)
+        if self.calls != self.kill_on:
+            return self.ledger.record_window(entries, window, written)
+        self.ledger.write(entries)
+        if self.after == "activities":
+            self.activities.create(window.campaign, window.messages, sms_type=window.sms_type, sender=window.sender,
+                                   sent_at=window.sent_at)
+        raise Killed()
 
 
 def prepared(stack, recipients: int) -> str:
@@ -66,15 +79,15 @@ def prepared(stack, recipients: int) -> str:
     return campaign_id
 
 
-def release(campaign_id: str, *, provider=None, activities=None, now=None):
+def release(campaign_id: str, *, provider=None, ledger=None, now=None):
     """Every staged part through release_part, as the part workers do."""
     services = get_services()
     crm = services.crm
     campaign = DataverseCampaigns(crm).get(campaign_id)
     notes = DataverseReportNotes(crm)
-    activities = activities or with_waiting_reports(DataverseCampaignActivities(crm), crm)
+    activities = with_waiting_reports(DataverseCampaignActivities(crm), crm)
     return [release_part(notes, activities, provider or services.sms, campaign, part_no, note_id,
-                         ledger=DataverseSendLedger(crm), sms_type=SmsType.MARKETING, sender=None,
+                         ledger=ledger or DataverseSendLedger(crm), sms_type=SmsType.MARKETING, sender=None,
                          now=now or datetime.now(timezone.utc))
             for part_no, note_id in enumerate(notes.staged_parts(campaign.id, campaign.ticket), start=1)]
 
@@ -112,8 +125,8 @@ def test_killed_right_after_the_provider_accepted_the_resume_sends_nothing_twice
     assert len(sent_numbers(stack)) == 25 and set(sent_numbers(stack).values()) == {1}
     # asked again: the unrecorded request (duplicate) and window 2's other one, then window 3
     sends, batches = traffic(stack, since)
-    # $batch: activities of windows 2 and 3, and window 3's reservation with window 2's Written entry
-    assert sends == 3 and batches == 2 + 1
+    # one $batch per window (2 and 3): its outcomes, activities and Written entry; the first run reserved all
+    assert sends == 3 and batches == 2
     rows = activities(stack, campaign_id)
     ledger = {r["smsc_requestid"]: r for r in stack.dataverse.rows("smsc_sendledgers")}
     [uncertain] = [r for r in ledger.values() if r["smsc_state"] == 5]
@@ -129,14 +142,14 @@ def test_killed_after_the_ledger_recorded_the_ticket_every_activity_gets_it(stac
     campaign_id = prepared(stack, 25)
     crm = get_services().crm
     with pytest.raises(Killed):                  # window 2 sent and recorded, its activities not written
-        release(campaign_id, activities=KillBeforeBatch(DataverseCampaignActivities(crm), 2))
-    assert len(stack.octopush.sends) == 4
+        release(campaign_id, ledger=KillInWindowWrite(DataverseSendLedger(crm), DataverseCampaignActivities(crm), 2))
+    assert len(stack.octopush.sends) == 4 and len(activities(stack, campaign_id)) == 10
     since = marks(stack)
 
     [done] = release(campaign_id)
 
     assert done.messages == 25 and done.uncertain == 0
-    assert traffic(stack, since) == (1, 2 + 1)  # window 3's one request; as above
+    assert traffic(stack, since) == (1, 2)      # window 3's one request; a $batch per window
     assert set(sent_numbers(stack).values()) == {1} and len(sent_numbers(stack)) == 25
     tickets = {s["ticket"] for s in stack.octopush.sends}
     rows = activities(stack, campaign_id)
@@ -145,6 +158,29 @@ def test_killed_after_the_ledger_recorded_the_ticket_every_activity_gets_it(stac
     again = marks(stack)
     assert [d.messages for d in release(campaign_id)] == [25]       # redelivered once more: nothing to do
     assert traffic(stack, again) == (0, 0)
+
+
+def test_killed_after_the_activities_before_the_window_was_marked_written_they_are_not_written_twice(stack):
+    campaign_id = prepared(stack, 25)
+    crm = get_services().crm
+    with pytest.raises(Killed):                  # window 2's activities written, the window not marked Written
+        release(campaign_id, ledger=KillInWindowWrite(DataverseSendLedger(crm), DataverseCampaignActivities(crm), 2,
+                                                      after="activities"))
+    assert len(activities(stack, campaign_id)) == 20
+    since = marks(stack)
+
+    [done] = release(campaign_id)
+
+    assert done.messages == 25 and done.uncertain == 0 and done.refused_activities == 0
+    # window 2: its $batch stops at the CreateMultiple (the keys are there), then a $batch of the rows one
+    # by one (continue-on-error: each already there), then its Written entry (a PATCH); window 3's $batch
+    assert traffic(stack, since) == (1, 2 + 1)
+    assert set(sent_numbers(stack).values()) == {1} and len(sent_numbers(stack)) == 25
+    tickets = {s["ticket"] for s in stack.octopush.sends}
+    rows = activities(stack, campaign_id)
+    assert len(rows) == 25 and all(r["smsc_providermessageid"] in tickets for r in rows)
+    ledger = stack.dataverse.rows("smsc_sendledgers", filter=f"_smsc_campaignid_value eq {campaign_id}")
+    assert Counter(r["smsc_state"] for r in ledger if not r["smsc_requestid"].startswith("lease-")) == {3: 5, 6: 3}
 
 
 def test_a_deferred_start_is_held_by_the_connector_and_nothing_reaches_the_provider(stack):

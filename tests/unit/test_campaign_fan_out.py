@@ -189,7 +189,7 @@ def test_the_poison_step_leaves_a_part_done_after_all_alone():
 
 # -- one validate at a time ----------------------------------------------------------------------------
 class ValidateInTheMiddle:
-    """Leases that let a second validate run right after the first one read the campaign's lease free."""
+    """Leases that let a second validate run right before the first one writes the campaign's lease."""
 
     def __init__(self, leases, second):
         self.leases, self.second, self.done = leases, second, False
@@ -197,12 +197,11 @@ class ValidateInTheMiddle:
     def __getattr__(self, name):
         return getattr(self.leases, name)
 
-    def read(self, key):
-        found = self.leases.read(key)
-        if not self.done and key.part == 0:
+    def create(self, lease, **kw):
+        if not self.done and lease.key.part == 0:
             self.done = True
             self.result = self.second()
-        return found
+        return self.leases.create(lease, **kw)
 
 
 def test_of_two_validates_at_once_one_queues_the_parts_and_the_other_says_the_campaign_is_being_sent():

@@ -41,15 +41,19 @@ class CountingActivities(FakeCampaignActivities):
 
 
 class KillingProvider(FakeProvider):
-    """Accepts the `kill_after`-th request, then dies before its answer is used."""
+    """Accepts the `kill_after`-th request, then dies before its answer is used; or dies before the
+    `kill_before`-th request leaves."""
 
     def __init__(self):
         super().__init__()
         self.calls = 0
         self.kill_after: int | None = None
+        self.kill_before: int | None = None
 
     def send(self, request):
         self.calls += 1
+        if self.calls == self.kill_before:
+            raise Killed()
         result = super().send(request)
         if self.calls == self.kill_after:
             raise Killed()
@@ -83,7 +87,7 @@ class Part:
                                                                         staged_part(count, **staged)), ticket=TICKET)
         self.activities = CountingActivities()
         self.provider = KillingProvider()
-        self.ledger = FakeSendLedger()
+        self.ledger = FakeSendLedger(self.activities)
 
     def run(self, now=NOW, **kw):
         options = {"sms_type": SmsType.MARKETING, "sender": None, "now": now, "quiet": QUIET} | kw
@@ -105,33 +109,34 @@ def test_a_whole_part_sends_each_number_once_with_its_ticket_and_records_every_s
     assert {row["sent_at"] for row in part.activities.rows.values()} == {NOW}
     states = Counter(e.state for e in part.ledger.entries.values())
     assert states == {LedgerState.ACCEPTED: 5, LedgerState.WRITTEN: 3}
-    # 1 read; per window: reserve (with the previous window's Written) + one write per request; the last Written
-    assert (part.ledger.reads, part.ledger.writes) == (1, 3 + 5 + 1)
+    # 1 read; every request Reserved in one write; per window, one write: outcomes, activities, Written
+    assert (part.ledger.reads, part.ledger.writes) == (1, 1 + 3)
     again = part.run()                              # a redelivered message: nothing left to do
     assert (again.messages, len(part.provider.sends), part.activities.batches) == (2500, 5, 3)
-    assert (part.ledger.reads, part.ledger.writes) == (2, 9)
+    assert (part.ledger.reads, part.ledger.writes) == (2, 4)
 
 
 def test_killed_right_after_the_provider_accepted_the_resume_sends_nothing_twice():
     part = Part(10_000)
-    part.provider.kill_after = 10                   # window 5's second request: accepted, not recorded
+    part.provider.kill_after = 9                    # window 5's first request: accepted, not recorded
     with pytest.raises(Killed):
         part.run()
     assert part.activities.batches == 4
-    [reserved] = [e for e in part.ledger.entries.values() if e.state == LedgerState.RESERVED]
+    lost = f"{TICKET}-1-4-0-0"
+    assert part.ledger.entries[lost].state == LedgerState.RESERVED      # as every request still to send
 
     calls, batches = part.provider.calls, part.activities.batches
     done = part.run()
 
     assert done.messages == 10_000 and done.uncertain == 1
     assert set(part.provider.per_number().values()) == {1} and len(part.provider.per_number()) == 10_000
-    assert part.provider.calls - calls == 1 + 10    # the unrecorded one asked again (duplicate), windows 6-10
+    assert part.provider.calls - calls == 1 + 1 + 10    # the unrecorded one asked again (duplicate), the rest
     assert part.activities.batches - batches == 6   # windows 5-10; 1-4 skipped
-    assert part.ledger.entries[reserved.request_id].state == LedgerState.UNCERTAIN
+    assert part.ledger.entries[lost].state == LedgerState.UNCERTAIN
     tickets = part.tickets()
     assert sum(tickets.values()) == 10_000
-    assert tickets[reserved.request_id] == 500      # its ticket is lost: the activities name the request
-    assert all(t.startswith("ticket-") for t in tickets if t != reserved.request_id)
+    assert tickets[lost] == 500                     # its ticket is lost: the activities name the request
+    assert all(t.startswith("ticket-") for t in tickets if t != lost)
 
 
 def test_killed_after_the_ledger_recorded_the_ticket_the_resume_writes_it_on_every_activity():
@@ -154,17 +159,32 @@ def test_killed_after_the_ledger_recorded_the_ticket_the_resume_writes_it_on_eve
 
 def test_when_the_ledger_fails_right_after_a_send_the_activities_keep_the_ticket_anyway():
     part = Part(2000)
-    part.ledger.fail_on_write = 5                   # window 2's first Accepted: the CRM failed after the send
+    part.ledger.fail_on_write = 3                   # window 2's write (after the reservation and window 1's)
     with pytest.raises(ConnectionError):
         part.run()
-    assert part.activities.batches == 2 and len(part.activities.rows) == 1500     # window 1, and what left
+    assert part.activities.batches == 2 and len(part.activities.rows) == 2000     # window 1, and what left
     part.ledger.fail_on_write = None
 
     done = part.run()
 
-    assert done.messages == 2000 and done.uncertain == 1          # the ledger could not learn its ticket…
+    assert done.messages == 2000 and done.uncertain == 2          # the ledger could not learn their tickets…
     assert set(part.provider.per_number().values()) == {1}
     assert all(t.startswith("ticket-") for t in part.tickets())   # …but its activities have it
+
+
+def test_killed_after_the_activities_before_the_window_was_marked_written_the_resume_writes_it_again():
+    part = Part(2000)
+    part.ledger.fail_written_on = 1                 # window 1: outcomes and activities written, Written not
+    with pytest.raises(ConnectionError):
+        part.run()
+    assert len(part.activities.rows) == 1000 and len(part.provider.sends) == 2
+    part.ledger.fail_written_on = None
+
+    done = part.run()
+
+    assert done.messages == 2000 and done.uncertain == 0 and len(part.provider.sends) == 4
+    assert part.activities.batches == 1 + 2         # window 1's activities again (already there), window 2
+    assert len(part.activities.rows) == 2000 and all(t.startswith("ticket-") for t in part.tickets())
 
 
 def test_an_entry_holding_a_ticket_is_never_sent_again_whatever_its_state():
@@ -178,12 +198,12 @@ def test_an_entry_holding_a_ticket_is_never_sent_again_whatever_its_state():
     assert part.tickets()["sms_known"] == 500
 
 
-def test_a_kill_before_the_reservation_is_written_sends_nothing_of_that_window():
+def test_a_failed_reservation_sends_nothing():
     part = Part(3000)
-    part.ledger.fail_on_write = 4                   # window 2's reservation (after window 1's 1 + 2)
+    part.ledger.fail_on_write = 1                   # every window's requests, Reserved in one write
     with pytest.raises(ConnectionError):
         part.run()
-    assert len(part.provider.sends) == 2
+    assert len(part.provider.sends) == 0
     part.ledger.fail_on_write = None
     assert part.run().messages == 3000 and set(part.provider.per_number().values()) == {1}
 
@@ -193,8 +213,8 @@ def test_a_refusal_is_recorded_with_its_reason_and_tried_again_next_time():
     part.provider.fail_send = ProviderError("STOP mention missing (Octopush code 121)", code=121)
     with pytest.raises(ProviderError):
         part.run()
-    refused, waiting = part.ledger.entries.values()          # the window's two requests, reserved together
-    assert waiting.state == LedgerState.RESERVED and refused.state == LedgerState.REFUSED and refused.error == "STOP mention missing (Octopush code 121)"
+    refused, waiting, later = part.ledger.entries.values()   # every request reserved together
+    assert later.state == LedgerState.RESERVED and waiting.state == LedgerState.RESERVED and refused.state == LedgerState.REFUSED and refused.error == "STOP mention missing (Octopush code 121)"
     part.provider.fail_send = None
     assert part.run().messages == 1500
     assert {e.state for e in part.ledger.entries.values()} == {LedgerState.ACCEPTED, LedgerState.WRITTEN}
@@ -213,14 +233,15 @@ def test_a_time_out_stays_reserved_the_request_may_have_left():
 
 def test_an_opt_out_in_a_window_already_written_does_not_shift_the_next_windows():
     part = Part(1200)
-    part.ledger.fail_on_write = 4                   # window 2's reservation: window 1 done, window 2 not sent
+    part.ledger.fail_on_write = 2                   # window 1's write: its SMS left, window 2 not sent
     with pytest.raises(ConnectionError):
         part.run()
     part.ledger.fail_on_write = None
     done = part.run(excludes={number(5), number(1100)}.__contains__)     # two opt-outs since the first run
 
-    # Window 1's Written went with the failed write: its activities are written again (already there),
-    # now without number 5; window 2 keeps its staged recipients, less number 1100.
+    # Window 1's outcomes and Written went with the failed write (its activities were kept with their
+    # tickets): written again (already there), now without number 5; window 2 keeps its staged
+    # recipients, less number 1100.
     assert done.messages == 999 + 199 and number(1100) not in part.provider.per_number()
     assert len(part.activities.rows) == 1199
     assert set(part.provider.per_number().values()) == {1} and len(part.provider.per_number()) == 1199
@@ -241,16 +262,15 @@ def test_a_marketing_part_at_night_is_held_until_the_quiet_hours_end_and_nothing
 
 def test_windows_already_written_stay_written_when_the_rest_is_held():
     part = Part(2500)
-    part.ledger.fail_on_write = 7                   # window 3's reservation (with window 2's Written)
-    with pytest.raises(ConnectionError):
+    part.provider.kill_before = 5                   # window 3's request: windows 1 and 2 written
+    with pytest.raises(Killed):
         part.run()
-    part.ledger.fail_on_write = None
-    sent, batches = part.provider.calls, part.activities.batches
+    sent, batches = len(part.provider.sends), part.activities.batches
     done = part.run(now=NIGHT)
 
     assert done.messages == 2000 and done.held_until.isoformat() == "2026-11-24T08:00:00+01:00"
-    assert part.provider.calls == sent == 4         # window 3 waits, nothing of it sent
-    assert part.activities.batches == batches + 1   # window 2's $batch again (its Written was lost with the kill)
+    assert len(part.provider.sends) == sent == 4    # window 3 waits, nothing of it sent
+    assert part.activities.batches == batches == 2  # windows 1 and 2 stay written
     morning = part.run(now=done.held_until)
     assert morning.messages == 2500 and set(part.provider.per_number().values()) == {1}
 

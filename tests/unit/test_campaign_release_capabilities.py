@@ -76,3 +76,20 @@ def test_numbers_the_provider_cannot_carry_are_left_out_before_anything_is_sent(
     done = part.run(now=NOW.replace(hour=11), quiet=QUIET)
     assert part.provider.sends == [] and done.messages == 0 and done.refused_by_provider == 3
     assert done.refusal is not None and done.refusal.key == "provider_fr_marketing_alphanumeric"
+
+
+def test_when_the_ledger_fails_between_smsmode_groups_the_activities_keep_what_left():
+    part = part_on(replace(smsmode.capabilities(), parallel_requests=2), 6)
+    part.ledger.fail_on_write = 3           # the reservation, group 1 marked Sending, then group 2's mark
+    with pytest.raises(ConnectionError):    # (carrying group 1's outcomes) fails: group 2 never leaves
+        part.run()
+    assert part.provider.calls == 2
+    assert sorted(row["sms"].provider_ticket for row in part.activities.rows.values()) == [
+        "id-+33600000000", "id-+33600000001"]
+    part.ledger.fail_on_write = None
+
+    done = part.run()                       # group 1 Sending: Uncertain, never again; the rest sent
+
+    assert done.messages == 6 and part.provider.calls == 6
+    assert len(part.activities.rows) == 6
+    assert part.tickets()["id-+33600000000"] == 1       # kept from before the failure
