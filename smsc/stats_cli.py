@@ -24,17 +24,11 @@ def cell(lang: str, name: str, value) -> str:
     return f"{value:,}".replace(",", "\u202f") if lang == "fr" else f"{value:,}"
 
 
-def title_of(view: dict) -> str:
-    """The period and the time zone whose days it counts (the CRM user's), in the view's language."""
-    from connector.user_texts import say
-
-    return say(view["lang"], "stats_title_zone", first=view["from"], last=view["to"], zone=view["time_zone"])
-
-
 def table_of(view: dict):
     from rich.table import Table
 
     from connector.user_texts import say
+    from smsc.stats_title import title_of
 
     lang = view["lang"]
     table = Table(title=title_of(view))

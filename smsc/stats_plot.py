@@ -32,7 +32,7 @@ def plot(view: dict, path: str) -> None:
     import matplotlib.pyplot as plt
 
     from connector.user_texts import say
-    from smsc.stats_cli import title_of
+    from smsc.stats_title import title_of
 
     lang, by = view["lang"], view["by"]
     periods = by in ("day", "week", "month")
