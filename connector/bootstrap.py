@@ -59,12 +59,13 @@ def build_provider(settings: Settings) -> SmsProvider:
     if settings.sms_provider == "acs":
         return _acs_client(settings, build_session(retries=2, max_retry_after=WEBHOOK_MAX_WAIT,
                                                    methods=_acs_retries()))
-    from connector.sms.octopush import RETRY_METHODS, OctopushClient
+    from connector.sms.octopush import RETRY_METHODS, RETRY_STATUSES, OctopushClient
 
     assert settings.octopush_api_login is not None and settings.octopush_api_key is not None
     return OctopushClient(settings.octopush_api_login, settings.octopush_api_key.get_secret_value(),
                           base_url=str(settings.octopush_base_url).rstrip("/"), timeout=timeout,
-                          session=build_session(retries=2, max_retry_after=WEBHOOK_MAX_WAIT, methods=RETRY_METHODS))
+                          session=build_session(retries=2, max_retry_after=WEBHOOK_MAX_WAIT, methods=RETRY_METHODS,
+                                                statuses=RETRY_STATUSES))
 
 
 def _acs_retries():

@@ -115,6 +115,7 @@ class TracedAdapter(HTTPAdapter):
 
 def build_session(*, retries: int = 4, backoff: float = 0.5, max_retry_after: int = 60,
                   methods: frozenset[str] = frozenset({"GET", "HEAD", "PATCH", "PUT", "DELETE"}),
+                  statuses: tuple[int, ...] = RETRY_STATUSES,
                   pool_size: int = 20, user_agent: str = "smsc-dataverse/0.1",
                   sleep: Sleep | None = None) -> requests.Session:
     """A Session retrying `RETRY_STATUSES` at most `retries` times.
@@ -123,11 +124,12 @@ def build_session(*, retries: int = 4, backoff: float = 0.5, max_retry_after: in
     exponential back-off. POST is retried on 429 (not run by the server), and on 503/504 only when
     the caller adds it to `methods`, i.e. when it carries an idempotency key the server honours, or
     when it is sent inside `repeatable(True)` (then 502 too): the sender decides request by request.
-    `sleep` is how it waits (default: `retry_sleep`, the wall clock).
+    `statuses` widens `RETRY_STATUSES` for a server that makes a repeated request harmless (an
+    idempotency key it honours). `sleep` is how it waits (default: `retry_sleep`, the wall clock).
     """
     retry = _Retry(
         total=retries, connect=retries, read=1, other=0, status=retries,
-        status_forcelist=RETRY_STATUSES, allowed_methods=methods,
+        status_forcelist=statuses, allowed_methods=methods,
         backoff_factor=backoff, backoff_max=max_retry_after,
         respect_retry_after_header=True, retry_after_max=max_retry_after,
         raise_on_status=False,   # the last answer reaches the adapter, which turns it into an error

@@ -26,6 +26,7 @@ from connector.send_policy import (
     unanswerable,
 )
 from connector.sms.port import ProviderError
+from connector.sms.reason import provider_reason
 from connector.text.encoding import analyze
 from connector.user_texts import say
 
@@ -134,7 +135,7 @@ class PreviewService:
                 warnings.append(say(lang, "credit_no_balance", provider=provider.label))
             credit = pricing.credit(country).shown() if provider.capabilities.balance else None
         except ProviderError as error:     # the estimate still shows, from the shipped table
-            warnings.append(say(lang, "credit_unknown", detail=error))
+            warnings.append(say(lang, "credit_unknown", detail=provider_reason(lang, error)))
             amount, currency, source, credit = DEFAULT_PRICES.get(country, DEFAULT_OTHER), "EUR", "default", None
         else:
             amount, currency, source = price.amount, price.currency, price.source

@@ -37,6 +37,7 @@ from connector.send_policy import (
     replies_wanted,
 )
 from connector.sms.port import DuplicateRequest, ProviderError, Recipient, SmsProvider, SmsRequest, SmsType
+from connector.sms.reason import provider_reason
 from connector.telemetry import annotate
 from connector.text.encoding import analyze
 from connector.text.templates import TemplateError
@@ -261,7 +262,8 @@ class UnitSmsService:
         except ProviderError as error:
             # Retryable = we cannot know whether it went out: keep the key so a new request
             # reuses it and the provider refuses a second send.
-            message = say(self.lang_of(user_id), "provider", provider=self.provider.label, detail=error)
+            lang = self.lang_of(user_id)
+            message = say(lang, "provider", provider=self.provider.label, detail=provider_reason(lang, error))
             return self.fail(activity_id, None, message, keep_key=error.retryable)
         self.activities.mark_sent(activity_id, ticket, cost, self.clock())
         annotate(**{"smsc.provider.ticket": ticket, "smsc.sms.status": "sent"})

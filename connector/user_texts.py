@@ -534,3 +534,45 @@ TEXTS["fr"].update({
 TEXTS["en"].update({
     "stats_title_zone": "SMS statistics from {first} to {last} (time zone {zone})",
 })
+
+
+# Why the provider did not take a request (connector.sms adapters), in the reader's language; what the provider
+# itself answered follows as it is (connector.user_texts.said's `quote`).
+TEXTS["fr"].update({
+    "provider_error_timeout": "{provider} n'a pas répondu dans les {seconds} s",
+    "provider_error_unreachable": "{provider} est injoignable ({host})",
+    "provider_error_throttled": "{provider} limite les requêtes (HTTP 429) ; réessayez plus tard",
+    "provider_error_down": "{provider} est en échec (HTTP {status}) ; réessayez plus tard",
+    "provider_error_http": "{provider} a répondu HTTP {status}",
+    "provider_error_no_reference": "{provider} a accepté l'envoi sans en donner la référence ({field})",
+    "provider_error_no_amount": "{provider} a répondu sans montant au contrôle du solde",
+    "provider_error_code": "{text} (code {provider} {code})",
+    "provider_error_other_code": "erreur {provider} {code}",
+    "provider_error_no_sender": "aucun émetteur pour {provider} : renseignez {setting} (le numéro ou l'identifiant "
+                                "d'émetteur de la ressource)",
+    "provider_error_recipient": "refusé (HTTP {status})",
+    "campaign_cancel_no_reference": "un SMS sans référence chez le fournisseur ne peut pas être annulé",
+    "campaign_cancel_unsupported": "{provider} ne peut pas annuler un envoi programmé",
+})
+TEXTS["en"].update({
+    "provider_error_timeout": "{provider} did not answer within {seconds} s",
+    "provider_error_unreachable": "Could not reach {provider} ({host})",
+    "provider_error_throttled": "{provider} is throttling requests (HTTP 429); try again later",
+    "provider_error_down": "{provider} failed with HTTP {status}; try again later",
+    "provider_error_http": "{provider} answered HTTP {status}",
+    "provider_error_no_reference": "{provider} accepted the send but returned no {field}",
+    "provider_error_no_amount": "{provider} answered the balance check without an amount",
+    "provider_error_code": "{text} ({provider} code {code})",
+    "provider_error_other_code": "{provider} error {code}",
+    "provider_error_no_sender": "no sender for {provider}: set {setting} (the resource's number or sender ID)",
+    "provider_error_recipient": "refused (HTTP {status})",
+    "campaign_cancel_no_reference": "an SMS without a provider reference cannot be cancelled",
+    "campaign_cancel_unsupported": "{provider} cannot cancel a scheduled send",
+})
+COLON = {"fr": " : ", "en": ": "}
+
+
+def said(key: str, *, quote: str = "", **values) -> dict[str, str]:
+    """The text in each language, for a reader known later (an error raised in an adapter); `quote`, the
+    other side's own words, follows as it is."""
+    return {lang: say(lang, key, **values) + (COLON[lang] + quote if quote else "") for lang in TEXTS}

@@ -31,18 +31,24 @@ def _quota_consumption(req: func.HttpRequest, services) -> func.HttpResponse:
 
 def _credit(req: func.HttpRequest, services) -> func.HttpResponse:
     """`?country=BE,CH`: the SMS left to those countries too (the default country's always). A provider
-    that tells no balance (its capabilities: smsmode, ACS) is answered 200 with `balance: null` and why."""
+    that tells no balance (its capabilities: smsmode, ACS) is answered 200 with `balance: null` and why,
+    in `?lang=fr|en` (default: the language of the user the app runs as)."""
     from connector.bootstrap import credit_report
+    from connector.crm.users import DataverseUsers
     from connector.sms.port import ProviderError
     from connector.user_texts import say
 
     countries = [c.strip() for c in (req.params.get("country") or "").split(",") if c.strip()]
     if any(len(c) != 2 or not c.isalpha() for c in countries):
         return error_response(400, "invalid_request", "country: ISO codes of two letters, separated by commas")
+    lang = req.params.get("lang")
+    if lang is not None and lang not in ("fr", "en"):
+        return error_response(400, "invalid_request", f"lang must be fr or en, not {lang[:20]!r}")
     provider = services.sms
     if not provider.capabilities.balance:
+        lang = lang or DataverseUsers(services.crm).acting_format().language
         return json_response({"provider": provider.name, "label": provider.label, "balance": None, "amount": None,
-                              "reason": say("en", "credit_no_balance", provider=provider.label)})
+                              "reason": say(lang, "credit_no_balance", provider=provider.label)})
     try:
         report = credit_report(services.crm, services.sms, countries)
     except ProviderError as error:

@@ -25,5 +25,5 @@ def _stats(req: func.HttpRequest, services) -> func.HttpResponse:
         raise BadInput(f"lang must be fr or en, not {lang[:20]!r}")
     service = statistics(services.crm)
     period = period_of(req.params.get("from"), req.params.get("to"), service.today)   # the CRM user's today
-    lang = lang or DataverseUsers(services.crm).user_format(None).language
+    lang = lang or DataverseUsers(services.crm).acting_format().language
     return json_response(service.view(period, by, lang))

@@ -86,7 +86,7 @@ def _campaign(args) -> int:
     services = get_services()
     user = existing_user(services.crm, args.user)
     # One language for the whole run: --lang, else the acting user's (the app's without --user).
-    lang = args.lang or DataverseUsers(services.crm).user_format(user).language
+    lang = args.lang or DataverseUsers(services.crm).acting_format(user).language
     args.lang = lang                # for the error line, if one comes
 
     def stage(name: str) -> str:

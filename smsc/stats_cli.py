@@ -64,7 +64,7 @@ def _stats(args) -> int:
         from smsc.stats_plot import check_plot_target
         check_plot_target(args.plot)
     period = period_of(args.date_from, args.date_to, lambda: statistics(crm()).today(), prefix="--")
-    lang = args.lang or DataverseUsers(crm()).user_format(None).language
+    lang = args.lang or DataverseUsers(crm()).acting_format().language
     args.lang = lang
     view = statistics(crm()).view(period, by, lang)
     if args.plot:

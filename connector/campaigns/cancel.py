@@ -10,6 +10,8 @@ from connector.campaigns.model import Campaign
 from connector.campaigns.progress import chunked
 from connector.repositories.campaign_activities import CampaignActivities
 from connector.sms.port import ProviderError
+from connector.sms.reason import provider_reason
+from connector.user_texts import say
 
 
 @dataclass(frozen=True)
@@ -19,16 +21,17 @@ class CancelOutcome:
     reasons: tuple[str, ...]
 
 
-def cancel_scheduled(activities: CampaignActivities, provider, campaign: Campaign) -> CancelOutcome:
+def cancel_scheduled(activities: CampaignActivities, provider, campaign: Campaign, lang: str) -> CancelOutcome:
+    """What was cancelled, and why the rest was not (in `lang`)."""
     tickets = {sms.provider_ticket for sms in activities.scheduled(campaign.id)}
-    refused: dict[str | None, str] = {None: "an SMS without a provider reference cannot be cancelled"}
+    refused: dict[str | None, str] = {None: say(lang, "campaign_cancel_no_reference")}
     if not provider.capabilities.cancel:      # what it holds goes out: nothing to ask
-        refused |= {t: f"{provider.label} cannot cancel a scheduled send" for t in tickets if t}
+        refused |= {t: say(lang, "campaign_cancel_unsupported", provider=provider.label) for t in tickets if t}
     for ticket in sorted(t for t in tickets if t and t not in refused):
         try:
             provider.cancel(ticket)
         except ProviderError as error:
-            refused[ticket] = str(error)
+            refused[ticket] = provider_reason(lang, error)
     cancelled = kept = 0
     for chunk in chunked(activities.scheduled(campaign.id), 1000):
         done = [sms.activity_id for sms in chunk if sms.provider_ticket not in refused]

@@ -33,6 +33,7 @@ class PartMessage:
     part: int
     note_id: str            # the staged `resume.xml` part
     user_id: str | None     # who validated: the part is released as them
+    lang: str | None = None  # the language validate was asked in (None: the user's)
 
     @classmethod
     def parse(cls, body: Any) -> PartMessage:
@@ -44,12 +45,13 @@ class PartMessage:
             part = int(body["part"])
         except (KeyError, TypeError, ValueError) as error:
             raise BadInput(f"campaign part message without a valid {error}") from None
-        user = body.get("userid")
-        return cls(campaign_id, ticket, part, note_id, str(user) if user else None)
+        user, lang = body.get("userid"), body.get("lang")
+        return cls(campaign_id, ticket, part, note_id, str(user) if user else None,
+                   lang if lang in ("fr", "en") else None)
 
     def body(self) -> dict[str, Any]:
         return {"campaignid": self.campaign_id, "ticket": self.ticket, "part": self.part, "note": self.note_id,
-                "userid": self.user_id}
+                "userid": self.user_id, "lang": self.lang}
 
     @property
     def lease_key(self) -> LeaseKey:
@@ -103,8 +105,8 @@ def plan_parts(leases: Leases, campaign: Campaign, note_ids: list[str], now: dat
 
 
 def queue_parts(queue: WorkQueue, campaign: Campaign, parts: list[tuple[int, str]], user_id: str | None,
-                now: datetime) -> None:
+                now: datetime, lang: str | None = None) -> None:
     """One message per part; held by the queue until a deferred start to come."""
     delay = delay_until(campaign.start if campaign.deferred(now) else None, now)
     for part, note_id in parts:
-        queue.put(PartMessage(campaign.id, campaign.ticket or "", part, note_id, user_id).body(), delay=delay)
+        queue.put(PartMessage(campaign.id, campaign.ticket or "", part, note_id, user_id, lang).body(), delay=delay)

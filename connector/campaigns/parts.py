@@ -23,13 +23,14 @@ from connector.campaigns.context import build_context
 from connector.campaigns.fan_out import CAMPAIGN_LEASE, PartMessage, delay_until
 from connector.campaigns.model import Campaign, CampaignError, CampaignStatus
 from connector.campaigns.release import release_part
-from connector.campaigns.service import CampaignService, provider_reason
+from connector.campaigns.service import CampaignService
 from connector.campaigns.settle import Settled, settle_campaign
 from connector.quiet_times import QuietTimes
 from connector.repositories.leases import (CAMPAIGN_PART, LeaseKey, LeaseState, PartOutcome, extend, give_back,
                                            settle, take)
 from connector.send_policy import replies_wanted
 from connector.sms.port import ProviderError
+from connector.sms.reason import provider_reason
 
 log = logging.getLogger(__name__)
 
@@ -111,9 +112,14 @@ class PartRelease:
                            tuple(late.left_out[:MAX_OPTED_OUT_KEPT]))
         return _Released(part, released.held_until)
 
+    @property
+    def lang(self) -> str:
+        """The language validate was asked in, else the validating user's."""
+        return self.message.lang or self.service.users.user_format(self.message.user_id).language
+
     def count(self, campaign: Campaign | None = None) -> Settled | None:
         """The campaign's progress counted (`campaign`: as read when the part began)."""
-        lang = self.service.users.user_format(self.message.user_id).language
+        lang = self.lang
         return settle_campaign(self.service.campaigns, self.service.leases, self.message.campaign_id,
                                self.message.ticket, lang=lang, now=self.now, campaign=campaign)
 
@@ -122,7 +128,7 @@ class PartRelease:
         self.service.parts_queue.put(self.message.body(), delay=delay)
 
     def reason(self, error: Exception) -> str:
-        lang = self.service.users.user_format(self.message.user_id).language
+        lang = self.lang
         if isinstance(error, ProviderError):
             return provider_reason(lang, error)
         if isinstance(error, CampaignError):

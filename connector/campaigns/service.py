@@ -48,12 +48,12 @@ from connector.repositories.work_queue import WorkQueue
 from connector.send_policy import SmsRejected, phone_number
 from connector.sms.capabilities import Capabilities
 from connector.sms.port import ProviderError, SmsRequest
+from connector.sms.reason import provider_reason
 from connector.user_texts import say
 
 log = logging.getLogger(__name__)
 NOTE_TIME = "%d/%m/%Y %H:%M:%S"
 CLOSED_TIME = "%d/%m/%Y %H:%M UTC"
-AUTH_CODE = 101            # the provider's "wrong API login or key"
 
 
 @dataclass(frozen=True)
@@ -76,16 +76,6 @@ class CampaignProvider(Protocol):
     def send(self, request: SmsRequest) -> Any: ...
 
     def cancel(self, ticket: str) -> None: ...
-
-
-def provider_reason(lang: str, error: ProviderError) -> str:
-    """The provider's refusal as the user reads it (the rejected API key in their language)."""
-    if error.key_refused:           # a provider naming itself and its settings (connector.sms.port)
-        provider, settings = error.key_refused.split("|", 1)
-        return say(lang, "campaign_provider_key_refused", provider=provider, settings=settings)
-    if error.code == AUTH_CODE or error.http_status == 401:
-        return say(lang, "campaign_provider_auth")
-    return str(error)
 
 
 class _Cleared(TypedDict, total=False):
@@ -259,7 +249,7 @@ class CampaignService:
                 # Written before the messages go: a fast worker's final result must not be overwritten.
                 # The send time its closing counts from: a deferred start is kept, else it goes now.
                 self.campaigns.finish(campaign.id, summary, start=KEEP if campaign.deferred(run.now) else run.now)
-                queue_parts(self.parts_queue, campaign, plan.queued, run.user_id, run.now)
+                queue_parts(self.parts_queue, campaign, plan.queued, run.user_id, run.now, ctx.lang)
         except BaseException:
             give_back(self.leases, lease)           # the queue's next attempt (or the user) takes it up
             raise
@@ -292,7 +282,7 @@ class CampaignService:
         ctx, step = run.ctx, run.step
         campaign = ctx.campaign
         if step.only_deferred:        # validated, its start still to come: the provider cancels first
-            outcome = cancel_scheduled(self.activities, self.provider, campaign)
+            outcome = cancel_scheduled(self.activities, self.provider, campaign, ctx.lang)
             if outcome.kept:          # the provider refused some: they will go out, the campaign stays
                 summary = say(ctx.lang, "campaign_cancel_partial", cancelled=outcome.cancelled, kept=outcome.kept,
                               reasons="; ".join(outcome.reasons))

@@ -26,10 +26,8 @@ from typing import TypeVar
 
 from connector.activity import SmsStatus
 from connector.clock import odata_utc
-from connector.crm.dataverse import DataverseClient
 from connector.crm.port import Crm, CrmError
-from connector.crm.ttl_cache import TtlCache
-from connector.crm.users import DataverseUsers
+from connector.crm.users import DataverseUsers, calling_user
 from connector.repositories.statistics import Counted, Grouping, Replies, Sending
 
 ACTIVITY_SET = "smsc_textmessages"
@@ -45,7 +43,6 @@ COLUMNS = {Grouping.USER: "ownerid", Grouping.TEMPLATE: "smsc_templateid", Group
            Grouping.TYPE: "smsc_smstype"}
 DATE_PARTS = {Grouping.DAY: ("year", "month", "day"), Grouping.MONTH: ("year", "month")}
 V = TypeVar("V")
-_callers: TtlCache[str | None] = TtlCache(60)     # (organisation, impersonated user) -> systemuserid
 
 
 def _fetch(entity_name: str, start: datetime, end: datetime, by: Grouping | None) -> tuple[ET.Element, ET.Element]:
@@ -153,14 +150,6 @@ def _merge(first: dict, second: dict) -> dict:
         else:
             merged[key] = before + value
     return merged
-
-
-def calling_user(crm: Crm) -> str | None:
-    """The systemuserid the client's requests run as (`WhoAmI`), kept a minute; None off the Web API."""
-    if not isinstance(crm, DataverseClient):
-        return None
-    return _callers.lookup((crm.api_url, crm._caller),
-                           lambda: crm._get_json(crm._url("WhoAmI")).get("UserId"))
 
 
 class DataverseStatistics:

@@ -6,6 +6,7 @@ import logging
 
 from tzlocal.windows_tz import win_tz
 
+from connector.crm.dataverse import DataverseClient
 from connector.crm.port import Crm, CrmError
 from connector.crm.ttl_cache import TtlCache
 from connector.repositories.users import UserFormat
@@ -17,6 +18,7 @@ FORMAT_SECONDS = 60        # one read serves the preview, the send and its error
 _zones: dict[int, str | None] = {}      # Dataverse timezonecode -> IANA name (the catalogue is fixed)
 _formats: TtlCache[UserFormat] = TtlCache(FORMAT_SECONDS)
 _senders: TtlCache[str | None] = TtlCache(FORMAT_SECONDS)
+_callers: TtlCache[str | None] = TtlCache(60)     # (organisation, impersonated user) -> systemuserid
 TEAMS = "teammembership_association"       # systemuser <-> team (N:N)
 log = logging.getLogger(__name__)
 
@@ -24,6 +26,7 @@ log = logging.getLogger(__name__)
 def forget_user_formats() -> None:
     _formats.clear()
     _senders.clear()
+    _callers.clear()
 
 
 def time_zone(crm: Crm, code: int | None) -> str | None:
@@ -36,6 +39,14 @@ def time_zone(crm: Crm, code: int | None) -> str | None:
         row = next(iter(rows), None)
         _zones[code] = win_tz.get(row.get("standardname", "")) if row else None
     return _zones[code]
+
+
+def calling_user(crm: Crm) -> str | None:
+    """The systemuserid the client's requests run as (`WhoAmI`), kept a minute; None off the Web API."""
+    if not isinstance(crm, DataverseClient):
+        return None
+    return _callers.lookup((crm.api_url, crm._caller),
+                           lambda: crm._get_json(crm._url("WhoAmI")).get("UserId"))
 
 
 class DataverseUsers:
@@ -51,6 +62,11 @@ class DataverseUsers:
             return _formats.lookup((getattr(self.crm, "api_url", None), user_id), lambda: self._read(user_id))
         except CrmError:
             return UserFormat()
+
+    def acting_format(self, user_id: str | None = None) -> UserFormat:
+        """The options of `user_id`, else of the user the requests run as (the app user: `WhoAmI`), for a
+        command or call that names no user (smsc campaign / stats, GET /api/stats)."""
+        return self.user_format(user_id or calling_user(self.crm))
 
     def _read(self, user_id: str) -> UserFormat:
         row = self.crm.retrieve("usersettingscollection", user_id,

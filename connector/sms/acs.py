@@ -34,6 +34,7 @@ import requests
 
 from connector.http import build_session, mask_url_secrets
 from connector.sms.capabilities import MARKETING, Capabilities, Restriction, SenderKind
+from connector.user_texts import said
 from connector.sms.port import (Balance, CallbackUrls, ProviderError, RecipientResult, SendResult, SmsRequest,
                                 Unsupported)
 
@@ -108,7 +109,7 @@ class AcsClient:
             raise ValueError("ACS cannot schedule: the connector holds schedules itself")
         sender = request.sender or self.sender
         if not sender:
-            raise ProviderError("no sender for ACS: set ACS_SENDER (the resource's number or sender ID)")
+            raise ProviderError.said(said("provider_error_no_sender", provider=self.label, setting="ACS_SENDER"))
         first_sent = format_datetime(self.clock().astimezone(timezone.utc), usegmt=True)
         body = {"from": sender,
                 "smsRecipients": [{"to": r.phone_number,
@@ -131,7 +132,10 @@ class AcsClient:
         if not accepted:
             transient = all(int(items.get(r.number, {}).get("httpStatusCode") or 0) in (429, 500, 503)
                             for r in results)
-            raise ProviderError(f"ACS refused the send: {results[0].reason}", http_status=202, retryable=transient)
+            first = items.get(results[0].number, {})
+            raise ProviderError.said(said("provider_error_recipient", status=first.get("httpStatusCode", "?"),
+                                          quote=str(first.get("errorMessage") or "")),
+                                     http_status=202, retryable=transient)
         log.info("ACS send %s: %s of %s recipient(s) accepted", request.request_id, len(accepted), count)
         return SendResult(ticket=str(accepted[0].provider_id), recipients=len(accepted), results=tuple(results))
 
@@ -158,10 +162,12 @@ class AcsClient:
             response = self.session.post(url, data=content, headers=self._headers("POST", url, content),
                                          timeout=self.timeout)
         except requests.Timeout:
-            raise ProviderError(f"ACS did not answer within {self.timeout:g} s (send)", retryable=True) from None
+            raise ProviderError.said(said("provider_error_timeout", provider=self.label, seconds=f"{self.timeout:g}"),
+                                     retryable=True) from None
         except requests.RequestException as exc:    # no chain: it holds the request, Authorization included
-            raise ProviderError(f"Could not reach ACS at {urlsplit(self.endpoint).netloc} (send): "
-                                f"{type(exc).__name__}", retryable=True) from None
+            raise ProviderError.said(said("provider_error_unreachable", provider=self.label,
+                                          host=urlsplit(self.endpoint).netloc, quote=type(exc).__name__),
+                                     retryable=True) from None
         status = response.status_code
         try:
             data = response.json() if response.content else {}
@@ -178,8 +184,8 @@ class AcsClient:
             raise ProviderError(f"ACS refused our credentials (HTTP {status})", http_status=status,
                                 key_refused="Azure Communication Services|ACS_CONNECTION_STRING / ACS_ENDPOINT")
         retryable = status == 429 or status >= 500
-        raise ProviderError(f"ACS refused the send (HTTP {status})" + (f": {theirs}" if theirs else ""),
-                            http_status=status, retryable=retryable)
+        raise ProviderError.said(said("provider_error_http", provider=self.label, status=status, quote=theirs),
+                                 http_status=status, retryable=retryable)
 
     def _headers(self, method: str, url: str, content: bytes) -> dict[str, str]:
         headers = {"Content-Type": "application/json", "Accept": "application/json"}

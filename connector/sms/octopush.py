@@ -17,11 +17,13 @@ from urllib.parse import urlsplit
 import requests
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
 
+from connector.http import RETRY_STATUSES as HTTP_RETRY_STATUSES
 from connector.http import build_session, mask_url_secrets
 from connector.sms.capabilities import Capabilities
-from connector.sms.octopush_codes import ERROR_MESSAGES
+from connector.sms.octopush_codes import ERROR_MESSAGES, MESSAGES
 from connector.sms.port import (Balance, CallbackUrls, DuplicateRequest, ProviderError, Recipient,
                                 RecipientResult, SendResult, SmsRequest, SmsType)
+from connector.user_texts import said, say
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,8 @@ SMS_QUALITIES = ("sms_premium", "sms_low_cost")
 PURPOSES = {SmsType.MARKETING: "wholesale", SmsType.TRANSACTIONAL: "alert"}
 # The send carries `request_id`, which Octopush deduplicates, so POST may be retried too.
 RETRY_METHODS = frozenset({"GET", "HEAD", "PATCH", "PUT", "DELETE", "POST"})
+# For the same reason a 500 or 502 is tried again: one failing answer must not fail a unit SMS for good.
+RETRY_STATUSES = (500, 502, *HTTP_RETRY_STATUSES)
 DUPLICATE_CODE = 120
 PARAMETERS, EDIT_PARAMETERS = "/user/campaign-parameters", "/user/campaign-parameters/edit"
 # Our CallbackUrls field -> Octopush's names, the current first ([JAVA] model/Callback.java has the older).
@@ -61,7 +65,8 @@ class OctopushClient:
         self.timeout = timeout
         self.sms_quality = sms_quality
         self.capabilities = replace(CAPABILITIES, product=sms_quality)
-        self.session = session if session is not None else build_session(methods=RETRY_METHODS)
+        self.session = session if session is not None else build_session(methods=RETRY_METHODS,
+                                                                             statuses=RETRY_STATUSES)
         self._api_key = api_key
         self._headers = {"api-login": api_login, "api-key": api_key,
                          "Content-Type": "application/json", "cache-control": "no-cache"}
@@ -94,8 +99,8 @@ class OctopushClient:
         data, status = self._call("POST", "/sms-campaign/send", json=body, what="send")
         ticket = data.get("sms_ticket")
         if not ticket:
-            raise ProviderError("Octopush accepted the send but returned no sms_ticket",
-                                http_status=status)
+            raise ProviderError.said(said("provider_error_no_reference", provider=self.label, field="sms_ticket"),
+                                     http_status=status)
         log.info("Octopush send %s accepted: ticket %s, %s recipient(s)",
                  request.request_id, ticket, count)
         # One ticket for the request: every recipient accepted under it (Octopush refuses whole requests).
@@ -121,8 +126,7 @@ class OctopushClient:
                                   what="balance check")
         amount = _number(data.get("amount"), float)
         if amount is None:
-            raise ProviderError("Octopush answered the balance check without an amount",
-                                http_status=status)
+            raise ProviderError.said(said("provider_error_no_amount", provider=self.label), http_status=status)
         packs = [{**pack, "id": pack.get("wallet_pack_id", pack.get("id"))}
                  for pack in data.get("wallet_packs") or [] if isinstance(pack, dict)]
         unit = str(data.get("unit") or product_name or "euros")
@@ -189,26 +193,23 @@ class OctopushClient:
 
     def _answer_error(self, status: int, code: int | None, data: dict, response: requests.Response,
                       what: str) -> ProviderError:
-        theirs = str(data.get("message") or "").strip() or (response.text or "").strip()[:200]
+        theirs = self._scrub(str(data.get("message") or "").strip() or (response.text or "").strip()[:200])
         if code in ERROR_MESSAGES:
-            message = f"{ERROR_MESSAGES[code]} (Octopush code {code})"
+            texts = {lang: say(lang, "provider_error_code", text=MESSAGES[lang][code], provider=self.label, code=code)
+                     for lang in MESSAGES}
         elif code:
-            message = f"Octopush error {code}: {theirs or 'no message'}"
+            texts = said("provider_error_other_code", provider=self.label, code=code, quote=theirs)
         elif status == 401:
-            message = f"{ERROR_MESSAGES[101]} (HTTP 401)"
+            texts = {lang: f"{MESSAGES[lang][101]} (HTTP 401)" for lang in MESSAGES}
         elif status == 429:
-            message = "Octopush is throttling requests (HTTP 429); try again later"
+            texts = said("provider_error_throttled", provider=self.label)
         elif status >= 500:
-            message = f"Octopush failed with HTTP {status}; try again later"
+            texts = said("provider_error_down", provider=self.label, status=status)
         else:
-            message = f"Octopush refused the {what} with HTTP {status}"
-            message += f": {theirs}" if theirs else ""
-        message = self._scrub(message)
-        log.warning("Octopush %s failed: HTTP %s, code %s, %s",
-                    what, status, code, self._scrub(theirs))
+            texts = said("provider_error_http", provider=self.label, status=status, quote=theirs)
+        log.warning("Octopush %s failed: HTTP %s, code %s, %s", what, status, code, theirs)
         kind = DuplicateRequest if code == DUPLICATE_CODE else ProviderError
-        return kind(message, code=code, http_status=status,
-                    retryable=status == 429 or status >= 500)
+        return kind.said(texts, code=code, http_status=status, retryable=status == 429 or status >= 500)
 
     def _transport_error(self, exc: requests.RequestException, what: str) -> ProviderError:
         reason = getattr(exc.args[0], "reason", None) if exc.args else None
@@ -217,13 +218,12 @@ class OctopushClient:
         timed_out = (isinstance(reason, (ReadTimeoutError, ConnectTimeoutError))
                      and not isinstance(reason, NewConnectionError))
         if isinstance(exc, requests.Timeout) or timed_out:
-            message = f"Octopush did not answer within {self.timeout:g} s ({what})"
+            texts = said("provider_error_timeout", provider=self.label, seconds=f"{self.timeout:g}")
         else:
-            message = (f"Could not reach Octopush at {urlsplit(self.base_url).netloc} ({what}): "
-                       f"{type(reason or exc).__name__}")
-        message = self._scrub(message)
-        log.warning("%s", message)
-        return ProviderError(message, retryable=True)
+            texts = said("provider_error_unreachable", provider=self.label,
+                         host=self._scrub(urlsplit(self.base_url).netloc), quote=type(reason or exc).__name__)
+        log.warning("Octopush %s: %s", what, texts["en"])
+        return ProviderError.said(texts, retryable=True)
 
     def _scrub(self, text: str) -> str:
         """Without our API key, nor the secrets of a callback URL an answer might quote back."""

@@ -4,9 +4,10 @@ instead of the provider's name or the methods it happens to have."""
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from connector.errors import UpstreamError
 from connector.sms.capabilities import Capabilities
@@ -105,12 +106,22 @@ class ProviderError(UpstreamError):
     error_code, answer_status = "provider_error", 502
 
     def __init__(self, message: str, *, code: int | None = None, http_status: int | None = None,
-                 retryable: bool = False, key_refused: str | None = None):
+                 retryable: bool = False, key_refused: str | None = None, texts: Mapping[str, str] | None = None):
         super().__init__(message)
         self.code = code
         self.http_status = http_status
         self.retryable = retryable
         self.key_refused = key_refused      # "<provider>|<settings>" when the provider refused our key
+        self.texts = dict(texts or {})      # the message per language (connector.user_texts.said)
+
+    @classmethod
+    def said(cls, texts: Mapping[str, str], **kw: Any) -> ProviderError:
+        """The error whose message is `texts`, by language (English in logs)."""
+        return cls(texts["en"], texts=texts, **kw)
+
+    def say(self, lang: str) -> str:
+        """The message in `lang` (English when the adapter gave only that)."""
+        return self.texts.get(lang) or str(self)
 
 
 class DuplicateRequest(ProviderError):

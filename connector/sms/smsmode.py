@@ -25,6 +25,7 @@ import requests
 
 from connector.http import build_session, mask_url_secrets
 from connector.sms.capabilities import Capabilities
+from connector.user_texts import said
 from connector.sms.port import (Balance, CallbackUrls, ProviderError, RecipientResult, SendResult, SmsRequest,
                                 SmsType, Unsupported)
 
@@ -135,11 +136,12 @@ class SmsmodeClient:
             response = self.session.post(self.base_url + SEND_PATH, json=body, headers=self._headers,
                                          timeout=self.timeout)
         except requests.Timeout:
-            raise self._logged(ProviderError(f"smsmode did not answer within {self.timeout:g} s (send)",
-                                             retryable=True)) from None
+            raise self._logged(ProviderError.said(said("provider_error_timeout", provider=self.label,
+                                                       seconds=f"{self.timeout:g}"), retryable=True)) from None
         except requests.RequestException as exc:    # no chain: it holds the request, X-Api-Key included
-            raise self._logged(ProviderError(f"Could not reach smsmode at {urlsplit(self.base_url).netloc} (send): "
-                                             f"{type(exc).__name__}", retryable=True)) from None
+            raise self._logged(ProviderError.said(said("provider_error_unreachable", provider=self.label,
+                                                       host=self._scrub(urlsplit(self.base_url).netloc),
+                                                       quote=type(exc).__name__), retryable=True)) from None
         status = response.status_code
         data = _json(response)
         if status == 201 and data.get("messageId"):
@@ -147,16 +149,18 @@ class SmsmodeClient:
         theirs = self._scrub(" ".join(str(data.get(k) or "") for k in ("message", "detail")).strip()
                              or (response.text or "").strip()[:200])
         if status == 201:
-            raise self._logged(ProviderError("smsmode accepted the send but returned no messageId", http_status=status))
+            raise self._logged(ProviderError.said(said("provider_error_no_reference", provider=self.label,
+                                                       field="messageId"), http_status=status))
         if status in AUTH_STATUSES:
             raise self._logged(ProviderError(f"smsmode refused the API key (HTTP {status}; setting SMSMODE_API_KEY)",
                                              http_status=status, key_refused="smsmode|SMSMODE_API_KEY"))
         if status == 429 or status >= 500:
-            raise self._logged(ProviderError(f"smsmode answered HTTP {status}; try again later", http_status=status,
-                                             retryable=True))
+            texts = said("provider_error_throttled" if status == 429 else "provider_error_down", provider=self.label,
+                         status=status)
+            raise self._logged(ProviderError.said(texts, http_status=status, retryable=True))
         log.warning("smsmode refused a recipient: HTTP %s, %s", status, theirs)
-        return ProviderError(f"smsmode refused the send (HTTP {status})" + (f": {theirs}" if theirs else ""),
-                             http_status=status)
+        return ProviderError.said(said("provider_error_http", provider=self.label, status=status, quote=theirs),
+                                  http_status=status)
 
     def _logged(self, error: ProviderError) -> ProviderError:
         log.warning("smsmode send failed: %s", error)

@@ -193,6 +193,30 @@ def test_server_error_is_retryable(server, client):
     assert error.http_status == 500 and error.retryable and "500" in str(error)
 
 
+def test_one_internal_error_is_tried_again_with_the_same_request_id(server, client, retry_waits):
+    # request_id makes a repeat harmless: one failing answer must not fail a unit SMS for good.
+    server.expect_ordered_request(SEND, method="POST").respond_with_data("<html>Internal error</html>", status=500)
+    server.expect_ordered_request(SEND, method="POST").respond_with_json(SUCCESS)
+    assert client.send(sms()).ticket == "sms_5fec89fe97109"
+    sent = bodies(server)
+    assert len(sent) == 2 and sent[0]["request_id"] == sent[1]["request_id"] == "appt-4711-v1"
+
+
+def test_the_errors_read_in_the_users_language_and_in_english_in_logs(server, client):
+    server.expect_request(SEND).respond_with_json({"code": 104, "message": "Not enough credit."}, status=400)
+    error = fails(lambda: client.send(sms()))
+    assert error.say("fr") == "Le compte Octopush n'a plus de crédit (code Octopush 104)"
+    assert error.say("en") == str(error) == "The Octopush account is out of credit (Octopush code 104)"
+
+
+def test_an_unknown_refusal_quotes_octopush_after_the_users_words(server, client):
+    server.expect_request(SEND).respond_with_json({"message": f"weird, key {KEY}"}, status=418)
+    error = fails(lambda: client.send(sms()))
+    assert error.say("fr") == "Octopush a répondu HTTP 418 : weird, key ***"
+    assert str(error) == "Octopush answered HTTP 418: weird, key ***"
+    assert KEY not in error.say("fr")
+
+
 def test_slow_server_times_out(server):
     release = threading.Event()
 
@@ -207,6 +231,7 @@ def test_slow_server_times_out(server):
     finally:
         release.set()
     assert "did not answer within 0.3 s" in str(error) and error.retryable
+    assert error.say("fr") == "Octopush n'a pas répondu dans les 0.3 s"
     for _ in range(100):                       # let the server finish both attempts before teardown
         if len(server.log) >= 2:
             break

@@ -9,7 +9,6 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from werkzeug.wrappers import Response
 
-from connector.crm import statistics as crm_statistics
 from connector.crm import users
 
 from connector.crm.auth import StaticTokenCredential
@@ -27,7 +26,6 @@ def _nothing_kept():
     """The adapter keeps the caller, its options and the zone catalogue: each test asks afresh."""
     users._zones.clear()
     users.forget_user_formats()
-    crm_statistics._callers.clear()
 
 
 def test_the_zone_is_the_calling_users_and_the_days_are_grouped_in_it(server):

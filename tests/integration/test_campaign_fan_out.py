@@ -241,3 +241,16 @@ def test_the_cli_validates_and_releases_the_parts_itself_with_the_campaigns_fina
     assert out.strip().splitlines()[-1] == "validate: 40 SMS sent. (status: sent)"
     assert len(set(sent_numbers(stack))) == 40 and len(activities(stack, campaign_id)) == 40
     assert len(local_queues()["smsc-campaign-parts"]) == 0
+
+
+def test_the_cli_asked_in_english_says_the_parts_result_in_english_for_a_french_user(stack, capsys):
+    from smsc.cli import main
+
+    campaign_id = seed.seed_bulk_campaign(stack.dataverse, 40)
+    stack.dataverse.max_upload = 8192            # several parts
+    local_queues().clear()
+    assert main(["campaign", "prepare", campaign_id, "--lang", "en"]) == 0
+    assert main(["campaign", "validate", campaign_id, "--lang", "en"]) == 0       # the app user reads French
+
+    assert capsys.readouterr().out.strip().splitlines()[-1] == "validate: 40 SMS sent. (status: sent)"
+    assert stack.dataverse.get("campaigns", campaign_id)["smsc_lastresult"] == "40 SMS sent."

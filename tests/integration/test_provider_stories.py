@@ -94,6 +94,12 @@ def test_the_credit_or_why_there_is_none_to_show(on_provider):
     else:
         assert body["balance"] is None and body["amount"] is None
         assert body["reason"] == f"{body['label']} tells no balance: see the consumption in your {body['label']} account."
+        french = invoke("GET", "credit", headers={"x-smsc-webhook-key": on_provider.stack.webhook_key},
+                        params={"lang": "fr"}).json()
+        assert french["reason"].startswith(f"{body['label']} n'indique pas de solde")
+    refused = invoke("GET", "credit", headers={"x-smsc-webhook-key": on_provider.stack.webhook_key},
+                     params={"lang": "de"})
+    assert refused.status == 400 and "lang must be fr or en" in refused.body.decode()
 
 
 def test_scheduled_sms_are_held_by_the_connector_cancelled_with_nothing_sent_or_released_at_their_time(crm, on_provider):

@@ -180,6 +180,10 @@ def test_smsc_stats_prints_the_table_the_json_and_draws_the_chart(month, stack, 
     view = json.loads(capsys.readouterr().out)
     assert view["total"] == statistics(get_services().crm).view(NOV, None, "en")["total"]
 
+    # Without --lang, the language of the user the app runs as (the emulator's app user reads English).
+    assert main(["stats", "--from", "2026-11-01", "--to", "2026-11-30"]) == 0
+    assert "SMS statistics from 2026-11-01 to 2026-11-30 (time zone Europe/London)" in capsys.readouterr().out
+
     chart = tmp_path / "stats.png"
     assert main(["stats", "--from", "2026-11-01", "--to", "2026-11-30", "--by", "week", "--plot", str(chart),
                  "--lang", "fr"]) == 0

@@ -139,7 +139,7 @@ def test_a_provider_refusal_is_recorded_and_a_new_request_can_send(crm, stack):
     activity_id = crm.new_sms(SMITH, text="Bonjour")
     assert crm.webhook(activity_id).json()["outcome"] == "failed"
     activity = crm.activity(activity_id)
-    assert activity["smsc_status"] == 8 and "credit" in activity["smsc_error"].lower()
+    assert activity["smsc_status"] == 8 and "n'a plus de crédit" in activity["smsc_error"]      # the user's French
     assert activity["smsc_idempotencykey"] is None      # a definite refusal: the next try gets a new key
 
     stack.octopush.credit = 10.0

@@ -51,7 +51,8 @@ def test_validate_puts_one_message_per_part_and_moves_the_campaign_to_sending_wi
     assert w.campaign.last_result == result.summary and w.provider.sends == []
     notes = w.notes.staged_parts("camp-1", w.campaign.ticket)
     assert w.parts_queue.put_messages == [
-        ({"campaignid": "camp-1", "ticket": w.campaign.ticket, "part": n, "note": notes[n - 1], "userid": "user-en"},
+        ({"campaignid": "camp-1", "ticket": w.campaign.ticket, "part": n, "note": notes[n - 1], "userid": "user-en",
+          "lang": "en"},
          None) for n in (1, 2, 3)]
     assert "+33" not in json.dumps(w.parts_queue.put_messages)        # ids only, never a number
 
@@ -313,7 +314,8 @@ def test_the_timer_queues_again_the_lost_parts_of_a_campaign_whose_lease_ran_out
     resumed = resume_campaigns(w.service())
 
     assert resumed.requeued == {"camp-1": 2}
-    assert w.parts_queue.put_messages == [(m, None) for m in lost]           # as the user who validated
+    # As the user who validated, in their language (the lease keeps the user, not a language asked for).
+    assert w.parts_queue.put_messages == [({**m, "lang": None}, None) for m in lost]
     assert resume_campaigns(w.service()).requeued == {}       # the lease is taken again: once
     w.release_parts()
     assert w.provider.numbers == NUMBERS and w.campaign.status == S.SENT
