@@ -269,7 +269,7 @@ TEXTS["en"].update({
 TEXTS["fr"].update({
     "campaign_parts_queued": "{count} partie(s) sur {total} mise(s) en file d'envoi : l'avancement s'affiche "
                              "sur la campagne.",
-    "campaign_parts_held": "{count} partie(s) sur {total} en attente du départ différé du {when} (UTC) ; "
+    "campaign_parts_held": "{count} partie(s) sur {total} en attente du départ différé du {when} ; "
                            "annulable jusque-là.",
     "campaign_being_sent": "La campagne est en cours d'envoi : un nouvel envoi ne relance rien tant que ses "
                            "parties sont en route.",
@@ -284,7 +284,7 @@ TEXTS["fr"].update({
 })
 TEXTS["en"].update({
     "campaign_parts_queued": "{count} of {total} part(s) queued for sending: the progress shows on the campaign.",
-    "campaign_parts_held": "{count} of {total} part(s) held until the deferred start on {when} (UTC); "
+    "campaign_parts_held": "{count} of {total} part(s) held until the deferred start on {when}; "
                            "they can be cancelled until then.",
     "campaign_being_sent": "The campaign is being sent: validating again starts nothing while its parts are "
                            "on their way.",

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from connector.campaigns.checks import CampaignChecker, NumberLedger, ProviderRules
 from connector.campaigns.model import Campaign, CampaignError
@@ -14,7 +15,7 @@ from connector.repositories.users import UserFormat
 from connector.send_policy import SmsRejected, choose_type
 from connector.sms.capabilities import Capabilities
 from connector.sms.port import SmsType
-from connector.text.templates import MessageTemplate, TemplateError, compile_template, from_legacy
+from connector.text.templates import MessageTemplate, TemplateError, compile_template, from_legacy, user_datetime
 
 # (template id, recipient table) -> the published template's text; raises SmsRejected.
 TemplateTexts = Callable[[str, str], str]
@@ -40,6 +41,13 @@ class ActionContext:
     text: str
     lang: str
     checker: CampaignChecker | None
+    user: UserFormat = field(default_factory=UserFormat)      # who runs the action: their zone and formats
+
+    def when(self, moment: datetime) -> str:
+        """`moment` as that user reads dates in the CRM (notes, results): their time zone and formats."""
+        user = self.user
+        return user_datetime(moment, locale=user.locale, date_format=user.date_format, time_format=user.time_format,
+                             time_zone=user.time_zone)
 
     def close(self) -> None:
         if self.checker:
@@ -80,7 +88,7 @@ def build_context(campaign: Campaign, config: Configuration, user: UserFormat,
     if campaign.cheaper_text is not None:     # the campaign's own choice wins over the configuration's
         config = config.model_copy(update={"cheaper_text": campaign.cheaper_text})
     if checks is None:
-        return ActionContext(campaign, config, sms_type, sender, None, "", lang, None)
+        return ActionContext(campaign, config, sms_type, sender, None, "", lang, None, user)
     text = source_text(checks.templates, campaign)
     recipient_table(campaign)
     try:
@@ -90,4 +98,4 @@ def build_context(campaign: Campaign, config: Configuration, user: UserFormat,
     rules = ProviderRules(checks.capabilities, checks.provider_label) if checks.capabilities else None
     checker = CampaignChecker(checks.recipients, template, text, config, sms_type, sender,
                               NumberLedger(checks.optouts.active_numbers()), user.render_options(), rules)
-    return ActionContext(campaign, config, sms_type, sender, template, text, lang, checker)
+    return ActionContext(campaign, config, sms_type, sender, template, text, lang, checker, user)

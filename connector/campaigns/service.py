@@ -52,8 +52,6 @@ from connector.sms.reason import provider_reason
 from connector.user_texts import say
 
 log = logging.getLogger(__name__)
-NOTE_TIME = "%d/%m/%Y %H:%M:%S"
-CLOSED_TIME = "%d/%m/%Y %H:%M UTC"
 
 
 @dataclass(frozen=True)
@@ -207,7 +205,7 @@ class CampaignService:
         except ProviderError as error:
             raise CampaignError("provider_refused", detail=provider_reason(lang, error)) from None
         lines = ["NUMERO;TICKET;SMS"] + [f"{s.number};{s.ticket};{s.text}" for s in sent]
-        self.notes.create(campaign.id, say(lang, "campaign_test_note", when=now.strftime("%d/%m/%Y %H:%M:%S")),
+        self.notes.create(campaign.id, say(lang, "campaign_test_note", when=ctx.when(now)),
                           Attachment("test.csv", "text/csv", ("\ufeff" + "\r\n".join(lines) + "\r\n").encode()))
         return sent
 
@@ -261,7 +259,7 @@ class CampaignService:
         campaign = run.ctx.campaign
         if campaign.deferred(run.now) and campaign.start is not None:
             return say(run.ctx.lang, "campaign_parts_held", count=count, total=total,
-                       when=campaign.start.strftime(CLOSED_TIME.removesuffix(" UTC")))
+                       when=run.ctx.when(campaign.start))
         return say(run.ctx.lang, "campaign_parts_queued", count=count, total=total)
 
     def _settled(self, run: _Run, user_id: str | None) -> CampaignResult:
@@ -292,7 +290,7 @@ class CampaignService:
         # send nothing; its progress goes with its preparation.
         self._move(run, step.succeeded, **_preparation(step.succeeded), parts=None)
         note = say(ctx.lang, "campaign_cancel_note", user=self._user_name(run.user_id),
-                   when=run.now.strftime(NOTE_TIME))
+                   when=ctx.when(run.now))
         self.notes.create(campaign.id, note, ticket=campaign.ticket)
         self.campaigns.finish(campaign.id, note)
         return CampaignResult(CampaignAction.CANCEL, step.succeeded, note)
@@ -309,7 +307,7 @@ class CampaignService:
         summary = figures_line(ctx.lang, figures)
         closed_on = closed_at(campaign, ctx.config.campaign_duration_hours, run.now)
         if closed_on is not None:
-            summary += " " + say(ctx.lang, "campaign_closed_on", when=closed_on.strftime(CLOSED_TIME))
+            summary += " " + say(ctx.lang, "campaign_closed_on", when=ctx.when(closed_on))
         # Its time has come but the timer has not closed it yet: this refresh closes it.
         closing = closed_on if closed_on is not None and campaign.closed_on is None else KEEP
         self.campaigns.finish(campaign.id, summary, rates=rates(figures), closed_on=closing)

@@ -36,7 +36,7 @@ def verdicts(recipients: CampaignRecipients, ctx: ActionContext, page_size: int)
 def simulate(recipients: CampaignRecipients, notes: ReportNotes, ctx: ActionContext, now: datetime,
              progress: Progress, page_size: int = 5000) -> Tally:
     """Writes the report; the caller writes the summary on the campaign."""
-    when = now.strftime("%d/%m/%Y %H:%M:%S")
+    when = ctx.when(now)
     report = csv_report(notes, ctx.campaign.id, subject=say(ctx.lang, "campaign_simulation_note", when=when),
                         upload_limit=notes.upload_limit(),
                         part_label=lambda n: say(ctx.lang, "campaign_part", part=n))

@@ -130,7 +130,7 @@ def prepare(recipients: CampaignRecipients, notes: ReportNotes, ctx: ActionConte
     """Checks and stages every recipient under `ticket` (the campaign is In construction); the
     caller writes the outcome on the campaign."""
     report = XmlReport(notes, ctx, ticket,
-                       say(ctx.lang, "campaign_transmission_note", when=now.strftime("%d/%m/%Y %H:%M:%S")), price_of)
+                       say(ctx.lang, "campaign_transmission_note", when=ctx.when(now)), price_of)
     for chunk in verdicts(recipients, ctx, page_size):
         for verdict in chunk:
             report.add(verdict)

@@ -208,7 +208,12 @@ def _date(options: RenderOptions, value: Any, pattern: str | None = None) -> str
 def _datetime(options: RenderOptions, value: Any, pattern: str | None = None) -> str:
     if is_missing(value):
         return ""
-    moment = _in_time_zone(_parse_moment(value), options.time_zone)
+    return format_moment(options, _parse_moment(value), pattern)
+
+
+def format_moment(options: RenderOptions, moment: dt.datetime | dt.date, pattern: str | None = None) -> str:
+    """A date and time as the user reads them (the `datetime` filter; the campaigns' notes and results)."""
+    moment = _in_time_zone(moment, options.time_zone)
     if not isinstance(moment, dt.datetime):     # a date alone: midnight, as "2026-11-23" parses
         moment = dt.datetime.combine(moment, dt.time())
     locale = options.locale

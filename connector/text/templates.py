@@ -12,6 +12,7 @@ import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -271,3 +272,16 @@ def _template_line(exc: BaseException) -> int | str:
             line = trace.tb_lineno
         trace = trace.tb_next
     return line
+
+
+def user_datetime(moment: datetime, *, locale: str, date_format: str | None = None, time_format: str | None = None,
+                  time_zone: str | None = None) -> str:
+    """`moment` as Dynamics shows it to a user (`UserFormat.render_options()`): in their time zone, with
+    their date and time formats; UTC when the zone is unknown."""
+    try:
+        options = _render_options(locale, date_format, time_format, time_zone)
+    except TemplateError:       # an option the CRM gave that we cannot read: the date still shows
+        options = _render_options("en_US", None, None, None)
+    if options.time_zone is None:
+        return template_filters.format_moment(options, moment.astimezone(timezone.utc)) + " UTC"
+    return template_filters.format_moment(options, moment)

@@ -94,8 +94,8 @@ class World:
     now: datetime = NOW
 
     def service(self, **kw) -> CampaignService:
-        users = FakeUsers({FRENCH: UserFormat("fr_FR"), ENGLISH: UserFormat("en_US")},
-                          {FRENCH: "Claire Martin", ENGLISH: "John Baker"})
+        users = kw.pop("users", None) or FakeUsers({FRENCH: UserFormat("fr_FR"), ENGLISH: UserFormat("en_US")},
+                                                   {FRENCH: "Claire Martin", ENGLISH: "John Baker"})
         return CampaignService(campaigns=self.campaigns, recipients=self.recipients, notes=self.notes,
                                activities=self.activities, configuration=FakeConfigurationSource(self.config),
                                users=users, optouts=self.optouts, templates=self.template_text,

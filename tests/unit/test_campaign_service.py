@@ -17,6 +17,8 @@ from tests.fakes.campaign_world import FRENCH, NOW, a_campaign, contact, world
 from tests.fakes.campaigns import FakeCampaigns
 from tests.fakes.optouts import FakeOptOuts
 from connector.repositories.optouts import OptOutReason
+from connector.repositories.users import UserFormat
+from tests.fakes.users import FakeUsers
 
 
 def csv_lines(w) -> list[str]:
@@ -186,7 +188,7 @@ def test_validate_with_a_deferred_start_holds_the_parts_in_the_queue_until_then(
     start = NOW + timedelta(days=1)
     w = prepared(campaign=a_campaign(start=start))
     result = w.run(A.VALIDATE)
-    assert result.ok and result.summary == ("1 of 1 part(s) held until the deferred start on 24/11/2026 10:00 (UTC); "
+    assert result.ok and result.summary == ("1 of 1 part(s) held until the deferred start on Nov 24, 2026, 10:00 AM UTC; "
                                             "they can be cancelled until then.")
     [(message, delay)] = w.parts_queue.put_messages
     assert delay == timedelta(days=1) and w.provider.sends == []
@@ -217,8 +219,17 @@ def test_cancel_returns_a_prepared_campaign_to_not_transmitted_with_a_note(statu
 
     assert result.ok and result.status == S.NOT_TRANSMITTED
     assert w.campaign.status == S.NOT_TRANSMITTED and w.campaign.ticket is None and w.campaigns.costs["camp-1"] is None
-    assert result.summary == "Campaign cancelled by John Baker on 23/11/2026 10:00:00" == w.campaign.last_result
+    # A user without a time zone the connector knows: UTC, said.
+    assert result.summary == "Campaign cancelled by John Baker on Nov 23, 2026, 10:00 AM UTC" == w.campaign.last_result
     assert [n["subject"] for n in w.notes.notes.values()] == [result.summary]
+
+
+def test_the_notes_and_results_show_times_as_the_user_reads_them_in_the_crm():
+    """In their time zone and with their formats (usersettings), as Dynamics shows dates: not UTC."""
+    w = world(a_campaign(S.READY, ticket="smsc-1"))
+    paris = UserFormat("fr_FR", "dd/MM/yyyy", "HH:mm", "Europe/Paris")
+    result = w.service(users=FakeUsers({FRENCH: paris}, {FRENCH: "Claire Martin"})).run("camp-1", A.CANCEL, FRENCH)
+    assert result.summary == "Campagne annulée par Claire Martin le 23/11/2026 11:00"       # 10:00 UTC
 
 
 @pytest.mark.parametrize("status", [S.NOT_TRANSMITTED, S.SENDING, S.SENT])
