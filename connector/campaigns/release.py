@@ -110,6 +110,15 @@ def campaign_sms(campaign: Campaign, staged: Staged, ticket: str | None) -> Camp
                        staged.number, text, encoding, segment_count(text), ticket)
 
 
+def with_costs(messages: list[CampaignSms], charged: float | None) -> list[CampaignSms]:
+    """The request's charge shared by its SMS in proportion to their parts (the provider charges per part;
+    None when it tells no cost: smsmode, ACS, or a request sent by a run that did not come back)."""
+    parts = sum(m.segments for m in messages)
+    if charged is None or not parts:
+        return messages
+    return [replace(m, cost=round(charged * m.segments / parts, 4)) for m in messages]
+
+
 @dataclass(frozen=True)
 class WindowRequest:
     """One provider request of a window: its id, the text (or placeholder model), who it goes to."""
@@ -168,7 +177,8 @@ def hold(campaign: Campaign, now: datetime, sending: StagedSending, first_number
 
 
 def send_request(provider, ledger: SendLedger, request: WindowRequest, entry: LedgerEntry,
-                 sending: StagedSending, ids: dict[tuple[str, str], str] | None = None) -> LedgerEntry:
+                 sending: StagedSending, ids: dict[tuple[str, str], str] | None = None,
+                 costs: dict[str, float] | None = None) -> LedgerEntry:
     """Sends a Reserved request; what came of it (Accepted with its ticket, or Uncertain), for the
     caller to record before anything else happens. A clear refusal is recorded here, then raised.
     `ids` receives the provider's id of each accepted recipient (ACS: one per recipient, which its
@@ -183,6 +193,8 @@ def send_request(provider, ledger: SendLedger, request: WindowRequest, entry: Le
             ledger.write([entry.refused(str(error))])
         raise
     entry = entry.accepted(ticket)
+    if costs is not None and result.cost is not None:     # what the provider charged for the request
+        costs[request.request_id] = result.cost
     if ids is not None:
         ids.update({(request.request_id, r.number): r.provider_id for r in result.results
                     if r.accepted and r.provider_id})
@@ -192,7 +204,8 @@ def send_request(provider, ledger: SendLedger, request: WindowRequest, entry: Le
 
 
 def send_all(provider, ledger: SendLedger, requests: Sequence[WindowRequest], entries: dict[str, LedgerEntry],
-             sending: StagedSending, ids: dict[tuple[str, str], str], unrecorded: list[LedgerEntry]
+             sending: StagedSending, ids: dict[tuple[str, str], str], unrecorded: list[LedgerEntry],
+             costs: dict[str, float] | None = None
              ) -> Iterator[tuple[WindowRequest, LedgerEntry | BaseException]]:
     """Sends the requests, up to the provider's `parallel_requests` at once (smsmode: one request per
     recipient); yields each request with its entry or its failure, in order, and stops at the first
@@ -211,7 +224,7 @@ def send_all(provider, ledger: SendLedger, requests: Sequence[WindowRequest], en
                                                      for r in group)], LEDGER_WRITE):
                     ledger.write(chunk)
                 unrecorded.clear()
-            outcomes = _send_group(pool, provider, ledger, group, entries, sending, ids)
+            outcomes = _send_group(pool, provider, ledger, group, entries, sending, ids, costs)
             unrecorded += [o for o in outcomes if isinstance(o, LedgerEntry)]
             for request, outcome in zip(group, outcomes, strict=True):
                 yield request, outcome
@@ -223,15 +236,17 @@ def send_all(provider, ledger: SendLedger, requests: Sequence[WindowRequest], en
 
 
 def _send_group(pool: ThreadPoolExecutor | None, provider, ledger: SendLedger, group: Sequence[WindowRequest],
-                entries: dict[str, LedgerEntry], sending: StagedSending, ids: dict[tuple[str, str], str]
+                entries: dict[str, LedgerEntry], sending: StagedSending, ids: dict[tuple[str, str], str],
+                costs: dict[str, float] | None = None
                 ) -> list[LedgerEntry | BaseException]:
     """Each request's entry or failure; in this thread when they go one at a time (Octopush)."""
     if pool is None:
         try:
-            return [send_request(provider, ledger, group[0], entries[group[0].request_id], sending, ids)]
+            return [send_request(provider, ledger, group[0], entries[group[0].request_id], sending, ids, costs)]
         except ProviderError as error:
             return [error]
-    futures = [pool.submit(send_request, provider, ledger, r, entries[r.request_id], sending, ids) for r in group]
+    futures = [pool.submit(send_request, provider, ledger, r, entries[r.request_id], sending, ids, costs)
+               for r in group]
     return [future.exception() or future.result() for future in futures]
 
 
@@ -287,6 +302,7 @@ class _Part:
         self.known = {entry.request_id: entry for entry in ledger.part_entries(campaign.id, part_no)}
         self.written: list[LedgerEntry] = []           # Written entries (and marks) for the next write
         self.ids: dict[tuple[str, str], str] = {}      # (request id, number) -> the provider's id for it
+        self.costs: dict[str, float] = {}              # request id -> what the provider charged for it
         self.plans: dict[int, _Plan] = {}
         self.held_until: datetime | None = None
         self.tickets: set[str] = set()                 # of activities written with the ledger
@@ -343,7 +359,7 @@ class _Part:
             failure: BaseException | None = None
             try:
                 for request, outcome in send_all(provider, self.ledger, to_send, entries, self.sending, self.ids,
-                                                 unrecorded):
+                                                 unrecorded, self.costs):
                     if isinstance(outcome, LedgerEntry):
                         entries[request.request_id] = outcome
                     else:
@@ -431,9 +447,13 @@ class _Part:
         """The window's activities, each with the provider's id for its recipient when this run sent it,
         else its request's ticket (its request id when Uncertain), but for the recipients the provider
         refused (named in the entry's error)."""
-        return [campaign_sms(self.campaign, s, self.ids.get((r.request_id, s.number))
-                             or entries[r.request_id].ticket or r.request_id)
-                for r in requests for s in r.staged if not _refused(entries[r.request_id], s.number)]
+        messages = []
+        for r in requests:
+            sms = [campaign_sms(self.campaign, s, self.ids.get((r.request_id, s.number))
+                                or entries[r.request_id].ticket or r.request_id)
+                   for s in r.staged if not _refused(entries[r.request_id], s.number)]
+            messages += with_costs(sms, self.costs.get(r.request_id))
+        return messages
 
     def _keep_tickets(self, requests: Sequence[WindowRequest], entries: dict[str, LedgerEntry],
                       activities: CampaignActivities, now: datetime) -> None:

@@ -39,6 +39,7 @@ def activity_row(campaign: Campaign, sms: CampaignSms, *, sms_type: SmsType, sen
         "smsc_phonenumber": sms.number, "smsc_smstype": int(sms_type), "smsc_sender": sender,
         "smsc_encoding": ENCODING_CHOICE[sms.encoding], "smsc_segments": sms.segments,
         "smsc_providermessageid": sms.provider_ticket, "actualend": sent_at,
+        **({"smsc_cost": sms.cost} if sms.cost is not None else {}),      # a provider telling none: left empty
     }
 
 

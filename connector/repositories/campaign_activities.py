@@ -22,6 +22,7 @@ class CampaignSms:
     encoding: str                   # "GSM-7" or "UCS-2"
     segments: int
     provider_ticket: str | None
+    cost: float | None = None       # its share of what the provider charged (smsc_cost)
 
 
 @dataclass(frozen=True)

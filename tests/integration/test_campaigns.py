@@ -88,6 +88,9 @@ def test_with_the_stop_mention_the_campaign_prepares_validates_and_leaves_three_
     assert len(activities) == 3 and {a["smsc_status"] for a in activities} == {5}
     assert {a["_regardingobjectid_value"] for a in activities} == {seed.DAVID_SMITH_ID, seed.JOHN_DOE_ID,
                                                                   seed.PETER_PARKER_ID}
+    # Each activity carries its share of what Octopush charged, so consumption statistics count campaigns.
+    assert sum(a["smsc_cost"] for a in activities) == pytest.approx(send["cost"]) and send["cost"] > 0
+    assert [a["smsc_cost"] for a in activities] == pytest.approx([send["cost"] / 3] * 3)     # one part each
     assert campaign(stack, seed.CAMPAIGN_ORDERS_ID)["smsc_smsstatus"] == 5
 
 

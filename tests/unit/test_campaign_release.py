@@ -342,3 +342,15 @@ def test_prepared_with_sender_a_then_changed_to_b_the_release_sends_a():
     assert done.messages == 3
     [request] = w.provider.sends
     assert (request.sender, request.sms_type) == ("ShopA", SmsType.TRANSACTIONAL)
+
+
+def test_a_requests_charge_is_shared_by_its_sms_in_proportion_to_their_parts():
+    from connector.campaigns.release import with_costs
+    from connector.repositories.campaign_activities import CampaignSms
+
+    def sms(segments: int) -> CampaignSms:
+        return CampaignSms("k", "contact", "id", "+33600000001", "x", "GSM-7", segments, "t")
+
+    shared = with_costs([sms(1), sms(2), sms(1)], 0.36)
+    assert [m.cost for m in shared] == [0.09, 0.18, 0.09]
+    assert [m.cost for m in with_costs([sms(1)], None)] == [None]        # the provider told no cost
