@@ -34,9 +34,9 @@ import requests
 
 from connector.http import build_session, mask_url_secrets
 from connector.sms.capabilities import MARKETING, Capabilities, Restriction, SenderKind
-from connector.user_texts import said
 from connector.sms.port import (Balance, CallbackUrls, ProviderError, RecipientResult, SendResult, SmsRequest,
                                 Unsupported)
+from connector.user_texts import said
 
 log = logging.getLogger(__name__)
 
