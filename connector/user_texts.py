@@ -574,5 +574,13 @@ COLON = {"fr": " : ", "en": ": "}
 
 def said(key: str, *, quote: str = "", **values) -> dict[str, str]:
     """The text in each language, for a reader known later (an error raised in an adapter); `quote`, the
-    other side's own words, follows as it is."""
-    return {lang: say(lang, key, **values) + (COLON[lang] + quote if quote else "") for lang in TEXTS}
+    other side's own words, follows as it is; a float reads with that language's decimal sign."""
+    return {lang: say(lang, key, **{name: _number(lang, value) for name, value in values.items()})
+            + (COLON[lang] + quote if quote else "") for lang in TEXTS}
+
+
+def _number(lang: str, value):
+    if not isinstance(value, float):
+        return value
+    text = f"{value:g}"
+    return text.replace(".", ",") if lang == "fr" else text

@@ -162,7 +162,7 @@ class AcsClient:
             response = self.session.post(url, data=content, headers=self._headers("POST", url, content),
                                          timeout=self.timeout)
         except requests.Timeout:
-            raise ProviderError.said(said("provider_error_timeout", provider=self.label, seconds=f"{self.timeout:g}"),
+            raise ProviderError.said(said("provider_error_timeout", provider=self.label, seconds=self.timeout),
                                      retryable=True) from None
         except requests.RequestException as exc:    # no chain: it holds the request, Authorization included
             raise ProviderError.said(said("provider_error_unreachable", provider=self.label,

@@ -218,7 +218,7 @@ class OctopushClient:
         timed_out = (isinstance(reason, (ReadTimeoutError, ConnectTimeoutError))
                      and not isinstance(reason, NewConnectionError))
         if isinstance(exc, requests.Timeout) or timed_out:
-            texts = said("provider_error_timeout", provider=self.label, seconds=f"{self.timeout:g}")
+            texts = said("provider_error_timeout", provider=self.label, seconds=self.timeout)
         else:
             texts = said("provider_error_unreachable", provider=self.label,
                          host=self._scrub(urlsplit(self.base_url).netloc), quote=type(reason or exc).__name__)

@@ -137,7 +137,7 @@ class SmsmodeClient:
                                          timeout=self.timeout)
         except requests.Timeout:
             raise self._logged(ProviderError.said(said("provider_error_timeout", provider=self.label,
-                                                       seconds=f"{self.timeout:g}"), retryable=True)) from None
+                                                       seconds=self.timeout), retryable=True)) from None
         except requests.RequestException as exc:    # no chain: it holds the request, X-Api-Key included
             raise self._logged(ProviderError.said(said("provider_error_unreachable", provider=self.label,
                                                        host=self._scrub(urlsplit(self.base_url).netloc),

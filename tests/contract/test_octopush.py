@@ -231,7 +231,7 @@ def test_slow_server_times_out(server):
     finally:
         release.set()
     assert "did not answer within 0.3 s" in str(error) and error.retryable
-    assert error.say("fr") == "Octopush n'a pas répondu dans les 0.3 s"
+    assert error.say("fr") == "Octopush n'a pas répondu dans les 0,3 s"
     for _ in range(100):                       # let the server finish both attempts before teardown
         if len(server.log) >= 2:
             break
