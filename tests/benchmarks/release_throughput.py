@@ -48,14 +48,14 @@ def serve(db: str, env_file: str) -> None:
 
 def worker() -> None:
     """Child process: a queue host with one worker, until the queue stays empty; prints a JSON line."""
-    from connector.bootstrap import campaign_service, get_services
+    from connector.bootstrap import campaign_service, get_background_services
     from connector.campaigns.parts import release_queued_part
     from connector.campaigns.poison import part_failed
     from connector.campaigns.worker import MAX_ATTEMPTS
     from connector.queues.storage import storage_connection
     from connector.repositories.work_queue import CAMPAIGN_PARTS
 
-    services = get_services()
+    services = get_background_services()        # as the queue function (functions/campaign_parts.py) has them
 
     def service_for(user):
         return campaign_service(services.crm, services.sms, user_id=user)
