@@ -87,6 +87,9 @@ def phone_reason(reason: str, lang: str) -> str:
     return reason
 
 
+LANGUAGES = ("fr", "en")       # what the users read; a `lang` parameter takes one of these
+
+
 def language_of(locale: str | None) -> str:
     return "fr" if (locale or "").startswith("fr") else "en"
 
@@ -415,7 +418,6 @@ TEXTS["fr"].update({
     "stats_no_user": "(sans propriétaire)",
     "stats_week": "sem. {week} {year}", "stats_month": "{month} {year}",
     "stats_months": "janv. févr. mars avr. mai juin juil. août sept. oct. nov. déc.",
-    "stats_title": "Statistiques SMS du {first} au {last} (UTC)",
     "stats_by_user": "Utilisateur", "stats_by_template": "Modèle", "stats_by_campaign": "Campagne",
     "stats_by_type": "Type de SMS", "stats_by_day": "Jour", "stats_by_week": "Semaine", "stats_by_month": "Mois",
     "stats_total": "Total",
@@ -430,7 +432,6 @@ TEXTS["en"].update({
     "stats_no_user": "(no owner)",
     "stats_week": "week {week} {year}", "stats_month": "{month} {year}",
     "stats_months": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec",
-    "stats_title": "SMS statistics from {first} to {last} (UTC)",
     "stats_by_user": "User", "stats_by_template": "Template", "stats_by_campaign": "Campaign",
     "stats_by_type": "SMS type", "stats_by_day": "Day", "stats_by_week": "Week", "stats_by_month": "Month",
     "stats_total": "Total",
@@ -550,7 +551,7 @@ TEXTS["fr"].update({
     "provider_error_other_code": "erreur {provider} {code}",
     "provider_error_no_sender": "aucun émetteur pour {provider} : renseignez {setting} (le numéro ou l'identifiant "
                                 "d'émetteur de la ressource)",
-    "provider_error_recipient": "refusé (HTTP {status})",
+    "provider_error_recipient": "HTTP {status} pour le destinataire",
     "campaign_cancel_no_reference": "un SMS sans référence chez le fournisseur ne peut pas être annulé",
     "campaign_cancel_unsupported": "{provider} ne peut pas annuler un envoi programmé",
 })
@@ -565,7 +566,7 @@ TEXTS["en"].update({
     "provider_error_code": "{text} ({provider} code {code})",
     "provider_error_other_code": "{provider} error {code}",
     "provider_error_no_sender": "no sender for {provider}: set {setting} (the resource's number or sender ID)",
-    "provider_error_recipient": "refused (HTTP {status})",
+    "provider_error_recipient": "HTTP {status} for the recipient",
     "campaign_cancel_no_reference": "an SMS without a provider reference cannot be cancelled",
     "campaign_cancel_unsupported": "{provider} cannot cancel a scheduled send",
 })

@@ -2,7 +2,7 @@
 GET /api/quotas/consumption."""
 import azure.functions as func
 
-from functions.http import Keys, error_response, guarded, json_response
+from functions.http import Keys, error_response, guarded, json_response, language_param
 
 bp = func.Blueprint()
 
@@ -41,9 +41,7 @@ def _credit(req: func.HttpRequest, services) -> func.HttpResponse:
     countries = [c.strip() for c in (req.params.get("country") or "").split(",") if c.strip()]
     if any(len(c) != 2 or not c.isalpha() for c in countries):
         return error_response(400, "invalid_request", "country: ISO codes of two letters, separated by commas")
-    lang = req.params.get("lang")
-    if lang is not None and lang not in ("fr", "en"):
-        return error_response(400, "invalid_request", f"lang must be fr or en, not {lang[:20]!r}")
+    lang = language_param(req)
     provider = services.sms
     if not provider.capabilities.balance:
         lang = lang or DataverseUsers(services.crm).acting_format().language

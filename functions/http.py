@@ -24,6 +24,17 @@ KEY_HEADER = "x-smsc-webhook-key"
 CRM_TRANSIENT = (0, 429, 500, 502, 503, 504)
 
 
+def language_param(req: func.HttpRequest) -> str | None:
+    """`?lang=fr|en`, None when absent; BadInput (400) naming a language we do not speak."""
+    from connector.errors import BadInput
+    from connector.user_texts import LANGUAGES
+
+    lang = req.params.get("lang")
+    if lang is not None and lang not in LANGUAGES:
+        raise BadInput(f"lang must be fr or en, not {lang[:20]!r}")
+    return lang
+
+
 def json_response(body: dict, status: int = 200) -> func.HttpResponse:
     text = json.dumps(body, ensure_ascii=False)
     try:

@@ -2,10 +2,9 @@
 the SMS statistics of a period (connector.statistics) for dashboards; the webhook or the form key."""
 import azure.functions as func
 
-from functions.http import Keys, guarded, json_response
+from functions.http import Keys, guarded, json_response, language_param
 
 bp = func.Blueprint()
-LANGUAGES = ("fr", "en")
 
 
 @bp.route(route="stats", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
@@ -16,13 +15,10 @@ def stats(req: func.HttpRequest) -> func.HttpResponse:
 def _stats(req: func.HttpRequest, services) -> func.HttpResponse:
     from connector.bootstrap import statistics
     from connector.crm.users import DataverseUsers
-    from connector.errors import BadInput
     from connector.statistics import by_of, period_of
 
     by = by_of(req.params.get("by"))
-    lang = req.params.get("lang")
-    if lang is not None and lang not in LANGUAGES:
-        raise BadInput(f"lang must be fr or en, not {lang[:20]!r}")
+    lang = language_param(req)
     service = statistics(services.crm)
     period = period_of(req.params.get("from"), req.params.get("to"), service.today)   # the CRM user's today
     lang = lang or DataverseUsers(services.crm).acting_format().language

@@ -20,6 +20,7 @@ from connector.errors import BadInput
 from connector.repositories.campaigns import PartsProgress
 from connector.repositories.leases import CAMPAIGN_PART, LeaseKey, Leases, LeaseState, give_back
 from connector.repositories.work_queue import MAX_DELAY, WorkQueue
+from connector.user_texts import LANGUAGES
 
 # How long the campaign stays in the hands of a validate (or a resume) past what it waits for: its
 # parts are expected to have been taken by then; after it, the resume timer takes up what is left.
@@ -47,7 +48,7 @@ class PartMessage:
             raise BadInput(f"campaign part message without a valid {error}") from None
         user, lang = body.get("userid"), body.get("lang")
         return cls(campaign_id, ticket, part, note_id, str(user) if user else None,
-                   lang if lang in ("fr", "en") else None)
+                   lang if lang in LANGUAGES else None)
 
     def body(self) -> dict[str, Any]:
         return {"campaignid": self.campaign_id, "ticket": self.ticket, "part": self.part, "note": self.note_id,

@@ -65,6 +65,18 @@ def test_the_activities_go_as_one_create_multiple(server, client):
     assert len(server.log) == 1
 
 
+def test_an_sms_with_its_share_of_the_charge_carries_it_as_smsc_cost(server, client):
+    from dataclasses import replace
+
+    server.expect_oneshot_request(
+        f"{API}/smsc_textmessages/Microsoft.Dynamics.CRM.CreateMultiple", method="POST",
+        json={"Targets": [{**target(0), "smsc_cost": 0.045}, target(1)]},    # the other: no cost told
+    ).respond_with_json({"Ids": ["a1", "a2"]})
+    costed = [replace(MESSAGES[0], cost=0.045), MESSAGES[1]]
+    assert DataverseCampaignActivities(client).create(CAMPAIGN, costed, sms_type=SmsType.MARKETING, sender=None,
+                                                      sent_at=SENT) == 0
+
+
 def test_a_create_multiple_refused_for_a_key_already_there_goes_again_as_a_batch(server, client):
     server.expect_oneshot_request(
         f"{API}/smsc_textmessages/Microsoft.Dynamics.CRM.CreateMultiple", method="POST",
