@@ -310,7 +310,7 @@ def campaign_service(crm, provider, *, user_id: str | None = None, **kw) -> "Cam
         configuration=DataverseConfiguration(crm), users=DataverseUsers(crm), optouts=DataverseOptOuts(crm),
         templates=partial(template_source, DataverseTemplates(crm)), provider=provider,
         figures=DataverseCampaignFigures(crm), quotas=quotas(app_crm), app_campaigns=DataverseCampaigns(app_crm),
-        **kw)
+        acts_as=user_id, **kw)
 
 
 def table_definitions(crm: Crm) -> TableDefinitions:

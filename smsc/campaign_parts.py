@@ -22,7 +22,8 @@ def waiting_parts() -> int:
 def release_local_parts(services: Services, campaign_id: str, *, on_part: Callable[[str], None] = lambda _: None,
                         **service_kw) -> CampaignResult | None:
     """Releases the due parts of the in-process queue; the campaign's result once they are (its last
-    result and status), or None when there is no in-process queue (the Functions app's workers do it)."""
+    result and status), or None when there is no in-process queue (the Functions app's workers do it)
+    or no part was due (validate released its one part itself: its own result says it)."""
     queue = local_queues().get(CAMPAIGN_PARTS)
     if queue is None:
         return None
@@ -30,7 +31,8 @@ def release_local_parts(services: Services, campaign_id: str, *, on_part: Callab
     def service_for(user_id: str | None):
         return campaign_service(services.crm, services.sms, user_id=user_id, **service_kw)
 
-    drain_parts(queue.take_due, service_for, max_attempts=MAX_ATTEMPTS, on_part=on_part)
+    if not drain_parts(queue.take_due, service_for, max_attempts=MAX_ATTEMPTS, on_part=on_part):
+        return None
     campaign = service_for(None).campaigns.get(campaign_id)
     failed = bool(campaign.parts and campaign.parts.failed)
     return CampaignResult(CampaignAction.VALIDATE, campaign.status, campaign.last_result or "",

@@ -82,6 +82,12 @@ class Plan:
     progress: PartsProgress
 
 
+def first_plan(note_ids: list[str]) -> Plan:
+    """`plan_parts` of a campaign whose lease no one held before: no part was ever queued, so every
+    staged part is to go (its lease rows, none, are not read)."""
+    return Plan(list(enumerate(note_ids, start=1)), PartsProgress(len(note_ids), 0, 0))
+
+
 def plan_parts(leases: Leases, campaign: Campaign, note_ids: list[str], now: datetime, *,
                failed_too: bool) -> Plan:
     """Every staged part not done and not in a live worker's hands; with `failed_too` (validate

@@ -22,12 +22,12 @@ from connector.campaigns.checks import LateOptOuts
 from connector.campaigns.context import build_context
 from connector.campaigns.fan_out import CAMPAIGN_LEASE, PartMessage, delay_until
 from connector.campaigns.model import Campaign, CampaignError, CampaignStatus
+from connector.campaigns.part_services import PartServices, ServiceFor
 from connector.campaigns.release import release_part
-from connector.campaigns.service import CampaignService
-from connector.campaigns.settle import Settled, settle_campaign
+from connector.campaigns.settle import Settled, settle_campaign, settle_released
 from connector.quiet_times import QuietTimes
-from connector.repositories.leases import (CAMPAIGN_PART, LeaseKey, LeaseState, PartOutcome, extend, give_back,
-                                           settle, take)
+from connector.repositories.leases import (CAMPAIGN_PART, Lease, LeaseKey, LeaseState, PartOutcome, extend,
+                                           give_back, settle, take)
 from connector.send_policy import replies_wanted
 from connector.sms.port import ProviderError
 from connector.sms.reason import provider_reason
@@ -39,8 +39,6 @@ log = logging.getLogger(__name__)
 PART_LEASE = timedelta(minutes=11)
 MAX_OPTED_OUT_KEPT = 20     # numbers opted out since the preparation kept per part for the summary
 
-# user id (None: the app itself) -> the campaign service acting as that user
-ServiceFor = Callable[[str | None], CampaignService]
 
 
 def release_queued_part(service_for: ServiceFor, body: object) -> str:
@@ -51,8 +49,9 @@ def release_queued_part(service_for: ServiceFor, body: object) -> str:
 
 
 class PartRelease:
-    def __init__(self, service: CampaignService, message: PartMessage):
-        self.service, self.message = service, message
+    def __init__(self, service: PartServices, message: PartMessage, *, first: bool = False):
+        # first: validate releases a campaign no one held before (`run_here`): nothing of it was sent
+        self.service, self.message, self.first = service, message, first
         self.owner = f"part-{uuid.uuid4().hex[:16]}"
         self.now: datetime = service.clock()
 
@@ -88,6 +87,21 @@ class PartRelease:
             extend(service.leases, self.campaign_key, self.now + CAMPAIGN_LEASE, current=settled.campaign_lease)
         return f"part {message.part}: {outcome.part.messages} SMS released"
 
+    def run_here(self, campaign: Campaign, warnings: str = "") -> Settled | None:
+        """Validate's own release of a campaign of one part, which it holds (its lease, taken new: no
+        run before it, so no part lease and no ledger entries to read). The campaign's end when the
+        part went out; None when a window must wait (the part then goes on the queue until then, as a
+        worker would put it back). Raises when the release failed: the caller queues the part, for
+        the workers to take up as any part (the ledger says what left). `warnings`: validate's, said
+        again after the end's result."""
+        outcome = self.release(campaign)
+        if outcome.held_until is not None:
+            self.put_back(outcome.held_until)
+            extend(self.service.leases, self.campaign_key, outcome.held_until + CAMPAIGN_LEASE)
+            return None
+        part = Lease(self.message.lease_key, LeaseState.DONE, outcome=outcome.part)
+        return settle_released(self.service.campaigns, campaign, part, lang=self.lang, now=self.now, said=warnings)
+
     @property
     def campaign_key(self) -> LeaseKey:
         return LeaseKey(self.message.campaign_id, self.message.ticket, CAMPAIGN_PART)
@@ -104,7 +118,7 @@ class PartRelease:
                                     sender=ctx.sender, now=self.now,
                                     quiet=QuietTimes.of(ctx.config), excludes=late.excludes,
                                     with_replies=replies_wanted(ctx.sender, ctx.config),
-                                    apply_waiting=service.waiting_reports)
+                                    apply_waiting=service.waiting_reports, first=self.first)
         finally:
             late.close()
             ctx.close()

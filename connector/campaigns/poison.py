@@ -5,20 +5,16 @@ campaign stays Sending: validating again takes the failed part up, and what went
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
-
 from connector.campaigns.fan_out import PartMessage
 from connector.campaigns.model import CampaignStatus
+from connector.campaigns.part_services import ServiceFor
 from connector.campaigns.settle import settle_campaign
 from connector.errors import NotFound
 from connector.repositories.leases import Lease, LeaseState, settle
 
-if TYPE_CHECKING:
-    from connector.campaigns.service import CampaignService
 
 
-def part_failed(service_for: Callable[[str | None], "CampaignService"], body: object) -> str:
+def part_failed(service_for: ServiceFor, body: object) -> str:
     """Marks the part failed and writes why on the campaign; what happened, for the log."""
     message = PartMessage.parse(body)
     service = service_for(message.user_id)

@@ -1,6 +1,6 @@
 """Validate ("Envoyer les SMS"): sends exactly what preparation staged in the `resume.xml` notes —
 text, SMS type, sender and replies as the marketer approved them — then writes one SMS activity per
-recipient, in `$batch` requests of up to 1,000.
+recipient, one `$batch` request per window of up to 5,000 (its CreateMultiple operations of 1,000).
 
 Exactly once, whatever is killed or retried: the send ledger (`connector.repositories.send_ledger`)
 records each provider request Reserved before it leaves (a part's requests in one write, before its
@@ -48,14 +48,20 @@ from connector.idempotency import campaign_recipient_key, campaign_request_id, c
 from connector.quiet_times import QuietTimes, next_allowed
 from connector.repositories.campaign_activities import CampaignActivities, CampaignSms
 from connector.repositories.report_notes import ReportNotes
-from connector.repositories.send_ledger import EntriesUnwritten, LedgerEntry, LedgerState, SendLedger, WindowActivities
+from connector.repositories.send_ledger import (EntriesUnwritten, LedgerEntry, LedgerState, SendLedger,
+                                                WindowActivities, entries_room)
 from connector.sms.capabilities import Capabilities, Refusal
 from connector.sms.port import MERGE_SLOTS, DuplicateRequest, ProviderError, Recipient, SmsRequest, SmsType
 from connector.text.encoding import GSM7, GSM_BASIC, GSM_EXTENSION, UCS2, segment_count
 
 log = logging.getLogger(__name__)
 
-CHUNK = 1000              # activities per $batch, and entries per provider window
+# SMS per window: sent, then recorded with its activities in one request. A part says the window it was
+# staged with (`fenetre`), so a resume cuts it as its first run did (the request ids derive from it);
+# parts staged before they said it were cut in windows of LEGACY_WINDOW.
+WINDOW = 5000
+LEGACY_WINDOW = 1000
+MAX_WINDOW = 10_000
 PROVIDER_MAX = 500        # a ceiling on recipients per request, below what the provider takes (tests lower it)
 LEDGER_WRITE = 1000       # ledger entries in one write
 GSM_ALL = GSM_BASIC | GSM_EXTENSION
@@ -74,10 +80,11 @@ class Staged:
 @dataclass(frozen=True)
 class StagedSending:
     """How a part was staged to be sent (the `<transmission>` attributes `type`, `expediteur`,
-    `reponses`); parts staged before they were written there have none."""
+    `reponses`, `fenetre`); parts staged before they were written there have none."""
     sms_type: SmsType
     sender: str | None
     with_replies: bool
+    window: int = LEGACY_WINDOW
 
 
 def staged_messages(content: bytes) -> Iterator[Staged]:
@@ -99,7 +106,9 @@ def staged_sending(content: bytes) -> StagedSending | None:
         kind = element.get("type")
         if kind is None:
             return None
-        return StagedSending(SmsType(int(kind)), element.get("expediteur") or None, element.get("reponses") == "1")
+        window = element.get("fenetre")
+        return StagedSending(SmsType(int(kind)), element.get("expediteur") or None, element.get("reponses") == "1",
+                             min(max(int(window), 1), MAX_WINDOW) if window and window.isdigit() else LEGACY_WINDOW)
     return None
 
 
@@ -253,20 +262,22 @@ def _send_group(pool: ThreadPoolExecutor | None, provider, ledger: SendLedger, g
 def release_part(notes: ReportNotes, activities: CampaignActivities, provider, campaign: Campaign, part_no: int,
                  note_id: str, *, ledger: SendLedger, sms_type: SmsType, sender: str | None, now: datetime,
                  quiet: QuietTimes | None = None, excludes: Callable[[str], bool] | None = None,
-                 with_replies: bool = False, apply_waiting: Callable[[set[str]], object] | None = None
-                 ) -> Released:
+                 with_replies: bool = False, apply_waiting: Callable[[set[str]], object] | None = None,
+                 first: bool = False) -> Released:
     """One preparation part, end to end, window after window. Parts are independent (keys carry the
     part number), so they can run in any order, again, or on several workers (one at a time per part:
     the caller's lease). `sms_type`, `sender`, `with_replies`: for parts staged before the part
     carried its own. `excludes`: numbers opted out since the preparation, left out. Returns early
     with `held_until` set when a window must wait (nothing of it sent). `apply_waiting`: applies the
     delivery reports that came before the activities of these tickets (once per part; activities
-    written through `activities` apply theirs themselves)."""
+    written through `activities` apply theirs themselves). `first`: no run ever released this part
+    (validate's own release of a campaign no one held before): its ledger entries, none, are not read."""
     if campaign.deferred(now):      # nothing can have left before the start: not even read
         return Released(held_until=campaign.start)
     content = notes.content(note_id)
-    part = _Part(campaign, part_no, ledger, staged_sending(content) or StagedSending(sms_type, sender, with_replies))
-    windows = list(chunked(staged_messages(content), CHUNK))
+    part = _Part(campaign, part_no, ledger, staged_sending(content) or StagedSending(sms_type, sender, with_replies),
+                 first)
+    windows = list(chunked(staged_messages(content), part.sending.window))
     try:
         part.reserve(windows, provider, now, quiet, excludes)
         for window_no, window in enumerate(windows):
@@ -297,9 +308,9 @@ class _Part:
     """A part under way: its ledger entries as read once, each window's requests planned and reserved
     at once, and the ledger entries not yet recorded (they go with the next write)."""
 
-    def __init__(self, campaign: Campaign, part_no: int, ledger: SendLedger, sending: StagedSending):
+    def __init__(self, campaign: Campaign, part_no: int, ledger: SendLedger, sending: StagedSending, first: bool):
         self.campaign, self.part_no, self.ledger, self.sending = campaign, part_no, ledger, sending
-        self.known = {entry.request_id: entry for entry in ledger.part_entries(campaign.id, part_no)}
+        self.known = {} if first else {entry.request_id: entry for entry in ledger.part_entries(campaign.id, part_no)}
         self.written: list[LedgerEntry] = []           # Written entries (and marks) for the next write
         self.ids: dict[tuple[str, str], str] = {}      # (request id, number) -> the provider's id for it
         self.costs: dict[str, float] = {}              # request id -> what the provider charged for it
@@ -388,7 +399,8 @@ class _Part:
         """The requests' outcomes, then the window's activities and its Written entry: in one request
         when the ledger can (outcomes first: a ticket is recorded before anything else can fail)."""
         ahead, self.written = self.written + unrecorded, []
-        while len(ahead) > LEDGER_WRITE - 2:        # the ledger's share of one request, the rest first
+        room = entries_room(len(messages))
+        while len(ahead) > room:                    # the ledger's share of one request, the rest first
             self._record(ahead[:LEDGER_WRITE], requests, entries, activities, now, keep=bool(unrecorded))
             ahead = ahead[LEDGER_WRITE:]
         sending = self.sending

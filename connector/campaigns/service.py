@@ -12,7 +12,7 @@ import logging
 import re
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol, TypedDict
 
@@ -20,9 +20,11 @@ from connector.campaigns.cancel import cancel_scheduled
 from connector.campaigns.closing import closed_at
 from connector.campaigns.figures import figures_line, rates
 from connector.campaigns.context import ActionContext, CheckSources, TemplateTexts, build_context
-from connector.campaigns.fan_out import campaign_lease_key, campaign_lease_until, plan_parts, queue_parts
+from connector.campaigns.fan_out import (PartMessage, campaign_lease_key, campaign_lease_until, first_plan, plan_parts,
+                                         queue_parts)
 from connector.campaigns.lifecycle import Transition, keeps_preparation, transition
 from connector.campaigns.model import CampaignAction, CampaignError, CampaignStatus, status_label
+from connector.campaigns.parts import PartRelease
 from connector.campaigns.progress import Progress, Tally, no_progress
 from connector.campaigns.settle import settle_campaign
 from connector.campaigns.simulate import simulate
@@ -38,7 +40,7 @@ from connector.repositories.campaign_figures import CampaignFiguresSource
 from connector.repositories.campaign_recipients import CampaignRecipients, UnknownColumn
 from connector.repositories.campaigns import KEEP, Campaign, Campaigns
 from connector.repositories.configuration import ConfigurationSource
-from connector.repositories.leases import LeaseState, Leases, give_back, take
+from connector.repositories.leases import LeaseState, Leases, give_back, take_again, take_new
 from connector.repositories.optouts import OptOuts
 from connector.repositories.quotas import Quotas
 from connector.repositories.report_notes import Attachment, ReportNotes
@@ -93,7 +95,7 @@ class CampaignService:
                  figures: CampaignFiguresSource, leases: Leases, parts_queue: WorkQueue, ledger: SendLedger,
                  clock: Callable[[], datetime] = utcnow, progress: Progress = no_progress, page_size: int = 5000,
                  quotas: Quotas | None = None, app_campaigns: Campaigns | None = None,
-                 waiting_reports: Callable[[set[str]], object] | None = None):
+                 waiting_reports: Callable[[set[str]], object] | None = None, acts_as: str | None = None):
         self.campaigns, self.recipients, self.notes, self.activities = campaigns, recipients, notes, activities
         self.leases, self.parts_queue = leases, parts_queue      # validate's fan-out (connector.campaigns.parts)
         self.ledger = ledger                  # what each part's provider requests came to (connector.campaigns.release)
@@ -103,6 +105,7 @@ class CampaignService:
         self.provider, self.clock, self.progress, self.page_size = provider, clock, progress, page_size
         self.quota_check = QuotaCheck(quotas, clock)
         self.app_campaigns = app_campaigns      # writes the CRM's refusal of the user (their roles)
+        self.acts_as = acts_as                  # the CRM user the repositories act as (None: the app)
 
     def run(self, campaign_id: str, action: CampaignAction, user_id: str | None = None,
             lang: str | None = None) -> CampaignResult:
@@ -217,9 +220,13 @@ class CampaignService:
         decision = self._validate_quota(run)
         if not decision.allowed:      # Block or Forbidden: nothing sent, the campaign stays Ready to send
             return self._refuse(campaign, CampaignAction.VALIDATE, campaign.status, decision.say(ctx.lang) or "")
-        owner = f"validate-{uuid.uuid4().hex[:12]}"
-        lease = take(self.leases, campaign_lease_key(campaign), owner, campaign_lease_until(campaign, run.now),
-                     run.now, user_id=run.user_id)
+        owner, key, until = f"validate-{uuid.uuid4().hex[:12]}", campaign_lease_key(campaign), \
+            campaign_lease_until(campaign, run.now)
+        # A lease no one held before: no part of this preparation was ever queued, so none has a lease
+        # or a ledger entry (neither is read).
+        lease = take_new(self.leases, key, owner, until, user_id=run.user_id)
+        first = lease is not None
+        lease = lease or take_again(self.leases, key, owner, until, run.now, user_id=run.user_id)
         if lease.state == LeaseState.DONE:    # every part went out; only the end was not written
             return self._settled(run, lease.user_id)
         if not lease.held_by(owner, run.now):
@@ -228,32 +235,51 @@ class CampaignService:
             return CampaignResult(CampaignAction.VALIDATE, campaign.status, say(ctx.lang, "campaign_being_sent"),
                                   ok=False)
         try:
-            plan = plan_parts(self.leases, campaign, self.notes.staged_parts(campaign.id, campaign.ticket), run.now,
-                              failed_too=True)
-            if campaign.status == CampaignStatus.SENDING:     # a resume: what is done stays counted
-                try:
-                    self.campaigns.record_parts(campaign, plan.progress)
-                except Conflict:
-                    raise CampaignBusy("busy") from None
-                run.started = True
-            else:
-                self._start(run, parts=plan.progress)     # Ready -> Sending, with its parts to go
-            summary = self._queued_summary(run, len(plan.queued), plan.progress.total)
-            if warning := decision.say(ctx.lang):
-                summary += " " + warning
-            if low := send_warning(ctx.config, self.provider, ctx.lang):     # connector.low_credit
-                summary += " " + low
-            if plan.queued:
-                # Written before the messages go: a fast worker's final result must not be overwritten.
-                # The send time its closing counts from: a deferred start is kept, else it goes now.
-                self.campaigns.finish(campaign.id, summary, start=KEEP if campaign.deferred(run.now) else run.now)
+            staged = self.notes.staged_parts(campaign.id, campaign.ticket)
+            plan = first_plan(staged) if first else plan_parts(self.leases, campaign, staged, run.now, failed_too=True)
+            # A first validate of one part due now releases it here, when this service acts as the user who
+            # validates (a part goes as them): no queue hop, no second read of what this run holds.
+            here = (first and len(plan.queued) == 1 and not campaign.deferred(run.now)
+                    and run.user_id == self.acts_as)
+            # The quota's and the credit's (connector.low_credit) warnings, said now and with the end.
+            warnings = " ".join(w for w in (decision.say(ctx.lang), send_warning(ctx.config, self.provider, ctx.lang))
+                                if w)
+            summary = " ".join(filter(None, (self._queued_summary(run, len(plan.queued), plan.progress.total),
+                                             warnings)))
+            # With the move, before the messages go (a fast worker's final result must not be overwritten):
+            # the result, and the send time its closing counts from (a deferred start kept, else now).
+            said: dict[str, Any] = ({"result": summary, "start": KEEP if campaign.deferred(run.now) else run.now}
+                                    if plan.queued else {})
+            # Ready -> Sending with its parts to go; a resume (Sending already): what is done stays counted.
+            self._move(run, run.step.running, parts=plan.progress, **said)
+            if plan.queued and not here:
                 queue_parts(self.parts_queue, campaign, plan.queued, run.user_id, run.now, ctx.lang)
         except BaseException:
             give_back(self.leases, lease)           # the queue's next attempt (or the user) takes it up
             raise
         if not plan.queued:           # nothing left to release (every part done, or none staged): its end
             return self._settled(run, run.user_id)
+        if here:
+            moved = replace(campaign, status=run.step.running, parts=plan.progress, start=run.now,
+                            last_result=summary, action=None)
+            return self._release_here(run, moved, plan.queued[0][1], summary, warnings)
         return CampaignResult(CampaignAction.VALIDATE, CampaignStatus.SENDING, summary)
+
+    def _release_here(self, run: _Run, campaign: Campaign, note_id: str, summary: str,
+                      warnings: str) -> CampaignResult:
+        """The one part released in this run (connector.campaigns.parts `PartRelease.run_here`); when
+        that fails, the part goes on the queue, where the workers take it up as any part."""
+        message = PartMessage(campaign.id, campaign.ticket or "", 1, note_id, run.user_id, run.ctx.lang)
+        try:
+            settled = PartRelease(self, message, first=True).run_here(campaign, warnings)
+        except Exception as error:
+            log.warning("campaign %s: its part, released by validate, goes to the queue: %s", campaign.id, error)
+            queue_parts(self.parts_queue, campaign, [(1, note_id)], run.user_id, run.now, run.ctx.lang)
+            return CampaignResult(CampaignAction.VALIDATE, CampaignStatus.SENDING, summary)
+        if settled is None or settled.summary is None:      # held until its window opens
+            return CampaignResult(CampaignAction.VALIDATE, CampaignStatus.SENDING, summary)
+        return CampaignResult(CampaignAction.VALIDATE, settled.status, settled.summary,
+                              ok=not settled.progress.failed)
 
     def _queued_summary(self, run: _Run, count: int, total: int) -> str:
         campaign = run.ctx.campaign

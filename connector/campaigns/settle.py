@@ -69,7 +69,7 @@ def settle_campaign(campaigns: Campaigns, leases: Leases, campaign_id: str, tick
         total = campaign.parts.total if campaign.parts else len(rows)
         progress = PartsProgress(total, sum(r.state == LeaseState.DONE for r in rows),
                                  sum(r.state == LeaseState.FAILED for r in rows))
-        if progress == campaign.parts:
+        if progress == campaign.parts or progress.settled:     # its end writes the progress with the result
             break
         try:
             campaigns.record_parts(campaign, progress)
@@ -85,15 +85,35 @@ def settle_campaign(campaigns: Campaigns, leases: Leases, campaign_id: str, tick
             campaigns.finish(campaign_id, summary)
             return Settled(CampaignStatus.SENDING, progress, summary, campaign_lease)
         return Settled(CampaignStatus.SENDING, progress, campaign_lease=campaign_lease)
-    summary = final_summary(lang, rows, total)
+    return _end(campaigns, leases, campaign, rows, progress, campaign_lease, lang=lang, now=now)
+
+
+def settle_released(campaigns: Campaigns, campaign: Campaign, part: Lease, *, lang: str, now: datetime,
+                    said: str = "") -> Settled:
+    """The end of a campaign of one part that validate released itself (connector.campaigns.parts
+    `PartRelease.run_here`): `part` is what it came to, `campaign` as validate moved it. Written on
+    the campaign only: no lease row says it (the campaign's runs out; a crash before this write is
+    taken up by the resume timer, whose worker finds every window of the part written). `said`:
+    what validate warned of, after the result."""
+    progress = PartsProgress(1, int(part.state == LeaseState.DONE), int(part.state == LeaseState.FAILED))
+    return _end(campaigns, None, campaign, [part], progress, None, lang=lang, now=now, said=said)
+
+
+def _end(campaigns: Campaigns, leases: Leases | None, campaign: Campaign, rows: list[Lease], progress: PartsProgress,
+         campaign_lease: Lease | None, *, lang: str, now: datetime, said: str = "") -> Settled:
+    """Every part settled: the final result, and Sent when none failed."""
+    campaign_id, total = campaign.id, progress.total
+    summary = " ".join(filter(None, (final_summary(lang, rows, total), said)))
+    parts = KEEP if progress == campaign.parts else progress
     if progress.failed:             # stays Sending, in no one's hands: validating again resumes at once
-        campaigns.finish(campaign_id, summary)
-        if campaign_lease is not None and campaign_lease.state == LeaseState.HELD:
+        campaigns.finish(campaign_id, summary, parts=parts)
+        if leases is not None and campaign_lease is not None and campaign_lease.state == LeaseState.HELD:
             give_back(leases, campaign_lease)
         return Settled(CampaignStatus.SENDING, progress, summary, campaign_lease)
     # The send time its closing counts from was written by validate (a deferred start kept, else when it
     # went); a campaign without one gets now.
-    campaigns.finish(campaign_id, summary, status=CampaignStatus.SENT, start=KEEP if campaign.start else now)
-    if campaign_lease is not None and campaign_lease.state != LeaseState.DONE:
+    campaigns.finish(campaign_id, summary, status=CampaignStatus.SENT, start=KEEP if campaign.start else now,
+                     parts=parts)
+    if leases is not None and campaign_lease is not None and campaign_lease.state != LeaseState.DONE:
         settle(leases, campaign_lease, LeaseState.DONE)
     return Settled(CampaignStatus.SENT, progress, summary, campaign_lease)

@@ -13,7 +13,7 @@ from datetime import datetime
 from connector.campaigns.checks import Verdict
 from connector.campaigns.context import ActionContext
 from connector.campaigns.progress import Progress, Tally
-from connector.campaigns.release import CHUNK as WINDOW
+from connector.campaigns import release
 from connector.campaigns.reports import NoteParts, xml_attr, xml_text
 from connector.campaigns.simulate import verdicts
 from connector.repositories.campaign_recipients import CampaignRecipients
@@ -25,8 +25,9 @@ from connector.user_texts import say
 
 TICKET_PREFIX = "smsc-"
 # Validate releases each part on its own (about a dozen CRM requests of its own: its lease, note, ledger
-# entries, opt-outs, reservation, progress), beside one per window of 1,000: larger parts cost less.
-# A part ends on a window's end (XmlReport.add), so that every window but the last is full.
+# entries, opt-outs, reservation, progress), beside one per window (connector.campaigns.release.WINDOW):
+# larger parts cost less. A part ends on a window's end (XmlReport.add), so that every window but the
+# last is full, and says its window (`fenetre`): validate cuts it as staged.
 STAGING_PART = 4 * 1024 * 1024
 
 
@@ -44,6 +45,7 @@ class XmlReport:
                  price_of: Callable[[str | None], float] | None):
         # price_of: a number's price per SMS part, by its country (connector.pricing); None: no cost
         self.ctx, self.ticket, self.price_of, self.amount = ctx, ticket, price_of, 0.0
+        self.window = release.WINDOW
         self.prices: dict[int, float] = {}        # per calling code of one country
         self.part_tally, self.tally = Tally(), Tally()
         self.parts = NoteParts(notes, ctx.campaign.id, subject=subject, filename="resume.xml",
@@ -64,7 +66,8 @@ class XmlReport:
         """How validate sends the part, as approved here (connector.campaigns.release.staged_sending)."""
         ctx = self.ctx
         sender = f" expediteur={xml_attr(ctx.sender)}" if ctx.sender else ""
-        return f' type="{int(ctx.sms_type)}"{sender} reponses="{int(replies_wanted(ctx.sender, ctx.config))}"'
+        return (f' type="{int(ctx.sms_type)}"{sender} reponses="{int(replies_wanted(ctx.sender, ctx.config))}"'
+                f' fenetre="{self.window}"')
 
     def _footer(self, part: int, final: bool) -> bytes:
         lines = [self._totals("totaux", self.part_tally)]
@@ -109,7 +112,7 @@ class XmlReport:
             self.amount += segments * self._price(verdict.number)
         if verdict.ok:
             self.staged_in_part += 1
-            if self.staged_in_part % WINDOW == 0:
+            if self.staged_in_part % self.window == 0:
                 self.parts.boundary()
 
     def _price(self, number: str) -> float:

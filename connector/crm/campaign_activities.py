@@ -50,7 +50,8 @@ def create_one_by_one(crm: Crm, rows: Sequence[dict[str, Any]], refusal: CrmErro
     the user) the refusal is raised."""
     if not 400 <= refusal.status < 500 or isinstance(refusal, (PrivilegeDenied, Throttled)):
         raise refusal
-    results = crm.batch_create(ACTIVITY_SET, rows)
+    results = [result for start in range(0, len(rows), BATCH)
+               for result in crm.batch_create(ACTIVITY_SET, rows[start:start + BATCH])]
     return sum(1 for r in results if r.error is not None and not isinstance(r.error, DuplicateRecord))
 
 

@@ -82,10 +82,13 @@ class DataverseCampaigns:
         return campaign_from_row(self.crm.retrieve(CAMPAIGN_SET, campaign_id, select=COLUMNS))
 
     def move(self, campaign: Campaign, status: CampaignStatus, *, ticket: str | None | Keep = KEEP,
-             cost: float | None | Keep = KEEP, parts: PartsProgress | None | Keep = KEEP) -> None:
+             cost: float | None | Keep = KEEP, parts: PartsProgress | None | Keep = KEEP,
+             result: str | Keep = KEEP, start: datetime | Keep = KEEP) -> None:
         # ConcurrencyConflict (412) is a connector.errors.Conflict.
-        self.crm.update(CAMPAIGN_SET, campaign.id, {**_columns(status, ticket, cost), **_parts_columns(parts)},
-                        etag=campaign.etag)
+        columns = {**_columns(status, ticket, cost), **_parts_columns(parts), **_closing_columns(start, KEEP, KEEP)}
+        if result is not KEEP:
+            columns |= {"smsc_lastresult": result[:MAX_RESULT], "smsc_action": None}
+        self.crm.update(CAMPAIGN_SET, campaign.id, columns, etag=campaign.etag)
 
     def record_parts(self, campaign: Campaign, parts: PartsProgress) -> None:
         self.crm.update(CAMPAIGN_SET, campaign.id, _parts_columns(parts), etag=campaign.etag)
@@ -106,8 +109,9 @@ class DataverseCampaigns:
     def finish(self, campaign_id: str, result: str | None, *, status: CampaignStatus | None = None,
                ticket: str | None | Keep = KEEP, cost: float | None | Keep = KEEP,
                start: datetime | Keep = KEEP, rates: CampaignRates | Keep = KEEP,
-               closed_on: datetime | Keep = KEEP) -> None:
-        columns = {**_columns(status, ticket, cost), **_closing_columns(start, rates, closed_on)}
+               closed_on: datetime | Keep = KEEP, parts: PartsProgress | None | Keep = KEEP) -> None:
+        columns = {**_columns(status, ticket, cost), **_closing_columns(start, rates, closed_on),
+                   **_parts_columns(parts)}
         if result is not None:
             columns["smsc_lastresult"] = result[:MAX_RESULT]
         self.crm.update(CAMPAIGN_SET, campaign_id, {**columns, "smsc_action": None})

@@ -5,7 +5,7 @@ written before a send creates the row, the outcome written right after updates t
 run that retries either write cannot make a second one. A Reserved write carries no ticket, so it
 never erases one a faster writer recorded.
 
-A window's outcomes, its SMS activities (one CreateMultiple) and its Written entry go in one `$batch`
+A window's outcomes, its SMS activities (a CreateMultiple per 1,000) and its Written entry go in one `$batch`
 without continue-on-error: Dataverse runs its operations in order and stops at the first that fails,
 so the activities are never written before the tickets they carry are recorded. Only when the
 activities are written as the ledger's own user (the app): the batch has one caller."""
@@ -22,7 +22,8 @@ from connector.crm.campaigns import CAMPAIGN_SET
 from connector.crm.odata import error_for, odata_literal
 from connector.crm.port import Crm, Record
 from connector.crm.sms_activities import ACTIVITY_SET
-from connector.repositories.send_ledger import EntriesUnwritten, LedgerEntry, LedgerState, WindowActivities
+from connector.repositories.send_ledger import (ACTIVITIES_PER_CREATE, EntriesUnwritten, LedgerEntry, LedgerState,
+                                                WindowActivities)
 
 LEDGER_SET = "smsc_sendledgers"
 COLUMNS = ("smsc_requestid", "smsc_part", "smsc_window", "smsc_recipients", "smsc_state", "smsc_ticket",
@@ -90,8 +91,9 @@ class DataverseSendLedger:
         stamp = odata_utc(activities.sent_at)
         rows = [activity_row(activities.campaign, sms, sms_type=activities.sms_type, sender=activities.sender,
                              sent_at=stamp) for sms in activities.messages]
+        creates = [rows[start:start + ACTIVITIES_PER_CREATE] for start in range(0, len(rows), ACTIVITIES_PER_CREATE)]
         operations = [*batch.upsert_requests(LEDGER_SET, [(_address(e), ledger_row(e)) for e in entries]),
-                      batch.create_multiple_request(ACTIVITY_SET, ACTIVITY_TABLE, rows),
+                      *(batch.create_multiple_request(ACTIVITY_SET, ACTIVITY_TABLE, chunk) for chunk in creates),
                       *batch.upsert_requests(LEDGER_SET, [(_address(written), ledger_row(written))])]
         try:        # upserts by key and keyed creates: run twice, nothing is written twice
             answers = self.crm.run_batch(operations, repeatable=True)
@@ -105,8 +107,9 @@ class DataverseSendLedger:
         error = error_for(answers[failed].status, answers[failed].body, answers[failed].reason)
         if failed < len(entries):
             raise EntriesUnwritten(str(error)) from error
-        if failed > len(entries):           # the Written entry: the activities are there, a resume sees them
+        if failed >= len(entries) + len(creates):   # the Written entry: the activities are there, a resume sees them
             raise error
-        refused = create_one_by_one(self.crm, rows, error)
+        # A create refused (a resumed run meets its keys): its rows and the ones after it, one by one.
+        refused = create_one_by_one(self.crm, rows[(failed - len(entries)) * ACTIVITIES_PER_CREATE:], error)
         self.write([written])
         return refused

@@ -34,7 +34,7 @@ class ScheduledSms:
 class CampaignActivities(Protocol):
     def create(self, campaign: Campaign, messages: Sequence[CampaignSms], *, sms_type: SmsType,
                sender: str | None, sent_at: datetime | None) -> int:
-        """One activity per message (up to 1,000 in one request), Sent at `sent_at`, or Scheduled
+        """One activity per message (a request per 1,000), Sent at `sent_at`, or Scheduled
         when None. A message whose key is already there is left alone; returns how many were
         refused for another reason."""
         ...

@@ -81,9 +81,11 @@ class Campaigns(Protocol):
         ...
 
     def move(self, campaign: Campaign, status: CampaignStatus, *, ticket: str | None | Keep = KEEP,
-             cost: float | None | Keep = KEEP, parts: PartsProgress | None | Keep = KEEP) -> None:
+             cost: float | None | Keep = KEEP, parts: PartsProgress | None | Keep = KEEP,
+             result: str | Keep = KEEP, start: datetime | Keep = KEEP) -> None:
         """Moves it to `status` if nobody changed it since `campaign` was read (its ETag), with the
-        ticket, cost and parts progress when given; raises `connector.errors.Conflict` when another
+        ticket, cost, parts progress and start when given, and the last result the user reads (which,
+        as `finish` does, clears the pending action); raises `connector.errors.Conflict` when another
         run won."""
         ...
 
@@ -105,10 +107,10 @@ class Campaigns(Protocol):
     def finish(self, campaign_id: str, result: str | None, *, status: CampaignStatus | None = None,
                ticket: str | None | Keep = KEEP, cost: float | None | Keep = KEEP,
                start: datetime | Keep = KEEP, rates: CampaignRates | Keep = KEEP,
-               closed_on: datetime | Keep = KEEP) -> None:
+               closed_on: datetime | Keep = KEEP, parts: PartsProgress | None | Keep = KEEP) -> None:
         """Writes the last result the user reads (None: leaves it) and clears the pending action,
-        with the final status, ticket, cost, start (the send time), rates and closed-on when given
-        (unconditional: the run holds it)."""
+        with the final status, ticket, cost, start (the send time), rates, closed-on and parts
+        progress when given (unconditional: the run holds it)."""
         ...
 
     def restore(self, campaign_id: str, status: CampaignStatus, *, ticket: str | None | Keep = KEEP,

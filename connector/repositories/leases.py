@@ -94,10 +94,23 @@ def take(leases: Leases, key: LeaseKey, owner: str, until: datetime, now: dateti
     """The lease for `owner` until `until` when it is free, expired, failed or already `owner`'s.
     Otherwise (another owner's live lease, a done part) the lease as it is: the caller compares
     `held_by(owner, now)`."""
-    try:                        # most leases are new: created without a read first
+    return take_new(leases, key, owner, until, user_id=user_id) or take_again(leases, key, owner, until, now,
+                                                                               user_id=user_id)
+
+
+def take_new(leases: Leases, key: LeaseKey, owner: str, until: datetime, *,
+             user_id: str | None = None) -> Lease | None:
+    """The lease for `owner` when no one ever took it (its row is created now: most leases are new,
+    so without a read first); None when its row exists."""
+    try:
         return leases.create(Lease(key, LeaseState.HELD, owner, until, user_id))
     except Conflict:
-        pass
+        return None
+
+
+def take_again(leases: Leases, key: LeaseKey, owner: str, until: datetime, now: datetime, *,
+               user_id: str | None = None) -> Lease:
+    """`take` of a lease whose row exists (read first)."""
     current = leases.read(key)
     if current is not None and (current.state == LeaseState.DONE or (current.live(now) and current.owner != owner)):
         return current

@@ -74,6 +74,16 @@ class WindowActivities:
     sent_at: datetime
 
 
+BATCH_OPERATIONS = 1000        # operations one request (a Dataverse `$batch`) holds
+ACTIVITIES_PER_CREATE = 1000   # activities per create operation (the CRM's advice for CreateMultiple)
+
+
+def entries_room(activities: int) -> int:
+    """How many entries `SendLedger.record_window` takes along `activities` activities in its one
+    request: the rest is written before."""
+    return BATCH_OPERATIONS - 1 - -(-activities // ACTIVITIES_PER_CREATE)
+
+
 class EntriesUnwritten(Exception):
     """Some of the entries written ahead of a window's activities could not be written (the cause
     chained); nothing after them was."""
@@ -93,8 +103,9 @@ class SendLedger(Protocol):
     def record_window(self, entries: Sequence[LedgerEntry], activities: WindowActivities,
                       written: LedgerEntry) -> int | None:
         """`entries` (the outcomes of the window's provider requests), then the window's activities
-        (as `CampaignActivities.create` writes them, a key already there left alone), then its
-        Written entry, in that order in one request, when the ledger can write them as the user the
+        (as `CampaignActivities.create` writes them, a key already there left alone; one create per
+        ACTIVITIES_PER_CREATE), then its Written entry, in that order in one request (at most
+        `entries_room` entries), when the ledger can write them as the user the
         activities are written as: returns how many activities were refused for another reason.
         Otherwise writes `entries` only and returns None: the caller writes the activities and the
         Written entry. Raises EntriesUnwritten when any of `entries` could not be written (nothing

@@ -84,8 +84,8 @@ def work(campaign_id: str, action: str) -> None:
     if action == "validate":
         from smsc.campaign_parts import release_local_parts
 
-        released = release_local_parts(services, campaign_id)
-        assert released is not None and released.ok, released and released.summary
+        released = release_local_parts(services, campaign_id) or result      # as `smsc campaign validate` does
+        assert released.ok, released.summary
     cpu, seconds = time.process_time() - cpu_started, time.perf_counter() - started
     figures = {"action": action, "seconds": seconds, "cpu": cpu, "crm": calls[crm_port],
                "provider": sum(calls.values()) - calls[crm_port], "peak_mib": peak_mib()}

@@ -103,7 +103,8 @@ def test_a_reservation_the_crm_refused_stops_before_anything_is_sent(server):
         ledger(server).write([LedgerEntry(CAMPAIGN_ID, 1, 0, REQUEST, 500), LedgerEntry(CAMPAIGN_ID, 1, 0, OTHER, 20)])
 
 
-def window_activities():
+def window_activities(count: int = 1):
+    from dataclasses import replace
     from datetime import datetime, timezone
 
     from connector.repositories.campaign_activities import CampaignSms
@@ -113,7 +114,10 @@ def window_activities():
 
     sms = CampaignSms(f"camp:{CAMPAIGN_ID}:contact:c1", "contact", "d0000000-0000-4000-8000-000000000001",
                       "+33600000001", "Promo STOP au 30101", "GSM-7", 1, "sms_5fec89fe97109")
-    return WindowActivities(a_campaign(id=CAMPAIGN_ID), [sms], SmsType.MARKETING, None,
+    messages = [sms] + [replace(sms, idempotency_key=f"camp:{CAMPAIGN_ID}:contact:c{n}",
+                                record_id=f"d0000000-0000-4000-8000-{n:012d}")
+                        for n in range(2, count + 1)]
+    return WindowActivities(a_campaign(id=CAMPAIGN_ID), messages, SmsType.MARKETING, None,
                             datetime(2026, 12, 2, 12, 0, tzinfo=timezone.utc))
 
 
@@ -144,6 +148,64 @@ def test_a_windows_outcomes_activities_and_written_entry_go_in_one_batch_in_that
     assert [(t["@odata.type"], t["smsc_providermessageid"], t["smsc_idempotencykey"]) for t in targets] == [
         ("Microsoft.Dynamics.CRM.smsc_textmessage", "sms_5fec89fe97109", f"camp:{CAMPAIGN_ID}:contact:c1")]
     assert '"smsc_state": 6' in body[written:]
+
+
+CREATE_MULTIPLE = "/smsc_textmessages/Microsoft.Dynamics.CRM.CreateMultiple HTTP/1.1"
+
+
+def created_keys(body: str) -> list[list[str]]:
+    """The idempotency keys of each CreateMultiple operation of a `$batch` body, in order."""
+    operations = body.split(CREATE_MULTIPLE)[1:]
+    return [[t["smsc_idempotencykey"] for t in json.loads(op.split("\r\n\r\n", 1)[1].split("\r\n--", 1)[0])["Targets"]]
+            for op in operations]
+
+
+def test_a_window_of_2500_activities_is_one_batch_of_three_creates_of_at_most_1000(server):
+    seen = []
+
+    def batch(request):
+        seen.append(request.get_data(as_text=True))
+        return batch_answer(204, 204, 204, 204, 204)
+
+    server.expect_ordered_request(f"{API}/$batch", method="POST").respond_with_handler(batch)
+    accepted = LedgerEntry(CAMPAIGN_ID, 1, 0, REQUEST, 2500).accepted("sms_5fec89fe97109")
+
+    assert ledger(server).record_window([accepted], window_activities(2500), WRITTEN) == 0
+
+    [body] = seen
+    creates = created_keys(body)
+    assert [len(c) for c in creates] == [1000, 1000, 500]
+    assert [k for c in creates for k in c] == [f"camp:{CAMPAIGN_ID}:contact:c{n}" for n in range(1, 2501)]
+    assert body.index("smsc_sendledgers(smsc_requestid='" + REQUEST) < body.index(CREATE_MULTIPLE)
+    assert body.rindex(CREATE_MULTIPLE) < body.index(f"smsc_sendledgers(smsc_requestid='{WRITTEN.request_id}')")
+
+
+def test_a_windows_second_create_refused_sends_its_rows_and_the_next_ones_one_by_one(server):
+    """A resumed window whose first 1,000 activities were written: CreateMultiple (all or nothing) is
+    refused at the second create; the rows from it on go again one by one, the first 1,000 not."""
+    duplicate = ('HTTP/1.1 412 Precondition Failed\r\nContent-Type: application/json\r\n\r\n'
+                 '{"error": {"code": "0x80060892", "message": "A record with matching key values already exists."}}')
+    ok = "HTTP/1.1 204 No Content\r\n\r\n\r\n"
+    part = "--b\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n"
+    stopped = Response(f"{part}{ok}{part}{ok}{part}{duplicate}\r\n--b--\r\n", status=412,
+                       content_type="multipart/mixed; boundary=b")
+    seen = []
+
+    def one_by_one(request):
+        seen.append(request.get_data(as_text=True))
+        return batch_answer(204, 204, 204)
+
+    server.expect_ordered_request(f"{API}/$batch", method="POST").respond_with_response(stopped)
+    server.expect_ordered_request(f"{API}/$batch", method="POST", headers={
+        "Prefer": "odata.continue-on-error"}).respond_with_handler(one_by_one)
+    server.expect_ordered_request(f"{API}/smsc_sendledgers(smsc_requestid='{WRITTEN.request_id}')",
+                                  method="PATCH").respond_with_response(Response(status=204))
+    accepted = LedgerEntry(CAMPAIGN_ID, 1, 0, REQUEST, 1003).accepted("sms_5fec89fe97109")
+
+    assert ledger(server).record_window([accepted], window_activities(1003), WRITTEN) == 0
+    [body] = seen
+    assert body.count("POST ") == 3 and f"camp:{CAMPAIGN_ID}:contact:c1001" in body
+    assert f"camp:{CAMPAIGN_ID}:contact:c1000\"" not in body
 
 
 def test_an_outcome_the_crm_refused_in_the_window_batch_says_nothing_after_it_was_written(server):

@@ -8,7 +8,7 @@ class FakeCampaignActivities:
         self.rows: dict[str, dict] = {}
 
     def create(self, campaign, messages, *, sms_type, sender, sent_at) -> int:
-        assert len(messages) <= 1000
+        assert len(messages) <= 10_000       # a window at most (connector.campaigns.release.MAX_WINDOW)
         for sms in messages:
             self.rows.setdefault(sms.idempotency_key, {
                 "id": f"act-{len(self.rows) + 1}", "campaign_id": campaign.id, "sms": sms, "sms_type": sms_type,

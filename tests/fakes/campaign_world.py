@@ -103,7 +103,7 @@ class World:
                                parts_queue=self.parts_queue, ledger=self.ledger, clock=lambda: self.now, **kw)
 
     def run(self, action, user=ENGLISH, campaign_id="camp-1"):
-        return self.service().run(campaign_id, action, user)
+        return self.service(acts_as=user).run(campaign_id, action, user)
 
     def release_parts(self, *, order=None) -> list[str]:
         """The part workers on every queued message (in `order` of their indexes when given), until
@@ -126,7 +126,7 @@ class World:
 
     def validate(self, user=ENGLISH, campaign_id="camp-1"):
         """Validate, then the queued parts released: the campaign's final last result and status."""
-        queued = self.service().run(campaign_id, A_VALIDATE, user)
+        queued = self.service(acts_as=user).run(campaign_id, A_VALIDATE, user)
         if queued.ok and queued.status == CampaignStatus.SENDING:
             self.release_parts()
         return queued

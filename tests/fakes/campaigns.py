@@ -20,10 +20,13 @@ class FakeCampaigns:
             raise NotFound(f"no campaign {campaign_id}")
         return self.rows[campaign_id]
 
-    def move(self, campaign, status, *, ticket=KEEP, cost=KEEP, parts=KEEP) -> None:
+    def move(self, campaign, status, *, ticket=KEEP, cost=KEEP, parts=KEEP, result=KEEP, start=KEEP) -> None:
         if self.rows[campaign.id].etag != campaign.etag:
             raise Conflict("the campaign changed meanwhile")
-        self._write(campaign.id, status=status, ticket=ticket, cost=cost, **({} if parts is KEEP else {"parts": parts}))
+        ended = {} if result is KEEP else {"action": None, "last_result": result[:2000]}
+        self._write(campaign.id, status=status, ticket=ticket, cost=cost,
+                    **({} if parts is KEEP else {"parts": parts}), **ended)
+        self._close(campaign.id, start=start)
 
     def record_parts(self, campaign, parts) -> None:
         if self.rows[campaign.id].etag != campaign.etag:
@@ -38,9 +41,10 @@ class FakeCampaigns:
                 and self.changed.get(c.id, changed_before) <= changed_before][:limit]
 
     def finish(self, campaign_id, result, *, status=None, ticket=KEEP, cost=KEEP, start=KEEP, rates=KEEP,
-               closed_on=KEEP) -> None:
+               closed_on=KEEP, parts=KEEP) -> None:
         self._write(campaign_id, status=status, ticket=ticket, cost=cost, action=None,
-                    **({"last_result": result[:2000]} if result is not None else {}))
+                    **({"last_result": result[:2000]} if result is not None else {}),
+                    **({} if parts is KEEP else {"parts": parts}))
         self._close(campaign_id, start=start, rates=rates, closed_on=closed_on)
 
     def due_for_closing(self, sent_before, limit):

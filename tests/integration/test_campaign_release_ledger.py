@@ -22,7 +22,7 @@ from smsc.campaign_parts import release_local_parts
 
 @pytest.fixture(autouse=True)
 def small_windows(monkeypatch):
-    monkeypatch.setattr("connector.campaigns.release.CHUNK", 10)
+    monkeypatch.setattr("connector.campaigns.release.WINDOW", 10)
     monkeypatch.setattr("connector.campaigns.release.PROVIDER_MAX", 5)
 
 

@@ -1,22 +1,26 @@
-"""A ticket lost by a kill comes back with the delivery reports (issue 17), on the emulators: validate's part
-worker is killed right after Octopush accepted a request, before the ledger recorded its ticket; the
-redelivered part sends it again, Octopush answers "duplicate", its activities are written with the request
+"""A ticket lost by a kill comes back with the delivery reports (issue 17), on the emulators: validate,
+releasing its one part itself, is killed right after Octopush accepted a request, before the ledger recorded
+its ticket; the part, queued again by the resume timer, sends it again, Octopush answers "duplicate", its activities are written with the request
 id. Then Octopush posts its delivery reports to the served function app: every activity of that request
 ends with the real ticket and Delivered, its ledger entry Accepted with the ticket, no report left waiting.
 Requests of 40 recipients here (500 in production): the same shapes, smaller."""
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 import requests
 
 from connector.bootstrap import delivery_service, get_services
 from connector.campaigns.model import CampaignAction
+from connector.campaigns.fan_out import CAMPAIGN_LEASE
 from connector.campaigns.parts import release_queued_part
+from connector.campaigns.resume import resume_campaigns
 from connector.repositories.send_ledger import LedgerState
 from smsc.cli import main
 from smsc.serve import BackgroundServer, FunctionHost
 from tests.fakes.work_queue import FakeWorkQueue
-from tests.faults.release import (AFTER_A_KILL, SEND_PATH, MovingClock, campaign_service_for, measure,
+from tests.faults.release import (SEND_PATH, MovingClock, campaign_service_for, measure,
                                   prepared_campaign)
 
 RECIPIENTS, PER_REQUEST = 100, 40
@@ -56,23 +60,31 @@ def killed_after_the_first_accepted_send(monkeypatch, release) -> None:
 
 
 def killed_campaign(stack, monkeypatch):
-    """A campaign whose part worker is killed right after Octopush accepted its first request; the reports
-    wait for the flush. Returns the campaign, its services, the part's message and the clock."""
+    """A campaign of one part whose validate (which releases it itself) is killed right after Octopush
+    accepted its first request; the reports wait for the flush. Returns the campaign, its services, the
+    clock and the parts queue."""
     stack.octopush.set_outcomes(hold=True)
     queue, clock = FakeWorkQueue(), MovingClock()
     service_for = campaign_service_for(queue, clock)
     campaign_id = prepared_campaign(stack, service_for, RECIPIENTS)
-    assert service_for().run(campaign_id, CampaignAction.VALIDATE).ok
+    killed_after_the_first_accepted_send(monkeypatch,
+                                         lambda: service_for().run(campaign_id, CampaignAction.VALIDATE))
+    assert queue.take() == []
+    return campaign_id, service_for, clock, queue
+
+
+def resumed_part(service_for, clock, queue) -> dict:
+    """The part's message, as the resume timer queues it once the dead validate's lease ran out."""
+    clock.skip(CAMPAIGN_LEASE + timedelta(minutes=1))
+    assert resume_campaigns(service_for()).requeued
     [message] = queue.take()
-    killed_after_the_first_accepted_send(monkeypatch, lambda: release_queued_part(service_for, message))
-    return campaign_id, service_for, message, clock, queue
+    return message
 
 
 def uncertain_campaign(stack, monkeypatch) -> tuple[str, object]:
     """A campaign sent with a kill right after Octopush accepted its first request, then redelivered."""
-    campaign_id, service_for, message, clock, queue = killed_campaign(stack, monkeypatch)
-    clock.skip(AFTER_A_KILL)                                     # redelivered once the dead worker's lease ran out
-    release_queued_part(service_for, message)
+    campaign_id, service_for, clock, queue = killed_campaign(stack, monkeypatch)
+    release_queued_part(service_for, resumed_part(service_for, clock, queue))
     assert queue.take() == []
     return campaign_id, service_for
 
@@ -112,11 +124,10 @@ def test_the_reports_of_a_request_sent_before_a_kill_give_its_activities_their_t
 
 
 def test_reports_that_came_before_the_resume_are_adopted_by_the_sweep(stack, app, monkeypatch):
-    campaign_id, service_for, message, clock, _ = killed_campaign(stack, monkeypatch)
+    campaign_id, service_for, clock, queue = killed_campaign(stack, monkeypatch)
     stack.octopush.flush_callbacks()                             # the first request's reports: no activity yet
     assert len(waiting_reports(stack)) == PER_REQUEST
-    clock.skip(AFTER_A_KILL)
-    release_queued_part(service_for, message)                    # its activities: the request id
+    release_queued_part(service_for, resumed_part(service_for, clock, queue))   # its activities: the request id
     assert len(waiting_reports(stack)) == PER_REQUEST
 
     applied = delivery_service(get_services().crm).sweep()       # the timer, every 2 minutes

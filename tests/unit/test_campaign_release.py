@@ -116,6 +116,19 @@ def test_a_whole_part_sends_each_number_once_with_its_ticket_and_records_every_s
     assert (part.ledger.reads, part.ledger.writes) == (2, 4)
 
 
+def test_a_part_is_cut_in_the_windows_it_was_staged_with():
+    part = Part(5000, attributes=' type="1" reponses="0" fenetre="2500"')
+    done = part.run()
+
+    assert done.messages == 5000 and len(part.provider.sends) == 10
+    written = sorted(e.window for e in part.ledger.entries.values() if e.state == LedgerState.WRITTEN)
+    assert written == [0, 1]                                  # two windows of 2,500, not five of 1,000
+    assert (part.ledger.reads, part.ledger.writes) == (1, 1 + 2)
+    legacy = Part(2500, attributes=' type="1" reponses="0"')  # staged before parts said their window
+    legacy.run()
+    assert sum(e.state == LedgerState.WRITTEN for e in legacy.ledger.entries.values()) == 3
+
+
 def test_killed_right_after_the_provider_accepted_the_resume_sends_nothing_twice():
     part = Part(10_000)
     part.provider.kill_after = 9                    # window 5's first request: accepted, not recorded
@@ -334,7 +347,7 @@ def test_prepared_with_sender_a_then_changed_to_b_the_release_sends_a():
     assert w.run(A.PREPARE).ok
     [note_id] = w.notes.staged_parts("camp-1", w.campaign.ticket)
     root = w.notes.content(note_id).split(b"\n")[1]
-    assert b' type="2" expediteur="ShopA" reponses="0">' in root
+    assert b' type="2" expediteur="ShopA" reponses="0" fenetre="5000">' in root
     w.campaigns.rows["camp-1"] = replace(w.campaign, sender="ShopB", sms_type=1)      # changed after approval
 
     done = release_part(w.notes, w.activities, w.provider, w.campaign, 1, note_id, ledger=FakeSendLedger(),

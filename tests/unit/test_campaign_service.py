@@ -13,7 +13,7 @@ from connector.errors import SmscError
 from connector.repositories.campaigns import PartsProgress
 from connector.sms.port import SmsType
 from connector.sms.port import ProviderError
-from tests.fakes.campaign_world import FRENCH, NOW, a_campaign, contact, world
+from tests.fakes.campaign_world import ENGLISH, FRENCH, NOW, a_campaign, contact, world
 from tests.fakes.campaigns import FakeCampaigns
 from tests.fakes.optouts import FakeOptOuts
 from connector.repositories.optouts import OptOutReason
@@ -124,29 +124,79 @@ def test_prepare_uses_a_published_template():
 
 
 # -- validate ------------------------------------------------------------------------------------
-# Validate fans the parts out on the queue (connector.campaigns.fan_out); `w.validate()` runs the part
-# workers after it. The tests below pinned validate's old synchronous result: they now read the campaign
-# (its status and last result once the parts are released), which says what the result used to say.
+# Validate releases a campaign of one part itself the first time, else fans the parts out on the queue
+# (connector.campaigns.fan_out); `w.validate()` runs the part workers after it when it queued some.
 def test_validate_from_ready_sends_what_was_prepared_and_is_sent():
     w = prepared()
     result = w.validate()
 
-    assert result.ok and result.status == S.SENDING
-    assert result.summary == "1 of 1 part(s) queued for sending: the progress shows on the campaign."
-    assert w.campaign.status == S.SENT and w.campaign.last_result == "3 SMS sent."
+    assert result.ok and result.status == S.SENT and result.summary == "3 SMS sent."
+    assert w.campaign.status == S.SENT and w.campaign.last_result == "3 SMS sent." and w.campaign.action is None
+    assert w.campaign.parts == PartsProgress(1, 1, 0) and w.campaign.start == NOW
+    assert w.parts_queue.put_messages == []                    # released by validate itself: no queue hop
     assert w.provider.numbers == ["+33600000001", "+33600000002", "+33600000003"]
     activities = w.activities.of("camp-1")
     assert len(activities) == 3 and {a["status"] for a in activities} == {"sent"}
     assert {a["sms"].idempotency_key for a in activities} == {f"camp:camp-1:contact:c-{n}" for n in (1, 2, 3)}
+    assert w.ledger.reads == 0                                 # a lease no one held: no entry to read
+
+
+class Killed(BaseException):
+    """The process dies here (not an error the run can catch)."""
+
+
+def test_validate_killed_before_its_last_write_is_ended_later_without_sending_twice():
+    w = prepared()
+    finish = w.campaigns.finish
+
+    def killed_at_the_end(campaign_id, result, **columns):
+        if columns.get("status") == S.SENT:
+            raise Killed()
+        return finish(campaign_id, result, **columns)
+
+    w.campaigns.finish = killed_at_the_end
+    with pytest.raises(Killed):
+        w.validate()
+    w.campaigns.finish = finish
+    assert w.campaign.status == S.SENDING and len(w.provider.numbers) == 3
+
+    again = w.validate()                                      # at once: the dead run's lease still holds it
+    assert not again.ok and again.summary.startswith("The campaign is being sent")
+    w.now += timedelta(minutes=16)                             # its lease ran out: validating again ends it
+    assert w.validate().ok and w.campaign.status == S.SENT and w.campaign.last_result == "3 SMS sent."
+    assert len(w.provider.numbers) == 3 and len(w.activities.of("camp-1")) == 3
+
+
+def test_validate_whose_own_release_fails_puts_the_part_on_the_queue_for_the_workers():
+    w = prepared()
+    w.provider.fail_send = ProviderError("the provider is down", retryable=True)
+    result = w.run(A.VALIDATE)
+
+    assert result.ok and result.status == S.SENDING
+    assert result.summary == "1 of 1 part(s) queued for sending: the progress shows on the campaign."
+    assert len(w.parts_queue.put_messages) == 1 and w.provider.numbers == []
+    w.provider.fail_send = None
+    w.release_parts()
+    assert w.campaign.status == S.SENT and w.provider.numbers == ["+33600000001", "+33600000002", "+33600000003"]
+
+
+def test_validate_by_a_service_acting_as_the_app_for_a_user_queues_the_part_to_go_as_them():
+    w = prepared()
+    result = w.service().run("camp-1", A.VALIDATE, ENGLISH)     # the app's repositories, the user's click
+
+    assert result.ok and result.status == S.SENDING and w.provider.sends == []
+    [(message, _)] = w.parts_queue.put_messages
+    assert message["userid"] == ENGLISH                         # its worker releases it as the user
 
 
 def test_validate_from_sending_resumes_without_sending_twice():
     w = prepared()
-    assert w.validate().ok
+    assert w.validate().ok and w.campaign.status == S.SENT
     w.campaigns.restore("camp-1", S.SENDING)                   # as after a crash before the last write
-    result = w.validate()
+    w.now += timedelta(minutes=16)
+    result = w.validate()                                     # the part queued again; its worker sends nothing
 
-    assert result.ok and result.status == S.SENT and w.campaign.status == S.SENT
+    assert result.ok and w.campaign.status == S.SENT and w.campaign.last_result == "3 SMS sent."
     assert len(w.provider.numbers) == 3 and len(w.activities.of("camp-1")) == 3
 
 
