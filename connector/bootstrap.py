@@ -304,6 +304,7 @@ def campaign_service(crm, provider, *, user_id: str | None = None, **kw) -> "Cam
     kw.setdefault("ledger", DataverseSendLedger(app_crm, activities_crm=crm))
     kw.setdefault("waiting_reports", lambda tickets: delivery_service(app_crm).apply_waiting(tickets))
     kw.setdefault("parts_queue", work_queue(CAMPAIGN_PARTS))
+    kw.setdefault("window", get_settings().smsc_campaign_window)
     return CampaignService(
         campaigns=DataverseCampaigns(crm), recipients=DataverseCampaignRecipients(crm),
         notes=DataverseReportNotes(crm), activities=with_waiting_reports(DataverseCampaignActivities(crm), app_crm),

@@ -84,6 +84,9 @@ class Settings(CrmSettings):
     acs_sender: str | None = None          # the resource's number (E.164), short code or sender ID
 
     smsc_webhook_key: SecretStr
+    # SMS per campaign window: what leaves, then is written with its activities in one request. Lower it
+    # where creating an SMS activity is slow (plug-ins on it): Dataverse stops a request at 2 minutes.
+    smsc_campaign_window: int = Field(default=5000, ge=100, le=10_000)
     # The function app's public address (https://<app>.azurewebsites.net): providers that take their
     # callback URLs with each message (smsmode) are given /api/providers/<provider>/... under it.
     smsc_public_url: AnyHttpUrl | None = None

@@ -26,6 +26,7 @@ from connector.campaigns.lifecycle import Transition, keeps_preparation, transit
 from connector.campaigns.model import CampaignAction, CampaignError, CampaignStatus, status_label
 from connector.campaigns.parts import PartRelease
 from connector.campaigns.progress import Progress, Tally, no_progress
+from connector.campaigns.release import WINDOW
 from connector.campaigns.settle import settle_campaign
 from connector.campaigns.simulate import simulate
 from connector.campaigns.test_send import TestSms, send_test
@@ -95,7 +96,8 @@ class CampaignService:
                  figures: CampaignFiguresSource, leases: Leases, parts_queue: WorkQueue, ledger: SendLedger,
                  clock: Callable[[], datetime] = utcnow, progress: Progress = no_progress, page_size: int = 5000,
                  quotas: Quotas | None = None, app_campaigns: Campaigns | None = None,
-                 waiting_reports: Callable[[set[str]], object] | None = None, acts_as: str | None = None):
+                 waiting_reports: Callable[[set[str]], object] | None = None, acts_as: str | None = None,
+                 window: int = WINDOW):
         self.campaigns, self.recipients, self.notes, self.activities = campaigns, recipients, notes, activities
         self.leases, self.parts_queue = leases, parts_queue      # validate's fan-out (connector.campaigns.parts)
         self.ledger = ledger                  # what each part's provider requests came to (connector.campaigns.release)
@@ -106,6 +108,7 @@ class CampaignService:
         self.quota_check = QuotaCheck(quotas, clock)
         self.app_campaigns = app_campaigns      # writes the CRM's refusal of the user (their roles)
         self.acts_as = acts_as                  # the CRM user the repositories act as (None: the app)
+        self.window = window                    # SMS per release window, staged with each part
 
     def run(self, campaign_id: str, action: CampaignAction, user_id: str | None = None,
             lang: str | None = None) -> CampaignResult:
@@ -160,7 +163,7 @@ class CampaignService:
         self._start(run, ticket=ticket)
         report = prepare(self.recipients, self.notes, ctx, ticket=ticket,
                          price_of=lambda number: pricing.of_number(number).amount, now=run.now,
-                         progress=self.progress, page_size=self.page_size)
+                         progress=self.progress, page_size=self.page_size, window=self.window)
         tally = report.tally
         summary = say(ctx.lang, "campaign_summary", total=tally.total, errors=tally.errors)
         summary += self._quota_note(run, tally)
@@ -222,10 +225,10 @@ class CampaignService:
             return self._refuse(campaign, CampaignAction.VALIDATE, campaign.status, decision.say(ctx.lang) or "")
         owner, key, until = f"validate-{uuid.uuid4().hex[:12]}", campaign_lease_key(campaign), \
             campaign_lease_until(campaign, run.now)
-        # A lease no one held before: no part of this preparation was ever queued, so none has a lease
-        # or a ledger entry (neither is read).
+        # A lease no one held before on a campaign Ready to send: no part of this preparation was ever
+        # queued, so none has a lease or a ledger entry (neither is read).
         lease = take_new(self.leases, key, owner, until, user_id=run.user_id)
-        first = lease is not None
+        first = lease is not None and campaign.status == CampaignStatus.READY
         lease = lease or take_again(self.leases, key, owner, until, run.now, user_id=run.user_id)
         if lease.state == LeaseState.DONE:    # every part went out; only the end was not written
             return self._settled(run, lease.user_id)

@@ -13,7 +13,7 @@ from datetime import datetime
 from connector.campaigns.checks import Verdict
 from connector.campaigns.context import ActionContext
 from connector.campaigns.progress import Progress, Tally
-from connector.campaigns import release
+from connector.campaigns.release import WINDOW
 from connector.campaigns.reports import NoteParts, xml_attr, xml_text
 from connector.campaigns.simulate import verdicts
 from connector.repositories.campaign_recipients import CampaignRecipients
@@ -42,10 +42,11 @@ class XmlReport:
     carries the campaign's totals and cost."""
 
     def __init__(self, notes: ReportNotes, ctx: ActionContext, ticket: str, subject: str,
-                 price_of: Callable[[str | None], float] | None):
+                 price_of: Callable[[str | None], float] | None, window: int = WINDOW):
         # price_of: a number's price per SMS part, by its country (connector.pricing); None: no cost
+        # window: SMS per release window (connector.campaigns.release)
         self.ctx, self.ticket, self.price_of, self.amount = ctx, ticket, price_of, 0.0
-        self.window = release.WINDOW
+        self.window = window
         self.prices: dict[int, float] = {}        # per calling code of one country
         self.part_tally, self.tally = Tally(), Tally()
         self.parts = NoteParts(notes, ctx.campaign.id, subject=subject, filename="resume.xml",
@@ -129,11 +130,11 @@ class XmlReport:
 
 def prepare(recipients: CampaignRecipients, notes: ReportNotes, ctx: ActionContext, *, ticket: str,
             price_of: Callable[[str | None], float] | None, now: datetime, progress: Progress,
-            page_size: int = 5000) -> XmlReport:
-    """Checks and stages every recipient under `ticket` (the campaign is In construction); the
-    caller writes the outcome on the campaign."""
+            page_size: int = 5000, window: int = WINDOW) -> XmlReport:
+    """Checks and stages every recipient under `ticket` (the campaign is In construction), in parts
+    cut in windows of `window` SMS; the caller writes the outcome on the campaign."""
     report = XmlReport(notes, ctx, ticket,
-                       say(ctx.lang, "campaign_transmission_note", when=ctx.when(now)), price_of)
+                       say(ctx.lang, "campaign_transmission_note", when=ctx.when(now)), price_of, window)
     for chunk in verdicts(recipients, ctx, page_size):
         for verdict in chunk:
             report.add(verdict)

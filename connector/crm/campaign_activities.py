@@ -1,11 +1,11 @@
 """A campaign's SMS activities (`smsc_textmessage`) behind the `CampaignActivities` port, created with
-`CreateMultiple` (up to 1,000 a request: one operation for the service, far less work on both sides
-than a `$batch` of single creates) and cancelled in `$batch` requests of up to 1,000. The idempotency
-key is an alternate key: a second create of the same recipient's activity is refused
-(DuplicateRecord) and counts as already there. CreateMultiple is all or nothing, so when it is
-refused — a resumed run meeting activities already written, or one row the CRM will not take — the
-same rows go again as a `$batch` with continue-on-error, which writes the others and says, row by
-row, which were already there."""
+`CreateMultiple` (up to 1,000 rows an operation, several in one `$batch`: one operation for the service
+per 1,000, far less work on both sides than a `$batch` of single creates) and cancelled in `$batch`
+requests of up to 1,000. The idempotency key is an alternate key: a second create of the same
+recipient's activity is refused (DuplicateRecord) and counts as already there. CreateMultiple is all
+or nothing, so when it is refused — a resumed run meeting activities already written, or one row the
+CRM will not take — the same rows go again as a `$batch` with continue-on-error, which writes the
+others and says, row by row, which were already there."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
@@ -13,15 +13,17 @@ from datetime import datetime
 from typing import Any
 
 from connector.activity import SmsStatus
+from connector.crm import batch
+from connector.crm.odata import error_for
 from connector.crm.sms_activities import ACTIVITY_SET, ENCODING_CHOICE
 from connector.clock import odata_utc
 from connector.crm.campaigns import CAMPAIGN_SET
 from connector.crm.port import Crm, CrmError, DuplicateRecord, PrivilegeDenied, Throttled
-from connector.repositories.campaign_activities import CampaignSms, ScheduledSms
+from connector.repositories.campaign_activities import ACTIVITIES_PER_CREATE, CampaignSms, ScheduledSms
 from connector.repositories.campaigns import Campaign
 from connector.sms.port import SmsType
 
-BATCH = 1000
+BATCH = ACTIVITIES_PER_CREATE      # rows per CreateMultiple, and updates per `$batch`
 ACTIVITY_TABLE = "smsc_textmessage"
 
 
@@ -55,6 +57,12 @@ def create_one_by_one(crm: Crm, rows: Sequence[dict[str, Any]], refusal: CrmErro
     return sum(1 for r in results if r.error is not None and not isinstance(r.error, DuplicateRecord))
 
 
+def create_operations(rows: Sequence[dict[str, Any]]) -> list[batch.Request]:
+    """The rows as `$batch` operations, a CreateMultiple per BATCH rows."""
+    return [batch.create_multiple_request(ACTIVITY_SET, ACTIVITY_TABLE, rows[start:start + BATCH])
+            for start in range(0, len(rows), BATCH)]
+
+
 class DataverseCampaignActivities:
     def __init__(self, crm: Crm):
         self.crm = crm
@@ -62,16 +70,24 @@ class DataverseCampaignActivities:
     def create(self, campaign: Campaign, messages: Sequence[CampaignSms], *, sms_type: SmsType,
                sender: str | None, sent_at: datetime | None) -> int:
         stamp = odata_utc(sent_at) if sent_at else None
-        refused = 0
-        for start in range(0, len(messages), BATCH):
-            rows = [activity_row(campaign, sms, sms_type=sms_type, sender=sender, sent_at=stamp)
-                    for sms in messages[start:start + BATCH]]
+        rows = [activity_row(campaign, sms, sms_type=sms_type, sender=sender, sent_at=stamp) for sms in messages]
+        if len(rows) <= BATCH:
             try:
                 self.crm.create_multiple(ACTIVITY_SET, ACTIVITY_TABLE, rows)
-                continue
+                return 0
             except CrmError as refusal:
-                refused += create_one_by_one(self.crm, rows, refusal)
-        return refused
+                return create_one_by_one(self.crm, rows, refusal)
+        # More than one CreateMultiple: in one `$batch`, which stops at the first refused (keyed rows:
+        # run twice, nothing is written twice).
+        creates = create_operations(rows)
+        answers = self.crm.run_batch(creates, repeatable=True)
+        failed = next((n for n, answer in enumerate(answers) if answer.status >= 400), None)
+        if failed is None:
+            if len(answers) < len(creates):
+                raise CrmError(502, "", f"$batch answered {len(answers)} of {len(creates)} operations")
+            return 0
+        refused = error_for(answers[failed].status, answers[failed].body, answers[failed].reason)
+        return create_one_by_one(self.crm, rows[failed * BATCH:], refused)
 
     def scheduled(self, campaign_id: str) -> Iterator[ScheduledSms]:
         rows = self.crm.retrieve_multiple(ACTIVITY_SET, select=["smsc_providermessageid"], filter=(

@@ -17,13 +17,12 @@ from urllib.parse import quote
 
 from connector.clock import odata_utc
 from connector.crm import batch
-from connector.crm.campaign_activities import ACTIVITY_TABLE, activity_row, create_one_by_one
+from connector.crm.campaign_activities import activity_row, create_one_by_one, create_operations
 from connector.crm.campaigns import CAMPAIGN_SET
 from connector.crm.odata import error_for, odata_literal
 from connector.crm.port import Crm, Record
-from connector.crm.sms_activities import ACTIVITY_SET
-from connector.repositories.send_ledger import (ACTIVITIES_PER_CREATE, EntriesUnwritten, LedgerEntry, LedgerState,
-                                                WindowActivities)
+from connector.repositories.campaign_activities import ACTIVITIES_PER_CREATE
+from connector.repositories.send_ledger import EntriesUnwritten, LedgerEntry, LedgerState, WindowActivities
 
 LEDGER_SET = "smsc_sendledgers"
 COLUMNS = ("smsc_requestid", "smsc_part", "smsc_window", "smsc_recipients", "smsc_state", "smsc_ticket",
@@ -91,9 +90,8 @@ class DataverseSendLedger:
         stamp = odata_utc(activities.sent_at)
         rows = [activity_row(activities.campaign, sms, sms_type=activities.sms_type, sender=activities.sender,
                              sent_at=stamp) for sms in activities.messages]
-        creates = [rows[start:start + ACTIVITIES_PER_CREATE] for start in range(0, len(rows), ACTIVITIES_PER_CREATE)]
-        operations = [*batch.upsert_requests(LEDGER_SET, [(_address(e), ledger_row(e)) for e in entries]),
-                      *(batch.create_multiple_request(ACTIVITY_SET, ACTIVITY_TABLE, chunk) for chunk in creates),
+        creates = create_operations(rows)
+        operations = [*batch.upsert_requests(LEDGER_SET, [(_address(e), ledger_row(e)) for e in entries]), *creates,
                       *batch.upsert_requests(LEDGER_SET, [(_address(written), ledger_row(written))])]
         try:        # upserts by key and keyed creates: run twice, nothing is written twice
             answers = self.crm.run_batch(operations, repeatable=True)

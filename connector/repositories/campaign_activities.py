@@ -11,6 +11,9 @@ from connector.repositories.campaigns import Campaign
 from connector.sms.port import SmsType
 
 
+ACTIVITIES_PER_CREATE = 1000   # activities per create operation (the CRM's advice for CreateMultiple)
+
+
 @dataclass(frozen=True)
 class CampaignSms:
     """One recipient's SMS of a campaign."""

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
-from connector.repositories.campaign_activities import CampaignSms
+from connector.repositories.campaign_activities import ACTIVITIES_PER_CREATE, CampaignSms
 from connector.repositories.campaigns import Campaign
 from connector.sms.port import SmsType
 
@@ -75,7 +75,6 @@ class WindowActivities:
 
 
 BATCH_OPERATIONS = 1000        # operations one request (a Dataverse `$batch`) holds
-ACTIVITIES_PER_CREATE = 1000   # activities per create operation (the CRM's advice for CreateMultiple)
 
 
 def entries_room(activities: int) -> int:

@@ -1,5 +1,5 @@
-"""A campaign's SMS activities go to Dataverse as `CreateMultiple` (one request per 1,000); when it is
-refused as a whole (a resumed run meeting activities already written), the same rows go again as a
+"""A campaign's SMS activities go to Dataverse as `CreateMultiple` (one operation per 1,000, several in
+one `$batch`); when it is refused as a whole (a resumed run meeting activities already written), the same rows go again as a
 `$batch` with continue-on-error, which counts the ones already there as written."""
 from __future__ import annotations
 
@@ -93,3 +93,56 @@ def test_a_create_multiple_refused_for_a_key_already_there_goes_again_as_a_batch
     assert batch.count("POST ") == 2 and f"{API}/smsc_textmessages HTTP/1.1" in batch
     bodies = [json.loads(line) for line in batch.splitlines() if line.startswith("{")]
     assert bodies == [{k: v for k, v in target(n).items() if k != "@odata.type"} for n in (0, 1)]
+
+
+def many(count: int) -> list[CampaignSms]:
+    from dataclasses import replace
+
+    return [replace(MESSAGES[0], idempotency_key=f"key-{n}") for n in range(count)]
+
+
+def test_a_window_of_2500_activities_is_one_batch_of_three_create_multiple(server, client):
+    """Written as the user who validated (not with the ledger): a window's activities still go as one
+    request, a CreateMultiple of at most 1,000 rows per operation, stopping at the first refused."""
+    from tests.contract.test_send_ledger_contract import batch_answer, created_keys
+
+    seen = []
+
+    def answer(request):
+        seen.append(request)
+        return batch_answer(204, 204, 204)
+
+    server.expect_oneshot_request(f"{API}/$batch", method="POST").respond_with_handler(answer)
+    assert DataverseCampaignActivities(client).create(CAMPAIGN, many(2500), sms_type=SmsType.MARKETING,
+                                                      sender=None, sent_at=SENT) == 0
+    [request] = seen
+    assert "continue-on-error" not in request.headers.get("Prefer", "")
+    assert [len(keys) for keys in created_keys(request.get_data(as_text=True))] == [1000, 1000, 500]
+
+
+def test_a_refused_create_in_the_batch_sends_its_rows_and_the_next_ones_one_by_one(server, client):
+    from werkzeug.wrappers import Response
+
+    from tests.contract.test_send_ledger_contract import batch_answer
+
+    part = "--b\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n"
+    duplicate = ('HTTP/1.1 412 Precondition Failed\r\nContent-Type: application/json\r\n\r\n'
+                 '{"error": {"code": "0x80060892", "message": "' + DUPLICATE + '"}}')
+    stopped = Response(f"{part}HTTP/1.1 204 No Content\r\n\r\n\r\n{part}{duplicate}\r\n--b--\r\n", status=412,
+                       content_type="multipart/mixed; boundary=b")
+    seen = []
+
+    def one_by_one(request):
+        seen.append(request.get_data(as_text=True))
+        return batch_answer(*[204] * seen[-1].count("POST "))
+
+    server.expect_ordered_request(f"{API}/$batch", method="POST").respond_with_response(stopped)
+    server.expect_ordered_request(f"{API}/$batch", method="POST", headers={"Prefer": "odata.continue-on-error"}) \
+        .respond_with_handler(one_by_one)
+    server.expect_ordered_request(f"{API}/$batch", method="POST", headers={"Prefer": "odata.continue-on-error"}) \
+        .respond_with_handler(one_by_one)
+
+    assert DataverseCampaignActivities(client).create(CAMPAIGN, many(2500), sms_type=SmsType.MARKETING,
+                                                      sender=None, sent_at=SENT) == 0
+    assert [body.count("POST ") for body in seen] == [1000, 500]        # rows 1,000 to 2,499 only
+    assert '"smsc_idempotencykey": "key-999"' not in seen[0] and '"smsc_idempotencykey": "key-1000"' in seen[0]

@@ -22,7 +22,6 @@ from smsc.campaign_parts import release_local_parts
 
 @pytest.fixture(autouse=True)
 def small_windows(monkeypatch):
-    monkeypatch.setattr("connector.campaigns.release.WINDOW", 10)
     monkeypatch.setattr("connector.campaigns.release.PROVIDER_MAX", 5)
 
 
@@ -75,7 +74,7 @@ def prepared(stack, recipients: int) -> str:
     campaign_id = seed.seed_bulk_campaign(stack.dataverse, recipients)
     stack.octopush.credit = 1000.0
     services = get_services()
-    assert campaign_service(services.crm, services.sms).run(campaign_id, CampaignAction.PREPARE).ok
+    assert campaign_service(services.crm, services.sms, window=10).run(campaign_id, CampaignAction.PREPARE).ok
     return campaign_id
 
 
@@ -198,7 +197,7 @@ def test_validate_sends_the_sender_the_preparation_staged(stack):
     stack.dataverse.update("campaigns", seed.CAMPAIGN_ORDERS_ID, {"smsc_text": "Promo STOP au 30101",
                                                                    "smsc_sender": "ShopA"})
     services = get_services()
-    service = campaign_service(services.crm, services.sms)
+    service = campaign_service(services.crm, services.sms, window=10)
     assert service.run(seed.CAMPAIGN_ORDERS_ID, CampaignAction.PREPARE).ok
     stack.dataverse.update("campaigns", seed.CAMPAIGN_ORDERS_ID, {"smsc_sender": "ShopB"})   # after approval
 

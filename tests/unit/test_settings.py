@@ -11,7 +11,7 @@ def env(monkeypatch):
     for name in list(GOOD) + ["SMSC_HTTP_TIMEOUT", "AZURE_CLIENT_SECRET", "AZURE_TENANT_ID", "AZURE_CLIENT_ID",
                               "DATAVERSE_ACCESS_TOKEN", "AZURE_CLIENT_CERTIFICATE_PATH", "SMSC_FORM_KEY",
                               "SMS_PROVIDER", "SMSMODE_API_KEY", "ACS_CONNECTION_STRING", "ACS_ENDPOINT", "ACS_SENDER",
-                              "SMSC_PUBLIC_URL"]:
+                              "SMSC_PUBLIC_URL", "SMSC_CAMPAIGN_WINDOW"]:
         monkeypatch.delenv(name, raising=False)
     for name, value in GOOD.items():
         monkeypatch.setenv(name, value)
@@ -20,7 +20,7 @@ def env(monkeypatch):
 
 def test_loads_with_defaults(env):
     settings = load_settings()
-    assert settings.smsc_http_timeout == 20
+    assert settings.smsc_http_timeout == 20 and settings.smsc_campaign_window == 5000
     assert settings.dataverse_base == "https://org.crm4.dynamics.com"
     assert str(settings.octopush_base_url).startswith("https://api.octopush.com/v1/public")
 
@@ -34,6 +34,8 @@ def test_missing_setting_is_named(env):
 @pytest.mark.parametrize("name, value, expected", [
     ("SMSC_HTTP_TIMEOUT", "soon", "SMSC_HTTP_TIMEOUT"),
     ("SMSC_HTTP_TIMEOUT", "0", "SMSC_HTTP_TIMEOUT"),
+    ("SMSC_CAMPAIGN_WINDOW", "50", "SMSC_CAMPAIGN_WINDOW"),
+    ("SMSC_CAMPAIGN_WINDOW", "20000", "SMSC_CAMPAIGN_WINDOW"),
     ("DATAVERSE_URL", "not a url", "DATAVERSE_URL"),
     ("SMS_PROVIDER", "twilio", "SMS_PROVIDER"),
     ("SMSC_WEBHOOK_KEY", "short", "SMSC_WEBHOOK_KEY must be at least 16"),
