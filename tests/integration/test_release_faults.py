@@ -1,7 +1,7 @@
 """The release engine under faults, bounded (issue 17; the full-size runs: tests.benchmarks.release_faults):
-part workers crashed at seeded points and their messages delivered again, the CRM throttling and failing
-at rates, two validates at once, a unit SMS and a deferred campaign cancelled a minute before their time.
-Each asserts the invariants of tests.faults.release.Figures: every staged number sent once, none lost, one
+part workers (and validate releasing a one-part campaign itself) crashed at seeded points and taken up
+again, the CRM throttling and failing at rates, two validates at once, a unit SMS and a deferred
+campaign cancelled a minute before their time. Each asserts the invariants of tests.faults.release.Figures: every staged number sent once, none lost, one
 activity each with its ticket (or, for a request whose ticket the crash lost, its request id), no operator
 re-run. Retry waits are recorded, not slept (tests/conftest.py); skipped time is an injected clock."""
 from __future__ import annotations
@@ -119,3 +119,41 @@ def test_a_unit_sms_and_a_deferred_campaign_cancelled_a_minute_before_send_nothi
     assert figures.problems == [], figures.line()
     assert (figures.extra["sms"], figures.extra["campaign"]) == (9, "not_transmitted")
     assert figures.sent == figures.send_requests == figures.activities == 0 and figures.extra["octopush sends"] == 0
+
+
+def test_validate_releasing_its_one_part_crashed_at_every_call_then_resumed_sends_each_number_once(stack):
+    """A campaign of one part is released by validate itself (no queue): crashed at each HTTP call of that
+    run in turn (before it leaves, or its answer lost), the resume timer (after the dead run's lease) or,
+    when the crash came before the campaign was moved to Sending, the user validating again, ends it with
+    each number sent once and one activity each."""
+    from connector.campaigns.fan_out import CAMPAIGN_LEASE
+    from connector.campaigns.model import CampaignStatus
+    from tests.faults.release import until_sent
+
+    rng = random.Random(23)
+    calls = 0
+    for point in range(1, 40):
+        queue, clock = FakeWorkQueue(), MovingClock()
+        service_for = campaign_service_for(queue, clock)
+        campaign_id = prepared_campaign(stack, service_for, 12)
+        crashes = CrashPoints([(point, rng.choice(["before", "after"]))], after_first_send=False)
+        with crashes.armed():
+            try:
+                service_for().run(campaign_id, CampaignAction.VALIDATE)
+            except Crash:
+                pass
+        if not crashes.crashed:         # past the run's last call: every point was crashed at
+            calls = crashes.calls
+            break
+        assert queue.take() == []       # validate released it itself
+        reruns = 0
+        if service_for().campaigns.get(campaign_id).status == CampaignStatus.READY:
+            clock.skip(CAMPAIGN_LEASE + AFTER_A_KILL)       # the user clicks again once the dead run's lease ran out
+            assert service_for().run(campaign_id, CampaignAction.VALIDATE).ok
+            reruns = 1
+        until_sent(queue, service_for, clock, campaign_id)
+        figures = measure(stack, service_for(), campaign_id, f"crashed at call {point}", started=0)
+        assert figures.problems == [] and figures.sent == figures.activities == 12, figures.line()
+        assert service_for().campaigns.get(campaign_id).status == CampaignStatus.SENT, point
+        assert reruns == 0 or point <= 6, point         # only a crash before the move leaves it to the user
+    assert calls >= 10                  # the run's calls were all crashed at
