@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from connector.campaigns.personalize import provider_merge
@@ -102,6 +102,14 @@ class ProviderRules:
         refusal = self.capabilities.refusal(sms_type, number, sender)
         return None if refusal is None else say("fr", refusal.key, provider=self.label, **refusal.values)
 
+    def check(self, sms_type: SmsType, sender: str | None) -> Callable[[str], str | None]:
+        """`refused` for one campaign's SMS: number -> refusal. Without rules by country the answer is
+        the same for every number: asked once."""
+        if self.capabilities.by_country:
+            return lambda number: self.refused(sms_type, number, sender)
+        anywhere = self.refused(sms_type, "", sender)
+        return lambda number: anywhere
+
 
 class CampaignChecker:
     def __init__(self, records: CampaignRecipients, template: MessageTemplate | None, text: str,
@@ -112,6 +120,7 @@ class CampaignChecker:
         self.sms_type, self.ledger, self.locale = sms_type, ledger, locale
         self.sender, self.provider = sender, provider
         self.sender_error = _sender_error(sender)
+        self.provider_check = provider.check(sms_type, sender) if provider else None
         self._related: OrderedDict[tuple[str, str], dict] = OrderedDict()   # bounded lookup cache
 
     def check(self, candidate: Candidate) -> Verdict:
@@ -159,7 +168,7 @@ class CampaignChecker:
 
     def _provider_problem(self, number: str) -> str | None:
         """The same rule release applies (connector.campaigns.release leaves such numbers out)."""
-        return self.provider.refused(self.sms_type, number, self.sender) if self.provider else None
+        return self.provider_check(number) if self.provider_check else None
 
     def _consent_problem(self, candidate: Candidate) -> str | None:
         column = self.config.consent_column

@@ -40,7 +40,6 @@ PART_LEASE = timedelta(minutes=11)
 MAX_OPTED_OUT_KEPT = 20     # numbers opted out since the preparation kept per part for the summary
 
 
-
 def release_queued_part(service_for: ServiceFor, body: object) -> str:
     """Releases the part `body` names; returns what happened (for the log). Raises when it failed,
     so that the queue delivers it again."""

@@ -441,7 +441,7 @@ class _Part:
         """`excludes`, and the numbers this provider cannot carry the part's SMS to (ACS: marketing to
         France from a name): left out before anything is sent, counted, the reason kept. Without
         rules by country, the provider's answer is the same for every number: asked once."""
-        if capabilities.countries is None and not capabilities.restrictions:
+        if not capabilities.by_country:
             refusal = capabilities.refusal(self.sending.sms_type, "", self.sending.sender)
             if refusal is None:
                 return excludes or (lambda number: False)

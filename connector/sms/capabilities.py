@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import phonenumbers
 
+from connector.text.phone import single_region_code
+
 MARKETING, TRANSACTIONAL = 1, 2        # values of SmsType (connector.sms.port)
 
 
@@ -28,7 +30,11 @@ def sender_kind(sender: str | None) -> SenderKind | None:
 
 
 def country_of(number: str) -> str | None:
-    """The ISO country of an E.164 number, None when it cannot be read."""
+    """The ISO country of an E.164 number, None when it cannot be read. A calling code that is one
+    country's alone (+33) says it without reading the number (a campaign asks per recipient)."""
+    code = single_region_code(number)
+    if code is not None:
+        return phonenumbers.region_code_for_country_code(code)
     try:
         region = phonenumbers.region_code_for_number(phonenumbers.parse(number, None))
     except phonenumbers.NumberParseException:
@@ -73,6 +79,11 @@ class Capabilities:
     product: str | None = None             # what the credit is counted in (Octopush: sms_premium)
     default_sender: str | None = None      # what goes out without a sender (ACS: ACS_SENDER)
 
+    @property
+    def by_country(self) -> bool:
+        """Whether `refusal` depends on the number's country (else it is the same for every number)."""
+        return self.countries is not None or bool(self.restrictions)
+
     def refusal(self, purpose: int, number: str, sender: str | None) -> Refusal | None:
         """Why an SMS of `purpose` to `number` from `sender` cannot be sent here, or None."""
         if int(purpose) not in self.purposes:
@@ -81,6 +92,8 @@ class Capabilities:
         kind = sender_kind(sender)
         if kind is SenderKind.ALPHANUMERIC and not self.alphanumeric_sender:
             return Refusal("provider_alphanumeric_refused", {"sender": sender})
+        if not self.by_country:                                  # the number is not read
+            return None
         country = country_of(number)
         if self.countries is not None and country not in self.countries:
             return Refusal("provider_country_refused", {"country": country or "?"})

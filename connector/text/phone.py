@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 import re
 
 import phonenumbers
@@ -134,16 +135,29 @@ def _e164_mobile(text: str) -> str | None:
     prefix, general, mobile = checks
     if prefix is not None and prefix.match(national):     # parse might strip it as a national prefix
         return None
-    return text if _matching(national, general) and _matching(national, mobile) else None
+    return text if general(national) and mobile(national) else None
+
+
+Matcher = Callable[[str], bool]
+
+
+def _matcher(desc: NumberDesc) -> Matcher:
+    """`phonenumbers`' own test of a national number against a description of its metadata (possible
+    lengths, then the whole pattern), with the pattern compiled once instead of looked up per call."""
+    lengths = frozenset(desc.possible_length or ())
+    pattern = re.compile(desc.national_number_pattern) if desc.national_number_pattern else None
+    if pattern is None:
+        return lambda national: False
+    return lambda national: (not lengths or len(national) in lengths) and pattern.fullmatch(national) is not None
 
 
 @functools.lru_cache(maxsize=None)
-def _mobile_checks(region: str) -> tuple[re.Pattern | None, NumberDesc, NumberDesc] | None:
+def _mobile_checks(region: str) -> tuple[re.Pattern | None, Matcher, Matcher] | None:
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
     if metadata is None or metadata.mobile is None or metadata.general_desc is None:
         return None
     prefix = metadata.national_prefix_for_parsing or metadata.national_prefix
-    return (re.compile(prefix) if prefix else None), metadata.general_desc, metadata.mobile
+    return (re.compile(prefix) if prefix else None), _matcher(metadata.general_desc), _matcher(metadata.mobile)
 
 
 def _region(default_country: str) -> str:
