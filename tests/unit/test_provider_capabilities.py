@@ -43,3 +43,19 @@ def test_countries_purposes_and_names_refused_where_a_provider_says_so():
     assert caps.refusal(TRANSACTIONAL, "+33612345678", "Shop").key == "provider_alphanumeric_refused"
     assert caps.refusal(TRANSACTIONAL, "+4915112345678", None).values == {"country": "DE"}
     assert caps.refusal(TRANSACTIONAL, "+32470123456", "36111") is None
+
+
+@pytest.mark.parametrize("number, country", [("+33612345678", "FR"), ("+262692123456", "RE"),
+                                             ("+14155550100", "US"), ("+442071838750", "GB"), ("+999", None)])
+def test_a_numbers_country_with_or_without_reading_it(number, country):
+    from connector.sms.capabilities import country_of
+
+    assert country_of(number) == country       # +33: one country's code, not parsed; +262, +1, +44: parsed
+
+
+def test_a_provider_without_rules_by_country_answers_the_same_for_every_number_without_reading_it(monkeypatch):
+    import connector.sms.capabilities as capabilities
+
+    monkeypatch.setattr(capabilities, "country_of", lambda number: pytest.fail("the number was read"))
+    assert not OCTOPUSH.by_country and acs.capabilities().by_country
+    assert OCTOPUSH.refusal(MARKETING, "+33612345678", "MyShop") is None
