@@ -1,7 +1,8 @@
 """A campaign part that kept failing (its message moved to the poison queue after the host's last
 attempt): the part counts as failed, and the campaign's last result says which part and why (the
-reason its last attempt left on the part's lease), in the language of the user who validated. The
-campaign stays Sending: validating again takes the failed part up, and what went out does not go again.
+reason its last attempt left on the part's lease), in the language validate was asked in (else the
+validating user's), the language of that reason. The campaign stays Sending: validating again takes the
+failed part up, and what went out does not go again.
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ def part_failed(service_for: ServiceFor, body: object) -> str:
     else:
         settle(service.leases, lease or Lease(message.lease_key, LeaseState.FREE), LeaseState.FAILED)
         outcome = f"part {message.part}: failed ({lease.reason if lease and lease.reason else 'no reason recorded'})"
-    lang = service.users.user_format(message.user_id).language
+    lang = message.lang or service.users.user_format(message.user_id).language     # as validate was asked
     settle_campaign(service.campaigns, service.leases, message.campaign_id, message.ticket, lang=lang, now=now,
                     report_failures=True)
     return outcome

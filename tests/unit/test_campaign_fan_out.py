@@ -337,3 +337,14 @@ def test_the_timer_leaves_failed_parts_to_the_user_and_ends_a_campaign_whose_end
     done.campaigns.rows["camp-1"] = replace(done.campaign, status=S.SENDING)    # a crash before its end
     done.now = NOW + timedelta(hours=1)
     assert resume_campaigns(done.service()).ended == ["camp-1"] and done.campaign.status == S.SENT
+
+
+def test_the_poison_step_says_the_failure_in_the_language_validate_was_asked_in():
+    """`smsc campaign validate --lang en` by the app, whose user reads French: the failure reason the
+    workers left is English, and so is the sentence around it."""
+    w = three_parts()
+    w.run(A.VALIDATE, FRENCH)
+    message = {**w.parts_queue.take()[0], "lang": "en"}
+
+    part_failed(worker(w), message)
+    assert w.campaign.last_result.startswith("0 of 3 part(s) sent. Part 1 of 3 failed after several attempts")
