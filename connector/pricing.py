@@ -23,9 +23,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-import phonenumbers
 
 from connector.crm.ttl_cache import TtlCache
+from connector.sms import countries
 from connector.sms.port import Unsupported
 
 log = logging.getLogger(__name__)
@@ -44,15 +44,9 @@ DEFAULT_OTHER = 0.12
 
 
 def country_of(number: str | None, default_country: str = "FR") -> str:
-    """The ISO country of an E.164 number (its calling code: +262 692… is RE); the default country
-    when there is no number or it cannot be read."""
-    if not number:
-        return default_country.upper()
-    try:
-        region = phonenumbers.region_code_for_number(phonenumbers.parse(number, default_country.upper()))
-    except phonenumbers.NumberParseException:
-        region = None
-    return region if region and region != "ZZ" else default_country.upper()
+    """The ISO country of an E.164 number (connector.sms.countries: +262 692… is RE); the default
+    country when there is no number or it cannot be read."""
+    return (number and countries.country_of(number)) or default_country.upper()
 
 
 def simplest_price(amount: float, count: int) -> float:

@@ -20,7 +20,7 @@ from connector.repositories.campaign_recipients import CampaignRecipients
 from connector.repositories.report_notes import ReportNotes
 from connector.send_policy import replies_wanted
 from connector.text.encoding import segment_count
-from connector.text.phone import single_region_code
+from connector.sms.countries import single_region_code
 from connector.user_texts import say
 
 TICKET_PREFIX = "smsc-"

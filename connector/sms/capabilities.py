@@ -10,9 +10,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-import phonenumbers
-
-from connector.text.phone import single_region_code
+from connector.sms.countries import country_of
 
 MARKETING, TRANSACTIONAL = 1, 2        # values of SmsType (connector.sms.port)
 
@@ -27,19 +25,6 @@ def sender_kind(sender: str | None) -> SenderKind | None:
     if not sender:
         return None
     return SenderKind.ALPHANUMERIC if any(c.isalpha() for c in sender) else SenderKind.NUMBER
-
-
-def country_of(number: str) -> str | None:
-    """The ISO country of an E.164 number, None when it cannot be read. A calling code that is one
-    country's alone (+33) says it without reading the number (a campaign asks per recipient)."""
-    code = single_region_code(number)
-    if code is not None:
-        return phonenumbers.region_code_for_country_code(code)
-    try:
-        region = phonenumbers.region_code_for_number(phonenumbers.parse(number, None))
-    except phonenumbers.NumberParseException:
-        return None
-    return region if region and region != "ZZ" else None
 
 
 @dataclass(frozen=True)

@@ -197,21 +197,6 @@ def _other_reading(text: str, region: str) -> tuple[phonenumbers.PhoneNumber, in
     return None
 
 
-def single_region_code(e164: str) -> int | None:
-    """The calling code of an E.164 number when that code is one region's alone (+33, not +1 or +262):
-    every number with it is of the same country. None otherwise."""
-    if not e164.startswith("+"):
-        return None
-    for size in (1, 2, 3):                        # as phonenumbers extracts a country code
-        digits = e164[1:1 + size]
-        if not digits.isdigit():
-            return None
-        regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(int(digits))
-        if regions:
-            return int(digits) if len(regions) == 1 else None
-    return None
-
-
 def is_french(e164: str) -> bool:
     """A number of mainland France or of an overseas department or collectivity (French rules apply)."""
     return (e164 or "").startswith(FRENCH_CODES)

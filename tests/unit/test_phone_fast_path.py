@@ -89,7 +89,7 @@ def test_a_repeated_number_is_read_once():
 @given(numbers())
 def test_a_calling_code_of_one_region_names_the_country_phonenumbers_reads(drawn):
     from connector.pricing import country_of
-    from connector.text.phone import single_region_code
+    from connector.sms.countries import single_region_code
 
     region, national = drawn
     number = f"+{phonenumbers.country_code_for_region(region)}{national}"
