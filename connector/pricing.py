@@ -23,7 +23,6 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-
 from connector.crm.ttl_cache import TtlCache
 from connector.sms import countries
 from connector.sms.port import Unsupported

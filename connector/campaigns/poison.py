@@ -14,7 +14,6 @@ from connector.errors import NotFound
 from connector.repositories.leases import Lease, LeaseState, settle
 
 
-
 def part_failed(service_for: ServiceFor, body: object) -> str:
     """Marks the part failed and writes why on the campaign; what happened, for the log."""
     message = PartMessage.parse(body)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 import re
+from collections.abc import Callable
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberType, ValidationResult

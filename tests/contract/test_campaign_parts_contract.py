@@ -49,6 +49,34 @@ def test_the_progress_is_written_under_the_campaigns_etag_and_read_with_it(serve
     assert json.loads(patch.data) == {"smsc_partstotal": 3, "smsc_partsdone": 2, "smsc_partsfailed": 0}
 
 
+def test_validate_moves_the_campaign_with_its_progress_result_and_send_time_in_one_conditional_patch(server, crm):
+    from connector.repositories.campaigns import CampaignStatus
+
+    server.expect_oneshot_request(f"{API}/campaigns({CAMPAIGN_ID})", method="PATCH",
+                                  headers={"If-Match": 'W/"41"'}).respond_with_data(status=204)
+    DataverseCampaigns(crm).move(a_campaign(CampaignStatus.READY, id=CAMPAIGN_ID, etag='W/"41"'),
+                                 CampaignStatus.SENDING, parts=PartsProgress(1, 0, 0),
+                                 result="1 of 1 part(s) queued for sending.",
+                                 start=datetime(2026, 12, 3, 9, 0, tzinfo=timezone.utc))
+    [(patch, _)] = server.log
+    assert json.loads(patch.data) == {
+        "smsc_smsstatus": 4, "smsc_partstotal": 1, "smsc_partsdone": 0, "smsc_partsfailed": 0,
+        "actualstart": "2026-12-03T09:00:00Z", "smsc_lastresult": "1 of 1 part(s) queued for sending.",
+        "smsc_action": None}
+
+
+def test_the_end_writes_the_status_result_and_progress_in_one_patch(server, crm):
+    from connector.repositories.campaigns import CampaignStatus
+
+    server.expect_oneshot_request(f"{API}/campaigns({CAMPAIGN_ID})", method="PATCH").respond_with_data(status=204)
+    DataverseCampaigns(crm).finish(CAMPAIGN_ID, "3 SMS sent.", status=CampaignStatus.SENT,
+                                   parts=PartsProgress(1, 1, 0))
+    [(patch, _)] = server.log
+    assert patch.headers["If-Match"] == "*"            # an update of the row, whatever its version
+    assert json.loads(patch.data) == {"smsc_smsstatus": 5, "smsc_partstotal": 1, "smsc_partsdone": 1,
+                                      "smsc_partsfailed": 0, "smsc_lastresult": "3 SMS sent.", "smsc_action": None}
+
+
 def test_a_progress_write_from_a_stale_read_is_a_conflict(server, crm):
     server.expect_oneshot_request(f"{API}/campaigns({CAMPAIGN_ID})", method="PATCH").respond_with_json(
         {"error": {"code": "0x80060882", "message": "The version of the existing record doesn't match"}}, status=412)
