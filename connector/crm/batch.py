@@ -146,6 +146,11 @@ def raise_for_error(response: requests.Response) -> None:
     raise error_from(response)
 
 
+def first_refused(answers: Sequence[Answer]) -> tuple[int, CrmError] | None:
+    """Where a `$batch` without continue-on-error stopped: the refused operation's index and its error."""
+    return next(((n, error_for(a.status, a.body, a.reason)) for n, a in enumerate(answers) if a.status >= 400), None)
+
+
 def answers_to_failure(response: requests.Response) -> list[Answer]:
     """The answers of a `$batch` sent without continue-on-error: those run, in order, the first failure
     last (the operations after it were not run). A failure without a multipart body raises."""

@@ -14,7 +14,6 @@ from typing import Any
 
 from connector.activity import SmsStatus
 from connector.crm import batch
-from connector.crm.odata import error_for
 from connector.crm.sms_activities import ACTIVITY_SET, ENCODING_CHOICE
 from connector.clock import odata_utc
 from connector.crm.campaigns import CAMPAIGN_SET
@@ -45,13 +44,14 @@ def activity_row(campaign: Campaign, sms: CampaignSms, *, sms_type: SmsType, sen
     }
 
 
-def create_one_by_one(crm: Crm, rows: Sequence[dict[str, Any]], refusal: CrmError) -> int:
+def create_one_by_one(crm: Crm, rows: Sequence[dict[str, Any]], refusal: CrmError, *, from_create: int = 0) -> int:
     """After CreateMultiple refused `rows`: when the refusal is a row's (a 4xx: a key already there,
     a row the CRM will not take), the same rows as a `$batch` with continue-on-error; how many were
     refused for another reason than already being there. Otherwise (the CRM failing, or refusing
     the user) the refusal is raised."""
     if not 400 <= refusal.status < 500 or isinstance(refusal, (PrivilegeDenied, Throttled)):
         raise refusal
+    rows = rows[from_create * BATCH:]       # the CreateMultiple operations before it were written
     results = [result for start in range(0, len(rows), BATCH)
                for result in crm.batch_create(ACTIVITY_SET, rows[start:start + BATCH])]
     return sum(1 for r in results if r.error is not None and not isinstance(r.error, DuplicateRecord))
@@ -81,13 +81,11 @@ class DataverseCampaignActivities:
         # run twice, nothing is written twice).
         creates = create_operations(rows)
         answers = self.crm.run_batch(creates, repeatable=True)
-        failed = next((n for n, answer in enumerate(answers) if answer.status >= 400), None)
-        if failed is None:
-            if len(answers) < len(creates):
-                raise CrmError(502, "", f"$batch answered {len(answers)} of {len(creates)} operations")
-            return 0
-        refused = error_for(answers[failed].status, answers[failed].body, answers[failed].reason)
-        return create_one_by_one(self.crm, rows[failed * BATCH:], refused)
+        if (stopped := batch.first_refused(answers)) is not None:
+            return create_one_by_one(self.crm, rows, stopped[1], from_create=stopped[0])
+        if len(answers) < len(creates):
+            raise CrmError(502, "", f"$batch answered {len(answers)} of {len(creates)} operations")
+        return 0
 
     def scheduled(self, campaign_id: str) -> Iterator[ScheduledSms]:
         rows = self.crm.retrieve_multiple(ACTIVITY_SET, select=["smsc_providermessageid"], filter=(

@@ -19,9 +19,8 @@ from connector.clock import odata_utc
 from connector.crm import batch
 from connector.crm.campaign_activities import activity_row, create_one_by_one, create_operations
 from connector.crm.campaigns import CAMPAIGN_SET
-from connector.crm.odata import error_for, odata_literal
+from connector.crm.odata import odata_literal
 from connector.crm.port import Crm, Record
-from connector.repositories.campaign_activities import ACTIVITIES_PER_CREATE
 from connector.repositories.send_ledger import EntriesUnwritten, LedgerEntry, LedgerState, WindowActivities
 
 LEDGER_SET = "smsc_sendledgers"
@@ -97,17 +96,17 @@ class DataverseSendLedger:
             answers = self.crm.run_batch(operations, repeatable=True)
         except Exception as unsent:
             raise EntriesUnwritten(str(unsent)) from unsent
-        failed = next((n for n, answer in enumerate(answers) if answer.status >= 400), None)
-        if failed is None and len(answers) == len(operations):
+        stopped = batch.first_refused(answers)
+        if stopped is None and len(answers) == len(operations):
             return 0
-        if failed is None:
+        if stopped is None:
             raise EntriesUnwritten(f"$batch answered {len(answers)} of {len(operations)} operations")
-        error = error_for(answers[failed].status, answers[failed].body, answers[failed].reason)
+        failed, error = stopped
         if failed < len(entries):
             raise EntriesUnwritten(str(error)) from error
         if failed >= len(entries) + len(creates):   # the Written entry: the activities are there, a resume sees them
             raise error
         # A create refused (a resumed run meets its keys): its rows and the ones after it, one by one.
-        refused = create_one_by_one(self.crm, rows[(failed - len(entries)) * ACTIVITIES_PER_CREATE:], error)
+        refused = create_one_by_one(self.crm, rows, error, from_create=failed - len(entries))
         self.write([written])
         return refused
